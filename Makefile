@@ -1,0 +1,51 @@
+# The two set-up commands are `make demo` and `make test`; the rest are for developers.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup demo test lint db schema bench bench-seed bench-matching bench-graphql \
+	bench-tiles bench-import clean
+
+setup:
+	@scripts/setup.sh
+
+demo: setup
+	$(BIN)/hub demo
+
+# pytest exits 5 when it collected no test: that fails too.
+test: setup lint
+	@if [ -z "$$DATABASE_URL" ]; then $(BIN)/hub db start >/dev/null; fi
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS); status=$$?; \
+	  if [ $$status -eq 5 ]; then echo "no tests ran: failing" >&2; exit 1; fi; exit $$status
+
+lint: setup
+	$(BIN)/ruff check hub tests bench
+	$(BIN)/mypy hub
+
+db: setup
+	$(BIN)/hub db start
+	$(BIN)/hub db migrate
+
+schema: setup
+	$(BIN)/hub export-schema > hub/schema/schema.graphql
+
+bench: bench-seed bench-matching bench-graphql bench-tiles bench-import
+
+bench-seed: setup
+	$(BIN)/python bench/bench_seed.py
+
+bench-matching: setup
+	$(BIN)/python bench/bench_matching.py
+
+bench-graphql: setup
+	$(BIN)/python bench/bench_graphql.py
+
+bench-tiles: setup
+	$(BIN)/python bench/bench_tiles.py
+
+bench-import: setup
+	$(BIN)/python bench/bench_import.py
+
+clean:
+	-$(BIN)/hub db stop
+	rm -rf .make

@@ -1,0 +1,111 @@
+"""The ASGI application: ``create_app(settings)``; the lifespan owns the connection pool."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
+from multiprocessing import get_context
+from pathlib import Path
+
+from psycopg_pool import AsyncConnectionPool
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+
+from hub.auth import TokenVerifier, load_or_create_secret
+from hub.pii import load_or_create_key
+from hub.services import workflow
+from hub.settings import Settings
+from hub.store.base import ConnectionDatabase, PoolDatabase
+
+CONSOLE_DIR = Path(__file__).resolve().parent / "static" / "console"
+OFFER_SWEEP_S = 30.0  # how often overdue dispatch offers are expired and offered again
+
+
+async def healthz(request: Request) -> Response:
+    """Liveness: the process answers."""
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    """Readiness: the database answers and has PostGIS and the hub's schema."""
+    try:
+        rows = await request.app.state.db.fetch(
+            "SELECT postgis_lib_version() AS postgis, "
+            "(SELECT max(version) FROM schema_migration) AS version")
+    except Exception as exc:  # any failure means "not ready"; the reason is reported
+        return JSONResponse({"status": "unavailable", "reason": str(exc)[:300]}, status_code=503)
+    return JSONResponse({"status": "ready", "postgis": rows[0]["postgis"],
+                         "schemaVersion": rows[0]["version"]})
+
+
+def dev_settings(settings: Settings) -> Settings:
+    """Settings with a persistent generated token secret under ``home`` when none is set."""
+    if settings.jwt_secret or settings.jwt_public_key:
+        return settings
+    return replace(settings, jwt_secret=load_or_create_secret(settings.home))
+
+
+def create_app(settings: Settings, *, database_url: str | None = None,
+               database: ConnectionDatabase | None = None) -> Starlette:
+    """Build the application; nothing connects until the lifespan starts.
+
+    ``database`` (one connection, for tests) replaces the pool built from ``database_url``.
+    """
+    from hub import certificates_http, tiles
+    from hub.schema.http import AuthMiddleware, HubGraphQL
+
+    settings = dev_settings(settings)
+    verifier = TokenVerifier(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        app.state.settings = settings
+        app.state.cipher = load_or_create_key(configured=settings.data_key, home=settings.home)
+        # The matcher runs in its own process (started on first use), so a long solve never
+        # holds this process's GIL and the event loop keeps serving.
+        with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as executor:
+            app.state.executor = executor
+            async with serving(app):
+                yield
+
+    @contextlib.asynccontextmanager
+    async def serving(app: Starlette) -> AsyncIterator[None]:
+        if database is not None:
+            app.state.db = database
+            async with workflow.background(database, ttl_s=settings.dispatch_offer_ttl_s,
+                                           sweep_s=None):
+                yield
+            return
+        if database_url is None:
+            raise ValueError("create_app needs database_url or database")
+        # Autocommit: reads run without a transaction; services open one when they write.
+        pool = AsyncConnectionPool(database_url, min_size=settings.pool_min_size,
+                                   max_size=settings.pool_max_size, open=False,
+                                   kwargs={"autocommit": True})
+        await pool.open()
+        app.state.db = PoolDatabase(pool)
+        try:
+            async with workflow.background(app.state.db, ttl_s=settings.dispatch_offer_ttl_s,
+                                           sweep_s=OFFER_SWEEP_S):
+                yield
+        finally:
+            await pool.close()
+
+    graphql = HubGraphQL(verifier)
+    routes: list[BaseRoute] = [
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
+        *tiles.routes,
+        *certificates_http.routes,
+        Mount("/", StaticFiles(directory=CONSOLE_DIR, html=True, check_dir=False), name="console"),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan,
+                     middleware=[Middleware(AuthMiddleware, verifier=verifier)])

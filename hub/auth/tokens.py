@@ -1,0 +1,341 @@
+"""Who the caller is: ``Authorization: Bearer <JWT>`` verified with PyJWT.
+
+A token carries ``sub``, ``role``, ``exp`` and, by role, ``region`` (a dispatcher's 12-digit
+division code) or ``org`` (an org admin's organization). No header means anonymous; a header
+that is present but bad is an :class:`AuthError` (``UNAUTHENTICATED``), never anonymous access.
+
+Accepted ``org`` claim forms (all normalised to the numeric organization id):
+
+* an integer, ``12``;
+* a numeric string, ``"12"``;
+* a relay global ID, base64 of ``"Organization:12"`` (standard or URL-safe, padding optional).
+
+A volunteer's ``sub`` must be their global ID (base64 of ``"Volunteer:<id>"``).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, ClassVar
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+
+from hub.auth.ids import decode_global_id, is_division_code
+from hub.settings import Settings
+
+LEEWAY_S = 30
+"""Clock skew tolerated on ``exp``, ``nbf`` and ``iat``."""
+
+MIN_SECRET_BYTES = 32
+"""RFC 7518 §3.2: an HS256 key must be at least as long as the hash output."""
+
+MIN_RSA_BITS = 2048
+SECRET_FILE_NAME = "jwt.secret"
+SUPPORTED_ALGORITHMS = frozenset({"HS256", "RS256"})
+
+
+class Role(StrEnum):
+    """What a caller is; ``ANONYMOUS`` is never accepted inside a token."""
+
+    ADMIN = "admin"
+    DISPATCHER = "dispatcher"
+    ORG_ADMIN = "org_admin"
+    VOLUNTEER = "volunteer"
+    PARTNER = "partner"
+    ANONYMOUS = "anonymous"
+
+
+TOKEN_ROLES = frozenset(Role) - {Role.ANONYMOUS}
+
+
+class AuthError(Exception):
+    """The credentials are present but unacceptable; reported as ``UNAUTHENTICATED``.
+
+    ``reason`` is a short machine-readable key (``expired``, ``bad_signature``, ``bad_algorithm``,
+    ``malformed_header``, ``malformed_token``, ``missing_claim``, ``invalid_claim``,
+    ``unknown_role``, ``missing_region``, ``missing_org``, ``not_yet_valid``, ``invalid``).
+    """
+
+    code: ClassVar[str] = "UNAUTHENTICATED"
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.reason = reason
+
+
+class AuthConfigError(ValueError):
+    """The token settings themselves are unusable (raised at start-up, not per request)."""
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The verified caller. ``claims`` holds the raw token claims (excluded from ``==``/hash)."""
+
+    role: Role
+    sub: str | None = None
+    region: str | None = None
+    org: int | None = None
+    claims: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def is_anonymous(self) -> bool:
+        """Whether no token was presented."""
+        return self.role is Role.ANONYMOUS
+
+    @property
+    def volunteer_id(self) -> int | None:
+        """The numeric volunteer id of a volunteer caller (decoded from ``sub``), else ``None``."""
+        if self.role is not Role.VOLUNTEER or self.sub is None:
+            return None
+        return decode_global_id(self.sub, type_name="Volunteer")
+
+
+ANONYMOUS = Caller(role=Role.ANONYMOUS)
+
+
+def _parse_org(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value > 0 else None
+    if isinstance(value, str):
+        text = value.strip()
+        if text.isascii() and text.isdigit():
+            return int(text) if int(text) > 0 else None
+        return decode_global_id(text, type_name="Organization")
+    return None
+
+
+def _parse_region(value: object) -> str | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, str) and is_division_code(value):
+        return value
+    return None
+
+
+def caller_from_claims(claims: Mapping[str, Any]) -> Caller:
+    """Build a :class:`Caller` from already-verified claims, checking role-specific claims."""
+    for name in ("sub", "role"):
+        if claims.get(name) in (None, ""):
+            raise AuthError(f"token is missing the required claim {name!r}", reason="missing_claim")
+    sub = claims["sub"]
+    if not isinstance(sub, str):
+        raise AuthError(f"token claim 'sub' must be a string, got {sub!r}", reason="invalid_claim")
+    raw_role = claims["role"]
+    if not isinstance(raw_role, str) or raw_role not in {r.value for r in TOKEN_ROLES}:
+        allowed = ", ".join(sorted(r.value for r in TOKEN_ROLES))
+        raise AuthError(
+            f"token role {raw_role!r} is unknown (expected one of {allowed})", reason="unknown_role"
+        )
+    role = Role(raw_role)
+
+    region: str | None = None
+    if claims.get("region") is not None:
+        region = _parse_region(claims["region"])
+        if region is None:
+            raise AuthError(
+                f"token claim 'region' must be a 12-digit division code, got {claims['region']!r}",
+                reason="invalid_claim",
+            )
+    org: int | None = None
+    if claims.get("org") is not None:
+        org = _parse_org(claims["org"])
+        if org is None:
+            raise AuthError(
+                "token claim 'org' must be a positive integer, a numeric string or an "
+                f"Organization global ID, got {claims['org']!r}",
+                reason="invalid_claim",
+            )
+
+    if role is Role.DISPATCHER and region is None:
+        raise AuthError("a dispatcher token must carry a 'region' claim", reason="missing_region")
+    if role is Role.ORG_ADMIN and org is None:
+        raise AuthError("an org_admin token must carry an 'org' claim", reason="missing_org")
+    if role is Role.VOLUNTEER and decode_global_id(sub, type_name="Volunteer") is None:
+        raise AuthError(
+            f"a volunteer token's 'sub' must be a Volunteer global ID, got {sub!r}",
+            reason="invalid_claim",
+        )
+    return Caller(role=role, sub=sub, region=region, org=org, claims=dict(claims))
+
+
+def _load_public_key(text: str) -> RSAPublicKey:
+    """An RSA public key from PEM text, or from the path of a PEM file."""
+    data = text.strip()
+    if not data.startswith("-----BEGIN") and Path(data).is_file():
+        data = Path(data).read_text().strip()
+    try:
+        key = serialization.load_pem_public_key(data.encode())
+    except ValueError:
+        raise AuthConfigError(
+            "Config 'HUB_JWT_PUBLIC_KEY' is not a PEM public key (or the path of one)."
+        ) from None
+    if not isinstance(key, RSAPublicKey):
+        raise AuthConfigError("Config 'HUB_JWT_PUBLIC_KEY' must be an RSA key for RS256.")
+    if key.key_size < MIN_RSA_BITS:
+        raise AuthConfigError(
+            f"Config 'HUB_JWT_PUBLIC_KEY' is {key.key_size} bits; at least {MIN_RSA_BITS} needed."
+        )
+    return key
+
+
+def _hs256_secret(settings: Settings) -> str:
+    secret = settings.jwt_secret
+    if not secret:
+        raise AuthConfigError(
+            "Config 'HUB_JWT_SECRET' is missing, and has no default "
+            "(use load_or_create_secret() for a local demo)."
+        )
+    if len(secret.encode()) < MIN_SECRET_BYTES:
+        raise AuthConfigError(
+            f"Config 'HUB_JWT_SECRET' must be at least {MIN_SECRET_BYTES} bytes, "
+            f"got {len(secret.encode())}."
+        )
+    return secret
+
+
+class TokenVerifier:
+    """Turns an ``Authorization`` header into a :class:`Caller`; the algorithm is pinned."""
+
+    def __init__(self, settings: Settings) -> None:
+        algorithm = settings.jwt_algorithm
+        if algorithm not in SUPPORTED_ALGORITHMS:
+            raise AuthConfigError(
+                f"Config 'HUB_JWT_ALGORITHM' must be HS256 or RS256, got {algorithm!r}."
+            )
+        self.algorithm = algorithm
+        self._key: str | RSAPublicKey
+        if algorithm == "RS256":
+            if not settings.jwt_public_key:
+                raise AuthConfigError(
+                    "Config 'HUB_JWT_PUBLIC_KEY' is missing, and RS256 has no default."
+                )
+            self._key = _load_public_key(settings.jwt_public_key)
+        else:
+            self._key = _hs256_secret(settings)
+
+    def caller_from_header(self, authorization: str | None) -> Caller:
+        """``None`` or empty → :data:`ANONYMOUS`; ``Bearer <jwt>`` → the verified caller."""
+        if authorization is None or not authorization.strip():
+            return ANONYMOUS
+        parts = authorization.split()
+        if len(parts) != 2 or parts[0].lower() != "bearer":
+            raise AuthError(
+                "the Authorization header must be 'Bearer <token>'", reason="malformed_header"
+            )
+        return self.caller_from_token(parts[1])
+
+    def caller_from_token(self, token: str) -> Caller:
+        """Verify ``token`` (signature, ``exp`` required, pinned algorithm) and build the caller."""
+        return caller_from_claims(self._decode(token))
+
+    def _decode(self, token: str) -> dict[str, Any]:
+        try:
+            alg = jwt.get_unverified_header(token).get("alg")
+        except jwt.InvalidTokenError:
+            raise AuthError(
+                "the bearer token is not a well-formed JWT", reason="malformed_token"
+            ) from None
+        if alg != self.algorithm:
+            raise AuthError(
+                f"token algorithm {alg!r} is not accepted (expected {self.algorithm})",
+                reason="bad_algorithm",
+            )
+        try:
+            return jwt.decode(
+                token,
+                self._key,
+                algorithms=[self.algorithm],
+                options={"require": ["exp"]},
+                leeway=LEEWAY_S,
+            )
+        except jwt.ExpiredSignatureError:
+            raise AuthError("token has expired", reason="expired") from None
+        except jwt.InvalidSignatureError:
+            raise AuthError("token signature is invalid", reason="bad_signature") from None
+        except jwt.MissingRequiredClaimError as exc:
+            raise AuthError(
+                f"token is missing the required claim {exc.claim!r}", reason="missing_claim"
+            ) from None
+        except jwt.ImmatureSignatureError:
+            raise AuthError("token is not yet valid", reason="not_yet_valid") from None
+        except jwt.InvalidAlgorithmError:
+            raise AuthError(
+                f"token algorithm is not accepted (expected {self.algorithm})",
+                reason="bad_algorithm",
+            ) from None
+        except jwt.DecodeError:
+            raise AuthError(
+                "the bearer token is not a well-formed JWT", reason="malformed_token"
+            ) from None
+        except jwt.InvalidTokenError as exc:
+            raise AuthError(f"token is invalid: {exc}", reason="invalid") from None
+
+
+def issue_token(
+    settings: Settings,
+    *,
+    sub: str,
+    role: Role | str,
+    region: str | None = None,
+    org: int | str | None = None,
+    ttl_s: int = 3600,
+) -> str:
+    """Sign an HS256 token with ``settings.jwt_secret`` (demo, console sign-in, tests).
+
+    The claims are checked exactly as :class:`TokenVerifier` checks them, so a token this
+    issues always verifies; a bad argument raises ``ValueError``.
+    """
+    if settings.jwt_algorithm != "HS256":
+        raise AuthConfigError(
+            f"issue_token signs HS256 only; 'HUB_JWT_ALGORITHM' is {settings.jwt_algorithm!r}."
+        )
+    if ttl_s <= 0:
+        raise ValueError(f"ttl_s must be positive, got {ttl_s}")
+    secret = _hs256_secret(settings)
+    now = int(time.time())
+    claims: dict[str, Any] = {"sub": sub, "role": str(role), "iat": now, "exp": now + ttl_s}
+    if region is not None:
+        claims["region"] = region
+    if org is not None:
+        claims["org"] = org
+    try:
+        caller = caller_from_claims(claims)
+    except AuthError as exc:
+        raise ValueError(exc.message) from None
+    if caller.org is not None:
+        claims["org"] = caller.org
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def load_or_create_secret(home: Path) -> str:
+    """A persistent random HS256 secret in ``home/jwt.secret`` (mode 0600), for the local demo."""
+    path = home / SECRET_FILE_NAME
+    if not path.exists():
+        home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        staging = home / f".{SECRET_FILE_NAME}.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48) + "\n")
+        try:
+            os.link(staging, path)  # atomic create-if-absent: a reader never sees a partial file
+        except FileExistsError:
+            pass  # another process created it first; use theirs
+        finally:
+            staging.unlink()
+    secret = path.read_text().strip()
+    if len(secret.encode()) < MIN_SECRET_BYTES:
+        raise AuthConfigError(
+            f"{path} holds a secret shorter than {MIN_SECRET_BYTES} bytes; delete it to regenerate."
+        )
+    return secret

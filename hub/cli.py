@@ -1,0 +1,273 @@
+"""The ``hub`` command: demo, serve, db, seed, match, template, import, export-schema."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from hub.settings import Settings
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# -- db -------------------------------------------------------------------------------------
+def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.db import EmbeddedCluster, database_url
+    from hub.db.migrate import migrate
+
+    cluster = EmbeddedCluster(settings.home)
+    action = args.action
+    if action == "start":
+        if settings.database_url:
+            _say("DATABASE_URL is set: the hub uses that server; nothing to start")
+            return 0
+        info = cluster.start()
+        print(
+            f"embedded PostgreSQL running (pid {info.pid}) on 127.0.0.1:{info.port}, "
+            f"socket {info.socket_dir}\n{info.url}"
+        )
+        return 0
+    if action == "stop":
+        print("stopped" if cluster.stop() else "the embedded database was not running")
+        return 0
+    if action == "status":
+        if settings.database_url:
+            print(f"using DATABASE_URL: {_redact(settings.database_url)}")
+            return 0
+        running = cluster.status()
+        if running is None:
+            print(f"embedded database not running (data directory {cluster.data_dir})")
+            return 3
+        print(
+            f"embedded PostgreSQL running (pid {running.pid}) on 127.0.0.1:{running.port}, "
+            f"socket {running.socket_dir}, data {running.data_dir}\n{running.url}"
+        )
+        return 0
+    url = database_url(settings, start=True)
+    if action == "reset":
+        from hub.db.admin import reset_schema
+
+        reset_schema(url)
+        _say("dropped every table of the hub")
+    applied = migrate(url, log=_say)
+    print(f"{len(applied)} migration(s) applied" if applied else "database is up to date")
+    return 0
+
+
+def _redact(url: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url
+
+
+# -- seed -----------------------------------------------------------------------------------
+def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.db import database_url
+    from hub.db.migrate import migrate
+    from hub.seed import SeedOptions, seed
+
+    url = database_url(settings, start=True)
+    migrate(url, log=_say)
+    options = SeedOptions(
+        volunteers=args.volunteers,
+        stations=args.stations,
+        demands=args.demands,
+        random_seed=args.random_seed,
+        replace=args.replace,
+        progress=not args.quiet,
+    )
+    counts = seed(url, options, settings=settings)
+    print(", ".join(f"{n} {what}" for what, n in counts.items()))
+    return 0
+
+
+# -- serve / demo ---------------------------------------------------------------------------
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from hub.app import create_app
+    from hub.db import database_url
+
+    url = database_url(settings, start=False)
+    app = create_app(settings, database_url=url)
+    uvicorn.run(
+        app, host=args.host or settings.host, port=args.port or settings.port, log_level="info"
+    )
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.db import database_url
+    from hub.db.migrate import migrate
+    from hub.seed import SeedOptions, is_seeded, seed
+
+    url = database_url(settings, start=True)
+    migrate(url, log=_say)
+    if not is_seeded(url):
+        _say("empty database: seeding the demo data set (Henan and Gansu)")
+        seed(url, SeedOptions(), settings=settings)
+    host, port = args.host or settings.host, args.port or settings.port
+    print(f"hub demo: http://{host}:{port}/  (GraphQL at http://{host}:{port}/graphql)", flush=True)
+    args.host, args.port = host, port
+    return cmd_serve(args, settings)
+
+
+# -- match ----------------------------------------------------------------------------------
+def cmd_match(args: argparse.Namespace, settings: Settings) -> int:
+    if args.problem:
+        from hub.matching.io import run_files
+
+        if args.region or args.commit:
+            _say("hub match: --problem solves a file; --region and --commit need the database")
+            return 2
+        return run_files(Path(args.problem), args.plan or "-")
+    if not (args.region and args.from_ and args.to):
+        _say("hub match: give --problem FILE, or --region CODE --from DATE --to DATE")
+        return 2
+    from hub.db import database_url
+    from hub.services.match_cli import run
+
+    return run(database_url(settings, start=False), region=args.region, starts=args.from_,
+               ends=args.to, options=args.options, plan_path=args.plan, commit=args.commit,
+               ttl_s=settings.dispatch_offer_ttl_s)
+
+
+# -- template / import (集体注册) ------------------------------------------------------------
+def cmd_template(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.services.import_cli import template_command
+
+    return template_command(args.kind, args.file)
+
+
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.services.import_cli import import_command
+
+    return import_command(settings, args.kind, args.file, args.report, args.all_or_nothing)
+
+
+# -- export-schema --------------------------------------------------------------------------
+def cmd_export_schema(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.schema import schema_sdl
+
+    sys.stdout.buffer.write(schema_sdl().encode("utf-8"))
+    sys.stdout.flush()
+    return 0
+
+
+# -- token ----------------------------------------------------------------------------------
+def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.app import dev_settings
+    from hub.auth import AuthConfigError, issue_token
+    from hub.geo.divisions import normalize_code
+
+    try:
+        region = normalize_code(args.region) if args.region else None
+        token = issue_token(dev_settings(settings), sub=args.sub, role=args.role,
+                            region=region, org=args.org, ttl_s=args.ttl_hours * 3600)
+    except (AuthConfigError, ValueError) as exc:
+        _say(f"hub token: {exc}")
+        return 2
+    print(token)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``hub`` command."""
+    parser = argparse.ArgumentParser(
+        prog="hub", description="Science & technology volunteer service hub (科技志愿服务)."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    db = sub.add_parser("db", help="the database: start|stop|status|migrate|reset")
+    db.add_argument("action", choices=["start", "stop", "status", "migrate", "reset"])
+    db.set_defaults(func=cmd_db)
+
+    seed_p = sub.add_parser("seed", help="load deterministic demo data for Henan and Gansu")
+    seed_p.add_argument("--volunteers", type=int, default=20_000)
+    seed_p.add_argument("--stations", type=int, default=1_500)
+    seed_p.add_argument("--demands", type=int, default=3_000)
+    seed_p.add_argument("--random-seed", type=int, default=20231101)
+    seed_p.add_argument(
+        "--replace",
+        action="store_true",
+        help="delete existing volunteers, stations, demands and teams first",
+    )
+    seed_p.add_argument("--quiet", action="store_true", help="no progress bar")
+    seed_p.set_defaults(func=cmd_seed)
+
+    for name, func, text in (
+        ("serve", cmd_serve, "serve the API and console"),
+        ("demo", cmd_demo, "start, migrate, seed when empty, serve"),
+    ):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--host", default=None)
+        p.add_argument("--port", type=int, default=None)
+        p.set_defaults(func=func)
+
+    match = sub.add_parser("match", help="dispatch volunteers to demands (OR-Tools)")
+    match.add_argument("--problem", help="a problem JSON file (no database needed)")
+    match.add_argument("--plan", help="where to write the plan JSON")
+    match.add_argument("--region", help="division code: dispatch its open demands")
+    match.add_argument("--from", dest="from_", help="first day (2026-12-01) or ISO date-time")
+    match.add_argument("--to", help="end (exclusive): a day or an ISO date-time")
+    match.add_argument("--options", help='matcher options as JSON, e.g. \'{"timeLimitS": 10}\'')
+    match.add_argument("--commit", action="store_true", help="offer the plan's assignments")
+    match.set_defaults(func=cmd_match)
+
+    token = sub.add_parser("token", help="issue a signed HS256 token (demo and testing)")
+    token.add_argument("--role", required=True,
+                       choices=["admin", "dispatcher", "org_admin", "volunteer", "partner"])
+    token.add_argument("--sub", default="demo-user", help="subject (a volunteer's global ID)")
+    token.add_argument("--region", help="division code (dispatchers)")
+    token.add_argument("--org", help="organization id or global ID (org admins)")
+    token.add_argument("--ttl-hours", type=int, default=12)
+    token.set_defaults(func=cmd_token)
+
+    template = sub.add_parser("template", help="write a collective registration .xlsx template")
+    template.add_argument("kind", choices=["volunteers", "organizations"])
+    template.add_argument("file", help="FILE.xlsx")
+    template.set_defaults(func=cmd_template)
+
+    imp = sub.add_parser("import", help="import volunteers or teams from .xlsx / .csv")
+    imp.add_argument("kind", choices=["volunteers", "organizations"])
+    imp.add_argument("file", help="FILE.xlsx or FILE.csv")
+    imp.add_argument("--report", help="write the rejected rows to this .xlsx")
+    imp.add_argument("--all-or-nothing", action="store_true",
+                     help="load nothing when any row is rejected")
+    imp.set_defaults(func=cmd_import)
+
+    export = sub.add_parser("export-schema", help="print the GraphQL SDL")
+    export.set_defaults(func=cmd_export_schema)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``hub`` command."""
+    from hub.db.embedded import EmbeddedError
+    from hub.db.migrate import MigrationError
+    from hub.settings import SettingsError
+
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        handler: Handler = args.func
+        return handler(args, settings)
+    except (EmbeddedError, MigrationError, SettingsError) as exc:
+        _say(f"hub {args.command}: {exc}")
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

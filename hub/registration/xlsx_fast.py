@@ -1,0 +1,129 @@
+"""A fast reader for the cell values of one read-only openpyxl worksheet.
+
+openpyxl's read-only iterator builds a dict and runs descriptor validation for every cell, which
+costs about 10 µs a cell: a 100,000-row upload of 13 columns took over 13 s. This module reads
+the same sheet XML with ``xml.etree.ElementTree.iterparse`` and converts values with exactly
+openpyxl's rules (``WorkSheetParser.parse_cell`` in data-only mode): shared strings, inline
+strings (phonetic runs left out), booleans, errors as text, numbers as int or float, numbers in
+date styles as ``datetime`` via the workbook's epoch, ISO dates.
+
+It relies on openpyxl's read-only internals (the archive, the worksheet path, shared strings
+and date styles); when any is missing it returns ``None`` and the caller uses openpyxl's own
+iterator. A test compares both on the same workbook.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from xml.etree.ElementTree import Element, iterparse
+
+from openpyxl.utils.cell import column_index_from_string
+from openpyxl.utils.datetime import from_excel, from_ISO8601
+
+_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_ROW, _C, _V, _IS, _T, _R = (_NS + t for t in ("row", "c", "v", "is", "t", "r"))
+_DIGITS = "0123456789"
+
+RawRow = tuple[int, tuple[object, ...]]
+
+
+def fast_rows(worksheet: Any) -> list[RawRow] | None:
+    """``(row_number, values)`` for every row of ``worksheet`` (gaps filled with empty rows).
+
+    ``None`` when the worksheet does not expose the read-only internals this needs.
+    """
+    workbook = getattr(worksheet, "parent", None)
+    archive = getattr(workbook, "_archive", None)
+    path = getattr(worksheet, "_worksheet_path", None)
+    shared = getattr(worksheet, "_shared_strings", None)
+    dates = getattr(workbook, "_date_formats", None)
+    timedeltas = getattr(workbook, "_timedelta_formats", None)
+    epoch = getattr(workbook, "epoch", None)
+    if None in (archive, path, shared, dates, timedeltas, epoch):
+        return None
+    reader = _SheetReader(shared, dates, timedeltas, epoch)
+    with archive.open(path) as source:  # type: ignore[union-attr]
+        return list(reader.rows(source))
+
+
+class _SheetReader:
+    def __init__(self, shared: Any, dates: Any, timedeltas: Any, epoch: Any) -> None:
+        self.shared = shared
+        self.dates = dates
+        self.timedeltas = timedeltas
+        self.epoch = epoch
+        self.columns: dict[str, int] = {}
+
+    def rows(self, source: Any) -> Iterator[RawRow]:
+        expected = 1
+        for _, element in iterparse(source, events=("end",)):
+            if element.tag != _ROW:
+                continue
+            number_text = element.get("r")
+            number = int(number_text) if number_text else expected
+            while expected < number:  # rows absent from the XML are empty
+                yield expected, ()
+                expected += 1
+            yield number, self._values(element)
+            expected = number + 1
+            element.clear()
+
+    def _values(self, row: Element) -> tuple[object, ...]:
+        values: list[object] = []
+        column = 0
+        for cell in row:
+            if cell.tag != _C:
+                continue
+            ref = cell.get("r")
+            column = self._column(ref) if ref else column + 1
+            if column > len(values):
+                values.extend([None] * (column - len(values)))
+            values[column - 1] = self._value(cell, ref)
+        return tuple(values)
+
+    def _column(self, ref: str) -> int:
+        letters = ref.rstrip(_DIGITS)
+        index = self.columns.get(letters)
+        if index is None:
+            index = self.columns[letters] = column_index_from_string(letters)
+        return index
+
+    def _value(self, cell: Element, ref: str | None) -> object:
+        kind = cell.get("t", "n")
+        if kind == "inlineStr":
+            inline = cell.find(_IS)
+            return None if inline is None else _inline_text(inline)
+        text = cell.findtext(_V) or None
+        if text is None:
+            return None
+        if kind == "n":
+            number: int | float = (
+                float(text) if "." in text or "E" in text or "e" in text else int(text)
+            )
+            style = int(cell.get("s", 0))
+            if style in self.dates:
+                try:
+                    return from_excel(number, self.epoch, timedelta=style in self.timedeltas)
+                except (OverflowError, ValueError):
+                    return "#VALUE!"
+            return number
+        if kind == "s":
+            return self.shared[int(text)]
+        if kind == "b":
+            return bool(int(text))
+        if kind == "d":
+            return from_ISO8601(text)
+        return text  # "str" (a formula's text result) and "e" (an error such as #N/A)
+
+
+def _inline_text(inline: Element) -> str:
+    if len(inline) == 1 and inline[0].tag == _T:  # the usual <is><t>…</t></is>
+        return inline[0].text or ""
+    parts: list[str] = []
+    for child in inline:
+        if child.tag == _T:
+            parts.append(child.text or "")
+        elif child.tag == _R:
+            parts.extend(t.text or "" for t in child.iter(_T))
+    return "".join(parts)

@@ -1,0 +1,82 @@
+"""The GraphQL schema: a federation v2 subgraph of Relay nodes (strawberry)."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import strawberry
+from graphql import ASTValidationRule
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxTokensLimiter,
+    ParserCache,
+    ValidationCache,
+    max_aliases,
+    query_depth_limiter,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+
+from hub.schema import node as nodes_
+from hub.schema.common import GEOJSON_SCALAR, GeoJSON
+from hub.schema.errors import ErrorCodes
+from hub.schema.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS, CostLimit
+from hub.schema.mutation import Mutation
+from hub.schema.organizations import Activity, Organization, Project
+from hub.schema.places import Demand, Station
+from hub.schema.query import Query as CoreQuery
+from hub.schema.records import RecordsQuery
+from hub.schema.regions import Region
+from hub.schema.volunteers import Volunteer
+from hub.schema.workflow import WorkflowQuery, WorkflowSubscription
+from hub.schema.workflow_types import Dispatch
+
+SDL_PATH = Path(__file__).with_name("schema.graphql")
+ENTITY_TYPES = (Region, Organization, Volunteer, Station, Demand, Activity, Project)
+Query = merge_types("Query", (CoreQuery, WorkflowQuery, RecordsQuery))
+
+
+for _node_type in ENTITY_TYPES:
+    nodes_.LOADERS[_node_type.__name__] = (
+        lambda info, key, t=_node_type: t.load(info, t._key(key)))  # type: ignore[misc]
+
+
+_LIMIT_RULES: list[type[ASTValidationRule]] = [
+    query_depth_limiter.create_validator(MAX_DEPTH, None, None),
+    max_aliases.create_validator(MAX_ALIASES),
+]
+
+
+def build_schema() -> strawberry.federation.Schema:
+    """The subgraph schema with its limits and error coding."""
+    return strawberry.federation.Schema(
+        query=Query,
+        mutation=Mutation,
+        subscription=WorkflowSubscription,
+        types=[*ENTITY_TYPES, Dispatch],
+        federation_version="2.7",
+        config=StrawberryConfig(auto_camel_case=True, scalar_map={GeoJSON: GEOJSON_SCALAR}),
+        # Factories: strawberry builds fresh extensions per request; the parser and
+        # validation caches live at module level and are shared. The validation rules are
+        # built once, so the validation cache (keyed by the rules) hits on repeated queries.
+        extensions=[
+            ErrorCodes,
+            lambda: ParserCache(maxsize=1000),
+            lambda: ValidationCache(maxsize=1000),
+            lambda: AddValidationRules(_LIMIT_RULES),
+            lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+            CostLimit,
+        ],
+    )
+
+
+@cache
+def schema() -> strawberry.federation.Schema:
+    """The one schema of this process."""
+    return build_schema()
+
+
+def schema_sdl() -> str:
+    """The SDL as committed in ``hub/schema/schema.graphql``."""
+    return schema().as_str() + "\n"

@@ -1,0 +1,147 @@
+"""GraphQL types for stations (站点, 新时代文明实践中心) and demands (群众需求, 点单)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry import relay
+
+from hub.schema.common import CRS, GeoPoint, geo_point
+from hub.schema.context import Info
+from hub.schema.node import LoadedNode
+from hub.schema.organizations import Organization, load_organization
+from hub.schema.records import StationRatings
+from hub.schema.regions import Region, load_region
+from hub.schema.volunteers import WeeklyWindow, weekly_windows
+from hub.store.base import Row
+
+
+@strawberry.type(description="六有 (seed 001): place, team, projects, facilities, rules, signage.")
+class SixHas:
+    place: bool
+    team: bool
+    projects: bool
+    facilities: bool
+    rules: bool
+    signage: bool
+
+    @strawberry.field(description="All six present.")
+    def complete(self) -> bool:
+        return all((self.place, self.team, self.projects, self.facilities, self.rules,
+                    self.signage))
+
+
+class Located:
+    """Shared resolvers of a row with lon/lat and distance_m columns."""
+
+    row: Row
+
+    def _location(self, crs: CRS | None) -> GeoPoint | None:
+        return geo_point(self.row["lon"], self.row["lat"], crs)
+
+    def _distance(self) -> float | None:
+        distance = self.row.get("distance_m")
+        return None if distance is None else round(float(distance), 1)
+
+
+@strawberry.federation.type(keys=["id"], description="科技志愿服务站点: a fixed place of service.")
+class Station(LoadedNode, Located, StationRatings):
+    loader = "station"
+    id: relay.NodeID[int]
+    name: str
+    kind: str = strawberry.field(description="civilization_center | civilization_institute | "
+                                             "civilization_station | party_service_center | "
+                                             "science_museum | museum | memorial_hall | park | "
+                                             "community_facility | science_base")
+    address: str
+    status: str
+    row: strawberry.Private[Row]
+
+    @classmethod
+    def from_row(cls, row: Row) -> Station:
+        return cls(id=row["id"], name=row["name"], kind=row["kind"], address=row["address"],
+                   status=row["status"], row=row)
+
+    @strawberry.field
+    def location(self, crs: CRS | None = CRS.WGS84) -> GeoPoint | None:
+        return self._location(crs)
+
+    @strawberry.field(description="Metres (exact WGS-84) from the `near` point.")
+    def distance_m(self) -> float | None:
+        return self._distance()
+
+    @strawberry.field(description="六有 standard flags.")
+    def six_has(self) -> SixHas:
+        r = self.row
+        return SixHas(place=r["has_place"], team=r["has_team"], projects=r["has_projects"],
+                      facilities=r["has_facilities"], rules=r["has_rules"],
+                      signage=r["has_signage"])
+
+    @strawberry.field(description="Opening hours (China Standard Time).")
+    def opening_hours(self) -> list[WeeklyWindow]:
+        return weekly_windows(self.row["weekly"])
+
+    @strawberry.field
+    async def region(self, info: Info) -> Region | None:
+        return await load_region(info, self.row["region_code"])
+
+    @strawberry.field(description="The operating organisation.")
+    async def organization(self, info: Info) -> Organization | None:
+        org = self.row["organization_id"]
+        return await load_organization(info, org) if org else None
+
+
+@strawberry.federation.type(keys=["id"], description="群众需求 (点单): service wanted at a place "
+                                                      "and time.")
+class Demand(LoadedNode, Located):
+    loader = "demand"
+    id: relay.NodeID[int]
+    title: str
+    description: str
+    category: str
+    required_skills: list[str]
+    needed: int = strawberry.field(description="Volunteers needed.")
+    starts_at: datetime
+    ends_at: datetime
+    priority: float
+    requires_insurance: bool
+    status: str = strawberry.field(description="open | dispatched | in_progress | done | "
+                                               "reviewed | cancelled")
+    raised_by_kind: str
+    created_at: datetime
+    unfilled_reason: str | None = strawberry.field(
+        description="Why a slot is still empty after the hub looked for a replacement.")
+    row: strawberry.Private[Row]
+
+    @classmethod
+    def from_row(cls, row: Row) -> Demand:
+        return cls(id=row["id"], title=row["title"], description=row["description"],
+                   category=row["category"], required_skills=row["required_skills"],
+                   needed=row["needed"], starts_at=row["starts_at"], ends_at=row["ends_at"],
+                   priority=row["priority"], requires_insurance=row["requires_insurance"],
+                   status=row["status"], raised_by_kind=row["raised_by_kind"],
+                   created_at=row["created_at"], unfilled_reason=row["unfilled_reason"],
+                   row=row)
+
+    @strawberry.field
+    def location(self, crs: CRS | None = CRS.WGS84) -> GeoPoint | None:
+        return self._location(crs)
+
+    @strawberry.field(description="Metres (exact WGS-84) from the `near` point.")
+    def distance_m(self) -> float | None:
+        return self._distance()
+
+    @strawberry.field
+    async def station(self, info: Info) -> Station | None:
+        station = self.row["station_id"]
+        return await load_station(info, station) if station else None
+
+    @strawberry.field
+    async def region(self, info: Info) -> Region | None:
+        return await load_region(info, self.row["region_code"])
+
+
+async def load_station(info: Info, station_id: int) -> Station | None:
+    """A station by id through the request's DataLoader."""
+    return await Station.load(info, station_id)

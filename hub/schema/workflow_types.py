@@ -1,0 +1,295 @@
+"""GraphQL types of the dispatch lifecycle: the Dispatch node, events, states, inputs, who may act,
+and the per-mutation payload and error types (Saleor style: `errors: [XxxError!]!`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from enum import Enum
+from typing import Any, Self
+
+import strawberry
+from strawberry import relay
+from strawberry.dataloader import DataLoader
+
+from hub.auth import Caller, Role
+from hub.geo.divisions import subtree_prefix
+from hub.schema import node as nodes_
+from hub.schema.common import CRS, GeoPoint, PointInput, geo_point
+from hub.schema.context import Info
+from hub.schema.errors import Forbidden, Unauthenticated
+from hub.schema.node import LoadedNode, encode_id
+from hub.schema.places import Demand
+from hub.schema.volunteers import Volunteer
+from hub.services.workflow import Code, WorkflowError
+from hub.store import workflow as store
+from hub.store.base import Row
+
+LOADER = "dispatch"
+
+
+def actor(caller: Caller) -> str:
+    """Who did it, as recorded on dispatches and events: ``role:sub``."""
+    return f"{caller.role.value}:{caller.sub or '?'}"
+
+
+def manages_region(caller: Caller, region_code: str) -> bool:
+    """An admin, or a dispatcher whose region subtree holds ``region_code``."""
+    if caller.role is Role.ADMIN:
+        return True
+    return bool(caller.role is Role.DISPATCHER and caller.region
+                and region_code.startswith(subtree_prefix(caller.region)))
+
+
+def require_signed_in(caller: Caller) -> None:
+    """Anonymous callers are told to sign in."""
+    if caller.is_anonymous:
+        raise Unauthenticated("sign in: this needs a token")
+
+
+def require_region(caller: Caller, region_code: str, what: str) -> None:
+    """``FORBIDDEN`` unless the caller manages the region."""
+    require_signed_in(caller)
+    if not manages_region(caller, region_code):
+        raise Forbidden(f"only an admin or a dispatcher of {region_code} (or above) may {what}")
+
+
+def require_own(caller: Caller, row: Row, what: str) -> None:
+    """``FORBIDDEN`` unless the caller is the dispatch's volunteer."""
+    require_signed_in(caller)
+    if caller.volunteer_id is None or caller.volunteer_id != row["volunteer_id"]:
+        raise Forbidden(f"only the volunteer offered dispatch {encode_id('Dispatch', row['id'])}"
+                        f" may {what}")
+
+
+def may_see(caller: Caller, row: Row) -> bool:
+    """Who may see a dispatch: its volunteer, or whoever manages its demand's region."""
+    return manages_region(caller, row["region_code"]) or (
+        caller.volunteer_id is not None and caller.volunteer_id == row["volunteer_id"])
+
+
+def _request_loader(info: Info, name: str, load: Any) -> Any:
+    """A DataLoader kept on the request's loaders under ``name`` (made on first use)."""
+    loaders = info.context.loaders
+    if name not in loaders.__dict__:
+        loaders.__dict__[name] = DataLoader(load_fn=load)
+    return loaders.__dict__[name]
+
+
+def dispatch_loader(info: Info) -> DataLoader[int, Row | None]:
+    """Dispatches by id, batched per request."""
+    db = info.context.db
+
+    async def load(ids: list[int]) -> list[Row | None]:
+        by_id = {r["id"]: r for r in await store.get_dispatches(db, ids=ids)}
+        return [by_id.get(i) for i in ids]
+
+    loader: DataLoader[int, Row | None] = _request_loader(info, LOADER, load)
+    return loader
+
+
+def history_loader(info: Info) -> DataLoader[int, list[Row]]:
+    """The state changes of dispatches, batched per request."""
+    db = info.context.db
+
+    async def load(ids: list[int]) -> list[list[Row]]:
+        groups: dict[int, list[Row]] = {i: [] for i in ids}
+        for row in await store.events_of(db, dispatch_ids=ids):
+            groups[row["dispatch_id"]].append(row)
+        return [groups[i] for i in ids]
+
+    loader: DataLoader[int, list[Row]] = _request_loader(info, "dispatch_history", load)
+    return loader
+
+
+@strawberry.type(description="One change of a dispatch's state, and who made it.")
+class DispatchChange:
+    from_state: str | None
+    to_state: str
+    actor: str = strawberry.field(description="role:subject, or `hub` for automatic steps.")
+    reason: str | None
+    at: datetime
+
+
+@strawberry.federation.type(keys=["id"], description="派单: a demand's slot offered to a "
+                                                      "volunteer, and what became of it.")
+class Dispatch(LoadedNode):
+    loader = LOADER
+    id: relay.NodeID[int]
+    state: str = strawberry.field(description="offered | accepted | checked_in | completed | "
+                                              "declined | expired | cancelled | no_show")
+    active: bool = strawberry.field(description="Holds the slot and the volunteer's time.")
+    starts_at: datetime
+    ends_at: datetime
+    distance_m: float | None = strawberry.field(description="Home to demand, when planned.")
+    reason: str = strawberry.field(description="Why this volunteer was chosen.")
+    offered_by: str
+    offered_at: datetime
+    respond_by: datetime = strawberry.field(description="Accept or decline before this.")
+    responded_at: datetime | None
+    decline_reason: str | None
+    check_in_at: datetime | None
+    check_in_distance_m: float | None
+    check_out_at: datetime | None
+    hours: float | None = strawberry.field(description="Check-in to check-out, clipped to the "
+                                                        "demand's window.")
+    row: strawberry.Private[Row]
+
+    @classmethod
+    def from_row(cls, row: Row) -> Self:
+        return cls(id=row["id"], state=row["status"], active=row["active"],
+                   starts_at=row["starts_at"], ends_at=row["ends_at"],
+                   distance_m=row["distance_m"], reason=row["reason"],
+                   offered_by=row["offered_by"], offered_at=row["offered_at"],
+                   respond_by=row["respond_by"], responded_at=row["responded_at"],
+                   decline_reason=row["decline_reason"], check_in_at=row["check_in_at"],
+                   check_in_distance_m=row["check_in_distance_m"],
+                   check_out_at=row["check_out_at"], hours=row["hours"], row=row)
+
+    @classmethod
+    async def load(cls, info: Info, key: Any) -> Self | None:
+        row = await dispatch_loader(info).load(int(key))
+        return cls.from_row(row) if row and may_see(info.context.caller, row) else None
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Sequence[str], required: bool = False
+    ) -> list[Self | None]:
+        return [await cls.load(info, int(i)) for i in node_ids]
+
+    @strawberry.field
+    async def volunteer(self, info: Info) -> Volunteer | None:
+        return await Volunteer.load(info, self.row["volunteer_id"])
+
+    @strawberry.field
+    async def demand(self, info: Info) -> Demand | None:
+        return await Demand.load(info, self.row["demand_id"])
+
+    @strawberry.field(description="Where the volunteer checked in.")
+    def check_in_point(self, crs: CRS | None = CRS.WGS84) -> GeoPoint | None:
+        return geo_point(self.row["check_in_lon"], self.row["check_in_lat"], crs)
+
+    @strawberry.field(description="Where the volunteer checked out.")
+    def check_out_point(self, crs: CRS | None = CRS.WGS84) -> GeoPoint | None:
+        return geo_point(self.row["check_out_lon"], self.row["check_out_lat"], crs)
+
+    @strawberry.field(description="Every change of state, oldest first.")
+    async def history(self, info: Info) -> list[DispatchChange]:
+        rows = await history_loader(info).load(self.row["id"])
+        return [DispatchChange(from_state=r["from_state"], to_state=r["to_state"],
+                               actor=r["actor"], reason=r["reason"], at=r["at"]) for r in rows]
+
+
+nodes_.LOADERS["Dispatch"] = lambda info, key: Dispatch.load(info, int(key))
+
+
+@strawberry.type(description="A dispatch state, whether it holds the slot, and where it may go.")
+class DispatchStateInfo:
+    state: str
+    active: bool
+    label_zh: str
+    next_states: list[str]
+
+
+@strawberry.type(description="A committed change of a dispatch's state (live).")
+class DispatchEvent:
+    event_id: strawberry.ID
+    dispatch_id: strawberry.ID
+    demand_id: strawberry.ID
+    volunteer_id: strawberry.ID
+    region_code: str
+    from_state: str | None
+    to_state: str
+    actor: str
+    reason: str | None
+    at: datetime
+
+    @classmethod
+    def from_payload(cls, event: dict[str, Any]) -> DispatchEvent:
+        return cls(event_id=strawberry.ID(str(event["eventId"])),
+                   dispatch_id=strawberry.ID(encode_id("Dispatch", event["dispatchId"])),
+                   demand_id=strawberry.ID(encode_id("Demand", event["demandId"])),
+                   volunteer_id=strawberry.ID(encode_id("Volunteer", event["volunteerId"])),
+                   region_code=event["regionCode"], from_state=event.get("fromState"),
+                   to_state=event["toState"], actor=event["actor"],
+                   reason=event.get("reason"), at=datetime.fromisoformat(event["at"]))
+
+    @strawberry.field(description="The dispatch as it is now (null if you may not see it).")
+    async def dispatch(self, info: Info) -> Dispatch | None:
+        return await Dispatch.load(info, nodes_.decode_id(str(self.dispatch_id), "Dispatch"))
+
+
+@strawberry.input(description="Cancel a demand and its offers and bookings.")
+class CancelDemandInput:
+    demand_id: strawberry.ID
+    reason: str
+
+
+@strawberry.input(description="Offer a demand's slots to volunteers by hand (all or none).")
+class DispatchInput:
+    demand_id: strawberry.ID
+    volunteer_ids: list[strawberry.ID]
+
+
+@strawberry.input(description="Take an offered slot.")
+class AcceptDispatchInput:
+    dispatch_id: strawberry.ID
+
+
+@strawberry.input(description="Turn an offer down; the slot goes to the next best candidate.")
+class DeclineDispatchInput:
+    dispatch_id: strawberry.ID
+    reason: str
+
+
+@strawberry.input(description="Where the device is (any CRS).")
+class CheckPointInput:
+    dispatch_id: strawberry.ID
+    point: PointInput
+
+
+@strawberry.input(description="Withdraw an offer or booking.")
+class CancelDispatchInput:
+    dispatch_id: strawberry.ID
+    reason: str
+    reoffer: bool = strawberry.field(default=True, description=(
+        "Offer the freed slot to the next best candidate."))
+
+
+@strawberry.input(description="A booked volunteer did not come.")
+class MarkNoShowInput:
+    dispatch_id: strawberry.ID
+
+
+@strawberry.input(description="Which dispatches; volunteers always see only their own.")
+class DispatchFilter:
+    demand_id: strawberry.ID | None = None
+    region_code: str | None = None
+    states: list[str] | None = None
+
+
+class MutationTypes:
+    """A mutation's error enum, error type and payload type, built from one description."""
+
+    def __init__(self, name: str, result: str, result_type: Any, codes: Sequence[Code]) -> None:
+        members = {c.value: c.value for c in codes}
+        codes_enum = Enum(f"{name}ErrorCode", members)  # type: ignore[misc]  # built per mutation
+        self.code_enum: Any = strawberry.enum(
+            codes_enum, description=f"Why {name[0].lower() + name[1:]} was refused.")
+        self.error: Any = strawberry.type(type(f"{name}Error", (), {"__annotations__": {
+            "field": str | None, "code": self.code_enum, "message": str}}),
+            description="A refusal: the input field, a code, and a message naming the value.")
+        self.payload: Any = strawberry.type(type(f"{name}Payload", (), {"__annotations__": {
+            result: result_type | None, "errors": list[self.error]}}),  # type: ignore[name-defined]
+            description=f"What {name[0].lower() + name[1:]} did.")
+        self.result = result
+
+    def ok(self, value: Any) -> Any:
+        """The payload of a success."""
+        return self.payload(**{self.result: value, "errors": []})
+
+    def fail(self, errors: Sequence[WorkflowError], value: Any = None) -> Any:
+        """The payload of a refusal."""
+        return self.payload(**{self.result: value, "errors": [
+            self.error(field=e.field, code=self.code_enum(e.code.value), message=e.message)
+            for e in errors]})

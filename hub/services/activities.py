@@ -1,0 +1,98 @@
+"""活动报名: sign up for an organisation's activity, cancel, and record attendance with hours.
+
+The activity row is locked for every change, so concurrent sign-ups queue and the capacity is
+never exceeded (the ``signed_up <= capacity`` CHECK is the database's own backstop). Attendance
+appends a service record through :func:`hub.services.records.record_service`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from hub.services.records import RecordsError, Source, hours_of, record_service
+from hub.store import records, signups
+from hub.store.base import Database, Row
+
+SECONDS_PER_HOUR = Decimal(3600)
+
+
+async def _activity(tx: Database, activity_id: int) -> Row:
+    row = await records.activity_source(tx, activity_id=activity_id, lock=True)
+    if row is None:
+        raise RecordsError("NOT_FOUND", "activityId", f"activity {activity_id} does not exist")
+    return row
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def sign_up(db: Database, *, activity_id: int, volunteer_id: int) -> tuple[Row, Row]:
+    """Sign a volunteer up; returns (sign-up, activity). One transaction."""
+    async with db.transaction() as tx:
+        activity = await _activity(tx, activity_id)
+        if activity["status"] != "published" or activity["starts_at"] <= _now():
+            raise RecordsError("ACTIVITY_CLOSED", "activityId",
+                               f"activity {activity_id} is not open for sign-up")
+        status = await signups.volunteer_status(tx, volunteer_id=volunteer_id)
+        if status != "active":
+            raise RecordsError("VOLUNTEER_INACTIVE", "volunteerId",
+                               f"volunteer {volunteer_id} is {status or 'unknown'}")
+        current = await signups.get(tx, activity_id=activity_id, volunteer_id=volunteer_id)
+        if current is not None and current["status"] == "signed_up":
+            raise RecordsError("ALREADY_SIGNED_UP", "activityId", "already signed up")
+        if activity["signed_up"] >= activity["capacity"]:
+            raise RecordsError("ACTIVITY_FULL", "activityId",
+                               f"all {activity['capacity']} places are taken")
+        row = await signups.put(tx, activity_id=activity_id, volunteer_id=volunteer_id,
+                                status="signed_up")
+        activity["signed_up"] = await signups.count_change(tx, activity_id=activity_id, delta=1)
+    return row, activity
+
+
+async def cancel(db: Database, *, activity_id: int, volunteer_id: int) -> tuple[Row, Row]:
+    """Cancel a sign-up before the activity starts, freeing the place."""
+    async with db.transaction() as tx:
+        activity = await _activity(tx, activity_id)
+        current = await signups.get(tx, activity_id=activity_id, volunteer_id=volunteer_id)
+        if current is None or current["status"] != "signed_up":
+            raise RecordsError("NOT_SIGNED_UP", "activityId", "there is no sign-up to cancel")
+        if activity["starts_at"] <= _now():
+            raise RecordsError("ACTIVITY_STARTED", "activityId",
+                               "the activity has started; ask the organiser to mark absence")
+        row = await signups.put(tx, activity_id=activity_id, volunteer_id=volunteer_id,
+                                status="cancelled")
+        activity["signed_up"] = await signups.count_change(tx, activity_id=activity_id, delta=-1)
+    return row, activity
+
+
+async def record_attendance(db: Database, *, activity_id: int, volunteer_id: int,
+                            attended: bool, hours: Decimal | None,
+                            verified_by: str) -> tuple[Row, Row | None]:
+    """Mark a signed-up volunteer attended (with a service record) or absent, once started.
+
+    ``hours`` defaults to the activity's duration.
+    """
+    async with db.transaction() as tx:
+        activity = await _activity(tx, activity_id)
+        if activity["starts_at"] > _now():
+            raise RecordsError("ACTIVITY_NOT_STARTED", "activityId",
+                               "attendance is recorded once the activity has started")
+        current = await signups.get(tx, activity_id=activity_id, volunteer_id=volunteer_id)
+        if current is None or current["status"] in {"cancelled"}:
+            raise RecordsError("NOT_SIGNED_UP", "volunteerId",
+                               f"volunteer {volunteer_id} is not signed up")
+        if current["status"] != "signed_up":
+            raise RecordsError("ALREADY_RECORDED", "volunteerId",
+                               f"attendance was already recorded as {current['status']}")
+        record = None
+        if attended:
+            span = activity["ends_at"] - activity["starts_at"]
+            given = hours if hours is not None else Decimal(span.total_seconds()) / SECONDS_PER_HOUR
+            record = await record_service(tx, volunteer_id=volunteer_id,
+                                          source=Source(activity_id=activity_id),
+                                          hours=hours_of(given), verified_by=verified_by)
+        row = await signups.put(tx, activity_id=activity_id, volunteer_id=volunteer_id,
+                                status="attended" if attended else "absent")
+    return row, record

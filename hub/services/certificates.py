@@ -1,0 +1,130 @@
+"""Issuing and verifying certificates (志愿服务证明) from the service records.
+
+A certificate states the net verified records of one volunteer in a period, the total, the
+star level reached by the period's end and the issuing organisation. The canonical payload is
+signed with the Ed25519 key from settings (``HUB_CERT_SIGNING_KEY``; the embedded demo keeps a
+generated one under ``home``) and stored byte for byte, so verification online
+(:func:`lookup`) and offline (:func:`hub.certs.verify.extract_and_verify` on the PDF with the
+public key) check the same bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from hub.certs.model import (
+    CertificateData,
+    CertificateRecord,
+    canonical_payload,
+    data_from_dict,
+    new_code,
+    normalize_code,
+    parse_payload,
+)
+from hub.certs.pdf import render_certificate
+from hub.certs.signing import SigningKey, load_or_create_signing_key
+from hub.certs.verify import VerifyResult, verify_signed
+from hub.services.records import RecordsError
+from hub.settings import Settings
+from hub.store import certificates as store
+from hub.store import records
+from hub.store.base import Database, Row
+
+CST = timezone(timedelta(hours=8), "CST")
+MAX_PERIOD_DAYS = 366 * 10
+PLATFORM_ISSUER = "科技志愿服务平台"
+
+
+@lru_cache(maxsize=4)
+def _key(configured: str | None, home: Path) -> SigningKey:
+    return load_or_create_signing_key(configured, home)
+
+
+def signing_key(settings: Settings) -> SigningKey:
+    """The certificate signing key of these settings (loaded once)."""
+    return _key(settings.certificate_signing_key, settings.home)
+
+
+def verify_url(settings: Settings, code: str) -> str:
+    """Where a third party checks a certificate (printed on it and in its QR code)."""
+    base = settings.public_url or f"http://{settings.host}:{settings.port}"
+    return f"{base.rstrip('/')}/certificates/{code}"
+
+
+async def issue(db: Database, settings: Settings, *, volunteer_id: int, first: date, last: date,
+                issuer_name: str | None, issued_by: str) -> Row:
+    """Issue, sign and store a certificate; returns the stored row."""
+    if last < first:
+        raise RecordsError("INVALID_PERIOD", "to", f"{last} is before {first}")
+    if last > datetime.now(CST).date():
+        raise RecordsError("INVALID_PERIOD", "to", f"{last} is in the future")
+    if (last - first).days > MAX_PERIOD_DAYS:
+        raise RecordsError("INVALID_PERIOD", "from", "the period is longer than ten years")
+    async with db.transaction() as tx:
+        person = await store.volunteer(tx, volunteer_id=volunteer_id)
+        if person is None or person["erased_at"] is not None:
+            raise RecordsError("NOT_FOUND", "volunteerId",
+                               f"volunteer {volunteer_id} does not exist")
+        rows = await records.net_in_period(tx, volunteer_id=volunteer_id, first=first, last=last)
+        if not rows:
+            raise RecordsError("NO_RECORDS", "from",
+                               f"no verified service between {first} and {last}")
+        items = tuple(CertificateRecord(date=r["served_on"], title=r["title"],
+                                        organization=r["organization"], hours=r["hours"])
+                      for r in rows)
+        data = CertificateData(
+            code=new_code(), volunteer_name=person["real_name"],
+            volunteer_id_masked=person["id_number_masked"], period_from=first, period_to=last,
+            total_hours=sum((i.hours for i in items), Decimal(0)),
+            stars=await records.stars_at(tx, volunteer_id=volunteer_id, last=last),
+            records=items, issuer_name=issuer_name or person["first_org"] or PLATFORM_ISSUER,
+            issued_at=datetime.now(UTC))
+        payload = canonical_payload(data)
+        key = signing_key(settings)
+        return await store.insert(tx, code=data.code, volunteer_id=volunteer_id, first=first,
+                                  last=last, payload=payload, signature=key.sign(payload),
+                                  key_id=key.key_id, issued_by=issued_by,
+                                  issued_at=data.issued_at)
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What a code certifies: ``result.data`` (the signed content) when valid."""
+
+    code: str
+    result: VerifyResult
+    row: Row | None
+
+    def as_json(self, settings: Settings) -> dict[str, Any]:
+        """The public JSON answer of ``GET /certificates/{code}``."""
+        key = signing_key(settings)
+        return {"code": self.code, "valid": self.result.valid, "reason": self.result.reason,
+                "keyId": self.result.key_id, "certificate": self.result.data,
+                "publicKey": key.public_key_text(), "algorithm": "Ed25519"}
+
+
+async def lookup(db: Database, settings: Settings, *, code: str) -> Verification:
+    """Find a certificate by a typed code and check its stored signature."""
+    try:
+        canonical = normalize_code(code)
+    except ValueError as exc:
+        return Verification(code, VerifyResult(False, None, f"malformed code: {exc}"), None)
+    row = await store.get(db, code=canonical)
+    if row is None:
+        return Verification(canonical, VerifyResult(
+            False, None, "no certificate was issued with this code"), None)
+    result = verify_signed(bytes(row["payload"]), bytes(row["signature"]), row["key_id"],
+                           signing_key(settings).public_key_text())
+    return Verification(canonical, result, row)
+
+
+def render_pdf(settings: Settings, row: Row) -> bytes:
+    """The certificate PDF from its stored payload and signature."""
+    data: CertificateData = data_from_dict(parse_payload(bytes(row["payload"])))
+    return render_certificate(data, signature=bytes(row["signature"]), key_id=row["key_id"],
+                              verify_url=verify_url(settings, data.code))

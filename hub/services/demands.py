@@ -1,0 +1,91 @@
+"""点单: raising and cancelling demands (群众需求). Commits, like every service module.
+
+A demand is validated before it is stored: known category and skills, 1..500 volunteers, a
+window in the future and at most ``MAX_WINDOW`` long, and a point inside the stated region.
+Cancelling a demand cancels its offers and bookings, and is refused once service began.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from hub.registration.vocab import SKILLS
+from hub.services.workflow import Code, Refused, WorkflowError, allowed
+from hub.store import workflow as store
+from hub.store.base import Database
+from hub.store.workflow import NewDemand
+
+MAX_WINDOW = timedelta(hours=72)
+MAX_LEAD = timedelta(days=366)
+
+
+def check_demand(demand: NewDemand, *, now: datetime) -> list[WorkflowError]:
+    """Input rules of a new demand that need no database."""
+    out: list[WorkflowError] = []
+
+    def bad(field: str, message: str) -> None:
+        out.append(WorkflowError(Code.INVALID, field, message))
+
+    if demand.category not in SKILLS.codes:
+        bad("category", f"{demand.category!r} is not one of {', '.join(SKILLS.codes)}")
+    for n, skill in enumerate(demand.required_skills):
+        if skill not in SKILLS.codes:
+            bad(f"requiredSkills[{n}]", f"{skill!r} is not one of {', '.join(SKILLS.codes)}")
+    if len(set(demand.required_skills)) != len(demand.required_skills):
+        bad("requiredSkills", "names a skill twice")
+    if not 1 <= demand.needed <= 500:
+        bad("needed", f"{demand.needed} is outside 1..500")
+    if not 2 <= len(demand.title.strip()) <= 200:
+        bad("title", f"{demand.title!r} must be 2..200 characters")
+    if not 0 < demand.priority <= 100:
+        bad("priority", f"{demand.priority} is outside (0, 100]")
+    starts, ends = demand.starts_at, demand.ends_at
+    if starts.tzinfo is None or ends.tzinfo is None:
+        bad("startsAt", "times need a time zone (e.g. +08:00)")
+        return out
+    if starts <= now:
+        bad("startsAt", f"{starts.isoformat()} is not in the future")
+    elif starts - now > MAX_LEAD:
+        bad("startsAt", f"{starts.isoformat()} is more than {MAX_LEAD.days} days ahead")
+    if ends <= starts:
+        bad("endsAt", f"{ends.isoformat()} is not after startsAt {starts.isoformat()}")
+    elif ends - starts > MAX_WINDOW:
+        bad("endsAt", f"{ends.isoformat()}: the window is longer than "
+                      f"{MAX_WINDOW.total_seconds() / 3600:.0f} hours")
+    return out
+
+
+async def raise_demand(db: Database, demand: NewDemand, *, region_prefix: str) -> int:
+    """Validate and store a demand (status open); raise :class:`Refused` listing every error."""
+    errors = check_demand(demand, now=datetime.now(UTC))
+    if not await store.point_in_region(db, region_code=demand.region_code,
+                                       region_prefix=region_prefix, lon=demand.lon,
+                                       lat=demand.lat):
+        errors.append(WorkflowError(Code.INVALID, "location", (
+            f"({demand.lon:.6f}, {demand.lat:.6f}) does not lie in region "
+            f"{demand.region_code}")))
+    if errors:
+        raise Refused(errors)
+    async with db.transaction() as tx:
+        return await store.create_demand(tx, demand=demand)
+
+
+async def cancel_demand(db: Database, *, demand_id: int, by: str, reason: str) -> None:
+    """Cancel a demand and the offers and bookings it holds; refused once service began."""
+    async with db.transaction() as tx:
+        demand = await store.lock_demand(tx, demand_id=demand_id)
+        if demand is None:
+            raise WorkflowError(Code.NOT_FOUND, "id", f"demand {demand_id} does not exist")
+        if demand["status"] not in ("open", "dispatched"):
+            raise WorkflowError(Code.DEMAND_CLOSED, "id",
+                                f"demand {demand_id} is {demand['status']}; only open or "
+                                "dispatched demands can be cancelled")
+        rows = await store.active_dispatches(tx, demand_id=demand_id)
+        serving = [r["id"] for r in rows if (r["status"], "cancelled") not in await allowed(tx)]
+        if serving:
+            raise WorkflowError(Code.IN_SERVICE, "id", f"demand {demand_id} has dispatches "
+                                                       f"{serving} already in service")
+        for row in rows:
+            await store.set_state(tx, dispatch_id=row["id"], to_state="cancelled", by=by,
+                                  reason=f"demand cancelled: {reason}")
+        await store.cancel_demand(tx, demand_id=demand_id, by=by, reason=reason)

@@ -1,0 +1,142 @@
+"""Live dispatch events: one LISTEN connection per process, fanned out to subscribers.
+
+The ``dispatch_log`` trigger (sql/0005_workflow.sql) NOTIFYs channel ``hub_dispatch`` at
+commit, so every hub process behind a load balancer hears every change whichever process
+made it. The listener starts with the first subscriber, reconnects after a lost connection,
+and stops in :func:`shutdown`. A subscriber too slow to keep up loses its oldest events
+rather than holding back everyone else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+from psycopg.conninfo import make_conninfo
+
+from hub.store.base import Database
+
+log = logging.getLogger(__name__)
+CHANNEL = "hub_dispatch"
+QUEUE_SIZE = 256
+RETRY_S = 1.0
+
+
+@dataclass(eq=False)
+class _Subscriber:
+    region_prefix: str
+    queue: asyncio.Queue[dict[str, Any]] = field(
+        default_factory=lambda: asyncio.Queue(maxsize=QUEUE_SIZE))
+
+    def offer(self, event: dict[str, Any]) -> None:
+        if not str(event.get("regionCode", "")).startswith(self.region_prefix):
+            return
+        if self.queue.full():  # drop the oldest: a slow client must not stall the others
+            self.queue.get_nowait()
+        self.queue.put_nowait(event)
+
+
+class Listener:
+    """LISTENs on one connection and hands each event to the subscribers it concerns."""
+
+    def __init__(self, conninfo: str) -> None:
+        self.conninfo = conninfo
+        self.loop = asyncio.get_running_loop()
+        self.subscribers: set[_Subscriber] = set()
+        self.ready = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def _start(self) -> None:
+        if self._task is None or self._task.done():
+            self.ready.clear()
+            self._task = asyncio.create_task(self._run(), name="hub-dispatch-listener")
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(
+                        self.conninfo, autocommit=True) as conn:
+                    await conn.execute(f"LISTEN {CHANNEL}")
+                    self.ready.set()
+                    async for note in conn.notifies():
+                        self._fan_out(note.payload)
+            except psycopg.Error as exc:
+                self.ready.clear()
+                log.warning("dispatch listener lost its connection (%s); retrying", exc)
+                await asyncio.sleep(RETRY_S)
+
+    def _fan_out(self, payload: str) -> None:
+        try:
+            event = json.loads(payload)
+        except ValueError:
+            log.warning("ignoring a malformed %s payload: %.200s", CHANNEL, payload)
+            return
+        for subscriber in list(self.subscribers):
+            subscriber.offer(event)
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self, region_prefix: str) -> AsyncIterator[asyncio.Queue[dict[str, Any]]]:
+        """A queue of events in a region subtree ("" for all), until the block exits."""
+        subscriber = _Subscriber(region_prefix)
+        self.subscribers.add(subscriber)
+        self._start()
+        try:
+            await asyncio.wait_for(self.ready.wait(), timeout=10)
+            yield subscriber.queue
+        finally:
+            self.subscribers.discard(subscriber)
+
+    async def close(self) -> None:
+        """Stop listening."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+
+# One listener per database and event loop: a listener's task lives on the loop that made it
+# (one per process in production; tests run several loops one after another).
+_listeners: dict[tuple[str, int], Listener] = {}
+
+
+def listener(conninfo: str) -> Listener:
+    """This event loop's listener for a database (created on first use)."""
+    key = (conninfo, id(asyncio.get_running_loop()))
+    if key not in _listeners:
+        _listeners[key] = Listener(conninfo)
+    return _listeners[key]
+
+
+async def conninfo_of(db: Database) -> str:
+    """How to open another connection to the database ``db`` uses."""
+    async with db.connection() as conn:
+        params = conn.info.get_parameters()
+        if conn.info.password:
+            params["password"] = conn.info.password
+    return make_conninfo(**params)
+
+
+async def events(conninfo: str, region_prefix: str) -> AsyncIterator[dict[str, Any]]:
+    """Dispatch events of a region subtree, as they are committed."""
+    async with listener(conninfo).subscribe(region_prefix) as queue:
+        while True:
+            yield await queue.get()
+
+
+async def shutdown() -> None:
+    """Close this event loop's listeners, and forget those of loops that are gone (their
+    tasks died with them; awaiting them from here would wait forever)."""
+    current = asyncio.get_running_loop()
+    for key, one in list(_listeners.items()):
+        if one.loop is current:
+            del _listeners[key]
+            await one.close()
+        elif one.loop.is_closed():
+            del _listeners[key]

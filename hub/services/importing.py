@@ -1,0 +1,387 @@
+"""集体注册: import a volunteers or organisations file (.xlsx / .csv) in one transaction.
+
+Every row is validated by :mod:`hub.registration`, then checked against the database (known
+division codes, teams named in the file, the caller's scope). Good rows are loaded, bad rows
+reported with their column and reason; with ``all_or_nothing`` nothing is loaded when any row
+is bad. Volunteers are COPYed into a temporary stage and moved with ``INSERT … ON CONFLICT
+DO NOTHING`` on the ID-number hash, teams inserted ``ON CONFLICT DO NOTHING`` on (parent,
+name): importing the same file twice changes nothing, and the repeats count as skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import hashlib
+import io
+import json
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+import numpy as np
+
+from hub.auth import Caller, Role, region_prefix
+from hub.geo.crs import convert
+from hub.pii import PiiCipher
+from hub.registration.columns import ORGANIZATION_COLUMNS, VOLUNTEER_COLUMNS
+from hub.registration.org_rows import OrganizationRow, validate_organization_rows
+from hub.registration.results import FileIssue, RowError, RowResults, RowWarning
+from hub.registration.rows import Skill, VolunteerRow, validate_volunteer_rows
+from hub.registration.table import Table, TableError, read_table
+from hub.registration.templates import write_report
+from hub.services.registration_values import (
+    ORG_KIND_COLUMN,
+    encrypted_id,
+    encrypted_phone,
+    id_hash,
+    may_manage_org,
+    point_ewkt,
+    today_cst,
+    weekly_from_text,
+)
+from hub.store import registration as store
+from hub.store.base import ConnectionDatabase, Database
+
+Kind = Literal["volunteers", "organizations"]
+KINDS: tuple[Kind, ...] = ("volunteers", "organizations")
+Progress = Callable[[str, int, int], None]
+"""``progress(phase, done, total)``: "check" (read and validate; total 0 until done), "load"."""
+MAX_ROWS = 200_000
+CHUNK = 20_000
+_HEADERS = {("volunteers", c.key): c.header for c in VOLUNTEER_COLUMNS} | {
+    ("organizations", c.key): c.header for c in ORGANIZATION_COLUMNS}
+_PROFILE_KEYS = ("specialty", "employer", "title", "email", "address", "availability", "note")
+
+
+def _quiet(phase: str, done: int, total: int) -> None:
+    """No progress output."""
+
+
+@dataclass
+class ImportSummary:
+    """What an import did. ``ok``: every row imported or skipped as a duplicate."""
+
+    kind: Kind
+    rows_read: int = 0
+    imported: int = 0
+    skipped: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    file_errors: list[FileIssue] = field(default_factory=list)
+    warnings: list[RowWarning] = field(default_factory=list)
+    batch_id: int | None = None
+    loaded: bool = False
+
+    @property
+    def rejected(self) -> int:
+        """Rows with at least one error."""
+        return len({e.row_number for e in self.errors})
+
+    @property
+    def ok(self) -> bool:
+        return not self.file_errors and not self.errors
+
+    def line(self) -> str:
+        """The summary line the CLI prints."""
+        return (f"imported {self.imported}, skipped {self.skipped} (duplicates), "
+                f"rejected {self.rejected}")
+
+    def report_xlsx(self) -> bytes:
+        """The report of every rejected row (行号, 列名, 填写内容 masked, 原因) as .xlsx."""
+        out = io.BytesIO()
+        write_report(self.errors, out, file_errors=self.file_errors, warnings=self.warnings)
+        return out.getvalue()
+
+
+@dataclass(frozen=True)
+class ImportRequest:
+    """One file to import and how."""
+
+    kind: Kind
+    data: bytes
+    filename: str
+    all_or_nothing: bool = False
+
+
+class _Abort(Exception):
+    """Rolls the import's transaction back (all-or-nothing with bad rows)."""
+
+
+def _error(kind: Kind, row: int, key: str, value: str, reason: str, reason_zh: str) -> RowError:
+    return RowError(row, _HEADERS.get((kind, key), key), value, reason, reason_zh)
+
+
+def _validate(request: ImportRequest, today: date) -> RowResults[Any]:
+    table: Table = read_table(request.data, request.filename, max_rows=MAX_ROWS)
+    if request.kind == "volunteers":
+        return validate_volunteer_rows(table, today=today)
+    return validate_organization_rows(table, today=today)
+
+
+async def import_file(db: Database, cipher: PiiCipher, caller: Caller, request: ImportRequest,
+                      *, progress: Progress = _quiet) -> ImportSummary:
+    """Validate and load one file; see the module docstring."""
+    summary = ImportSummary(request.kind)
+    progress("check", 0, 0)
+    try:
+        results = await asyncio.to_thread(_validate, request, today_cst())
+    except TableError as exc:
+        summary.file_errors.append(FileIssue(exc.message, exc.message_zh))
+        return summary
+    summary.rows_read = results.rows_read
+    summary.errors, summary.file_errors = list(results.errors), list(results.file_errors)
+    summary.warnings = list(results.row_warnings)
+    progress("check", results.rows_read, results.rows_read)
+    if summary.file_errors or (request.all_or_nothing and summary.errors):
+        return summary
+    try:
+        async with db.transaction() as tx:
+            summary.batch_id = await store.create_batch(tx, values={
+                "kind": request.kind, "filename": request.filename[:200],
+                "file_sha256": hashlib.sha256(request.data).digest(),
+                "imported_by": caller.sub or "cli", "organization_id": caller.org,
+                "all_or_nothing": request.all_or_nothing, "rows_read": summary.rows_read,
+                "imported": 0, "skipped": 0, "rejected": summary.rejected})
+            if request.kind == "volunteers":
+                await _load_volunteers(tx, cipher, caller, results.good, summary, progress)
+            else:
+                await _load_organizations(tx, cipher, caller, results.good, summary, progress)
+            if request.all_or_nothing and summary.errors:
+                raise _Abort
+            await tx.fetch("UPDATE import_batch SET imported = %(i)s, skipped = %(s)s, "
+                           "rejected = %(r)s WHERE id = %(b)s",
+                           {"i": summary.imported, "s": summary.skipped,
+                            "r": summary.rejected, "b": summary.batch_id})
+    except _Abort:
+        summary.imported = summary.skipped = 0
+        summary.batch_id = None
+        return summary
+    summary.loaded = True
+    return summary
+
+
+# -- volunteers --------------------------------------------------------------------------------
+Reason = tuple[str, str]
+"""(English, Chinese) reason for a rejected cell."""
+NO_TEAM = ("no team of this name is registered; import the team first", "平台上没有该名称的队伍")
+NOT_YOURS = ("is not a team you manage", "该队伍不在您的管理范围内")
+AMBIGUOUS = ("several teams have this name; link the volunteer later",
+             "平台上有多支同名队伍，请导入后再关联")
+UNKNOWN_REGION = ("not a known division code", "不是已知的行政区划代码")
+
+
+def _code12(code: str) -> str:
+    """A validated 6/9/12-digit division code as 12 digits."""
+    return code.ljust(12, "0")
+
+
+async def _resolve_teams(db: Database, caller: Caller, names: set[str]
+                         ) -> dict[str, int | Reason]:
+    """team name → its id, or why the name cannot be used."""
+    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in await store.organizations_named(db, names=sorted(names)):
+        found[row["name"]].append(row)
+    out: dict[str, int | Reason] = {}
+    for name in names:
+        usable = [t for t in found[name] if may_manage_org(caller, t)]
+        out[name] = (NO_TEAM if not found[name] else NOT_YOURS if not usable
+                     else AMBIGUOUS if len(usable) > 1 else int(usable[0]["id"]))
+    return out
+
+
+async def _check_volunteers(db: Database, caller: Caller, rows: Sequence[VolunteerRow],
+                            summary: ImportSummary) -> list[tuple[VolunteerRow, int | None]]:
+    """Rows that pass the database checks, with their team id."""
+    teams = await _resolve_teams(db, caller, {r.team_name for r in rows if r.team_name})
+    known = await store.known_regions(
+        db, codes={_code12(r.region_code) for r in rows if r.region_code})
+    default_team = caller.org if caller.role is Role.ORG_ADMIN else None
+    good: list[tuple[VolunteerRow, int | None]] = []
+    for row in rows:
+        problems: list[tuple[str, str, Reason]] = []
+        if row.region_code and _code12(row.region_code) not in known:
+            problems.append(("region_code", row.region_code, UNKNOWN_REGION))
+        team = teams[row.team_name] if row.team_name else default_team
+        if isinstance(team, tuple):
+            problems.append(("team", row.team_name or "", team))
+        for key, shown, (reason, reason_zh) in problems:
+            summary.errors.append(_error("volunteers", row.row_number, key, shown, reason,
+                                         reason_zh))
+        if not problems:
+            good.append((row, team if isinstance(team, int) else None))
+    return good
+
+
+def _homes(rows: Sequence[VolunteerRow]) -> list[str | None]:
+    """WGS-84 EWKT homes, converted per CRS in vectorised batches."""
+    lon = np.array([r.longitude if r.longitude is not None else np.nan for r in rows])
+    lat = np.array([r.latitude if r.latitude is not None else np.nan for r in rows])
+    crs = np.array([r.crs or "WGS84" for r in rows])
+    for name in ("GCJ02", "BD09"):
+        mask = crs == name
+        if mask.any():
+            lon[mask], lat[mask] = convert(lon[mask], lat[mask], name, "WGS84")
+    return [None if np.isnan(x) else point_ewkt(x, y)
+            for x, y in zip(lon.tolist(), lat.tolist(), strict=True)]
+
+
+Fresh = tuple[VolunteerRow, int | None, bytes]
+"""A row to load, its team id and its ID-number hash."""
+
+
+def _prepare(rows: Sequence[Fresh], cipher: PiiCipher, batch_id: int | None,
+             by: str) -> list[tuple[Any, ...]]:
+    """Stage rows: personal numbers encrypted and hashed, homes in WGS-84."""
+    out = []
+    for (row, team, hashed), home in zip(rows, _homes([r[0] for r in rows]), strict=True):
+        ident = encrypted_id(cipher, row.id_number, hashed)
+        phone = encrypted_phone(cipher, row.mobile)
+        profile = {k: v for k in _PROFILE_KEYS if (v := getattr(row, k))}
+        out.append((
+            row.row_number, team, row.team_role, row.name, ident["id_number_enc"],
+            ident["id_number_hash"], ident["id_number_masked"], phone["phone_enc"],
+            phone["phone_hash"], phone["phone_masked"], row.birth_date, row.gender,
+            row.education, list(row.cohorts), _skills_json(row.skills), home,
+            _code12(row.region_code) if row.region_code else None,
+            _weekly(row.availability), row.insurance_until, by, batch_id,
+            _JSON(profile) if profile else "{}"))
+    return out
+
+
+_JSON = json.JSONEncoder(ensure_ascii=False).encode
+
+
+@functools.lru_cache(maxsize=4096)
+def _skills_json(skills: tuple[Skill, ...]) -> str:
+    return _JSON({s.code: s.level for s in skills})
+
+
+@functools.lru_cache(maxsize=4096)
+def _weekly(text: str | None) -> str:
+    return weekly_from_text(text) or "{}"
+
+
+async def _load_volunteers(tx: ConnectionDatabase, cipher: PiiCipher, caller: Caller,
+                           rows: Sequence[VolunteerRow], summary: ImportSummary,
+                           progress: Progress) -> None:
+    """Rows whose ID number is registered are skipped before any encryption; the others are
+    COPYed chunk by chunk, the next chunk encrypted (in a thread) while the server inserts
+    the previous one, so the two cores work at once. ``ON CONFLICT`` still guards against a
+    concurrent import of the same people."""
+    good = await _check_volunteers(tx, caller, rows, summary)
+    if not good:
+        return
+    hashes = await asyncio.to_thread(lambda: [id_hash(cipher, r.id_number) for r, _ in good])
+    taken = await store.registered_hashes(tx, hashes=hashes)
+    fresh = [(r, team, h) for (r, team), h in zip(good, hashes, strict=True) if h not in taken]
+    await store.create_stage(tx.conn)
+    by, inserted, pending = caller.sub or "cli", 0, None
+    for start in range(0, len(fresh), CHUNK):
+        staged = await asyncio.to_thread(_prepare, fresh[start:start + CHUNK], cipher,
+                                         summary.batch_id, by)
+        if pending is not None:
+            inserted += (await pending)[0]
+        await store.copy_stage(tx.conn, staged)
+        pending = asyncio.ensure_future(store.insert_stage(tx.conn))
+        progress("load", start + len(staged), len(fresh))
+    if pending is not None:
+        inserted += (await pending)[0]
+    summary.imported, summary.skipped = inserted, len(good) - inserted
+
+
+# -- organisations ------------------------------------------------------------------------------
+async def _load_organizations(tx: ConnectionDatabase, cipher: PiiCipher, caller: Caller,
+                              rows: Sequence[OrganizationRow], summary: ImportSummary,
+                              progress: Progress) -> None:
+    """Insert teams parents first; a parent is one of this file or a team in the database."""
+    in_file: dict[str, dict[str, Any]] = {}
+    names = sorted({r.parent_name for r in rows if r.parent_name})
+    in_db: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for team in await store.organizations_named(tx, names=names):
+        in_db[team["name"]].append(team)
+    known = await store.known_regions(tx, codes={_code12(r.region_code) for r in rows})
+    for done, row in enumerate(sorted(rows, key=lambda r: (r.level_rank, r.row_number))):
+        parent, why = _parent_of(row, in_file, in_db)
+        region = _code12(row.region_code)
+        if why is None and region not in known:
+            why = ("region_code", *UNKNOWN_REGION)
+        if why is None:
+            why = _org_scope(caller, row, parent, region)
+        if why is not None:
+            key, reason, reason_zh = why
+            shown = row.parent_name if key == "parent" else region if key == "region_code" \
+                else row.name
+            summary.errors.append(_error("organizations", row.row_number, key, shown or "",
+                                         reason, reason_zh))
+            continue
+        values = _org_values(row, cipher, parent, region, caller, summary.batch_id)
+        org_id = await store.create_organization(tx, values=values)
+        if org_id is None:
+            summary.skipped += 1
+            found = await tx.fetch(
+                "SELECT id, level, region_code, path::text AS path FROM organization "
+                "WHERE parent_id IS NOT DISTINCT FROM %(p)s AND name = %(n)s",
+                {"p": values["parent_id"], "n": row.name})
+            in_file[row.name] = found[0]
+        else:
+            summary.imported += 1
+            in_file[row.name] = {"id": org_id, "level": row.level, "region_code": region,
+                                 "path": f"{parent['path']}.{org_id}" if parent else str(org_id)}
+        progress("load", done + 1, len(rows))
+
+
+Why = tuple[str, str, str] | None
+
+
+def _parent_of(row: OrganizationRow, in_file: dict[str, dict[str, Any]],
+               in_db: dict[str, list[dict[str, Any]]]) -> tuple[dict[str, Any] | None, Why]:
+    if not row.parent_name:
+        return None, None
+    if row.parent_name in in_file:
+        return in_file[row.parent_name], None
+    found = in_db.get(row.parent_name, [])
+    if not found:
+        return None, ("parent", "no team of this name in the file or registered",
+                      "上级队伍不存在（文件中和平台上均未找到）")
+    if len(found) > 1:
+        return None, ("parent", "several registered teams have this name",
+                      "平台上有多支同名队伍，无法确定上级")
+    parent = found[0]
+    if row.level_rank <= {"corps": 1, "team": 2, "detachment": 3, "squad": 4}[parent["level"]]:
+        return None, ("level", f"a {row.level} cannot sit under a {parent['level']}",
+                      "层级须低于上级队伍")
+    return parent, None
+
+
+def _org_scope(caller: Caller, row: OrganizationRow, parent: dict[str, Any] | None,
+               region: str) -> Why:
+    if parent is not None:
+        if may_manage_org(caller, parent):
+            return None
+        return ("parent", "is not a team you manage", "上级队伍不在您的管理范围内")
+    if caller.role is Role.ADMIN or (caller.role is Role.DISPATCHER and caller.region
+                                     and region.startswith(region_prefix(caller.region))):
+        return None
+    return ("parent", "only an admin or the region's dispatcher may add a top-level team",
+            "只有管理员或本地区调度员可以新建顶级队伍")
+
+
+def _org_values(row: OrganizationRow, cipher: PiiCipher, parent: dict[str, Any] | None,
+                region: str, caller: Caller, batch_id: int | None) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "name": row.name, "level": row.level, "parent_id": parent["id"] if parent else None,
+        "region_code": region, "kind": ORG_KIND_COLUMN.get(row.kind or "other", "other"),
+        "registered_by": caller.sub or "cli", "import_batch_id": batch_id,
+        "captain_name": row.captain_name, "admin_name": row.admin_name,
+        **encrypted_phone(cipher, row.captain_mobile, "captain_phone"),
+        "profile": {k: v for k in ("kind", "email", "address", "description", "note")
+                    if (v := getattr(row, k))} | (
+            {"founded_on": row.founded_on.isoformat()} if row.founded_on else {}) | (
+            {"service_categories": list(row.service_categories)}
+            if row.service_categories else {}),
+    }
+    if row.admin_mobile:
+        values |= encrypted_phone(cipher, row.admin_mobile, "admin_phone")
+    return values

@@ -1,0 +1,244 @@
+"""派单 from the database: build a matcher problem from PostGIS, solve, store, commit.
+
+The matcher itself (``hub.matching``) is pure; this module turns rows into its dataclasses
+(weekly availability into dated windows, minus bookings and absences), and a plan back into
+dispatch offers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import re
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterable
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+import psycopg
+
+from hub.matching import Demand, Options, Plan, Problem, Volunteer, parse_problem, plan_to_dict
+from hub.matching import solve as solve_problem
+from hub.store import dispatch as store
+from hub.store.base import Database, Row
+
+CST = timezone(timedelta(hours=8), "CST")
+MAX_PERIOD_DAYS = 62
+_RANGE = re.compile(r"[\[(](\d+),(\d+)[\])]")
+Window = tuple[int, int]
+Solver = Callable[[Problem], Awaitable[Plan]]
+
+
+class MatchError(ValueError):
+    """The request cannot be matched as asked; ``field`` names the input."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+@dataclass(frozen=True)
+class MatchRequest:
+    """Dispatch the open demands of a region subtree starting in [starts, ends)."""
+
+    region_code: str
+    region_prefix: str
+    starts: datetime
+    ends: datetime
+    options: dict[str, Any]
+
+    def __post_init__(self) -> None:
+        if self.starts.tzinfo is None or self.ends.tzinfo is None:
+            raise MatchError("from", "times need a time zone (e.g. +08:00)")
+        if self.ends <= self.starts:
+            raise MatchError("to", f"{self.ends.isoformat()} is not after "
+                                   f"{self.starts.isoformat()}")
+        if self.ends - self.starts > timedelta(days=MAX_PERIOD_DAYS):
+            raise MatchError("to", f"the period is longer than {MAX_PERIOD_DAYS} days")
+
+
+def parse_options(doc: dict[str, Any] | None) -> Options:
+    """Validated matcher options (the same rules and messages as a problem file's)."""
+    try:
+        return parse_problem({"volunteers": [], "demands": [], "options": doc or {}}).options
+    except ValueError as exc:
+        raise MatchError("options", str(exc)) from None
+
+
+def _epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def weekly_windows(weekly: str, starts: datetime, ends: datetime) -> list[Window]:
+    """Dated windows (epoch seconds) from minutes-of-the-week ranges in China Standard Time."""
+    spans = [(int(a), int(b)) for a, b in _RANGE.findall(weekly)]
+    first = starts.astimezone(CST).date() - timedelta(days=1)
+    last = ends.astimezone(CST).date()
+    out: list[Window] = []
+    day = first - timedelta(days=first.weekday())  # the Monday on or before
+    while day <= last:
+        monday = datetime.combine(day, datetime.min.time(), CST)
+        base = _epoch(monday)
+        out.extend((base + a * 60, base + b * 60) for a, b in spans)
+        day += timedelta(days=7)
+    lo, hi = _epoch(starts), _epoch(ends)
+    return merge([(max(a, lo), min(b, hi)) for a, b in out if b > lo and a < hi])
+
+
+def merge(windows: Iterable[Window]) -> list[Window]:
+    """Sorted, with touching or overlapping windows joined."""
+    out: list[Window] = []
+    for a, b in sorted(windows):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        elif b > a:
+            out.append((a, b))
+    return out
+
+
+def subtract(windows: list[Window], busy: Iterable[Window]) -> list[Window]:
+    """``windows`` minus every busy interval."""
+    out = windows
+    for b0, b1 in busy:
+        nxt: list[Window] = []
+        for a0, a1 in out:
+            if b1 <= a0 or b0 >= a1:
+                nxt.append((a0, a1))
+                continue
+            if a0 < b0:
+                nxt.append((a0, b0))
+            if b1 < a1:
+                nxt.append((b1, a1))
+        out = nxt
+    return out
+
+
+def _insured_until_s(day: date | None) -> int | None:
+    """Insurance valid through ``day`` (CST) covers until the next midnight."""
+    if day is None:
+        return None
+    return _epoch(datetime.combine(day + timedelta(days=1), datetime.min.time(), CST))
+
+
+async def build_problem(db: Database, request: MatchRequest) -> Problem:
+    """The matcher's problem for a region and period, read from PostGIS."""
+    options = parse_options(request.options)
+    demand_rows = await store.open_demands(db, region_prefix=request.region_prefix,
+                                           starts=request.starts, ends=request.ends)
+    demands = tuple(Demand(
+        id=str(r["id"]), lon=r["lon"], lat=r["lat"],
+        skills=tuple(dict.fromkeys(r["required_skills"])),
+        needed=int(r["remaining"]), start_s=_epoch(r["starts_at"]), end_s=_epoch(r["ends_at"]),
+        priority=float(r["priority"]), requires_insurance=r["requires_insurance"],
+    ) for r in demand_rows)
+    if not demands:
+        return Problem(volunteers=(), demands=(), options=options)
+    # Volunteers' windows are needed over the span of the demands themselves.
+    span_starts = min(r["starts_at"] for r in demand_rows)
+    span_ends = max(r["ends_at"] for r in demand_rows)
+    rows = await store.reachable_volunteers(db, demand_ids=[int(d.id) for d in demands])
+    ids = [r["id"] for r in rows]
+    busy: dict[int, list[Window]] = defaultdict(list)
+    booked: dict[int, int] = defaultdict(int)
+    for b in await store.busy_windows(db, volunteer_ids=ids, starts=span_starts, ends=span_ends):
+        busy[b["volunteer_id"]].append((_epoch(b["starts_at"]), _epoch(b["ends_at"])))
+        booked[b["volunteer_id"]] += int(b["booked"])
+    extra: dict[int, list[Window]] = defaultdict(list)
+    for e in await store.extra_windows(db, volunteer_ids=ids, starts=span_starts, ends=span_ends):
+        extra[e["volunteer_id"]].append((_epoch(e["starts_at"]), _epoch(e["ends_at"])))
+    weeks = max(1, math.ceil((span_ends - span_starts) / timedelta(days=7)))
+    return Problem(volunteers=tuple(_volunteer(r, span_starts, span_ends, weeks, busy, booked,
+                                               extra) for r in rows
+                                    if r["capacity_per_week"] * weeks > booked[r["id"]]),
+                   demands=demands, options=options)
+
+
+def _volunteer(r: Row, starts: datetime, ends: datetime, weeks: int,
+               busy: dict[int, list[Window]], booked: dict[int, int],
+               extra: dict[int, list[Window]]) -> Volunteer:
+    windows = merge(weekly_windows(r["weekly"], starts, ends) + extra[r["id"]])
+    return Volunteer(
+        id=str(r["id"]), lon=r["lon"], lat=r["lat"],
+        skills={k: int(v) for k, v in r["skills"].items()},
+        capacity=r["capacity_per_week"] * weeks - booked[r["id"]],
+        max_distance_m=float(r["service_radius_m"]),
+        availability=tuple(subtract(windows, busy[r["id"]])),
+        insured_until_s=_insured_until_s(r["insured_until"]),
+    )
+
+
+async def solve_in(executor: Executor | None, problem: Problem) -> Plan:
+    """Solve off the event loop (in ``executor``, or a worker thread)."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(executor, solve_problem, problem)
+
+
+@dataclass(frozen=True)
+class PreviewResult:
+    """A stored, uncommitted plan."""
+
+    plan_id: str
+    plan: Plan
+    problem: Problem
+
+
+async def preview(db: Database, request: MatchRequest, *, created_by: str,
+                  solver: Solver) -> PreviewResult:
+    """Build, solve and store a plan; nothing is dispatched."""
+    problem = await build_problem(db, request)
+    plan = await solver(problem)
+    async with db.transaction() as tx:
+        plan_id = await store.save_plan(
+            tx, region_code=request.region_code, starts=request.starts, ends=request.ends,
+            options=request.options, plan=plan_to_dict(plan), created_by=created_by)
+    return PreviewResult(plan_id, plan, problem)
+
+
+@dataclass(frozen=True)
+class CommitResult:
+    """What committing a plan did."""
+
+    plan_id: str
+    offered: int
+    skipped: tuple[tuple[str, str, str], ...]  # (volunteer id, demand id, why)
+
+
+async def commit(db: Database, *, plan_id: str, by: str, ttl_s: int) -> CommitResult:
+    """Offer every assignment of a stored plan; those no longer possible are skipped, with why.
+
+    One transaction: the plan is locked, so committing twice at once offers once.
+    """
+    offered = 0
+    skipped: list[tuple[str, str, str]] = []
+    async with db.transaction() as tx:
+        row = await store.get_plan(tx, plan_id=plan_id)
+        if row is None:
+            raise LookupError(f"plan {plan_id} does not exist")
+        if row["committed_at"] is not None:
+            raise MatchError("planId", f"plan {plan_id} was already committed at "
+                                       f"{row['committed_at'].isoformat()}")
+        demand_ids: set[int] = set()
+        for a in row["plan"]["assignments"]:
+            try:
+                async with tx.conn.transaction():  # a savepoint per offer
+                    await store.offer(tx, demand_id=int(a["demandId"]),
+                                      volunteer_id=int(a["volunteerId"]), plan_id=plan_id,
+                                      distance_m=a["distanceM"], reason=a.get("reason", ""),
+                                      offered_by=by, ttl_s=ttl_s)
+                offered += 1
+                demand_ids.add(int(a["demandId"]))
+            except psycopg.Error as exc:  # the database refused this one offer; say why
+                skipped.append((a["volunteerId"], a["demandId"], _why(exc)))
+        await store.mark_demands_dispatched(tx, demand_ids=sorted(demand_ids))
+        await store.mark_committed(tx, plan_id=plan_id, by=by)
+    return CommitResult(plan_id, offered, tuple(skipped))
+
+
+def _why(exc: psycopg.Error) -> str:
+    constraint = exc.diag.constraint_name
+    return {
+        "dispatch_no_double_booking": "the volunteer was booked in an overlapping window since",
+        "dispatch_slots": "the demand's slots were filled since",
+    }.get(constraint or "", str(exc).splitlines()[0])

@@ -1,0 +1,366 @@
+"""注册 use cases: one volunteer, exit (退出) and erasure, teams (register, move, link).
+
+Authorisation (documented in the GraphQL descriptions too):
+
+* registerVolunteer — anyone, anonymously included (online self-registration, seed 002);
+  linking the new volunteer to a team needs the right to manage that team (below).
+* updateVolunteer — the volunteer themself, an admin, a dispatcher whose region holds the
+  volunteer's region, or an org admin whose subtree holds one of the volunteer's teams.
+* exitVolunteer — the volunteer themself or an admin.
+* managing a team (registerOrganization under a parent, moveOrganization, linkVolunteer) — an
+  admin, a dispatcher whose region holds the team's region, or an org admin whose subtree
+  holds the team (for a move: both the team and its new parent).
+
+Failures are :class:`RegistrationError` with the input field, a :class:`Code` and a message
+that never contains a full ID or phone number nor reveals who holds a taken ID number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from hub.auth import Caller, Role, region_prefix
+from hub.geo.divisions import DivisionCodeError, normalize_code
+from hub.pii import PiiCipher
+from hub.registration.errors import FieldError
+from hub.registration.fields import parse_choice, parse_choices, parse_person_name
+from hub.registration.idcard import age_on, parse_id_number
+from hub.registration.naming import check_name
+from hub.registration.phone import parse_mobile
+from hub.registration.rows import MIN_AGE, parse_education
+from hub.registration.vocab import COHORTS, ORG_LEVEL_RANK, ORG_LEVELS, SKILLS, TEAM_ROLES
+from hub.services.registration_values import (
+    MINUTES_PER_DAY,
+    ORG_KIND_COLUMN,
+    encrypted_id,
+    encrypted_phone,
+    home_ewkt,
+    may_manage_org,
+    multirange,
+    today_cst,
+)
+from hub.store import registration as store
+from hub.store.base import Database
+
+
+class Code(StrEnum):
+    """Why a registration was refused."""
+
+    INVALID = "INVALID"
+    UNDERAGE = "UNDERAGE"
+    EDUCATION_TOO_LOW = "EDUCATION_TOO_LOW"
+    DUPLICATE = "DUPLICATE"
+    UNKNOWN_REGION = "UNKNOWN_REGION"
+    NOT_FOUND = "NOT_FOUND"
+    FORBIDDEN = "FORBIDDEN"
+    EXITED = "EXITED"
+    NAME_RULE = "NAME_RULE"
+    LEVEL_ORDER = "LEVEL_ORDER"
+
+
+class RegistrationError(Exception):
+    """One refused input field (``field`` is the GraphQL input field, camelCase)."""
+
+    def __init__(self, field: str, code: Code, message: str, suggestion: str | None = None):
+        super().__init__(f"{field}: {message}")
+        self.field, self.code, self.message, self.suggestion = field, code, message, suggestion
+
+
+class Refused(Exception):
+    """Every error found in one input."""
+
+    def __init__(self, errors: Sequence[RegistrationError]) -> None:
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = list(errors)
+
+
+def region12(code: str, field_name: str = "regionCode") -> str:
+    """A 6/9/12-digit division code as 12 digits."""
+    try:
+        return normalize_code(code)
+    except DivisionCodeError as exc:
+        raise RegistrationError(field_name, Code.INVALID, str(exc)) from None
+
+
+def duplicate_message() -> str:
+    """The refusal for a taken ID number: it says nothing of who holds it."""
+    return "this ID number is already registered; sign in, or ask your team admin for help"
+
+
+# -- authorisation ----------------------------------------------------------------------------
+async def managed_org(db: Database, caller: Caller, org_id: int, field_name: str) -> dict[str, Any]:
+    """The organisation, if it exists and the caller may manage it."""
+    org = await store.organization(db, organization_id=org_id)
+    if org is None:
+        raise RegistrationError(field_name, Code.NOT_FOUND, f"organisation {org_id} does not exist")
+    if not may_manage_org(caller, org):
+        raise RegistrationError(field_name, Code.FORBIDDEN,
+                                "you may not manage this organisation")
+    return org
+
+
+def _may_update(caller: Caller, facts: dict[str, Any]) -> bool:
+    if caller.role is Role.ADMIN or caller.volunteer_id == facts["id"]:
+        return True
+    if caller.role is Role.DISPATCHER and caller.region and facts["region_code"]:
+        return str(facts["region_code"]).startswith(region_prefix(caller.region))
+    if caller.role is Role.ORG_ADMIN and caller.org is not None:
+        return any(str(caller.org) in p.split(".") for p in facts["org_paths"])
+    return False
+
+
+# -- volunteers -------------------------------------------------------------------------------
+@dataclass
+class VolunteerInput:
+    """What a person gives to register (or to change, where ``None`` means unchanged)."""
+
+    name: str | None = None
+    id_number: str | None = None
+    mobile: str | None = None
+    education: str | None = None
+    cohorts: Sequence[str] | None = None
+    skills: dict[str, int] | None = None
+    home: tuple[float, float, str | None] | None = None
+    region_code: str | None = None
+    weekly_spans: Sequence[tuple[int, int, int]] | None = None
+    insured_until: date | None = None
+    profile: dict[str, str] = field(default_factory=dict)
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.errors: list[RegistrationError] = []
+
+    def take(self, name: str, fn: Any, *args: Any, code: Code = Code.INVALID) -> Any:
+        try:
+            return fn(*args)
+        except FieldError as exc:
+            self.errors.append(RegistrationError(name, code, f"{exc.value!r}: {exc.reason}"
+                                                 if exc.value else exc.reason))
+        except RegistrationError as exc:
+            self.errors.append(exc)
+        return None
+
+
+def _columns(data: VolunteerInput, cipher: PiiCipher, today: date) -> dict[str, Any]:
+    """Validate the given fields and turn them into column values; raise :class:`Refused`."""
+    c, out = _Collector(), {}
+    if data.name is not None:
+        out["real_name"] = c.take("name", lambda: parse_person_name(data.name, field="name"))
+    if data.id_number is not None:
+        ident = c.take("idNumber", lambda: parse_id_number(data.id_number, today=today))
+        if ident is not None:
+            if age_on(ident.birth_date, today) < MIN_AGE:
+                c.errors.append(RegistrationError("idNumber", Code.UNDERAGE,
+                                                  f"a volunteer must be at least {MIN_AGE}"))
+            out |= encrypted_id(cipher, ident.number)
+            out |= {"birth_date": ident.birth_date, "gender": ident.gender}
+    if data.mobile is not None:
+        mobile = c.take("mobile", lambda: parse_mobile(data.mobile))
+        if mobile is not None:
+            out |= encrypted_phone(cipher, mobile)
+    if data.education is not None:
+        out["education"] = c.take("education", lambda: parse_education(data.education,
+                                                                       field="education"),
+                                  code=Code.EDUCATION_TOO_LOW)
+    if data.cohorts is not None:
+        out["cohorts"] = c.take("cohorts", lambda: list(parse_choices(
+            "、".join(data.cohorts or ()), COHORTS, field="cohorts")))
+    if data.skills is not None:
+        out["skills"] = c.take("skills", lambda: _skills(data.skills or {}))
+    if data.home is not None:
+        out["home_geom"] = c.take("home", lambda: home_ewkt(*data.home))
+    if data.region_code is not None:
+        out["region_code"] = c.take("regionCode", lambda: region12(data.region_code or ""))
+    if data.weekly_spans is not None:
+        out["weekly_availability"] = c.take("availability", lambda: _weekly(data.weekly_spans))
+    if data.insured_until is not None:
+        out["insured_until"] = data.insured_until
+    if data.profile:
+        out["profile"] = data.profile
+    if c.errors:
+        raise Refused(c.errors)
+    return out
+
+
+def _skills(levels: dict[str, int]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for name, level in levels.items():
+        code = parse_choice(name, SKILLS, field="skills", required=True)
+        if code is None or code in out or not 1 <= level <= 5:
+            raise RegistrationError("skills", Code.INVALID,
+                                    f"{name}: give each skill once, with a level 1–5")
+        out[code] = level
+    return out
+
+
+def _weekly(spans: Sequence[tuple[int, int, int]] | None) -> str:
+    for day, start, end in spans or ():
+        if not (0 <= day <= 6 and 0 <= start < end <= MINUTES_PER_DAY):
+            raise RegistrationError("availability", Code.INVALID,
+                                    f"weekday {day + 1} {start}–{end} is not a window of a day")
+    return multirange(list(spans or ()))
+
+
+async def _known_region(db: Database, values: dict[str, Any]) -> None:
+    code = values.get("region_code")
+    if code and not await store.known_regions(db, codes=[code]):
+        raise Refused([RegistrationError("regionCode", Code.UNKNOWN_REGION,
+                                         f"{code} is not a known division code")])
+
+
+async def register_volunteer(db: Database, cipher: PiiCipher, caller: Caller,
+                             data: VolunteerInput, *, organization_id: int | None = None,
+                             role: str = "member") -> int:
+    """Register one person (real name, ID, age ≥ 18, education, mobile); return the id."""
+    missing = [RegistrationError(f, Code.INVALID, "required") for f, v in
+               (("name", data.name), ("idNumber", data.id_number), ("mobile", data.mobile),
+                ("education", data.education)) if not v]
+    if missing:
+        raise Refused(missing)
+    values = _columns(data, cipher, today_cst())
+    await _known_region(db, values)
+    if organization_id is not None:
+        await managed_org(db, caller, organization_id, "organizationId")
+    values["registered_by"] = caller.sub or "self"
+    async with db.transaction() as tx:
+        volunteer_id = await store.create_volunteer(tx, values=values)
+        if volunteer_id is None:
+            raise Refused([RegistrationError("idNumber", Code.DUPLICATE, duplicate_message())])
+        if organization_id is not None:
+            await store.link(tx, volunteer_id=volunteer_id, organization_id=organization_id,
+                             role=role)
+    return volunteer_id
+
+
+async def _facts(db: Database, volunteer_id: int) -> dict[str, Any]:
+    facts = await store.volunteer_facts(db, volunteer_id=volunteer_id)
+    if facts is None:
+        raise Refused([RegistrationError("id", Code.NOT_FOUND, "no such volunteer")])
+    return facts
+
+
+async def update_volunteer(db: Database, cipher: PiiCipher, caller: Caller, volunteer_id: int,
+                           data: VolunteerInput) -> None:
+    """Change a volunteer's details (never the ID number: that is who they are)."""
+    facts = await _facts(db, volunteer_id)
+    if not _may_update(caller, facts):
+        raise Refused([RegistrationError("id", Code.FORBIDDEN,
+                                         "you may not change this volunteer")])
+    if facts["status"] == "exited":
+        raise Refused([RegistrationError("id", Code.EXITED, "the volunteer has exited")])
+    if data.id_number is not None:
+        raise Refused([RegistrationError("idNumber", Code.INVALID,
+                                         "the ID number cannot be changed")])
+    values = _columns(data, cipher, today_cst())
+    await _known_region(db, values)
+    await store.update_volunteer(db, volunteer_id=volunteer_id, values=values)
+
+
+async def exit_volunteer(db: Database, caller: Caller, volunteer_id: int, *,
+                         erase: bool) -> int:
+    """退出: never dispatched again; with ``erase`` the personal data goes, records stay."""
+    facts = await _facts(db, volunteer_id)
+    if caller.role is not Role.ADMIN and caller.volunteer_id != volunteer_id:
+        raise Refused([RegistrationError("id", Code.FORBIDDEN,
+                                         "only the volunteer or an admin may exit")])
+    async with db.transaction() as tx:
+        cancelled = await store.exit_volunteer(tx, volunteer_id=volunteer_id)
+        if erase and facts["erased_at"] is None:
+            await store.erase_volunteer(tx, volunteer_id=volunteer_id)
+    return cancelled
+
+
+# -- organisations -----------------------------------------------------------------------------
+@dataclass
+class OrganizationInput:
+    """A team to register (seed 002 naming rules)."""
+
+    name: str
+    level: str
+    region_code: str
+    parent_id: int | None = None
+    kind: str | None = None
+    captain_name: str | None = None
+    captain_mobile: str | None = None
+
+
+async def register_organization(db: Database, cipher: PiiCipher, caller: Caller,
+                                data: OrganizationInput) -> int:
+    """A team below its parent's level, named by the rules; return its id."""
+    level = ORG_LEVELS.lookup(data.level)
+    if level is None:
+        raise Refused([RegistrationError("level", Code.INVALID, f"{data.level!r} is not one of "
+                                         "corps|team|detachment|squad (总队/队/支队/分队)")])
+    parent = (await managed_org(db, caller, data.parent_id, "parentId")
+              if data.parent_id is not None else None)
+    region = region12(data.region_code)
+    if parent is None and not (caller.role is Role.ADMIN or (
+            caller.role is Role.DISPATCHER and caller.region
+            and region.startswith(region_prefix(caller.region)))):
+        raise Refused([RegistrationError("parentId", Code.FORBIDDEN,
+                                         "only an admin or the region's dispatcher may add a "
+                                         "top-level team")])
+    if parent is not None and ORG_LEVEL_RANK[level] <= ORG_LEVEL_RANK[parent["level"]]:
+        raise Refused([RegistrationError("level", Code.LEVEL_ORDER,
+                                         f"a {level} cannot sit under a {parent['level']}")])
+    check = check_name(data.name, level, parent["name"] if parent else None, kind=data.kind)
+    if check.is_error:
+        raise Refused([RegistrationError("name", Code.NAME_RULE, check.reason or "bad name",
+                                         suggestion=check.suggestion)])
+    await _known_region(db, {"region_code": region})
+    values: dict[str, Any] = {
+        "name": data.name, "level": level, "parent_id": data.parent_id, "region_code": region,
+        "kind": ORG_KIND_COLUMN.get(data.kind or "other", "other"),
+        "registered_by": caller.sub or "anonymous", "captain_name": data.captain_name}
+    if data.captain_mobile:
+        mobile = _Collector()
+        number = mobile.take("captainMobile", lambda: parse_mobile(data.captain_mobile))
+        if mobile.errors:
+            raise Refused(mobile.errors)
+        values |= encrypted_phone(cipher, number, "captain_phone")
+    org_id = await store.create_organization(db, values=values)
+    if org_id is None:
+        raise Refused([RegistrationError("name", Code.DUPLICATE,
+                                         "the parent already has a team of this name")])
+    return org_id
+
+
+async def move_organization(db: Database, caller: Caller, organization_id: int,
+                            parent_id: int | None) -> None:
+    """Put a team under another parent; its members, records and subtree go with it."""
+    org = await managed_org(db, caller, organization_id, "id")
+    if parent_id is None:
+        if caller.role is not Role.ADMIN:
+            raise Refused([RegistrationError("parentId", Code.FORBIDDEN,
+                                             "only an admin may make a team top-level")])
+    else:
+        parent = await managed_org(db, caller, parent_id, "parentId")
+        if ORG_LEVEL_RANK[org["level"]] <= ORG_LEVEL_RANK[parent["level"]]:
+            raise Refused([RegistrationError("parentId", Code.LEVEL_ORDER,
+                                             f"a {org['level']} cannot sit under a "
+                                             f"{parent['level']}")])
+        if str(organization_id) in parent["path"].split("."):
+            raise Refused([RegistrationError("parentId", Code.LEVEL_ORDER,
+                                             "a team cannot move under its own subtree")])
+    await store.move_organization(db, organization_id=organization_id, parent_id=parent_id,
+                                  by=caller.sub or "anonymous")
+
+
+async def link_volunteer(db: Database, caller: Caller, volunteer_id: int, organization_id: int,
+                         role: str) -> None:
+    """Make a registered (e.g. imported, team-less) volunteer a member of a team."""
+    role_code = TEAM_ROLES.lookup(role) or (role if role == "vice_captain" else None)
+    if role_code is None:
+        raise Refused([RegistrationError("role", Code.INVALID,
+                                         "role is member | captain | vice_captain | admin")])
+    await managed_org(db, caller, organization_id, "organizationId")
+    facts = await _facts(db, volunteer_id)
+    if facts["status"] == "exited":
+        raise Refused([RegistrationError("volunteerId", Code.EXITED, "the volunteer has exited")])
+    await store.link(db, volunteer_id=volunteer_id, organization_id=organization_id,
+                     role=role_code)

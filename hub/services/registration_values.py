@@ -1,0 +1,104 @@
+"""Registration values: stored forms of personal numbers, homes, availability, scope.
+
+Pure helpers shared by single registration (:mod:`hub.services.registration`) and collective
+imports (:mod:`hub.services.importing`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from hub.auth import Caller, Role, region_prefix
+from hub.geo.crs import convert
+from hub.pii import PiiCipher, mask_id_number, mask_phone
+
+CST = timedelta(hours=8)
+WGS84 = "WGS84"
+MINUTES_PER_DAY = 1440
+# The registration vocabulary's team kinds (naming rules) → the organization.kind column.
+ORG_KIND_COLUMN = {"province": "association", "city": "association", "county": "association",
+                   "society": "society", "society_committee": "society", "unit": "other",
+                   "other": "other"}
+
+
+def today_cst() -> date:
+    """Today in China Standard Time (ages are counted on this day)."""
+    return (datetime.now(UTC) + CST).date()
+
+
+def home_ewkt(lon: float, lat: float, crs: str | None) -> str:
+    """A WGS-84 EWKT point from coordinates in any supported CRS."""
+    x, y = convert(lon, lat, crs or WGS84, WGS84)
+    return point_ewkt(float(x), float(y))
+
+
+def point_ewkt(lon: float, lat: float) -> str:
+    """A WGS-84 point as EWKT, to 1 cm."""
+    return f"SRID=4326;POINT({lon:.7f} {lat:.7f})"
+
+
+_DAY_WORDS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
+_PHRASES = {
+    "周末": ((5, 480, 1080), (6, 480, 1080)), "双休日": ((5, 480, 1080), (6, 480, 1080)),
+    "工作日": tuple((d, 480, 1050) for d in range(5)),
+    "晚上": tuple((d, 1110, 1260) for d in range(7)),
+    "随时": tuple((d, 480, 1200) for d in range(7)),
+    "全天": tuple((d, 480, 1200) for d in range(7)),
+    "不限": tuple((d, 480, 1200) for d in range(7)),
+}
+_WEEKDAY = re.compile(r"(?:周|星期|礼拜)([一二三四五六日天])")
+
+
+def weekly_from_text(text: str | None) -> str | None:
+    """可服务时间 words (周末, 工作日, 晚上, 周三 …) as a minutes-of-week multirange.
+
+    ``None`` when the text names no known period: the text is kept as written, never guessed.
+    """
+    if not text:
+        return None
+    spans: set[tuple[int, int, int]] = set()
+    for phrase, phrase_spans in _PHRASES.items():
+        if phrase in text:
+            spans.update(phrase_spans)
+    spans.update((_DAY_WORDS[m], 480, 1080) for m in _WEEKDAY.findall(text))
+    return multirange(sorted(spans)) if spans else None
+
+
+def multirange(spans: Sequence[tuple[int, int, int]]) -> str:
+    """(weekday 0=Monday, start minute, end minute) spans as an int4multirange literal."""
+    return "{" + ",".join(f"[{d * MINUTES_PER_DAY + s},{d * MINUTES_PER_DAY + e})"
+                          for d, s, e in spans) + "}"
+
+
+def encrypted_phone(cipher: PiiCipher, mobile: str, prefix: str = "phone") -> dict[str, Any]:
+    """The three stored forms of a phone number."""
+    return {f"{prefix}_enc": cipher.encrypt(mobile, field="phone"),
+            f"{prefix}_hash": cipher.blind_index(mobile, field="phone"),
+            f"{prefix}_masked": mask_phone(mobile)}
+
+
+def id_hash(cipher: PiiCipher, id_number: str) -> bytes:
+    """The keyed hash that finds a registered ID number."""
+    return cipher.blind_index(id_number, field="id_number")
+
+
+def encrypted_id(cipher: PiiCipher, id_number: str, hashed: bytes | None = None
+                 ) -> dict[str, Any]:
+    """The three stored forms of an ID number (``hashed``: its :func:`id_hash`, if known)."""
+    return {"id_number_enc": cipher.encrypt(id_number, field="id_number"),
+            "id_number_hash": hashed or id_hash(cipher, id_number),
+            "id_number_masked": mask_id_number(id_number)}
+
+
+def may_manage_org(caller: Caller, org: dict[str, Any]) -> bool:
+    """Admin; a dispatcher over the team's region; an org admin over the team's subtree."""
+    if caller.role is Role.ADMIN:
+        return True
+    if caller.role is Role.DISPATCHER and caller.region:
+        return str(org["region_code"]).startswith(region_prefix(caller.region))
+    if caller.role is Role.ORG_ADMIN and caller.org is not None:
+        return str(caller.org) in str(org["path"]).split(".")
+    return False

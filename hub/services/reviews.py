@@ -1,0 +1,55 @@
+"""评单: the requester rates a served demand once; each volunteer who served it may rate the
+demand's organiser (its station) once. Ratings are 1–5 with an optional comment."""
+
+from __future__ import annotations
+
+from hub.services.records import RecordsError
+from hub.store import records
+from hub.store.base import Database, Row
+
+MAX_COMMENT = 500
+
+
+def _checked(rating: int, comment: str | None) -> str:
+    if not 1 <= rating <= 5:
+        raise RecordsError("INVALID_RATING", "rating", f"{rating} is outside 1..5")
+    text = (comment or "").strip()
+    if len(text) > MAX_COMMENT:
+        raise RecordsError("COMMENT_TOO_LONG", "comment",
+                           f"{len(text)} characters; at most {MAX_COMMENT}")
+    return text
+
+
+async def review_demand(db: Database, *, demand: Row, rating: int, comment: str | None,
+                        reviewed_by: str) -> Row:
+    """The requester's one review of the service given on ``demand``."""
+    text = _checked(rating, comment)
+    async with db.transaction() as tx:
+        if not await records.served(tx, demand_id=demand["id"]):
+            raise RecordsError("NOT_SERVED", "demandId",
+                               "the demand has no verified service to review yet")
+        row = await records.insert_review(
+            tx, demand_id=demand["id"], direction="requester_to_service", volunteer_id=None,
+            station_id=demand["station_id"], rating=rating, comment=text, reviewed_by=reviewed_by)
+        if row is None:
+            raise RecordsError("ALREADY_REVIEWED", "demandId", "the demand was already reviewed")
+        await records.mark_reviewed(tx, demand_id=demand["id"])
+    return row
+
+
+async def rate_organiser(db: Database, *, demand: Row, volunteer_id: int, rating: int,
+                         comment: str | None, reviewed_by: str) -> Row:
+    """A volunteer's one rating of the organiser of a demand they served."""
+    text = _checked(rating, comment)
+    async with db.transaction() as tx:
+        if not await records.served(tx, demand_id=demand["id"], volunteer_id=volunteer_id):
+            raise RecordsError("NOT_SERVED", "demandId",
+                               "only a volunteer who served the demand may rate its organiser")
+        row = await records.insert_review(
+            tx, demand_id=demand["id"], direction="volunteer_to_organiser",
+            volunteer_id=volunteer_id, station_id=demand["station_id"], rating=rating,
+            comment=text, reviewed_by=reviewed_by)
+        if row is None:
+            raise RecordsError("ALREADY_REVIEWED", "demandId",
+                               "you already rated this demand's organiser")
+    return row

@@ -1,0 +1,389 @@
+"""派单 → 接单 → 服务: the dispatch lifecycle; its transactions begin and commit here.
+
+States and transitions are the database's (``dispatch_state``, ``dispatch_transition``); this
+module reads them and the ``dispatch_guard`` trigger enforces them again, with the slot count
+and the no-double-booking constraint, so concurrent callers can never overbook. Every writer
+locks the demand row first, then the dispatch, so writers of one demand queue rather than
+deadlock. A freed slot (declined, expired, cancelled, no-show) is offered to the next best
+candidate the matcher finds, or the demand says why it stays unfilled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+
+import psycopg
+from psycopg import errors as pg_errors
+
+from hub.matching import ProblemError, candidates_for_demand
+from hub.services import events, records
+from hub.services.matching import MatchError, MatchRequest, build_problem
+from hub.store import dispatch as dispatch_store
+from hub.store import workflow as store
+from hub.store.base import ConnectionDatabase, Database, Row
+
+log = logging.getLogger(__name__)
+HUB_ACTOR = "hub"
+MAX_CANDIDATES_TRIED = 5
+CHECK_IN_EARLY = timedelta(hours=1)
+SWEEP_BATCH = 100
+_transitions: dict[str, frozenset[tuple[str, str]]] = {}
+
+
+class Code(StrEnum):
+    """Why a workflow step was refused (each mutation's error enum is a subset)."""
+
+    INVALID = "INVALID"
+    NOT_FOUND = "NOT_FOUND"
+    INVALID_TRANSITION = "INVALID_TRANSITION"
+    OFFER_EXPIRED = "OFFER_EXPIRED"
+    SLOTS_FULL = "SLOTS_FULL"
+    DOUBLE_BOOKED = "DOUBLE_BOOKED"
+    VOLUNTEER_INACTIVE = "VOLUNTEER_INACTIVE"
+    NOT_INSURED = "NOT_INSURED"
+    DEMAND_CLOSED = "DEMAND_CLOSED"
+    WINDOW_STARTED = "WINDOW_STARTED"
+    TOO_EARLY = "TOO_EARLY"
+    TOO_FAR = "TOO_FAR"
+    IN_SERVICE = "IN_SERVICE"
+    CONFLICT = "CONFLICT"
+
+
+class WorkflowError(Exception):
+    """A refused step: ``field`` names the input, the message names the value."""
+
+    def __init__(self, code: Code, field: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.field = field
+        self.message = message
+
+
+class Refused(Exception):
+    """Several refusals at once (the transaction is rolled back)."""
+
+    def __init__(self, errors: Sequence[WorkflowError]) -> None:
+        super().__init__("; ".join(e.message for e in errors))
+        self.errors = list(errors)
+
+
+def _db_error(exc: psycopg.Error, field: str, what: str) -> WorkflowError:
+    """A database refusal as a coded error (any other database error is re-raised)."""
+    constraint = exc.diag.constraint_name or ""
+    if constraint == "dispatch_no_double_booking":
+        return WorkflowError(Code.DOUBLE_BOOKED, field, f"{what} is already booked in an "
+                                                        "overlapping window")
+    if constraint == "dispatch_slots":
+        return WorkflowError(Code.SLOTS_FULL, field, f"{what}: the demand's slots are all taken")
+    if constraint == "dispatch_transition":
+        return WorkflowError(Code.INVALID_TRANSITION, field, str(exc).splitlines()[0])
+    if isinstance(exc, pg_errors.DeadlockDetected | pg_errors.SerializationFailure):
+        return WorkflowError(Code.CONFLICT, field, f"{what}: a concurrent change won; try again")
+    raise exc
+
+
+async def allowed(db: Database) -> frozenset[tuple[str, str]]:
+    """The allowed transitions, read once per process from ``dispatch_transition``."""
+    if "all" not in _transitions:
+        _transitions["all"] = await store.transitions(db)
+    return _transitions["all"]
+
+
+# 派单 -------------------------------------------------------------------------------------
+
+async def offer(db: Database, *, demand_id: int, volunteer_ids: Sequence[int], by: str,
+                ttl_s: int) -> list[int]:
+    """Offer a demand's slots to volunteers by hand: all of them or none (:class:`Refused`)."""
+    errors: list[WorkflowError] = []
+    made: list[int] = []
+    try:
+        async with db.transaction() as tx:
+            demand = await store.lock_demand(tx, demand_id=demand_id)
+            if demand is None:
+                raise Refused([WorkflowError(Code.NOT_FOUND, "demandId",
+                                             f"demand {demand_id} does not exist")])
+            _offerable(demand, "demandId")
+            standing = await store.volunteer_standing(tx, ids=volunteer_ids,
+                                                      until=demand["ends_at"])
+            for n, vid in enumerate(volunteer_ids):
+                field = f"volunteerIds[{n}]"
+                unfit = _unfit(standing.get(vid), vid, demand, field)
+                if unfit is not None:
+                    errors.append(unfit)
+                    continue
+                try:
+                    async with tx.conn.transaction():
+                        row = await dispatch_store.offer(
+                            tx, demand_id=demand_id, volunteer_id=vid, plan_id=None,
+                            distance_m=None, reason="dispatched by hand", offered_by=by,
+                            ttl_s=ttl_s)
+                    made.append(int(row["id"]))
+                except psycopg.Error as exc:
+                    errors.append(_db_error(exc, field, f"volunteer {vid}"))
+            if errors:
+                raise Refused(errors)
+            await dispatch_store.mark_demands_dispatched(tx, demand_ids=[demand_id])
+    except WorkflowError as exc:
+        raise Refused([exc]) from None
+    return made
+
+
+def _unfit(volunteer: Row | None, volunteer_id: int, demand: Row,
+           field: str) -> WorkflowError | None:
+    """Why a volunteer cannot be offered this demand by hand, if they cannot."""
+    if volunteer is None:
+        return WorkflowError(Code.NOT_FOUND, field, f"volunteer {volunteer_id} does not exist")
+    if volunteer["status"] != "active":
+        return WorkflowError(Code.VOLUNTEER_INACTIVE, field,
+                             f"volunteer {volunteer_id} is {volunteer['status']}")
+    if demand["requires_insurance"] and not volunteer["insured"]:
+        return WorkflowError(Code.NOT_INSURED, field, (
+            f"volunteer {volunteer_id} has no accident insurance until "
+            f"{demand['ends_at'].isoformat()}, which demand {demand['id']} requires"))
+    return None
+
+
+def _offerable(demand: Row, field: str) -> None:
+    if demand["status"] not in ("open", "dispatched"):
+        raise WorkflowError(Code.DEMAND_CLOSED, field,
+                            f"demand {demand['id']} is {demand['status']}")
+    if demand["starts_at"] <= demand["now"]:
+        raise WorkflowError(Code.WINDOW_STARTED, field,
+                            f"demand {demand['id']} started at {demand['starts_at'].isoformat()}")
+
+
+@dataclass(frozen=True)
+class Refill:
+    """What became of a freed slot."""
+
+    dispatch_id: int | None
+    volunteer_id: int | None
+    unfilled_reason: str | None
+
+
+async def _candidates(tx: Database, demand: Row) -> list[tuple[str, float]]:
+    """The matcher's ranking for one demand, leaving out everyone offered it before."""
+    tried = [str(v) for v in await store.tried_volunteers(tx, demand_id=demand["id"])]
+    try:
+        request = MatchRequest(demand["region_code"], demand["region_code"],
+                               demand["starts_at"], demand["starts_at"] + timedelta(seconds=1),
+                               {})
+        problem = await build_problem(tx, request)
+        return await asyncio.to_thread(candidates_for_demand, problem, str(demand["id"]), tried)
+    except (ProblemError, MatchError):  # the demand is no longer open to matching
+        return []
+
+
+async def refill(tx: ConnectionDatabase, *, demand_id: int, ttl_s: int) -> Refill | None:
+    """Offer a freed slot to the next best candidate, or record why it stays empty."""
+    demand = await store.lock_demand(tx, demand_id=demand_id)
+    if demand is None or demand["status"] not in ("open", "dispatched", "in_progress") or (
+            demand["taken"] >= demand["needed"]):
+        return None
+    reason = "the window has started; nobody else can be asked in time"
+    if demand["starts_at"] > demand["now"]:
+        ranked = await _candidates(tx, demand)
+        reason = ("no other volunteer meets the skill, reach, time and insurance rules"
+                  if not ranked else "every remaining candidate was booked meanwhile")
+        for vid, dist in ranked[:MAX_CANDIDATES_TRIED]:
+            try:
+                async with tx.conn.transaction():
+                    row = await dispatch_store.offer(
+                        tx, demand_id=demand_id, volunteer_id=int(vid), plan_id=None,
+                        distance_m=dist, reason=f"next best candidate, {dist:.0f} m away",
+                        offered_by=HUB_ACTOR, ttl_s=ttl_s)
+                return Refill(int(row["id"]), int(vid), None)
+            except psycopg.Error:
+                continue
+    await store.set_unfilled(tx, demand_id=demand_id, reason=reason)
+    return Refill(None, None, reason)
+
+
+# 接单 and 服务 -----------------------------------------------------------------------------
+
+Step = Callable[[ConnectionDatabase, Row], Awaitable[WorkflowError | None]]
+
+
+async def _change(db: Database, dispatch_id: int, to_state: str, step: Step) -> Row:
+    """Lock a dispatch, check the transition, run ``step``; a returned error is raised after
+    the commit (what ``step`` did stays done, e.g. an offer found expired)."""
+    late: WorkflowError | None = None
+    try:
+        async with db.transaction() as tx:
+            row = await store.lock_dispatch(tx, dispatch_id=dispatch_id)
+            if row is None:
+                raise WorkflowError(Code.NOT_FOUND, "id", f"dispatch {dispatch_id} does not "
+                                                          "exist")
+            if (row["status"], to_state) not in await allowed(tx):
+                raise WorkflowError(Code.INVALID_TRANSITION, "id", (
+                    f"dispatch {dispatch_id} is {row['status']}; it cannot become {to_state}"))
+            late = await step(tx, row)
+    except psycopg.Error as exc:
+        raise _db_error(exc, "id", f"dispatch {dispatch_id}") from None
+    if late is not None:
+        raise late
+    [fresh] = await store.get_dispatches(db, ids=[dispatch_id])
+    return fresh
+
+
+def _expired(row: Row) -> bool:
+    return bool(row["status"] == "offered" and row["respond_by"] <= row["now"])
+
+
+async def _expire(tx: ConnectionDatabase, row: Row, ttl_s: int) -> WorkflowError:
+    await store.set_state(tx, dispatch_id=row["id"], to_state="expired", by=HUB_ACTOR,
+                          reason="no answer before the deadline")
+    await refill(tx, demand_id=row["demand_id"], ttl_s=ttl_s)
+    return WorkflowError(Code.OFFER_EXPIRED, "id", f"dispatch {row['id']}: the offer expired "
+                                                   f"at {row['respond_by'].isoformat()}")
+
+
+async def accept(db: Database, *, dispatch_id: int, by: str, ttl_s: int) -> Row:
+    """接单: the volunteer takes the offered slot before the deadline."""
+    async def step(tx: ConnectionDatabase, row: Row) -> WorkflowError | None:
+        if _expired(row):
+            return await _expire(tx, row, ttl_s)
+        await store.set_state(tx, dispatch_id=dispatch_id, to_state="accepted", by=by,
+                              responded=True)
+        return None
+
+    return await _change(db, dispatch_id, "accepted", step)
+
+
+async def _release(db: Database, *, dispatch_id: int, to_state: str, by: str, reason: str,
+                   ttl_s: int, reoffer: bool = True) -> Row:
+    """Move a dispatch to an inactive state and offer the freed slot again."""
+    async def step(tx: ConnectionDatabase, row: Row) -> WorkflowError | None:
+        if to_state == "declined" and _expired(row):
+            return await _expire(tx, row, ttl_s)
+        if to_state == "no_show" and row["starts_at"] > row["now"]:
+            raise WorkflowError(Code.TOO_EARLY, "id", f"dispatch {dispatch_id}: the window "
+                                                      f"starts at {row['starts_at'].isoformat()}")
+        await store.set_state(tx, dispatch_id=dispatch_id, to_state=to_state, by=by,
+                              reason=reason, responded=to_state == "declined",
+                              decline_reason=reason if to_state == "declined" else None)
+        if reoffer:
+            await refill(tx, demand_id=row["demand_id"], ttl_s=ttl_s)
+        await store.settle_demand(tx, demand_id=row["demand_id"])
+        return None
+
+    return await _change(db, dispatch_id, to_state, step)
+
+
+async def decline(db: Database, *, dispatch_id: int, by: str, reason: str, ttl_s: int) -> Row:
+    """拒单: the volunteer turns the offer down; the slot goes to the next best candidate."""
+    return await _release(db, dispatch_id=dispatch_id, to_state="declined", by=by,
+                          reason=reason, ttl_s=ttl_s)
+
+
+async def cancel(db: Database, *, dispatch_id: int, by: str, reason: str, ttl_s: int,
+                 reoffer: bool) -> Row:
+    """A dispatcher withdraws an offer or booking (or a volunteer withdraws theirs)."""
+    return await _release(db, dispatch_id=dispatch_id, to_state="cancelled", by=by,
+                          reason=reason, ttl_s=ttl_s, reoffer=reoffer)
+
+
+async def no_show(db: Database, *, dispatch_id: int, by: str, ttl_s: int) -> Row:
+    """未到岗: a booked volunteer did not come (only once the window has begun)."""
+    return await _release(db, dispatch_id=dispatch_id, to_state="no_show", by=by,
+                          reason="did not come", ttl_s=ttl_s)
+
+
+async def check_in(db: Database, *, dispatch_id: int, lon: float, lat: float, by: str,
+                   max_distance_m: float) -> Row:
+    """签到 near the demand (within ``max_distance_m``) from an hour before it starts."""
+    async def step(tx: ConnectionDatabase, row: Row) -> WorkflowError | None:
+        if row["now"] < row["starts_at"] - CHECK_IN_EARLY:
+            raise WorkflowError(Code.TOO_EARLY, "id", (
+                f"dispatch {dispatch_id}: check-in opens at "
+                f"{(row['starts_at'] - CHECK_IN_EARLY).isoformat()}"))
+        if row["now"] >= row["ends_at"]:
+            raise WorkflowError(Code.WINDOW_STARTED, "id", (
+                f"dispatch {dispatch_id}: the window ended at {row['ends_at'].isoformat()}"))
+        metres = await store.distance_m(tx, dispatch_id=dispatch_id, lon=lon, lat=lat)
+        if metres > max_distance_m:
+            raise WorkflowError(Code.TOO_FAR, "point", (
+                f"({lon:.6f}, {lat:.6f}) is {metres:.0f} m from the demand; check-in needs "
+                f"{max_distance_m:.0f} m or less"))
+        await store.check_in(tx, dispatch_id=dispatch_id, lon=lon, lat=lat, distance=metres,
+                             by=by)
+        await store.set_demand_status(tx, demand_id=row["demand_id"], to_status="in_progress",
+                                      from_statuses=("open", "dispatched"))
+        return None
+
+    return await _change(db, dispatch_id, "checked_in", step)
+
+
+async def check_out(db: Database, *, dispatch_id: int, lon: float, lat: float,
+                    by: str) -> Row:
+    """签退: hours served are check-in to check-out, clipped to the demand's window; they
+    become a verified service record (with its points and time-bank credit) in the same
+    transaction."""
+    async def step(tx: ConnectionDatabase, row: Row) -> WorkflowError | None:
+        metres = await store.distance_m(tx, dispatch_id=dispatch_id, lon=lon, lat=lat)
+        done = await store.check_out(tx, dispatch_id=dispatch_id, lon=lon, lat=lat,
+                                     distance=metres, by=by)
+        if done["hours"] > 0:
+            await records.record_service(
+                tx, volunteer_id=done["volunteer_id"],
+                source=records.Source(demand_id=done["demand_id"], dispatch_id=dispatch_id),
+                hours=done["hours"], verified_by=by)
+        await store.settle_demand(tx, demand_id=row["demand_id"])
+        return None
+
+    return await _change(db, dispatch_id, "completed", step)
+
+
+# Deadlines --------------------------------------------------------------------------------
+
+async def expire_due(db: Database, *, ttl_s: int, limit: int = SWEEP_BATCH) -> int:
+    """Expire offers past their deadline and offer their slots again; returns how many."""
+    done = 0
+    for dispatch_id in await _due(db, limit):
+        try:
+            await _change(db, dispatch_id, "expired",
+                          lambda tx, row: _expire_quietly(tx, row, ttl_s))
+            done += 1
+        except WorkflowError as exc:  # answered or expired by another process meanwhile
+            log.debug("offer %s not expired: %s", dispatch_id, exc)
+    return done
+
+
+async def _due(db: Database, limit: int) -> list[int]:
+    async with db.transaction() as tx:
+        return await store.due_offers(tx, limit=limit)
+
+
+async def _expire_quietly(tx: ConnectionDatabase, row: Row, ttl_s: int) -> None:
+    if _expired(row):
+        await _expire(tx, row, ttl_s)
+
+
+@contextlib.asynccontextmanager
+async def background(db: Database, *, ttl_s: int, sweep_s: float | None) -> AsyncIterator[None]:
+    """While the app runs: expire overdue offers every ``sweep_s``; at exit, stop the sweeper
+    and close the event listener."""
+    async def sweep() -> None:
+        assert sweep_s is not None
+        while True:
+            try:
+                await expire_due(db, ttl_s=ttl_s)
+            except Exception:  # a failed sweep is logged and retried; the app keeps serving
+                log.exception("expiring overdue offers failed")
+            await asyncio.sleep(sweep_s)
+
+    task = asyncio.create_task(sweep()) if sweep_s else None
+    try:
+        yield
+    finally:
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await events.shutdown()

@@ -1,0 +1,198 @@
+"""One builder for every map list: filters, ``near`` (exact KNN), ``within``, keyset pages.
+
+``near`` orders by the exact WGS-84 (spheroid) distance, the measure it reports. The GiST
+index is used through KNN (``ORDER BY geog <-> point``), which orders by *sphere* distance;
+reporting spheroid distances in that order would invert close neighbours. So the query takes
+the k nearest by sphere through the index, bounds the k-th true distance by the largest
+spheroid distance among them, and returns every row within that bound ordered by spheroid
+distance: provably the exact k nearest, with two index scans.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from hub.store.base import Database, Row
+
+POINT = "ST_SetSRID(ST_MakePoint(%(near_lon)s, %(near_lat)s), 4326)::geography"
+
+
+@dataclass(frozen=True)
+class Near:
+    """Rows within ``radius_m`` of a WGS-84 point, nearest first."""
+
+    lon: float
+    lat: float
+    radius_m: float
+
+
+@dataclass(frozen=True)
+class Within:
+    """Rows inside a WGS-84 bbox (west, south, east, north) or a polygon given as WKT."""
+
+    bbox: tuple[float, float, float, float] | None = None
+    polygon_wkt: str | None = None
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A position in a list: the last row's id, and its distance when ordered by ``near``."""
+
+    id: int
+    distance_m: float | None = None
+
+    def encode(self) -> str:
+        """Opaque, URL-safe text."""
+        raw = json.dumps([self.id, self.distance_m], separators=(",", ":"))
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, text: str) -> Cursor:
+        """Parse :meth:`encode`'s output; ``ValueError`` when it is not one."""
+        try:
+            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+            ident, distance = json.loads(raw)
+            if not isinstance(ident, int) or not (
+                distance is None or isinstance(distance, int | float)):
+                raise ValueError
+            return cls(ident, None if distance is None else float(distance))
+        except (ValueError, TypeError, json.JSONDecodeError):
+            raise ValueError(f"{text!r} is not a cursor from this API") from None
+
+
+@dataclass
+class Filters:
+    """SQL conditions on the alias ``t`` with their named parameters."""
+
+    clauses: list[str] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, clause: str, **params: Any) -> None:
+        """AND one condition."""
+        self.clauses.append(clause)
+        self.params.update(params)
+
+    def region(self, prefix: str | None) -> None:
+        """Rows of a division subtree (``region_code`` starts with the prefix)."""
+        if prefix:
+            self.add("t.region_code LIKE %(region_prefix)s", region_prefix=prefix + "%")
+
+    def any_of(self, column: str, values: tuple[str, ...]) -> None:
+        """Rows whose ``column`` is one of ``values`` (no condition when there are none)."""
+        if values:
+            self.add(f"t.{column} = ANY(%({column}_any)s)", **{f"{column}_any": list(values)})
+
+    def sql(self) -> str:
+        """The conditions joined, or TRUE."""
+        return " AND ".join(f"({c})" for c in self.clauses) or "TRUE"
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    """What a list reads: a table, the selected expressions, and its point columns.
+
+    ``visible`` is a geometry expression for the point the caller may see, when it can differ
+    from the stored one (volunteers' homes, coarsened by the policy). Areas and distances are
+    then measured to it, so shrinking a radius or a box reveals no more than the caller may
+    see; the index still narrows the search by the stored point with ``VISIBLE_SLACK_M``.
+    """
+
+    table: str
+    columns: str
+    geog: str = "location"
+    geom: str = "location_geom"
+    visible: str | None = None
+
+
+# A coarsened point is at most half a 0.01° cell's diagonal (< 800 m) from the stored one.
+VISIBLE_SLACK_M = 800.0
+VISIBLE_SLACK_DEG = 0.006
+
+
+def _spatial(spec: ListSpec, filters: Filters, within: Within | None) -> Filters:
+    out = Filters(list(filters.clauses), dict(filters.params))
+    geom = f"t.{spec.geom}"
+    if within and within.bbox:
+        west, south, east, north = within.bbox
+        box = "ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326)"
+        out.params.update(w=west, s=south, e=east, n=north)
+        if spec.visible:
+            out.add(f"{geom} && ST_Expand({box}, {VISIBLE_SLACK_DEG})")
+            out.add(f"({spec.visible}) && {box}")
+        else:
+            out.add(f"{geom} && {box}")
+    if within and within.polygon_wkt:
+        area = "ST_GeomFromText(%(poly)s, 4326)"
+        out.params.update(poly=within.polygon_wkt)
+        if spec.visible:
+            out.add(f"ST_DWithin({geom}, {area}, {VISIBLE_SLACK_DEG})")
+            out.add(f"ST_Intersects({spec.visible}, {area})")
+        else:
+            out.add(f"ST_Intersects({geom}, {area})")
+    return out
+
+
+def _distance(spec: ListSpec) -> str:
+    """The reported and ordered distance: to the visible point where it differs."""
+    if spec.visible:
+        return f"ST_Distance(({spec.visible})::geography, {POINT})"
+    return f"ST_Distance(t.{spec.geog}, {POINT})"
+
+
+async def fetch_page(db: Database, spec: ListSpec, filters: Filters, *, first: int,
+                     after: Cursor | None, near: Near | None, within: Within | None,
+                     extra: str = "") -> list[Row]:
+    """Up to ``first + 1`` rows (the extra one tells whether a next page exists)."""
+    where = _spatial(spec, filters, within)
+    params: dict[str, Any] = {**where.params, "limit": first + 1}
+    columns = spec.columns + extra
+    if near is None:
+        if after is not None:
+            where.add("t.id > %(after_id)s", after_id=after.id)
+            params.update(where.params)
+        sql = (f"SELECT {columns}, NULL::float8 AS distance_m FROM {spec.table} t "
+               f"WHERE {where.sql()} ORDER BY t.id LIMIT %(limit)s")
+        return await db.fetch(sql, params)
+    slack = 2 * VISIBLE_SLACK_M if spec.visible else 0.0
+    params.update(near_lon=near.lon, near_lat=near.lat, radius=near.radius_m, slack=slack)
+    geog = f"t.{spec.geog}"
+    distance = _distance(spec)
+    where.add(f"ST_DWithin({geog}, {POINT}, %(radius)s + %(slack)s)")
+    if spec.visible:
+        where.add(f"{distance} <= %(radius)s")
+    if after is not None:
+        where.add(f"({distance}, t.id) > (%(after_d)s, %(after_id)s)",
+                  after_d=after.distance_m if after.distance_m is not None else -1.0,
+                  after_id=after.id)
+        params.update(where.params)
+    cond = where.sql()
+    # The k nearest stored points bound the k-th distance: by 1% (sphere vs spheroid) and,
+    # for visible points, by the slack between a stored point and its visible one.
+    sql = (
+        f"WITH knn AS MATERIALIZED (SELECT {geog} AS g FROM {spec.table} t WHERE {cond} "
+        f"ORDER BY {geog} <-> {POINT} LIMIT %(limit)s), "
+        f"bound AS (SELECT max(ST_Distance(g, {POINT})) * 1.01 + 1 + %(slack)s AS d FROM knn) "
+        f"SELECT {columns}, {distance} AS distance_m "
+        f"FROM {spec.table} t, bound WHERE {cond} "
+        f"AND ST_DWithin({geog}, {POINT}, least(bound.d, %(radius)s + %(slack)s)) "
+        f"ORDER BY distance_m, t.id LIMIT %(limit)s"
+    )
+    return await db.fetch(sql, params)
+
+
+async def count(db: Database, spec: ListSpec, filters: Filters, *, near: Near | None,
+                within: Within | None) -> int:
+    """How many rows the list has over all pages."""
+    where = _spatial(spec, filters, within)
+    params = dict(where.params)
+    if near is not None:
+        slack = 2 * VISIBLE_SLACK_M if spec.visible else 0.0
+        params.update(near_lon=near.lon, near_lat=near.lat, radius=near.radius_m, slack=slack)
+        where.add(f"ST_DWithin(t.{spec.geog}, {POINT}, %(radius)s + %(slack)s)")
+        if spec.visible:
+            where.add(f"{_distance(spec)} <= %(radius)s")
+    rows = await db.fetch(f"SELECT count(*) AS n FROM {spec.table} t WHERE {where.sql()}", params)
+    return int(rows[0]["n"])

@@ -1,0 +1,305 @@
+"""The policy table: every role against every protected field, in and out of scope.
+
+The expectations here are written out by hand from the issue, independently of ``POLICY``;
+the agreement test evaluates ``scope_of`` as real SQL (sqlite) and compares it with ``decide``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sqlite3
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from hub.auth.ids import encode_global_id
+from hub.auth.policy import (
+    DENIED,
+    POLICY,
+    Field,
+    Rule,
+    Scope,
+    ScopeAll,
+    ScopeNone,
+    ScopeOrg,
+    ScopeRegion,
+    ScopeSelf,
+    Subject,
+    Visibility,
+    decide,
+    format_policy,
+    region_prefix,
+    scope_of,
+)
+from hub.auth.tokens import ANONYMOUS, Caller, Role
+
+FULL, MASKED, COARSE, HIDDEN = (
+    Visibility.FULL,
+    Visibility.MASKED,
+    Visibility.COARSE,
+    Visibility.HIDDEN,
+)
+
+# Organizations: 1 is the root, 7 a child of 1, 70 a child of 7; 8 a sibling of 7.
+CALLERS = {
+    Role.ADMIN: Caller(Role.ADMIN, "admin-1"),
+    Role.DISPATCHER: Caller(Role.DISPATCHER, "disp-1", region="410100000000"),  # Zhengzhou
+    Role.ORG_ADMIN: Caller(Role.ORG_ADMIN, "orga-1", org=7),
+    Role.VOLUNTEER: Caller(Role.VOLUNTEER, encode_global_id("Volunteer", 42)),
+    Role.PARTNER: Caller(Role.PARTNER, "partner-1"),
+    Role.ANONYMOUS: ANONYMOUS,
+}
+
+# Inside every caller's scope at once (their own record, their region, their org subtree) ...
+INSIDE = {
+    "volunteer": Subject(
+        volunteer_id=42, region_code="410102001000", org_ids=frozenset({70, 7, 1})
+    ),
+    "organization": Subject(region_code="410102000000", org_ids=frozenset({70, 7, 1})),
+}
+# ... and outside every caller's scope at once.
+OUTSIDE = {
+    "volunteer": Subject(volunteer_id=43, region_code="420100000000", org_ids=frozenset({8, 1})),
+    "organization": Subject(region_code="420100000000", org_ids=frozenset({8, 1})),
+}
+SUBJECT_KIND = {f: f.value.split(".")[0] for f in Field}
+
+# (inside, outside) for every role and field, straight from the issue text.
+EXPECTED: dict[Field, dict[Role, tuple[Visibility, Visibility]]] = {
+    Field.VOLUNTEER_ID_NUMBER: {
+        Role.ADMIN: (FULL, FULL),
+        Role.DISPATCHER: (MASKED, MASKED),  # dispatch needs a phone and a place, not an identity
+        Role.ORG_ADMIN: (FULL, MASKED),
+        Role.VOLUNTEER: (FULL, MASKED),
+        Role.PARTNER: (MASKED, MASKED),
+        Role.ANONYMOUS: (MASKED, MASKED),
+    },
+    Field.VOLUNTEER_PHONE: {
+        Role.ADMIN: (FULL, FULL),
+        Role.DISPATCHER: (FULL, MASKED),
+        Role.ORG_ADMIN: (FULL, MASKED),
+        Role.VOLUNTEER: (FULL, MASKED),
+        Role.PARTNER: (MASKED, MASKED),
+        Role.ANONYMOUS: (MASKED, MASKED),
+    },
+    Field.VOLUNTEER_LOCATION: {
+        Role.ADMIN: (FULL, FULL),
+        Role.DISPATCHER: (FULL, COARSE),
+        Role.ORG_ADMIN: (FULL, COARSE),
+        Role.VOLUNTEER: (FULL, COARSE),
+        Role.PARTNER: (COARSE, COARSE),
+        Role.ANONYMOUS: (COARSE, COARSE),
+    },
+    Field.VOLUNTEER_BIRTH_DATE: {
+        Role.ADMIN: (FULL, FULL),
+        Role.DISPATCHER: (FULL, HIDDEN),
+        Role.ORG_ADMIN: (FULL, HIDDEN),
+        Role.VOLUNTEER: (FULL, HIDDEN),
+        Role.PARTNER: (HIDDEN, HIDDEN),
+        Role.ANONYMOUS: (HIDDEN, HIDDEN),
+    },
+    Field.ORGANIZATION_CAPTAIN_PHONE: {
+        Role.ADMIN: (FULL, FULL),
+        Role.DISPATCHER: (FULL, MASKED),
+        Role.ORG_ADMIN: (FULL, MASKED),
+        Role.VOLUNTEER: (MASKED, MASKED),
+        Role.PARTNER: (MASKED, MASKED),
+        Role.ANONYMOUS: (MASKED, MASKED),
+    },
+}
+
+
+def test_expectations_cover_every_role_and_field() -> None:
+    assert set(EXPECTED) == set(Field)
+    assert all(set(by_role) == set(Role) for by_role in EXPECTED.values())
+
+
+@pytest.mark.parametrize(
+    ("field", "role"), list(itertools.product(Field, Role)), ids=lambda v: str(v)
+)
+def test_every_role_against_every_field(field: Field, role: Role) -> None:
+    caller, kind = CALLERS[role], SUBJECT_KIND[field]
+    inside, outside = EXPECTED[field][role]
+    assert decide(caller, field, INSIDE[kind]) is inside
+    assert decide(caller, field, OUTSIDE[kind]) is outside
+
+
+@pytest.mark.parametrize("field", list(Field))
+def test_anonymous_and_partners_never_see_a_protected_field(field: Field) -> None:
+    for role, kind in itertools.product((Role.ANONYMOUS, Role.PARTNER), ("volunteer",)):
+        for subject in (INSIDE[kind], OUTSIDE[kind]):
+            assert decide(CALLERS[role], field, subject) is not FULL
+        assert scope_of(CALLERS[role], field) == ScopeNone()
+
+
+def test_home_point_is_never_given_to_anonymous_or_partners() -> None:
+    assert DENIED[Field.VOLUNTEER_LOCATION] is COARSE
+    assert DENIED[Field.VOLUNTEER_ID_NUMBER] is MASKED
+    assert DENIED[Field.VOLUNTEER_PHONE] is MASKED
+
+
+def test_region_scope_is_a_subtree() -> None:
+    caller = CALLERS[Role.DISPATCHER]  # 410100000000
+    for code, inside in [
+        ("410100000000", True),
+        ("410102000000", True),
+        ("410102001001", True),
+        ("410000000000", False),  # the province above
+        ("411000000000", False),  # shares "41", not "4101"
+        ("410200000000", False),  # a sibling city
+    ]:
+        subject = Subject(volunteer_id=1, region_code=code)
+        assert (decide(caller, Field.VOLUNTEER_PHONE, subject) is FULL) is inside, code
+    assert decide(caller, Field.VOLUNTEER_PHONE, Subject(volunteer_id=1)) is MASKED
+
+
+def test_org_scope_covers_descendants_only() -> None:
+    caller = CALLERS[Role.ORG_ADMIN]  # org 7
+    assert decide(caller, Field.VOLUNTEER_PHONE, Subject(org_ids=frozenset({70, 7, 1}))) is FULL
+    assert decide(caller, Field.VOLUNTEER_PHONE, Subject(org_ids=frozenset({1}))) is MASKED
+    assert decide(caller, Field.VOLUNTEER_PHONE, Subject(org_ids=frozenset({8, 1}))) is MASKED
+
+
+def test_missing_claims_fail_closed() -> None:
+    hollow = [
+        Caller(Role.DISPATCHER, "d"),
+        Caller(Role.ORG_ADMIN, "o"),
+        Caller(Role.VOLUNTEER, "not-a-global-id"),
+        Caller(Role.VOLUNTEER, None),
+    ]
+    for caller, field in itertools.product(hollow, Field):
+        assert scope_of(caller, field) == ScopeNone()
+        assert decide(caller, field, INSIDE[SUBJECT_KIND[field]]) is DENIED[field]
+
+
+def test_scope_values() -> None:
+    assert scope_of(CALLERS[Role.ADMIN], Field.VOLUNTEER_LOCATION) == ScopeAll()
+    assert scope_of(CALLERS[Role.DISPATCHER], Field.VOLUNTEER_LOCATION) == ScopeRegion("4101")
+    assert scope_of(CALLERS[Role.ORG_ADMIN], Field.VOLUNTEER_LOCATION) == ScopeOrg(7)
+    assert scope_of(CALLERS[Role.VOLUNTEER], Field.VOLUNTEER_LOCATION) == ScopeSelf(42)
+    assert scope_of(CALLERS[Role.DISPATCHER], Field.VOLUNTEER_ID_NUMBER) == ScopeNone()
+
+
+@pytest.mark.parametrize(
+    ("code", "prefix"),
+    [
+        ("410000000000", "41"),
+        ("410100000000", "4101"),
+        ("410102000000", "410102"),
+        ("410102001000", "410102001"),
+        ("410102001001", "410102001001"),
+        ("110101000000", "110101"),
+    ],
+)
+def test_region_prefix(code: str, prefix: str) -> None:
+    assert region_prefix(code) == prefix
+
+
+@pytest.mark.parametrize("code", ["41", "4101000000000", "000000000000", "41010000000a", ""])
+def test_region_prefix_refuses_bad_codes(code: str) -> None:
+    with pytest.raises(ValueError, match="12 digits"):
+        region_prefix(code)
+
+
+def test_table_is_complete_and_printable() -> None:
+    assert set(POLICY) == set(Field) == set(DENIED)
+    assert all(set(rules) == set(Role) for rules in POLICY.values())
+    assert all(POLICY[f][Role.ADMIN] is Rule.ALWAYS for f in Field)
+    text = format_policy()
+    assert all(f.value in text for f in Field) and all(r.value in text for r in Role)
+
+
+# -- decide() and scope_of() agree, with the scope evaluated as SQL ------------------------------
+
+REGIONS = [
+    "410000000000",
+    "410100000000",
+    "410102000000",
+    "410102001000",
+    "410102001001",
+    "410200000000",
+    "411000000000",
+    "420100000000",
+    None,
+]
+ORG_SETS = [
+    frozenset(),
+    frozenset({1}),
+    frozenset({7, 1}),
+    frozenset({70, 7, 1}),
+    frozenset({8, 1}),
+    frozenset({70, 7, 8, 1}),
+]
+
+
+def _subjects() -> Iterator[Subject]:
+    ids = itertools.count(40)
+    for region, orgs in itertools.product(REGIONS, ORG_SETS):
+        yield Subject(volunteer_id=next(ids), region_code=region, org_ids=orgs)
+    yield Subject(volunteer_id=None, region_code="410102000000", org_ids=frozenset({7, 1}))
+
+
+def _callers() -> Iterator[Caller]:
+    yield from CALLERS.values()
+    for region in REGIONS[:-1]:
+        yield Caller(Role.DISPATCHER, "d", region=region)
+    for org in (1, 7, 70, 8, 999):
+        yield Caller(Role.ORG_ADMIN, "o", org=org)
+    for vid in (40, 42, 99):
+        yield Caller(Role.VOLUNTEER, encode_global_id("Volunteer", vid))
+    yield Caller(Role.DISPATCHER, "d")  # hand-built without a region: fails closed
+
+
+def _predicate(scope: Scope) -> tuple[str, dict[str, Any]]:
+    """How the SQL layer is expected to read a scope."""
+    match scope:
+        case ScopeAll():
+            return "1 = 1", {}
+        case ScopeNone():
+            return "1 = 0", {}
+        case ScopeRegion(prefix=prefix):
+            return "s.region_code LIKE :prefix || '%'", {"prefix": prefix}
+        case ScopeOrg(org_id=org_id):
+            return (
+                "EXISTS (SELECT 1 FROM membership m WHERE m.subject = s.key AND m.org_id = :org)",
+                {"org": org_id},
+            )
+        case ScopeSelf(volunteer_id=volunteer_id):
+            return "s.volunteer_id = :vid", {"vid": volunteer_id}
+    raise AssertionError(scope)
+
+
+@pytest.fixture(scope="module")
+def db() -> Iterator[tuple[sqlite3.Connection, list[Subject]]]:
+    subjects = list(_subjects())
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE subject (key INTEGER PRIMARY KEY, volunteer_id INT, region_code)")
+    conn.execute("CREATE TABLE membership (subject INT, org_id INT)")  # org and all ancestors
+    for key, s in enumerate(subjects):
+        conn.execute("INSERT INTO subject VALUES (?, ?, ?)", (key, s.volunteer_id, s.region_code))
+        conn.executemany("INSERT INTO membership VALUES (?, ?)", [(key, o) for o in s.org_ids])
+    yield conn, subjects
+    conn.close()
+
+
+@pytest.mark.parametrize("field", list(Field))
+def test_decide_and_scope_of_agree(
+    db: tuple[sqlite3.Connection, list[Subject]], field: Field
+) -> None:
+    conn, subjects = db
+    seen: set[tuple[Role, bool]] = set()
+    for caller in _callers():
+        where, params = _predicate(scope_of(caller, field))
+        rows = conn.execute(f"SELECT key FROM subject s WHERE {where}", params).fetchall()
+        exact_by_sql = {key for (key,) in rows}
+        for key, subject in enumerate(subjects):
+            visibility = decide(caller, field, subject)
+            assert (visibility is FULL) == (key in exact_by_sql), (caller, subject)
+            assert visibility in (FULL, DENIED[field])
+            seen.add((caller.role, visibility is FULL))
+    rules = POLICY[field]
+    for role in Role:
+        # Every role was exercised out of scope, and in scope wherever its rule allows it.
+        assert (role, False) in seen or rules[role] is Rule.ALWAYS
+        assert (role, True) in seen or rules[role] is Rule.NEVER

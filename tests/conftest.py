@@ -1,0 +1,90 @@
+"""Shared fixtures: a real PostGIS test database, one rolled-back transaction per test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from hub.db import database_url
+from hub.db.migrate import migrate
+from hub.settings import Settings
+
+TEST_DB = "hub_test"
+pytest_plugins = ["tests.seeded"]
+
+
+def _server_url(settings: Settings) -> str:
+    return database_url(settings, start=True)
+
+
+def with_dbname(url: str, dbname: str) -> str:
+    """The same server, another database."""
+    params = conninfo_to_dict(url)
+    params["dbname"] = dbname
+    return make_conninfo(**params)
+
+
+def create_database(admin_url: str, name: str) -> str:
+    """Drop and create database ``name`` on the server of ``admin_url``; return its URL."""
+    with psycopg.connect(with_dbname(admin_url, "postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return with_dbname(admin_url, name)
+
+
+TEST_DATA_KEY = "q83vEjRUAhVqa5ZxLmW0JtL0Q8QWJ3tDqRb0fU5yY2k="
+TEST_JWT_SECRET = "test-secret-that-is-long-enough-for-hs256!"
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings for tests: a throwaway home, data key and token secret."""
+    return replace(
+        Settings.from_env(),
+        data_key=TEST_DATA_KEY,
+        jwt_secret=TEST_JWT_SECRET,
+        jwt_algorithm="HS256",
+        home=tmp_path_factory.mktemp("hub-home"),
+    )
+
+
+@pytest.fixture(scope="session")
+def server_url() -> str:
+    """The PostgreSQL server the tests use (DATABASE_URL, else the embedded cluster)."""
+    return _server_url(Settings.from_env())
+
+
+@pytest.fixture(scope="session")
+def db_url(server_url: str) -> str:
+    """A freshly created and migrated test database, once per session."""
+    url = create_database(server_url, TEST_DB)
+    migrate(url)
+    with psycopg.connect(url) as conn:
+        from hub.seed import regions
+
+        regions.load(conn)
+        conn.commit()
+    return url
+
+
+@pytest.fixture
+def conn(db_url: str) -> Iterator[psycopg.Connection]:
+    """A connection inside a transaction that is rolled back after the test."""
+    with psycopg.connect(db_url) as connection:
+        try:
+            yield connection
+        finally:
+            connection.rollback()
+
+
+@pytest.fixture
+def tmp_home(tmp_path: Path) -> Path:
+    """An empty directory standing in for ``.hub/``."""
+    home = tmp_path / "hub-home"
+    home.mkdir()
+    return home

@@ -1,0 +1,89 @@
+"""Fixtures on a small seeded database (a pytest plugin): in-process GraphQL, connections."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import psycopg
+import pytest
+from strawberry.types import ExecutionResult
+
+from hub.auth import ANONYMOUS, Caller
+from hub.db.migrate import migrate
+from hub.pii import PiiCipher
+from hub.schema import schema
+from hub.schema.context import Context
+from hub.seed import SeedOptions, seed
+from hub.seed import regions as region_loader
+from hub.settings import Settings
+from hub.store.base import ConnectionDatabase
+from tests.conftest import create_database
+
+SEED = SeedOptions(volunteers=3000, stations=400, demands=600, random_seed=11,
+                   start_date=date(2026, 11, 23), progress=False)
+
+
+@pytest.fixture(scope="session")
+def seeded_url(server_url: str, settings: Settings) -> str:
+    """A database with the small demo set, committed once per session (tests only read it or
+    write inside a rolled-back transaction)."""
+    url = create_database(server_url, "hub_test_graphql")
+    migrate(url)
+    with psycopg.connect(url) as conn:
+        region_loader.load(conn)
+        conn.commit()
+    seed(url, SEED, settings=settings)
+    return url
+
+
+@pytest.fixture
+async def aconn(seeded_url: str) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+    """An async connection in a transaction that is rolled back after the test."""
+    conn = await psycopg.AsyncConnection.connect(seeded_url)
+    try:
+        yield conn
+    finally:
+        await conn.rollback()
+        await conn.close()
+
+
+@pytest.fixture
+def sconn(seeded_url: str) -> Iterator[psycopg.Connection[Any]]:
+    """A sync connection to the seeded database (rolled back)."""
+    with psycopg.connect(seeded_url) as conn:
+        yield conn
+        conn.rollback()
+
+
+@dataclass
+class Gql:
+    """Runs operations against the schema with a caller, counting SQL statements."""
+
+    db: ConnectionDatabase
+    settings: Settings
+    cipher: PiiCipher
+
+    async def __call__(self, query: str, variables: dict[str, Any] | None = None, *,
+                       caller: Caller = ANONYMOUS) -> ExecutionResult:
+        context = Context(db=self.db, caller=caller, settings=self.settings, cipher=self.cipher)
+        return await schema().execute(query, variable_values=variables, context_value=context)
+
+    async def data(self, query: str, variables: dict[str, Any] | None = None, *,
+                   caller: Caller = ANONYMOUS) -> Any:
+        result = await self(query, variables, caller=caller)
+        assert result.errors is None, result.errors
+        return result.data
+
+
+@pytest.fixture
+def gql(aconn: psycopg.AsyncConnection[Any], settings: Settings) -> Gql:
+    assert settings.data_key is not None
+    return Gql(ConnectionDatabase(aconn), settings, PiiCipher.from_text(settings.data_key))
+
+
+def errors_of(result: ExecutionResult) -> list[tuple[str, str]]:
+    """(code, message) of each error."""
+    return [((e.extensions or {}).get("code", ""), e.message) for e in result.errors or []]

@@ -1,0 +1,144 @@
+"""Live dispatch events: committed changes reach subscribers of the region, through
+PostgreSQL LISTEN/NOTIFY (so every hub process hears them), and nobody else."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import psycopg
+import pytest
+from starlette.testclient import TestClient
+from workflow_world import LANZHOU, ZHENGZHOU
+
+from hub.app import create_app
+from hub.auth import ANONYMOUS, Caller
+from hub.db.migrate import migrate
+from hub.pii import PiiCipher
+from hub.schema import schema
+from hub.schema.context import Context
+from hub.schema.node import encode_id
+from hub.seed import regions as region_loader
+from hub.services import events, workflow
+from hub.settings import Settings
+from hub.store.base import ConnectionDatabase
+from tests.conftest import create_database
+
+SUBSCRIBE = """subscription($code: String) { dispatchEvents(regionCode: $code) {
+  dispatchId demandId volunteerId regionCode fromState toState actor reason
+  dispatch { state } } }"""
+
+
+@pytest.fixture(scope="module")
+def events_url(server_url: str) -> str:
+    """A scratch database with one demand in Zhengzhou and two volunteers."""
+    url = create_database(server_url, "hub_test_workflow_events")
+    migrate(url)
+    with psycopg.connect(url) as conn:
+        region_loader.load(conn)
+        conn.execute(
+            "INSERT INTO demand (title, category, needed, time_window, location_geom, "
+            "region_code, raised_by) VALUES ('科普讲座', 'health', 2, tstzrange(now() + "
+            "interval '2 days', now() + interval '2 days 2 hours'), ST_SetSRID(ST_MakePoint("
+            "113.6, 34.75), 4326), '410102000000', 'test')")
+        for k in range(2):
+            conn.execute("INSERT INTO volunteer (real_name, home_geom, region_code) VALUES "
+                         "(%s, ST_SetSRID(ST_MakePoint(113.6, 34.75), 4326), '410102000000')",
+                         (f"听众{k}",))
+        conn.commit()
+    return url
+
+
+@pytest.fixture
+async def db(events_url: str) -> AsyncIterator[ConnectionDatabase]:
+    conn = await psycopg.AsyncConnection.connect(events_url, autocommit=True)
+    try:
+        yield ConnectionDatabase(conn)
+    finally:
+        await events.shutdown()
+        await conn.close()
+
+
+async def _subscribe(db: ConnectionDatabase, settings: Settings, caller: Caller,
+                     code: str | None = None) -> Any:
+    assert settings.data_key is not None
+    context = Context(db=db, caller=caller, settings=settings,
+                      cipher=PiiCipher.from_text(settings.data_key))
+    return await schema().subscribe(SUBSCRIBE, variable_values={"code": code},
+                                    context_value=context)
+
+
+async def _listening() -> None:
+    for _ in range(200):
+        if events._listeners and all(x.ready.is_set() for x in events._listeners.values()):
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the listener never started")
+
+
+async def test_a_dispatcher_hears_committed_changes_in_their_region_only(
+        db: ConnectionDatabase, events_url: str, settings: Settings):
+    mine = await _subscribe(db, settings, ZHENGZHOU)
+    theirs = await _subscribe(db, settings, LANZHOU)
+    first = asyncio.ensure_future(mine.__anext__())
+    other = asyncio.ensure_future(theirs.__anext__())
+    await asyncio.sleep(0.05)
+    await _listening()
+    async with await psycopg.AsyncConnection.connect(events_url, autocommit=True) as conn:
+        writer = ConnectionDatabase(conn)
+        demand = (await writer.fetch("SELECT id FROM demand"))[0]["id"]
+        volunteer = (await writer.fetch("SELECT min(id) AS id FROM volunteer"))[0]["id"]
+        [made] = await workflow.offer(writer, demand_id=demand, volunteer_ids=[volunteer],
+                                      by="dispatcher:d-zz", ttl_s=3600)
+        event = (await asyncio.wait_for(first, 5)).data["dispatchEvents"]
+        assert event == {"dispatchId": encode_id("Dispatch", made),
+                         "demandId": encode_id("Demand", demand),
+                         "volunteerId": encode_id("Volunteer", volunteer),
+                         "regionCode": "410102000000", "fromState": None, "toState": "offered",
+                         "actor": "dispatcher:d-zz", "reason": None,
+                         "dispatch": {"state": "offered"}}
+        await workflow.decline(writer, dispatch_id=made, by="volunteer:v", reason="生病",
+                               ttl_s=3600)
+        event = (await asyncio.wait_for(mine.__anext__(), 5)).data["dispatchEvents"]
+        assert (event["fromState"], event["toState"], event["reason"]) == (
+            "offered", "declined", "生病")
+    await asyncio.sleep(0.2)
+    assert not other.done(), "a Lanzhou dispatcher must not hear Zhengzhou's dispatches"
+    other.cancel()
+    await mine.aclose()
+
+
+async def test_every_process_hears_every_event(db: ConnectionDatabase, events_url: str):
+    """Two listeners stand in for two hub processes behind a load balancer."""
+    conninfo = await events.conninfo_of(db)
+    one, two = events.Listener(conninfo), events.Listener(conninfo)
+    try:
+        async with one.subscribe("41") as q1, two.subscribe("") as q2:
+            await db.fetch("SELECT pg_notify('hub_dispatch', 'not json')")
+            await db.fetch("SELECT pg_notify('hub_dispatch', %s)",
+                           ('{"regionCode": "410102000000", "toState": "accepted"}',))
+            got = await asyncio.wait_for(asyncio.gather(q1.get(), q2.get()), 5)
+            assert [e["toState"] for e in got] == ["accepted", "accepted"]
+    finally:
+        await one.close()
+        await two.close()
+
+
+async def test_who_may_listen(db: ConnectionDatabase, settings: Settings):
+    for caller, code, expected in ((ANONYMOUS, None, "UNAUTHENTICATED"),
+                                   (LANZHOU, "410100", "FORBIDDEN")):
+        stream = await _subscribe(db, settings, caller, code)
+        result = await stream.__anext__()
+        assert [e.extensions["code"] for e in result.errors] == [expected]
+
+
+def test_the_subscription_speaks_graphql_transport_ws(events_url: str, settings: Settings):
+    with TestClient(create_app(settings, database_url=events_url)) as client, \
+            client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        ws.send_json({"type": "connection_init", "payload": {}})
+        assert ws.receive_json()["type"] == "connection_ack"
+        ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE}})
+        message = ws.receive_json()
+        assert message["type"] == "next"
+        assert message["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
