@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "hub_dispatch"
 QUEUE_SIZE = 256
 RETRY_S = 1.0
+CLOSE_ATTEMPTS = 5
 
 
 @dataclass(eq=False)
@@ -51,10 +52,12 @@ class Listener:
         self.subscribers: set[_Subscriber] = set()
         self.ready = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._closing = False
 
     def _start(self) -> None:
         if self._task is None or self._task.done():
             self.ready.clear()
+            self._closing = False
             self._task = asyncio.create_task(self._run(), name="hub-dispatch-listener")
 
     async def _run(self) -> None:
@@ -68,6 +71,8 @@ class Listener:
                         self._fan_out(note.payload)
             except psycopg.Error as exc:
                 self.ready.clear()
+                if self._closing:  # psycopg reports a cancelled wait as an error: stop
+                    return
                 log.warning("dispatch listener lost its connection (%s); retrying", exc)
                 await asyncio.sleep(RETRY_S)
 
@@ -95,9 +100,16 @@ class Listener:
     async def close(self) -> None:
         """Stop listening."""
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            self._closing = True
+            # A cancellation can be lost on Python 3.11 (asyncio.wait_for inside a connect), so
+            # cancel again until the task is done rather than wait on it unboundedly.
+            for _ in range(CLOSE_ATTEMPTS):
+                self._task.cancel()
+                await asyncio.wait({self._task}, timeout=RETRY_S)
+                if self._task.done():
+                    break
+            else:
+                log.warning("the dispatch listener did not stop")
             self._task = None
 
 

@@ -33,6 +33,7 @@ HUB_ACTOR = "hub"
 MAX_CANDIDATES_TRIED = 5
 CHECK_IN_EARLY = timedelta(hours=1)
 SWEEP_BATCH = 100
+STOP_TIMEOUT_S = 10.0  # how long shutdown waits for a sweep in progress
 _transitions: dict[str, frozenset[tuple[str, str]]] = {}
 
 
@@ -366,24 +367,35 @@ async def _expire_quietly(tx: ConnectionDatabase, row: Row, ttl_s: int) -> None:
 
 
 @contextlib.asynccontextmanager
-async def background(db: Database, *, ttl_s: int, sweep_s: float | None) -> AsyncIterator[None]:
+async def background(db: Database, *, ttl_s: int, sweep_s: float | None,
+                     stop_timeout_s: float = STOP_TIMEOUT_S) -> AsyncIterator[None]:
     """While the app runs: expire overdue offers every ``sweep_s``; at exit, stop the sweeper
     and close the event listener."""
+    stop = asyncio.Event()
+
     async def sweep() -> None:
         assert sweep_s is not None
-        while True:
+        while not stop.is_set():
             try:
                 await expire_due(db, ttl_s=ttl_s)
             except Exception:  # a failed sweep is logged and retried; the app keeps serving
+                if stop.is_set():
+                    return
                 log.exception("expiring overdue offers failed")
-            await asyncio.sleep(sweep_s)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=sweep_s)
 
-    task = asyncio.create_task(sweep()) if sweep_s else None
+    task = asyncio.create_task(sweep(), name="hub-offer-sweeper") if sweep_s else None
     try:
         yield
     finally:
         if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            # Let a sweep in progress finish its transaction; cancel it only if it hangs.
+            # (Cancelling psycopg mid-query raises a psycopg error, not CancelledError, so a
+            # bare cancel could be swallowed by the retry loop above.)
+            stop.set()
+            try:
+                await asyncio.wait_for(task, timeout=stop_timeout_s)
+            except TimeoutError:
+                log.warning("the offer sweeper did not stop within %ss", stop_timeout_s)
         await events.shutdown()
