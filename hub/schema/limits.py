@@ -64,14 +64,20 @@ class CostLimit(SchemaExtension):
         ctx = self.execution_context
         document = ctx.graphql_document
         if document is not None and ctx.result is None:
-            cost = _Cost(document, ctx.variables or {}, _lists(ctx.schema._schema)).of_operation(
-                ctx.operation_name)
+            cost = operation_cost(ctx.schema._schema, document, ctx.variables,
+                                  ctx.operation_name)
             if cost > MAX_COST:
                 ctx.result = ExecutionResult(data=None, errors=[GraphQLError(
                     f"query cost {cost} exceeds the limit of {MAX_COST}; ask for fewer items "
                     "(smaller `first`) or fewer nested lists",
                     extensions={"code": "QUERY_TOO_COMPLEX", "cost": cost, "limit": MAX_COST})])
         yield
+
+
+def operation_cost(schema: GraphQLSchema, document: DocumentNode,
+                   variables: dict[str, Any] | None, operation_name: str | None) -> int:
+    """The estimated cost of an operation with these variables (see the module's text)."""
+    return _Cost(document, variables or {}, _lists(schema)).of_operation(operation_name)
 
 
 @cache

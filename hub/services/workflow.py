@@ -16,14 +16,19 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from enum import StrEnum
 
 import psycopg
-from psycopg import errors as pg_errors
 
 from hub.matching import ProblemError, candidates_for_demand
 from hub.services import events, records
 from hub.services.matching import MatchError, MatchRequest, build_problem
+from hub.services.workflow_errors import (
+    Code,
+    Refused,
+    WorkflowError,
+    db_error,
+    retry_conflicts,
+)
 from hub.store import dispatch as dispatch_store
 from hub.store import workflow as store
 from hub.store.base import ConnectionDatabase, Database, Row
@@ -35,58 +40,6 @@ CHECK_IN_EARLY = timedelta(hours=1)
 SWEEP_BATCH = 100
 STOP_TIMEOUT_S = 10.0  # how long shutdown waits for a sweep in progress
 _transitions: dict[str, frozenset[tuple[str, str]]] = {}
-
-
-class Code(StrEnum):
-    """Why a workflow step was refused (each mutation's error enum is a subset)."""
-
-    INVALID = "INVALID"
-    NOT_FOUND = "NOT_FOUND"
-    INVALID_TRANSITION = "INVALID_TRANSITION"
-    OFFER_EXPIRED = "OFFER_EXPIRED"
-    SLOTS_FULL = "SLOTS_FULL"
-    DOUBLE_BOOKED = "DOUBLE_BOOKED"
-    VOLUNTEER_INACTIVE = "VOLUNTEER_INACTIVE"
-    NOT_INSURED = "NOT_INSURED"
-    DEMAND_CLOSED = "DEMAND_CLOSED"
-    WINDOW_STARTED = "WINDOW_STARTED"
-    TOO_EARLY = "TOO_EARLY"
-    TOO_FAR = "TOO_FAR"
-    IN_SERVICE = "IN_SERVICE"
-    CONFLICT = "CONFLICT"
-
-
-class WorkflowError(Exception):
-    """A refused step: ``field`` names the input, the message names the value."""
-
-    def __init__(self, code: Code, field: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.field = field
-        self.message = message
-
-
-class Refused(Exception):
-    """Several refusals at once (the transaction is rolled back)."""
-
-    def __init__(self, errors: Sequence[WorkflowError]) -> None:
-        super().__init__("; ".join(e.message for e in errors))
-        self.errors = list(errors)
-
-
-def _db_error(exc: psycopg.Error, field: str, what: str) -> WorkflowError:
-    """A database refusal as a coded error (any other database error is re-raised)."""
-    constraint = exc.diag.constraint_name or ""
-    if constraint == "dispatch_no_double_booking":
-        return WorkflowError(Code.DOUBLE_BOOKED, field, f"{what} is already booked in an "
-                                                        "overlapping window")
-    if constraint == "dispatch_slots":
-        return WorkflowError(Code.SLOTS_FULL, field, f"{what}: the demand's slots are all taken")
-    if constraint == "dispatch_transition":
-        return WorkflowError(Code.INVALID_TRANSITION, field, str(exc).splitlines()[0])
-    if isinstance(exc, pg_errors.DeadlockDetected | pg_errors.SerializationFailure):
-        return WorkflowError(Code.CONFLICT, field, f"{what}: a concurrent change won; try again")
-    raise exc
 
 
 async def allowed(db: Database) -> frozenset[tuple[str, str]]:
@@ -101,6 +54,12 @@ async def allowed(db: Database) -> frozenset[tuple[str, str]]:
 async def offer(db: Database, *, demand_id: int, volunteer_ids: Sequence[int], by: str,
                 ttl_s: int) -> list[int]:
     """Offer a demand's slots to volunteers by hand: all of them or none (:class:`Refused`)."""
+    return await retry_conflicts(lambda: _offer_once(
+        db, demand_id=demand_id, volunteer_ids=volunteer_ids, by=by, ttl_s=ttl_s))
+
+
+async def _offer_once(db: Database, *, demand_id: int, volunteer_ids: Sequence[int], by: str,
+                      ttl_s: int) -> list[int]:
     errors: list[WorkflowError] = []
     made: list[int] = []
     try:
@@ -126,7 +85,7 @@ async def offer(db: Database, *, demand_id: int, volunteer_ids: Sequence[int], b
                             ttl_s=ttl_s)
                     made.append(int(row["id"]))
                 except psycopg.Error as exc:
-                    errors.append(_db_error(exc, field, f"volunteer {vid}"))
+                    errors.append(db_error(exc, field, f"volunteer {vid}"))
             if errors:
                 raise Refused(errors)
             await dispatch_store.mark_demands_dispatched(tx, demand_ids=[demand_id])
@@ -214,6 +173,10 @@ Step = Callable[[ConnectionDatabase, Row], Awaitable[WorkflowError | None]]
 async def _change(db: Database, dispatch_id: int, to_state: str, step: Step) -> Row:
     """Lock a dispatch, check the transition, run ``step``; a returned error is raised after
     the commit (what ``step`` did stays done, e.g. an offer found expired)."""
+    return await retry_conflicts(lambda: _change_once(db, dispatch_id, to_state, step))
+
+
+async def _change_once(db: Database, dispatch_id: int, to_state: str, step: Step) -> Row:
     late: WorkflowError | None = None
     try:
         async with db.transaction() as tx:
@@ -226,7 +189,7 @@ async def _change(db: Database, dispatch_id: int, to_state: str, step: Step) -> 
                     f"dispatch {dispatch_id} is {row['status']}; it cannot become {to_state}"))
             late = await step(tx, row)
     except psycopg.Error as exc:
-        raise _db_error(exc, "id", f"dispatch {dispatch_id}") from None
+        raise db_error(exc, "id", f"dispatch {dispatch_id}") from None
     if late is not None:
         raise late
     [fresh] = await store.get_dispatches(db, ids=[dispatch_id])
@@ -391,8 +354,8 @@ async def background(db: Database, *, ttl_s: int, sweep_s: float | None,
     finally:
         if task is not None:
             # Let a sweep in progress finish its transaction; cancel it only if it hangs.
-            # (Cancelling psycopg mid-query raises a psycopg error, not CancelledError, so a
-            # bare cancel could be swallowed by the retry loop above.)
+            # (A bare cancel can be lost on Python 3.11: asyncio.wait_for inside psycopg_pool
+            # drops one that arrives as a connection does, and the loop would go on forever.)
             stop.set()
             try:
                 await asyncio.wait_for(task, timeout=stop_timeout_s)

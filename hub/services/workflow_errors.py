@@ -1,0 +1,96 @@
+"""How workflow steps are refused: coded errors, database refusals as codes, and retries.
+
+A step that loses a deadlock or a serialization race to a concurrent transaction is rolled
+back whole by PostgreSQL, so it is safe to run it again: :func:`retry_conflicts` does, and the
+caller sees the answer the step would have had had it waited (say ``DOUBLE_BOOKED``), not a
+``CONFLICT`` to retry by hand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable, Sequence
+from enum import StrEnum
+from typing import TypeVar
+
+import psycopg
+from psycopg import errors as pg_errors
+
+
+class Code(StrEnum):
+    """Why a workflow step was refused (each mutation's error enum is a subset)."""
+
+    INVALID = "INVALID"
+    NOT_FOUND = "NOT_FOUND"
+    INVALID_TRANSITION = "INVALID_TRANSITION"
+    OFFER_EXPIRED = "OFFER_EXPIRED"
+    SLOTS_FULL = "SLOTS_FULL"
+    DOUBLE_BOOKED = "DOUBLE_BOOKED"
+    VOLUNTEER_INACTIVE = "VOLUNTEER_INACTIVE"
+    NOT_INSURED = "NOT_INSURED"
+    DEMAND_CLOSED = "DEMAND_CLOSED"
+    WINDOW_STARTED = "WINDOW_STARTED"
+    TOO_EARLY = "TOO_EARLY"
+    TOO_FAR = "TOO_FAR"
+    IN_SERVICE = "IN_SERVICE"
+    CONFLICT = "CONFLICT"
+
+
+class WorkflowError(Exception):
+    """A refused step: ``field`` names the input, the message names the value."""
+
+    def __init__(self, code: Code, field: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.field = field
+        self.message = message
+
+
+class Refused(Exception):
+    """Several refusals at once (the transaction is rolled back)."""
+
+    def __init__(self, errors: Sequence[WorkflowError]) -> None:
+        super().__init__("; ".join(e.message for e in errors))
+        self.errors = list(errors)
+
+
+def db_error(exc: psycopg.Error, field: str, what: str) -> WorkflowError:
+    """A database refusal as a coded error (any other database error is re-raised)."""
+    constraint = exc.diag.constraint_name or ""
+    if constraint == "dispatch_no_double_booking":
+        return WorkflowError(Code.DOUBLE_BOOKED, field, f"{what} is already booked in an "
+                                                        "overlapping window")
+    if constraint == "dispatch_slots":
+        return WorkflowError(Code.SLOTS_FULL, field, f"{what}: the demand's slots are all taken")
+    if constraint == "dispatch_transition":
+        return WorkflowError(Code.INVALID_TRANSITION, field, str(exc).splitlines()[0])
+    if isinstance(exc, pg_errors.DeadlockDetected | pg_errors.SerializationFailure):
+        return WorkflowError(Code.CONFLICT, field, f"{what}: a concurrent change won; try again")
+    raise exc
+
+
+T = TypeVar("T")
+CONFLICT_ATTEMPTS = 3  # a deadlock or serialization failure is retried this many times in all
+
+
+def _conflicted(exc: Refused | WorkflowError) -> bool:
+    errors = exc.errors if isinstance(exc, Refused) else [exc]
+    return any(e.code is Code.CONFLICT for e in errors)
+
+
+async def retry_conflicts(attempt: Callable[[], Awaitable[T]]) -> T:
+    """Run ``attempt`` (one whole transaction) again when it lost to a concurrent one.
+
+    PostgreSQL resolves a deadlock by failing one transaction; the loser's work is rolled
+    back, so running it again is safe and gives the answer it would have had if it had
+    waited (usually a clear refusal such as ``DOUBLE_BOOKED``).
+    """
+    for n in range(CONFLICT_ATTEMPTS):
+        try:
+            return await attempt()
+        except (Refused, WorkflowError) as exc:
+            if not _conflicted(exc) or n == CONFLICT_ATTEMPTS - 1:
+                raise
+            await asyncio.sleep(random.uniform(0.005, 0.05) * (n + 1))
+    raise AssertionError("unreachable")
