@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import strawberry
 from graphql import ASTValidationRule
@@ -17,10 +19,13 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from hub.schema import node as nodes_
 from hub.schema.common import GEOJSON_SCALAR, GeoJSON
 from hub.schema.errors import ErrorCodes
+from hub.schema.fastpath import Plans
 from hub.schema.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS, CostLimit
 from hub.schema.mutation import Mutation
 from hub.schema.organizations import Activity, Organization, Project
@@ -48,9 +53,44 @@ _LIMIT_RULES: list[type[ASTValidationRule]] = [
 ]
 
 
-def build_schema() -> strawberry.federation.Schema:
+class HubSchema(strawberry.federation.Schema):
+    """The federation schema, answering repeated read queries by their compiled plans.
+
+    A query text runs through strawberry the first time; once it has succeeded it is compiled
+    (``hub/schema/fastpath.py``) and later runs use the plan, which calls the same resolvers
+    and falls back to strawberry whenever it cannot answer exactly as strawberry would.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.plans = Plans(self)
+
+    async def execute(
+        self, query: str | None, variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None, root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        compiled = query is not None and not operation_extensions
+        if compiled and query is not None:
+            plan = self.plans.get(query, operation_name)
+            if plan is not None:
+                result = await plan.run(variable_values, context_value, root_value)
+                if result is not None:
+                    return result
+        result = await super().execute(query, variable_values, context_value, root_value,
+                                       operation_name, allowed_operation_types,
+                                       operation_extensions)
+        if compiled and query is not None and not result.errors and result.data is not None \
+                and not self.plans.known(query, operation_name):
+            self.plans.learn(query, operation_name)
+        return result
+
+
+def build_schema() -> HubSchema:
     """The subgraph schema with its limits and error coding."""
-    return strawberry.federation.Schema(
+    return HubSchema(
         query=Query,
         mutation=Mutation,
         subscription=WorkflowSubscription,
@@ -72,7 +112,7 @@ def build_schema() -> strawberry.federation.Schema:
 
 
 @cache
-def schema() -> strawberry.federation.Schema:
+def schema() -> HubSchema:
     """The one schema of this process."""
     return build_schema()
 
