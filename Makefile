@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 
 .PHONY: setup demo test lint db schema bench bench-seed bench-matching bench-graphql \
-	bench-tiles bench-import clean
+	bench-tiles bench-import bench-tools clean
 
 setup:
 	@scripts/setup.sh
@@ -37,14 +37,20 @@ bench-seed: setup
 bench-matching: setup
 	$(BIN)/python bench/bench_matching.py
 
-bench-graphql: setup
+bench-graphql: setup bench-tools
 	$(BIN)/python bench/bench_graphql.py
 
-bench-tiles: setup
+bench-tiles: setup bench-tools
 	$(BIN)/python bench/bench_tiles.py
 
 bench-import: setup
 	$(BIN)/python bench/bench_import.py
+
+# wrk generates HTTP load from a second process (the benchmarks fall back to a Python one).
+bench-tools:
+	@command -v wrk >/dev/null || { if [ "$$(id -u)" = 0 ]; then \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else echo "bench: wrk is missing (apt-get install wrk); using the Python load generator"; fi; }
 
 clean:
 	-$(BIN)/hub db stop

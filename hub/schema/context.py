@@ -10,7 +10,18 @@ from typing import Any
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
-from hub.auth import DENIED, Caller, Field, Scope, ScopeOrg, Subject, Visibility, scope_of
+from hub.auth import (
+    DENIED,
+    Caller,
+    Field,
+    Scope,
+    ScopeAll,
+    ScopeNone,
+    ScopeOrg,
+    Subject,
+    Visibility,
+    scope_of,
+)
 from hub.pii import PiiCipher
 from hub.settings import Settings
 from hub.store import organizations, places, regions, volunteers
@@ -116,9 +127,20 @@ class Context:
             self._scopes[protected] = scope_of(self.caller, protected)
         return self._scopes[protected]
 
-    def visibility(self, protected: Field, subject: Subject) -> Visibility:
-        """What the caller gets of ``protected`` on ``subject`` (the one policy table)."""
-        return Visibility.FULL if self.scope(protected).admits(subject) else DENIED[protected]
+    def visibility(self, protected: Field, subject: Subject | Callable[[], Subject]) -> Visibility:
+        """What the caller gets of ``protected`` on ``subject`` (the one policy table).
+
+        ``subject`` may be a function making it, called only when the scope depends on it
+        (not for callers who see every row, or none).
+        """
+        scope = self.scope(protected)
+        if isinstance(scope, ScopeAll):
+            return Visibility.FULL
+        if isinstance(scope, ScopeNone):
+            return DENIED[protected]
+        if callable(subject):
+            subject = subject()
+        return Visibility.FULL if scope.admits(subject) else DENIED[protected]
 
 
 Info = StrawberryInfo[Context, None]

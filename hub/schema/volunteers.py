@@ -96,7 +96,7 @@ class Volunteer(LoadedNode, VolunteerRecords):
                        org_ids=orgs)
 
     def _sees(self, info: Info, protected: Field) -> Visibility:
-        return info.context.visibility(protected, self._subject(info))
+        return info.context.visibility(protected, lambda: self._subject(info))
 
     def visible_point(self, info: Info) -> tuple[float, float] | None:
         lon, lat = self.row["lon"], self.row["lat"]

@@ -53,7 +53,7 @@ def _spec(location_scope: Scope, params: dict[str, object]) -> ListSpec:
     if isinstance(location_scope, ScopeAll):
         return SPEC
     if isinstance(location_scope, ScopeNone):  # the stored coarse home, with its own index
-        return replace(SPEC, geog="home_coarse", geom="home_coarse_geom")
+        return replace(SPEC, geog="home_coarse", geom="home_coarse_geom", knn="home_geom")
     return replace(SPEC, visible=visible_home(exact_predicate(location_scope, params)))
 
 
