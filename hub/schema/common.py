@@ -9,6 +9,7 @@ from enum import Enum
 from typing import Any, Generic, NewType, TypeVar
 
 import strawberry
+from strawberry.types.nodes import SelectedField
 
 from hub.geo.crs import convert
 from hub.geo.geojson import GeoJSONError, parse_polygon, transform_geometry
@@ -202,3 +203,31 @@ def connection(rows: list[dict[str, Any]], *, first: int, after: Cursor | None,
                     start_cursor=edges[0].cursor if edges else None,
                     end_cursor=edges[-1].cursor if edges else None)
     return Connection(edges=edges, page_info=info, count_thunk=count_thunk)
+
+
+def node_fields(info: Any) -> set[str] | None:
+    """Names of the fields a connection's query selects on ``edges { node }``.
+
+    None when they cannot be known cheaply (fragments, or no selection at hand): callers
+    then read everything.
+    """
+    try:
+        [root] = info.selected_fields
+    except (AttributeError, ValueError):
+        return None
+    names: set[str] = set()
+    for edges in root.selections:
+        if not isinstance(edges, SelectedField):
+            return None
+        if edges.name != "edges":
+            continue
+        for node in edges.selections:
+            if not isinstance(node, SelectedField):
+                return None
+            if node.name != "node":
+                continue
+            for field in node.selections:
+                if not isinstance(field, SelectedField):
+                    return None
+                names.add(field.name)
+    return names

@@ -67,9 +67,13 @@ class _Fallback(Exception):
 
 @dataclass
 class _Raw:
-    """What resolvers read from graphql-core's info: the context (anything else falls back)."""
+    """What resolvers read from graphql-core's info: the context, and for a root field what
+    ``info.selected_fields`` needs (anything else raises, and strawberry answers)."""
 
     context: Any
+    field_nodes: list[FieldNode]
+    variable_values: dict[str, Any]
+    fragments: dict[str, Any]
 
 
 Emit = Callable[[Any, "_Run"], Any]
@@ -118,13 +122,14 @@ class Plan:
                 gql, self.document, variables, None) > MAX_COST:
             self.fell_back += 1
             return None
-        info = Info(_raw_info=_Raw(context), _field=None)  # type: ignore[arg-type]
+        info = _info(context, [], coerced.coerced)
         try:
             args = [self._arguments(plan, coerced, info) for plan in self.fields]
             run = _Run(info=info, args=args)
             data = {}
             for plan in self.root:
-                value = plan.resolve(root_value, run)
+                here = _Run(info=_info(context, [plan.node], coerced.coerced), args=args)
+                value = plan.resolve(root_value, here)
                 if inspect.isawaitable(value):
                     value = await value
                 data[plan.key] = await _complete(plan, value, run)
@@ -143,6 +148,10 @@ class Plan:
         return convert_arguments(raw, plan.field.arguments,
                                  scalar_registry=self.schema.schema_converter.scalar_registry,
                                  config=self.schema.config, info=info)
+
+
+def _info(context: Any, nodes: list[FieldNode], variables: dict[str, Any]) -> Info[Any, Any]:
+    return Info(_raw_info=_Raw(context, nodes, variables, {}), _field=None)  # type: ignore[arg-type]
 
 
 async def _complete(plan: _FieldPlan, value: Any, run: _Run) -> Any:

@@ -31,7 +31,7 @@ from hub.schema.errors import BadUserInput
 from hub.schema.organizations import Organization
 from hub.schema.places import Demand, Station
 from hub.schema.regions import Region
-from hub.schema.volunteers import Volunteer
+from hub.schema.volunteers import Volunteer, column_groups
 from hub.store import maplayer, organizations, places, regions, volunteers
 from hub.store.places import DemandFilter as DemandQuery
 from hub.store.places import StationFilter as StationQuery
@@ -161,7 +161,7 @@ class Query:
         seen = info.context.scope(Field.VOLUNTEER_LOCATION)
         rows = await volunteers.list_(db, filter=query, first=size, after=cursor, near=near_q,
                                       within=within_q, scope_org=info.context.loaders.scope_org,
-                                      location_scope=seen)
+                                      location_scope=seen, groups=column_groups(info))
         return connection(
             rows, first=size, after=cursor, make=Volunteer.from_row,
             count_thunk=lambda: volunteers.count_(db, filter=query, near=near_q, within=within_q,

@@ -9,7 +9,7 @@ import strawberry
 from strawberry import relay
 
 from hub.auth import Field, Subject, Visibility
-from hub.schema.common import CRS, GeoPoint, geo_point
+from hub.schema.common import CRS, GeoPoint, geo_point, node_fields
 from hub.schema.context import Info
 from hub.schema.node import LoadedNode
 from hub.schema.records import VolunteerRecords
@@ -82,11 +82,15 @@ class Volunteer(LoadedNode, VolunteerRecords):
 
     @classmethod
     def from_row(cls, row: Row) -> Volunteer:
+        # Lists may leave out column groups no requested field reads (column_groups).
         return cls(id=row["id"], name=row["real_name"], gender=row["gender"],
-                   education=row["education"], cohorts=row["cohorts"], status=row["status"],
+                   education=row["education"], cohorts=row.get("cohorts") or [],
+                   status=row["status"],
                    service_radius_m=row["service_radius_m"],
-                   capacity_per_week=row["capacity_per_week"], insured_until=row["insured_until"],
-                   registered_at=row["registered_at"], row=row)
+                   capacity_per_week=row["capacity_per_week"],
+                   insured_until=row.get("insured_until"),
+                   registered_at=row.get("registered_at"),  # type: ignore[arg-type]
+                   row=row)
 
     def _subject(self, info: Info) -> Subject:
         scope_org = info.context.loaders.scope_org
@@ -162,6 +166,30 @@ class Volunteer(LoadedNode, VolunteerRecords):
         rows = await info.context.loaders.memberships.load(self.row["id"])
         return [Membership(role=r["role"], joined_at=r["joined_at"],
                            organization_id=r["organization_id"]) for r in rows]
+
+
+# Which column group (hub.store.volunteers.GROUPS) each field reads; fields in BASE_FIELDS
+# read only the columns every list has. Any other field makes a list read every group.
+FIELD_GROUPS = {"cohorts": "cohorts", "insuredUntil": "dates", "registeredAt": "dates",
+                "skills": "skills", "availability": "weekly", "phone": "pii", "idNumber": "pii",
+                "birthDate": "pii"}
+BASE_FIELDS = frozenset({"__typename", "id", "name", "gender", "education", "status",
+                         "serviceRadiusM", "capacityPerWeek", "location", "distanceM", "region",
+                         "memberships"})
+
+
+def column_groups(info: Info) -> set[str] | None:
+    """The column groups a volunteers list needs for the fields requested on its nodes."""
+    fields = node_fields(info)
+    if fields is None:
+        return None
+    groups = set()
+    for name in fields:
+        if name in FIELD_GROUPS:
+            groups.add(FIELD_GROUPS[name])
+        elif name not in BASE_FIELDS:
+            return None
+    return groups
 
 
 async def load_volunteer(info: Info, volunteer_id: int) -> Volunteer | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from hub.auth import Scope, ScopeAll, ScopeNone
@@ -10,13 +10,20 @@ from hub.store.base import Database, Row
 from hub.store.listing import Cursor, Filters, ListSpec, Near, Within, count, fetch_page
 from hub.store.visibility import exact_predicate, visible_home
 
-COLUMNS = (
-    "t.id, t.real_name, t.gender, t.education, t.cohorts, t.skills, t.status, "
-    "t.service_radius_m, t.capacity_per_week, t.insured_until, t.registered_at, t.region_code, "
-    "ST_X(t.home_geom) AS lon, ST_Y(t.home_geom) AS lat, t.id_number_masked, t.phone_masked, "
-    "t.id_number_enc, t.phone_enc, t.birth_date, t.weekly_availability::text AS weekly, "
+_BASE = (
+    "t.id, t.real_name, t.gender, t.education, t.status, t.service_radius_m, "
+    "t.capacity_per_week, t.region_code, ST_X(t.home_geom) AS lon, ST_Y(t.home_geom) AS lat, "
     "ST_X(t.home_coarse_geom) AS coarse_lon, ST_Y(t.home_coarse_geom) AS coarse_lat"
 )
+# Column groups a list may leave out when no requested field reads them (see ``list_``).
+GROUPS = {
+    "pii": "t.id_number_masked, t.phone_masked, t.id_number_enc, t.phone_enc, t.birth_date",
+    "skills": "t.skills",
+    "cohorts": "t.cohorts",
+    "weekly": "t.weekly_availability::text AS weekly",
+    "dates": "t.insured_until, t.registered_at",
+}
+COLUMNS = ", ".join([_BASE, *GROUPS.values()])
 SPEC = ListSpec("volunteer", COLUMNS, geog="home", geom="home_geom")
 IN_ORG = (", EXISTS (SELECT 1 FROM membership m JOIN organization o ON o.id = m.organization_id"
           " WHERE m.volunteer_id = t.id AND o.path ~ (%(scope_org)s)::lquery) AS in_org")
@@ -66,14 +73,17 @@ def _org_extra(scope_org: int | None, params: dict[str, object]) -> str:
 
 async def list_(db: Database, *, filter: VolunteerFilter, first: int, after: Cursor | None,
                 near: Near | None, within: Within | None, scope_org: int | None,
-                location_scope: Scope) -> list[Row]:
+                location_scope: Scope, groups: Iterable[str] | None = None) -> list[Row]:
     """A page of volunteers; ``in_org`` tells whether each is inside ``scope_org``'s subtree.
 
     ``near`` and ``within`` measure to the home the caller may see (``location_scope``).
+    ``groups`` names the :data:`GROUPS` to read (None: all); rows lack the others' keys.
     """
     filters = _filters(filter)
     extra = _org_extra(scope_org, filters.params)
     spec = _spec(location_scope, filters.params)
+    if groups is not None:
+        spec = replace(spec, columns=", ".join([_BASE, *(GROUPS[g] for g in sorted(groups))]))
     return await fetch_page(db, spec, filters, first=first, after=after, near=near,
                             within=within, extra=extra)
 

@@ -17,6 +17,7 @@ from hub.auth import ANONYMOUS, Caller, Role
 from hub.schema import schema
 from hub.schema.context import Context
 from hub.schema.node import encode_id
+from hub.store.base import ConnectionDatabase
 from tests.seeded import Gql, errors_of
 
 ZZ = {"lon": 113.65, "lat": 34.75}
@@ -138,3 +139,37 @@ async def test_mutations_are_never_compiled(gql: Gql) -> None:
     await gql(mutation, caller=Caller(role=Role.ADMIN, sub="admin-1"))
     await gql(mutation, caller=Caller(role=Role.ADMIN, sub="admin-1"))
     assert schema().plans.get(mutation, None) is None
+
+
+class _Recording(ConnectionDatabase):
+    """The test's connection, remembering the statements it ran."""
+
+    def __init__(self, inner: ConnectionDatabase) -> None:
+        super().__init__(inner.conn)
+        self.seen: list[str] = []
+
+    async def fetch(self, sql: str, params: Any = None) -> list[dict[str, Any]]:
+        self.seen.append(sql)
+        return await super().fetch(sql, params)
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+async def test_volunteer_lists_read_only_the_column_groups_requested(
+        gql: Gql, compiled: bool) -> None:
+    admin = Caller(role=Role.ADMIN, sub="admin-1")
+    page = "query($n: Int) { volunteers(first: $n) { edges { node { %s } } } }"
+    narrow, wide = page % "id name location { lon }", page % "id phone skills { skill }"
+    recording = _Recording(gql.db)
+    run = Gql(recording, gql.settings, gql.cipher)
+    for query in (narrow, wide):
+        if compiled:
+            await run.data(query, {"n": 3}, caller=admin)
+        recording.seen.clear()
+        data = await run.data(query, {"n": 3}, caller=admin)
+        [sql] = recording.seen
+        assert len(data["volunteers"]["edges"]) == 3
+        if query is narrow:
+            assert "phone_enc" not in sql and "t.skills" not in sql
+        else:
+            assert "phone_enc" in sql and "t.skills" in sql and "weekly" not in sql
+            assert all(e["node"]["phone"].isdigit() for e in data["volunteers"]["edges"])
