@@ -560,6 +560,8 @@ def uvicorn_server(url: str, workers: int) -> Iterator[str]:
         "--log-level",
         "warning",
         "--no-access-log",
+        "--loop",
+        os.environ.get("HUB_BENCH_LOOP", "auto"),
     ]
     proc = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"

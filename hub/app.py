@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
@@ -9,7 +10,7 @@ from dataclasses import replace
 from multiprocessing import get_context
 from pathlib import Path
 
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, ConnectionPool
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -21,7 +22,7 @@ from hub.auth import TokenVerifier, load_or_create_secret
 from hub.pii import load_or_create_key
 from hub.services import workflow
 from hub.settings import Settings
-from hub.store.base import ConnectionDatabase, PoolDatabase
+from hub.store.base import ConnectionDatabase, PoolDatabase, ThreadedReads
 
 CONSOLE_DIR = Path(__file__).resolve().parent / "static" / "console"
 OFFER_SWEEP_S = 30.0  # how often overdue dispatch offers are expired and offered again
@@ -77,7 +78,7 @@ def create_app(settings: Settings, *, database_url: str | None = None,
     @contextlib.asynccontextmanager
     async def serving(app: Starlette) -> AsyncIterator[None]:
         if database is not None:
-            app.state.db = database
+            app.state.db = app.state.reads = database
             async with workflow.background(database, ttl_s=settings.dispatch_offer_ttl_s,
                                            sweep_s=None):
                 yield
@@ -88,14 +89,20 @@ def create_app(settings: Settings, *, database_url: str | None = None,
         pool = AsyncConnectionPool(database_url, min_size=settings.pool_min_size,
                                    max_size=settings.pool_max_size, open=False,
                                    kwargs={"autocommit": True})
+        # Vector tiles are read on threads (hub.store.base.ThreadedReads), from their own pool.
+        reads = ConnectionPool(database_url, min_size=1, max_size=settings.pool_max_size,
+                               open=False, kwargs={"autocommit": True})
         await pool.open()
+        await asyncio.to_thread(reads.open)
         app.state.db = PoolDatabase(pool)
+        app.state.reads = ThreadedReads(reads)
         try:
             async with workflow.background(app.state.db, ttl_s=settings.dispatch_offer_ttl_s,
                                            sweep_s=OFFER_SWEEP_S):
                 yield
         finally:
             await pool.close()
+            await asyncio.to_thread(reads.close)
 
     graphql = HubGraphQL(verifier)
     routes: list[BaseRoute] = [

@@ -164,7 +164,7 @@ async def tile(request: Request) -> Response:
     cache = _cache_of(request)
     entry = cache.get(key)
     if entry is None:
-        body = await store.tile(request.app.state.db, layer=layer, z=z, x=x, y=y,
+        body = await store.tile(request.app.state.reads, layer=layer, z=z, x=x, y=y,
                                 filters=filters, volunteer_scope=scope)
         entry = cache.put(key, body)
     shared = visibility in {"public", "none"}

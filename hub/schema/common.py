@@ -172,7 +172,12 @@ NodeT = TypeVar("NodeT")
 
 @strawberry.type
 class Edge(Generic[NodeT]):
-    cursor: str
+    row: strawberry.Private[dict[str, Any]]
+
+    @strawberry.field(description="Where this row is in the list, for `after`.")
+    def cursor(self) -> str:
+        return cursor_of(self.row)  # on request only: most map clients page by pageInfo
+
     node: NodeT
 
 
@@ -198,10 +203,10 @@ def connection(rows: list[dict[str, Any]], *, first: int, after: Cursor | None,
                count_thunk: Callable[[], Awaitable[int]]) -> Connection[NodeT]:
     """A page from ``first + 1`` fetched rows."""
     page = rows[:first]
-    edges = [Edge(cursor=cursor_of(row), node=make(row)) for row in page]
+    edges = [Edge(row=row, node=make(row)) for row in page]
     info = PageInfo(has_next_page=len(rows) > first, has_previous_page=after is not None,
-                    start_cursor=edges[0].cursor if edges else None,
-                    end_cursor=edges[-1].cursor if edges else None)
+                    start_cursor=cursor_of(page[0]) if page else None,
+                    end_cursor=cursor_of(page[-1]) if page else None)
     return Connection(edges=edges, page_info=info, count_thunk=count_thunk)
 
 

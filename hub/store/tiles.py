@@ -16,7 +16,7 @@ from typing import Any
 from hub.auth import Scope
 from hub.auth.ids import region_prefix
 from hub.geo.tiles import WEB_MERCATOR_HALF_WORLD_M, tile_bounds_lonlat
-from hub.store.base import Database
+from hub.store.base import Database, ValueReader
 from hub.store.visibility import CELL_DEG, exact_predicate, visible_home
 
 LAYERS = ("volunteers", "stations", "demands")
@@ -147,13 +147,12 @@ def _cluster_sql(geom: str, table: str, where: list[str], params: dict[str, Any]
     )
 
 
-async def tile(db: Database, *, layer: str, z: int, x: int, y: int, filters: TileFilters,
+async def tile(db: ValueReader, *, layer: str, z: int, x: int, y: int, filters: TileFilters,
                volunteer_scope: Scope) -> bytes:
     """The MVT bytes of one tile (empty when nothing is in it)."""
     sql, params = tile_sql(layer=layer, z=z, x=x, y=y, filters=filters,
                            volunteer_scope=volunteer_scope)
-    rows = await db.fetch(sql, params)
-    return bytes(rows[0]["mvt"] or b"")
+    return bytes(await db.fetch_value(sql, params, binary=True) or b"")
 
 
 async def region_features(db: Database) -> bytes:
