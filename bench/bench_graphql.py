@@ -272,6 +272,10 @@ class Capture(RequestDatabase):
         self.seen.append((sql, params))
         return await super().fetch(sql, params)
 
+    async def fetch_value(self, sql: str, params: Any = None, *, binary: bool = False) -> Any:
+        self.seen.append((sql, params))
+        return await super().fetch_value(sql, params, binary=binary)
+
 
 async def server_ms(state: Any, runs: list[Callable[[Capture], Awaitable[Any]]]) -> float:
     """Median PostgreSQL planning + execution time (EXPLAIN ANALYZE) of each run's statements."""
@@ -359,6 +363,7 @@ async def in_process(
                 caller=caller,
                 settings=state.settings,
                 cipher=state.cipher,
+                reads=state.reads,
             )
 
         edges: list[int] = []
@@ -474,7 +479,7 @@ async def in_process(
 
         async def map_sql(_i: int) -> None:
             await maplayer.feature_collection(
-                RequestDatabase(state.db),
+                state.reads,  # as the app reads map layers (hub.store.base.ThreadedReads)
                 layer="volunteers",
                 bbox=bbox,
                 limit=MAP_FEATURES,
@@ -482,7 +487,7 @@ async def in_process(
             )
 
         samples = await timed(map_sql, map_iterations, 3)
-        lines.append(line_of("mapLayer SQL only (store.maplayer, incl. json.loads)", samples))
+        lines.append(line_of("mapLayer SQL only (store.maplayer, incl. orjson.loads)", samples))
         result = await sch.execute(
             MAP_QUERY, variable_values=map_vars, context_value=context(ANONYMOUS)
         )

@@ -25,7 +25,7 @@ from hub.auth import (
 from hub.pii import PiiCipher
 from hub.settings import Settings
 from hub.store import organizations, places, regions, volunteers
-from hub.store.base import Database, Row
+from hub.store.base import Database, Row, ValueReader
 
 Fetch = Callable[[Sequence[Any]], Awaitable[list[Row]]]
 
@@ -105,6 +105,8 @@ class Context:
     settings: Settings
     cipher: PiiCipher
     executor: Executor | None = None  # where the matcher runs; None: a worker thread
+    # Where large single values (map layers) are read: the app's threaded reads; else ``db``.
+    reads: ValueReader | None = None
     # graphql-transport-ws `connection_init` payload (set by strawberry on WebSockets).
     connection_params: dict[str, Any] | None = None
     loaders: Loaders = field(init=False)

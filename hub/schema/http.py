@@ -98,4 +98,5 @@ class HubGraphQL(GraphQL[Context, None]):
         state = request.app.state
         caller: Caller = request.scope.get(CALLER_KEY, ANONYMOUS)
         return Context(db=RequestDatabase(state.db), caller=caller, settings=state.settings,
-                       cipher=state.cipher, executor=getattr(state, "executor", None))
+                       cipher=state.cipher, executor=getattr(state, "executor", None),
+                       reads=getattr(state, "reads", None))

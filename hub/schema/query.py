@@ -257,8 +257,8 @@ class Query:
         if not 1 <= limit <= MAX_MAP_FEATURES:
             raise BadUserInput("limit", limit, f"is outside 1..{MAX_MAP_FEATURES}")
         collection = await maplayer.feature_collection(
-            info.context.db, layer=layer.value, bbox=bbox.wgs84("bbox"), limit=limit,
-            volunteer_scope=info.context.scope(Field.VOLUNTEER_LOCATION))
+            info.context.reads or info.context.db, layer=layer.value, bbox=bbox.wgs84("bbox"),
+            limit=limit, volunteer_scope=info.context.scope(Field.VOLUNTEER_LOCATION))
         if crs is not None and crs is not CRS.WGS84:
             _convert_points(collection, crs)
         return GeoJSON(collection)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 from hub.auth import Scope
-from hub.store.base import Database
+from hub.store.base import ValueReader
 from hub.store.visibility import exact_predicate, visible_home
 
 _ID = "encode(convert_to('{type}:' || t.id, 'UTF8'), 'base64')"
@@ -23,8 +25,9 @@ _LAYERS = {
 LAYERS = tuple(_LAYERS)
 
 
-async def feature_collection(db: Database, *, layer: str, bbox: tuple[float, float, float, float],
-                             limit: int, volunteer_scope: Scope) -> dict[str, Any]:
+async def feature_collection(db: ValueReader, *, layer: str,
+                             bbox: tuple[float, float, float, float], limit: int,
+                             volunteer_scope: Scope) -> dict[str, Any]:
     """At most ``limit`` features of ``layer`` in a WGS-84 ``bbox``; ``truncated`` if more."""
     table, geom, type_name, props, condition = _LAYERS[layer]
     params: dict[str, Any] = {"w": bbox[0], "s": bbox[1], "e": bbox[2], "n": bbox[3],
@@ -36,7 +39,7 @@ async def feature_collection(db: Database, *, layer: str, bbox: tuple[float, flo
     else:
         point = f"t.{geom}"
     sql = (
-        "SELECT coalesce(json_agg(f.feature ORDER BY f.id), '[]'::json) AS features FROM ("
+        "SELECT coalesce(json_agg(f.feature ORDER BY f.id), '[]'::json)::text FROM ("
         f"SELECT t.id, json_build_object("
         f"'type', 'Feature', 'id', {_ID.format(type=type_name)}, "
         f"'geometry', ST_AsGeoJSON({point}, 7)::json, "
@@ -44,7 +47,6 @@ async def feature_collection(db: Database, *, layer: str, bbox: tuple[float, flo
         f"FROM {table} t WHERE t.{geom} && ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326) "
         f"AND {condition} ORDER BY t.id LIMIT %(limit)s + 1) f"
     )
-    rows = await db.fetch(sql, params)
-    features: list[Any] = rows[0]["features"]
+    features: list[Any] = orjson.loads(await db.fetch_value(sql, params))
     truncated = len(features) > limit
     return {"type": "FeatureCollection", "features": features[:limit], "truncated": truncated}
