@@ -107,6 +107,9 @@ class Context:
     executor: Executor | None = None  # where the matcher runs; None: a worker thread
     # Where large single values (map layers) are read: the app's threaded reads; else ``db``.
     reads: ValueReader | None = None
+    # The answer is serialised by orjson (HTTP, WebSocket): JSON that PostgreSQL wrote may be
+    # embedded as it is (orjson.Fragment) instead of parsed and written again.
+    raw_json: bool = False
     # graphql-transport-ws `connection_init` payload (set by strawberry on WebSockets).
     connection_params: dict[str, Any] | None = None
     loaders: Loaders = field(init=False)

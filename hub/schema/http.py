@@ -99,4 +99,4 @@ class HubGraphQL(GraphQL[Context, None]):
         caller: Caller = request.scope.get(CALLER_KEY, ANONYMOUS)
         return Context(db=RequestDatabase(state.db), caller=caller, settings=state.settings,
                        cipher=state.cipher, executor=getattr(state, "executor", None),
-                       reads=getattr(state, "reads", None))
+                       reads=getattr(state, "reads", None), raw_json=True)

@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
+import orjson
 import strawberry
 from strawberry import relay
 
@@ -256,9 +257,12 @@ class Query:
         limit = 5000 if limit is None else limit
         if not 1 <= limit <= MAX_MAP_FEATURES:
             raise BadUserInput("limit", limit, f"is outside 1..{MAX_MAP_FEATURES}")
-        collection = await maplayer.feature_collection(
+        text = await maplayer.feature_collection_json(
             info.context.reads or info.context.db, layer=layer.value, bbox=bbox.wgs84("bbox"),
             limit=limit, volunteer_scope=info.context.scope(Field.VOLUNTEER_LOCATION))
+        if (crs is None or crs is CRS.WGS84) and info.context.raw_json:
+            return GeoJSON(orjson.Fragment(text))  # a megabyte neither parsed nor re-encoded
+        collection = orjson.loads(text)
         if crs is not None and crs is not CRS.WGS84:
             _convert_points(collection, crs)
         return GeoJSON(collection)

@@ -47,6 +47,11 @@ class Database(Protocol):
         """
         ...
 
+    async def fetch_one(self, sql: str, params: Params = None, *,
+                        binary: bool = False) -> tuple[Any, ...] | None:
+        """Run one statement and return its first row as a tuple (None if none)."""
+        ...
+
     def transaction(self) -> contextlib.AbstractAsyncContextManager[ConnectionDatabase]:
         """One connection in a transaction: committed at the end, rolled back on error."""
         ...
@@ -68,11 +73,16 @@ class _Counting:
 
     async def fetch_value(self, sql: str, params: Params = None, *,
                           binary: bool = False) -> Any:
+        row = await self.fetch_one(sql, params, binary=binary)
+        return None if row is None else row[0]
+
+    async def fetch_one(self, sql: str, params: Params = None, *,
+                        binary: bool = False) -> tuple[Any, ...] | None:
         self.statements += 1
         async with self.connection() as conn, conn.cursor() as cur:
             await cur.execute(sql, params, binary=binary)
-            row = await cur.fetchone()
-            return None if row is None else row[0]
+            row: tuple[Any, ...] | None = await cur.fetchone()
+            return row
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[ConnectionDatabase]:
@@ -123,11 +133,16 @@ class RequestDatabase(_Counting):
 
 
 class ValueReader(Protocol):
-    """Runs a statement that returns one value (a vector tile, a map layer)."""
+    """Runs a statement that returns one row of large values (a vector tile, a map layer)."""
 
     async def fetch_value(self, sql: str, params: Params = None, *,
                           binary: bool = False) -> Any:
         """The first column of the first row (None if no row)."""
+        ...
+
+    async def fetch_one(self, sql: str, params: Params = None, *,
+                        binary: bool = False) -> tuple[Any, ...] | None:
+        """The first row (None if none)."""
         ...
 
 
@@ -143,12 +158,17 @@ class ThreadedReads:
         self.pool = pool
         self.statements = 0
 
-    def _fetch_value(self, sql: str, params: Params, binary: bool) -> Any:
+    def _fetch_one(self, sql: str, params: Params, binary: bool) -> tuple[Any, ...] | None:
         with self.pool.connection() as conn:
-            row = conn.execute(sql, params, binary=binary).fetchone()
-            return None if row is None else row[0]
+            row: tuple[Any, ...] | None = conn.execute(sql, params, binary=binary).fetchone()
+            return row
+
+    async def fetch_one(self, sql: str, params: Params = None, *,
+                        binary: bool = False) -> tuple[Any, ...] | None:
+        self.statements += 1
+        return await asyncio.to_thread(self._fetch_one, sql, params, binary)
 
     async def fetch_value(self, sql: str, params: Params = None, *,
                           binary: bool = False) -> Any:
-        self.statements += 1
-        return await asyncio.to_thread(self._fetch_value, sql, params, binary)
+        row = await self.fetch_one(sql, params, binary=binary)
+        return None if row is None else row[0]

@@ -29,6 +29,20 @@ async def feature_collection(db: ValueReader, *, layer: str,
                              bbox: tuple[float, float, float, float], limit: int,
                              volunteer_scope: Scope) -> dict[str, Any]:
     """At most ``limit`` features of ``layer`` in a WGS-84 ``bbox``; ``truncated`` if more."""
+    parsed: dict[str, Any] = orjson.loads(await feature_collection_json(
+        db, layer=layer, bbox=bbox, limit=limit, volunteer_scope=volunteer_scope))
+    return parsed
+
+
+async def feature_collection_json(db: ValueReader, *, layer: str,
+                                  bbox: tuple[float, float, float, float], limit: int,
+                                  volunteer_scope: Scope) -> str:
+    """:func:`feature_collection` as JSON text, written by PostgreSQL and never parsed here.
+
+    The features are concatenated as text (``json_build_object`` only for properties), which
+    is about a fifth faster than aggregating json values; a GraphQL answer over HTTP embeds
+    the text as it is (``orjson.Fragment``).
+    """
     table, geom, type_name, props, condition = _LAYERS[layer]
     params: dict[str, Any] = {"w": bbox[0], "s": bbox[1], "e": bbox[2], "n": bbox[3],
                               "limit": limit}
@@ -38,15 +52,21 @@ async def feature_collection(db: ValueReader, *, layer: str,
         props = props.format(exact=exact)
     else:
         point = f"t.{geom}"
+    # limit + 1 features say whether there are more; the extra one is cut off here.
     sql = (
-        "SELECT coalesce(json_agg(f.feature ORDER BY f.id), '[]'::json)::text FROM ("
-        f"SELECT t.id, json_build_object("
-        f"'type', 'Feature', 'id', {_ID.format(type=type_name)}, "
-        f"'geometry', ST_AsGeoJSON({point}, 7)::json, "
-        f"'properties', json_build_object({props})) AS feature "
+        "SELECT string_agg(f.feature, ',' ORDER BY f.id), count(*), "
+        "(array_agg(length(f.feature) ORDER BY f.id DESC))[1] FROM ("
+        "SELECT t.id, '{\"type\":\"Feature\",\"id\":' || to_json("
+        f"{_ID.format(type=type_name)})::text || ',\"geometry\":' || "
+        f"coalesce(ST_AsGeoJSON({point}, 7), 'null') || ',\"properties\":' || "
+        f"json_build_object({props})::text || '}}' AS feature "
         f"FROM {table} t WHERE t.{geom} && ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326) "
         f"AND {condition} ORDER BY t.id LIMIT %(limit)s + 1) f"
     )
-    features: list[Any] = orjson.loads(await db.fetch_value(sql, params))
-    truncated = len(features) > limit
-    return {"type": "FeatureCollection", "features": features[:limit], "truncated": truncated}
+    row = await db.fetch_one(sql, params)
+    features, count, last = row if row is not None and row[0] is not None else ("", 0, 0)
+    truncated = count > limit
+    if truncated:  # drop ",<the last feature>"
+        features = features[:len(features) - last - 1]
+    return ('{"type":"FeatureCollection","features":[' + features + '],"truncated":'
+            + ("true" if truncated else "false") + "}")

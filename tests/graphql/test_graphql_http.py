@@ -109,3 +109,22 @@ def test_a_bad_websocket_token_closes_the_connection(client: TestClient):
             headers={"Authorization": "Bearer nope"}) as ws:
         ws.receive_json()
     assert closed.value.code == 4401
+
+
+def test_map_layer_over_http_embeds_the_database_json_unchanged(client: TestClient,
+                                                                settings: Settings):
+    # Over HTTP the layer's JSON text goes out as PostgreSQL wrote it (orjson.Fragment);
+    # it must parse to the same collection the in-process path returns, in any CRS.
+    token = issue_token(settings, sub="admin-1", role="admin")
+    layer = ("{ a: mapLayer(layer: STATIONS, bbox: {west: 112, south: 33, east: 115, "
+             "north: 36}, limit: 30) b: mapLayer(layer: STATIONS, bbox: {west: 112, south: 33, "
+             "east: 115, north: 36}, crs: GCJ02, limit: 30) }")
+    response = client.post("/graphql", json={"query": layer},
+                           headers={"Authorization": f"Bearer {token}"})
+    data = response.json()["data"]
+    assert data["a"]["type"] == "FeatureCollection" and len(data["a"]["features"]) == 30
+    assert data["a"]["truncated"] is True
+    assert [f["id"] for f in data["a"]["features"]] == [f["id"] for f in data["b"]["features"]]
+    shifted = [abs(f["geometry"]["coordinates"][0] - g["geometry"]["coordinates"][0])
+               for f, g in zip(data["a"]["features"], data["b"]["features"], strict=True)]
+    assert all(0.001 < d < 0.01 for d in shifted)  # GCJ-02 is offset by a few hundred metres
