@@ -113,6 +113,10 @@ class ListSpec:
     # geography; coarse homes share cell centres by the hundred in a city, and KNN over such
     # ties is slow, so coarse lists take their k rows by the exact home.
     knn: str | None = None
+    # When ``geom`` holds the centres of a grid of this many degrees (hub_coarse, with a
+    # B-tree on (geom, id)): ``near`` walks the cells nearest first and takes each cell's
+    # lowest ids from the index rather than reading every row of the nearest cells.
+    grid: float | None = None
 
 
 # A coarsened point is at most half a 0.01° cell's diagonal (< 800 m) from the stored one.
@@ -204,14 +208,46 @@ async def fetch_page(db: Database, spec: ListSpec, filters: Filters, *, first: i
         f"bound AS (SELECT CASE WHEN count(*) < %(limit)s THEN %(reach)s ELSE least(("
         f"max(d) * {SPHERE_SLACK} + %(slack)s) * {SPHERE_SLACK} + 1, %(reach)s) END AS d "
         f"FROM knn), "
-        f"page AS MATERIALIZED (SELECT id, d FROM (SELECT t.id, {distance} AS d "
-        f"FROM {spec.table} t, bound WHERE {cond} "
-        f"AND ST_DWithin({geog}, {POINT}, bound.d, false)) near "
-        f"WHERE d <= %(radius)s ORDER BY d, id LIMIT %(limit)s) "
+        f"{_page(spec, cond, distance, params)} "
         f"SELECT {columns}, page.d AS distance_m FROM page JOIN {spec.table} t "
         f"ON t.id = page.id ORDER BY page.d, t.id"
     )
     return await db.fetch(sql, params)
+
+
+MAX_GRID_CELLS = 400  # beyond this many cells in the bound, rows are read the plain way
+
+
+def _page(spec: ListSpec, cond: str, distance: str, params: dict[str, Any]) -> str:
+    """The CTE ``page``: ids and distances of the k nearest rows within ``bound``."""
+    geog = f"t.{spec.geog}"
+    plain = (f"SELECT t.id, {distance} AS d FROM {spec.table} t, bound WHERE {cond} "
+             f"AND ST_DWithin({geog}, {POINT}, bound.d, false)")
+    if spec.grid is None:
+        return (f"page AS MATERIALIZED (SELECT id, d FROM ({plain}) near "
+                f"WHERE d <= %(radius)s ORDER BY d, id LIMIT %(limit)s)")
+    # Every row of a cell is at the cell's distance, so the k nearest are the lowest ids of
+    # the nearest cells: at most k from each cell, read in id order from the (geom, id) index.
+    params.update(grid=spec.grid, lon_per_m=_degrees(1.0, float(params["near_lat"])),
+                  lat_per_m=1.0 / 110_000.0, max_cells=MAX_GRID_CELLS)
+    cell = ("hub_coarse(ST_SetSRID(ST_MakePoint((ix + 0.5) * %(grid)s, (iy + 0.5) * "
+            "%(grid)s), 4326))")
+    return (
+        f"span AS (SELECT d, floor((%(near_lon)s - d * %(lon_per_m)s) / %(grid)s)::int AS x0, "
+        f"floor((%(near_lon)s + d * %(lon_per_m)s) / %(grid)s)::int AS x1, "
+        f"floor((%(near_lat)s - d * %(lat_per_m)s) / %(grid)s)::int AS y0, "
+        f"floor((%(near_lat)s + d * %(lat_per_m)s) / %(grid)s)::int AS y1 FROM bound), "
+        f"small AS (SELECT (x1 - x0 + 1) * (y1 - y0 + 1) <= %(max_cells)s AS ok FROM span), "
+        f"cells AS MATERIALIZED (SELECT c.g, ST_Distance(c.g::geography, {POINT}) AS d "
+        f"FROM span, small, generate_series(span.x0, span.x1) ix, "
+        f"generate_series(span.y0, span.y1) iy, LATERAL (SELECT {cell} AS g) c "
+        f"WHERE small.ok AND ST_DWithin(c.g::geography, {POINT}, span.d, false)), "
+        f"page AS MATERIALIZED (SELECT id, d FROM ("
+        f"SELECT x.id, cells.d FROM cells CROSS JOIN LATERAL (SELECT t.id FROM {spec.table} t "
+        f"WHERE t.{spec.geom} = cells.g AND {cond} ORDER BY t.id LIMIT %(limit)s) x "
+        f"UNION ALL SELECT id, d FROM ({plain} AND NOT (SELECT ok FROM small)) wide"
+        f") near WHERE d <= %(radius)s ORDER BY d, id LIMIT %(limit)s)"
+    )
 
 
 async def count(db: Database, spec: ListSpec, filters: Filters, *, near: Near | None,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from hub.auth import Scope, ScopeAll, ScopeNone
 from hub.store.base import Database, Row
 from hub.store.listing import Cursor, Filters, ListSpec, Near, Within, count, fetch_page
-from hub.store.visibility import exact_predicate, visible_home
+from hub.store.visibility import CELL_DEG, exact_predicate, visible_home
 
 _BASE = (
     "t.id, t.real_name, t.gender, t.education, t.status, t.service_radius_m, "
@@ -60,7 +60,8 @@ def _spec(location_scope: Scope, params: dict[str, object]) -> ListSpec:
     if isinstance(location_scope, ScopeAll):
         return SPEC
     if isinstance(location_scope, ScopeNone):  # the stored coarse home, with its own index
-        return replace(SPEC, geog="home_coarse", geom="home_coarse_geom", knn="home_geom")
+        return replace(SPEC, geog="home_coarse", geom="home_coarse_geom", knn="home_geom",
+                       grid=CELL_DEG)
     return replace(SPEC, visible=visible_home(exact_predicate(location_scope, params)))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg
+import pytest
 
 from hub.geo.crs import convert
 from tests.seeded import Gql
@@ -169,3 +170,35 @@ async def test_near_for_anonymous_is_exact_on_the_coarsened_points(
             break
         after = page["pageInfo"]["endCursor"]
     assert len(truth) > 40 and seen == [float(d) for (d,) in truth]
+
+
+@pytest.mark.parametrize(("lon", "lat", "radius", "first"), [
+    (113.65, 34.75, 5_000.0, 7),      # 郑州: the grid walk
+    (113.676, 34.744, 5_000.0, 1),    # pages smaller than a cell's population
+    (103.83, 36.06, 20_000.0, 40),    # 兰州
+    (98.5, 39.7, 300_000.0, 100),     # 酒泉: few within reach, too many cells: the plain way
+])
+async def test_coarse_near_matches_brute_force_across_pages(
+        gql: Gql, sconn: psycopg.Connection[Any], lon: float, lat: float, radius: float,
+        first: int) -> None:
+    """Anonymous callers get the nearest by coarse home, ties by id, on every page."""
+    from hub.schema.node import encode_id
+
+    point = "ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography"
+    truth = sconn.execute(
+        f"SELECT id, ST_Distance(home_coarse, {point}) d FROM volunteer "
+        f"WHERE ST_Distance(home_coarse, {point}) <= %s ORDER BY d, id LIMIT %s",
+        (lon, lat, lon, lat, radius, 3 * first)).fetchall()
+    got: list[str] = []
+    after = None
+    for _ in range(3):
+        data = await gql.data(NEAR, {"lon": lon, "lat": lat, "r": radius, "first": first,
+                                     "after": after})
+        page = data["volunteers"]
+        got += [e["node"]["id"] for e in page["edges"]]
+        after = page["pageInfo"]["endCursor"]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+    assert truth
+    assert got == [encode_id("Volunteer", i) for i, _ in truth][:len(got)]
+    assert len(got) == min(len(truth), 3 * first)
