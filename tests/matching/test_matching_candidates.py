@@ -125,3 +125,19 @@ def test_skill_levels_without_the_dense_table(monkeypatch: pytest.MonkeyPatch) -
     ):
         want = [by_id[f"v{v}"].skills[s] - 1 for s in problem.demands[d].skills]
         assert score == pytest.approx(sum(want) / len(want) if want else 0.0)
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_the_threaded_join_finds_the_same_pairs_in_the_same_order(
+        seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hub.matching import candidates
+
+    arr = compile_problem(medium_problem(seed))
+    monkeypatch.setattr(candidates, "THREADED_JOIN_ENTRIES", 10**12)
+    alone = find_pairs(arr)
+    monkeypatch.setattr(candidates, "THREADED_JOIN_ENTRIES", 0)
+    threaded = find_pairs(arr)
+    assert alone.pairs.v.size > 100
+    for field in ("v", "d", "dist_m", "skill"):
+        assert np.array_equal(getattr(alone.pairs, field), getattr(threaded.pairs, field))
+    assert np.array_equal(alone.available, threaded.available)
