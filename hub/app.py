@@ -89,7 +89,8 @@ def create_app(settings: Settings, *, database_url: str | None = None,
         pool = AsyncConnectionPool(database_url, min_size=settings.pool_min_size,
                                    max_size=settings.pool_max_size, open=False,
                                    kwargs={"autocommit": True})
-        # Vector tiles are read on threads (hub.store.base.ThreadedReads), from their own pool.
+        # Tiles and map layers are read on threads (hub.store.base.ThreadedReads), from
+        # their own pool.
         reads = ConnectionPool(database_url, min_size=1, max_size=settings.pool_max_size,
                                open=False, kwargs={"autocommit": True})
         await pool.open()

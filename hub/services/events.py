@@ -71,7 +71,7 @@ class Listener:
                         self._fan_out(note.payload)
             except psycopg.Error as exc:
                 self.ready.clear()
-                if self._closing:  # psycopg reports a cancelled wait as an error: stop
+                if self._closing:  # an error while closing ends the task, no retry
                     return
                 log.warning("dispatch listener lost its connection (%s); retrying", exc)
                 await asyncio.sleep(RETRY_S)

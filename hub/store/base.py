@@ -57,7 +57,20 @@ class Database(Protocol):
         ...
 
 
-class _Counting:
+class _FirstValue:
+    """``fetch_value`` from ``fetch_one``, for every reader."""
+
+    async def fetch_one(self, sql: str, params: Params = None, *,
+                        binary: bool = False) -> tuple[Any, ...] | None:
+        raise NotImplementedError
+
+    async def fetch_value(self, sql: str, params: Params = None, *,
+                          binary: bool = False) -> Any:
+        row = await self.fetch_one(sql, params, binary=binary)
+        return None if row is None else row[0]
+
+
+class _Counting(_FirstValue):
     statements: int = 0
 
     def connection(self) -> contextlib.AbstractAsyncContextManager[AsyncConnection[Any]]:
@@ -70,11 +83,6 @@ class _Counting:
             if cur.description is None:
                 return []
             return await cur.fetchall()
-
-    async def fetch_value(self, sql: str, params: Params = None, *,
-                          binary: bool = False) -> Any:
-        row = await self.fetch_one(sql, params, binary=binary)
-        return None if row is None else row[0]
 
     async def fetch_one(self, sql: str, params: Params = None, *,
                         binary: bool = False) -> tuple[Any, ...] | None:
@@ -146,7 +154,7 @@ class ValueReader(Protocol):
         ...
 
 
-class ThreadedReads:
+class ThreadedReads(_FirstValue):
     """Large single-value reads on a thread with a blocking connection.
 
     Measured under uvicorn: psycopg's async connection wakes the event loop for every chunk
@@ -167,8 +175,3 @@ class ThreadedReads:
                         binary: bool = False) -> tuple[Any, ...] | None:
         self.statements += 1
         return await asyncio.to_thread(self._fetch_one, sql, params, binary)
-
-    async def fetch_value(self, sql: str, params: Params = None, *,
-                          binary: bool = False) -> Any:
-        row = await self.fetch_one(sql, params, binary=binary)
-        return None if row is None else row[0]

@@ -18,7 +18,8 @@ from typing import Any
 
 from hub.store.base import Database, Row
 
-POINT = "ST_SetSRID(ST_MakePoint(%(near_lon)s, %(near_lat)s), 4326)::geography"
+POINT_GEOM = "ST_SetSRID(ST_MakePoint(%(near_lon)s, %(near_lat)s), 4326)"
+POINT = f"{POINT_GEOM}::geography"
 
 
 @dataclass(frozen=True)
@@ -192,7 +193,6 @@ async def fetch_page(db: Database, spec: ListSpec, filters: Filters, *, first: i
         params.update(where.params)
     cond = where.sql()
     knn = f"t.{spec.knn or spec.geom}"
-    point = "ST_SetSRID(ST_MakePoint(%(near_lon)s, %(near_lat)s), 4326)"
     # 1. k rows near the point, straight from a GiST index (KNN), within `reach`: the radius
     #    plus the visible-point slack, widened from spheroid to sphere; their largest sphere
     #    distance D (measured on `geog`) bounds the k-th. 2. At least k rows then lie within
@@ -203,8 +203,8 @@ async def fetch_page(db: Database, spec: ListSpec, filters: Filters, *, first: i
     #    checked on them alone, and only the page's rows are read in full.
     sql = (
         f"WITH knn AS MATERIALIZED (SELECT ST_Distance({geog}, {POINT}, false) AS d "
-        f"FROM {spec.table} t WHERE {cond} AND {knn} && ST_Expand({point}, %(reach_deg)s) "
-        f"ORDER BY {knn} <-> {point} LIMIT %(limit)s), "
+        f"FROM {spec.table} t WHERE {cond} AND {knn} && ST_Expand({POINT_GEOM}, %(reach_deg)s) "
+        f"ORDER BY {knn} <-> {POINT_GEOM} LIMIT %(limit)s), "
         f"bound AS (SELECT CASE WHEN count(*) < %(limit)s THEN %(reach)s ELSE least(("
         f"max(d) * {SPHERE_SLACK} + %(slack)s) * {SPHERE_SLACK} + 1, %(reach)s) END AS d "
         f"FROM knn), "

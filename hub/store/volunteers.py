@@ -23,7 +23,13 @@ GROUPS = {
     "weekly": "t.weekly_availability::text AS weekly",
     "dates": "t.insured_until, t.registered_at",
 }
-COLUMNS = ", ".join([_BASE, *GROUPS.values()])
+
+
+def _columns(groups: Iterable[str]) -> str:
+    return ", ".join([_BASE, *(GROUPS[g] for g in groups)])
+
+
+COLUMNS = _columns(GROUPS)
 SPEC = ListSpec("volunteer", COLUMNS, geog="home", geom="home_geom")
 IN_ORG = (", EXISTS (SELECT 1 FROM membership m JOIN organization o ON o.id = m.organization_id"
           " WHERE m.volunteer_id = t.id AND o.path ~ (%(scope_org)s)::lquery) AS in_org")
@@ -84,7 +90,7 @@ async def list_(db: Database, *, filter: VolunteerFilter, first: int, after: Cur
     extra = _org_extra(scope_org, filters.params)
     spec = _spec(location_scope, filters.params)
     if groups is not None:
-        spec = replace(spec, columns=", ".join([_BASE, *(GROUPS[g] for g in sorted(groups))]))
+        spec = replace(spec, columns=_columns(sorted(groups)))
     return await fetch_page(db, spec, filters, first=first, after=after, near=near,
                             within=within, extra=extra)
 
