@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from operator import mul
 
 import numpy as np
 
@@ -18,14 +19,16 @@ _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 def id_check_digit(first17: str) -> str:
     """The GB 11643 (ISO 7064 MOD 11-2) check character of 17 digits."""
-    total = sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True))
+    if len(first17) != 17:
+        raise ValueError(f"expected 17 digits, got {first17!r}")
+    total = sum(map(mul, map(int, first17), _WEIGHTS))
     return "10X98765432"[total % 11]
 
 
 def make_id_number(region6: str, birth: date, sequence: int, *, male: bool) -> str:
     """A valid 18-character resident ID number; the sequence's parity carries the gender."""
     seq = (sequence % 500) * 2 + (1 if male else 0)
-    body = f"{region6}{birth:%Y%m%d}{seq:03d}"
+    body = f"{region6}{birth.year:04d}{birth.month:02d}{birth.day:02d}{seq:03d}"
     return body + id_check_digit(body)
 
 

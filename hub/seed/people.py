@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import date, timedelta
 
 import numpy as np
 import psycopg
+from psycopg.copy import QueuedLibpqWriter
 
 from hub.pii import PiiCipher, mask_id_number, mask_phone
 from hub.seed.names import make_id_number, make_mobiles, make_names
@@ -142,60 +142,74 @@ def copy_volunteers(
         "capacity_per_week, weekly_availability, insured_until, status, registered_at, "
         "exited_at"
     )
-    with conn.cursor().copy(f"COPY volunteer ({columns}) FROM STDIN") as copy:
+    cursor = conn.cursor()
+    # A queued writer sends on a worker thread, so the server parses and checks rows while
+    # this thread builds the next ones.
+    with cursor.copy(
+        f"COPY volunteer ({columns}) FROM STDIN", writer=QueuedLibpqWriter(cursor)
+    ) as copy:
         lines: list[str] = []
-        for i in range(count):
-            seat = seats[seat_idx[i]]
-            birth = today - timedelta(days=int(ages[i]) * 365 + int(birth_offsets[i]) + 1)
-            id_number, id_hash = _unique_id(cipher, seen, seat.code[:6], birth, i, bool(male[i]))
-            main = str(cohort[i])
-            cohorts = [main] if second_cohort[i] in ("", main) else [main, str(second_cohort[i])]
+        # Plain Python lists and precomputed text: indexing numpy arrays row by row costs
+        # more than building the row.
+        point = [
+            f"SRID=4326;POINT({x:.6f} {y:.6f})"
+            for x, y in zip(lon.tolist(), lat.tolist(), strict=True)
+        ]
+        birth_back = (ages * 365 + birth_offsets + 1).tolist()
+        registered = [
+            f"{today - timedelta(days=d)} 10:00:00+08" for d in registered_days.tolist()
+        ]
+        exited_at = f"{today - timedelta(days=1)} 12:00:00+08"
+        rows = zip(
+            seat_idx.tolist(), birth_back, male.tolist(), cohort.tolist(),
+            second_cohort.tolist(), skill_keys.tolist(), n_skills.tolist(), levels.tolist(),
+            free_pattern.tolist(), insurance_roll.tolist(), status_roll.tolist(),
+            education.tolist(), radius.tolist(), capacity.tolist(), names, phones, point,
+            registered, strict=True,
+        )
+        for i, (
+            seat_i, back, is_male, main, second, keys, n_skill, level, free, roll, status_r,
+            edu, radius_m, cap, name, phone, where, registered_on,
+        ) in enumerate(rows):
+            seat = seats[seat_i]
+            birth = today - timedelta(days=back)
+            id_number, id_hash = _unique_id(cipher, seen, seat.code[:6], birth, i, is_male)
+            cohorts = main if second in ("", main) else f"{main},{second}"
             pool = SKILLS_BY_COHORT[main]
-            order = sorted(range(len(pool)), key=skill_keys[i].__getitem__)
-            skills = {pool[k]: int(levels[i, k]) for k in order[: min(len(pool), n_skills[i])]}
-            pattern = PATTERN_BY_COHORT.get(main) or str(free_pattern[i])
-            roll = insurance_roll[i]
+            order = sorted(range(len(pool)), key=keys.__getitem__)[: min(len(pool), n_skill)]
+            skills = ", ".join(f'"{pool[k]}": {level[k]}' for k in order)  # as json.dumps
             insured = (
-                today + timedelta(days=int(30 + roll * 400))
+                str(today + timedelta(days=int(30 + roll * 400)))
                 if roll < 0.7
-                else today - timedelta(days=int(roll * 200))
+                else str(today - timedelta(days=int(roll * 200)))
                 if roll < 0.85
-                else None
+                else "\\N"
             )
-            status = (
-                "active"
-                if status_roll[i] < 0.95
-                else "suspended"
-                if status_roll[i] < 0.98
-                else "exited"
+            status = "active" if status_r < 0.95 else "suspended" if status_r < 0.98 else "exited"
+            fields = (
+                name,
+                _bytea(cipher.encrypt(id_number, field="id_number")),
+                _bytea(id_hash),
+                mask_id_number(id_number),
+                _bytea(cipher.encrypt(phone, field="phone")),
+                _bytea(cipher.blind_index(phone, field="phone")),
+                mask_phone(phone),
+                str(birth),
+                "male" if is_male else "female",
+                edu,
+                "{" + cohorts + "}",
+                "{" + skills + "}",
+                where,
+                seat.code,
+                str(radius_m),
+                str(cap),
+                AVAILABILITY[PATTERN_BY_COHORT.get(main) or free],
+                insured,
+                status,
+                registered_on,
+                exited_at if status == "exited" else "\\N",
             )
-            registered = f"{today - timedelta(days=int(registered_days[i]))} 10:00:00+08"
-            exited = f"{today - timedelta(days=1)} 12:00:00+08" if status == "exited" else None
-            lines.append(copy_line(
-                (
-                    names[i],
-                    cipher.encrypt(id_number, field="id_number"),
-                    id_hash,
-                    mask_id_number(id_number),
-                    cipher.encrypt(phones[i], field="phone"),
-                    cipher.blind_index(phones[i], field="phone"),
-                    mask_phone(phones[i]),
-                    birth,
-                    "male" if male[i] else "female",
-                    str(education[i]),
-                    cohorts,
-                    json.dumps(skills),
-                    f"SRID=4326;POINT({lon[i]:.6f} {lat[i]:.6f})",
-                    seat.code,
-                    int(radius[i]),
-                    int(capacity[i]),
-                    AVAILABILITY[pattern],
-                    insured,
-                    status,
-                    registered,
-                    exited,
-                )
-            ))
+            lines.append("\t".join(fields) + "\n")  # type: ignore[arg-type]
             hashes.append(id_hash)
             if i % 1000 == 999:
                 copy.write("".join(lines))
@@ -206,17 +220,6 @@ def copy_volunteers(
     return hashes
 
 
-def copy_line(values: tuple[object, ...]) -> str:
-    """One row of COPY's text format for the seed's own values (no tabs, newlines or
-    backslashes in its text; ``None`` is NULL, bytes are bytea in hex, lists are arrays)."""
-    fields = []
-    for value in values:
-        if value is None:
-            fields.append("\\N")
-        elif isinstance(value, bytes):
-            fields.append("\\\\x" + value.hex())
-        elif isinstance(value, list):
-            fields.append("{" + ",".join(value) + "}")
-        else:
-            fields.append(str(value))
-    return "\t".join(fields) + "\n"
+def _bytea(value: bytes) -> str:
+    """bytea in COPY's text format (hex, its backslash escaped)."""
+    return "\\\\x" + value.hex()

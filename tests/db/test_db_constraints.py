@@ -107,8 +107,13 @@ def test_moving_a_team_moves_its_subtree_path(conn: psycopg.Connection):
 
 def test_skills_levels_and_vocabularies_are_checked(conn: psycopg.Connection):
     sql = "INSERT INTO volunteer (real_name, skills) VALUES ('李四', %s::jsonb)"
-    _expect(conn, errors.CheckViolation, sql, '{"health": 6}')
-    _expect(conn, errors.CheckViolation, sql, '{"astrology": 3}')
+    for bad in ('{"health": 6}', '{"astrology": 3}', '{"health": 2.5}', '{"health": "3"}',
+                '{"health": null}', '{"health": {"level": 3}}', '{"health": 0}',
+                '{"health": 3, "astrology": 3}', '{"health": 3, "emergency": 9}'):
+        _expect(conn, errors.CheckViolation, sql, bad)
+    _expect(conn, psycopg.DatabaseError, sql, "[]")  # not an object: skill_codes refuses it
+    for good in ('{}', '{"health": 5.0}', '{"emergency": 1, "biosafety": 5}'):
+        conn.execute(sql, (good,))  # in the test's transaction, rolled back after it
     _expect(
         conn,
         errors.CheckViolation,
