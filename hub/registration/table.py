@@ -30,7 +30,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from hub.registration.normalize import clean_text, is_blank
-from hub.registration.xlsx_fast import fast_rows
+from hub.registration.xlsx_fast import FastWorkbook, fast_rows
 
 DATA_SHEET_NAMES = ("志愿者信息", "队伍信息")
 INSTRUCTIONS_SHEET_NAME = "填写说明"
@@ -146,21 +146,30 @@ def _csv_rows(text: str) -> list[tuple[int, tuple[object, ...]]]:
 
 def _xlsx_rows(data: bytes) -> tuple[list[tuple[int, tuple[object, ...]]], str]:
     try:
+        fast = FastWorkbook(io.BytesIO(data))
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise _not_xlsx(exc) from None
+    except AttributeError:  # openpyxl's internals moved: read it the public way
+        return _xlsx_rows_openpyxl(data)
+    try:
+        if not fast.sheets:
+            raise TableError("the workbook has no worksheet", "工作簿中没有工作表")
+        chosen = fast.sheets[_choose_sheet([(s.title, s.state) for s in fast.sheets])]
+        return fast.rows(chosen), chosen.title
+    finally:
+        fast.close()
+
+
+def _xlsx_rows_openpyxl(data: bytes) -> tuple[list[tuple[int, tuple[object, ...]]], str]:
+    try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise TableError(
-            f"not a valid .xlsx file ({exc.__class__.__name__})", "不是有效的 .xlsx 文件"
-        ) from None
+        raise _not_xlsx(exc) from None
     try:
         sheets = workbook.worksheets
-        preferred = [ws for ws in sheets if ws.title.strip() in DATA_SHEET_NAMES]
-        usable = [
-            ws
-            for ws in sheets
-            if ws.title.strip() != INSTRUCTIONS_SHEET_NAME
-            and getattr(ws, "sheet_state", "visible") == "visible"
+        chosen = sheets[
+            _choose_sheet([(ws.title, getattr(ws, "sheet_state", "visible")) for ws in sheets])
         ]
-        chosen = (preferred or usable or sheets)[0]
         rows = fast_rows(chosen)
         if rows is None:
             if isinstance(chosen, ReadOnlyWorksheet):
@@ -172,6 +181,24 @@ def _xlsx_rows(data: bytes) -> tuple[list[tuple[int, tuple[object, ...]]], str]:
         return rows, chosen.title
     finally:
         workbook.close()
+
+
+def _not_xlsx(exc: Exception) -> TableError:
+    return TableError(
+        f"not a valid .xlsx file ({exc.__class__.__name__})", "不是有效的 .xlsx 文件"
+    )
+
+
+def _choose_sheet(sheets: list[tuple[str, str]]) -> int:
+    """The template's data sheet, else the first visible sheet that is not the instructions."""
+    for wanted in (
+        lambda title, _: title.strip() in DATA_SHEET_NAMES,
+        lambda title, state: title.strip() != INSTRUCTIONS_SHEET_NAME and state == "visible",
+    ):
+        for index, (title, state) in enumerate(sheets):
+            if wanted(title, state):
+                return index
+    return 0
 
 
 def _build(

@@ -15,9 +15,12 @@ iterator. A test compares both on the same workbook.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, BinaryIO
 from xml.etree.ElementTree import Element, iterparse
 
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.styles.stylesheet import apply_stylesheet
 from openpyxl.utils.cell import column_index_from_string
 from openpyxl.utils.datetime import from_excel, from_ISO8601
 
@@ -26,6 +29,55 @@ _ROW, _C, _V, _IS, _T, _R = (_NS + t for t in ("row", "c", "v", "is", "t", "r"))
 _DIGITS = "0123456789"
 
 RawRow = tuple[int, tuple[object, ...]]
+
+
+@dataclass(frozen=True)
+class SheetRef:
+    """A worksheet of a workbook: its tab name, state (visible / hidden) and part path."""
+
+    title: str
+    state: str
+    path: str
+
+
+class FastWorkbook:
+    """An .xlsx package opened with openpyxl's reader, without building worksheets.
+
+    ``load_workbook(read_only=True)`` builds a ``ReadOnlyWorksheet`` for every sheet, and
+    each one looks for the sheet's size: when the file has no ``<dimension>`` element (files
+    written by openpyxl's write-only mode and some other tools), that reads the whole sheet,
+    5 s for 100,000 rows, before a single value is read. This keeps what the values need
+    (shared strings, date styles, the epoch) and reads only the chosen sheet, once.
+    """
+
+    def __init__(self, source: BinaryIO) -> None:
+        reader = ExcelReader(source, read_only=True, data_only=True)
+        self._reader = reader
+        try:
+            reader.read_manifest()
+            reader.read_strings()
+            reader.read_workbook()
+            apply_stylesheet(reader.archive, reader.wb)
+            wb: Any = reader.wb  # AttributeError here sends the caller to openpyxl's reader
+            self._cells = _SheetReader(
+                reader.shared_strings, wb._date_formats, wb._timedelta_formats, wb.epoch
+            )
+            self.sheets = [
+                SheetRef(sheet.name, sheet.state or "visible", rel.target)
+                for sheet, rel in reader.parser.find_sheets()
+                if rel.target in reader.valid_files and "chartsheet" not in rel.Type
+            ]
+        except BaseException:
+            self.close()
+            raise
+
+    def rows(self, sheet: SheetRef) -> list[RawRow]:
+        """``(row_number, values)`` for every row of ``sheet`` (gaps filled with empty rows)."""
+        with self._reader.archive.open(sheet.path) as source:
+            return list(self._cells.rows(source))
+
+    def close(self) -> None:
+        self._reader.archive.close()
 
 
 def fast_rows(worksheet: Any) -> list[RawRow] | None:

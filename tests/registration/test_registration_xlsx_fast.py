@@ -10,8 +10,8 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 
-from hub.registration.table import read_table
-from hub.registration.xlsx_fast import fast_rows
+from hub.registration.table import _xlsx_rows, _xlsx_rows_openpyxl, read_table
+from hub.registration.xlsx_fast import FastWorkbook, fast_rows
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -139,3 +139,47 @@ def test_read_table_uses_it() -> None:
     assert table.headers == ("姓名", "身份证号", "保险有效期至")
     assert [r.row_number for r in table.rows] == [2, 4, 5]
     assert table.warnings  # row 4 has values beyond the three headed columns
+
+
+def test_workbook_opener_reads_the_chosen_sheet_like_openpyxl() -> None:
+    """The light opener (no worksheet objects) gives the rows and sheet that the public
+    openpyxl path gives, for a workbook with the instructions sheet first and a hidden one."""
+    workbook = Workbook()
+    notes = workbook.active
+    assert notes is not None
+    notes.title = "填写说明"
+    notes.append(["说明", "请勿删除"])
+    hidden = workbook.create_sheet("草稿")
+    hidden.sheet_state = "hidden"
+    hidden.append(["旧", "数据"])
+    data = workbook.create_sheet("名单")
+    data.append(["姓名", "出生日期"])
+    data.append(["李四", datetime(1990, 3, 7)])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    fast = _xlsx_rows(buffer.getvalue())
+    assert fast == _xlsx_rows_openpyxl(buffer.getvalue())
+    assert fast[1] == "名单"
+    assert fast[0][1] == (2, ("李四", datetime(1990, 3, 7)))
+
+
+def test_a_sheet_without_a_dimension_element_is_read_once() -> None:
+    """Write-only workbooks carry no <dimension>; openpyxl's read-only sheet would scan the
+    whole sheet to size it. The opener never builds one."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("志愿者信息")
+    sheet.append(["姓名", "手机号"])
+    for i in range(50):
+        sheet.append([f"张{i}", 13800138000 + i])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as archive:
+        assert b"<dimension" not in archive.read("xl/worksheets/sheet1.xml")
+    opened = FastWorkbook(io.BytesIO(buffer.getvalue()))
+    try:
+        assert [s.title for s in opened.sheets] == ["志愿者信息"]
+        rows = opened.rows(opened.sheets[0])
+    finally:
+        opened.close()
+    assert len(rows) == 51 and rows[-1] == (51, ("张49", 13800138049))
+    assert rows == _xlsx_rows_openpyxl(buffer.getvalue())[0]
