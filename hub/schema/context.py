@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from strawberry.dataloader import DataLoader
@@ -49,51 +50,81 @@ def _group_loader(fetch: Fetch, key: str) -> DataLoader[Any, list[Row]]:
     return DataLoader(load_fn=load)
 
 
-@dataclass
 class Loaders:
-    """Batched lookups; one SQL statement per relation per request level."""
+    """Batched lookups; one SQL statement per relation per request level.
 
-    db: Database
-    scope_org: int | None
-    volunteer: DataLoader[int, Row | None] = field(init=False)
-    station: DataLoader[int, Row | None] = field(init=False)
-    demand: DataLoader[int, Row | None] = field(init=False)
-    organization: DataLoader[int, Row | None] = field(init=False)
-    region: DataLoader[str, Row | None] = field(init=False)
-    project: DataLoader[int, Row | None] = field(init=False)
-    activity: DataLoader[int, Row | None] = field(init=False)
-    memberships: DataLoader[int, list[Row]] = field(init=False)
-    children: DataLoader[int, list[Row]] = field(init=False)
-    member_counts: DataLoader[int, Row | None] = field(init=False)
-    members: DataLoader[int, list[Row]] = field(init=False)
-    projects_of: DataLoader[int, list[Row]] = field(init=False)
-    activities_of: DataLoader[int, list[Row]] = field(init=False)
-    region_children: DataLoader[str, list[Row]] = field(init=False)
+    Each loader is made when a resolver first asks for it: most requests use one or two of
+    them, and a request should not pay for the others.
+    """
 
-    def __post_init__(self) -> None:
-        db = self.db
-        self.volunteer = _loader(
-            lambda ids: volunteers.get_many(db, ids=ids, scope_org=self.scope_org), "id")
-        self.station = _loader(lambda ids: places.stations_by_ids(db, ids=ids), "id")
-        self.demand = _loader(lambda ids: places.demands_by_ids(db, ids=ids), "id")
-        self.organization = _loader(lambda ids: organizations.get_many(db, ids=ids), "id")
-        self.region = _loader(lambda codes: regions.get_many(db, codes=codes), "code")
-        self.project = _loader(lambda ids: organizations.projects_by_ids(db, ids=ids), "id")
-        self.activity = _loader(lambda ids: organizations.activities_by_ids(db, ids=ids), "id")
-        self.memberships = _group_loader(
-            lambda ids: volunteers.memberships_of(db, volunteer_ids=ids), "volunteer_id")
-        self.children = _group_loader(
-            lambda ids: organizations.children_of(db, parent_ids=ids), "parent_id")
-        self.member_counts = _loader(lambda ids: organizations.member_counts(db, ids=ids), "id")
-        self.members = _group_loader(
-            lambda ids: organizations.member_rows(db, organization_ids=ids, limit=100),
+    def __init__(self, db: Database, scope_org: int | None) -> None:
+        self.db = db
+        self.scope_org = scope_org
+
+    @cached_property
+    def volunteer(self) -> DataLoader[int, Row | None]:
+        return _loader(lambda ids: volunteers.get_many(self.db, ids=ids,
+                                                       scope_org=self.scope_org), "id")
+
+    @cached_property
+    def station(self) -> DataLoader[int, Row | None]:
+        return _loader(lambda ids: places.stations_by_ids(self.db, ids=ids), "id")
+
+    @cached_property
+    def demand(self) -> DataLoader[int, Row | None]:
+        return _loader(lambda ids: places.demands_by_ids(self.db, ids=ids), "id")
+
+    @cached_property
+    def organization(self) -> DataLoader[int, Row | None]:
+        return _loader(lambda ids: organizations.get_many(self.db, ids=ids), "id")
+
+    @cached_property
+    def region(self) -> DataLoader[str, Row | None]:
+        return _loader(lambda codes: regions.get_many(self.db, codes=codes), "code")
+
+    @cached_property
+    def project(self) -> DataLoader[int, Row | None]:
+        return _loader(lambda ids: organizations.projects_by_ids(self.db, ids=ids), "id")
+
+    @cached_property
+    def activity(self) -> DataLoader[int, Row | None]:
+        return _loader(lambda ids: organizations.activities_by_ids(self.db, ids=ids), "id")
+
+    @cached_property
+    def memberships(self) -> DataLoader[int, list[Row]]:
+        return _group_loader(
+            lambda ids: volunteers.memberships_of(self.db, volunteer_ids=ids), "volunteer_id")
+
+    @cached_property
+    def children(self) -> DataLoader[int, list[Row]]:
+        return _group_loader(
+            lambda ids: organizations.children_of(self.db, parent_ids=ids), "parent_id")
+
+    @cached_property
+    def member_counts(self) -> DataLoader[int, Row | None]:
+        return _loader(lambda ids: organizations.member_counts(self.db, ids=ids), "id")
+
+    @cached_property
+    def members(self) -> DataLoader[int, list[Row]]:
+        return _group_loader(
+            lambda ids: organizations.member_rows(self.db, organization_ids=ids, limit=100),
             "organization_id")
-        self.projects_of = _group_loader(
-            lambda ids: organizations.projects_of(db, owner_ids=ids), "owner_id")
-        self.activities_of = _group_loader(
-            lambda ids: organizations.activities_of_projects(db, project_ids=ids), "project_id")
-        self.region_children = _group_loader(
-            lambda codes: regions.children_of_many(db, parent_codes=codes), "parent_code")
+
+    @cached_property
+    def projects_of(self) -> DataLoader[int, list[Row]]:
+        return _group_loader(
+            lambda ids: organizations.projects_of(self.db, owner_ids=ids), "owner_id")
+
+    @cached_property
+    def activities_of(self) -> DataLoader[int, list[Row]]:
+        return _group_loader(
+            lambda ids: organizations.activities_of_projects(self.db, project_ids=ids),
+            "project_id")
+
+    @cached_property
+    def region_children(self) -> DataLoader[str, list[Row]]:
+        return _group_loader(
+            lambda codes: regions.children_of_many(self.db, parent_codes=codes), "parent_code")
 
 
 @dataclass

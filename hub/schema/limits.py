@@ -37,6 +37,7 @@ MAX_TOKENS = 3000
 MAX_COST = 20_000
 # argument -> (items per cost unit, the most items the field accepts)
 _LIST_ARGS = {"first": (1, 100), "k": (1, 50), "limit": (100, 10_000)}
+LIST_SIZE_ARGUMENTS = frozenset(_LIST_ARGS)  # the arguments through which variables count
 _DEFAULT_PAGE = 20
 _PLAIN_LIST = 10
 

@@ -173,3 +173,16 @@ async def test_volunteer_lists_read_only_the_column_groups_requested(
         else:
             assert "phone_enc" in sql and "t.skills" in sql and "weekly" not in sql
             assert all(e["node"]["phone"].isdigit() for e in data["volunteers"]["edges"])
+
+
+@pytest.mark.parametrize("selection", ["id ... on Volunteer { phone }",
+                                       "id phone @include(if: true)"])
+async def test_fragments_and_directives_on_nodes_read_every_column(gql: Gql,
+                                                                   selection: str) -> None:
+    admin = Caller(role=Role.ADMIN, sub="admin-1")
+    recording = _Recording(gql.db)
+    run = Gql(recording, gql.settings, gql.cipher)
+    data = await run.data("{ volunteers(first: 2) { edges { node { %s } } } }" % selection,
+                          {}, caller=admin)
+    assert "phone_enc" in recording.seen[0] and "weekly" in recording.seen[0]
+    assert all(e["node"]["phone"].isdigit() for e in data["volunteers"]["edges"])

@@ -128,3 +128,45 @@ def test_map_layer_over_http_embeds_the_database_json_unchanged(client: TestClie
     shifted = [abs(f["geometry"]["coordinates"][0] - g["geometry"]["coordinates"][0])
                for f, g in zip(data["a"]["features"], data["b"]["features"], strict=True)]
     assert all(0.001 < d < 0.01 for d in shifted)  # GCJ-02 is offset by a few hundred metres
+
+
+def test_a_compiled_query_over_http_answers_as_strawberry_does(client: TestClient,
+                                                               monkeypatch: pytest.MonkeyPatch):
+    """The first POST of a text runs through strawberry and compiles it; later POSTs are
+    answered by the plan without strawberry's view. Both answers are byte for byte the same,
+    with the same status and content type; a run the plan cannot answer (a bad variable) and
+    requests that are not a JSON POST still go through strawberry."""
+    from hub.schema import schema
+    from hub.schema.http import HubGraphQL
+
+    text = ("query Near($lon: Float!, $lat: Float!) { volunteers(first: 5, near: {point: "
+            "{lon: $lon, lat: $lat}, radiusM: 20000}) { edges { node { id name phone "
+            "distanceM location { lon lat } } } } }")
+    body = {"query": text, "variables": {"lon": 113.65, "lat": 34.75}, "operationName": "Near"}
+    first = client.post("/graphql", json=body)
+    plan = schema().plans.get(text, "Near")
+    assert plan is not None and plan.answered == 0
+    strawberry_runs = []
+    original = HubGraphQL.run
+
+    async def counting_run(self: HubGraphQL, request: object, *args: object) -> object:
+        strawberry_runs.append(request)
+        return await original(self, request, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(HubGraphQL, "run", counting_run)
+    second = client.post("/graphql", json=body)
+    assert plan.answered == 1 and strawberry_runs == []
+    assert second.status_code == first.status_code == 200
+    assert second.content == first.content
+    assert second.headers["content-type"] == first.headers["content-type"] == "application/json"
+    assert second.json()["data"]["volunteers"]["edges"][0]["node"]["phone"].count("*") == 4
+
+    bad = client.post("/graphql", json={**body, "variables": {"lon": 113.65, "lat": 91}})
+    assert bad.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert len(strawberry_runs) == 1
+    as_get = client.get("/graphql", params={"query": text, "operationName": "Near",
+                                            "variables": '{"lon": 113.65, "lat": 34.75}'})
+    assert as_get.content == first.content and len(strawberry_runs) == 2
+    not_json = client.post("/graphql", content=b"{oops", headers={"Content-Type":
+                                                                  "application/json"})
+    assert not_json.status_code == 400 and len(strawberry_runs) == 3
