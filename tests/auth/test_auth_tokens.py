@@ -17,6 +17,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from hub.auth import tokens
 from hub.auth.ids import encode_global_id
 from hub.auth.tokens import (
     ANONYMOUS,
@@ -351,3 +352,32 @@ def test_load_or_create_secret_refuses_a_short_file(tmp_path: Path) -> None:
     (tmp_path / "jwt.secret").write_text("short\n")
     with pytest.raises(AuthConfigError):
         load_or_create_secret(tmp_path)
+
+
+def test_a_verified_token_is_remembered_but_its_time_limits_are_checked_every_time(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    verifier = TokenVerifier(HS)
+    now = time.time()
+    token = _hs(_claims(exp=int(now) + 600, nbf=int(now) - 10))
+    assert verifier.caller_from_token(token).role is Role.ADMIN
+    decoded: list[str] = []
+    real_decode = verifier._decode
+
+    def counting_decode(text: str) -> dict[str, Any]:
+        decoded.append(text)
+        return real_decode(text)
+
+    monkeypatch.setattr(verifier, "_decode", counting_decode)
+    assert verifier.caller_from_token(token).role is Role.ADMIN
+    assert decoded == []  # remembered: no second signature check
+    # Past exp (and the leeway), or before nbf, the token is judged in full again.
+    for moment in (now + 600 + tokens.LEEWAY_S + 1, now - 10 - tokens.LEEWAY_S - 1):
+        monkeypatch.setattr(tokens.time, "time", lambda moment=moment: moment)
+        verifier.caller_from_token(token)
+    assert decoded == [token, token]
+    # A token that failed is never remembered.
+    bad = _hs(_claims(exp=int(now) + 600), key="another-secret-of-enough-bytes-32")
+    for _ in range(2):
+        with pytest.raises(AuthError):
+            verifier.caller_from_token(bad)
+    assert bad not in verifier._verified

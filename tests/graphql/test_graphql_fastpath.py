@@ -182,7 +182,7 @@ async def test_fragments_and_directives_on_nodes_read_every_column(gql: Gql,
     admin = Caller(role=Role.ADMIN, sub="admin-1")
     recording = _Recording(gql.db)
     run = Gql(recording, gql.settings, gql.cipher)
-    data = await run.data("{ volunteers(first: 2) { edges { node { %s } } } }" % selection,
-                          {}, caller=admin)
+    query = "{ volunteers(first: 2) { edges { node { SELECTION } } } }"
+    data = await run.data(query.replace("SELECTION", selection), {}, caller=admin)
     assert "phone_enc" in recording.seen[0] and "weekly" in recording.seen[0]
     assert all(e["node"]["phone"].isdigit() for e in data["volunteers"]["edges"])
