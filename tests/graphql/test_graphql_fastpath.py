@@ -50,6 +50,12 @@ QUERIES: dict[str, tuple[str, dict[str, Any]]] = {
         "{ demands(first: 30) { edges { node { id title category status needed priority "
         "location { lon lat } } } pageInfo { endCursor hasNextPage } } }", {}),
     "regions": ('{ regions(parentCode: "410000000000") { code name level } }', {}),
+    "a variable left to its default": (
+        "query($n: Int = 4, $crs: CRS = GCJ02) { volunteers(first: $n) { edges { node { id "
+        "location(crs: $crs) { lon lat } } } } }", {}),
+    "a variable given as null": (
+        "query($skills: [String!], $n: Int) { volunteers(first: $n, filter: {skills: $skills}) "
+        "{ edges { node { id } } pageInfo { hasNextPage } } }", {"skills": None, "n": 3}),
     "nearest stations": (
         "query($p: PointInput!) { nearestStations(point: $p, k: 7) { id name distanceM } }",
         {"p": {"lon": 113.65, "lat": 34.75}}),
@@ -186,3 +192,21 @@ async def test_fragments_and_directives_on_nodes_read_every_column(gql: Gql,
     data = await run.data(query.replace("SELECTION", selection), {}, caller=admin)
     assert "phone_enc" in recording.seen[0] and "weekly" in recording.seen[0]
     assert all(e["node"]["phone"].isdigit() for e in data["volunteers"]["edges"])
+
+
+async def test_page_size_variables_change_the_answer_of_one_plan(gql: Gql) -> None:
+    """The cost is remembered per page size, and arguments written in the text are converted
+    once: neither may leak one run's values into another."""
+    query = ("query($n: Int, $m: Int) { volunteers(first: $n) { edges { node { id "
+             "location(crs: BD09) { lon } } } } stations(first: $m) { edges { node { id } } } }")
+    await gql.data(query, {"n": 1, "m": 1})
+    plan = schema().plans.get(query, None)
+    assert plan is not None
+    for n, m in ((2, 5), (7, 1), (2, 5), (0, 3)):
+        expected = await _strawberry_only(gql, query, {"n": n, "m": m}, ANONYMOUS)
+        answered = plan.answered
+        data = await gql.data(query, {"n": n, "m": m})
+        assert plan.answered == answered + 1 and data == expected
+        assert len(data["volunteers"]["edges"]) == n and len(data["stations"]["edges"]) == m
+    result = await gql(query, {"n": 100, "m": 100})  # within each list's limit
+    assert not result.errors
