@@ -38,35 +38,28 @@ from graphql import (
     GraphQLScalarType,
     OperationDefinitionNode,
     OperationType,
-    Undefined,
-    VariableNode,
-    Visitor,
     parse,
-    visit,
 )
-from graphql.error import GraphQLError
 from graphql.execution.values import (
     VariableValues,
     get_argument_values,
     get_variable_values,
 )
-
-try:  # graphql-core 3.3's internals; without them every run coerces the graphql-core way
-    from graphql.execution.values import (
-        VariableValueSource,
-        coerce_input_value,
-        get_variable_signature,
-        input_is_nested_too_deeply,
-    )
-except ImportError:  # pragma: no cover
-    get_variable_signature = None  # type: ignore[assignment]
 from strawberry import relay
 from strawberry.types import ExecutionResult, Info
 from strawberry.types.arguments import convert_arguments
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 
-from hub.schema.limits import LIST_SIZE_ARGUMENTS, MAX_COST, operation_cost
+from hub.schema.limits import MAX_COST, operation_cost
+from hub.schema.plan_inputs import (
+    MAX_COSTS,
+    PLAIN,
+    coerce,
+    list_size_variables,
+    signatures,
+    uses_variables,
+)
 
 log = logging.getLogger(__name__)
 MAX_PLANS = 500
@@ -128,19 +121,19 @@ class Plan:
         self.answered = 0  # runs answered here
         self.fell_back = 0  # runs handed to strawberry
         # The cost depends on the variables only through list sizes (``first: $n``).
-        self._cost_variables = _list_size_variables(operation)
+        self._cost_variables = list_size_variables(operation)
         self._costs: dict[tuple[Any, ...], int] = {}
-        self._signatures = _signatures(self.schema._schema, operation)
+        self._signatures = signatures(self.schema._schema, operation)
         # Arguments written in the query (no variables) that convert to plain values are
         # converted once: the same values every run.
         self._constant_args: dict[int, dict[str, Any]] = {}
-        self._variable_args = {p.index for p in self.fields if _uses_variables(p.node)}
+        self._variable_args = {p.index for p in self.fields if uses_variables(p.node)}
 
     async def run(self, variables: dict[str, Any] | None, context: Any,
                   root_value: Any) -> ExecutionResult | None:
         """The result, or None when strawberry must answer."""
         gql = self.schema._schema
-        coerced = _coerce(self._signatures, variables or {}) or get_variable_values(
+        coerced = coerce(self._signatures, variables or {}) or get_variable_values(
             gql, self.operation.variable_definitions or (), variables or {})
         if isinstance(coerced, list) or self._cost(variables) > MAX_COST:
             self.fell_back += 1  # strawberry reports either
@@ -166,10 +159,10 @@ class Plan:
     def _cost(self, variables: dict[str, Any] | None) -> int:
         values = variables or {}
         key = tuple(values.get(name) for name in self._cost_variables)
-        cost = self._costs.get(key) if all(type(v) in _PLAIN for v in key) else None
+        cost = self._costs.get(key) if all(type(v) in PLAIN for v in key) else None
         if cost is None:
             cost = operation_cost(self.schema._schema, self.document, variables, None)
-            if len(self._costs) < MAX_COSTS and all(type(v) in _PLAIN for v in key):
+            if len(self._costs) < MAX_COSTS and all(type(v) in PLAIN for v in key):
                 self._costs[key] = cost
         return cost
 
@@ -185,80 +178,9 @@ class Plan:
                                  scalar_registry=self.schema.schema_converter.scalar_registry,
                                  config=self.schema.config, info=info)
         if plan.index not in self._variable_args and all(
-                type(v) in _PLAIN or isinstance(v, Enum) for v in args.values()):
+                type(v) in PLAIN or isinstance(v, Enum) for v in args.values()):
             self._constant_args[plan.index] = args
         return args
-
-
-MAX_COSTS = 64
-_PLAIN = frozenset({int, float, str, bool, type(None)})
-
-
-def _list_size_variables(operation: OperationDefinitionNode) -> tuple[str, ...]:
-    """Variables given to list-size arguments (``first``, ``limit`` …) anywhere in it."""
-    names: set[str] = set()
-
-    def walk(selection_set: Any) -> None:
-        for node in selection_set.selections if selection_set else ():
-            if isinstance(node, FieldNode):
-                for arg in node.arguments or ():
-                    if arg.name.value in LIST_SIZE_ARGUMENTS and isinstance(arg.value,
-                                                                            VariableNode):
-                        names.add(arg.value.name.value)
-                walk(node.selection_set)
-
-    walk(operation.selection_set)
-    return tuple(sorted(names))
-
-
-def _uses_variables(node: FieldNode) -> bool:
-    found = False
-
-    class _Finder(Visitor):
-        def enter_variable(self, *_: Any) -> None:
-            nonlocal found
-            found = True
-
-    for arg in node.arguments or ():
-        visit(arg, _Finder())
-    return found
-
-
-Signature = tuple[Any, Any]  # (VariableDefinitionNode, graphql-core's variable signature)
-
-
-def _signatures(gql: Any, operation: OperationDefinitionNode) -> list[Signature] | None:
-    """Each variable's type, resolved once (graphql-core resolves them on every run)."""
-    if get_variable_signature is None:  # pragma: no cover
-        return None
-    out = []
-    for node in operation.variable_definitions or ():
-        signature = get_variable_signature(gql, node)
-        if isinstance(signature, GraphQLError):
-            return None
-        out.append((node, signature))
-    return out
-
-
-def _coerce(signatures: list[Signature] | None, inputs: dict[str, Any]) -> VariableValues | None:
-    """graphql-core's variable coercion for the usual case (every variable given, valid), with
-    the signatures resolved at compile time; None sends the run to graphql-core's own."""
-    if signatures is None:
-        return None
-    sources: dict[str, VariableValueSource] = {}
-    coerced: dict[str, Any] = {}
-    for _, signature in signatures:
-        name = signature.name
-        value = inputs.get(name, Undefined)
-        if value is Undefined or value is None or input_is_nested_too_deeply(
-                value, signature.type):
-            return None  # defaults, nulls and oddities: graphql-core decides
-        result = coerce_input_value(value, signature.type)
-        if result is Undefined:
-            return None
-        sources[name] = VariableValueSource(signature, value)
-        coerced[name] = result
-    return VariableValues(sources, coerced)
 
 
 def _info(context: Any, nodes: list[FieldNode], variables: dict[str, Any]) -> Info[Any, Any]:
