@@ -10,6 +10,7 @@ Organisation rows are in :mod:`hub.registration.org_rows` and re-exported here.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 
@@ -241,7 +242,7 @@ def _volunteer(
         mobile=mobile,
         education=education,
         cohorts=cohorts,
-        skills=tuple(Skill(c, lv) for c, lv in zip(skill_codes or (), levels or (), strict=False)),
+        skills=_skills(skill_codes or (), levels or ()),
         specialty=texts["specialty"],
         employer=texts["employer"],
         title=texts["title"],
@@ -257,6 +258,14 @@ def _volunteer(
         insurance_until=insured,
         note=texts["note"],
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def _skills(codes: tuple[str, ...], levels: tuple[int, ...]) -> tuple[Skill, ...]:
+    """The skills of a row; rows repeat the same few combinations, and the result is frozen,
+    so one tuple serves them all (building frozen dataclasses is a good part of a row's cost).
+    """
+    return tuple(Skill(c, lv) for c, lv in zip(codes, levels, strict=False))
 
 
 def _check_person(
