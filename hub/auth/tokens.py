@@ -32,8 +32,10 @@ from hub.auth.ids import decode_global_id, is_division_code
 from hub.settings import Settings
 
 LEEWAY_S = 30
-VERIFIED_CACHE = 4096  # tokens remembered as verified (emptied when full)
 """Clock skew tolerated on ``exp``, ``nbf`` and ``iat``."""
+
+VERIFIED_CACHE = 4096
+"""Tokens remembered as verified (the memory is emptied when full)."""
 
 MIN_SECRET_BYTES = 32
 """RFC 7518 §3.2: an HS256 key must be at least as long as the hash output."""
