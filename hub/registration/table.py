@@ -30,7 +30,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from hub.registration.normalize import clean_text, is_blank
-from hub.registration.xlsx_fast import FastWorkbook, fast_rows
+from hub.registration.xlsx_fast import FastWorkbook
 
 DATA_SHEET_NAMES = ("志愿者信息", "队伍信息")
 INSTRUCTIONS_SHEET_NAME = "填写说明"
@@ -161,6 +161,8 @@ def _xlsx_rows(data: bytes) -> tuple[list[tuple[int, tuple[object, ...]]], str]:
 
 
 def _xlsx_rows_openpyxl(data: bytes) -> tuple[list[tuple[int, tuple[object, ...]]], str]:
+    """openpyxl's own reader: slower, for when :class:`FastWorkbook` cannot reach its
+    internals."""
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
@@ -170,14 +172,12 @@ def _xlsx_rows_openpyxl(data: bytes) -> tuple[list[tuple[int, tuple[object, ...]
         chosen = sheets[
             _choose_sheet([(ws.title, getattr(ws, "sheet_state", "visible")) for ws in sheets])
         ]
-        rows = fast_rows(chosen)
-        if rows is None:
-            if isinstance(chosen, ReadOnlyWorksheet):
-                chosen.reset_dimensions()  # the stored <dimension> is often wrong
-            rows = [
-                (number, tuple(values))
-                for number, values in enumerate(chosen.iter_rows(values_only=True), start=1)
-            ]
+        if isinstance(chosen, ReadOnlyWorksheet):
+            chosen.reset_dimensions()  # the stored <dimension> is often wrong
+        rows: list[tuple[int, tuple[object, ...]]] = [
+            (number, tuple(values))
+            for number, values in enumerate(chosen.iter_rows(values_only=True), start=1)
+        ]
         return rows, chosen.title
     finally:
         workbook.close()

@@ -1,4 +1,4 @@
-"""A fast reader for the cell values of one read-only openpyxl worksheet.
+"""A fast reader for the cell values of a worksheet of an .xlsx file.
 
 openpyxl's read-only iterator builds a dict and runs descriptor validation for every cell, which
 costs about 10 µs a cell: a 100,000-row upload of 13 columns took over 13 s. This module reads
@@ -7,9 +7,9 @@ openpyxl's rules (``WorkSheetParser.parse_cell`` in data-only mode): shared stri
 strings (phonetic runs left out), booleans, errors as text, numbers as int or float, numbers in
 date styles as ``datetime`` via the workbook's epoch, ISO dates.
 
-It relies on openpyxl's read-only internals (the archive, the worksheet path, shared strings
-and date styles); when any is missing it returns ``None`` and the caller uses openpyxl's own
-iterator. A test compares both on the same workbook.
+It relies on openpyxl's reader internals (the package, shared strings and date styles); when
+any is missing, :class:`FastWorkbook` raises ``AttributeError`` and the caller uses openpyxl's
+own iterator. A test compares both on the same workbooks.
 """
 
 from __future__ import annotations
@@ -78,25 +78,6 @@ class FastWorkbook:
 
     def close(self) -> None:
         self._reader.archive.close()
-
-
-def fast_rows(worksheet: Any) -> list[RawRow] | None:
-    """``(row_number, values)`` for every row of ``worksheet`` (gaps filled with empty rows).
-
-    ``None`` when the worksheet does not expose the read-only internals this needs.
-    """
-    workbook = getattr(worksheet, "parent", None)
-    archive = getattr(workbook, "_archive", None)
-    path = getattr(worksheet, "_worksheet_path", None)
-    shared = getattr(worksheet, "_shared_strings", None)
-    dates = getattr(workbook, "_date_formats", None)
-    timedeltas = getattr(workbook, "_timedelta_formats", None)
-    epoch = getattr(workbook, "epoch", None)
-    if None in (archive, path, shared, dates, timedeltas, epoch):
-        return None
-    reader = _SheetReader(shared, dates, timedeltas, epoch)
-    with archive.open(path) as source:  # type: ignore[union-attr]
-        return list(reader.rows(source))
 
 
 class _SheetReader:

@@ -11,7 +11,7 @@ from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 
 from hub.registration.table import _xlsx_rows, _xlsx_rows_openpyxl, read_table
-from hub.registration.xlsx_fast import FastWorkbook, fast_rows
+from hub.registration.xlsx_fast import FastWorkbook
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -86,10 +86,13 @@ def _excel_like_workbook() -> bytes:
 def _both(
     data: bytes,
 ) -> tuple[list[tuple[int, tuple[object, ...]]], list[tuple[int, tuple[object, ...]]]]:
+    opened = FastWorkbook(io.BytesIO(data))
+    try:
+        fast = opened.rows(opened.sheets[0])
+    finally:
+        opened.close()
     workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     sheet = workbook.worksheets[0]
-    fast = fast_rows(sheet)
-    assert fast is not None
     sheet.reset_dimensions()
     slow: list[tuple[int, tuple[object, ...]]] = [
         (n, tuple(v)) for n, v in enumerate(sheet.iter_rows(values_only=True), start=1)
