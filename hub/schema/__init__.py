@@ -25,7 +25,7 @@ from strawberry.types.graphql import OperationType
 from hub.schema import node as nodes_
 from hub.schema.common import GEOJSON_SCALAR, GeoJSON
 from hub.schema.errors import ErrorCodes
-from hub.schema.fastpath import Plans
+from hub.schema.fastpath import Plan, Plans
 from hub.schema.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS, CostLimit
 from hub.schema.mutation import Mutation
 from hub.schema.organizations import Activity, Organization, Project
@@ -72,20 +72,26 @@ class HubSchema(strawberry.federation.Schema):
         allowed_operation_types: Iterable[OperationType] | None = None,
         operation_extensions: dict[str, Any] | None = None,
     ) -> ExecutionResult:
-        compiled = query is not None and not operation_extensions
-        if compiled and query is not None:
-            plan = self.plans.get(query, operation_name)
-            if plan is not None:
-                result = await plan.run(variable_values, context_value, root_value)
-                if result is not None:
-                    return result
+        plan = self.compiled(query, operation_name, operation_extensions)
+        if plan is not None:
+            result = await plan.run(variable_values, context_value, root_value)
+            if result is not None:
+                return result
         result = await super().execute(query, variable_values, context_value, root_value,
                                        operation_name, allowed_operation_types,
                                        operation_extensions)
-        if compiled and query is not None and not result.errors and result.data is not None \
-                and not self.plans.known(query, operation_name):
+        if query is not None and not operation_extensions and not result.errors \
+                and result.data is not None and not self.plans.known(query, operation_name):
             self.plans.learn(query, operation_name)
         return result
+
+    def compiled(self, query: object, operation_name: object,
+                 extensions: object = None) -> Plan | None:
+        """The compiled plan for this request, if it has one (the HTTP view asks too)."""
+        if not isinstance(query, str) or not isinstance(operation_name, str | None) \
+                or extensions:
+            return None
+        return self.plans.get(query, operation_name)
 
 
 def build_schema() -> HubSchema:

@@ -88,7 +88,8 @@ class HubGraphQL(GraphQL[Context, None]):
     def __init__(self, verifier: TokenVerifier) -> None:
         # Multipart uploads serve importRegistrations (集体注册 files). No CSRF exposure: the
         # caller comes from the Authorization header, which a cross-site form cannot send.
-        super().__init__(schema(), graphql_ide="graphiql",
+        self.hub_schema = schema()
+        super().__init__(self.hub_schema, graphql_ide="graphiql",
                          subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
                          multipart_uploads_enabled=True)
         self.verifier = verifier
@@ -125,15 +126,12 @@ class HubGraphQL(GraphQL[Context, None]):
             request = orjson.loads(body)
         except orjson.JSONDecodeError:
             return False
-        if not isinstance(request, dict) or request.get("extensions") is not None:
+        if not isinstance(request, dict):
             return False
-        query, variables = request.get("query"), request.get("variables")
-        operation_name = request.get("operationName")
-        if not isinstance(query, str) or not isinstance(variables, dict | None) \
-                or not isinstance(operation_name, str | None):
-            return False
-        plan = self.schema.plans.get(query, operation_name)  # type: ignore[attr-defined]
-        if plan is None:
+        variables = request.get("variables")
+        plan = self.hub_schema.compiled(request.get("query"), request.get("operationName"),
+                                        request.get("extensions"))
+        if plan is None or not isinstance(variables, dict | None):
             return False
         context = await self.get_context(Request(scope, receive), None)
         result = await plan.run(variables, context, None)
