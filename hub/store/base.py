@@ -25,18 +25,8 @@ Params = Mapping[str, Any] | Sequence[Any] | None
 Row = dict[str, Any]
 
 
-class Database(Protocol):
-    """Where store functions run SQL."""
-
-    statements: int
-
-    def connection(self) -> contextlib.AbstractAsyncContextManager[AsyncConnection[Any]]:
-        """A connection for a short unit of work."""
-        ...
-
-    async def fetch(self, sql: str, params: Params = None) -> list[Row]:
-        """Run one statement and return its rows as dicts."""
-        ...
+class ValueReader(Protocol):
+    """Runs a statement that returns one row of large values (a vector tile, a map layer)."""
 
     async def fetch_value(self, sql: str, params: Params = None, *,
                           binary: bool = False) -> Any:
@@ -50,6 +40,20 @@ class Database(Protocol):
     async def fetch_one(self, sql: str, params: Params = None, *,
                         binary: bool = False) -> tuple[Any, ...] | None:
         """Run one statement and return its first row as a tuple (None if none)."""
+        ...
+
+
+class Database(ValueReader, Protocol):
+    """Where store functions run SQL."""
+
+    statements: int
+
+    def connection(self) -> contextlib.AbstractAsyncContextManager[AsyncConnection[Any]]:
+        """A connection for a short unit of work."""
+        ...
+
+    async def fetch(self, sql: str, params: Params = None) -> list[Row]:
+        """Run one statement and return its rows as dicts."""
         ...
 
     def transaction(self) -> contextlib.AbstractAsyncContextManager[ConnectionDatabase]:
@@ -138,20 +142,6 @@ class RequestDatabase(_Counting):
 
     def connection(self) -> contextlib.AbstractAsyncContextManager[AsyncConnection[Any]]:
         return self.inner.connection()
-
-
-class ValueReader(Protocol):
-    """Runs a statement that returns one row of large values (a vector tile, a map layer)."""
-
-    async def fetch_value(self, sql: str, params: Params = None, *,
-                          binary: bool = False) -> Any:
-        """The first column of the first row (None if no row)."""
-        ...
-
-    async def fetch_one(self, sql: str, params: Params = None, *,
-                        binary: bool = False) -> tuple[Any, ...] | None:
-        """The first row (None if none)."""
-        ...
 
 
 class ThreadedReads(_FirstValue):
