@@ -159,10 +159,12 @@ class Plan:
     def _cost(self, variables: dict[str, Any] | None) -> int:
         values = variables or {}
         key = tuple(values.get(name) for name in self._cost_variables)
-        cost = self._costs.get(key) if all(type(v) in PLAIN for v in key) else None
+        if not all(type(v) in PLAIN for v in key):  # not a plain value: not remembered
+            return operation_cost(self.schema._schema, self.document, variables, None)
+        cost = self._costs.get(key)
         if cost is None:
             cost = operation_cost(self.schema._schema, self.document, variables, None)
-            if len(self._costs) < MAX_COSTS and all(type(v) in PLAIN for v in key):
+            if len(self._costs) < MAX_COSTS:
                 self._costs[key] = cost
         return cost
 
