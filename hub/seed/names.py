@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
-from operator import mul
 
 import numpy as np
+
+from hub.registration.idcard import check_character
 
 SURNAMES = list(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏"
@@ -14,22 +15,12 @@ SURNAMES = list(
 GIVEN_MALE = list("伟强磊军勇杰涛斌超明刚平辉鹏华飞鑫波宁健志峰浩亮俊博文建国永庆振海")
 GIVEN_FEMALE = list("芳娜敏静丽艳娟霞秀玲桂英红梅琳丹萍雪婷玉兰慧颖洁倩晶燕瑶佳怡欣")
 
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-
-
-def id_check_digit(first17: str) -> str:
-    """The GB 11643 (ISO 7064 MOD 11-2) check character of 17 digits."""
-    if len(first17) != 17:
-        raise ValueError(f"expected 17 digits, got {first17!r}")
-    total = sum(map(mul, map(int, first17), _WEIGHTS))
-    return "10X98765432"[total % 11]
-
 
 def make_id_number(region6: str, birth: date, sequence: int, *, male: bool) -> str:
     """A valid 18-character resident ID number; the sequence's parity carries the gender."""
     seq = (sequence % 500) * 2 + (1 if male else 0)
     body = f"{region6}{birth.year:04d}{birth.month:02d}{birth.day:02d}{seq:03d}"
-    return body + id_check_digit(body)
+    return body + check_character(body)
 
 
 def make_names(rng: np.random.Generator, male: np.ndarray) -> list[str]:
