@@ -51,12 +51,11 @@ from strawberry.types.arguments import convert_arguments
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 
-from hub.schema.limits import MAX_COST, operation_cost
+from hub.schema.limits import MAX_COST, cost_variables, operation_cost
 from hub.schema.plan_inputs import (
     MAX_COSTS,
     PLAIN,
     coerce,
-    list_size_variables,
     signatures,
     uses_variables,
 )
@@ -121,7 +120,7 @@ class Plan:
         self.answered = 0  # runs answered here
         self.fell_back = 0  # runs handed to strawberry
         # The cost depends on the variables only through list sizes (``first: $n``).
-        self._cost_variables = list_size_variables(operation)
+        self._cost_variables = cost_variables(document)
         self._costs: dict[tuple[Any, ...], int] = {}
         self._signatures = signatures(self.schema._schema, operation)
         # Arguments written in the query (no variables) that convert to plain values are

@@ -37,7 +37,6 @@ MAX_TOKENS = 3000
 MAX_COST = 20_000
 # argument -> (items per cost unit, the most items the field accepts)
 _LIST_ARGS = {"first": (1, 100), "k": (1, 50), "limit": (100, 10_000)}
-LIST_SIZE_ARGUMENTS = frozenset(_LIST_ARGS)  # the arguments through which variables count
 _DEFAULT_PAGE = 20
 _PLAIN_LIST = 10
 
@@ -79,6 +78,28 @@ def operation_cost(schema: GraphQLSchema, document: DocumentNode,
                    variables: dict[str, Any] | None, operation_name: str | None) -> int:
     """The estimated cost of an operation with these variables (see the module's text)."""
     return _Cost(document, variables or {}, _lists(schema)).of_operation(operation_name)
+
+
+def cost_variables(document: DocumentNode) -> tuple[str, ...]:
+    """The variables an operation's cost depends on: those given to list sizes
+    (``first: $n``). With the same values for these, :func:`operation_cost` is the same."""
+    names: set[str] = set()
+    for node in _fields(document):
+        for arg in node.arguments or ():
+            if arg.name.value in _LIST_ARGS and isinstance(arg.value, VariableNode):
+                names.add(arg.value.name.value)
+    return tuple(sorted(names))
+
+
+def _fields(document: DocumentNode) -> Iterator[FieldNode]:
+    stack = [d.selection_set for d in document.definitions
+             if isinstance(d, OperationDefinitionNode | FragmentDefinitionNode)]
+    while stack:
+        for node in stack.pop().selections:
+            if isinstance(node, FieldNode):
+                yield node
+            if isinstance(node, FieldNode | InlineFragmentNode) and node.selection_set:
+                stack.append(node.selection_set)
 
 
 @cache

@@ -1,13 +1,14 @@
 """What a compiled plan (``hub/schema/fastpath.py``) works out once instead of every run:
-the variables that can change a query's cost, whether a field's arguments use variables, and
-each variable's type for coercion. graphql-core does all of this again on every execution.
+whether a field's arguments use variables, and each variable's type for coercion (the
+variables that can change a query's cost come from ``hub.schema.limits.cost_variables``).
+graphql-core does all of this again on every execution.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from graphql import FieldNode, OperationDefinitionNode, Undefined, VariableNode, Visitor, visit
+from graphql import FieldNode, OperationDefinitionNode, Undefined, Visitor, visit
 from graphql.error import GraphQLError
 from graphql.execution.values import VariableValues
 
@@ -21,27 +22,8 @@ try:  # graphql-core 3.3's internals; without them every run coerces the graphql
 except ImportError:  # pragma: no cover
     get_variable_signature = None  # type: ignore[assignment]
 
-from hub.schema.limits import LIST_SIZE_ARGUMENTS
-
 MAX_COSTS = 64
 PLAIN = frozenset({int, float, str, bool, type(None)})
-
-
-def list_size_variables(operation: OperationDefinitionNode) -> tuple[str, ...]:
-    """Variables given to list-size arguments (``first``, ``limit`` …) anywhere in it."""
-    names: set[str] = set()
-
-    def walk(selection_set: Any) -> None:
-        for node in selection_set.selections if selection_set else ():
-            if isinstance(node, FieldNode):
-                for arg in node.arguments or ():
-                    if arg.name.value in LIST_SIZE_ARGUMENTS and isinstance(arg.value,
-                                                                            VariableNode):
-                        names.add(arg.value.name.value)
-                walk(node.selection_set)
-
-    walk(operation.selection_set)
-    return tuple(sorted(names))
 
 
 def uses_variables(node: FieldNode) -> bool:
@@ -57,7 +39,7 @@ def uses_variables(node: FieldNode) -> bool:
     return found
 
 
-Signature = tuple[Any, Any]  # (VariableDefinitionNode, graphql-core's variable signature)
+Signature = Any  # graphql-core's GraphQLVariableSignature (name, type, default)
 
 
 def signatures(gql: Any, operation: OperationDefinitionNode) -> list[Signature] | None:
@@ -69,7 +51,7 @@ def signatures(gql: Any, operation: OperationDefinitionNode) -> list[Signature] 
         signature = get_variable_signature(gql, node)
         if isinstance(signature, GraphQLError):
             return None
-        out.append((node, signature))
+        out.append(signature)
     return out
 
 
@@ -80,7 +62,7 @@ def coerce(signatures: list[Signature] | None, inputs: dict[str, Any]) -> Variab
         return None
     sources: dict[str, VariableValueSource] = {}
     coerced: dict[str, Any] = {}
-    for _, signature in signatures:
+    for signature in signatures:
         name = signature.name
         value = inputs.get(name, Undefined)
         if value is Undefined or value is None or input_is_nested_too_deeply(
