@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import strawberry
 from graphql import ASTValidationRule
@@ -80,7 +80,7 @@ class HubSchema(strawberry.federation.Schema):
         result = await super().execute(query, variable_values, context_value, root_value,
                                        operation_name, allowed_operation_types,
                                        operation_extensions)
-        if query is not None and not operation_extensions and not result.errors \
+        if _plannable(query, operation_name, operation_extensions) and not result.errors \
                 and result.data is not None and not self.plans.known(query, operation_name):
             self.plans.learn(query, operation_name)
         return result
@@ -88,10 +88,14 @@ class HubSchema(strawberry.federation.Schema):
     def compiled(self, query: object, operation_name: object,
                  extensions: object = None) -> Plan | None:
         """The compiled plan for this request, if it has one (the HTTP view asks too)."""
-        if not isinstance(query, str) or not isinstance(operation_name, str | None) \
-                or extensions:
+        if not _plannable(query, operation_name, extensions):
             return None
-        return self.plans.get(query, operation_name)
+        return self.plans.get(query, operation_name)  # type: ignore[arg-type]
+
+
+def _plannable(query: object, operation_name: object, extensions: object) -> TypeGuard[str]:
+    """A request a compiled plan may answer: a query text, no operation extensions."""
+    return isinstance(query, str) and isinstance(operation_name, str | None) and not extensions
 
 
 def build_schema() -> HubSchema:
