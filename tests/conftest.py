@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -14,6 +15,9 @@ from hub.db import database_url
 from hub.db.migrate import migrate
 from hub.settings import Settings
 
+# Databases the suite creates get this suffix, so that two runs on one server (a developer's
+# and a helper's) do not drop each other's databases.
+DB_SUFFIX = os.environ.get("HUB_TEST_DB_SUFFIX", "")
 TEST_DB = "hub_test"
 pytest_plugins = ["tests.seeded"]
 
@@ -29,8 +33,14 @@ def with_dbname(url: str, dbname: str) -> str:
     return make_conninfo(**params)
 
 
+def suffixed_db_name(name: str) -> str:
+    """A test database's name with this run's suffix."""
+    return name if name.endswith(DB_SUFFIX) else name + DB_SUFFIX
+
+
 def create_database(admin_url: str, name: str) -> str:
     """Drop and create database ``name`` on the server of ``admin_url``; return its URL."""
+    name = suffixed_db_name(name)
     with psycopg.connect(with_dbname(admin_url, "postgres"), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')

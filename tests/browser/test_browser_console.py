@@ -23,7 +23,7 @@ from playwright.sync_api import Page, sync_playwright
 from hub.app import create_app
 from hub.auth import issue_token
 from hub.settings import PROJECT_ROOT, Settings
-from tests.conftest import with_dbname
+from tests.conftest import suffixed_db_name, with_dbname
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +33,7 @@ CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-q
                  "--disable-component-update", "--disable-sync", "--use-angle=swiftshader",
                  "--enable-unsafe-swiftshader"]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
-COPY_DB = "hub_test_browser"
+COPY_DB = suffixed_db_name("hub_test_browser")
 
 
 @pytest.fixture(scope="module")
