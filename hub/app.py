@@ -99,7 +99,8 @@ def create_app(settings: Settings, *, database_url: str | None = None,
         app.state.reads = ThreadedReads(reads)
         try:
             async with workflow.background(app.state.db, ttl_s=settings.dispatch_offer_ttl_s,
-                                           sweep_s=OFFER_SWEEP_S):
+                                           sweep_s=OFFER_SWEEP_S,
+                                           auto_confirm_s=settings.record_auto_confirm_s):
                 yield
         finally:
             await pool.close()

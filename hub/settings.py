@@ -46,6 +46,8 @@ class Settings:
     certificate_signing_key: str | None = None
     checkin_max_distance_m: float = 500.0
     dispatch_offer_ttl_s: int = 24 * 3600
+    checkin_tolerance_s: int = 3600
+    record_auto_confirm_s: int = 7 * 86400
     pool_min_size: int = 2
     pool_max_size: int = 10
     host: str = "127.0.0.1"
@@ -74,6 +76,8 @@ class Settings:
             certificate_signing_key=env.get("HUB_CERT_SIGNING_KEY") or None,
             checkin_max_distance_m=_float(env, "HUB_CHECKIN_MAX_DISTANCE_M", 500.0),
             dispatch_offer_ttl_s=_int(env, "HUB_DISPATCH_OFFER_TTL_S", 24 * 3600),
+            checkin_tolerance_s=_int(env, "HUB_CHECKIN_TOLERANCE_S", 3600),
+            record_auto_confirm_s=_int(env, "HUB_RECORD_AUTO_CONFIRM_S", 7 * 86400),
             pool_min_size=_int(env, "HUB_POOL_MIN_SIZE", 2),
             pool_max_size=_int(env, "HUB_POOL_MAX_SIZE", 10),
             host=env.get("HUB_HOST", "127.0.0.1"),

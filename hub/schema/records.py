@@ -125,9 +125,12 @@ def rating_of(row: Row | None) -> RatingSummary:
     return RatingSummary(count=int(row["n"]), average=round(float(row["average"]), 2))
 
 
-@strawberry.type(description="志愿服务记录: verified hours, never edited. A correction is a new "
+@strawberry.type(description="志愿服务记录: hours served, never edited. A correction is a new "
                              "record that references the corrected one, with a reason and who "
-                             "made it.")
+                             "made it. A record from a volunteer's own check-out is pending "
+                             "(待确认) until the organiser or a dispatcher confirms it, or until "
+                             "it confirms itself after the configured period; only confirmed "
+                             "hours count for stars, points, time bank and certificates.")
 class ServiceRecord(relay.Node):
     id: relay.NodeID[int]
     title: str
@@ -137,8 +140,13 @@ class ServiceRecord(relay.Node):
         description="An original's hours after all its corrections; null on a correction.")
     is_correction: bool
     reason: str | None = strawberry.field(description="Why, on a correction.")
-    recorded_by: str = strawberry.field(description="Who verified it, or who corrected.")
+    recorded_by: str = strawberry.field(description="Who recorded it (the volunteer, for a "
+                                                    "check-out), or who corrected.")
     recorded_at: datetime
+    confirmed_at: datetime | None = strawberry.field(description=(
+        "When the (original) record was confirmed; null while it is pending."))
+    confirmed_by: str | None = strawberry.field(description=(
+        "Who confirmed it: a manager, or `hub` when it confirmed itself after the period."))
     row: strawberry.Private[Row]
 
     @classmethod
@@ -146,7 +154,13 @@ class ServiceRecord(relay.Node):
         return cls(id=row["id"], title=row["title"],
                    served_on=row["served_on"], hours=row["hours"], net_hours=row["net_hours"],
                    is_correction=row["corrects_id"] is not None, reason=row["reason"],
-                   recorded_by=row["recorded_by"], recorded_at=row["recorded_at"], row=row)
+                   recorded_by=row["recorded_by"], recorded_at=row["recorded_at"],
+                   confirmed_at=row.get("confirmed_at"), confirmed_by=row.get("confirmed_by"),
+                   row=row)
+
+    @strawberry.field(description="Whether the record counts: confirmed, not pending.")
+    def confirmed(self) -> bool:
+        return self.confirmed_at is not None
 
     @strawberry.field(description="The record this one corrects.")
     def corrects_id(self) -> strawberry.ID | None:
@@ -277,11 +291,11 @@ class VolunteerRecords:
     if TYPE_CHECKING:
         row: Row
 
-    @strawberry.field(description="Verified cumulative hours (net of corrections).")
+    @strawberry.field(description="Confirmed cumulative hours (net of corrections).")
     async def total_hours(self, info: Info) -> Decimal:
         return Decimal((await _recognition(info, self.row["id"]))["total_hours"])
 
-    @strawberry.field(description="星级 0–5 from verified cumulative hours and the thresholds "
+    @strawberry.field(description="星级 0–5 from confirmed cumulative hours and the thresholds "
                                   "of the volunteer's region.")
     async def stars(self, info: Info) -> int:
         return int((await _recognition(info, self.row["id"]))["stars"])

@@ -6,8 +6,9 @@ Each mutation has its own input, payload and error type; business refusals come 
 * ``reviewDemand``: the requester (the token ``sub`` that raised the demand), an admin, or a
   dispatcher whose region subtree holds the demand.
 * ``rateDemandOrganiser``: a volunteer who served the demand, for themself.
-* ``correctServiceRecord``: an admin, a dispatcher whose region holds the record, or an org
-  admin whose organisation subtree organised it. Never the volunteer.
+* ``correctServiceRecord`` and ``confirmServiceRecord`` (:mod:`hub.schema.records_confirm`):
+  an admin, a dispatcher whose region holds the record, or an org admin whose organisation
+  subtree organised it. Never the volunteer.
 * ``issueCertificate``: the volunteer for themself, an admin, or a dispatcher / org admin in
   scope of the volunteer. Only managers may name the issuing organisation (in their scope).
 
@@ -16,6 +17,7 @@ Activity sign-up is in :mod:`hub.schema.signups`; ``RecordsMutation`` holds both
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -33,9 +35,11 @@ from hub.schema.records_common import (
     UserError,
     caller_name,
     errors_from,
+    managed_record,
     require,
     volunteer_input,
 )
+from hub.schema.records_confirm import ConfirmServiceRecordPayload, confirm_service_record
 from hub.schema.signups import SignUpMutation
 from hub.services import certificates as cert_service
 from hub.services import records as record_service
@@ -171,12 +175,15 @@ class CorrectServiceRecordErrorCode(Enum):
     INVALID_HOURS = "INVALID_HOURS"
     REASON_REQUIRED = "REASON_REQUIRED"
     INSUFFICIENT_BALANCE = "INSUFFICIENT_BALANCE"
+    CONFLICT = "CONFLICT"
 
 
 @strawberry.input
 class CorrectServiceRecordInput:
     record_id: strawberry.ID
-    hours: Decimal = strawberry.field(description="The record's correct hours (0 voids it).")
+    hours: Decimal = strawberry.field(description=(
+        "The record's correct hours (0 voids it); at most the length of the demand's window "
+        "or the activity."))
     reason: str
 
 
@@ -196,24 +203,16 @@ class CorrectServiceRecordPayload:
 
 async def correct_service_record(info: Info, input: CorrectServiceRecordInput
                                  ) -> CorrectServiceRecordPayload:
-    record_id = decode_id(str(input.record_id), "ServiceRecord", "recordId")
-    db = info.context.db
-    found = await records.get(db, record_id=record_id)
-    codes = CorrectServiceRecordErrorCode
-    if found is None:
-        return CorrectServiceRecordPayload(errors=[CorrectServiceRecordError(
-            field="recordId", code=codes.NOT_FOUND, message=f"record {record_id} not found")])
-    require(info, org_subject(found["region_code"], found["org_path"]), self_too=False,
-             what="correct this record")
     try:
-        async with db.transaction() as tx:
-            row = await record_service.correct_record(
-                tx, record_id=record_id, hours=input.hours, reason=input.reason,
-                corrected_by=caller_name(info))
+        record_id, found = await managed_record(info, input.record_id,
+                                                what="correct this record")
+        row = await record_service.in_transaction(info.context.db, functools.partial(
+            record_service.correct_record, record_id=record_id, hours=input.hours,
+            reason=input.reason, corrected_by=caller_name(info)))
     except RecordsError as exc:
         return CorrectServiceRecordPayload(
-            errors=errors_from(CorrectServiceRecordError, codes, exc))
-    original = await records.get(db, record_id=record_id)
+            errors=errors_from(CorrectServiceRecordError, CorrectServiceRecordErrorCode, exc))
+    original = await records.get(info.context.db, record_id=record_id)
     return CorrectServiceRecordPayload(correction=ServiceRecord.from_row(row),
                                        record=ServiceRecord.from_row(original or found))
 
@@ -295,6 +294,10 @@ class _RecordsMutation:
         resolver=correct_service_record,
         description="Correct a service record to new hours with a reason: appends an "
                     "adjusting record and moves the difference in points and time bank.")
+    confirm_service_record: ConfirmServiceRecordPayload = strawberry.mutation(
+        resolver=confirm_service_record,
+        description="确认: confirm a pending service record (from a volunteer's own check-out) "
+                    "so its hours count, and post its points and time-bank credit.")
     issue_certificate: IssueCertificatePayload = strawberry.mutation(
         resolver=issue_certificate,
         description="Issue a signed 志愿服务证明 for a volunteer and period.")

@@ -64,7 +64,7 @@ ACCEPT = MutationTypes("AcceptDispatch", "dispatch", Dispatch, (*_MOVE, _C.OFFER
 DECLINE = MutationTypes("DeclineDispatch", "dispatch", Dispatch, (*_MOVE, _C.OFFER_EXPIRED))
 CHECK_IN = MutationTypes("CheckIn", "dispatch", Dispatch, (
     *_MOVE, _C.TOO_FAR, _C.TOO_EARLY, _C.WINDOW_STARTED))
-CHECK_OUT = MutationTypes("CheckOut", "dispatch", Dispatch, _MOVE)
+CHECK_OUT = MutationTypes("CheckOut", "dispatch", Dispatch, (*_MOVE, _C.TOO_EARLY))
 CANCEL_DISPATCH = MutationTypes("CancelDispatch", "dispatch", Dispatch, _MOVE)
 NO_SHOW = MutationTypes("MarkNoShow", "dispatch", Dispatch, (*_MOVE, _C.TOO_EARLY))
 
@@ -263,7 +263,8 @@ class WorkflowMutation:
         return await _run(DECLINE, work)
 
     @strawberry.mutation(graphql_type=_payload(CHECK_IN), description=(
-        "签到 at the demand, from an hour before it starts, within the configured distance."))
+        "签到 at the demand, within the configured distance, from the configured tolerance "
+        "(default an hour) before its window starts until it ends."))
     async def check_in(self, info: Info, input: CheckPointInput) -> Any:
         async def work() -> Dispatch:
             row = await _dispatch_row(info, input.dispatch_id)
@@ -272,11 +273,13 @@ class WorkflowMutation:
             return Dispatch.from_row(await workflow.check_in(
                 info.context.db, dispatch_id=row["id"], lon=lon, lat=lat,
                 by=actor(info.context.caller),
-                max_distance_m=info.context.settings.checkin_max_distance_m))
+                max_distance_m=info.context.settings.checkin_max_distance_m,
+                tolerance_s=info.context.settings.checkin_tolerance_s))
         return await _run(CHECK_IN, work)
 
     @strawberry.mutation(graphql_type=_payload(CHECK_OUT), description=(
-        "签退: the hours served are recorded, clipped to the demand's window."))
+        "签退, once the demand's window has started: the hours served, clipped to the window, "
+        "become a pending service record for the organiser or a dispatcher to confirm."))
     async def check_out(self, info: Info, input: CheckPointInput) -> Any:
         async def work() -> Dispatch:
             row = await _dispatch_row(info, input.dispatch_id)

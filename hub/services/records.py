@@ -1,31 +1,57 @@
-"""Service records (志愿服务记录), their corrections, rewards in the ledgers, and 评单.
+"""Service records (志愿服务记录), their corrections and confirmation, and the ledgers' rewards.
 
-:func:`record_service` is what the dispatch workflow calls when a dispatch completes, and what
-activity attendance calls: it appends the record and posts the 积分 (points) and 时间储蓄
-(time-bank minutes) rewards in the caller's transaction. A correction appends a reversing or
-adjusting record and posts the difference in rewards, so the ledgers always equal the rewards
-of the net verified hours.
+:func:`record_service` is what the dispatch workflow calls when a volunteer checks out, and what
+activity attendance calls: it appends the record in the caller's transaction. A record made by
+an organiser (attendance) is confirmed at once; one made from a volunteer's own check-out is
+*pending* (待确认) until the organiser or a dispatcher confirms it (:func:`confirm_record`) or
+the background sweep does after ``HUB_RECORD_AUTO_CONFIRM_S`` (:func:`confirm_due`). Only
+confirmed records count: the 积分 (points) and 时间储蓄 (time-bank minutes) rewards are posted
+when a record is confirmed, and stars and certificates read confirmed records only.
+
+A correction appends an adjusting record and, on a confirmed record, posts the difference in
+rewards, so the ledgers always equal the rewards of the net confirmed hours (less redemptions).
+Net hours never exceed the length of what the record records: the demand's window, or the
+activity's duration (the database enforces it too, ``service_record_within_window``).
+
+Concurrency: every writer of a record locks the original first and reads it in a later
+statement (:func:`hub.store.records.lock`), and the database locks a volunteer's ledger
+account before posting to it, so concurrent corrections, confirmations, check-outs and
+redemptions take effect in some serial order. :func:`in_transaction` runs a unit of work in
+one transaction, reruns it when it lost a deadlock, and turns a refusal by a database rule
+(even one raised at commit) into a coded :class:`RecordsError`.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import logging
+import random
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
+from psycopg import errors as pg_errors
 
 from hub.store import ledger
 from hub.store import records as store
 from hub.store.base import ConnectionDatabase, Database, Row
 
+log = logging.getLogger(__name__)
 POINTS_PER_HOUR = 10
-"""积分 earned per verified hour (rounded to whole points)."""
+"""积分 earned per confirmed hour (rounded to whole points)."""
 MINUTES_PER_HOUR = 60
 MAX_RECORD_HOURS = Decimal(168)
+AUTO_CONFIRMER = "hub"
+"""Who confirmed a record the sweep confirmed after the waiting period."""
+CONFLICT_ATTEMPTS = 4  # a transaction that lost a deadlock runs this many times in all
+SWEEP_BATCH = 100
 _CENT = Decimal("0.01")
+T = TypeVar("T")
 
 
 class RecordsError(ValueError):
@@ -36,6 +62,59 @@ class RecordsError(ValueError):
         self.code = code
         self.field = field
         self.message = message
+
+
+# Database rules and the coded refusal each one means.
+_REFUSALS: dict[str, tuple[str, str | None, str]] = {
+    "service_record_net_hours": ("INVALID_HOURS", "hours", "net hours would become negative"),
+    "service_record_within_window": (
+        "INVALID_HOURS", "hours", "net hours would exceed the length of the demand's window "
+                                  "or the activity"),
+    "service_record_corrects_original": ("NOT_AN_ORIGINAL", "recordId",
+                                         "a correction cannot be corrected"),
+    "service_record_confirms_original": ("NOT_AN_ORIGINAL", "recordId",
+                                         "a correction cannot be confirmed"),
+    "service_record_confirmation_pkey": ("ALREADY_CONFIRMED", "recordId",
+                                         "the record is already confirmed"),
+    "ledger_not_overdrawn": ("INSUFFICIENT_BALANCE", None, "the volunteer has already spent "
+                                                           "the points or time this takes back"),
+    **{key: ("ALREADY_RECORDED", None, "this service of the volunteer is already recorded; "
+                                       "correct that record instead")
+       for key in ("service_record_dispatch_key", "service_record_demand_key",
+                   "service_record_activity_key")},
+}
+
+
+def refusal(exc: psycopg.Error) -> RecordsError:
+    """The coded refusal for a database rule's refusal (anything else is raised again)."""
+    found = _REFUSALS.get(exc.diag.constraint_name or "")
+    if found is None:
+        raise exc
+    code, field, message = found
+    return RecordsError(code, field, message)
+
+
+def savepoint(tx: Database) -> AbstractAsyncContextManager[Any]:
+    """A savepoint on the transaction's connection, so one refusal leaves it usable."""
+    if not isinstance(tx, ConnectionDatabase):
+        raise TypeError("records are written inside db.transaction()")
+    return tx.conn.transaction()
+
+
+async def in_transaction(db: Database, work: Callable[[ConnectionDatabase], Awaitable[T]]) -> T:
+    """Run ``work`` in one transaction and commit; see the module's note on concurrency."""
+    for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+        try:
+            async with db.transaction() as tx:
+                return await work(tx)
+        except (pg_errors.DeadlockDetected, pg_errors.SerializationFailure):
+            if attempt == CONFLICT_ATTEMPTS:
+                raise RecordsError("CONFLICT", None, "concurrent changes kept winning; "
+                                                     "try again") from None
+            await asyncio.sleep(random.uniform(0.005, 0.05) * attempt)
+        except psycopg.IntegrityError as exc:
+            raise refusal(exc) from None
+    raise AssertionError("unreachable")
 
 
 def hours_of(value: Decimal | float | int | str, field: str = "hours") -> Decimal:
@@ -51,26 +130,40 @@ def hours_of(value: Decimal | float | int | str, field: str = "hours") -> Decima
 
 
 def rewards(hours: Decimal) -> tuple[int, int]:
-    """(points, time-bank minutes) earned by ``hours`` net verified hours."""
+    """(points, time-bank minutes) earned by ``hours`` net confirmed hours."""
     points = (hours * POINTS_PER_HOUR).quantize(Decimal(1), ROUND_HALF_UP)
     minutes = (hours * MINUTES_PER_HOUR).quantize(Decimal(1), ROUND_HALF_UP)
     return int(points), int(minutes)
 
 
-async def _post_rewards(tx: Database, *, volunteer_id: int, record_id: int, kind: str,
-                        before: Decimal, after: Decimal, memo: str, by: str) -> None:
-    """Move the difference in rewards between issuance and the volunteer's accounts."""
-    (p0, m0), (p1, m1) = rewards(before), rewards(after)
+async def _post(tx: Database, *, volunteer_id: int, counterpart: str, kind: str,
+                record_id: int | None, deltas: tuple[int, int], memo: str, by: str) -> None:
+    """Credit (or debit, if negative) the volunteer's points and minutes against a system
+    account, and check the volunteer's balances at once (``INSUFFICIENT_BALANCE``)."""
     entries: list[tuple[int, int]] = []
-    for unit, delta in (("points", p1 - p0), ("minutes", m1 - m0)):
+    for unit, delta in zip(("points", "minutes"), deltas, strict=True):
         if delta == 0:
             continue
         mine = await ledger.account(tx, unit=unit, volunteer_id=volunteer_id)
-        source = await ledger.account(tx, unit=unit, system_code="issuance")
-        entries += [(mine, delta), (source, -delta)]
-    if entries:
-        await ledger.post(tx, kind=kind, service_record_id=record_id, memo=memo, created_by=by,
-                          entries=entries)
+        other = await ledger.account(tx, unit=unit, system_code=counterpart)
+        entries += [(mine, delta), (other, -delta)]
+    if not entries:
+        return
+    try:
+        async with savepoint(tx):
+            await ledger.post(tx, kind=kind, service_record_id=record_id, memo=memo,
+                              created_by=by, entries=entries)
+            await tx.fetch("SET CONSTRAINTS ledger_entry_balanced IMMEDIATE")
+    except psycopg.errors.CheckViolation as exc:
+        raise refusal(exc) from None
+
+
+async def _reward(tx: Database, *, record: Row, record_id: int, kind: str, before: Decimal,
+                  after: Decimal, memo: str, by: str) -> None:
+    """Move the difference in rewards between ``before`` and ``after`` net hours."""
+    (p0, m0), (p1, m1) = rewards(before), rewards(after)
+    await _post(tx, volunteer_id=record["volunteer_id"], counterpart="issuance", kind=kind,
+                record_id=record_id, deltas=(p1 - p0, m1 - m0), memo=memo, by=by)
 
 
 @dataclass(frozen=True)
@@ -89,11 +182,14 @@ class Source:
 
 
 async def record_service(tx: Database, *, volunteer_id: int, source: Source, hours: Decimal,
-                         verified_by: str, served_on: date | None = None) -> Row:
-    """Append a verified service record and post its rewards, in ``tx`` (the caller commits).
+                         verified_by: str, served_on: date | None = None,
+                         pending: bool = False) -> Row:
+    """Append a service record in ``tx`` (the caller commits): confirmed by ``verified_by``
+    with its rewards posted, or ``pending`` confirmation (a volunteer's own check-out).
 
     ``served_on`` defaults to the demand's or activity's start date (China Standard Time).
-    Raises :class:`RecordsError` ``NOT_FOUND`` or ``ALREADY_RECORDED``.
+    Raises :class:`RecordsError` ``NOT_FOUND``, ``INVALID_HOURS`` (more than the window or
+    the activity lasts) or ``ALREADY_RECORDED``.
     """
     hours = hours_of(hours)
     if source.demand_id is not None:
@@ -104,6 +200,9 @@ async def record_service(tx: Database, *, volunteer_id: int, source: Source, hou
     if row is None:
         raise RecordsError("NOT_FOUND", "demandId" if source.demand_id else "activityId",
                            "the demand or activity does not exist")
+    if hours > row["window_hours"]:
+        raise RecordsError("INVALID_HOURS", "hours", f"{hours} h is more than the "
+                                                     f"{row['window_hours']} h it lasts")
     try:
         async with savepoint(tx):
             record = await store.insert(
@@ -112,21 +211,33 @@ async def record_service(tx: Database, *, volunteer_id: int, source: Source, hou
                 organization_id=row["organization_id"], region_code=row["region_code"],
                 title=row["title"], served_on=served_on or row["day"], hours=hours,
                 recorded_by=verified_by)
-    except psycopg.errors.UniqueViolation:
-        raise RecordsError("ALREADY_RECORDED", None, "this service of the volunteer is already "
-                           "recorded; correct that record instead") from None
-    await _post_rewards(tx, volunteer_id=volunteer_id, record_id=record["id"],
-                        kind="service_reward", before=Decimal(0), after=hours,
-                        memo=f"服务奖励 {row['title']}", by=verified_by)
-    return record
+    except psycopg.IntegrityError as exc:
+        raise refusal(exc) from None
+    if pending:
+        await store.enqueue_pending(tx, record_id=record["id"])
+        return {**record, "confirmed_at": None, "confirmed_by": None}
+    confirmed = await store.confirm(tx, record_id=record["id"], by=verified_by, automatic=False)
+    await _reward(tx, record=record, record_id=record["id"], kind="service_reward",
+                  before=Decimal(0), after=hours, memo=f"服务奖励 {row['title']}",
+                  by=verified_by)
+    return {**record, **confirmed}
 
 
-async def correct_record(tx: Database, *, record_id: int, hours: Decimal, reason: str,
-                         corrected_by: str) -> Row:
-    """Correct an original record to ``hours`` net (0 voids it) with a reason, in ``tx``.
+async def _locked_original(tx: Database, record_id: int) -> Row:
+    """An original record, locked, read after the lock (so with every committed change)."""
+    original = None
+    if await store.lock(tx, record_id=record_id):
+        original = await store.get(tx, record_id=record_id)
+    if original is None:
+        raise RecordsError("NOT_FOUND", "recordId", f"record {record_id} does not exist")
+    if original["corrects_id"] is not None:
+        raise RecordsError("NOT_AN_ORIGINAL", "recordId",
+                           f"record {record_id} is a correction; use record "
+                           f"{original['corrects_id']} instead")
+    return original
 
-    Appends an adjusting record of the difference and moves the difference in rewards.
-    """
+
+def _target_hours(hours: Decimal | float | int | str) -> Decimal:
     try:
         target = Decimal(str(hours)).quantize(_CENT, ROUND_HALF_UP)
     except InvalidOperation:
@@ -134,36 +245,79 @@ async def correct_record(tx: Database, *, record_id: int, hours: Decimal, reason
     if not target.is_finite() or not 0 <= target <= MAX_RECORD_HOURS:
         raise RecordsError("INVALID_HOURS", "hours",
                            f"{hours} h is outside [0, {MAX_RECORD_HOURS}] hours")
+    return target
+
+
+async def correct_record(tx: Database, *, record_id: int, hours: Decimal, reason: str,
+                         corrected_by: str) -> Row:
+    """Correct an original record to ``hours`` net (0 voids it) with a reason, in ``tx``.
+
+    Appends an adjusting record of the difference and, if the record is confirmed, moves the
+    difference in rewards. Raising the hours above what the demand's window or the activity
+    lasts is refused (``INVALID_HOURS``); lowering them is always allowed.
+    """
+    target = _target_hours(hours)
     reason = reason.strip()
     if not 2 <= len(reason) <= 500:
         raise RecordsError("REASON_REQUIRED", "reason", "give a reason of 2 to 500 characters")
-    original = await store.get(tx, record_id=record_id, lock=True)
-    if original is None:
-        raise RecordsError("NOT_FOUND", "recordId", f"record {record_id} does not exist")
-    if original["corrects_id"] is not None:
-        raise RecordsError("NOT_AN_ORIGINAL", "recordId",
-                           f"record {record_id} is a correction; correct record "
-                           f"{original['corrects_id']} instead")
-    before = Decimal(original["net_hours"])
+    original = await _locked_original(tx, record_id)
+    before, bound = Decimal(original["net_hours"]), Decimal(original["window_hours"])
     if target == before:
         raise RecordsError("NO_CHANGE", "hours", f"record {record_id} already has {before} h")
-    correction = await store.insert_correction(tx, original_id=record_id, hours=target - before,
-                                               reason=reason, recorded_by=corrected_by)
+    if target > before and target > bound:
+        raise RecordsError("INVALID_HOURS", "hours", (
+            f"{target} h is more than the {bound} h the record's demand window or activity "
+            "lasts"))
     try:
         async with savepoint(tx):
-            await _post_rewards(tx, volunteer_id=original["volunteer_id"],
-                                record_id=correction["id"], kind="correction", before=before,
-                                after=target, memo=f"更正 #{record_id}: {reason}",
-                                by=corrected_by)
-            await tx.fetch("SET CONSTRAINTS ledger_entry_balanced IMMEDIATE")
-    except psycopg.errors.CheckViolation:
-        raise RecordsError("INSUFFICIENT_BALANCE", "hours", "the volunteer has already spent "
-                           "the points or time this correction takes back") from None
-    return correction
+            correction = await store.insert_correction(
+                tx, original_id=record_id, hours=target - before, reason=reason,
+                recorded_by=corrected_by)
+    except psycopg.errors.CheckViolation as exc:
+        raise refusal(exc) from None
+    if original["confirmed_at"] is not None:
+        await _reward(tx, record=original, record_id=correction["id"], kind="correction",
+                      before=before, after=target, memo=f"更正 #{record_id}: {reason}",
+                      by=corrected_by)
+    return {**correction, "confirmed_at": original["confirmed_at"],
+            "confirmed_by": original["confirmed_by"]}
 
 
-def savepoint(tx: Database) -> AbstractAsyncContextManager[Any]:
-    """A savepoint on the transaction's connection, so one refusal leaves it usable."""
-    if not isinstance(tx, ConnectionDatabase):
-        raise TypeError("records are written inside db.transaction()")
-    return tx.conn.transaction()
+async def confirm_record(tx: Database, *, record_id: int, by: str,
+                         automatic: bool = False) -> Row:
+    """确认 a pending record in ``tx``: it now counts, and its rewards (of its net hours, after
+    any corrections) are posted. Returns the record. ``ALREADY_CONFIRMED`` if it was."""
+    original = await _locked_original(tx, record_id)
+    if original["confirmed_at"] is not None:
+        raise RecordsError("ALREADY_CONFIRMED", "recordId", (
+            f"record {record_id} was confirmed by {original['confirmed_by']} at "
+            f"{original['confirmed_at'].isoformat()}"))
+    confirmed = await store.confirm(tx, record_id=record_id, by=by, automatic=automatic)
+    await _reward(tx, record=original, record_id=record_id, kind="service_reward",
+                  before=Decimal(0), after=Decimal(original["net_hours"]),
+                  memo=f"服务奖励 {original['title']}（确认）", by=by)
+    return {**original, **confirmed}
+
+
+async def confirm_due(db: Database, *, after_s: float, limit: int = SWEEP_BATCH) -> int:
+    """Confirm records pending for at least ``after_s`` seconds (one transaction each, so a
+    hand confirmation meanwhile just skips one); returns how many were confirmed."""
+    done = 0
+    for record_id in await store.pending_due(db, older_than_s=after_s, limit=limit):
+        try:
+            await in_transaction(db, functools.partial(
+                confirm_record, record_id=record_id, by=AUTO_CONFIRMER, automatic=True))
+            done += 1
+        except RecordsError as exc:
+            log.debug("record %s not auto-confirmed: %s", record_id, exc)
+    return done
+
+
+async def redeem(tx: Database, *, volunteer_id: int, points: int, minutes: int, memo: str,
+                 by: str) -> None:
+    """兑换: spend a volunteer's points and time-bank minutes (``INSUFFICIENT_BALANCE`` when
+    the balance does not cover them, counting every posting committed before)."""
+    if points < 0 or minutes < 0 or points + minutes == 0:
+        raise RecordsError("INVALID_AMOUNT", "points", "redeem a positive amount")
+    await _post(tx, volunteer_id=volunteer_id, counterpart="redemption", kind="redemption",
+                record_id=None, deltas=(-points, -minutes), memo=memo, by=by)

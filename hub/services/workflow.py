@@ -6,6 +6,12 @@ and the no-double-booking constraint, so concurrent callers can never overbook. 
 locks the demand row first, then the dispatch, so writers of one demand queue rather than
 deadlock. A freed slot (declined, expired, cancelled, no-show) is offered to the next best
 candidate the matcher finds, or the demand says why it stays unfilled.
+
+Service happens in the demand's window: check-in from ``HUB_CHECKIN_TOLERANCE_S`` before it
+starts until it ends, check-out once it has started; hours are clipped to it and make a
+*pending* record (:mod:`hub.services.records`). A demand is in progress once its window has
+started and someone checked in, done once every active dispatch is completed or the window has
+ended (``settle_demand``; the background sweep settles windows that pass with nobody acting).
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ from hub.store.base import ConnectionDatabase, Database, Row
 log = logging.getLogger(__name__)
 HUB_ACTOR = "hub"
 MAX_CANDIDATES_TRIED = 5
-CHECK_IN_EARLY = timedelta(hours=1)
+CHECK_IN_TOLERANCE_S = 3600  # the default of HUB_CHECKIN_TOLERANCE_S
 SWEEP_BATCH = 100
 STOP_TIMEOUT_S = 10.0  # how long shutdown waits for a sweep in progress
 _transitions: dict[str, frozenset[tuple[str, str]]] = {}
@@ -260,13 +266,16 @@ async def no_show(db: Database, *, dispatch_id: int, by: str, ttl_s: int) -> Row
 
 
 async def check_in(db: Database, *, dispatch_id: int, lon: float, lat: float, by: str,
-                   max_distance_m: float) -> Row:
-    """签到 near the demand (within ``max_distance_m``) from an hour before it starts."""
+                   max_distance_m: float, tolerance_s: float = CHECK_IN_TOLERANCE_S) -> Row:
+    """签到 near the demand (within ``max_distance_m``), from ``tolerance_s`` before the window
+    starts until it ends. The demand is in progress only once its window has started."""
+    early = timedelta(seconds=tolerance_s)
+
     async def step(tx: ConnectionDatabase, row: Row) -> WorkflowError | None:
-        if row["now"] < row["starts_at"] - CHECK_IN_EARLY:
+        if row["now"] < row["starts_at"] - early:
             raise WorkflowError(Code.TOO_EARLY, "id", (
                 f"dispatch {dispatch_id}: check-in opens at "
-                f"{(row['starts_at'] - CHECK_IN_EARLY).isoformat()}"))
+                f"{(row['starts_at'] - early).isoformat()}"))
         if row["now"] >= row["ends_at"]:
             raise WorkflowError(Code.WINDOW_STARTED, "id", (
                 f"dispatch {dispatch_id}: the window ended at {row['ends_at'].isoformat()}"))
@@ -277,8 +286,7 @@ async def check_in(db: Database, *, dispatch_id: int, lon: float, lat: float, by
                 f"{max_distance_m:.0f} m or less"))
         await store.check_in(tx, dispatch_id=dispatch_id, lon=lon, lat=lat, distance=metres,
                              by=by)
-        await store.set_demand_status(tx, demand_id=row["demand_id"], to_status="in_progress",
-                                      from_statuses=("open", "dispatched"))
+        await store.settle_demand(tx, demand_id=row["demand_id"])
         return None
 
     return await _change(db, dispatch_id, "checked_in", step)
@@ -286,18 +294,25 @@ async def check_in(db: Database, *, dispatch_id: int, lon: float, lat: float, by
 
 async def check_out(db: Database, *, dispatch_id: int, lon: float, lat: float,
                     by: str) -> Row:
-    """签退: hours served are check-in to check-out, clipped to the demand's window; they
-    become a verified service record (with its points and time-bank credit) in the same
-    transaction."""
+    """签退, once the window has started: hours served are check-in to check-out, clipped to
+    the demand's window; they become a *pending* service record in the same transaction,
+    which counts once the organiser or a dispatcher confirms it."""
     async def step(tx: ConnectionDatabase, row: Row) -> WorkflowError | None:
+        if row["now"] < row["starts_at"]:
+            raise WorkflowError(Code.TOO_EARLY, "id", (
+                f"dispatch {dispatch_id}: the window starts at {row['starts_at'].isoformat()};"
+                " check out after it starts (nothing has been served before)"))
         metres = await store.distance_m(tx, dispatch_id=dispatch_id, lon=lon, lat=lat)
         done = await store.check_out(tx, dispatch_id=dispatch_id, lon=lon, lat=lat,
                                      distance=metres, by=by)
         if done["hours"] > 0:
-            await records.record_service(
-                tx, volunteer_id=done["volunteer_id"],
-                source=records.Source(demand_id=done["demand_id"], dispatch_id=dispatch_id),
-                hours=done["hours"], verified_by=by)
+            try:
+                await records.record_service(
+                    tx, volunteer_id=done["volunteer_id"],
+                    source=records.Source(demand_id=done["demand_id"], dispatch_id=dispatch_id),
+                    hours=done["hours"], verified_by=by, pending=True)
+            except records.RecordsError as exc:
+                raise WorkflowError(Code.INVALID, "id", exc.message) from None
         await store.settle_demand(tx, demand_id=row["demand_id"])
         return None
 
@@ -329,26 +344,51 @@ async def _expire_quietly(tx: ConnectionDatabase, row: Row, ttl_s: int) -> None:
         await _expire(tx, row, ttl_s)
 
 
+async def settle_due(db: Database, *, batch: int = SWEEP_BATCH) -> None:
+    """Settle every demand whose window has started (in progress, or done once it ended),
+    a batch per transaction: time passing changes a demand's status with nobody acting."""
+    after: int | None = 0
+    while after is not None:
+        async with db.transaction() as tx:
+            after = await store.settle_started(tx, after_id=after, limit=batch)
+
+
+async def sweep(db: Database, *, ttl_s: int, auto_confirm_s: float | None,
+                stop: asyncio.Event | None = None) -> None:
+    """One pass of the background work: expire overdue offers, settle started demands, and
+    confirm records pending longer than ``auto_confirm_s`` (None or 0: never). A step that
+    fails is logged and the others still run; none starts once ``stop`` is set."""
+    wait_s = auto_confirm_s or 0
+    steps: tuple[tuple[str, Callable[[], Awaitable[object]]], ...] = (
+        ("expiring overdue offers", lambda: expire_due(db, ttl_s=ttl_s)),
+        ("settling started demands", lambda: settle_due(db)),
+        ("confirming pending records", lambda: records.confirm_due(db, after_s=wait_s)))
+    for what, step in steps[:None if wait_s else -1]:
+        if stop is not None and stop.is_set():
+            return
+        try:
+            await step()
+        except Exception:  # logged and retried next time; the app keeps serving
+            log.exception("%s failed", what)
+
+
 @contextlib.asynccontextmanager
 async def background(db: Database, *, ttl_s: int, sweep_s: float | None,
-                     stop_timeout_s: float = STOP_TIMEOUT_S) -> AsyncIterator[None]:
-    """While the app runs: expire overdue offers every ``sweep_s``; at exit, stop the sweeper
-    and close the event listener."""
+                     stop_timeout_s: float = STOP_TIMEOUT_S,
+                     auto_confirm_s: float | None = None) -> AsyncIterator[None]:
+    """While the app runs: every ``sweep_s``, :func:`sweep` (expire overdue offers, settle
+    demands, auto-confirm pending records after ``auto_confirm_s``); at exit, stop the
+    sweeper and close the event listener."""
     stop = asyncio.Event()
 
-    async def sweep() -> None:
+    async def sweeper() -> None:
         assert sweep_s is not None
         while not stop.is_set():
-            try:
-                await expire_due(db, ttl_s=ttl_s)
-            except Exception:  # a failed sweep is logged and retried; the app keeps serving
-                if stop.is_set():
-                    return
-                log.exception("expiring overdue offers failed")
+            await sweep(db, ttl_s=ttl_s, auto_confirm_s=auto_confirm_s, stop=stop)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=sweep_s)
 
-    task = asyncio.create_task(sweep(), name="hub-offer-sweeper") if sweep_s else None
+    task = asyncio.create_task(sweeper(), name="hub-offer-sweeper") if sweep_s else None
     try:
         yield
     finally:

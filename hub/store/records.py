@@ -2,6 +2,8 @@
 
 ``service_record`` is append-only in the database; a correction is a new row referencing the
 original (``corrects_id``). "Net hours" of an original are its hours plus its corrections'.
+An original is pending until a row in ``service_record_confirmation`` confirms it; only
+confirmed records (and their corrections) count for recognition and certificates.
 """
 
 from __future__ import annotations
@@ -18,13 +20,19 @@ RECORD_COLUMNS = (
     "r.recorded_at")
 NET = ("r.hours + coalesce((SELECT sum(c.hours) FROM service_record c "
        "WHERE c.corrects_id = r.id), 0)")
+# The confirmation of a record's original (k.* is null while the original is pending).
+CONFIRMATION = ("LEFT JOIN service_record_confirmation k "
+                "ON k.record_id = coalesce(r.corrects_id, r.id)")
+CONFIRMED = "JOIN service_record_confirmation k ON k.record_id = coalesce(r.corrects_id, r.id)"
+CONFIRMATION_COLUMNS = "k.confirmed_at, k.confirmed_by"
 
 
 async def demand_source(db: Database, *, demand_id: int) -> Row | None:
     """What a record of service on a demand copies: title, region, organiser, CST date."""
     rows = await db.fetch(
         "SELECT d.id, d.title, d.region_code, d.status, d.raised_by, d.station_id, "
-        "s.organization_id, (lower(d.time_window) AT TIME ZONE 'Asia/Shanghai')::date AS day "
+        "s.organization_id, (lower(d.time_window) AT TIME ZONE 'Asia/Shanghai')::date AS day, "
+        "hub_record_bound(d.id, NULL) AS window_hours "
         "FROM demand d LEFT JOIN station s ON s.id = d.station_id WHERE d.id = %(id)s",
         {"id": demand_id})
     return rows[0] if rows else None
@@ -36,7 +44,8 @@ async def activity_source(db: Database, *, activity_id: int, lock: bool = False)
         "SELECT a.id, a.title, a.region_code, a.organization_id, a.capacity, a.signed_up, "
         "a.status, lower(a.time_window) AS starts_at, upper(a.time_window) AS ends_at, "
         "(lower(a.time_window) AT TIME ZONE 'Asia/Shanghai')::date AS day, o.path::text AS "
-        "org_path FROM activity a JOIN organization o ON o.id = a.organization_id "
+        "org_path, hub_record_bound(NULL, a.id) AS window_hours "
+        "FROM activity a JOIN organization o ON o.id = a.organization_id "
         "WHERE a.id = %(id)s" + (" FOR UPDATE OF a" if lock else ""), {"id": activity_id})
     return rows[0] if rows else None
 
@@ -71,31 +80,72 @@ async def insert_correction(db: Database, *, original_id: int, hours: Decimal, r
     return rows[0]
 
 
-async def get(db: Database, *, record_id: int, lock: bool = False) -> Row | None:
-    """A record with its net hours and its organiser's subtree path; ``lock`` queues writers."""
+async def lock(db: Database, *, record_id: int) -> bool:
+    """Lock a record for the transaction (writers of one record queue here); False if none.
+
+    Read the record with :func:`get` in a *later* statement: in READ COMMITTED a statement that
+    waited for the lock still reads with the snapshot it started with, and would miss the
+    corrections committed while it waited (the lost update of issue 11).
+    """
+    rows = await db.fetch("SELECT 1 FROM service_record WHERE id = %(id)s FOR UPDATE",
+                          {"id": record_id})
+    return bool(rows)
+
+
+async def get(db: Database, *, record_id: int) -> Row | None:
+    """A record with its net hours, its confirmation, the most hours its source allows
+    (``window_hours``) and its organiser's subtree path."""
     rows = await db.fetch(
-        f"SELECT {RECORD_COLUMNS}, {NET} AS net_hours, o.path::text AS org_path "
-        "FROM service_record r LEFT JOIN organization o ON o.id = r.organization_id "
-        "WHERE r.id = %(id)s" + (" FOR UPDATE OF r" if lock else ""), {"id": record_id})
+        f"SELECT {RECORD_COLUMNS}, {NET} AS net_hours, {CONFIRMATION_COLUMNS}, "
+        "hub_record_bound(r.demand_id, r.activity_id) AS window_hours, o.path::text AS org_path "
+        f"FROM service_record r {CONFIRMATION} "
+        "LEFT JOIN organization o ON o.id = r.organization_id WHERE r.id = %(id)s",
+        {"id": record_id})
     return rows[0] if rows else None
+
+
+async def confirm(db: Database, *, record_id: int, by: str, automatic: bool) -> Row:
+    """Confirm an original record (once: the primary key refuses a second confirmation)."""
+    rows = await db.fetch(
+        "INSERT INTO service_record_confirmation (record_id, confirmed_by, automatic) "
+        "VALUES (%(id)s, %(by)s, %(auto)s) RETURNING confirmed_at, confirmed_by",
+        {"id": record_id, "by": by, "auto": automatic})
+    return rows[0]
+
+
+async def enqueue_pending(db: Database, *, record_id: int) -> None:
+    """Put a new pending record on the queue the auto-confirm sweep reads."""
+    await db.fetch("INSERT INTO service_record_pending (record_id) VALUES (%(id)s)",
+                   {"id": record_id})
+
+
+async def pending_due(db: Database, *, older_than_s: float, limit: int) -> list[int]:
+    """Pending originals recorded at least ``older_than_s`` ago, oldest first."""
+    rows = await db.fetch(
+        "SELECT record_id FROM service_record_pending WHERE since <= now() - "
+        "make_interval(secs => %(s)s) ORDER BY since LIMIT %(n)s",
+        {"s": older_than_s, "n": limit})
+    return [r["record_id"] for r in rows]
 
 
 async def of_volunteers(db: Database, *, volunteer_ids: Sequence[int], limit: int) -> list[Row]:
     """The latest ``limit`` records (originals and corrections) of each volunteer."""
     return await db.fetch(
         "SELECT x.* FROM unnest(%(ids)s::bigint[]) AS v(id) CROSS JOIN LATERAL ("
-        f" SELECT {RECORD_COLUMNS}, CASE WHEN r.corrects_id IS NULL THEN {NET} END AS net_hours"
-        " FROM service_record r WHERE r.volunteer_id = v.id"
+        f" SELECT {RECORD_COLUMNS}, CASE WHEN r.corrects_id IS NULL THEN {NET} END AS net_hours,"
+        f" {CONFIRMATION_COLUMNS} FROM service_record r {CONFIRMATION}"
+        " WHERE r.volunteer_id = v.id"
         " ORDER BY r.served_on DESC, r.id DESC LIMIT %(limit)s) x",
         {"ids": list(volunteer_ids), "limit": limit})
 
 
 async def net_in_period(db: Database, *, volunteer_id: int, first: date,
                         last: date) -> list[Row]:
-    """Originals served in [first, last] with net hours > 0 and their organiser's name."""
+    """Confirmed originals served in [first, last] with net hours > 0 and their organiser."""
     return await db.fetch(
         f"SELECT r.id, r.served_on, r.title, coalesce(o.name, '') AS organization, {NET} AS hours "
-        "FROM service_record r LEFT JOIN organization o ON o.id = r.organization_id "
+        f"FROM service_record r {CONFIRMED} "
+        "LEFT JOIN organization o ON o.id = r.organization_id "
         "WHERE r.volunteer_id = %(v)s AND r.corrects_id IS NULL "
         "AND r.served_on BETWEEN %(first)s AND %(last)s "
         f"AND {NET} > 0 ORDER BY r.served_on, r.id",
@@ -103,12 +153,12 @@ async def net_in_period(db: Database, *, volunteer_id: int, first: date,
 
 
 async def recognition(db: Database, *, volunteer_ids: Sequence[int]) -> list[Row]:
-    """Per volunteer: verified hours, star level, points and time-bank minutes."""
+    """Per volunteer: confirmed hours, star level, points and time-bank minutes."""
     return await db.fetch(
         "SELECT v.id, h.hours AS total_hours, hub_star_level(v.region_code, h.hours) AS stars, "
         "coalesce(b.points, 0) AS points, coalesce(b.minutes, 0) AS minutes "
         "FROM volunteer v CROSS JOIN LATERAL (SELECT coalesce(sum(r.hours), 0) AS hours "
-        " FROM service_record r WHERE r.volunteer_id = v.id) h "
+        f" FROM service_record r {CONFIRMED} WHERE r.volunteer_id = v.id) h "
         "LEFT JOIN LATERAL (SELECT sum(e.amount) FILTER (WHERE a.unit = 'points') AS points, "
         " sum(e.amount) FILTER (WHERE a.unit = 'minutes') AS minutes FROM ledger_account a "
         " JOIN ledger_entry e ON e.account_id = a.id WHERE a.volunteer_id = v.id) b ON TRUE "
@@ -116,10 +166,10 @@ async def recognition(db: Database, *, volunteer_ids: Sequence[int]) -> list[Row
 
 
 async def stars_at(db: Database, *, volunteer_id: int, last: date) -> int:
-    """The star level from the hours served on or before ``last``."""
+    """The star level from the confirmed hours served on or before ``last``."""
     rows = await db.fetch(
         "SELECT hub_star_level(v.region_code, coalesce((SELECT sum(r.hours) FROM service_record r"
-        " WHERE r.volunteer_id = v.id AND r.served_on <= %(last)s), 0)) AS stars "
+        f" {CONFIRMED} WHERE r.volunteer_id = v.id AND r.served_on <= %(last)s), 0)) AS stars "
         "FROM volunteer v WHERE v.id = %(v)s", {"v": volunteer_id, "last": last})
     return int(rows[0]["stars"]) if rows else 0
 

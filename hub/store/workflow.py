@@ -122,21 +122,40 @@ async def set_unfilled(db: Database, *, demand_id: int, reason: str) -> None:
                    "updated_at = now() WHERE id = %(id)s", {"id": demand_id, "reason": reason})
 
 
-async def set_demand_status(db: Database, *, demand_id: int, to_status: str,
-                            from_statuses: Sequence[str]) -> None:
-    """Move a demand on when it is in one of ``from_statuses``."""
-    await db.fetch("UPDATE demand SET status = %(to)s, updated_at = now() WHERE id = %(id)s "
-                   "AND status = ANY(%(from)s)",
-                   {"id": demand_id, "to": to_status, "from": list(from_statuses)})
+# What a demand's status should be, from its window and its active dispatches: done once
+# the window has ended or every active dispatch is completed, in progress while someone has
+# checked in; NULL (unchanged) before the window starts, and for an open demand nobody was
+# ever dispatched to.
+_SETTLE = (
+    "UPDATE demand d SET status = n.status, updated_at = now() FROM ("
+    " SELECT s.id, CASE WHEN s.status = 'open' AND count(x.id) = 0 THEN NULL"
+    "  WHEN upper(s.time_window) <= now() THEN 'done'"
+    "  WHEN lower(s.time_window) > now() THEN NULL"
+    "  WHEN bool_and(x.status = 'completed') THEN 'done'"
+    "  WHEN bool_or(x.status = 'checked_in') THEN 'in_progress' END AS status"
+    " FROM demand s LEFT JOIN dispatch x ON x.demand_id = s.id AND x.active"
+    " WHERE s.id = ANY(%(ids)s) GROUP BY s.id) n "
+    "WHERE d.id = n.id AND d.status IN ('open', 'dispatched', 'in_progress') "
+    "AND d.status <> n.status")
 
 
 async def settle_demand(db: Database, *, demand_id: int) -> None:
-    """A demand in progress is done once nobody is still offered, booked or serving."""
-    await db.fetch(
-        "UPDATE demand d SET status = 'done', updated_at = now() WHERE d.id = %(id)s "
-        "AND d.status = 'in_progress' AND NOT EXISTS (SELECT 1 FROM dispatch x WHERE "
-        "x.demand_id = d.id AND x.status IN ('offered', 'accepted', 'checked_in'))",
-        {"id": demand_id})
+    """Move a demand on as ``_SETTLE`` says; the caller holds the demand's lock."""
+    await db.fetch(_SETTLE, {"ids": [demand_id]})
+
+
+async def settle_started(db: Database, *, after_id: int, limit: int) -> int | None:
+    """Settle up to ``limit`` dispatched or in-progress demands whose window has started, with
+    ids above ``after_id`` (locked in id order; those another transaction holds are skipped
+    this time). Returns the last id looked at, or None when there were none."""
+    rows = await db.fetch(
+        "SELECT id FROM demand WHERE status IN ('dispatched', 'in_progress') AND "
+        "lower(time_window) <= now() AND id > %(after)s ORDER BY id LIMIT %(n)s "
+        "FOR UPDATE SKIP LOCKED", {"after": after_id, "n": limit})
+    if not rows:
+        return None
+    await db.fetch(_SETTLE, {"ids": [r["id"] for r in rows]})
+    return int(rows[-1]["id"])
 
 
 async def cancel_demand(db: Database, *, demand_id: int, by: str, reason: str) -> None:

@@ -51,6 +51,12 @@ async def test_a_province_may_override_the_thresholds(aconn: psycopg.AsyncConnec
 
 async def test_stars_follow_net_verified_hours(db: ConnectionDatabase, gql: Gql, world: World):
     volunteer = world.volunteers[0]
+    # Net hours never exceed what the source lasts: a 100-hour activity and a 50-hour demand.
+    await db.fetch("UPDATE activity SET time_window = tstzrange(lower(time_window), "
+                   "lower(time_window) + interval '100 hours') WHERE id = %s",
+                   (world.past_activity,))
+    await db.fetch("UPDATE demand SET time_window = tstzrange(lower(time_window), "
+                   "lower(time_window) + interval '50 hours') WHERE id = %s", (world.demand,))
     first = await record_service(db, volunteer_id=volunteer,
                                  source=Source(activity_id=world.past_activity),
                                  hours=Decimal(60), verified_by="t")

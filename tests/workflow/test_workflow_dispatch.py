@@ -157,12 +157,19 @@ async def test_check_in_is_refused_too_far_or_too_early_and_hours_are_clipped(
     done = (await gql.data(CHECK, near, caller=me))["checkIn"]
     assert done["errors"] == [] and done["dispatch"]["state"] == "checked_in"
     assert 80 < done["dispatch"]["checkInDistanceM"] < 100
+    # Issue 11: an early check-in does not put the demand in progress before its window starts
+    # (a replacement can still be dispatched), and nobody checks out before the window starts.
     assert await one(aconn, "SELECT status FROM demand WHERE id = %s", (w.demand_id,)) == (
-        "in_progress")
+        "open")
+    early = (await gql.data(CHECK_OUT, {"id": gid(dispatch_id), "lon": w.lon, "lat": w.lat},
+                            caller=me))["checkOut"]
+    assert [e["code"] for e in early["errors"]] == ["TOO_EARLY"]
     # Arrived 4 h before a window that ran from 3 h ago to 1 h ago: 2 hours count.
     await aconn.execute("UPDATE dispatch SET check_in_at = now() - interval '4 hours', "
                         "time_window = tstzrange(now() - interval '3 hours', now() - interval "
                         "'1 hour') WHERE id = %s", (dispatch_id,))
+    await aconn.execute("UPDATE demand SET time_window = tstzrange(now() - interval '3 hours', "
+                        "now() - interval '1 hour') WHERE id = %s", (w.demand_id,))
     out = (await gql.data(CHECK_OUT, {"id": gid(dispatch_id), "lon": w.lon, "lat": w.lat},
                           caller=me))["checkOut"]
     assert out["errors"] == [] and out["dispatch"]["state"] == "completed"
@@ -170,13 +177,22 @@ async def test_check_in_is_refused_too_far_or_too_early_and_hours_are_clipped(
     assert [h["toState"] for h in out["dispatch"]["history"]] == [
         "offered", "accepted", "checked_in", "completed"]
     assert await one(aconn, "SELECT status FROM demand WHERE id = %s", (w.demand_id,)) == "done"
-    # The hours became a verified service record, with points and time-bank credit.
-    assert await one(aconn, "SELECT hours FROM service_record WHERE dispatch_id = %s",
-                     (dispatch_id,)) == 2
+    # The hours became a service record, pending until the dispatcher confirms it (issue 11);
+    # then they count, with points and time-bank credit.
+    record = await one(aconn, "SELECT id FROM service_record WHERE dispatch_id = %s AND hours = "
+                              "2", (dispatch_id,))
     balances = """query($id: ID!) { node(id: $id) { ... on Volunteer { totalHours pointsBalance
       timeBankBalance } } }"""
-    volunteer = (await gql.data(balances, {"id": encode_id("Volunteer", w.volunteer_ids[0])},
-                                caller=me))["node"]
+    volunteer_gid = {"id": encode_id("Volunteer", w.volunteer_ids[0])}
+    pending = (await gql.data(balances, volunteer_gid, caller=me))["node"]
+    assert float(pending["totalHours"]) == 0 and pending["pointsBalance"] == 0
+    confirm = """mutation($r: ID!) { confirmServiceRecord(input: {recordId: $r}) {
+      record { netHours confirmed confirmedBy } errors { code } } }"""
+    confirmed = (await gql.data(confirm, {"r": encode_id("ServiceRecord", record)},
+                                caller=ZHENGZHOU))["confirmServiceRecord"]
+    assert confirmed == {"record": {"netHours": "2.00", "confirmed": True,
+                                    "confirmedBy": "d-zz"}, "errors": []}
+    volunteer = (await gql.data(balances, volunteer_gid, caller=me))["node"]
     assert float(volunteer["totalHours"]) == 2.0 and float(volunteer["pointsBalance"]) > 0
     w2, early = await _booked(aconn, timedelta(days=1))
     out = (await gql.data(CHECK, {"id": gid(early), "lon": w2.lon, "lat": w2.lat},

@@ -1,0 +1,59 @@
+"""确认: the organiser or a dispatcher confirms a pending service record.
+
+A volunteer's own check-out makes a pending record; it counts (stars, points, time bank,
+certificates) once confirmed here, or once it has waited ``HUB_RECORD_AUTO_CONFIRM_S`` and the
+background sweep confirms it. Who may confirm: an admin, a dispatcher whose region subtree
+holds the record, or an org admin whose organisation subtree organised it (as for
+``correctServiceRecord``); never the volunteer. A record may be corrected before or after it
+is confirmed; confirming posts the rewards of its net hours at that moment.
+"""
+
+from __future__ import annotations
+
+import functools
+from enum import Enum
+
+import strawberry
+
+from hub.schema.context import Info
+from hub.schema.records import ServiceRecord
+from hub.schema.records_common import UserError, caller_name, errors_from, managed_record
+from hub.services import records as record_service
+from hub.services.records import RecordsError
+
+
+@strawberry.enum(description="Why confirmServiceRecord was refused.")
+class ConfirmServiceRecordErrorCode(Enum):
+    NOT_FOUND = "NOT_FOUND"
+    NOT_AN_ORIGINAL = "NOT_AN_ORIGINAL"
+    ALREADY_CONFIRMED = "ALREADY_CONFIRMED"
+    CONFLICT = "CONFLICT"
+
+
+@strawberry.input(description="The pending record to confirm.")
+class ConfirmServiceRecordInput:
+    record_id: strawberry.ID
+
+
+@strawberry.type
+class ConfirmServiceRecordError(UserError):
+    code: ConfirmServiceRecordErrorCode
+
+
+@strawberry.type
+class ConfirmServiceRecordPayload:
+    record: ServiceRecord | None = strawberry.field(
+        default=None, description="The confirmed record, with its net hours.")
+    errors: list[ConfirmServiceRecordError] = strawberry.field(default_factory=list)
+
+
+async def confirm_service_record(info: Info, input: ConfirmServiceRecordInput
+                                 ) -> ConfirmServiceRecordPayload:
+    try:
+        record_id, _ = await managed_record(info, input.record_id, what="confirm this record")
+        row = await record_service.in_transaction(info.context.db, functools.partial(
+            record_service.confirm_record, record_id=record_id, by=caller_name(info)))
+    except RecordsError as exc:
+        return ConfirmServiceRecordPayload(
+            errors=errors_from(ConfirmServiceRecordError, ConfirmServiceRecordErrorCode, exc))
+    return ConfirmServiceRecordPayload(record=ServiceRecord.from_row(row))
