@@ -10,7 +10,6 @@ from dataclasses import replace
 from multiprocessing import get_context
 from pathlib import Path
 
-from psycopg_pool import AsyncConnectionPool, ConnectionPool
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -18,7 +17,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
+from hub import unavailable_http
 from hub.auth import TokenVerifier, load_or_create_secret
+from hub.db.pool import Availability, DatabaseUnavailable, make_pools
 from hub.pii import load_or_create_key
 from hub.services import workflow
 from hub.settings import Settings
@@ -39,6 +40,8 @@ async def readyz(request: Request) -> Response:
         rows = await request.app.state.db.fetch(
             "SELECT postgis_lib_version() AS postgis, "
             "(SELECT max(version) FROM schema_migration) AS version")
+    except DatabaseUnavailable as exc:
+        return unavailable_http.json_response(exc, status="unavailable")
     except Exception as exc:  # any failure means "not ready"; the reason is reported
         return JSONResponse({"status": "unavailable", "reason": str(exc)[:300]}, status_code=503)
     return JSONResponse({"status": "ready", "postgis": rows[0]["postgis"],
@@ -85,18 +88,16 @@ def create_app(settings: Settings, *, database_url: str | None = None,
             return
         if database_url is None:
             raise ValueError("create_app needs database_url or database")
-        # Autocommit: reads run without a transaction; services open one when they write.
-        pool = AsyncConnectionPool(database_url, min_size=settings.pool_min_size,
-                                   max_size=settings.pool_max_size, open=False,
-                                   kwargs={"autocommit": True})
         # Tiles and map layers are read on threads (hub.store.base.ThreadedReads), from
-        # their own pool.
-        reads = ConnectionPool(database_url, min_size=1, max_size=settings.pool_max_size,
-                               open=False, kwargs={"autocommit": True})
+        # their own pool. Both wait for a connection at most settings.db_wait_s and share
+        # what they know of the database being down (hub/db/pool.py).
+        pool, reads = make_pools(database_url, min_size=settings.pool_min_size,
+                                 max_size=settings.pool_max_size, wait_s=settings.db_wait_s)
         await pool.open()
         await asyncio.to_thread(reads.open)
-        app.state.db = PoolDatabase(pool)
-        app.state.reads = ThreadedReads(reads)
+        availability = Availability(settings.db_wait_s)
+        app.state.db = PoolDatabase(pool, availability)
+        app.state.reads = ThreadedReads(reads, availability)
         try:
             async with workflow.background(app.state.db, ttl_s=settings.dispatch_offer_ttl_s,
                                            sweep_s=OFFER_SWEEP_S,
@@ -117,4 +118,5 @@ def create_app(settings: Settings, *, database_url: str | None = None,
         Mount("/", StaticFiles(directory=CONSOLE_DIR, html=True, check_dir=False), name="console"),
     ]
     return Starlette(routes=routes, lifespan=lifespan,
-                     middleware=[Middleware(AuthMiddleware, verifier=verifier)])
+                     middleware=[Middleware(AuthMiddleware, verifier=verifier)],
+                     exception_handlers={DatabaseUnavailable: unavailable_http.handler})

@@ -55,7 +55,7 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
 
         reset_schema(url)
         _say("dropped every table of the hub")
-    applied = migrate(url, log=_say)
+    applied = migrate(url, app=settings.app_database_url, log=_say)
     print(f"{len(applied)} migration(s) applied" if applied else "database is up to date")
     return 0
 
@@ -77,7 +77,7 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
     from hub.seed import SeedOptions, seed
 
     url = database_url(settings, start=True)
-    migrate(url, log=_say)
+    migrate(url, app=settings.app_database_url, log=_say)
     options = SeedOptions(
         volunteers=args.volunteers,
         stations=args.stations,
@@ -96,10 +96,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from hub.app import create_app
-    from hub.db import database_url
+    from hub.db import app_database_url
 
-    url = database_url(settings, start=False)
-    app = create_app(settings, database_url=url)
+    # The app runs as its own role, which may read and write rows but not change the schema.
+    app = create_app(settings, database_url=app_database_url(settings, start=False))
     uvicorn.run(
         app, host=args.host or settings.host, port=args.port or settings.port, log_level="info"
     )
@@ -112,7 +112,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from hub.seed import SeedOptions, is_seeded, seed
 
     url = database_url(settings, start=True)
-    migrate(url, log=_say)
+    migrate(url, app=settings.app_database_url, log=_say)
     if not is_seeded(url):
         _say("empty database: seeding the demo data set (Henan and Gansu)")
         seed(url, SeedOptions(), settings=settings)
@@ -134,10 +134,10 @@ def cmd_match(args: argparse.Namespace, settings: Settings) -> int:
     if not (args.region and args.from_ and args.to):
         _say("hub match: give --problem FILE, or --region CODE --from DATE --to DATE")
         return 2
-    from hub.db import database_url
+    from hub.db import app_database_url
     from hub.services.match_cli import run
 
-    return run(database_url(settings, start=False), region=args.region, starts=args.from_,
+    return run(app_database_url(settings, start=False), region=args.region, starts=args.from_,
                ends=args.to, options=args.options, plan_path=args.plan, commit=args.commit,
                ttl_s=settings.dispatch_offer_ttl_s)
 

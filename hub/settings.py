@@ -23,6 +23,13 @@ def _float(env: dict[str, str], key: str, default: float) -> float:
         raise SettingsError(f"Config {key!r} must be a number, got {raw!r}.") from None
 
 
+def _positive(env: dict[str, str], key: str, default: float) -> float:
+    value = _float(env, key, default)
+    if not value > 0:
+        raise SettingsError(f"Config {key!r} must be greater than 0, got {env.get(key)!r}.")
+    return value
+
+
 def _int(env: dict[str, str], key: str, default: int) -> int:
     raw = env.get(key)
     if raw is None or raw == "":
@@ -38,6 +45,7 @@ class Settings:
     """Everything configurable about the hub."""
 
     database_url: str | None = None
+    app_database_url: str | None = None
     home: Path = field(default_factory=lambda: PROJECT_ROOT / ".hub")
     data_key: str | None = None
     jwt_secret: str | None = None
@@ -50,6 +58,7 @@ class Settings:
     record_auto_confirm_s: int = 7 * 86400
     pool_min_size: int = 2
     pool_max_size: int = 10
+    db_wait_s: float = 1.0
     host: str = "127.0.0.1"
     port: int = 8000
     public_url: str | None = None
@@ -68,6 +77,7 @@ class Settings:
             )
         return cls(
             database_url=env.get("DATABASE_URL") or None,
+            app_database_url=env.get("HUB_APP_DATABASE_URL") or None,
             home=home,
             data_key=env.get("HUB_DATA_KEY") or None,
             jwt_secret=env.get("HUB_JWT_SECRET") or None,
@@ -80,6 +90,7 @@ class Settings:
             record_auto_confirm_s=_int(env, "HUB_RECORD_AUTO_CONFIRM_S", 7 * 86400),
             pool_min_size=_int(env, "HUB_POOL_MIN_SIZE", 2),
             pool_max_size=_int(env, "HUB_POOL_MAX_SIZE", 10),
+            db_wait_s=_positive(env, "HUB_DB_WAIT_S", 1.0),
             host=env.get("HUB_HOST", "127.0.0.1"),
             port=_int(env, "HUB_PORT", 8000),
             public_url=env.get("HUB_PUBLIC_URL") or None,

@@ -1,18 +1,27 @@
-"""Shared fixtures: a real PostGIS test database, one rolled-back transaction per test."""
+"""Shared fixtures: a real PostGIS test database, one rolled-back transaction per test.
+
+Set-up (creating, migrating, seeding) runs as the schema owner; what exercises the app runs as
+the app's role (``hub.db.roles``), as in production: apps in tests connect with
+:func:`as_app`, and in-process GraphQL runs under :func:`acting_as_app`.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
+from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from hub.db import database_url
 from hub.db.migrate import migrate
+from hub.db.roles import app_role, app_url
 from hub.settings import Settings
 
 # Databases the suite creates get this suffix, so that two runs on one server (a developer's
@@ -31,6 +40,25 @@ def with_dbname(url: str, dbname: str) -> str:
     params = conninfo_to_dict(url)
     params["dbname"] = dbname
     return make_conninfo(**params)
+
+
+def as_app(owner_url: str) -> str:
+    """The same database as the app's role (HUB_APP_DATABASE_URL's, else hub_app)."""
+    configured = Settings.from_env().app_database_url
+    return with_dbname(app_url(owner_url, configured), str(conninfo_to_dict(owner_url)["dbname"]))
+
+
+@contextlib.asynccontextmanager
+async def acting_as_app(conn: psycopg.AsyncConnection[Any]) -> AsyncIterator[None]:
+    """Statements on the owner's ``conn`` (in its transaction) run as the app's role."""
+    role = sql.Identifier(app_role(Settings.from_env().app_database_url))
+    await conn.execute(sql.SQL("SET LOCAL ROLE {}").format(role))
+    try:
+        yield
+    finally:
+        # After a failed statement the transaction ends with the test (and the role with it).
+        with contextlib.suppress(psycopg.errors.InFailedSqlTransaction):
+            await conn.execute("RESET ROLE")
 
 
 def suffixed_db_name(name: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hub.db.embedded import EmbeddedCluster, EmbeddedError
+from hub.db.roles import app_url
 from hub.settings import Settings
 
 
@@ -20,4 +21,10 @@ def database_url(settings: Settings, *, start: bool = False) -> str:
     return info.url
 
 
-__all__ = ["EmbeddedCluster", "EmbeddedError", "database_url"]
+def app_database_url(settings: Settings, *, start: bool = False) -> str:
+    """Where the app connects, as its own role (``hub.db.roles``): ``HUB_APP_DATABASE_URL``
+    when set, else role ``hub_app`` on the server and database of :func:`database_url`."""
+    return app_url(database_url(settings, start=start), settings.app_database_url)
+
+
+__all__ = ["EmbeddedCluster", "EmbeddedError", "app_database_url", "database_url"]

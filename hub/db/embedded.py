@@ -1,13 +1,15 @@
 """A private PostgreSQL + PostGIS cluster under ``.hub/`` for when no ``DATABASE_URL`` is given.
 
-The cluster listens on a unix socket inside ``.hub/run`` and on a free port of 127.0.0.1.
+The cluster listens on a unix socket inside ``.hub/run`` and on a port of 127.0.0.1 chosen
+free the first time and kept across stops and starts (``.hub/db.json``), so a running app
+finds it again after a restart. Commits are synchronous: an acknowledged write survives a
+crash.
 ``initdb`` refuses to run as root, so when the caller is root the cluster is owned and run by
 the ``postgres`` system user.
 """
 
 from __future__ import annotations
 
-import contextlib
 import glob
 import hashlib
 import json
@@ -33,7 +35,7 @@ _SERVER_SETTINGS = {
     "shared_buffers": "'512MB'",
     "work_mem": "'32MB'",
     "maintenance_work_mem": "'512MB'",
-    "synchronous_commit": "off",
+    "synchronous_commit": "on",
     "max_wal_size": "'4GB'",
     "jit": "off",
     "log_min_messages": "warning",
@@ -203,7 +205,7 @@ class EmbeddedCluster:
                     "--no-instructions",
                 ]
             )
-        port = _free_port()
+        port = self._port()
         options = " ".join(f"-c {k}={v}" for k, v in _SERVER_SETTINGS.items())
         options += f" -c unix_socket_directories='{self.socket_dir}' -p {port}"
         log = self.log_file
@@ -258,14 +260,21 @@ class EmbeddedCluster:
         if exists.stdout.strip() != "1":
             self._run([*psql, "-d", "postgres", "-c", f'CREATE DATABASE "{DB_NAME}"'])
 
-    def stop(self) -> bool:
-        """Stop the cluster; False when it was not running."""
+    def _port(self) -> int:
+        """The port of earlier runs while it is free, else a new free one."""
+        state = self._read_state()
+        if state is not None and _port_free(int(state["port"])):
+            return int(state["port"])
+        return _free_port()
+
+    def stop(self, *, immediate: bool = False) -> bool:
+        """Stop the cluster (``immediate``: as a crash would, with no shutdown checkpoint);
+        False when it was not running. The port is kept for the next start."""
         if self.status() is None:
             return False
         bin_dir = find_bin_dir()
-        self._run([str(bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"])
-        with contextlib.suppress(FileNotFoundError):
-            self.state_file.unlink()
+        mode = "immediate" if immediate else "fast"
+        self._run([str(bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-m", mode, "-w", "stop"])
         return True
 
     def wait_ready(self, timeout_s: float = 10.0) -> None:
@@ -284,6 +293,18 @@ def _free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def _port_free(port: int) -> bool:
+    """Whether PostgreSQL could listen on ``port`` (it sets SO_REUSEADDR too, so connections
+    of its previous run still in TIME_WAIT do not count)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 def _port_open(port: int) -> bool:

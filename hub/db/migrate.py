@@ -2,7 +2,8 @@
 
 Each migration runs in its own transaction together with the row that records it, so a
 failed migration leaves nothing behind. The SHA-256 of every applied file is recorded; an
-applied migration whose file has since been edited is refused, naming the file.
+applied migration whose file has since been edited is refused, naming the file. Migrations
+run as the schema owner; afterwards the app's role is given what it needs (``hub.db.roles``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import psycopg
 
+from hub.db.roles import RoleError, app_url, grant_app_role
 from hub.settings import PROJECT_ROOT
 
 MIGRATIONS_DIR = PROJECT_ROOT / "sql"
@@ -70,10 +72,13 @@ CREATE TABLE IF NOT EXISTS schema_migration (
 def migrate(
     url: str,
     *,
+    app: str | None = None,
     directory: Path = MIGRATIONS_DIR,
     log: Callable[[str], None] = lambda _msg: None,
 ) -> list[str]:
-    """Apply pending migrations to the database at ``url``; return the names applied."""
+    """Apply pending migrations to the database at ``url`` (the schema owner's) and grant the
+    app's role (``app``, a URL; by default ``hub_app`` beside the owner) its rows; return the
+    names applied."""
     migrations = discover(directory)
     applied_now: list[str] = []
     with psycopg.connect(url, autocommit=True) as conn:
@@ -103,6 +108,10 @@ def migrate(
                 except psycopg.Error as exc:
                     raise MigrationError(f"{migration.name}: {exc}".strip()) from exc
                 applied_now.append(migration.name)
+            try:
+                grant_app_role(conn, app_url(url, app), log=log)
+            except (RoleError, psycopg.Error) as exc:
+                raise MigrationError(f"granting the app role: {exc}".strip()) from exc
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (ADVISORY_LOCK_KEY,))
     return applied_now

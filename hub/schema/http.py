@@ -15,6 +15,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
+from hub import unavailable_http
 from hub.auth import ANONYMOUS, AuthError, Caller, TokenVerifier
 from hub.schema import schema
 from hub.schema.context import Context
@@ -143,6 +144,11 @@ class HubGraphQL(GraphQL[Context, None]):
             (b"content-type", b"application/json")]})
         await send({"type": "http.response.body", "body": answer})
         return True
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        """Strawberry's response; 503 with Retry-After when the database was unavailable."""
+        return unavailable_http.graphql(super().create_response(response_data, sub_response),
+                                        response_data)
 
     def encode_json(self, data: object) -> str:
         """orjson: several times faster than json for large answers such as map layers.

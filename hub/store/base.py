@@ -10,13 +10,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Mapping, Sequence
+from time import monotonic
 from typing import Any, Protocol
 
 import orjson
+import psycopg
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 from psycopg.types.json import set_json_loads
-from psycopg_pool import AsyncConnectionPool, ConnectionPool
+from psycopg_pool import AsyncConnectionPool, ConnectionPool, PoolTimeout
+
+from hub.db.pool import Availability, has_news, lost_connection
 
 # json/jsonb values (skills, plans, map layers) are parsed with orjson.
 set_json_loads(orjson.loads)
@@ -106,17 +110,51 @@ class _Counting(_FirstValue):
                 self.statements += inner.statements
 
 
-class PoolDatabase(_Counting):
-    """The server's database: a psycopg pool; each statement borrows a connection."""
+def _remaining(deadline: float) -> float:
+    return max(deadline - monotonic(), 0.001)
 
-    def __init__(self, pool: AsyncConnectionPool) -> None:
+
+class PoolDatabase(_Counting):
+    """The server's database: a psycopg pool; each statement borrows a connection.
+
+    A connection lost, or none free within the wait, raises
+    :class:`hub.db.pool.DatabaseUnavailable` (``hub/db/pool.py`` says how long and why).
+    """
+
+    def __init__(self, pool: AsyncConnectionPool,
+                 availability: Availability | None = None) -> None:
         self.pool = pool
+        self.availability = availability or Availability(pool.timeout)
         self.statements = 0
 
     @contextlib.asynccontextmanager
     async def connection(self) -> AsyncIterator[AsyncConnection[Any]]:
-        async with self.pool.connection() as conn:
+        conn = await self._borrow()
+        try:
             yield conn
+        except psycopg.Error as exc:
+            if lost_connection(exc, conn):
+                raise self.availability.lost(exc) from exc
+            raise
+        finally:
+            await self.pool.putconn(conn)
+
+    async def _borrow(self) -> AsyncConnection[Any]:
+        """A working connection; one the server closed while idle goes back to be replaced."""
+        deadline = monotonic() + self.availability.budget_s()
+        while True:
+            try:
+                conn = await self.pool.getconn(timeout=_remaining(deadline))
+            except PoolTimeout as exc:
+                raise self.availability.lost(exc) from exc
+            try:
+                if has_news(conn):
+                    await self.pool.check_connection(conn)
+            except psycopg.Error:
+                await self.pool.putconn(conn)  # broken: the pool closes it and opens another
+                continue
+            self.availability.answered()
+            return conn
 
 
 class ConnectionDatabase(_Counting):
@@ -152,14 +190,39 @@ class ThreadedReads(_FirstValue):
     libpq reading on a worker thread (the GIL released while it waits) costs about 0.5 ms.
     """
 
-    def __init__(self, pool: ConnectionPool) -> None:
+    def __init__(self, pool: ConnectionPool, availability: Availability | None = None) -> None:
         self.pool = pool
+        self.availability = availability or Availability(pool.timeout)
         self.statements = 0
 
     def _fetch_one(self, sql: str, params: Params, binary: bool) -> tuple[Any, ...] | None:
-        with self.pool.connection() as conn:
+        conn = self._borrow()
+        try:
             row: tuple[Any, ...] | None = conn.execute(sql, params, binary=binary).fetchone()
             return row
+        except psycopg.Error as exc:
+            if lost_connection(exc, conn):
+                raise self.availability.lost(exc) from exc
+            raise
+        finally:
+            self.pool.putconn(conn)
+
+    def _borrow(self) -> psycopg.Connection[Any]:
+        """As :meth:`PoolDatabase._borrow`, on this thread."""
+        deadline = monotonic() + self.availability.budget_s()
+        while True:
+            try:
+                conn = self.pool.getconn(timeout=_remaining(deadline))
+            except PoolTimeout as exc:
+                raise self.availability.lost(exc) from exc
+            try:
+                if has_news(conn):
+                    self.pool.check_connection(conn)
+            except psycopg.Error:
+                self.pool.putconn(conn)
+                continue
+            self.availability.answered()
+            return conn
 
     async def fetch_one(self, sql: str, params: Params = None, *,
                         binary: bool = False) -> tuple[Any, ...] | None:

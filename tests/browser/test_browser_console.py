@@ -23,7 +23,7 @@ from playwright.sync_api import Page, sync_playwright
 from hub.app import create_app
 from hub.auth import issue_token
 from hub.settings import PROJECT_ROOT, Settings
-from tests.conftest import suffixed_db_name, with_dbname
+from tests.conftest import as_app, suffixed_db_name, with_dbname
 
 pytestmark = pytest.mark.browser
 
@@ -67,7 +67,7 @@ def _free_port() -> int:
 def server(browser_db: str, settings: Settings) -> Iterator[str]:
     """The hub on 127.0.0.1:<free port>, served by uvicorn in a thread."""
     port = _free_port()
-    app = create_app(settings, database_url=browser_db)
+    app = create_app(settings, database_url=as_app(browser_db))
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                             ws="websockets-sansio")
     srv = uvicorn.Server(config)

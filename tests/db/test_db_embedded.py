@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import stat
 from pathlib import Path
 
@@ -13,8 +14,8 @@ from hub.settings import Settings
 
 
 @pytest.mark.slow
-def test_the_embedded_cluster_starts_answers_and_stops(tmp_path: Path):
-    home = tmp_path / "home"
+def test_the_embedded_cluster_starts_answers_and_stops(private_home: Path):
+    home = private_home
     cluster = EmbeddedCluster(home)
     assert cluster.status() is None
     info = cluster.start()
@@ -32,6 +33,22 @@ def test_the_embedded_cluster_starts_answers_and_stops(tmp_path: Path):
         assert cluster.stop() is True
     assert cluster.status() is None
     assert cluster.stop() is False
+
+
+@pytest.mark.slow
+def test_the_cluster_keeps_its_port_and_commits_synchronously(private_home: Path):
+    cluster = EmbeddedCluster(private_home)
+    first = cluster.start()
+    with psycopg.connect(first.url) as conn:
+        assert conn.execute("SHOW synchronous_commit").fetchone() == ("on",)
+    cluster.stop()
+    again = cluster.start()
+    assert (again.port, again.url) == (first.port, first.url)  # a running app finds it again
+    cluster.stop()
+    with socket.socket() as taken:  # someone else took the port meanwhile: another one
+        taken.bind(("127.0.0.1", first.port))
+        taken.listen()
+        assert cluster.start().port != first.port
 
 
 def _fake_bin(tmp_path: Path) -> Path:

@@ -12,13 +12,14 @@ from starlette.testclient import TestClient
 from hub.app import create_app
 from hub.auth import issue_token
 from hub.settings import Settings
+from tests.conftest import as_app
 
 QUERY = {"query": "{ volunteers(first: 1) { edges { node { phone } } } }"}
 
 
 @pytest.fixture
 def client(seeded_url: str, settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, database_url=seeded_url)) as test_client:
+    with TestClient(create_app(settings, database_url=as_app(seeded_url))) as test_client:
         yield test_client
 
 

@@ -16,6 +16,7 @@ from hub.app import create_app
 from hub.auth import Caller, Role, issue_token
 from hub.auth.ids import encode_global_id
 from hub.settings import Settings
+from tests.conftest import as_app
 from tests.registration_db.conftest import MakeFile, mobile, person_id, volunteer
 from tests.seeded import Gql
 
@@ -178,7 +179,7 @@ def test_import_over_http_multipart(scratch_url: str, settings: Settings,
     path = make_file("vol.csv", [volunteer(1), volunteer(2)])
     token = issue_token(settings, sub="admin-1", role="admin")
     operations = {"query": IMPORT, "variables": {"file": None, "all": True}}
-    with TestClient(create_app(settings, database_url=scratch_url)) as client:
+    with TestClient(create_app(settings, database_url=as_app(scratch_url))) as client:
         response = client.post(
             "/graphql", headers={"Authorization": f"Bearer {token}"},
             data={"operations": json.dumps(operations),

@@ -23,7 +23,7 @@ from hub.seed import regions as region_loader
 from hub.services import events, workflow
 from hub.settings import Settings
 from hub.store.base import ConnectionDatabase
-from tests.conftest import create_database
+from tests.conftest import as_app, create_database
 
 SUBSCRIBE = """subscription($code: String) { dispatchEvents(regionCode: $code) {
   dispatchId demandId volunteerId regionCode fromState toState actor reason
@@ -134,7 +134,7 @@ async def test_who_may_listen(db: ConnectionDatabase, settings: Settings):
 
 
 def test_the_subscription_speaks_graphql_transport_ws(events_url: str, settings: Settings):
-    with TestClient(create_app(settings, database_url=events_url)) as client, \
+    with TestClient(create_app(settings, database_url=as_app(events_url))) as client, \
             client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
         ws.send_json({"type": "connection_init", "payload": {}})
         assert ws.receive_json()["type"] == "connection_ack"
