@@ -96,3 +96,12 @@ def mask_id_number(id_number: str | None) -> str | None:
     if len(id_number) <= 7:
         return "*" * len(id_number)
     return id_number[:3] + "*" * (len(id_number) - 7) + id_number[-4:]
+
+
+def mask_name(name: str | None) -> str | None:
+    """``王小华`` → ``王*华``, ``李华`` → ``李*``: the first character, and the last of 3+."""
+    if not name:
+        return name
+    if len(name) <= 2:
+        return name[0] + "*" * (len(name) - 1) if len(name) == 2 else "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]

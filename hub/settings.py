@@ -40,6 +40,24 @@ def _int(env: dict[str, str], key: str, default: int) -> int:
         raise SettingsError(f"Config {key!r} must be an integer, got {raw!r}.") from None
 
 
+TOKEN_MAX_TTL_S = {"admin": 12 * 3600, "dispatcher": 24 * 3600, "org_admin": 24 * 3600,
+                   "volunteer": 7 * 86400, "partner": 30 * 86400}
+"""The longest a token of each role may live (``exp`` minus ``iat``), by default."""
+
+
+def _ttl_map(env: dict[str, str], key: str) -> tuple[tuple[str, int], ...]:
+    """``admin=3600,partner=86400``: overrides of :data:`TOKEN_MAX_TTL_S`."""
+    out = dict(TOKEN_MAX_TTL_S)
+    for part in filter(None, (p.strip() for p in env.get(key, "").split(","))):
+        role, sep, value = part.partition("=")
+        if not sep or role.strip() not in out or not value.strip().isdigit() or (
+                int(value) <= 0):
+            raise SettingsError(f"Config {key!r} must be role=seconds pairs for roles "
+                                f"{', '.join(out)}, got {part!r}.")
+        out[role.strip()] = int(value)
+    return tuple(out.items())
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable about the hub."""
@@ -61,9 +79,18 @@ class Settings:
     db_wait_s: float = 1.0
     host: str = "127.0.0.1"
     port: int = 8000
+    max_body_bytes: int = 2**20  # a GraphQL request's body (multipart uploads: their own bound)
+    max_list_items: int = 1000  # any list argument, `_entities` representations included
+    query_cache_bytes: int = 16 * 2**20  # each of: parsed documents, compiled plans
     public_url: str | None = None
     basemap_url: str | None = None
     basemap_crs: str = "WGS84"
+    register_attempts_per_hour: int = 20
+    token_max_ttl_s: tuple[tuple[str, int], ...] = tuple(TOKEN_MAX_TTL_S.items())
+
+    def max_token_ttl_s(self, role: str) -> int | None:
+        """The longest a token of ``role`` may live, if the role has a limit."""
+        return dict(self.token_max_ttl_s).get(role)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -93,7 +120,12 @@ class Settings:
             db_wait_s=_positive(env, "HUB_DB_WAIT_S", 1.0),
             host=env.get("HUB_HOST", "127.0.0.1"),
             port=_int(env, "HUB_PORT", 8000),
+            max_body_bytes=_int(env, "HUB_MAX_BODY_BYTES", 2**20),
+            max_list_items=_int(env, "HUB_MAX_LIST_ITEMS", 1000),
+            query_cache_bytes=_int(env, "HUB_QUERY_CACHE_BYTES", 16 * 2**20),
             public_url=env.get("HUB_PUBLIC_URL") or None,
             basemap_url=env.get("HUB_BASEMAP_URL") or None,
             basemap_crs=env.get("HUB_BASEMAP_CRS", "WGS84"),
+            register_attempts_per_hour=_int(env, "HUB_REGISTER_ATTEMPTS_PER_HOUR", 20),
+            token_max_ttl_s=_ttl_map(env, "HUB_TOKEN_MAX_TTL_S"),
         )

@@ -159,15 +159,18 @@ async def tile(request: Request) -> Response:
         return _bad(str(exc))
     caller: Caller = request.scope.get(CALLER_KEY, ANONYMOUS)
     scope = scope_of(caller, Field.VOLUNTEER_LOCATION)
-    visibility = visibility_key(scope) if layer == "volunteers" else "public"
+    # Callers given no volunteer record (anonymous) get counts per cell at every zoom.
+    cells = isinstance(scope_of(caller, Field.VOLUNTEER), ScopeNone)
+    visibility = ("cells" if cells else visibility_key(scope)) if layer == "volunteers" \
+        else "public"
     key = (layer, z, x, y, filters.key(), visibility, request.query_params.get("v", ""))
     cache = _cache_of(request)
     entry = cache.get(key)
     if entry is None:
         body = await store.tile(request.app.state.reads, layer=layer, z=z, x=x, y=y,
-                                filters=filters, volunteer_scope=scope)
+                                filters=filters, volunteer_scope=scope, cells=cells)
         entry = cache.put(key, body)
-    shared = visibility in {"public", "none"}
+    shared = visibility in {"public", "none", "cells"}
     headers = {
         "ETag": entry.etag,
         "Cache-Control": f"{'public' if shared else 'private'}, max-age={int(cache.ttl_s)}",

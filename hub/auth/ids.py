@@ -9,8 +9,9 @@ import base64
 import binascii
 import re
 
-DIVISION_CODE_RE = re.compile(r"^[1-9]\d{11}$")
-"""A 12-digit statistical division code (统计用区划代码); the province part is never ``00``."""
+DIVISION_CODE_RE = re.compile(r"[1-9][0-9]{11}")  # ASCII digits only
+"""A 12-digit statistical division code (统计用区划代码); the province part is never ``00``.
+Use it whole (``fullmatch``): ``$`` would let a trailing newline through."""
 
 # Digits that identify each level: province, prefecture, county, township, village.
 _LEVEL_LENGTHS = (2, 4, 6, 9, 12)
@@ -41,7 +42,7 @@ def decode_global_id(value: str, *, type_name: str) -> int | None:
 
 def is_division_code(code: str) -> bool:
     """Whether ``code`` is a well-formed 12-digit division code."""
-    return bool(DIVISION_CODE_RE.match(code))
+    return bool(DIVISION_CODE_RE.fullmatch(code))
 
 
 def region_prefix(code: str) -> str:

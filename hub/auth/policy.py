@@ -1,7 +1,10 @@
 """What each role may see: ONE table, read per object (``decide``) and per query (``scope_of``).
 
-``POLICY[field][role]`` is a :class:`Rule`; ``DENIED[field]`` is what a caller gets where the
-rule does not admit the record (a masked string, a ~1 km coarsened point, or null). The GraphQL
+``POLICY[field][role]`` is a :class:`Rule`; ``DENIED[field][role]`` is what that role gets
+where the rule does not admit the record (a masked string, a ~1 km coarsened point, or null).
+``REBUILDS`` names fields that would give a masked one back when seen together; the table is
+checked at import so that no role sees such a combination. What a role may *do* is the other
+table, :mod:`hub.auth.actions`. The GraphQL
 resolvers call :func:`decide` for one record; the SQL layer (lists, vector tiles) calls
 :func:`scope_of` and turns the :data:`Scope` into a predicate. ``decide`` is defined through
 ``scope_of``, so the two cannot disagree. Coarsening and masking are done elsewhere
@@ -18,6 +21,7 @@ Turning a scope into SQL (``exact`` is true where the caller gets :attr:`Visibil
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -30,6 +34,7 @@ from hub.auth.tokens import Caller, Role
 __all__ = [
     "DENIED",
     "POLICY",
+    "REBUILDS",
     "Field",
     "Rule",
     "Scope",
@@ -50,6 +55,8 @@ __all__ = [
 class Field(StrEnum):
     """A protected field. Organization fields use the organization as the subject."""
 
+    VOLUNTEER = "volunteer"  # the record itself: whether it is listed at all
+    VOLUNTEER_NAME = "volunteer.name"
     VOLUNTEER_ID_NUMBER = "volunteer.id_number"
     VOLUNTEER_PHONE = "volunteer.phone"
     VOLUNTEER_LOCATION = "volunteer.location"
@@ -70,13 +77,12 @@ class Visibility(StrEnum):
     """What one caller gets for one field of one record."""
 
     FULL = "full"
-    MASKED = "masked"  # hub.pii.mask_phone / mask_id_number
+    MASKED = "masked"  # hub.pii.mask_phone / mask_id_number / mask_name
     COARSE = "coarse"  # snapped to a ~1 km grid by hub.geo; never the home point
-    HIDDEN = "hidden"  # null
+    HIDDEN = "hidden"  # null (for ``Field.VOLUNTEER``: the record is not listed at all)
 
 
-_A, _I, _S, _N = Rule.ALWAYS, Rule.IN_SCOPE, Rule.SELF, Rule.NEVER
-_MASKED, _COARSE, _HIDDEN = Visibility.MASKED, Visibility.COARSE, Visibility.HIDDEN
+_A = (Rule.ALWAYS, Visibility.HIDDEN)  # the denied form of ALWAYS is never used
 _ROLES = (
     Role.ADMIN,
     Role.DISPATCHER,
@@ -84,43 +90,86 @@ _ROLES = (
     Role.VOLUNTEER,
     Role.PARTNER,
     Role.ANONYMOUS,
+    Role.SYSTEM,
 )
 
+
+def _cell(rule: Rule, denied: Visibility) -> tuple[Rule, Visibility]:
+    return rule, denied
+
+
+_I, _S, _N = Rule.IN_SCOPE, Rule.SELF, Rule.NEVER
+_M, _C, _H = Visibility.MASKED, Visibility.COARSE, Visibility.HIDDEN
+IM, IC, IH = _cell(_I, _M), _cell(_I, _C), _cell(_I, _H)
+SM, SC, SH = _cell(_S, _M), _cell(_S, _C), _cell(_S, _H)
+NM, NC, NH = _cell(_N, _M), _cell(_N, _C), _cell(_N, _H)
+
+# Each cell: the rule for seeing the field in full, and what the role gets where the rule does
+# not admit the record. Anonymous callers get no volunteer record at all (only counts per
+# cell); partners get masked names and no digit of an ID number or phone (issue 11).
 # fmt: off
-_TABLE: dict[Field, tuple[Visibility, tuple[Rule, ...]]] = {
-    #                                 denied   admin dispatch org_adm volunt partner anonymous
-    Field.VOLUNTEER_ID_NUMBER:        (_MASKED, (_A,  _N,      _I,     _S,    _N,     _N)),
-    Field.VOLUNTEER_PHONE:            (_MASKED, (_A,  _I,      _I,     _S,    _N,     _N)),
-    Field.VOLUNTEER_LOCATION:         (_COARSE, (_A,  _I,      _I,     _S,    _N,     _N)),
-    Field.VOLUNTEER_BIRTH_DATE:       (_HIDDEN, (_A,  _I,      _I,     _S,    _N,     _N)),
-    Field.ORGANIZATION_CAPTAIN_PHONE: (_MASKED, (_A,  _I,      _I,     _N,    _N,     _N)),
+_TABLE: dict[Field, tuple[tuple[Rule, Visibility], ...]] = {
+    #                              admin dispatch org_adm volunt partner anonym system
+    Field.VOLUNTEER:               (_A,  _A,      _A,     _A,    _A,     NH,    _A),
+    Field.VOLUNTEER_NAME:          (_A,  IM,      IM,     SM,    NM,     NH,    _A),
+    Field.VOLUNTEER_ID_NUMBER:     (_A,  NM,      IM,     SM,    NH,     NH,    _A),
+    Field.VOLUNTEER_PHONE:         (_A,  IM,      IM,     SM,    NH,     NH,    _A),
+    Field.VOLUNTEER_LOCATION:      (_A,  IC,      IC,     SC,    NC,     NC,    _A),
+    Field.VOLUNTEER_BIRTH_DATE:    (_A,  NH,      IH,     SH,    NH,     NH,    _A),
+    Field.ORGANIZATION_CAPTAIN_PHONE: (_A, IM,    IM,     NM,    NH,     NH,    _A),
 }
 # fmt: on
 
-POLICY: Mapping[Field, Mapping[Role, Rule]] = MappingProxyType(
-    {f: MappingProxyType(dict(zip(_ROLES, rules, strict=True))) for f, (_, rules) in _TABLE.items()}
-)
+REBUILDS: Mapping[Field, tuple[Field, ...]] = MappingProxyType({
+    # A masked ID number keeps its first 3 and last 4 characters (hub.pii.mask_id_number);
+    # with the birth date (8 digits) and the home division (6) it would be whole again. So
+    # whoever does not see the ID number in full must not see the birth date either: they
+    # get the birth decade (Volunteer.birthDecade), about 3,650 candidate dates.
+    Field.VOLUNTEER_ID_NUMBER: (Field.VOLUNTEER_BIRTH_DATE,),
+})
+"""``REBUILDS[f]``: fields that, seen together with ``f`` masked, would give ``f`` back."""
+
+POLICY: Mapping[Field, Mapping[Role, Rule]] = MappingProxyType({
+    f: MappingProxyType({r: c[0] for r, c in zip(_ROLES, cells, strict=True)})
+    for f, cells in _TABLE.items()
+})
 """``POLICY[field][role]``: the one policy table."""
 
-DENIED: Mapping[Field, Visibility] = MappingProxyType({f: d for f, (d, _) in _TABLE.items()})
-"""``DENIED[field]``: what a caller whose rule does not admit the record gets."""
-
+DENIED: Mapping[Field, Mapping[Role, Visibility]] = MappingProxyType({
+    f: MappingProxyType({r: c[1] for r, c in zip(_ROLES, cells, strict=True)})
+    for f, cells in _TABLE.items()
+})
+"""``DENIED[field][role]``: what a role gets where its rule does not admit the record."""
 
 def _check_table() -> None:
-    """Fail at import if the table is incomplete or gives a rule to a role that cannot use it."""
+    """Fail at import if the table is incomplete, gives a rule to a role that cannot use it,
+    or lets a role see together what rebuilds a field it may not see."""
     for f in Field:
         rules = POLICY.get(f)
         if rules is None or set(rules) != set(Role):
             raise RuntimeError(f"policy table must give every role a rule for {f.value}")
-        if DENIED[f] is Visibility.FULL:
-            raise RuntimeError(f"policy table: denied {f.value} must not be FULL")
         for role, rule in rules.items():
+            if DENIED[f][role] is Visibility.FULL:
+                raise RuntimeError(f"policy table: denied {f.value} must not be FULL")
             if rule is Rule.IN_SCOPE and role not in {Role.DISPATCHER, Role.ORG_ADMIN}:
                 raise RuntimeError(f"policy table: {role.value} has no scope for {f.value}")
             if rule is Rule.SELF and role is not Role.VOLUNTEER:
                 raise RuntimeError(f"policy table: {role.value} has no self for {f.value}")
-            if role in {Role.PARTNER, Role.ANONYMOUS} and rule is not Rule.NEVER:
+            if (role in {Role.PARTNER, Role.ANONYMOUS} and rule is not Rule.NEVER
+                    and f is not Field.VOLUNTEER):
                 raise RuntimeError(f"policy table: {role.value} must never see {f.value}")
+        if POLICY[Field.VOLUNTEER][Role.ANONYMOUS] is not Rule.NEVER:
+            raise RuntimeError("policy table: anonymous callers get no volunteer record")
+    for masked, givers in REBUILDS.items():
+        for giver, role in itertools.product(givers, Role):
+            mine, theirs = POLICY[masked][role], POLICY[giver][role]
+            if theirs not in (Rule.NEVER, mine):
+                raise RuntimeError(f"policy table: {role.value} would rebuild {masked.value} "
+                                   f"from {giver.value}")
+    for role in (Role.PARTNER, Role.ANONYMOUS):
+        for f in (Field.VOLUNTEER_ID_NUMBER, Field.VOLUNTEER_PHONE):
+            if DENIED[f][role] is not Visibility.HIDDEN:
+                raise RuntimeError(f"policy table: {role.value} must get no digit of {f.value}")
 
 
 _check_table()
@@ -219,14 +268,21 @@ def scope_of(caller: Caller, field: Field) -> Scope:
 
 def decide(caller: Caller, field: Field, subject: Subject) -> Visibility:
     """What ``caller`` gets for ``field`` of ``subject``."""
-    return Visibility.FULL if scope_of(caller, field).admits(subject) else DENIED[field]
+    if scope_of(caller, field).admits(subject):
+        return Visibility.FULL
+    return DENIED[field][caller.role]
+
+
+def _format_cell(f: Field, role: Role) -> str:
+    rule = POLICY[f][role]
+    return rule.value if rule is Rule.ALWAYS else f"{rule.value}/{DENIED[f][role].value}"
 
 
 def format_policy() -> str:
     """The table as text: one row per field, one column per role, then the denied form."""
-    header = ["field", *(r.value for r in _ROLES), "denied"]
+    header = ["field", *(r.value for r in _ROLES)]
     rows = [header]
-    rows += [[f.value, *(POLICY[f][r].value for r in _ROLES), DENIED[f].value] for f in Field]
+    rows += [[f.value, *(_format_cell(f, r) for r in _ROLES)] for f in Field]
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     return "\n".join(
         "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()

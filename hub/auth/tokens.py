@@ -54,9 +54,10 @@ class Role(StrEnum):
     VOLUNTEER = "volunteer"
     PARTNER = "partner"
     ANONYMOUS = "anonymous"
+    SYSTEM = "system"  # the hub itself: CLI commands, seeding, background work; never a token
 
 
-TOKEN_ROLES = frozenset(Role) - {Role.ANONYMOUS}
+TOKEN_ROLES = frozenset(Role) - {Role.ANONYMOUS, Role.SYSTEM}
 
 
 class AuthError(Exception):
@@ -64,7 +65,8 @@ class AuthError(Exception):
 
     ``reason`` is a short machine-readable key (``expired``, ``bad_signature``, ``bad_algorithm``,
     ``malformed_header``, ``malformed_token``, ``missing_claim``, ``invalid_claim``,
-    ``unknown_role``, ``missing_region``, ``missing_org``, ``not_yet_valid``, ``invalid``).
+    ``unknown_role``, ``missing_region``, ``missing_org``, ``not_yet_valid``,
+    ``too_long_lived``, ``invalid``).
     """
 
     code: ClassVar[str] = "UNAUTHENTICATED"
@@ -103,6 +105,8 @@ class Caller:
 
 
 ANONYMOUS = Caller(role=Role.ANONYMOUS)
+SYSTEM = Caller(role=Role.SYSTEM, sub="system")
+"""The explicit caller of CLI commands and background work (``hub import``, ``hub match``)."""
 
 
 def _parse_org(value: object) -> int | None:
@@ -111,10 +115,11 @@ def _parse_org(value: object) -> int | None:
     if isinstance(value, int):
         return value if value > 0 else None
     if isinstance(value, str):
-        text = value.strip()
-        if text.isascii() and text.isdigit():
-            return int(text) if int(text) > 0 else None
-        return decode_global_id(text, type_name="Organization")
+        if value != value.strip() or not value:  # claims are taken whole, never trimmed
+            return None
+        if value.isascii() and value.isdigit():
+            return int(value) if int(value) > 0 else None
+        return decode_global_id(value, type_name="Organization")
     return None
 
 
@@ -164,7 +169,8 @@ def caller_from_claims(claims: Mapping[str, Any]) -> Caller:
         raise AuthError("a dispatcher token must carry a 'region' claim", reason="missing_region")
     if role is Role.ORG_ADMIN and org is None:
         raise AuthError("an org_admin token must carry an 'org' claim", reason="missing_org")
-    if role is Role.VOLUNTEER and decode_global_id(sub, type_name="Volunteer") is None:
+    if role is Role.VOLUNTEER and (sub != sub.strip()
+                                   or decode_global_id(sub, type_name="Volunteer") is None):
         raise AuthError(
             f"a volunteer token's 'sub' must be a Volunteer global ID, got {sub!r}",
             reason="invalid_claim",
@@ -217,6 +223,7 @@ class TokenVerifier:
                 f"Config 'HUB_JWT_ALGORITHM' must be HS256 or RS256, got {algorithm!r}."
             )
         self.algorithm = algorithm
+        self.max_ttl_s = dict(settings.token_max_ttl_s)
         self._verified: dict[str, tuple[Caller, float, float]] = {}
         self._key: str | RSAPublicKey
         if algorithm == "RS256":
@@ -254,11 +261,26 @@ class TokenVerifier:
                 return caller
         claims = self._decode(token)
         caller = caller_from_claims(claims)
+        self._check_lifetime(claims, caller.role)
         if len(self._verified) >= VERIFIED_CACHE:
             self._verified.clear()
         self._verified[token] = (caller, float(claims.get("nbf", float("-inf"))),
                                  float(claims["exp"]))
         return caller
+
+    def _check_lifetime(self, claims: Mapping[str, Any], role: Role) -> None:
+        """A token may live at most its role's maximum (``HUB_TOKEN_MAX_TTL_S``), counted from
+        ``iat`` (or from now, without one)."""
+        limit = self.max_ttl_s.get(role.value)
+        if limit is None:
+            return
+        issued = claims.get("iat", time.time())
+        if not isinstance(issued, int | float) or isinstance(issued, bool):
+            raise AuthError("token claim 'iat' must be a number", reason="invalid_claim")
+        lifetime = float(claims["exp"]) - float(issued)
+        if lifetime > limit + LEEWAY_S:
+            raise AuthError(f"a {role.value} token may live at most {limit} s; this one lives "
+                            f"{int(lifetime)} s", reason="too_long_lived")
 
     def _decode(self, token: str) -> dict[str, Any]:
         try:
@@ -323,6 +345,10 @@ def issue_token(
         )
     if ttl_s <= 0:
         raise ValueError(f"ttl_s must be positive, got {ttl_s}")
+    longest = settings.max_token_ttl_s(str(role))
+    if longest is not None and ttl_s > longest:
+        raise ValueError(f"a {role} token may live at most {longest} s "
+                         f"(HUB_TOKEN_MAX_TTL_S), asked for {ttl_s} s")
     secret = _hs256_secret(settings)
     now = int(time.time())
     claims: dict[str, Any] = {"sub": sub, "role": str(role), "iat": now, "exp": now + ttl_s}

@@ -57,12 +57,18 @@ class Loaders:
     them, and a request should not pay for the others.
     """
 
-    def __init__(self, db: Database, scope_org: int | None) -> None:
+    def __init__(self, db: Database, scope_org: int | None, *, see_volunteers: bool = True
+                 ) -> None:
         self.db = db
         self.scope_org = scope_org
+        self.see_volunteers = see_volunteers
 
     @cached_property
     def volunteer(self) -> DataLoader[int, Row | None]:
+        if not self.see_volunteers:  # the policy lists no volunteer record for this caller
+            async def none(ids: list[int]) -> list[Row | None]:
+                return [None] * len(ids)
+            return DataLoader(load_fn=none)
         return _loader(lambda ids: volunteers.get_many(self.db, ids=ids,
                                                        scope_org=self.scope_org), "id")
 
@@ -141,6 +147,8 @@ class Context:
     # The answer is serialised by orjson (HTTP, WebSocket): JSON that PostgreSQL wrote may be
     # embedded as it is (orjson.Fragment) instead of parsed and written again.
     raw_json: bool = False
+    # Who is calling from where: the client's address (rate limits of anonymous actions).
+    client: str | None = None
     # graphql-transport-ws `connection_init` payload (set by strawberry on WebSockets).
     connection_params: dict[str, Any] | None = None
     loaders: Loaders = field(init=False)
@@ -155,7 +163,13 @@ class Context:
         self._scopes = {}
         org_scope = scope_of(caller, Field.VOLUNTEER_LOCATION)
         self.loaders = Loaders(self.db, org_scope.org_id if isinstance(org_scope, ScopeOrg)
-                               else None)
+                               else None, see_volunteers=self.sees_volunteers)
+
+    @property
+    def sees_volunteers(self) -> bool:
+        """Whether the caller is given individual volunteer records at all (the policy's
+        ``volunteer`` row); anonymous callers get counts per cell instead."""
+        return not isinstance(scope_of(self.caller, Field.VOLUNTEER), ScopeNone)
 
     def scope(self, protected: Field) -> Scope:
         """The caller's scope for a field, decided once per request."""
@@ -173,10 +187,10 @@ class Context:
         if isinstance(scope, ScopeAll):
             return Visibility.FULL
         if isinstance(scope, ScopeNone):
-            return DENIED[protected]
+            return DENIED[protected][self.caller.role]
         if callable(subject):
             subject = subject()
-        return Visibility.FULL if scope.admits(subject) else DENIED[protected]
+        return Visibility.FULL if scope.admits(subject) else DENIED[protected][self.caller.role]
 
 
 Info = StrawberryInfo[Context, None]

@@ -9,12 +9,12 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.scalars import JSON
 
-from hub.auth import Role
+from hub.auth.actions import Action, require, subject
 from hub.geo.divisions import DivisionCodeError, normalize_code, subtree_prefix
 from hub.matching import plan_to_dict
 from hub.schema.common import CRS, GeoJSON, from_wgs84
 from hub.schema.context import Info
-from hub.schema.errors import BadUserInput, Forbidden, NotFound
+from hub.schema.errors import BadUserInput, NotFound
 from hub.schema.node import encode_id
 from hub.schema.places import Demand
 from hub.schema.volunteers import Volunteer
@@ -110,13 +110,8 @@ def plan_from_dict(plan_id: str, doc: dict[str, Any]) -> DispatchPlan:
 
 
 def _require_dispatcher(info: Info, code: str) -> None:
-    caller = info.context.caller
-    if caller.role is Role.ADMIN:
-        return
-    if caller.role is Role.DISPATCHER and caller.region and code.startswith(
-            subtree_prefix(caller.region)):
-        return
-    raise Forbidden(f"only an admin or a dispatcher of {code} (or above) may dispatch there")
+    require(info.context.caller, Action.DISPATCH_PLAN, subject(region_code=code),
+            what=f"dispatch in {code} (an admin or a dispatcher of {code} or above may)")
 
 
 async def preview_dispatch(

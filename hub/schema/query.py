@@ -28,7 +28,7 @@ from hub.schema.common import (
     page_args,
 )
 from hub.schema.context import Info
-from hub.schema.errors import BadUserInput
+from hub.schema.errors import BadUserInput, Forbidden
 from hub.schema.organizations import Organization
 from hub.schema.places import Demand, Station
 from hub.schema.regions import Region
@@ -151,10 +151,17 @@ class Query:
             raise BadUserInput("ids", len(ids), f"IDs given; at most {nodes_.MAX_NODES}")
         return [await nodes_.resolve_node(info, str(i), f"ids[{n}]") for n, i in enumerate(ids)]
 
-    @strawberry.field(description="Volunteers, by id or nearest first with `near`.")
+    @strawberry.field(description="Volunteers, by id or nearest first with `near` (signed-in "
+                                  "callers; filters, distances and counts use only the home "
+                                  "the caller may see).")
     async def volunteers(self, info: Info, first: int | None = None, after: str | None = None,
                          filter: VolunteerFilter | None = None, near: NearInput | None = None,
                          within: WithinInput | None = None) -> Connection[Volunteer]:
+        if not info.context.sees_volunteers:
+            raise Forbidden("anonymous callers see volunteers only as counts per ~1 km cell: "
+                            "mapLayer(layer: VOLUNTEERS) or /tiles/volunteers; sign in for "
+                            "more", messageZh="匿名访问只能看到按约1公里网格汇总的志愿者人数，"
+                                              "请登录后查看名单")
         size, cursor = page_args(first, after)
         query = await _volunteer_query(info, filter)
         near_q, within_q = _spatial(near, within)
@@ -250,7 +257,9 @@ class Query:
         return [Station.from_row(r) for r in rows[:k]]
 
     @strawberry.field(description="A GeoJSON FeatureCollection of one layer in a box, built in "
-                                  "PostGIS; volunteers are coarsened as the policy says.")
+                                  "PostGIS; volunteers are coarsened as the policy says, and "
+                                  "for anonymous callers are counts per ~1 km cell "
+                                  "(properties.count), with no record of anyone.")
     async def map_layer(self, info: Info, layer: MapLayer, bbox: BBoxInput,
                         crs: CRS | None = CRS.WGS84,
                         limit: int | None = 5000) -> GeoJSON:
@@ -259,7 +268,8 @@ class Query:
             raise BadUserInput("limit", limit, f"is outside 1..{MAX_MAP_FEATURES}")
         text = await maplayer.feature_collection_json(
             info.context.reads or info.context.db, layer=layer.value, bbox=bbox.wgs84("bbox"),
-            limit=limit, volunteer_scope=info.context.scope(Field.VOLUNTEER_LOCATION))
+            limit=limit, volunteer_scope=info.context.scope(Field.VOLUNTEER_LOCATION),
+            cells=not info.context.sees_volunteers)
         if (crs is None or crs is CRS.WGS84) and info.context.raw_json:
             return GeoJSON(orjson.Fragment(text))  # a megabyte neither parsed nor re-encoded
         collection = orjson.loads(text)

@@ -9,6 +9,7 @@ import strawberry
 from strawberry import relay
 
 from hub.auth import Field, Subject, Visibility
+from hub.pii import mask_name
 from hub.schema.common import CRS, GeoPoint, geo_point, node_fields
 from hub.schema.context import Info
 from hub.schema.node import LoadedNode
@@ -69,7 +70,6 @@ class Membership:
 class Volunteer(LoadedNode, VolunteerRecords):
     loader = "volunteer"
     id: relay.NodeID[int]
-    name: str = strawberry.field(description="Real name (实名).")
     gender: str | None
     education: str | None
     cohorts: list[str] = strawberry.field(description="人群: university_student …")
@@ -83,7 +83,7 @@ class Volunteer(LoadedNode, VolunteerRecords):
     @classmethod
     def from_row(cls, row: Row) -> Volunteer:
         # Lists may leave out column groups no requested field reads (column_groups).
-        return cls(id=row["id"], name=row["real_name"], gender=row["gender"],
+        return cls(id=row["id"], gender=row["gender"],
                    education=row["education"], cohorts=row.get("cohorts") or [],
                    status=row["status"],
                    service_radius_m=row["service_radius_m"],
@@ -110,6 +110,20 @@ class Volunteer(LoadedNode, VolunteerRecords):
             return lon, lat
         return self.row["coarse_lon"], self.row["coarse_lat"]
 
+    @strawberry.federation.field(tags=["pii"], description="Real name (实名); masked (王*华) "
+                                                            "unless the caller may see it.")
+    def name(self, info: Info) -> str:
+        name: str = self.row["real_name"]
+        if self._sees(info, Field.VOLUNTEER_NAME) is Visibility.FULL:
+            return name
+        return mask_name(name) or ""
+
+    @strawberry.field(description="出生年代: the decade of birth (1990 for 90后), for whoever "
+                                  "sees the volunteer; the birth date itself only where allowed.")
+    def birth_decade(self) -> int | None:
+        birth: date | None = self.row["birth_date"]
+        return None if birth is None else birth.year // 10 * 10
+
     @strawberry.field(description="Skills with levels.")
     def skills(self) -> list[SkillLevel]:
         return [SkillLevel(skill=k, level=int(v)) for k, v in sorted(self.row["skills"].items())]
@@ -127,23 +141,26 @@ class Volunteer(LoadedNode, VolunteerRecords):
         distance = self.row.get("distance_m")
         return None if distance is None else round(float(distance), 1)
 
-    @strawberry.federation.field(tags=["pii"], description="Mobile number; masked (138****5678) "
-                                                            "unless the caller may see it.")
-    def phone(self, info: Info) -> str | None:
-        if self.row["phone_enc"] is None:
+    def _secret(self, info: Info, protected: Field, column: str) -> str | None:
+        """A personal number in full, masked or null, as the policy says for this caller."""
+        if self.row[f"{column}_enc"] is None:
             return None
-        if self._sees(info, Field.VOLUNTEER_PHONE) is Visibility.FULL:
-            return info.context.cipher.decrypt(self.row["phone_enc"], field="phone")
-        return self.row["phone_masked"]
+        seen = self._sees(info, protected)
+        if seen is Visibility.FULL:
+            return info.context.cipher.decrypt(self.row[f"{column}_enc"], field=column)
+        masked: str | None = self.row[f"{column}_masked"]
+        return masked if seen is Visibility.MASKED else None
+
+    @strawberry.federation.field(tags=["pii"], description="Mobile number; masked (138****5678) "
+                                                            "or null unless the caller may see it.")
+    def phone(self, info: Info) -> str | None:
+        return self._secret(info, Field.VOLUNTEER_PHONE, "phone")
 
     @strawberry.federation.field(tags=["pii"], description="Resident ID number; masked "
-                                                            "(410***********123X) unless allowed.")
+                                                            "(410***********123X) or null unless "
+                                                            "allowed.")
     def id_number(self, info: Info) -> str | None:
-        if self.row["id_number_enc"] is None:
-            return None
-        if self._sees(info, Field.VOLUNTEER_ID_NUMBER) is Visibility.FULL:
-            return info.context.cipher.decrypt(self.row["id_number_enc"], field="id_number")
-        return self.row["id_number_masked"]
+        return self._secret(info, Field.VOLUNTEER_ID_NUMBER, "id_number")
 
     @strawberry.federation.field(tags=["pii"], description="Birth date, where allowed.")
     def birth_date(self, info: Info) -> date | None:
@@ -172,7 +189,7 @@ class Volunteer(LoadedNode, VolunteerRecords):
 # read only the columns every list has. Any other field makes a list read every group.
 FIELD_GROUPS = {"cohorts": "cohorts", "insuredUntil": "dates", "registeredAt": "dates",
                 "skills": "skills", "availability": "weekly", "phone": "pii", "idNumber": "pii",
-                "birthDate": "pii"}
+                "birthDate": "pii", "birthDecade": "pii"}
 BASE_FIELDS = frozenset({"__typename", "id", "name", "gender", "education", "status",
                          "serviceRadiusM", "capacityPerWeek", "location", "distanceM", "region",
                          "memberships"})

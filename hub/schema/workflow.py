@@ -20,10 +20,11 @@ import strawberry
 from graphql import GraphQLError
 
 from hub.auth import Caller, Role
+from hub.auth.actions import Action, Denied, require, subject
 from hub.geo.divisions import DivisionCodeError, normalize_code, subtree_prefix
 from hub.schema.common import Connection, PointInput, connection, page_args
 from hub.schema.context import Info
-from hub.schema.errors import BadUserInput, Forbidden, HubError
+from hub.schema.errors import BadUserInput, HubError
 from hub.schema.node import decode_id
 from hub.schema.places import Demand
 from hub.schema.workflow_types import (
@@ -40,9 +41,7 @@ from hub.schema.workflow_types import (
     MarkNoShowInput,
     MutationTypes,
     actor,
-    require_own,
-    require_region,
-    require_signed_in,
+    dispatch_subject,
 )
 from hub.services import demands, events, workflow
 from hub.services.workflow import Code, Refused, WorkflowError
@@ -115,16 +114,13 @@ async def _demand_row(info: Info, value: strawberry.ID, field: str = "demandId")
     return row
 
 
-async def _require_demand_owner(info: Info, region_code: str, station_id: int | None,
-                                what: str) -> None:
-    """Admins and dispatchers by region; org admins for their organisation's stations."""
-    caller = info.context.caller
-    if caller.role is Role.ORG_ADMIN and caller.org is not None:
-        if station_id is not None and await store.station_of_org(
-                info.context.db, station_id=station_id, org_id=caller.org):
-            return
-        raise Forbidden(f"an org admin may {what} only at a station their organisation runs")
-    require_region(caller, region_code, what)
+async def _require_demand_owner(info: Info, action: Action, region_code: str,
+                                station_id: int | None, what: str) -> None:
+    """The action table on a demand: its region, and the organisations running its station."""
+    path = (await store.station_org_path(info.context.db, station_id=station_id)
+            if station_id is not None else None)
+    require(info.context.caller, action, subject(region_code=region_code, org_paths=[path]),
+            what=what)
 
 
 @strawberry.input(description="A demand (点单); give a station, or a location and region.")
@@ -172,8 +168,8 @@ async def _new_demand(info: Info, data: RaiseDemandInput) -> store.NewDemand:
     else:
         raise WorkflowError(Code.INVALID, "location", "is needed without a station")
     caller = info.context.caller
-    await _require_demand_owner(info, code, station["id"] if station else None,
-                                "raise a demand")
+    await _require_demand_owner(info, Action.DEMAND_RAISE, code,
+                                station["id"] if station else None, "raise a demand here")
     kinds = ("community", "grassroots", "station", "dispatcher")
     kind = data.raised_by_kind or ("station" if caller.role is Role.ORG_ADMIN else "community")
     if kind not in kinds:
@@ -214,8 +210,8 @@ class WorkflowMutation:
     async def cancel_demand(self, info: Info, input: CancelDemandInput) -> Any:
         async def work() -> Demand | None:
             row = await _demand_row(info, input.demand_id)
-            await _require_demand_owner(info, row["region_code"], row["station_id"],
-                                        "cancel this demand")
+            await _require_demand_owner(info, Action.DEMAND_CANCEL, row["region_code"],
+                                        row["station_id"], "cancel this demand")
             await demands.cancel_demand(info.context.db, demand_id=row["id"],
                                          by=actor(info.context.caller),
                                          reason=_reason(input.reason))
@@ -228,7 +224,8 @@ class WorkflowMutation:
     async def dispatch(self, info: Info, input: DispatchInput) -> Any:
         async def work() -> list[Dispatch]:
             row = await _demand_row(info, input.demand_id)
-            require_region(info.context.caller, row["region_code"], "dispatch there")
+            require(info.context.caller, Action.DISPATCH_OFFER,
+                    subject(region_code=row["region_code"]), what="dispatch there")
             if not 1 <= len(input.volunteer_ids) <= MAX_VOLUNTEERS:
                 raise WorkflowError(Code.INVALID, "volunteerIds", (
                     f"{len(input.volunteer_ids)} given; give 1..{MAX_VOLUNTEERS}"))
@@ -246,7 +243,8 @@ class WorkflowMutation:
     async def accept_dispatch(self, info: Info, input: AcceptDispatchInput) -> Any:
         async def work() -> Dispatch:
             row = await _dispatch_row(info, input.dispatch_id)
-            require_own(info.context.caller, row, "accept it")
+            require(info.context.caller, Action.DISPATCH_RESPOND, dispatch_subject(row),
+                    what="accept it: only the volunteer offered this dispatch may")
             return Dispatch.from_row(await workflow.accept(
                 info.context.db, dispatch_id=row["id"], by=actor(info.context.caller),
                 ttl_s=_ttl(info)))
@@ -256,7 +254,8 @@ class WorkflowMutation:
     async def decline_dispatch(self, info: Info, input: DeclineDispatchInput) -> Any:
         async def work() -> Dispatch:
             row = await _dispatch_row(info, input.dispatch_id)
-            require_own(info.context.caller, row, "decline it")
+            require(info.context.caller, Action.DISPATCH_RESPOND, dispatch_subject(row),
+                    what="decline it: only the volunteer offered this dispatch may")
             return Dispatch.from_row(await workflow.decline(
                 info.context.db, dispatch_id=row["id"], by=actor(info.context.caller),
                 reason=_reason(input.reason), ttl_s=_ttl(info)))
@@ -268,7 +267,8 @@ class WorkflowMutation:
     async def check_in(self, info: Info, input: CheckPointInput) -> Any:
         async def work() -> Dispatch:
             row = await _dispatch_row(info, input.dispatch_id)
-            require_own(info.context.caller, row, "check in")
+            require(info.context.caller, Action.DISPATCH_RESPOND, dispatch_subject(row),
+                    what="check in: only the volunteer offered this dispatch may")
             lon, lat = _point(input.point, "point")
             return Dispatch.from_row(await workflow.check_in(
                 info.context.db, dispatch_id=row["id"], lon=lon, lat=lat,
@@ -283,7 +283,8 @@ class WorkflowMutation:
     async def check_out(self, info: Info, input: CheckPointInput) -> Any:
         async def work() -> Dispatch:
             row = await _dispatch_row(info, input.dispatch_id)
-            require_own(info.context.caller, row, "check out")
+            require(info.context.caller, Action.DISPATCH_RESPOND, dispatch_subject(row),
+                    what="check out: only the volunteer offered this dispatch may")
             lon, lat = _point(input.point, "point")
             return Dispatch.from_row(await workflow.check_out(
                 info.context.db, dispatch_id=row["id"], lon=lon, lat=lat,
@@ -296,8 +297,8 @@ class WorkflowMutation:
         async def work() -> Dispatch:
             row = await _dispatch_row(info, input.dispatch_id)
             caller = info.context.caller
-            if caller.volunteer_id is None or caller.volunteer_id != row["volunteer_id"]:
-                require_region(caller, row["region_code"], "cancel dispatches there")
+            require(caller, Action.DISPATCH_CANCEL, dispatch_subject(row),
+                    what="cancel this dispatch")
             return Dispatch.from_row(await workflow.cancel(
                 info.context.db, dispatch_id=row["id"], by=actor(caller),
                 reason=_reason(input.reason), ttl_s=_ttl(info), reoffer=input.reoffer))
@@ -308,7 +309,8 @@ class WorkflowMutation:
     async def mark_no_show(self, info: Info, input: MarkNoShowInput) -> Any:
         async def work() -> Dispatch:
             row = await _dispatch_row(info, input.dispatch_id)
-            require_region(info.context.caller, row["region_code"], "mark a no-show there")
+            require(info.context.caller, Action.DISPATCH_NO_SHOW, dispatch_subject(row),
+                    what="mark a no-show there")
             return Dispatch.from_row(await workflow.no_show(
                 info.context.db, dispatch_id=row["id"], by=actor(info.context.caller),
                 ttl_s=_ttl(info)))
@@ -316,22 +318,25 @@ class WorkflowMutation:
 
 
 def _listing_prefix(caller: Caller, region_code: str | None) -> str:
-    """The region subtree a caller may list or hear ("" = everywhere)."""
-    require_signed_in(caller)
+    """The region subtree a caller may list or hear ("" = everywhere; a volunteer's own are
+    picked out by volunteer)."""
     if caller.role is Role.VOLUNTEER:
+        require(caller, Action.DISPATCH_WATCH, subject(volunteer_id=caller.volunteer_id),
+                what="watch dispatches")
         return ""
-    if region_code is not None:
-        try:
-            code = normalize_code(region_code)
-        except DivisionCodeError:
-            raise BadUserInput("regionCode", region_code, "is not a division code") from None
-        require_region(caller, code, "watch dispatches there")
-        return subtree_prefix(code)
-    if caller.role is Role.ADMIN:
-        return ""
-    if caller.role is Role.DISPATCHER and caller.region:
-        return subtree_prefix(caller.region)
-    raise Forbidden("only admins, dispatchers and volunteers see dispatches")
+    if region_code is None:
+        if caller.role is not Role.DISPATCHER or caller.region is None:
+            require(caller, Action.DISPATCH_WATCH,
+                    what="watch dispatches (admins, dispatchers and volunteers see dispatches)")
+            return ""
+        region_code = caller.region
+    try:
+        code = normalize_code(region_code)
+    except DivisionCodeError:
+        raise BadUserInput("regionCode", region_code, "is not a division code") from None
+    require(caller, Action.DISPATCH_WATCH, subject(region_code=code),
+            what="watch dispatches there (admins, dispatchers and volunteers see dispatches)")
+    return subtree_prefix(code)
 
 
 @strawberry.type
@@ -375,6 +380,9 @@ class WorkflowSubscription:
         except HubError as exc:  # subscriptions bypass ErrorCodes: code the error here
             raise GraphQLError(str(exc), extensions={**exc.extensions, "code": exc.code}
                                ) from None
+        except Denied as exc:
+            raise GraphQLError(exc.message, extensions={"code": exc.code,
+                                                        "messageZh": exc.message_zh}) from None
         conninfo = await events.conninfo_of(info.context.db)
         async for event in events.events(conninfo, prefix):
             if caller.role is Role.VOLUNTEER and event["volunteerId"] != caller.volunteer_id:

@@ -12,12 +12,11 @@ import strawberry
 from strawberry import relay
 from strawberry.dataloader import DataLoader
 
-from hub.auth import Caller, Role
-from hub.geo.divisions import subtree_prefix
+from hub.auth import Caller
+from hub.auth.actions import Action, ActionSubject, can, subject
 from hub.schema import node as nodes_
 from hub.schema.common import CRS, GeoPoint, PointInput, geo_point
 from hub.schema.context import Info
-from hub.schema.errors import Forbidden, Unauthenticated
 from hub.schema.node import LoadedNode, encode_id
 from hub.schema.places import Demand
 from hub.schema.volunteers import Volunteer
@@ -33,39 +32,15 @@ def actor(caller: Caller) -> str:
     return f"{caller.role.value}:{caller.sub or '?'}"
 
 
-def manages_region(caller: Caller, region_code: str) -> bool:
-    """An admin, or a dispatcher whose region subtree holds ``region_code``."""
-    if caller.role is Role.ADMIN:
-        return True
-    return bool(caller.role is Role.DISPATCHER and caller.region
-                and region_code.startswith(subtree_prefix(caller.region)))
-
-
-def require_signed_in(caller: Caller) -> None:
-    """Anonymous callers are told to sign in."""
-    if caller.is_anonymous:
-        raise Unauthenticated("sign in: this needs a token")
-
-
-def require_region(caller: Caller, region_code: str, what: str) -> None:
-    """``FORBIDDEN`` unless the caller manages the region."""
-    require_signed_in(caller)
-    if not manages_region(caller, region_code):
-        raise Forbidden(f"only an admin or a dispatcher of {region_code} (or above) may {what}")
-
-
-def require_own(caller: Caller, row: Row, what: str) -> None:
-    """``FORBIDDEN`` unless the caller is the dispatch's volunteer."""
-    require_signed_in(caller)
-    if caller.volunteer_id is None or caller.volunteer_id != row["volunteer_id"]:
-        raise Forbidden(f"only the volunteer offered dispatch {encode_id('Dispatch', row['id'])}"
-                        f" may {what}")
+def dispatch_subject(row: Row) -> ActionSubject:
+    """A dispatch as the subject of an action: its demand's region and its volunteer."""
+    return subject(region_code=row["region_code"], volunteer_id=row["volunteer_id"])
 
 
 def may_see(caller: Caller, row: Row) -> bool:
-    """Who may see a dispatch: its volunteer, or whoever manages its demand's region."""
-    return manages_region(caller, row["region_code"]) or (
-        caller.volunteer_id is not None and caller.volunteer_id == row["volunteer_id"])
+    """Who may see a dispatch: those who may watch it (``dispatch.watch``): its volunteer, or
+    whoever manages its demand's region."""
+    return can(caller, Action.DISPATCH_WATCH, dispatch_subject(row))
 
 
 def _request_loader(info: Info, name: str, load: Any) -> Any:

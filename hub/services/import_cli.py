@@ -17,14 +17,14 @@ from typing import Any
 import psycopg
 from tqdm import tqdm
 
-from hub.auth import Caller, Role
+from hub.auth.tokens import SYSTEM
 from hub.pii import load_or_create_key
 from hub.registration.templates import write_template
 from hub.services.importing import KINDS, ImportRequest, ImportSummary, Kind, import_file
 from hub.settings import Settings
 from hub.store.base import ConnectionDatabase
 
-OPERATOR = Caller(role=Role.ADMIN, sub="cli")
+OPERATOR = SYSTEM  # the CLI acts as the explicit system caller (hub.auth.actions)
 MAX_LISTED = 20
 
 
@@ -107,12 +107,12 @@ def import_command(settings: Settings, kind: str, path: str | Path, report: str 
         _say(f"hub import: {source} is not a file")
         return 2
     if database_url is None:
+        from hub.db import app_database_url
         from hub.db import database_url as resolve
-
-        database_url = resolve(settings, start=True)
         from hub.db.migrate import migrate
 
-        migrate(database_url)
+        migrate(resolve(settings, start=True), app=settings.app_database_url)
+        database_url = app_database_url(settings)  # rows are the app role's business
     request = ImportRequest(checked, source.read_bytes(), source.name, all_or_nothing)
     bar = _Bar()
     try:

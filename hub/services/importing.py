@@ -23,7 +23,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from hub.auth import Caller, Role, region_prefix
+from hub.auth import Caller, Role
+from hub.auth.actions import Action, can, require, subject
 from hub.geo.crs import convert
 from hub.pii import PiiCipher
 from hub.registration.columns import ORGANIZATION_COLUMNS, VOLUNTEER_COLUMNS
@@ -125,6 +126,8 @@ def _validate(request: ImportRequest, today: date) -> RowResults[Any]:
 async def import_file(db: Database, cipher: PiiCipher, caller: Caller, request: ImportRequest,
                       *, progress: Progress = _quiet) -> ImportSummary:
     """Validate and load one file; see the module docstring."""
+    require(caller, Action.REGISTRATIONS_IMPORT,
+            what="import registrations (an admin, a dispatcher or an org admin may)")
     summary = ImportSummary(request.kind)
     progress("check", 0, 0)
     try:
@@ -363,8 +366,7 @@ def _org_scope(caller: Caller, row: OrganizationRow, parent: dict[str, Any] | No
         if may_manage_org(caller, parent):
             return None
         return ("parent", "is not a team you manage", "上级队伍不在您的管理范围内")
-    if caller.role is Role.ADMIN or (caller.role is Role.DISPATCHER and caller.region
-                                     and region.startswith(region_prefix(caller.region))):
+    if can(caller, Action.TEAM_CREATE_TOP, subject(region_code=region)):
         return None
     return ("parent", "only an admin or the region's dispatcher may add a top-level team",
             "只有管理员或本地区调度员可以新建顶级队伍")

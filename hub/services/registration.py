@@ -1,18 +1,23 @@
 """注册 use cases: one volunteer, exit (退出) and erasure, teams (register, move, link).
 
-Authorisation (documented in the GraphQL descriptions too):
+Who may do what is decided by the action table (:mod:`hub.auth.actions`), never here: each
+use case builds the subject and calls :func:`~hub.auth.actions.require`, which raises
+:class:`~hub.auth.actions.Denied` (a top-level ``FORBIDDEN``). In short:
 
 * registerVolunteer — anyone, anonymously included (online self-registration, seed 002);
-  linking the new volunteer to a team needs the right to manage that team (below).
-* updateVolunteer — the volunteer themself, an admin, a dispatcher whose region holds the
-  volunteer's region, or an org admin whose subtree holds one of the volunteer's teams.
-* exitVolunteer — the volunteer themself or an admin.
-* managing a team (registerOrganization under a parent, moveOrganization, linkVolunteer) — an
-  admin, a dispatcher whose region holds the team's region, or an org admin whose subtree
-  holds the team (for a move: both the team and its new parent).
+  linking the new volunteer to a team needs ``team.manage`` on that team. A stranger
+  (anonymous, a volunteer, a partner) gets the same answer whether or not the ID number is
+  already registered; the holder is told through their own channel (an owner notice), and
+  attempts are rate-limited per client.
+* updateVolunteer — ``volunteer.update`` on the volunteer; exitVolunteer — ``volunteer.exit``.
+* registerOrganization — ``team.manage`` on the parent, or ``team.create_top`` in the region;
+  moveOrganization — ``team.manage`` on the team and on its new parent (``team.create_top``
+  to make it top-level).
+* linkVolunteer — ``team.manage`` on the team AND ``volunteer.join`` on the volunteer: the
+  volunteer themself (as a member), or a manager whose scope already holds the volunteer.
 
-Failures are :class:`RegistrationError` with the input field, a :class:`Code` and a message
-that never contains a full ID or phone number nor reveals who holds a taken ID number.
+Business refusals are :class:`RegistrationError` with the input field, a :class:`Code` and a
+message that never contains a full ID or phone number nor reveals who holds a taken ID number.
 """
 
 from __future__ import annotations
@@ -23,7 +28,8 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from hub.auth import Caller, Role, region_prefix
+from hub.auth import Caller, Role
+from hub.auth.actions import Action, ActionSubject, require, subject
 from hub.geo.divisions import DivisionCodeError, normalize_code
 from hub.pii import PiiCipher
 from hub.registration.errors import FieldError
@@ -33,16 +39,17 @@ from hub.registration.naming import check_name
 from hub.registration.phone import parse_mobile
 from hub.registration.rows import MIN_AGE, parse_education
 from hub.registration.vocab import COHORTS, ORG_LEVEL_RANK, ORG_LEVELS, SKILLS, TEAM_ROLES
+from hub.services import ratelimit
 from hub.services.registration_values import (
     MINUTES_PER_DAY,
     ORG_KIND_COLUMN,
     encrypted_id,
     encrypted_phone,
     home_ewkt,
-    may_manage_org,
     multirange,
     today_cst,
 )
+from hub.store import ratelimit as ratelimit_store
 from hub.store import registration as store
 from hub.store.base import Database
 
@@ -92,25 +99,29 @@ def duplicate_message() -> str:
 
 
 # -- authorisation ----------------------------------------------------------------------------
+STRANGERS = frozenset({Role.ANONYMOUS, Role.VOLUNTEER, Role.PARTNER})
+"""Callers who may not learn whether an ID number is registered (staff may: imports say so)."""
+REGISTER_WINDOW_S = 3600
+
+
+def org_subject(org: dict[str, Any]) -> ActionSubject:
+    """A team as the subject of an action."""
+    return subject(region_code=org["region_code"], org_paths=[org["path"]])
+
+
+def volunteer_subject(facts: dict[str, Any]) -> ActionSubject:
+    """A volunteer (from :func:`hub.store.registration.volunteer_facts`) as a subject."""
+    return subject(volunteer_id=facts["id"], region_code=facts["region_code"],
+                   org_paths=facts["org_paths"])
+
+
 async def managed_org(db: Database, caller: Caller, org_id: int, field_name: str) -> dict[str, Any]:
     """The organisation, if it exists and the caller may manage it."""
     org = await store.organization(db, organization_id=org_id)
     if org is None:
         raise RegistrationError(field_name, Code.NOT_FOUND, f"organisation {org_id} does not exist")
-    if not may_manage_org(caller, org):
-        raise RegistrationError(field_name, Code.FORBIDDEN,
-                                "you may not manage this organisation")
+    require(caller, Action.TEAM_MANAGE, org_subject(org), what="manage this organisation")
     return org
-
-
-def _may_update(caller: Caller, facts: dict[str, Any]) -> bool:
-    if caller.role is Role.ADMIN or caller.volunteer_id == facts["id"]:
-        return True
-    if caller.role is Role.DISPATCHER and caller.region and facts["region_code"]:
-        return str(facts["region_code"]).startswith(region_prefix(caller.region))
-    if caller.role is Role.ORG_ADMIN and caller.org is not None:
-        return any(str(caller.org) in p.split(".") for p in facts["org_paths"])
-    return False
 
 
 # -- volunteers -------------------------------------------------------------------------------
@@ -213,10 +224,28 @@ async def _known_region(db: Database, values: dict[str, Any]) -> None:
                                          f"{code} is not a known division code")])
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """Where a registration comes from: the client (an IP address) and its hourly limit."""
+
+    client: str | None = None
+    per_hour: int = 20
+
+
 async def register_volunteer(db: Database, cipher: PiiCipher, caller: Caller,
                              data: VolunteerInput, *, organization_id: int | None = None,
-                             role: str = "member") -> int:
-    """Register one person (real name, ID, age ≥ 18, education, mobile); return the id."""
+                             role: str = "member", attempt: Attempt = Attempt()) -> int | None:
+    """Register one person (real name, ID, age ≥ 18, education, mobile).
+
+    Returns the new id, or ``None`` to a stranger (:data:`STRANGERS`), who is told the same
+    whether the ID number was new or taken.
+    """
+    require(caller, Action.VOLUNTEER_REGISTER, what="register volunteers")
+    stranger = caller.role in STRANGERS
+    if stranger:
+        await ratelimit.check(db, bucket=f"register:{attempt.client or 'unknown'}",
+                              limit=attempt.per_hour, window_s=REGISTER_WINDOW_S,
+                              what="registration attempts from this client")
     missing = [RegistrationError(f, Code.INVALID, "required") for f, v in
                (("name", data.name), ("idNumber", data.id_number), ("mobile", data.mobile),
                 ("education", data.education)) if not v]
@@ -230,11 +259,18 @@ async def register_volunteer(db: Database, cipher: PiiCipher, caller: Caller,
     async with db.transaction() as tx:
         volunteer_id = await store.create_volunteer(tx, values=values)
         if volunteer_id is None:
-            raise Refused([RegistrationError("idNumber", Code.DUPLICATE, duplicate_message())])
+            if not stranger:
+                raise Refused([RegistrationError("idNumber", Code.DUPLICATE,
+                                                 duplicate_message())])
+            holder = await store.holder_of(tx, id_hash=values["id_number_hash"])
+            if holder is not None:
+                await ratelimit_store.create_notice(tx, volunteer_id=holder,
+                                                    kind="registration_attempt")
+            return None
         if organization_id is not None:
             await store.link(tx, volunteer_id=volunteer_id, organization_id=organization_id,
                              role=role)
-    return volunteer_id
+    return None if stranger else volunteer_id
 
 
 async def _facts(db: Database, volunteer_id: int) -> dict[str, Any]:
@@ -248,9 +284,8 @@ async def update_volunteer(db: Database, cipher: PiiCipher, caller: Caller, volu
                            data: VolunteerInput) -> None:
     """Change a volunteer's details (never the ID number: that is who they are)."""
     facts = await _facts(db, volunteer_id)
-    if not _may_update(caller, facts):
-        raise Refused([RegistrationError("id", Code.FORBIDDEN,
-                                         "you may not change this volunteer")])
+    require(caller, Action.VOLUNTEER_UPDATE, volunteer_subject(facts),
+            what="change this volunteer")
     if facts["status"] == "exited":
         raise Refused([RegistrationError("id", Code.EXITED, "the volunteer has exited")])
     if data.id_number is not None:
@@ -265,9 +300,8 @@ async def exit_volunteer(db: Database, caller: Caller, volunteer_id: int, *,
                          erase: bool) -> int:
     """退出: never dispatched again; with ``erase`` the personal data goes, records stay."""
     facts = await _facts(db, volunteer_id)
-    if caller.role is not Role.ADMIN and caller.volunteer_id != volunteer_id:
-        raise Refused([RegistrationError("id", Code.FORBIDDEN,
-                                         "only the volunteer or an admin may exit")])
+    require(caller, Action.VOLUNTEER_EXIT, volunteer_subject(facts),
+            what="exit this volunteer (only the volunteer or an admin may)")
     async with db.transaction() as tx:
         cancelled = await store.exit_volunteer(tx, volunteer_id=volunteer_id)
         if erase and facts["erased_at"] is None:
@@ -299,12 +333,9 @@ async def register_organization(db: Database, cipher: PiiCipher, caller: Caller,
     parent = (await managed_org(db, caller, data.parent_id, "parentId")
               if data.parent_id is not None else None)
     region = region12(data.region_code)
-    if parent is None and not (caller.role is Role.ADMIN or (
-            caller.role is Role.DISPATCHER and caller.region
-            and region.startswith(region_prefix(caller.region)))):
-        raise Refused([RegistrationError("parentId", Code.FORBIDDEN,
-                                         "only an admin or the region's dispatcher may add a "
-                                         "top-level team")])
+    if parent is None:
+        require(caller, Action.TEAM_CREATE_TOP, subject(region_code=region),
+                what="add a top-level team here (an admin or the region's dispatcher may)")
     if parent is not None and ORG_LEVEL_RANK[level] <= ORG_LEVEL_RANK[parent["level"]]:
         raise Refused([RegistrationError("level", Code.LEVEL_ORDER,
                                          f"a {level} cannot sit under a {parent['level']}")])
@@ -335,9 +366,8 @@ async def move_organization(db: Database, caller: Caller, organization_id: int,
     """Put a team under another parent; its members, records and subtree go with it."""
     org = await managed_org(db, caller, organization_id, "id")
     if parent_id is None:
-        if caller.role is not Role.ADMIN:
-            raise Refused([RegistrationError("parentId", Code.FORBIDDEN,
-                                             "only an admin may make a team top-level")])
+        require(caller, Action.TEAM_CREATE_TOP, subject(region_code=org["region_code"]),
+                what="make this team top-level")
     else:
         parent = await managed_org(db, caller, parent_id, "parentId")
         if ORG_LEVEL_RANK[org["level"]] <= ORG_LEVEL_RANK[parent["level"]]:
@@ -353,14 +383,33 @@ async def move_organization(db: Database, caller: Caller, organization_id: int,
 
 async def link_volunteer(db: Database, caller: Caller, volunteer_id: int, organization_id: int,
                          role: str) -> None:
-    """Make a registered (e.g. imported, team-less) volunteer a member of a team."""
+    """Make a registered volunteer a member of a team (or change their role in it).
+
+    Both sides must agree: the caller manages the team, and either the volunteer asks
+    themself (as a plain member) or the caller's scope already holds the volunteer, so that
+    linking never brings anyone's personal data into a scope it was not in.
+    """
     role_code = TEAM_ROLES.lookup(role) or (role if role == "vice_captain" else None)
     if role_code is None:
         raise Refused([RegistrationError("role", Code.INVALID,
                                          "role is member | captain | vice_captain | admin")])
-    await managed_org(db, caller, organization_id, "organizationId")
     facts = await _facts(db, volunteer_id)
+    joining_self = caller.volunteer_id == volunteer_id
+    require(caller, Action.VOLUNTEER_JOIN, volunteer_subject(facts),
+            what="bring this volunteer into a team: they must ask themself, or already be in "
+                 "your scope")
+    org = await store.organization(db, organization_id=organization_id)
+    if org is None:
+        raise Refused([RegistrationError("organizationId", Code.NOT_FOUND,
+                                         f"organisation {organization_id} does not exist")])
+    if joining_self:
+        if role_code != "member":
+            raise Refused([RegistrationError("role", Code.INVALID,
+                                             "a volunteer joins a team as a member; its "
+                                             "managers give other roles")])
+    else:
+        require(caller, Action.TEAM_MANAGE, org_subject(org), what="manage this organisation")
     if facts["status"] == "exited":
         raise Refused([RegistrationError("volunteerId", Code.EXITED, "the volunteer has exited")])
     await store.link(db, volunteer_id=volunteer_id, organization_id=organization_id,
-                     role=role_code)
+                     role=role_code, keep_role=joining_self)

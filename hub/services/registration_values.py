@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from hub.auth import Caller, Role, region_prefix
+from hub.auth import Caller
+from hub.auth.actions import Action, can, subject
 from hub.geo.crs import convert
 from hub.pii import PiiCipher, mask_id_number, mask_phone
 
@@ -94,11 +95,6 @@ def encrypted_id(cipher: PiiCipher, id_number: str, hashed: bytes | None = None
 
 
 def may_manage_org(caller: Caller, org: dict[str, Any]) -> bool:
-    """Admin; a dispatcher over the team's region; an org admin over the team's subtree."""
-    if caller.role is Role.ADMIN:
-        return True
-    if caller.role is Role.DISPATCHER and caller.region:
-        return str(org["region_code"]).startswith(region_prefix(caller.region))
-    if caller.role is Role.ORG_ADMIN and caller.org is not None:
-        return str(caller.org) in str(org["path"]).split(".")
-    return False
+    """Whether the action table lets ``caller`` manage this team (``team.manage``)."""
+    return can(caller, Action.TEAM_MANAGE,
+               subject(region_code=org["region_code"], org_paths=[org["path"]]))

@@ -42,10 +42,10 @@ def _point(column: str) -> str:
     return f"ST_GeomFromEWKT(%({column})s)"
 
 
-async def id_number_taken(db: Database, *, id_hash: bytes) -> bool:
-    """Whether a volunteer with this ID-number hash exists."""
-    rows = await db.fetch("SELECT 1 FROM volunteer WHERE id_number_hash = %(h)s", {"h": id_hash})
-    return bool(rows)
+async def holder_of(db: Database, *, id_hash: bytes) -> int | None:
+    """The id of the volunteer registered with this ID-number hash, if any."""
+    rows = await db.fetch("SELECT id FROM volunteer WHERE id_number_hash = %(h)s", {"h": id_hash})
+    return int(rows[0]["id"]) if rows else None
 
 
 async def create_volunteer(db: Database, *, values: dict[str, Any]) -> int | None:
@@ -102,11 +102,14 @@ async def erase_volunteer(db: Database, *, volunteer_id: int) -> None:
         {"id": volunteer_id, "label": f"已注销志愿者 #{volunteer_id}"})
 
 
-async def link(db: Database, *, volunteer_id: int, organization_id: int, role: str) -> None:
-    """Make the volunteer a member of the organisation with ``role`` (or change the role)."""
+async def link(db: Database, *, volunteer_id: int, organization_id: int, role: str,
+               keep_role: bool = False) -> None:
+    """Make the volunteer a member of the organisation with ``role`` (or change the role;
+    with ``keep_role`` an existing membership stays as it is)."""
+    on_conflict = "DO NOTHING" if keep_role else "DO UPDATE SET role = EXCLUDED.role"
     await db.fetch(
         "INSERT INTO membership (volunteer_id, organization_id, role) VALUES (%(v)s, %(o)s, "
-        "%(r)s) ON CONFLICT (volunteer_id, organization_id) DO UPDATE SET role = EXCLUDED.role",
+        f"%(r)s) ON CONFLICT (volunteer_id, organization_id) {on_conflict}",
         {"v": volunteer_id, "o": organization_id, "r": role})
     if role == "captain":
         await db.fetch("UPDATE organization SET captain_id = %(v)s WHERE id = %(o)s",

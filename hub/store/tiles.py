@@ -96,8 +96,12 @@ def _conditions(layer: str, filters: TileFilters, params: dict[str, Any]) -> lis
 
 
 def tile_sql(*, layer: str, z: int, x: int, y: int, filters: TileFilters,
-             volunteer_scope: Scope) -> tuple[str, dict[str, Any]]:
-    """The one statement that builds a tile (column ``mvt``, bytea) and its parameters."""
+             volunteer_scope: Scope, cells: bool = False) -> tuple[str, dict[str, Any]]:
+    """The one statement that builds a tile (column ``mvt``, bytea) and its parameters.
+
+    ``cells``: volunteers as counts per grid cell at every zoom (callers who may see no
+    volunteer record), never as points.
+    """
     spec = _LAYERS[layer]
     params: dict[str, Any] = {"z": z, "x": x, "y": y}
     where = _conditions(layer, filters, params)
@@ -113,7 +117,7 @@ def tile_sql(*, layer: str, z: int, x: int, y: int, filters: TileFilters,
     if layer == "volunteers":
         exact = exact_predicate(volunteer_scope, params)
         geom = f"({visible_home(exact)})"
-    if layer == "volunteers" and z < CLUSTER_BELOW_Z:
+    if layer == "volunteers" and (z < CLUSTER_BELOW_Z or cells):
         return _cluster_sql(geom, spec.table, where, params), params
     extra = f", ({exact}) AS exact" if layer == "volunteers" else ""
     # No "WHERE geom IS NOT NULL": the planner would compute ST_AsMVTGeom twice per row, and
@@ -148,10 +152,10 @@ def _cluster_sql(geom: str, table: str, where: list[str], params: dict[str, Any]
 
 
 async def tile(db: ValueReader, *, layer: str, z: int, x: int, y: int, filters: TileFilters,
-               volunteer_scope: Scope) -> bytes:
+               volunteer_scope: Scope, cells: bool = False) -> bytes:
     """The MVT bytes of one tile (empty when nothing is in it)."""
     sql, params = tile_sql(layer=layer, z=z, x=x, y=y, filters=filters,
-                           volunteer_scope=volunteer_scope)
+                           volunteer_scope=volunteer_scope, cells=cells)
     return bytes(await db.fetch_value(sql, params, binary=True) or b"")
 
 

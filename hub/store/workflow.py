@@ -285,13 +285,12 @@ async def point_in_region(db: Database, *, region_code: str, region_prefix: str,
     return bool(rows and rows[0]["inside"])
 
 
-async def station_of_org(db: Database, *, station_id: int, org_id: int) -> bool:
-    """Whether an organisation or one beneath it operates the station."""
+async def station_org_path(db: Database, *, station_id: int) -> str | None:
+    """The path (``"1.7.70"``) of the organisation operating the station, if one does."""
     rows = await db.fetch(
-        "SELECT 1 FROM station s JOIN organization o ON o.id = s.organization_id "
-        "WHERE s.id = %(station)s AND o.path ~ ('*.' || %(org)s || '.*')::lquery",
-        {"station": station_id, "org": str(org_id)})
-    return bool(rows)
+        "SELECT o.path::text AS path FROM station s JOIN organization o "
+        "ON o.id = s.organization_id WHERE s.id = %(station)s", {"station": station_id})
+    return str(rows[0]["path"]) if rows else None
 
 
 async def volunteer_standing(db: Database, *, ids: Sequence[int],

@@ -17,6 +17,7 @@ from hub.auth.ids import encode_global_id
 from hub.auth.policy import (
     DENIED,
     POLICY,
+    REBUILDS,
     Field,
     Rule,
     Scope,
@@ -32,7 +33,7 @@ from hub.auth.policy import (
     region_prefix,
     scope_of,
 )
-from hub.auth.tokens import ANONYMOUS, Caller, Role
+from hub.auth.tokens import ANONYMOUS, SYSTEM, Caller, Role
 
 FULL, MASKED, COARSE, HIDDEN = (
     Visibility.FULL,
@@ -49,6 +50,7 @@ CALLERS = {
     Role.VOLUNTEER: Caller(Role.VOLUNTEER, encode_global_id("Volunteer", 42)),
     Role.PARTNER: Caller(Role.PARTNER, "partner-1"),
     Role.ANONYMOUS: ANONYMOUS,
+    Role.SYSTEM: SYSTEM,
 }
 
 # Inside every caller's scope at once (their own record, their region, their org subtree) ...
@@ -67,21 +69,41 @@ SUBJECT_KIND = {f: f.value.split(".")[0] for f in Field}
 
 # (inside, outside) for every role and field, straight from the issue text.
 EXPECTED: dict[Field, dict[Role, tuple[Visibility, Visibility]]] = {
+    Field.VOLUNTEER: {  # whether the record is listed at all
+        Role.ADMIN: (FULL, FULL),
+        Role.DISPATCHER: (FULL, FULL),
+        Role.ORG_ADMIN: (FULL, FULL),
+        Role.VOLUNTEER: (FULL, FULL),
+        Role.PARTNER: (FULL, FULL),
+        Role.ANONYMOUS: (HIDDEN, HIDDEN),  # counts per cell only (issue 11)
+        Role.SYSTEM: (FULL, FULL),
+    },
+    Field.VOLUNTEER_NAME: {
+        Role.ADMIN: (FULL, FULL),
+        Role.DISPATCHER: (FULL, MASKED),
+        Role.ORG_ADMIN: (FULL, MASKED),
+        Role.VOLUNTEER: (FULL, MASKED),
+        Role.PARTNER: (MASKED, MASKED),  # 王*华
+        Role.ANONYMOUS: (HIDDEN, HIDDEN),
+        Role.SYSTEM: (FULL, FULL),
+    },
     Field.VOLUNTEER_ID_NUMBER: {
         Role.ADMIN: (FULL, FULL),
         Role.DISPATCHER: (MASKED, MASKED),  # dispatch needs a phone and a place, not an identity
         Role.ORG_ADMIN: (FULL, MASKED),
         Role.VOLUNTEER: (FULL, MASKED),
-        Role.PARTNER: (MASKED, MASKED),
-        Role.ANONYMOUS: (MASKED, MASKED),
+        Role.PARTNER: (HIDDEN, HIDDEN),  # no digit of an ID number (issue 11)
+        Role.ANONYMOUS: (HIDDEN, HIDDEN),
+        Role.SYSTEM: (FULL, FULL),
     },
     Field.VOLUNTEER_PHONE: {
         Role.ADMIN: (FULL, FULL),
         Role.DISPATCHER: (FULL, MASKED),
         Role.ORG_ADMIN: (FULL, MASKED),
         Role.VOLUNTEER: (FULL, MASKED),
-        Role.PARTNER: (MASKED, MASKED),
-        Role.ANONYMOUS: (MASKED, MASKED),
+        Role.PARTNER: (HIDDEN, HIDDEN),
+        Role.ANONYMOUS: (HIDDEN, HIDDEN),
+        Role.SYSTEM: (FULL, FULL),
     },
     Field.VOLUNTEER_LOCATION: {
         Role.ADMIN: (FULL, FULL),
@@ -90,22 +112,26 @@ EXPECTED: dict[Field, dict[Role, tuple[Visibility, Visibility]]] = {
         Role.VOLUNTEER: (FULL, COARSE),
         Role.PARTNER: (COARSE, COARSE),
         Role.ANONYMOUS: (COARSE, COARSE),
+        Role.SYSTEM: (FULL, FULL),
     },
     Field.VOLUNTEER_BIRTH_DATE: {
         Role.ADMIN: (FULL, FULL),
-        Role.DISPATCHER: (FULL, HIDDEN),
+        # masked ID (first 3, last 4) + birth date + division would give the ID back
+        Role.DISPATCHER: (HIDDEN, HIDDEN),
         Role.ORG_ADMIN: (FULL, HIDDEN),
         Role.VOLUNTEER: (FULL, HIDDEN),
         Role.PARTNER: (HIDDEN, HIDDEN),
         Role.ANONYMOUS: (HIDDEN, HIDDEN),
+        Role.SYSTEM: (FULL, FULL),
     },
     Field.ORGANIZATION_CAPTAIN_PHONE: {
         Role.ADMIN: (FULL, FULL),
         Role.DISPATCHER: (FULL, MASKED),
         Role.ORG_ADMIN: (FULL, MASKED),
         Role.VOLUNTEER: (MASKED, MASKED),
-        Role.PARTNER: (MASKED, MASKED),
-        Role.ANONYMOUS: (MASKED, MASKED),
+        Role.PARTNER: (HIDDEN, HIDDEN),
+        Role.ANONYMOUS: (HIDDEN, HIDDEN),
+        Role.SYSTEM: (FULL, FULL),
     },
 }
 
@@ -125,7 +151,7 @@ def test_every_role_against_every_field(field: Field, role: Role) -> None:
     assert decide(caller, field, OUTSIDE[kind]) is outside
 
 
-@pytest.mark.parametrize("field", list(Field))
+@pytest.mark.parametrize("field", [f for f in Field if f is not Field.VOLUNTEER])
 def test_anonymous_and_partners_never_see_a_protected_field(field: Field) -> None:
     for role, kind in itertools.product((Role.ANONYMOUS, Role.PARTNER), ("volunteer",)):
         for subject in (INSIDE[kind], OUTSIDE[kind]):
@@ -134,9 +160,17 @@ def test_anonymous_and_partners_never_see_a_protected_field(field: Field) -> Non
 
 
 def test_home_point_is_never_given_to_anonymous_or_partners() -> None:
-    assert DENIED[Field.VOLUNTEER_LOCATION] is COARSE
-    assert DENIED[Field.VOLUNTEER_ID_NUMBER] is MASKED
-    assert DENIED[Field.VOLUNTEER_PHONE] is MASKED
+    for role in (Role.ANONYMOUS, Role.PARTNER):
+        assert DENIED[Field.VOLUNTEER_LOCATION][role] is COARSE
+        assert DENIED[Field.VOLUNTEER_ID_NUMBER][role] is HIDDEN
+        assert DENIED[Field.VOLUNTEER_PHONE][role] is HIDDEN
+    assert DENIED[Field.VOLUNTEER_ID_NUMBER][Role.DISPATCHER] is MASKED
+
+
+def test_no_role_sees_what_rebuilds_a_field_it_may_not_see() -> None:
+    for masked, givers in REBUILDS.items():
+        for giver, role in itertools.product(givers, Role):
+            assert POLICY[giver][role] in (Rule.NEVER, POLICY[masked][role]), (giver, role)
 
 
 def test_region_scope_is_a_subtree() -> None:
@@ -169,8 +203,10 @@ def test_missing_claims_fail_closed() -> None:
         Caller(Role.VOLUNTEER, None),
     ]
     for caller, field in itertools.product(hollow, Field):
+        if POLICY[field][caller.role] is Rule.ALWAYS:  # the record itself: listed for them
+            continue
         assert scope_of(caller, field) == ScopeNone()
-        assert decide(caller, field, INSIDE[SUBJECT_KIND[field]]) is DENIED[field]
+        assert decide(caller, field, INSIDE[SUBJECT_KIND[field]]) is DENIED[field][caller.role]
 
 
 def test_scope_values() -> None:
@@ -204,6 +240,7 @@ def test_region_prefix_refuses_bad_codes(code: str) -> None:
 
 def test_table_is_complete_and_printable() -> None:
     assert set(POLICY) == set(Field) == set(DENIED)
+    assert all(set(denied) == set(Role) for denied in DENIED.values())
     assert all(set(rules) == set(Role) for rules in POLICY.values())
     assert all(POLICY[f][Role.ADMIN] is Rule.ALWAYS for f in Field)
     text = format_policy()
@@ -296,7 +333,7 @@ def test_decide_and_scope_of_agree(
         for key, subject in enumerate(subjects):
             visibility = decide(caller, field, subject)
             assert (visibility is FULL) == (key in exact_by_sql), (caller, subject)
-            assert visibility in (FULL, DENIED[field])
+            assert visibility in (FULL, DENIED[field][caller.role])
             seen.add((caller.role, visibility is FULL))
     rules = POLICY[field]
     for role in Role:

@@ -7,14 +7,14 @@ import base64
 import pytest
 
 from hub.schema.node import encode_id
-from tests.seeded import Gql, errors_of
+from tests.seeded import PARTNER, Gql, errors_of
 
 NEAR = """query($lat: Float!) { volunteers(near: {point: {lon: 113.6, lat: $lat}, radiusM: 1000})
   { edges { node { id } } } }"""
 
 
 async def test_latitude_91_is_bad_user_input_naming_field_and_value(gql: Gql):
-    [(code, message)] = errors_of(await gql(NEAR, {"lat": 91}))
+    [(code, message)] = errors_of(await gql(NEAR, {"lat": 91}, caller=PARTNER))
     assert code == "BAD_USER_INPUT"
     assert "near.point.lat" in message and "91" in message
 
@@ -33,7 +33,7 @@ async def test_malformed_global_ids_are_bad_user_input(gql: Gql, value: str, exp
 async def test_a_foreign_global_id_is_refused_naming_both_types(gql: Gql):
     query = """query($org: ID!) { volunteers(filter: {organizationId: $org}) { edges { node { id } }
       } }"""
-    result = await gql(query, {"org": encode_id("Station", 1)})
+    result = await gql(query, {"org": encode_id("Station", 1)}, caller=PARTNER)
     [(code, message)] = errors_of(result)
     assert code == "BAD_USER_INPUT"
     assert "filter.organizationId" in message and "Station" in message
@@ -71,7 +71,8 @@ async def test_a_page_of_100000_is_refused(gql: Gql):
 async def test_a_bad_cursor_and_unknown_vocabulary_are_refused(gql: Gql):
     result = await gql('{ stations(after: "garbage") { edges { node { id } } } }')
     assert errors_of(result)[0][0] == "BAD_USER_INPUT"
-    result = await gql('{ volunteers(filter: {skills: ["astrology"]}) { edges { node { id } } } }')
+    result = await gql('{ volunteers(filter: {skills: ["astrology"]}) { edges { node { id } } } }',
+                       caller=PARTNER)
     [(code, message)] = errors_of(result)
     assert code == "BAD_USER_INPUT" and "astrology" in message
 

@@ -18,7 +18,7 @@ from hub.schema import schema
 from hub.schema.context import Context
 from hub.schema.node import encode_id
 from hub.store.base import ConnectionDatabase
-from tests.seeded import Gql, errors_of
+from tests.seeded import PARTNER, Gql, errors_of
 
 ZZ = {"lon": 113.65, "lat": 34.75}
 VOLUNTEER_FIELDS = """__typename id name gender education cohorts status serviceRadiusM
@@ -70,7 +70,8 @@ def _callers(sconn: psycopg.Connection[Any]) -> dict[str, Caller]:
                         "ORDER BY id LIMIT 1").fetchone()
     assert row is not None
     return {
-        "anonymous": ANONYMOUS,
+        "anonymous": ANONYMOUS,  # no volunteer record: those queries fall back with FORBIDDEN
+        "partner": PARTNER,
         "admin": Caller(role=Role.ADMIN, sub="admin-1"),
         "dispatcher_in": Caller(role=Role.DISPATCHER, sub="d1", region="410100000000"),
         "dispatcher_out": Caller(role=Role.DISPATCHER, sub="d3", region="620000000000"),
@@ -92,6 +93,10 @@ async def test_compiled_answers_equal_strawberry_for_every_role(
         gql: Gql, sconn: psycopg.Connection[Any], name: str) -> None:
     query, variables = QUERIES[name]
     for role, caller in _callers(sconn).items():
+        if caller is ANONYMOUS and "volunteers" in query:
+            result = await gql(query, variables, caller=caller)
+            assert errors_of(result)[0][0] == "FORBIDDEN"
+            continue
         expected = await _strawberry_only(gql, query, variables, caller)
         first = await gql.data(query, variables, caller=caller)  # strawberry, then compiled
         plan = schema().plans.get(query, None)
@@ -105,23 +110,23 @@ async def test_compiled_answers_equal_strawberry_for_every_role(
 
 async def test_bad_variables_of_a_compiled_query_still_get_coded_errors(gql: Gql) -> None:
     query = QUERIES["the benchmark's query"][0]
-    await gql.data(query, ZZ)
+    await gql.data(query, ZZ, caller=PARTNER)
     assert schema().plans.get(query, None) is not None
     plan = schema().plans.get(query, None)
     assert plan is not None
     fell_back = plan.fell_back
-    result = await gql(query, {"lon": 113.6, "lat": 91})
+    result = await gql(query, {"lon": 113.6, "lat": 91}, caller=PARTNER)
     assert plan.fell_back == fell_back + 1
     assert errors_of(result)[0][0] == "BAD_USER_INPUT" and "91" in errors_of(result)[0][1]
-    result = await gql(query, {"lon": "east", "lat": 34})
+    result = await gql(query, {"lon": "east", "lat": 34}, caller=PARTNER)
     assert result.errors and result.data is None
 
 
 async def test_page_limits_and_cost_still_apply_to_compiled_queries(gql: Gql) -> None:
     query = ("query($n: Int) { volunteers(first: $n) { edges { node { id "
              "memberships { role } } } } }")
-    await gql.data(query, {"n": 5})
-    result = await gql(query, {"n": 100000})
+    await gql.data(query, {"n": 5}, caller=PARTNER)
+    result = await gql(query, {"n": 100000}, caller=PARTNER)
     assert errors_of(result)[0][0] in {"BAD_USER_INPUT", "QUERY_TOO_COMPLEX"}
 
 
@@ -133,9 +138,9 @@ async def test_page_limits_and_cost_still_apply_to_compiled_queries(gql: Gql) ->
 ])
 async def test_shapes_outside_the_compiled_path_run_through_strawberry(
         gql: Gql, query: str) -> None:
-    expected = await _strawberry_only(gql, query, {}, ANONYMOUS)
-    assert await gql.data(query) == expected
-    assert await gql.data(query) == expected
+    expected = await _strawberry_only(gql, query, {}, PARTNER)
+    assert await gql.data(query, caller=PARTNER) == expected
+    assert await gql.data(query, caller=PARTNER) == expected
     assert schema().plans.known(query, None) and schema().plans.get(query, None) is None
 
 
@@ -199,14 +204,14 @@ async def test_page_size_variables_change_the_answer_of_one_plan(gql: Gql) -> No
     once: neither may leak one run's values into another."""
     query = ("query($n: Int, $m: Int) { volunteers(first: $n) { edges { node { id "
              "location(crs: BD09) { lon } } } } stations(first: $m) { edges { node { id } } } }")
-    await gql.data(query, {"n": 1, "m": 1})
+    await gql.data(query, {"n": 1, "m": 1}, caller=PARTNER)
     plan = schema().plans.get(query, None)
     assert plan is not None
     for n, m in ((2, 5), (7, 1), (2, 5), (0, 3)):
-        expected = await _strawberry_only(gql, query, {"n": n, "m": m}, ANONYMOUS)
+        expected = await _strawberry_only(gql, query, {"n": n, "m": m}, PARTNER)
         answered = plan.answered
-        data = await gql.data(query, {"n": n, "m": m})
+        data = await gql.data(query, {"n": n, "m": m}, caller=PARTNER)
         assert plan.answered == answered + 1 and data == expected
         assert len(data["volunteers"]["edges"]) == n and len(data["stations"]["edges"]) == m
-    result = await gql(query, {"n": 100, "m": 100})  # within each list's limit
+    result = await gql(query, {"n": 100, "m": 100}, caller=PARTNER)  # within each list's limit
     assert not result.errors

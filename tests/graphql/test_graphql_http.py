@@ -23,11 +23,19 @@ def client(seeded_url: str, settings: Settings) -> Iterator[TestClient]:
         yield test_client
 
 
-def test_no_token_is_anonymous(client: TestClient):
+def outsider(settings: Settings) -> dict[str, str]:
+    """Headers of a dispatcher far away (Beijing): every seeded volunteer is out of scope."""
+    token = issue_token(settings, sub="d-bj", role="dispatcher", region="110000000000")
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_no_token_is_anonymous(client: TestClient, settings: Settings):
     response = client.post("/graphql", json=QUERY)
     assert response.status_code == 200
-    phone = response.json()["data"]["volunteers"]["edges"][0]["node"]["phone"]
-    assert "****" in phone
+    # Anonymous callers get no volunteer record at all (counts per cell only).
+    assert response.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    far = client.post("/graphql", json=QUERY, headers=outsider(settings))
+    assert "****" in far.json()["data"]["volunteers"]["edges"][0]["node"]["phone"]
 
 
 def test_an_admin_token_sees_the_phone(client: TestClient, settings: Settings):
@@ -88,12 +96,15 @@ def _ws_phone(client: TestClient, payload: dict[str, str]) -> str:
         assert ws.receive_json()["type"] == "connection_ack"
         ws.send_json({"id": "1", "type": "subscribe", "payload": QUERY})
         message = ws.receive_json()
+        if message["payload"].get("errors"):
+            return str(message["payload"]["errors"][0]["extensions"]["code"])
         return str(message["payload"]["data"]["volunteers"]["edges"][0]["node"]["phone"])
 
 
 def test_a_websocket_caller_signs_in_with_connection_init(client: TestClient, settings: Settings):
     token = issue_token(settings, sub="admin-1", role="admin")
-    assert "****" in _ws_phone(client, {})
+    assert _ws_phone(client, {}) == "FORBIDDEN"  # anonymous: no volunteer record
+    assert "****" in _ws_phone(client, outsider(settings))
     assert "****" not in _ws_phone(client, {"Authorization": f"Bearer {token}"})
 
 
@@ -132,6 +143,7 @@ def test_map_layer_over_http_embeds_the_database_json_unchanged(client: TestClie
 
 
 def test_a_compiled_query_over_http_answers_as_strawberry_does(client: TestClient,
+                                                               settings: Settings,
                                                                monkeypatch: pytest.MonkeyPatch):
     """The first POST of a text runs through strawberry and compiles it; later POSTs are
     answered by the plan without strawberry's view. Both answers are byte for byte the same,
@@ -143,8 +155,9 @@ def test_a_compiled_query_over_http_answers_as_strawberry_does(client: TestClien
     text = ("query Near($lon: Float!, $lat: Float!) { volunteers(first: 5, near: {point: "
             "{lon: $lon, lat: $lat}, radiusM: 20000}) { edges { node { id name phone "
             "distanceM location { lon lat } } } } }")
+    far = outsider(settings)
     body = {"query": text, "variables": {"lon": 113.65, "lat": 34.75}, "operationName": "Near"}
-    first = client.post("/graphql", json=body)
+    first = client.post("/graphql", json=body, headers=far)
     plan = schema().plans.get(text, "Near")
     assert plan is not None and plan.answered == 0
     strawberry_runs = []
@@ -155,18 +168,20 @@ def test_a_compiled_query_over_http_answers_as_strawberry_does(client: TestClien
         return await original(self, request, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(HubGraphQL, "run", counting_run)
-    second = client.post("/graphql", json=body)
+    second = client.post("/graphql", json=body, headers=far)
     assert plan.answered == 1 and strawberry_runs == []
     assert second.status_code == first.status_code == 200
     assert second.content == first.content
     assert second.headers["content-type"] == first.headers["content-type"] == "application/json"
     assert second.json()["data"]["volunteers"]["edges"][0]["node"]["phone"].count("*") == 4
 
-    bad = client.post("/graphql", json={**body, "variables": {"lon": 113.65, "lat": 91}})
+    bad = client.post("/graphql", json={**body, "variables": {"lon": 113.65, "lat": 91}},
+                      headers=far)
     assert bad.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert len(strawberry_runs) == 1
     as_get = client.get("/graphql", params={"query": text, "operationName": "Near",
-                                            "variables": '{"lon": 113.65, "lat": 34.75}'})
+                                            "variables": '{"lon": 113.65, "lat": 34.75}'},
+                        headers=far)
     assert as_get.content == first.content and len(strawberry_runs) == 2
     not_json = client.post("/graphql", content=b"{oops", headers={"Content-Type":
                                                                   "application/json"})

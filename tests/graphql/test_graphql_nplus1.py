@@ -7,7 +7,7 @@ from typing import Any
 import psycopg
 
 from hub.schema.node import encode_id
-from tests.seeded import Gql
+from tests.seeded import Gql, PARTNER
 
 ORGS = """query($n: Int!) {
   organizations(first: $n, filter: {levels: ["squad"]}) { edges { node { name memberCount
@@ -48,8 +48,15 @@ async def test_entities_for_100_representations_are_batched(gql: Gql,
     reps = ([{"__typename": "Volunteer", "id": encode_id("Volunteer", i)} for i in ids]
             + [{"__typename": "Station", "id": encode_id("Station", i)} for i in stations])
     before = gql.db.statements
-    data = await gql.data(ENTITIES, {"r": reps})
+    data = await gql.data(ENTITIES, {"r": reps}, caller=PARTNER)
     assert gql.db.statements - before <= 6
     names = [e["name"] for e in data["_entities"]]
     assert len(names) == 100 and all(names)
     assert data["_entities"][0]["memberships"] is not None
+    # Anonymous callers get no volunteer record, and pay no statement for one.
+    before = gql.db.statements
+    reps = ([{"__typename": "Volunteer", "id": encode_id("Volunteer", i)} for i in ids]
+            + [{"__typename": "Station", "id": encode_id("Station", i)} for i in stations])
+    data = await gql.data(ENTITIES, {"r": reps})  # strawberry popped __typename from the first
+    assert [e is None for e in data["_entities"]] == [True] * 90 + [False] * 10
+    assert gql.db.statements - before <= 2

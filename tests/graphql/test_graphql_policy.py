@@ -9,12 +9,12 @@ import pytest
 
 from hub.auth import ANONYMOUS, Caller, Role
 from hub.geo.geodesy import coarsen
-from hub.pii import PiiCipher
+from hub.pii import PiiCipher, mask_name
 from hub.schema.node import encode_id
-from tests.seeded import Gql
+from tests.seeded import PARTNER, Gql
 
 QUERY = """query($id: ID!) { node(id: $id) { ... on Volunteer {
-  phone idNumber birthDate location { lon lat } } } }"""
+  name phone idNumber birthDate birthDecade location { lon lat } } } }"""
 
 
 def _subject(sconn: psycopg.Connection[Any], cipher: PiiCipher) -> dict[str, Any]:
@@ -22,7 +22,7 @@ def _subject(sconn: psycopg.Connection[Any], cipher: PiiCipher) -> dict[str, Any
     row = sconn.execute(
         "SELECT v.id, v.region_code, v.phone_enc, v.id_number_enc, v.birth_date, "
         "ST_X(v.home_geom), ST_Y(v.home_geom), o.id, o.parent_id, v.phone_masked, "
-        "v.id_number_masked FROM volunteer v JOIN membership m ON m.volunteer_id = v.id "
+        "v.id_number_masked, v.real_name FROM volunteer v JOIN membership m ON m.volunteer_id = v.id "
         "JOIN organization o ON o.id = m.organization_id WHERE v.region_code LIKE '4101%' "
         "AND o.level = 'detachment' ORDER BY v.id LIMIT 1").fetchone()
     assert row is not None
@@ -38,7 +38,7 @@ def _subject(sconn: psycopg.Connection[Any], cipher: PiiCipher) -> dict[str, Any
         "phone": cipher.decrypt(row[2], field="phone"), "phone_masked": row[9],
         "id_number": cipher.decrypt(row[3], field="id_number"), "id_masked": row[10],
         "birth": row[4].isoformat(), "exact": (round(row[5], 7), round(row[6], 7)),
-        "coarse": (round(float(lon), 7), round(float(lat), 7)),
+        "coarse": (round(float(lon), 7), round(float(lat), 7)), "name": row[11],
     }
 
 
@@ -59,19 +59,20 @@ def _caller(kind: str, s: dict[str, Any]) -> Caller:
     }[kind]
 
 
-# (phone, idNumber, birthDate, location): F = full/exact, M = masked, C = coarse, N = null.
+# (phone, idNumber, birthDate, location, name): F = full/exact, M = masked, C = coarse,
+# N = null; "" = no record at all (anonymous callers get counts per cell only).
 EXPECTED = {
-    "anonymous":           "MMNC",
-    "partner":             "MMNC",
-    "admin":               "FFFF",
-    "dispatcher_in":       "FMFF",
-    "dispatcher_province": "FMFF",
-    "dispatcher_out":      "MMNC",
-    "org_admin_in":        "FFFF",
-    "org_admin_ancestor":  "FFFF",
-    "org_admin_out":       "MMNC",
-    "volunteer_self":      "FFFF",
-    "volunteer_other":     "MMNC",
+    "anonymous":           "",
+    "partner":             "NNNCM",
+    "admin":               "FFFFF",
+    "dispatcher_in":       "FMNFF",  # no birth date beside a masked ID number (issue 11)
+    "dispatcher_province": "FMNFF",
+    "dispatcher_out":      "MMNCM",
+    "org_admin_in":        "FFFFF",
+    "org_admin_ancestor":  "FFFFF",
+    "org_admin_out":       "MMNCM",
+    "volunteer_self":      "FFFFF",
+    "volunteer_other":     "MMNCM",
 }
 
 
@@ -81,15 +82,23 @@ async def test_every_role_sees_exactly_what_the_policy_allows(
     s = _subject(sconn, gql.cipher)
     data = await gql.data(QUERY, {"id": encode_id("Volunteer", s["id"])}, caller=_caller(kind, s))
     got = data["node"]
-    phone, id_number, birth, location = EXPECTED[kind]
-    assert got["phone"] == (s["phone"] if phone == "F" else s["phone_masked"])
-    assert got["idNumber"] == (s["id_number"] if id_number == "F" else s["id_masked"])
+    if not EXPECTED[kind]:
+        assert got is None
+        return
+    phone, id_number, birth, location, name = EXPECTED[kind]
+    shown = {"F": s["phone"], "M": s["phone_masked"], "N": None}
+    assert got["phone"] == shown[phone]
+    assert got["idNumber"] == {"F": s["id_number"], "M": s["id_masked"], "N": None}[id_number]
     assert got["birthDate"] == (s["birth"] if birth == "F" else None)
+    assert got["birthDecade"] == int(s["birth"][:3] + "0")
     point = (got["location"]["lon"], got["location"]["lat"])
     assert point == (s["exact"] if location == "F" else s["coarse"])
-    if phone == "M":
-        assert "****" in got["phone"] and s["phone"] not in str(data)
-    if id_number == "M":
+    assert got["name"] == (s["name"] if name == "F" else mask_name(s["name"]))
+    if name == "M":
+        assert s["name"] not in str(data) and got["name"].count("*") >= 1
+    if phone != "F":
+        assert s["phone"] not in str(data) and s["phone"][-4:] not in str(data) or phone == "M"
+    if id_number != "F":
         assert s["id_number"] not in str(data)
 
 
@@ -117,17 +126,17 @@ async def test_near_and_within_measure_to_the_coarsened_home_for_coarse_callers(
       {lon: $lon, lat: $lat}, radiusM: $r}) { edges { node { id distanceM location { lon lat } }
       } } }"""
     # A 5 m circle around the exact home finds nobody unless the cell centre is inside it …
-    data = await gql.data(near, {"lon": exact_lon, "lat": exact_lat, "r": 5.0})
+    data = await gql.data(near, {"lon": exact_lon, "lat": exact_lat, "r": 5.0}, caller=PARTNER)
     assert vid not in [e["node"]["id"] for e in data["volunteers"]["edges"]]
     # … while a 5 m circle around the cell centre finds the volunteer at the centre's distance.
-    data = await gql.data(near, {"lon": cell_lon, "lat": cell_lat, "r": 5.0})
+    data = await gql.data(near, {"lon": cell_lon, "lat": cell_lat, "r": 5.0}, caller=PARTNER)
     found = {e["node"]["id"]: e["node"] for e in data["volunteers"]["edges"]}
     assert found[vid]["distanceM"] == 0.0
     box = """query($b: BBoxInput!) { volunteers(first: 100, within: {bbox: $b}) { edges { node {
       id } } } }"""
     tiny = {"west": exact_lon - 1e-5, "south": exact_lat - 1e-5, "east": exact_lon + 1e-5,
             "north": exact_lat + 1e-5}
-    data = await gql.data(box, {"b": tiny})
+    data = await gql.data(box, {"b": tiny}, caller=PARTNER)
     inside = [e["node"]["id"] for e in data["volunteers"]["edges"]]
     centre_inside = abs(cell_lon - exact_lon) < 1e-5 and abs(cell_lat - exact_lat) < 1e-5
     assert (vid in inside) == centre_inside

@@ -8,7 +8,7 @@ import psycopg
 import pytest
 
 from hub.geo.crs import convert
-from tests.seeded import Gql
+from tests.seeded import PARTNER, Gql
 
 NEAR = """query($lon: Float!, $lat: Float!, $r: Float!, $first: Int, $after: String, $crs: CRS) {
   volunteers(first: $first, after: $after, near: {point: {lon: $lon, lat: $lat, crs: $crs},
@@ -117,7 +117,7 @@ async def test_map_layer_is_one_statement_and_coarsens_volunteers(gql: Gql):
     query = """query($layer: MapLayer!) { mapLayer(layer: $layer, bbox: {west: 113.5,
       south: 34.6, east: 113.8, north: 34.9}, limit: 50) }"""
     before = gql.db.statements
-    data = await gql.data(query, {"layer": "VOLUNTEERS"})
+    data = await gql.data(query, {"layer": "VOLUNTEERS"}, caller=PARTNER)
     assert gql.db.statements - before == 1
     collection = data["mapLayer"]
     assert collection["type"] == "FeatureCollection" and len(collection["features"]) == 50
@@ -127,6 +127,14 @@ async def test_map_layer_is_one_statement_and_coarsens_volunteers(gql: Gql):
         assert feature["type"] == "Feature" and feature["properties"]["exact"] is False
         for value in (lon, lat):  # a cell centre
             assert abs(value * 100 - round(value * 100 - 0.5) - 0.5) < 1e-6
+    # Anonymous callers get counts per cell and no record of anyone.
+    cells = (await gql.data(query, {"layer": "VOLUNTEERS"}))["mapLayer"]
+    assert cells["features"] and all(set(f) == {"type", "geometry", "properties"}
+                                     and set(f["properties"]) == {"count"}
+                                     and f["properties"]["count"] >= 1
+                                     for f in cells["features"])
+    centres = [tuple(f["geometry"]["coordinates"]) for f in cells["features"]]
+    assert len(set(centres)) == len(centres)
     stations = (await gql.data(query, {"layer": "STATIONS"}))["mapLayer"]
     assert stations["features"][0]["properties"]["kind"]
 
@@ -150,7 +158,7 @@ async def test_regions_tree_and_priority_flags(gql: Gql):
     assert names["兰州市"]["parent"]["name"] == "甘肃省"
 
 
-async def test_near_for_anonymous_is_exact_on_the_coarsened_points(
+async def test_near_for_coarse_callers_is_exact_on_the_coarsened_points(
         gql: Gql, sconn: psycopg.Connection[Any]):
     lon, lat, radius = 113.66, 34.75, 5000.0
     point = "ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography"
@@ -163,7 +171,7 @@ async def test_near_for_anonymous_is_exact_on_the_coarsened_points(
     after = None
     while True:
         data = await gql.data(NEAR, {"lon": lon, "lat": lat, "r": radius, "first": 40,
-                                     "after": after})
+                                     "after": after}, caller=PARTNER)
         page = data["volunteers"]
         seen += [e["node"]["distanceM"] for e in page["edges"]]
         if not page["pageInfo"]["hasNextPage"]:
@@ -181,7 +189,7 @@ async def test_near_for_anonymous_is_exact_on_the_coarsened_points(
 async def test_coarse_near_matches_brute_force_across_pages(
         gql: Gql, sconn: psycopg.Connection[Any], lon: float, lat: float, radius: float,
         first: int) -> None:
-    """Anonymous callers get the nearest by coarse home, ties by id, on every page."""
+    """Coarse callers (partners) get the nearest by coarse home, ties by id, on every page."""
     from hub.schema.node import encode_id
 
     point = "ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography"
@@ -193,7 +201,7 @@ async def test_coarse_near_matches_brute_force_across_pages(
     after = None
     for _ in range(3):
         data = await gql.data(NEAR, {"lon": lon, "lat": lat, "r": radius, "first": first,
-                                     "after": after})
+                                     "after": after}, caller=PARTNER)
         page = data["volunteers"]
         got += [e["node"]["id"] for e in page["edges"]]
         after = page["pageInfo"]["endCursor"]

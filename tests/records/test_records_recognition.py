@@ -14,7 +14,7 @@ from hub.services.records import Source, correct_record, record_service
 from hub.store import records
 from hub.store.base import ConnectionDatabase
 from tests.records.records_world import World
-from tests.seeded import Gql
+from tests.seeded import PARTNER, Gql
 
 HENAN, GANSU = "410303000000", "620102000000"
 
@@ -67,5 +67,5 @@ async def test_stars_follow_net_verified_hours(db: ConnectionDatabase, gql: Gql,
     await correct_record(db, record_id=first["id"], hours=Decimal(50), reason="核减重复时长",
                          corrected_by="t")
     query = "query($v: ID!) { node(id: $v) { ... on Volunteer { totalHours stars } } }"
-    data = await gql.data(query, {"v": encode_id("Volunteer", volunteer)})
+    data = await gql.data(query, {"v": encode_id("Volunteer", volunteer)}, caller=PARTNER)
     assert data["node"] == {"totalHours": "95.00", "stars": 0}

@@ -18,7 +18,7 @@ from hub.auth.ids import encode_global_id
 from hub.settings import Settings
 from tests.conftest import as_app
 from tests.registration_db.conftest import MakeFile, mobile, person_id, volunteer
-from tests.seeded import Gql
+from tests.seeded import Gql, errors_of
 
 ADMIN = Caller(Role.ADMIN, sub="admin-1")
 REGISTER = """mutation($input: VolunteerInput!, $org: ID) {
@@ -57,10 +57,12 @@ def org_gid(org_id: int) -> str:
 
 async def test_self_registration_stores_upper_case_id_and_no_clear_text(gql: Gql) -> None:
     out = await register(gql, 1, caller=Caller(Role.ANONYMOUS))
-    assert out["errors"] == []
-    assert out["volunteer"]["idNumber"].startswith("620") and "*" in out["volunteer"]["idNumber"]
+    # A stranger learns nothing back: the same answer as for an ID number already taken.
+    assert out == {"volunteer": None, "errors": []}
+    [made] = await gql.db.fetch("SELECT id FROM volunteer WHERE registered_by = 'self' "
+                                "ORDER BY id DESC LIMIT 1")
     admin = await gql.data("query($id: ID!) { node(id: $id) { ... on Volunteer { idNumber } } }",
-                           {"id": out["volunteer"]["id"]}, caller=ADMIN)
+                           {"id": encode_global_id("Volunteer", made["id"])}, caller=ADMIN)
     assert admin["node"]["idNumber"] == person_id(5001).upper()
     rows = await gql.db.fetch("SELECT v::text AS t FROM volunteer v WHERE registered_by = 'self'")
     assert rows and all(person_id(5001).upper() not in r["t"] and mobile(5001) not in r["t"]
@@ -90,8 +92,8 @@ async def test_each_rule_has_its_code(gql: Gql) -> None:
 async def test_exit_with_erasure_keeps_an_anonymous_row(gql: Gql) -> None:
     vid = (await register(gql, 5))["volunteer"]["id"]
     other = Caller(Role.VOLUNTEER, sub=encode_global_id("Volunteer", 1))
-    denied = await gql.data(EXIT, {"id": vid, "erase": True}, caller=other)
-    assert denied["exitVolunteer"]["errors"] == [{"field": "id", "code": "FORBIDDEN"}]
+    denied = await gql(EXIT, {"id": vid, "erase": True}, caller=other)
+    assert errors_of(denied)[0][0] == "FORBIDDEN"
     me = Caller(Role.VOLUNTEER, sub=vid)
     out = (await gql.data(EXIT, {"id": vid, "erase": True}, caller=me))["exitVolunteer"]
     assert out["volunteer"]["status"] == "exited"
@@ -145,11 +147,19 @@ async def test_organisations_register_move_and_link(gql: Gql) -> None:
     vid = (await register(gql, 6))["volunteer"]["id"]
     team_id = int(base64.b64decode(team_gid).decode().split(":")[1])
     org_admin = Caller(Role.ORG_ADMIN, sub="oa", org=team_id)
-    linked = await gql.data(LINK, {"v": vid, "o": team_gid}, caller=org_admin)
+    # The team's admin may not pull in someone outside their scope (issue 11) …
+    pulled = await gql(LINK, {"v": vid, "o": team_gid}, caller=org_admin)
+    assert errors_of(pulled)[0][0] == "FORBIDDEN"
+    # … but the volunteer may ask to join, and the region's dispatcher may link them.
+    joined = await gql.data(LINK, {"v": vid, "o": team_gid},
+                            caller=Caller(Role.VOLUNTEER, sub=vid))
+    assert joined["linkVolunteer"]["errors"] == []
+    dispatcher = Caller(Role.DISPATCHER, sub="d-lz", region="620100000000")
+    linked = await gql.data(LINK, {"v": vid, "o": team_gid}, caller=dispatcher)
     assert linked["linkVolunteer"]["errors"] == []
     stranger = Caller(Role.ORG_ADMIN, sub="oa2", org=corps_id + 10_000)
-    refused = await gql.data(LINK, {"v": vid, "o": team_gid}, caller=stranger)
-    assert refused["linkVolunteer"]["errors"][0]["code"] in {"FORBIDDEN", "NOT_FOUND"}
+    refused = await gql(LINK, {"v": vid, "o": team_gid}, caller=stranger)
+    assert errors_of(refused)[0][0] == "FORBIDDEN"
     other = await gql.db.fetch("SELECT id FROM organization WHERE level = 'corps' AND id <> "
                                "%(c)s ORDER BY id LIMIT 1", {"c": corps_id})
     if other:
@@ -170,8 +180,11 @@ async def test_import_upload_in_process(gql: Gql, make_file: MakeFile) -> None:
     result = out["importRegistrations"]
     assert (result["imported"], result["skipped"], result["rejected"]) == (1, 0, 1)
     assert result["rowErrors"][0]["column"] == "学历" and result["reportXlsxBase64"]
-    anonymous = await gql.data(IMPORT, {"file": upload, "all": False})
-    assert anonymous["importRegistrations"]["errors"] == [{"code": "FORBIDDEN"}]
+    anonymous = await gql(IMPORT, {"file": upload, "all": False})
+    assert errors_of(anonymous)[0][0] == "UNAUTHENTICATED"
+    as_volunteer = await gql(IMPORT, {"file": upload, "all": False},
+                             caller=Caller(Role.VOLUNTEER, sub=encode_global_id("Volunteer", 1)))
+    assert errors_of(as_volunteer)[0][0] == "FORBIDDEN"
 
 
 def test_import_over_http_multipart(scratch_url: str, settings: Settings,

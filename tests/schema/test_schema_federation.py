@@ -205,11 +205,11 @@ def test_contract_without_pii_still_composes(tmp_path: Path):
     # A partner variant drops everything tagged pii; nothing else may depend on those fields
     # (keys, @requires/@provides, a type left without fields).
     sdl, removed = without_tag(schema_sdl(), "pii")
-    assert {"phone", "idNumber", "location", "birthDate"} <= set(removed)
+    assert {"phone", "idNumber", "location", "birthDate", "name"} <= set(removed)
     supergraph = assert_composed(compose(tmp_path, hub=sdl, training=TRAINING_SDL))
     volunteer = supergraph_fields(supergraph, "Volunteer")
-    assert not volunteer & {"phone", "idNumber", "location", "birthDate"}
-    assert {"id", "name", "trainingHours"} <= volunteer
+    assert not volunteer & {"phone", "idNumber", "location", "birthDate", "name"}
+    assert {"id", "status", "trainingHours"} <= volunteer
     assert '"pii"' not in supergraph
 
 

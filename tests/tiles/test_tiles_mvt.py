@@ -50,12 +50,13 @@ def _close(feature: dict[str, Any], lon: float, lat: float, x: int, y: int) -> b
     return abs(fx - px) <= 1 and abs(fy - py) <= 1
 
 
-def test_anonymous_gets_coarse_homes_and_admin_exact_at_the_same_tile(
-        client: TestClient, admin: dict[str, str], homes: dict[int, Any],
+def test_partners_get_coarse_homes_and_admin_exact_at_the_same_tile(
+        client: TestClient, admin: dict[str, str], settings: Settings, homes: dict[int, Any],
         busy_tile: tuple[int, int]) -> None:
     x, y = busy_tile
     path = f"/tiles/volunteers/{Z}/{x}/{y}.mvt"
-    exact, coarse = _points(client, path, admin), _points(client, path)
+    partner = bearer(settings, role="partner")
+    exact, coarse = _points(client, path, admin), _points(client, path, partner)
     assert len(exact) >= 2
     for vid, feature in exact.items():
         lon, lat, _ = homes[vid]
@@ -69,6 +70,18 @@ def test_anonymous_gets_coarse_homes_and_admin_exact_at_the_same_tile(
         assert _close(feature, clon, clat, x, y)
         moved += not _close(feature, lon, lat, x, y)
     assert moved > 0
+
+
+def test_anonymous_callers_get_counts_per_cell_at_every_zoom(
+        client: TestClient, settings: Settings, homes: dict[int, Any],
+        busy_tile: tuple[int, int]) -> None:
+    """No record of anyone: no volunteer id, status or skill; counts of coarse homes."""
+    x, y = busy_tile
+    cells = features(client.get(f"/tiles/volunteers/{Z}/{x}/{y}.mvt").content, "volunteers")
+    assert cells and all(set(c["properties"]) == {"count"} for c in cells)
+    in_tile = [coarsen(lon, lat) for lon, lat, _ in homes.values()]
+    expected = sum(1 for lon, lat in in_tile if tile_of(lon, lat, Z) == (x, y))
+    assert sum(c["properties"]["count"] for c in cells) == expected
 
 
 def test_a_dispatcher_sees_exact_homes_only_inside_their_region(

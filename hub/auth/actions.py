@@ -1,0 +1,213 @@
+"""What each role may DO: ONE table, ``can(caller, action, subject)``; the twin of ``policy``.
+
+``ACTIONS[action][role]`` is a set of :class:`Grant`; the caller may act on a subject when any
+of them admits it:
+
+* ``ANY``      — every subject (and every caller of that role, anonymous included);
+* ``IN_SCOPE`` — a dispatcher: the subject's region lies in their region subtree; an org
+  admin: the subject belongs to their organisation or one beneath it (``Subject.org_ids``
+  holds the subject's organisations *and their ancestors*);
+* ``SELF``     — a volunteer acting on their own record (``Subject.volunteer_id``);
+* ``REQUESTER``— whoever raised the subject (a demand's ``raised_by``).
+
+Services call :func:`require` with the caller they were given (GraphQL passes the request's
+caller, the CLI passes :data:`hub.auth.tokens.SYSTEM`); nothing else decides who may act.
+:data:`~hub.auth.tokens.Role.SYSTEM` may do everything an admin may.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from types import MappingProxyType
+
+from hub.auth.ids import region_prefix
+from hub.auth.policy import Subject
+from hub.auth.tokens import Caller, Role
+
+__all__ = ["ACTIONS", "Action", "ActionSubject", "Denied", "Grant", "can", "format_actions",
+           "require", "subject"]
+
+
+class Action(StrEnum):
+    """Something a caller does to a subject (the subject of each is named beside it)."""
+
+    VOLUNTEER_REGISTER = "volunteer.register"  # self-registration; subject: none
+    VOLUNTEER_UPDATE = "volunteer.update"  # the volunteer
+    VOLUNTEER_EXIT = "volunteer.exit"  # the volunteer
+    VOLUNTEER_JOIN = "volunteer.join"  # the volunteer who joins a team (with TEAM_MANAGE)
+    TEAM_CREATE_TOP = "team.create_top"  # a top-level team: its region
+    TEAM_MANAGE = "team.manage"  # the team (register beneath it, move it, link members to it)
+    REGISTRATIONS_IMPORT = "registrations.import"  # none; each row's team needs TEAM_MANAGE
+    DEMAND_RAISE = "demand.raise"  # the demand: its region and its station's organisations
+    DEMAND_CANCEL = "demand.cancel"  # the demand
+    DEMAND_REVIEW = "demand.review"  # the demand, with its requester
+    DEMAND_RATE_ORGANISER = "demand.rate_organiser"  # the volunteer who served it
+    DISPATCH_PLAN = "dispatch.plan"  # the region planned (previewDispatch, commitDispatch)
+    DISPATCH_OFFER = "dispatch.offer"  # the demand (派单 by hand)
+    DISPATCH_RESPOND = "dispatch.respond"  # the offered volunteer (accept, decline, check in/out)
+    DISPATCH_CANCEL = "dispatch.cancel"  # the dispatch: its demand's region and its volunteer
+    DISPATCH_NO_SHOW = "dispatch.no_show"  # the dispatch's demand
+    DISPATCH_WATCH = "dispatch.watch"  # the region watched, or the volunteer's own dispatches
+    RECORD_CORRECT = "record.correct"  # the record: its region and organising team
+    RECORD_CONFIRM = "record.confirm"  # the record
+    RECORD_READ = "record.read"  # the volunteer whose records, balances, certificates
+    CERTIFICATE_ISSUE = "certificate.issue"  # the volunteer
+    CERTIFICATE_ISSUE_AS = "certificate.issue_as"  # the organisation named as issuer
+    ACTIVITY_SIGN_UP = "activity.sign_up"  # the volunteer, with the activity (see signups)
+    ACTIVITY_ATTENDANCE = "activity.attendance"  # the activity
+
+
+class Grant(StrEnum):
+    """One way a role may be admitted."""
+
+    ANY = "any"
+    IN_SCOPE = "in_scope"
+    SELF = "self"
+    REQUESTER = "requester"
+
+
+_ANY, _IN, _SELF, _REQ = (frozenset({g}) for g in (Grant.ANY, Grant.IN_SCOPE, Grant.SELF,
+                                                   Grant.REQUESTER))
+_NO: frozenset[Grant] = frozenset()
+_IN_OR_SELF = _IN | _SELF
+_ROLES = (Role.ADMIN, Role.DISPATCHER, Role.ORG_ADMIN, Role.VOLUNTEER, Role.PARTNER,
+          Role.ANONYMOUS)
+
+# fmt: off
+_TABLE: dict[Action, tuple[frozenset[Grant], ...]] = {
+    #                               admin dispatcher   org_admin    volunteer    partner anonym
+    Action.VOLUNTEER_REGISTER:      (_ANY, _ANY,        _ANY,        _ANY,        _ANY,   _ANY),
+    Action.VOLUNTEER_UPDATE:        (_ANY, _IN,         _IN,         _SELF,       _NO,    _NO),
+    Action.VOLUNTEER_EXIT:          (_ANY, _NO,         _NO,         _SELF,       _NO,    _NO),
+    Action.VOLUNTEER_JOIN:          (_ANY, _IN,         _IN,         _SELF,       _NO,    _NO),
+    Action.TEAM_CREATE_TOP:         (_ANY, _IN,         _NO,         _NO,         _NO,    _NO),
+    Action.TEAM_MANAGE:             (_ANY, _IN,         _IN,         _NO,         _NO,    _NO),
+    Action.REGISTRATIONS_IMPORT:    (_ANY, _ANY,        _ANY,        _NO,         _NO,    _NO),
+    Action.DEMAND_RAISE:            (_ANY, _IN,         _IN,         _NO,         _NO,    _NO),
+    Action.DEMAND_CANCEL:           (_ANY, _IN,         _IN,         _NO,         _NO,    _NO),
+    Action.DEMAND_REVIEW:           (_ANY, _IN | _REQ,  _REQ,        _REQ,        _NO,    _NO),
+    Action.DEMAND_RATE_ORGANISER:   (_NO,  _NO,         _NO,         _SELF,       _NO,    _NO),
+    Action.DISPATCH_PLAN:           (_ANY, _IN,         _NO,         _NO,         _NO,    _NO),
+    Action.DISPATCH_OFFER:          (_ANY, _IN,         _NO,         _NO,         _NO,    _NO),
+    Action.DISPATCH_RESPOND:        (_NO,  _NO,         _NO,         _SELF,       _NO,    _NO),
+    Action.DISPATCH_CANCEL:         (_ANY, _IN,         _NO,         _SELF,       _NO,    _NO),
+    Action.DISPATCH_NO_SHOW:        (_ANY, _IN,         _NO,         _NO,         _NO,    _NO),
+    Action.DISPATCH_WATCH:          (_ANY, _IN,         _NO,         _SELF,       _NO,    _NO),
+    Action.RECORD_CORRECT:          (_ANY, _IN,         _IN,         _NO,         _NO,    _NO),
+    Action.RECORD_CONFIRM:          (_ANY, _IN,         _IN,         _NO,         _NO,    _NO),
+    Action.RECORD_READ:             (_ANY, _IN,         _IN,         _SELF,       _NO,    _NO),
+    Action.CERTIFICATE_ISSUE:       (_ANY, _IN,         _IN,         _SELF,       _NO,    _NO),
+    Action.CERTIFICATE_ISSUE_AS:    (_ANY, _IN,         _IN,         _NO,         _NO,    _NO),
+    Action.ACTIVITY_SIGN_UP:        (_ANY, _IN,         _IN,         _SELF,       _NO,    _NO),
+    Action.ACTIVITY_ATTENDANCE:     (_ANY, _IN,         _IN,         _NO,         _NO,    _NO),
+}
+# fmt: on
+
+ACTIONS: Mapping[Action, Mapping[Role, frozenset[Grant]]] = MappingProxyType({
+    a: MappingProxyType({**dict(zip(_ROLES, cells, strict=True)), Role.SYSTEM: cells[0] or _ANY})
+    for a, cells in _TABLE.items()
+})
+"""``ACTIONS[action][role]``: the grants that admit a role to an action."""
+
+
+def _check_table() -> None:
+    """Fail at import when an action lacks a rule or a role holds a grant it cannot use."""
+    for action in Action:
+        grants = ACTIONS.get(action)
+        if grants is None or set(grants) != set(Role):
+            raise RuntimeError(f"action table must give every role a rule for {action.value}")
+        for role, held in grants.items():
+            if Grant.IN_SCOPE in held and role not in {Role.DISPATCHER, Role.ORG_ADMIN}:
+                raise RuntimeError(f"action table: {role.value} has no scope ({action.value})")
+            if Grant.SELF in held and role is not Role.VOLUNTEER:
+                raise RuntimeError(f"action table: {role.value} has no self ({action.value})")
+            if Grant.ANY in held and len(held) > 1:
+                raise RuntimeError(f"action table: ANY stands alone ({action.value})")
+
+
+_check_table()
+
+
+class Denied(Exception):
+    """The caller may not do this: ``FORBIDDEN``, or ``UNAUTHENTICATED`` for anonymous callers
+    of an action that a signed-in caller might be allowed."""
+
+    def __init__(self, message: str, *, code: str = "FORBIDDEN",
+                 message_zh: str = "无权执行此操作") -> None:
+        super().__init__(message)
+        self.message = message
+        self.message_zh = message_zh
+        self.code = code
+
+
+@dataclass(frozen=True)
+class ActionSubject(Subject):
+    """A :class:`~hub.auth.policy.Subject` with the ``raised_by`` of what it is about."""
+
+    requester: str | None = None
+
+
+def _in_scope(caller: Caller, subject: Subject) -> bool:
+    if caller.role is Role.DISPATCHER and caller.region is not None:
+        return subject.region_code is not None and subject.region_code.startswith(
+            region_prefix(caller.region))
+    if caller.role is Role.ORG_ADMIN and caller.org is not None:
+        return caller.org in subject.org_ids
+    return False
+
+
+def _is_requester(caller: Caller, subject: Subject) -> bool:
+    requester = getattr(subject, "requester", None)
+    if requester is None or caller.sub is None:
+        return False
+    # Demands record who raised them as "role:sub" (hub.schema.workflow_types.actor).
+    return requester in (caller.sub, f"{caller.role.value}:{caller.sub}")
+
+
+def can(caller: Caller, action: Action, subject: Subject | None = None) -> bool:
+    """Whether ``caller`` may do ``action`` to ``subject`` (``None``: no particular subject)."""
+    held = ACTIONS[action][caller.role]
+    if Grant.ANY in held:
+        return True
+    if subject is None:
+        return False
+    if Grant.IN_SCOPE in held and _in_scope(caller, subject):
+        return True
+    if Grant.SELF in held and subject.volunteer_id is not None and (
+            subject.volunteer_id == caller.volunteer_id):
+        return True
+    return Grant.REQUESTER in held and _is_requester(caller, subject)
+
+
+def require(caller: Caller, action: Action, subject: Subject | None = None, *,
+            what: str | None = None) -> None:
+    """:class:`Denied` unless :func:`can`; ``what`` words the refusal ("correct this record")."""
+    if can(caller, action, subject):
+        return
+    wording = what or action.value
+    if caller.is_anonymous and any(ACTIONS[action][r] for r in _ROLES if r is not Role.ANONYMOUS):
+        raise Denied(f"sign in: you may not {wording} anonymously", code="UNAUTHENTICATED",
+                     message_zh="请先登录")
+    raise Denied(f"you may not {wording}", message_zh=f"无权执行此操作（{action.value}）")
+
+
+def format_actions() -> str:
+    """The table as text: one row per action, one column per role (``-``: never)."""
+    roles = (*_ROLES, Role.SYSTEM)
+    rows = [["action", *(r.value for r in roles)]]
+    rows += [[a.value, *("|".join(sorted(g.value for g in ACTIONS[a][r])) or "-" for r in roles)]
+             for a in Action]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+                     for row in rows)
+
+
+def subject(*, region_code: str | None = None, org_paths: Iterable[str | None] = (),
+            volunteer_id: int | None = None, requester: str | None = None) -> ActionSubject:
+    """The subject of an action from stored values: ``org_paths`` are ltree paths as text
+    (``"1.7.70"``), so every organisation on them counts (the org and its ancestors)."""
+    ids = frozenset(int(x) for path in org_paths if path for x in str(path).split("."))
+    return ActionSubject(volunteer_id=volunteer_id, region_code=region_code, org_ids=ids,
+                         requester=requester)
