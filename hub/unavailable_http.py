@@ -18,7 +18,8 @@ HEADERS = {"Retry-After": str(RETRY_AFTER_S), "Cache-Control": "no-store"}
 
 def json_response(exc: DatabaseUnavailable, **extra: Any) -> JSONResponse:
     """The JSON error of a route that is not GraphQL."""
-    body = {**extra, "error": "database_unavailable", "code": exc.code, "reason": str(exc)}
+    body = {**extra, "error": "database_unavailable", "code": exc.code, "reason": str(exc),
+            "messageZh": exc.extensions["messageZh"]}
     return JSONResponse(body, status_code=STATUS, headers=HEADERS)
 
 

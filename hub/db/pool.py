@@ -35,7 +35,8 @@ class DatabaseUnavailable(RuntimeError):
     def __init__(self, reason: str) -> None:
         super().__init__(f"the database is unavailable ({reason}); retry in a moment")
         # graphql-core copies these onto the GraphQL error of a resolver that raised this.
-        self.extensions = {"code": self.code, "retryAfterS": RETRY_AFTER_S}
+        self.extensions = {"code": self.code, "retryAfterS": RETRY_AFTER_S,
+                           "messageZh": "数据库暂时无法访问，请稍后重试"}
 
 
 class Availability:
@@ -51,9 +52,9 @@ class Availability:
 
     def lost(self, exc: BaseException) -> DatabaseUnavailable:
         """Note the database as down; the error to raise."""
-        self.down = True
+        waited_s, self.down = self.budget_s(), True
         if isinstance(exc, PoolTimeout):
-            return DatabaseUnavailable(f"no connection within {self.budget_s():g} s")
+            return DatabaseUnavailable(f"no connection within {waited_s:g} s")
         return DatabaseUnavailable(str(exc).strip().splitlines()[0][:200] or "connection lost")
 
     def answered(self) -> None:
