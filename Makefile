@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 
 .PHONY: setup demo test lint db schema bench bench-seed bench-matching bench-graphql \
-	bench-tiles bench-import bench-tools clean
+	bench-tiles bench-import bench-records bench-tools clean
 
 setup:
 	@scripts/setup.sh
@@ -29,7 +29,7 @@ db: setup
 schema: setup
 	$(BIN)/hub export-schema > hub/schema/schema.graphql
 
-bench: bench-seed bench-matching bench-graphql bench-tiles bench-import
+bench: bench-seed bench-matching bench-graphql bench-tiles bench-import bench-records
 
 bench-seed: setup
 	$(BIN)/python bench/bench_seed.py
@@ -45,6 +45,9 @@ bench-tiles: setup bench-tools
 
 bench-import: setup
 	$(BIN)/python bench/bench_import.py
+
+bench-records: setup
+	$(BIN)/python bench/bench_records_race.py
 
 # wrk generates HTTP load from a second process (the benchmarks fall back to a Python one).
 bench-tools:
