@@ -56,7 +56,8 @@ class Refused(Exception):
 
 
 def db_error(exc: psycopg.Error, field: str, what: str) -> WorkflowError:
-    """A database refusal as a coded error (any other database error is re-raised)."""
+    """A database refusal as a coded error, never an internal error (a database error that
+    is no refusal, such as a lost connection, is re-raised)."""
     constraint = exc.diag.constraint_name or ""
     if constraint == "dispatch_no_double_booking":
         return WorkflowError(Code.DOUBLE_BOOKED, field, f"{what} is already booked in an "
@@ -67,6 +68,9 @@ def db_error(exc: psycopg.Error, field: str, what: str) -> WorkflowError:
         return WorkflowError(Code.INVALID_TRANSITION, field, str(exc).splitlines()[0])
     if isinstance(exc, pg_errors.DeadlockDetected | pg_errors.SerializationFailure):
         return WorkflowError(Code.CONFLICT, field, f"{what}: a concurrent change won; try again")
+    if isinstance(exc, psycopg.IntegrityError):  # any other rule of the database: still coded
+        return WorkflowError(Code.INVALID, field, f"{what}: refused by the database rule "
+                                                  f"{constraint or exc.sqlstate}")
     raise exc
 
 
