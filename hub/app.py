@@ -43,7 +43,8 @@ async def readyz(request: Request) -> Response:
     except DatabaseUnavailable as exc:
         return unavailable_http.json_response(exc, status="unavailable")
     except Exception as exc:  # any failure means "not ready"; the reason is reported
-        return JSONResponse({"status": "unavailable", "reason": str(exc)[:300]}, status_code=503)
+        return JSONResponse({"status": "unavailable", "code": "NOT_READY",
+                             "reason": str(exc)[:300]}, status_code=503)
     return JSONResponse({"status": "ready", "postgis": rows[0]["postgis"],
                          "schemaVersion": rows[0]["version"]})
 

@@ -19,6 +19,7 @@ import httpx
 import psycopg
 import pytest
 import uvicorn
+from starlette.testclient import TestClient
 
 from hub.app import create_app
 from hub.auth import issue_token
@@ -27,7 +28,7 @@ from hub.db.embedded import EmbeddedCluster
 from hub.db.migrate import migrate
 from hub.seed import regions
 from hub.settings import Settings
-from tests.conftest import as_app
+from tests.conftest import as_app, with_dbname
 
 BOUND_S = 2.0  # every answer while down, and the return of service, within this
 RAISE = """mutation($input: RaiseDemandInput!) { raiseDemand(input: $input) {
@@ -143,3 +144,11 @@ def test_an_outage_answers_503_within_2_s_and_service_returns_by_itself(served: 
         "query": "query($id: ID!) { node(id: $id) { id ... on Demand { title } } }",
         "variables": {"id": demand_id}})
     assert found.json()["data"]["node"] == {"id": demand_id, "title": "停电前的需求"}
+
+
+def test_a_database_without_the_hub_is_not_ready_with_a_code(db_url: str, settings: Settings):
+    with TestClient(create_app(settings, database_url=with_dbname(as_app(db_url), "postgres"))
+                    ) as client:
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["code"] == "NOT_READY" and response.json()["status"] == "unavailable"
