@@ -164,6 +164,16 @@ def cmd_export_schema(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+# -- policy ---------------------------------------------------------------------------------
+def cmd_policy(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.auth import format_policy
+    from hub.auth.actions import format_actions
+
+    print("Who sees which field (rule/what is shown otherwise):\n" + format_policy())
+    print("\nWho may do which action:\n" + format_actions())
+    return 0
+
+
 # -- token ----------------------------------------------------------------------------------
 def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
     from hub.app import dev_settings
@@ -223,6 +233,9 @@ def build_parser() -> argparse.ArgumentParser:
     match.add_argument("--options", help='matcher options as JSON, e.g. \'{"timeLimitS": 10}\'')
     match.add_argument("--commit", action="store_true", help="offer the plan's assignments")
     match.set_defaults(func=cmd_match)
+
+    policy = sub.add_parser("policy", help="print who sees which field and who may do what")
+    policy.set_defaults(func=cmd_policy)
 
     token = sub.add_parser("token", help="issue a signed HS256 token (demo and testing)")
     token.add_argument("--role", required=True,

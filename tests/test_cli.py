@@ -61,3 +61,17 @@ def test_token_issues_a_token_the_server_accepts(tmp_path, monkeypatch):
     bad = subprocess.run([sys.executable, "-m", "hub.cli", "token", "--role", "dispatcher"],
                          capture_output=True, text=True, env=env)
     assert bad.returncode == 2 and "region" in bad.stderr
+
+
+def test_policy_prints_both_tables(capsys: pytest.CaptureFixture[str]):
+    assert main(["policy"]) == 0
+    out = capsys.readouterr().out
+    assert "volunteer.id_number" in out and "never/hidden" in out  # fields
+    assert "team.manage" in out and "in_scope" in out  # actions
+
+
+def test_token_refuses_a_lifetime_beyond_the_role_maximum(tmp_path):
+    env = {"HUB_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-m", "hub.cli", "token", "--role", "admin",
+                          "--ttl-hours", "100"], capture_output=True, text=True, env=env)
+    assert out.returncode == 2 and "at most" in out.stderr

@@ -87,7 +87,7 @@ _TABLE: dict[Action, tuple[frozenset[Grant], ...]] = {
     Action.REGISTRATIONS_IMPORT:    (_ANY, _ANY,        _ANY,        _NO,         _NO,    _NO),
     Action.DEMAND_RAISE:            (_ANY, _IN,         _IN,         _NO,         _NO,    _NO),
     Action.DEMAND_CANCEL:           (_ANY, _IN,         _IN,         _NO,         _NO,    _NO),
-    Action.DEMAND_REVIEW:           (_ANY, _IN | _REQ,  _REQ,        _REQ,        _NO,    _NO),
+    Action.DEMAND_REVIEW:           (_ANY, _IN | _REQ,  _REQ,        _REQ,        _REQ,   _NO),
     Action.DEMAND_RATE_ORGANISER:   (_NO,  _NO,         _NO,         _SELF,       _NO,    _NO),
     Action.DISPATCH_PLAN:           (_ANY, _IN,         _NO,         _NO,         _NO,    _NO),
     Action.DISPATCH_OFFER:          (_ANY, _IN,         _NO,         _NO,         _NO,    _NO),

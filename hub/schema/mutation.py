@@ -1,10 +1,14 @@
-"""The root Mutation."""
+"""The root Mutation, and which rows of the action table decide each of its fields."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
 
 import strawberry
 from strawberry.tools import merge_types
 
+from hub.auth.actions import Action
 from hub.schema.dispatch import (
     CommitDispatchPayload,
     DispatchPlan,
@@ -29,3 +33,36 @@ class DispatchMutation:
 
 Mutation = merge_types(
     "Mutation", (DispatchMutation, WorkflowMutation, RecordsMutation, RegistrationMutation))
+
+_A = Action
+MUTATION_ACTIONS: Mapping[str, tuple[Action, ...]] = MappingProxyType({
+    "previewDispatch": (_A.DISPATCH_PLAN,),
+    "commitDispatch": (_A.DISPATCH_PLAN,),
+    "raiseDemand": (_A.DEMAND_RAISE,),
+    "cancelDemand": (_A.DEMAND_CANCEL,),
+    "dispatch": (_A.DISPATCH_OFFER,),
+    "acceptDispatch": (_A.DISPATCH_RESPOND,),
+    "declineDispatch": (_A.DISPATCH_RESPOND,),
+    "checkIn": (_A.DISPATCH_RESPOND,),
+    "checkOut": (_A.DISPATCH_RESPOND,),
+    "cancelDispatch": (_A.DISPATCH_CANCEL,),
+    "markNoShow": (_A.DISPATCH_NO_SHOW,),
+    "reviewDemand": (_A.DEMAND_REVIEW,),
+    "rateDemandOrganiser": (_A.DEMAND_RATE_ORGANISER,),
+    "correctServiceRecord": (_A.RECORD_CORRECT,),
+    "confirmServiceRecord": (_A.RECORD_CONFIRM,),
+    "issueCertificate": (_A.CERTIFICATE_ISSUE, _A.CERTIFICATE_ISSUE_AS),
+    "signUpForActivity": (_A.ACTIVITY_SIGN_UP,),
+    "cancelActivitySignUp": (_A.ACTIVITY_SIGN_UP,),
+    "recordActivityAttendance": (_A.ACTIVITY_ATTENDANCE,),
+    "registerVolunteer": (_A.VOLUNTEER_REGISTER, _A.TEAM_MANAGE),
+    "updateVolunteer": (_A.VOLUNTEER_UPDATE,),
+    "exitVolunteer": (_A.VOLUNTEER_EXIT,),
+    "registerOrganization": (_A.TEAM_MANAGE, _A.TEAM_CREATE_TOP),
+    "moveOrganization": (_A.TEAM_MANAGE, _A.TEAM_CREATE_TOP),
+    "linkVolunteer": (_A.VOLUNTEER_JOIN, _A.TEAM_MANAGE),
+    "importRegistrations": (_A.REGISTRATIONS_IMPORT, _A.TEAM_MANAGE),
+})
+"""Each mutation field and the actions (:mod:`hub.auth.actions`) its service asks about: the
+first always, the others where the input brings them in (a team to join, an issuer, a parent).
+A mutation missing here fails the suite (tests/auth/test_auth_mutations.py)."""

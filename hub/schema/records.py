@@ -25,18 +25,8 @@ import strawberry
 from strawberry import relay
 from strawberry.dataloader import DataLoader
 
-from hub.auth import (
-    Caller,
-    Role,
-    Scope,
-    ScopeAll,
-    ScopeNone,
-    ScopeOrg,
-    ScopeRegion,
-    ScopeSelf,
-    Subject,
-    region_prefix,
-)
+from hub.auth import Subject
+from hub.auth.actions import Action, can
 from hub.geo.divisions import DivisionCodeError, normalize_code
 from hub.schema.context import Info, _group_loader, _loader
 from hub.schema.errors import BadUserInput, Forbidden
@@ -89,20 +79,6 @@ def loaders(info: Info) -> RecordLoaders:
         found = RecordLoaders(info.context.db)
         setattr(info.context, "records_loaders", found)  # noqa: B010 - context is ours per request
     return found
-
-
-def manager_scope(caller: Caller, *, self_too: bool) -> Scope:
-    """Whose records a caller manages: admin all, dispatcher region, org admin organisation
-    subtree, and (``self_too``) a volunteer themself."""
-    if caller.role is Role.ADMIN:
-        return ScopeAll()
-    if caller.role is Role.DISPATCHER and caller.region:
-        return ScopeRegion(region_prefix(caller.region))
-    if caller.role is Role.ORG_ADMIN and caller.org is not None:
-        return ScopeOrg(caller.org)
-    if self_too and caller.volunteer_id is not None:
-        return ScopeSelf(caller.volunteer_id)
-    return ScopeNone()
 
 
 def org_subject(region_code: str, org_path: str | None,
@@ -195,8 +171,9 @@ class ServiceRecord(relay.Node):
 async def load_record(info: Info, key: str) -> ServiceRecord | None:
     """A record by id, for its volunteer and those who manage it; otherwise None."""
     row = await records.get(info.context.db, record_id=int(key))
-    if row is None or not manager_scope(info.context.caller, self_too=True).admits(
-            org_subject(row["region_code"], row["org_path"], row["volunteer_id"])):
+    if row is None or not can(info.context.caller, Action.RECORD_READ,
+                              org_subject(row["region_code"], row["org_path"],
+                                          row["volunteer_id"])):
         return None
     return ServiceRecord.from_row(row)
 
@@ -274,7 +251,7 @@ class StarThreshold:
 def _private(info: Info, volunteer: Any) -> None:
     """FORBIDDEN unless the caller manages this volunteer's records or is the volunteer."""
     subject: Subject = volunteer._subject(info)
-    if not manager_scope(info.context.caller, self_too=True).admits(subject):
+    if not can(info.context.caller, Action.RECORD_READ, subject):
         raise Forbidden("only the volunteer, an admin, or a dispatcher or org admin in scope "
                         "may see this volunteer's records and balances")
 

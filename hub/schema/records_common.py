@@ -9,10 +9,12 @@ from typing import Any, TypeVar
 import strawberry
 
 from hub.auth import Subject
+from hub.auth.actions import Action
+from hub.auth.actions import require as require_action
 from hub.schema.context import Info
 from hub.schema.errors import Forbidden
 from hub.schema.node import decode_id
-from hub.schema.records import manager_scope, org_subject
+from hub.schema.records import org_subject
 from hub.services.records import RecordsError
 from hub.store import records
 from hub.store.base import Row
@@ -36,20 +38,20 @@ def caller_name(info: Info) -> str:
     return info.context.caller.sub or info.context.caller.role.value
 
 
-def require(info: Info, subject: Subject, *, self_too: bool, what: str) -> None:
-    """FORBIDDEN unless the caller manages ``subject`` (or is it, with ``self_too``)."""
-    if not manager_scope(info.context.caller, self_too=self_too).admits(subject):
-        raise Forbidden(f"you may not {what}")
+def require(info: Info, action: Action, subject: Subject | None = None, *, what: str) -> None:
+    """The action table's answer for the request's caller (``Denied`` → FORBIDDEN)."""
+    require_action(info.context.caller, action, subject, what=what)
 
 
-async def managed_record(info: Info, value: strawberry.ID, *, what: str) -> tuple[int, Row]:
-    """(id, row) of an input record the caller manages (an admin, a dispatcher of its region,
-    an org admin of the organising team's subtree); else FORBIDDEN, or ``NOT_FOUND``."""
+async def managed_record(info: Info, value: strawberry.ID, *, action: Action,
+                         what: str) -> tuple[int, Row]:
+    """(id, row) of an input record the caller may ``action`` (an admin, a dispatcher of its
+    region, an org admin of the organising team's subtree); else FORBIDDEN, or ``NOT_FOUND``."""
     record_id = decode_id(str(value), "ServiceRecord", "recordId")
     row = await records.get(info.context.db, record_id=record_id)
     if row is None:
         raise RecordsError("NOT_FOUND", "recordId", f"record {record_id} not found")
-    require(info, org_subject(row["region_code"], row["org_path"]), self_too=False, what=what)
+    require(info, action, org_subject(row["region_code"], row["org_path"]), what=what)
     return record_id, row
 
 

@@ -15,6 +15,7 @@ from enum import Enum
 
 import strawberry
 
+from hub.auth.actions import Action
 from hub.schema.context import Info
 from hub.schema.records import ServiceRecord
 from hub.schema.records_common import UserError, caller_name, errors_from, managed_record
@@ -50,7 +51,8 @@ class ConfirmServiceRecordPayload:
 async def confirm_service_record(info: Info, input: ConfirmServiceRecordInput
                                  ) -> ConfirmServiceRecordPayload:
     try:
-        record_id, _ = await managed_record(info, input.record_id, what="confirm this record")
+        record_id, _ = await managed_record(info, input.record_id, action=Action.RECORD_CONFIRM,
+                                            what="confirm this record")
         row = await record_service.in_transaction(info.context.db, functools.partial(
             record_service.confirm_record, record_id=record_id, by=caller_name(info)))
     except RecordsError as exc:

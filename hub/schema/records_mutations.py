@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry.tools import merge_types
 
-from hub.auth import Role, Subject
+from hub.auth import Role
+from hub.auth.actions import Action, subject
 from hub.schema.context import Info
 from hub.schema.errors import Forbidden
 from hub.schema.node import decode_id
@@ -45,7 +46,9 @@ from hub.services import certificates as cert_service
 from hub.services import records as record_service
 from hub.services import reviews
 from hub.services.records import RecordsError
+from hub.services.registration import volunteer_subject
 from hub.store import records
+from hub.store import registration as registration_store
 from hub.store.base import Row
 
 if TYPE_CHECKING:
@@ -132,11 +135,10 @@ async def review_demand(info: Info, input: ReviewDemandInput) -> ReviewDemandPay
     if demand is None:
         return ReviewDemandPayload(errors=[ReviewDemandError(
             field="demandId", code=ReviewErrorCode.NOT_FOUND, message="no such demand")])
-    caller = info.context.caller
-    if caller.sub is None or caller.sub != demand["raised_by"]:
-        require(info, Subject(region_code=demand["region_code"]), self_too=False,
-                 what="review this demand: only its requester, an admin or a dispatcher of "
-                      "its region may")
+    require(info, Action.DEMAND_REVIEW,
+            subject(region_code=demand["region_code"], requester=demand["raised_by"]),
+            what="review this demand: only its requester, an admin or a dispatcher of its "
+                 "region may")
     try:
         row = await reviews.review_demand(info.context.db, demand=demand, rating=input.rating,
                                           comment=input.comment, reviewed_by=caller_name(info))
@@ -148,8 +150,9 @@ async def review_demand(info: Info, input: ReviewDemandInput) -> ReviewDemandPay
 async def rate_demand_organiser(info: Info,
                                 input: RateDemandOrganiserInput) -> RateDemandOrganiserPayload:
     volunteer_id = info.context.caller.volunteer_id
-    if volunteer_id is None:
-        raise Forbidden("only a volunteer who served the demand may rate its organiser")
+    require(info, Action.DEMAND_RATE_ORGANISER, subject(volunteer_id=volunteer_id),
+            what="rate a demand's organiser: only a volunteer who served it may")
+    assert volunteer_id is not None  # the table admits volunteers for themselves only
     demand = await _demand(info, input.demand_id)
     if demand is None:
         return RateDemandOrganiserPayload(errors=[RateDemandOrganiserError(
@@ -204,7 +207,7 @@ class CorrectServiceRecordPayload:
 async def correct_service_record(info: Info, input: CorrectServiceRecordInput
                                  ) -> CorrectServiceRecordPayload:
     try:
-        record_id, found = await managed_record(info, input.record_id,
+        record_id, found = await managed_record(info, input.record_id, action=Action.RECORD_CORRECT,
                                                 what="correct this record")
         row = await record_service.in_transaction(info.context.db, functools.partial(
             record_service.correct_record, record_id=record_id, hours=input.hours,
@@ -258,19 +261,20 @@ async def _issuer(info: Info, value: strawberry.ID | None) -> str | None:
     org = await info.context.loaders.organization.load(org_id)
     if org is None:
         raise Forbidden("the issuing organisation does not exist or is not yours")
-    require(info, org_subject(org["region_code"], org["path"]), self_too=False,
-             what="issue certificates in this organisation's name")
+    require(info, Action.CERTIFICATE_ISSUE_AS, org_subject(org["region_code"], org["path"]),
+            what="issue certificates in this organisation's name")
     return str(org["name"])
 
 
 async def issue_certificate(info: Info, input: IssueCertificateInput) -> IssueCertificatePayload:
-    volunteer_id, volunteer = await volunteer_input(info, input.volunteer_id)
-    if volunteer is None:
+    volunteer_id, _ = await volunteer_input(info, input.volunteer_id)
+    facts = await registration_store.volunteer_facts(info.context.db, volunteer_id=volunteer_id)
+    if facts is None:
         return IssueCertificatePayload(errors=[IssueCertificateError(
             field="volunteerId", code=IssueCertificateErrorCode.NOT_FOUND,
             message=f"volunteer {volunteer_id} not found")])
-    require(info, volunteer._subject(info), self_too=True,
-             what="issue a certificate for this volunteer")
+    require(info, Action.CERTIFICATE_ISSUE, volunteer_subject(facts),
+            what="issue a certificate for this volunteer")
     issuer = await _issuer(info, input.issuer_organization_id)
     try:
         row = await cert_service.issue(info.context.db, info.context.settings,

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from hub.auth import Subject
+from hub.auth.actions import Action
 from hub.schema.context import Info
 from hub.schema.node import decode_id
 from hub.schema.records import ServiceRecord, org_subject
@@ -136,20 +137,22 @@ class RecordActivityAttendancePayload:
 
 
 async def _activity_scope(info: Info, value: strawberry.ID, volunteer_id: int, *,
-                          self_too: bool, what: str) -> int:
+                          action: Action, what: str) -> int:
+    """The activity's id, once the action table lets the caller ``action`` the volunteer's
+    place in it (the subject: the activity's region and team, and the volunteer)."""
     activity_id = decode_id(str(value), "Activity", "activityId")
     row = await records.activity_source(info.context.db, activity_id=activity_id)
-    if self_too and info.context.caller.volunteer_id == volunteer_id:
-        return activity_id
-    subject = org_subject(row["region_code"], row["org_path"]) if row else Subject()
-    require(info, subject, self_too=False, what=what)
+    subject = (org_subject(row["region_code"], row["org_path"], volunteer_id) if row
+               else Subject(volunteer_id=volunteer_id))
+    require(info, action, subject, what=what)
     return activity_id
 
 
 async def sign_up_for_activity(info: Info,
                                input: SignUpForActivityInput) -> SignUpForActivityPayload:
     volunteer_id, _ = await volunteer_input(info, input.volunteer_id)
-    activity_id = await _activity_scope(info, input.activity_id, volunteer_id, self_too=True,
+    activity_id = await _activity_scope(info, input.activity_id, volunteer_id,
+                                        action=Action.ACTIVITY_SIGN_UP,
                                         what="sign this volunteer up for this activity")
     try:
         row, activity = await activities.sign_up(info.context.db, activity_id=activity_id,
@@ -163,7 +166,8 @@ async def sign_up_for_activity(info: Info,
 async def cancel_activity_sign_up(info: Info, input: CancelActivitySignUpInput
                                   ) -> CancelActivitySignUpPayload:
     volunteer_id, _ = await volunteer_input(info, input.volunteer_id)
-    activity_id = await _activity_scope(info, input.activity_id, volunteer_id, self_too=True,
+    activity_id = await _activity_scope(info, input.activity_id, volunteer_id,
+                                        action=Action.ACTIVITY_SIGN_UP,
                                         what="cancel this volunteer's sign-up")
     try:
         row, activity = await activities.cancel(info.context.db, activity_id=activity_id,
@@ -177,7 +181,8 @@ async def cancel_activity_sign_up(info: Info, input: CancelActivitySignUpInput
 async def record_activity_attendance(info: Info, input: RecordActivityAttendanceInput
                                      ) -> RecordActivityAttendancePayload:
     volunteer_id = decode_id(str(input.volunteer_id), "Volunteer", "volunteerId")
-    activity_id = await _activity_scope(info, input.activity_id, volunteer_id, self_too=False,
+    activity_id = await _activity_scope(info, input.activity_id, volunteer_id,
+                                        action=Action.ACTIVITY_ATTENDANCE,
                                         what="record attendance at this activity")
     try:
         row, record = await activities.record_attendance(

@@ -163,7 +163,8 @@ def test_org_claim_forms(hs: TokenVerifier, org: int | str) -> None:
 
 
 @pytest.mark.parametrize(
-    "org", [0, -3, True, "twelve", encode_global_id("Volunteer", 12), [12], "Organization:12"]
+    "org", [0, -3, True, "twelve", encode_global_id("Volunteer", 12), [12], "Organization:12",
+            "12\n", " 12", encode_global_id("Organization", 12) + "\n"]
 )
 def test_bad_org_claim(hs: TokenVerifier, org: object) -> None:
     assert _reason(hs, f"Bearer {_hs(_claims(role='org_admin', org=org))}") == "invalid_claim"
@@ -174,7 +175,8 @@ def test_region_may_be_an_integer(hs: TokenVerifier) -> None:
     assert hs.caller_from_header(f"Bearer {token}").region == "410102000000"
 
 
-@pytest.mark.parametrize("region", ["4101", "41010000000x", "000000000000", "0410100000000"])
+@pytest.mark.parametrize("region", ["4101", "41010000000x", "000000000000", "0410100000000",
+                                    "410100000000\n", " 410100000000", "４１０１００００００００"])
 def test_bad_region_claim(hs: TokenVerifier, region: str) -> None:
     assert (
         _reason(hs, f"Bearer {_hs(_claims(role='dispatcher', region=region))}") == "invalid_claim"

@@ -7,7 +7,7 @@ from typing import Any
 import psycopg
 
 from hub.schema.node import encode_id
-from tests.seeded import Gql, PARTNER
+from tests.seeded import PARTNER, Gql
 
 ORGS = """query($n: Int!) {
   organizations(first: $n, filter: {levels: ["squad"]}) { edges { node { name memberCount

@@ -1,0 +1,147 @@
+"""The rows and callers the mutation walk (test_auth_mutations.py) acts on.
+
+One subject of every kind, all in one Luoyang county (records_world's) and one team; callers of
+every role inside that scope and outside it.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+from starlette.datastructures import UploadFile
+
+from hub.auth import ANONYMOUS, Caller, Role
+from hub.auth.actions import ActionSubject, subject
+from hub.schema.node import encode_id
+from hub.services.records import Source, record_service
+from hub.store import dispatch as dispatch_store
+from hub.store.base import ConnectionDatabase
+from tests.records.records_world import REGION, World, make_world
+
+POINT = {"lon": 112.45, "lat": 34.62}
+REQUESTER = "requester-1"  # who raised records_world's demand
+
+
+@dataclass(frozen=True)
+class ActionsWorld:
+    """records_world's rows, plus an open demand with an offer, records and a plan."""
+
+    base: World
+    open_demand: int
+    offer: int
+    record: int
+    pending: int
+    plan: str
+    child_team: int
+    other_org: int
+    other_volunteer: int
+
+    @property
+    def volunteer(self) -> int:
+        """The volunteer most mutations act on (a member of the team)."""
+        return self.base.volunteers[0]
+
+    def team(self) -> ActionSubject:
+        return subject(region_code=REGION, org_paths=[self.base.org_path])
+
+    def of_volunteer(self) -> ActionSubject:
+        return subject(region_code=REGION, org_paths=[self.base.org_path],
+                       volunteer_id=self.volunteer)
+
+    def of_demand(self) -> ActionSubject:
+        return subject(region_code=REGION, org_paths=[self.base.org_path],
+                       volunteer_id=self.volunteer, requester=REQUESTER)
+
+    def callers(self) -> dict[str, Caller]:
+        """Every role, inside the world's scope and (where a role has a scope) outside it."""
+        gid = encode_id("Volunteer", self.volunteer)
+        return {
+            "admin": Caller(Role.ADMIN, "admin-1"),
+            "dispatcher_in": Caller(Role.DISPATCHER, "d-in", region="410300000000"),
+            "dispatcher_out": Caller(Role.DISPATCHER, "d-out", region="620000000000"),
+            "org_admin_in": Caller(Role.ORG_ADMIN, "o-in", org=self.base.org),
+            "org_admin_out": Caller(Role.ORG_ADMIN, "o-out", org=self.other_org),
+            "volunteer_in": Caller(Role.VOLUNTEER, gid),
+            "volunteer_out": Caller(Role.VOLUNTEER, encode_id("Volunteer", self.other_volunteer)),
+            "partner_in": Caller(Role.PARTNER, REQUESTER),
+            "partner_out": Caller(Role.PARTNER, "partner-x"),
+            "anonymous": ANONYMOUS,
+        }
+
+
+async def _one(conn: psycopg.AsyncConnection[Any], sql: str, params: Any = None) -> Any:
+    cur = await conn.execute(sql, params)
+    row = await cur.fetchone()
+    assert row is not None, sql
+    return row[0]
+
+
+async def make_actions_world(conn: psycopg.AsyncConnection[Any]) -> ActionsWorld:
+    """Create the rows on ``conn`` (the test rolls them back)."""
+    from hub.services import workflow
+
+    base = await make_world(conn)
+    db = ConnectionDatabase(conn)
+    start = datetime.now(UTC) + timedelta(days=4)
+    window = f"[{start.isoformat()},{(start + timedelta(hours=2)).isoformat()})"
+    open_demand = await _one(
+        conn, "INSERT INTO demand (title, category, needed, time_window, location_geom, "
+              "station_id, region_code, raised_by, status) VALUES ('科普需求', (SELECT code "
+              "FROM service_category LIMIT 1), 3, %s, ST_SetSRID(ST_MakePoint(112.45, 34.62), "
+              "4326), %s, %s, %s, 'open') RETURNING id",
+        (window, base.station, REGION, REQUESTER))
+    [offer] = await workflow.offer(db, demand_id=open_demand, volunteer_ids=[base.volunteers[0]],
+                                   by="system:test", ttl_s=3600)
+    async with db.transaction() as tx:
+        record = await record_service(tx, volunteer_id=base.volunteers[0],
+                                      source=Source(demand_id=base.demand), hours=1,
+                                      verified_by="t")
+        pending = await record_service(tx, volunteer_id=base.volunteers[1],
+                                       source=Source(demand_id=base.demand), hours=1,
+                                       verified_by="t", pending=True)
+    plan = {"assignments": [], "unfilled": [],
+            "stats": {"solver": "none", "status": "OPTIMAL", "filledSlots": 0,
+                      "totalDistanceM": 0, "objective": 0, "seconds": 0}}
+    plan_id = await dispatch_store.save_plan(db, region_code=REGION, starts=start,
+                                             ends=start + timedelta(days=1), options={},
+                                             plan=plan, created_by="t")
+    child = await _one(conn, "INSERT INTO organization (name, level, parent_id, region_code, "
+                             "kind) VALUES ('记录测试科技志愿服务支队', 'detachment', %s, %s, "
+                             "'association') RETURNING id", (base.org, REGION))
+    other_org = await _one(conn, "SELECT id FROM organization WHERE region_code LIKE '62%%' "
+                                 "ORDER BY id LIMIT 1")
+    other_volunteer = await _one(conn, "SELECT id FROM volunteer WHERE region_code LIKE '62%%' "
+                                       "ORDER BY id LIMIT 1")
+    return ActionsWorld(base=base, open_demand=open_demand, offer=offer, record=record["id"],
+                        pending=pending["id"], plan=plan_id, child_team=child,
+                        other_org=other_org, other_volunteer=other_volunteer)
+
+
+Variables = Callable[[ActionsWorld], dict[str, Any]]
+
+
+def upload() -> UploadFile:
+    """A (malformed) spreadsheet: who may import is decided before its rows are read."""
+    return UploadFile(io.BytesIO(b"not,a,template\n"), filename="v.csv")
+
+
+def person(world: ActionsWorld) -> dict[str, Any]:
+    """A new volunteer's registration input."""
+    from tests.registration_db.conftest import mobile, person_id
+
+    return {"name": "李华", "idNumber": person_id(7101), "mobile": mobile(7101),
+            "education": "本科", "regionCode": REGION}
+
+
+def gid(kind: str, key: object) -> str:
+    return encode_id(kind, key)
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)

@@ -1,0 +1,113 @@
+"""The action table: every role against every action, inside and outside scope.
+
+The expectations are written out by hand (from issue 11 and the source documents), not
+derived from ``ACTIONS``; the mutation walk (test_auth_mutations.py) checks that every
+mutation asks the table.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from hub.auth.actions import ACTIONS, Action, Denied, can, format_actions, require, subject
+from hub.auth.ids import encode_global_id
+from hub.auth.tokens import ANONYMOUS, SYSTEM, Caller, Role
+
+# Organisations: 1 the root, 7 its child, 70 a child of 7; 8 a sibling of 7.
+CALLERS = {
+    "admin": Caller(Role.ADMIN, "admin-1"),
+    "dispatcher": Caller(Role.DISPATCHER, "d", region="410100000000"),
+    "org_admin": Caller(Role.ORG_ADMIN, "o", org=7),
+    "volunteer": Caller(Role.VOLUNTEER, encode_global_id("Volunteer", 42)),
+    "partner": Caller(Role.PARTNER, "requester-1"),
+    "anonymous": ANONYMOUS,
+}
+INSIDE = subject(region_code="410102000000", org_paths=["1.7.70"], volunteer_id=42,
+                 requester="requester-1")
+OUTSIDE = subject(region_code="620102000000", org_paths=["1.8"], volunteer_id=43,
+                  requester="someone-else")
+
+# (inside, outside) per role: Y = may, N = may not. Order: admin, dispatcher, org_admin,
+# volunteer, partner, anonymous.
+EXPECTED: dict[Action, str] = {
+    Action.VOLUNTEER_REGISTER:    "YY YY YY YY YY YY",  # 在线注册: anyone
+    Action.VOLUNTEER_UPDATE:      "YY YN YN YN NN NN",
+    Action.VOLUNTEER_EXIT:        "YY NN NN YN NN NN",  # the volunteer or an admin
+    Action.VOLUNTEER_JOIN:        "YY YN YN YN NN NN",  # own request, or already in scope
+    Action.TEAM_CREATE_TOP:       "YY YN NN NN NN NN",
+    Action.TEAM_MANAGE:           "YY YN YN NN NN NN",
+    Action.REGISTRATIONS_IMPORT:  "YY YY YY NN NN NN",  # rows' teams: TEAM_MANAGE each
+    Action.DEMAND_RAISE:          "YY YN YN NN NN NN",
+    Action.DEMAND_CANCEL:         "YY YN YN NN NN NN",
+    Action.DEMAND_REVIEW:         "YY YN NN NN YN NN",  # the requester, or the region
+    Action.DEMAND_RATE_ORGANISER: "NN NN NN YN NN NN",  # a volunteer for themself
+    Action.DISPATCH_PLAN:         "YY YN NN NN NN NN",
+    Action.DISPATCH_OFFER:        "YY YN NN NN NN NN",
+    Action.DISPATCH_RESPOND:      "NN NN NN YN NN NN",  # only the volunteer offered
+    Action.DISPATCH_CANCEL:       "YY YN NN YN NN NN",
+    Action.DISPATCH_NO_SHOW:      "YY YN NN NN NN NN",
+    Action.DISPATCH_WATCH:        "YY YN NN YN NN NN",
+    Action.RECORD_CORRECT:        "YY YN YN NN NN NN",  # never the volunteer
+    Action.RECORD_CONFIRM:        "YY YN YN NN NN NN",  # the organiser or a dispatcher
+    Action.RECORD_READ:           "YY YN YN YN NN NN",
+    Action.CERTIFICATE_ISSUE:     "YY YN YN YN NN NN",
+    Action.CERTIFICATE_ISSUE_AS:  "YY YN YN NN NN NN",
+    Action.ACTIVITY_SIGN_UP:      "YY YN YN YN NN NN",
+    Action.ACTIVITY_ATTENDANCE:   "YY YN YN NN NN NN",
+}
+
+
+def test_expectations_cover_every_action() -> None:
+    assert set(EXPECTED) == set(Action) == set(ACTIONS)
+    assert all(set(ACTIONS[a]) == set(Role) for a in Action)
+
+
+@pytest.mark.parametrize(("action", "role"), list(itertools.product(Action, CALLERS)),
+                         ids=str)
+def test_every_role_against_every_action(action: Action, role: str) -> None:
+    cells = EXPECTED[action].split()
+    inside, outside = cells[list(CALLERS).index(role)]
+    caller = CALLERS[role]
+    assert can(caller, action, INSIDE) is (inside == "Y")
+    assert can(caller, action, OUTSIDE) is (outside == "Y")
+
+
+@pytest.mark.parametrize("action", list(Action))
+def test_the_system_caller_may_do_everything(action: Action) -> None:
+    assert can(SYSTEM, action, OUTSIDE) and can(SYSTEM, action)
+
+
+def test_scopes_are_subtrees_and_fail_closed() -> None:
+    dispatcher = CALLERS["dispatcher"]
+    for code, inside in [("410100000000", True), ("410102001001", True),
+                         ("410000000000", False), ("411000000000", False)]:
+        assert can(dispatcher, Action.DEMAND_RAISE, subject(region_code=code)) is inside, code
+    assert not can(dispatcher, Action.DEMAND_RAISE, subject())
+    assert not can(dispatcher, Action.DEMAND_RAISE)  # no subject: no scope to be in
+    hollow = [Caller(Role.DISPATCHER, "d"), Caller(Role.ORG_ADMIN, "o"),
+              Caller(Role.VOLUNTEER, "not-a-global-id")]
+    for caller, action in itertools.product(hollow, Action):
+        if action is not Action.VOLUNTEER_REGISTER and action is not (
+                Action.REGISTRATIONS_IMPORT):
+            assert not can(caller, action, INSIDE), (caller, action)
+    org = CALLERS["org_admin"]
+    assert can(org, Action.TEAM_MANAGE, subject(org_paths=["1.7"]))
+    assert not can(org, Action.TEAM_MANAGE, subject(org_paths=["1"]))  # not above itself
+
+
+def test_refusals_are_coded_and_anonymous_callers_are_told_to_sign_in() -> None:
+    with pytest.raises(Denied) as denied:
+        require(CALLERS["volunteer"], Action.RECORD_CORRECT, INSIDE, what="correct this")
+    assert denied.value.code == "FORBIDDEN" and "correct this" in denied.value.message
+    assert denied.value.message_zh
+    with pytest.raises(Denied) as anonymous:
+        require(ANONYMOUS, Action.RECORD_CORRECT, INSIDE)
+    assert anonymous.value.code == "UNAUTHENTICATED"
+    require(CALLERS["admin"], Action.RECORD_CORRECT, OUTSIDE)  # no exception
+
+
+def test_table_is_printable() -> None:
+    text = format_actions()
+    assert all(a.value in text for a in Action) and "system" in text

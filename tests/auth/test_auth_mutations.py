@@ -1,0 +1,254 @@
+"""Every mutation × every role × inside / outside scope obeys the action table.
+
+The mutations come from the schema itself: one without a rule in ``MUTATION_ACTIONS`` or a
+scenario here fails. Each call runs in a savepoint that is rolled back, against the seeded
+database. Where the table says no, the answer is a top-level FORBIDDEN (UNAUTHENTICATED for
+an anonymous caller); where it says yes, no permission error of any kind — business refusals
+(NOT_SERVED, WINDOW_NOT_STARTED, …) are fine, an internal error never is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import graphql
+import psycopg
+import pytest
+
+from hub.auth import Caller
+from hub.auth.actions import Action, ActionSubject, can, subject
+from hub.schema import schema
+from hub.schema.mutation import MUTATION_ACTIONS
+from tests.auth.actions_world import (
+    POINT,
+    REGION,
+    ActionsWorld,
+    gid,
+    make_actions_world,
+    person,
+    upload,
+)
+from tests.seeded import Gql
+
+W = ActionsWorld
+Expect = Callable[[Caller, W], bool]
+SOON = (datetime.now(UTC) + timedelta(days=4)).date()
+
+
+def _all(*pairs: tuple[Action, Callable[[W], ActionSubject | None]]) -> Expect:
+    return lambda caller, w: all(can(caller, a, subj(w)) for a, subj in pairs)
+
+
+def _self_rating(caller: Caller, w: W) -> bool:
+    return can(caller, Action.DEMAND_RATE_ORGANISER, subject(volunteer_id=caller.volunteer_id))
+
+
+def _link(caller: Caller, w: W) -> bool:
+    joining_self = caller.volunteer_id == w.volunteer
+    return can(caller, Action.VOLUNTEER_JOIN, w.of_volunteer()) and (
+        joining_self or can(caller, Action.TEAM_MANAGE, w.team()))
+
+
+def _move(caller: Caller, w: W) -> bool:
+    child = subject(region_code=REGION, org_paths=[f"{w.base.org_path}.{w.child_team}"])
+    return can(caller, Action.TEAM_MANAGE, child) and can(caller, Action.TEAM_MANAGE, w.team())
+
+
+def _offer(w: W) -> dict[str, Any]:
+    return {"input": {"dispatchId": gid("Dispatch", w.offer)}}
+
+
+def _point(w: W) -> dict[str, Any]:
+    return {"input": {"dispatchId": gid("Dispatch", w.offer), "point": POINT}}
+
+
+def _demand_of(w: W) -> ActionSubject:
+    return subject(region_code=REGION, org_paths=[w.base.org_path])
+
+
+def _dispatch_of(w: W) -> ActionSubject:
+    return subject(region_code=REGION, volunteer_id=w.volunteer)
+
+
+def _activity_of(w: W) -> ActionSubject:
+    return w.of_volunteer()
+
+
+# mutation → (document, variables, who may). Documents select only __typename: what matters
+# here is whether the call is let through.
+SCENARIOS: dict[str, tuple[str, Callable[[W], dict[str, Any]], Expect]] = {
+    "previewDispatch": (
+        "mutation($r: String!, $f: DateTime!, $t: DateTime!) { previewDispatch(regionCode: $r, "
+        "from: $f, to: $t) { __typename } }",
+        lambda w: {"r": REGION, "f": f"{SOON}T00:00:00+08:00", "t": f"{SOON}T12:00:00+08:00"},
+        _all((Action.DISPATCH_PLAN, lambda w: subject(region_code=REGION)))),
+    "commitDispatch": (
+        "mutation($p: ID!) { commitDispatch(planId: $p) { __typename } }",
+        lambda w: {"p": w.plan},
+        _all((Action.DISPATCH_PLAN, lambda w: subject(region_code=REGION)))),
+    "raiseDemand": (
+        "mutation($i: RaiseDemandInput!) { raiseDemand(input: $i) { __typename } }",
+        lambda w: {"i": {"title": "科普进社区", "category": "health", "needed": 2,
+                         "startsAt": f"{SOON}T09:00:00+08:00",
+                         "endsAt": f"{SOON}T11:00:00+08:00",
+                         "stationId": gid("Station", w.base.station)}},
+        _all((Action.DEMAND_RAISE, _demand_of))),
+    "cancelDemand": (
+        "mutation($i: CancelDemandInput!) { cancelDemand(input: $i) { __typename } }",
+        lambda w: {"i": {"demandId": gid("Demand", w.open_demand), "reason": "场地取消"}},
+        _all((Action.DEMAND_CANCEL, _demand_of))),
+    "dispatch": (
+        "mutation($i: DispatchInput!) { dispatch(input: $i) { __typename } }",
+        lambda w: {"i": {"demandId": gid("Demand", w.open_demand),
+                         "volunteerIds": [gid("Volunteer", w.base.volunteers[1])]}},
+        _all((Action.DISPATCH_OFFER, _demand_of))),
+    "acceptDispatch": (
+        "mutation($input: AcceptDispatchInput!) { acceptDispatch(input: $input) "
+        "{ __typename } }", _offer, _all((Action.DISPATCH_RESPOND, _dispatch_of))),
+    "declineDispatch": (
+        "mutation($input: DeclineDispatchInput!) { declineDispatch(input: $input) "
+        "{ __typename } }",
+        lambda w: {"input": {**_offer(w)["input"], "reason": "有事"}},
+        _all((Action.DISPATCH_RESPOND, _dispatch_of))),
+    "checkIn": (
+        "mutation($input: CheckPointInput!) { checkIn(input: $input) { __typename } }",
+        _point, _all((Action.DISPATCH_RESPOND, _dispatch_of))),
+    "checkOut": (
+        "mutation($input: CheckPointInput!) { checkOut(input: $input) { __typename } }",
+        _point, _all((Action.DISPATCH_RESPOND, _dispatch_of))),
+    "cancelDispatch": (
+        "mutation($input: CancelDispatchInput!) { cancelDispatch(input: $input) "
+        "{ __typename } }",
+        lambda w: {"input": {**_offer(w)["input"], "reason": "改期"}},
+        _all((Action.DISPATCH_CANCEL, _dispatch_of))),
+    "markNoShow": (
+        "mutation($input: MarkNoShowInput!) { markNoShow(input: $input) { __typename } }",
+        _offer, _all((Action.DISPATCH_NO_SHOW, _dispatch_of))),
+    "reviewDemand": (
+        "mutation($i: ReviewDemandInput!) { reviewDemand(input: $i) { __typename } }",
+        lambda w: {"i": {"demandId": gid("Demand", w.base.demand), "rating": 5}},
+        _all((Action.DEMAND_REVIEW, lambda w: w.of_demand()))),
+    "rateDemandOrganiser": (
+        "mutation($i: RateDemandOrganiserInput!) { rateDemandOrganiser(input: $i) "
+        "{ __typename } }",
+        lambda w: {"i": {"demandId": gid("Demand", w.base.demand), "rating": 4}},
+        _self_rating),
+    "correctServiceRecord": (
+        "mutation($i: CorrectServiceRecordInput!) { correctServiceRecord(input: $i) "
+        "{ __typename } }",
+        lambda w: {"i": {"recordId": gid("ServiceRecord", w.record), "hours": "0.5",
+                         "reason": "签退时间有误"}},
+        _all((Action.RECORD_CORRECT, lambda w: w.team()))),
+    "confirmServiceRecord": (
+        "mutation($i: ConfirmServiceRecordInput!) { confirmServiceRecord(input: $i) "
+        "{ __typename } }",
+        lambda w: {"i": {"recordId": gid("ServiceRecord", w.pending)}},
+        _all((Action.RECORD_CONFIRM, lambda w: w.team()))),
+    "issueCertificate": (
+        "mutation($i: IssueCertificateInput!) { issueCertificate(input: $i) { __typename } }",
+        lambda w: {"i": {"volunteerId": gid("Volunteer", w.volunteer), "from": "2020-01-01",
+                         "to": str(SOON)}},
+        _all((Action.CERTIFICATE_ISSUE, lambda w: w.of_volunteer()))),
+    "signUpForActivity": (
+        "mutation($i: SignUpForActivityInput!) { signUpForActivity(input: $i) "
+        "{ __typename } }",
+        lambda w: {"i": {"activityId": gid("Activity", w.base.future_activity),
+                         "volunteerId": gid("Volunteer", w.volunteer)}},
+        _all((Action.ACTIVITY_SIGN_UP, _activity_of))),
+    "cancelActivitySignUp": (
+        "mutation($i: CancelActivitySignUpInput!) { cancelActivitySignUp(input: $i) "
+        "{ __typename } }",
+        lambda w: {"i": {"activityId": gid("Activity", w.base.future_activity),
+                         "volunteerId": gid("Volunteer", w.volunteer)}},
+        _all((Action.ACTIVITY_SIGN_UP, _activity_of))),
+    "recordActivityAttendance": (
+        "mutation($i: RecordActivityAttendanceInput!) { recordActivityAttendance(input: $i) "
+        "{ __typename } }",
+        lambda w: {"i": {"activityId": gid("Activity", w.base.past_activity),
+                         "volunteerId": gid("Volunteer", w.volunteer)}},
+        _all((Action.ACTIVITY_ATTENDANCE, _activity_of))),
+    "registerVolunteer": (
+        "mutation($i: VolunteerInput!) { registerVolunteer(input: $i) { __typename } }",
+        lambda w: {"i": person(w)},
+        _all((Action.VOLUNTEER_REGISTER, lambda w: None))),
+    "updateVolunteer": (
+        "mutation($id: ID!) { updateVolunteer(id: $id, input: {education: \"硕士\"}) "
+        "{ __typename } }",
+        lambda w: {"id": gid("Volunteer", w.volunteer)},
+        _all((Action.VOLUNTEER_UPDATE, lambda w: w.of_volunteer()))),
+    "exitVolunteer": (
+        "mutation($id: ID!) { exitVolunteer(id: $id) { __typename } }",
+        lambda w: {"id": gid("Volunteer", w.volunteer)},
+        _all((Action.VOLUNTEER_EXIT, lambda w: w.of_volunteer()))),
+    "registerOrganization": (
+        "mutation($i: OrganizationInput!) { registerOrganization(input: $i) { __typename } }",
+        lambda w: {"i": {"name": "记录测试科技志愿服务二支队", "level": "detachment",
+                         "regionCode": REGION, "parentId": gid("Organization", w.base.org)}},
+        _all((Action.TEAM_MANAGE, lambda w: w.team()))),
+    "moveOrganization": (
+        "mutation($id: ID!, $p: ID) { moveOrganization(id: $id, parentId: $p) "
+        "{ __typename } }",
+        lambda w: {"id": gid("Organization", w.child_team),
+                   "p": gid("Organization", w.base.org)},
+        _move),
+    "linkVolunteer": (
+        "mutation($v: ID!, $o: ID!) { linkVolunteer(volunteerId: $v, organizationId: $o) "
+        "{ __typename } }",
+        lambda w: {"v": gid("Volunteer", w.volunteer),
+                   "o": gid("Organization", w.child_team)},
+        _link),
+    "importRegistrations": (
+        "mutation($f: Upload!) { importRegistrations(kind: VOLUNTEERS, file: $f) "
+        "{ __typename } }",
+        lambda w: {"f": upload()},
+        _all((Action.REGISTRATIONS_IMPORT, lambda w: None))),
+}
+
+
+def schema_mutations() -> set[str]:
+    """The Mutation type's fields, read from the schema the server serves."""
+    document = graphql.parse(schema().as_str())
+    for definition in document.definitions:
+        if isinstance(definition, graphql.ObjectTypeDefinitionNode) and (
+                definition.name.value == "Mutation"):
+            return {f.name.value for f in definition.fields or ()}
+    raise AssertionError("the schema has no Mutation type")
+
+
+def test_every_mutation_has_a_rule_and_a_scenario() -> None:
+    mutations = schema_mutations()
+    assert mutations == set(MUTATION_ACTIONS), "give each mutation its actions"
+    assert mutations == set(SCENARIOS), "give each mutation a scenario here"
+    used = {a for actions in MUTATION_ACTIONS.values() for a in actions}
+    assert set(Action) - used == {Action.RECORD_READ, Action.DISPATCH_WATCH}  # queries' rules
+
+
+PERMISSION_CODES = {"FORBIDDEN", "UNAUTHENTICATED"}
+
+
+@pytest.mark.parametrize("mutation", sorted(SCENARIOS))
+async def test_each_mutation_obeys_the_action_table_for_every_role(
+        mutation: str, gql: Gql, aconn: psycopg.AsyncConnection[Any]) -> None:
+    world = await make_actions_world(aconn)
+    document, variables, may = SCENARIOS[mutation]
+    let_through = denied = 0
+    for name, caller in world.callers().items():
+        async with aconn.transaction(force_rollback=True):
+            result = await gql(document, variables(world), caller=caller)
+        codes = [(e.extensions or {}).get("code") for e in result.errors or []]
+        assert "INTERNAL_SERVER_ERROR" not in codes, (name, result.errors)
+        if may(caller, world):
+            let_through += 1
+            assert not PERMISSION_CODES & set(codes), (name, result.errors)
+        else:
+            denied += 1
+            expected = "UNAUTHENTICATED" if caller.is_anonymous else "FORBIDDEN"
+            assert codes and codes[0] == expected, (name, codes)
+            assert not result.data or not any(result.data.values()), (name, result.data)
+    assert let_through, f"{mutation}: nobody was let through"
+    assert denied or mutation in OPEN_TO_ALL, f"{mutation}: nobody was refused"
+
+
+OPEN_TO_ALL = {"registerVolunteer"}  # 在线注册: anyone, anonymous included
