@@ -46,6 +46,10 @@ bench-tiles: setup bench-tools
 bench-import: setup
 	$(BIN)/python bench/bench_import.py
 
+# 5,000 hostile requests over HTTP: 5xx, uncoded errors, non-JSON refusals, p50/p99, RSS.
+bench-fuzz: setup
+	$(BIN)/python bench/bench_fuzz.py
+
 bench-records: setup
 	$(BIN)/python bench/bench_records_race.py
 

@@ -21,7 +21,7 @@ from hub import unavailable_http
 from hub.auth import TokenVerifier, load_or_create_secret
 from hub.db.pool import Availability, DatabaseUnavailable, make_pools
 from hub.pii import load_or_create_key
-from hub.services import workflow
+from hub.services import sweeps
 from hub.settings import Settings
 from hub.store.base import ConnectionDatabase, PoolDatabase, ThreadedReads
 
@@ -64,6 +64,7 @@ def create_app(settings: Settings, *, database_url: str | None = None,
     """
     from hub import certificates_http, tiles
     from hub.schema.http import AuthMiddleware, HubGraphQL
+    from hub.schema.http_request import internal_error
 
     settings = dev_settings(settings)
     verifier = TokenVerifier(settings)
@@ -83,7 +84,7 @@ def create_app(settings: Settings, *, database_url: str | None = None,
     async def serving(app: Starlette) -> AsyncIterator[None]:
         if database is not None:
             app.state.db = app.state.reads = database
-            async with workflow.background(database, ttl_s=settings.dispatch_offer_ttl_s,
+            async with sweeps.background(database, ttl_s=settings.dispatch_offer_ttl_s,
                                            sweep_s=None):
                 yield
             return
@@ -100,7 +101,7 @@ def create_app(settings: Settings, *, database_url: str | None = None,
         app.state.db = PoolDatabase(pool, availability)
         app.state.reads = ThreadedReads(reads, availability)
         try:
-            async with workflow.background(app.state.db, ttl_s=settings.dispatch_offer_ttl_s,
+            async with sweeps.background(app.state.db, ttl_s=settings.dispatch_offer_ttl_s,
                                            sweep_s=OFFER_SWEEP_S,
                                            auto_confirm_s=settings.record_auto_confirm_s):
                 yield
@@ -108,11 +109,11 @@ def create_app(settings: Settings, *, database_url: str | None = None,
             await pool.close()
             await asyncio.to_thread(reads.close)
 
-    graphql = HubGraphQL(verifier)
+    graphql = HubGraphQL(verifier, max_body_bytes=settings.max_body_bytes)
     routes: list[BaseRoute] = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
-        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/graphql", graphql),  # other methods: a coded 405 from the view
         WebSocketRoute("/graphql", graphql),
         *tiles.routes,
         *certificates_http.routes,
@@ -120,4 +121,5 @@ def create_app(settings: Settings, *, database_url: str | None = None,
     ]
     return Starlette(routes=routes, lifespan=lifespan,
                      middleware=[Middleware(AuthMiddleware, verifier=verifier)],
-                     exception_handlers={DatabaseUnavailable: unavailable_http.handler})
+                     exception_handlers={DatabaseUnavailable: unavailable_http.handler,
+                                         Exception: internal_error})

@@ -2,31 +2,39 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeGuard
 
 import strawberry
-from graphql import ASTValidationRule
+from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
-    ParserCache,
-    ValidationCache,
     max_aliases,
     query_depth_limiter,
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
-from strawberry.types import ExecutionResult
+from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
+from strawberry.utils.logging import StrawberryLogger
 
 from hub.schema import node as nodes_
 from hub.schema.common import GEOJSON_SCALAR, GeoJSON
-from hub.schema.errors import ErrorCodes
+from hub.schema.doc_cache import DocumentCache, Documents
+from hub.schema.errors import ErrorCodes, coded
 from hub.schema.fastpath import Plan, Plans
-from hub.schema.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS, CostLimit
+from hub.schema.limits import (
+    MAX_ALIASES,
+    MAX_DEPTH,
+    MAX_QUERY_CHARS,
+    MAX_TOKENS,
+    CostLimit,
+    QueryLimits,
+)
 from hub.schema.mutation import Mutation
 from hub.schema.organizations import Activity, Organization, Project
 from hub.schema.places import Demand, Station
@@ -36,7 +44,9 @@ from hub.schema.regions import Region
 from hub.schema.volunteers import Volunteer
 from hub.schema.workflow import WorkflowQuery, WorkflowSubscription
 from hub.schema.workflow_types import Dispatch
+from hub.settings import Settings
 
+log = logging.getLogger(__name__)
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 ENTITY_TYPES = (Region, Organization, Volunteer, Station, Demand, Activity, Project)
 Query = merge_types("Query", (CoreQuery, WorkflowQuery, RecordsQuery))
@@ -59,11 +69,15 @@ class HubSchema(strawberry.federation.Schema):
     A query text runs through strawberry the first time; once it has succeeded it is compiled
     (``hub/schema/fastpath.py``) and later runs use the plan, which calls the same resolvers
     and falls back to strawberry whenever it cannot answer exactly as strawberry would.
+    Parsed documents and plans are kept in caches bounded in bytes (``limits.cache_bytes``).
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, limits: QueryLimits, documents: Documents,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.plans = Plans(self)
+        self.limits = limits
+        self.documents = documents
+        self.plans = Plans(self, budget_bytes=limits.cache_bytes)
 
     async def execute(
         self, query: str | None, variable_values: dict[str, Any] | None = None,
@@ -80,6 +94,8 @@ class HubSchema(strawberry.federation.Schema):
         result = await super().execute(query, variable_values, context_value, root_value,
                                        operation_name, allowed_operation_types,
                                        operation_extensions)
+        if result.errors and not all(_finished(e) for e in result.errors):
+            result.errors = coded(result.errors)  # raised where ErrorCodes does not see
         if _plannable(query, operation_name, operation_extensions) and not result.errors \
                 and result.data is not None and not self.plans.known(query, operation_name):
             self.plans.learn(query, operation_name)
@@ -92,14 +108,32 @@ class HubSchema(strawberry.federation.Schema):
             return None
         return self.plans.get(query, operation_name)  # type: ignore[arg-type]
 
+    def process_errors(self, errors: list[GraphQLError],
+                       execution_context: ExecutionContext | None = None) -> None:
+        """A refusal (a coded error) is one line at INFO; only an unexpected failure is
+        logged with its traceback."""
+        for error, done in zip(errors, coded(errors), strict=True):
+            code = (done.extensions or {}).get("code")
+            if code == "INTERNAL_SERVER_ERROR":
+                StrawberryLogger.error(error, execution_context)
+            else:
+                log.info("refused %s: %s", code, error.message.splitlines()[0][:300])
+
+
+def _finished(error: GraphQLError) -> bool:
+    extensions = error.extensions or {}
+    return "code" in extensions and "messageZh" in extensions
+
 
 def _plannable(query: object, operation_name: object, extensions: object) -> TypeGuard[str]:
     """A request a compiled plan may answer: a query text, no operation extensions."""
     return isinstance(query, str) and isinstance(operation_name, str | None) and not extensions
 
 
-def build_schema() -> HubSchema:
+def build_schema(limits: QueryLimits | None = None) -> HubSchema:
     """The subgraph schema with its limits and error coding."""
+    limits = limits or QueryLimits()
+    documents = Documents(limits.cache_bytes, limits.shape, MAX_QUERY_CHARS)
     return HubSchema(
         query=Query,
         mutation=Mutation,
@@ -107,24 +141,26 @@ def build_schema() -> HubSchema:
         types=[*ENTITY_TYPES, Dispatch],
         federation_version="2.7",
         config=StrawberryConfig(auto_camel_case=True, scalar_map={GeoJSON: GEOJSON_SCALAR}),
-        # Factories: strawberry builds fresh extensions per request; the parser and
-        # validation caches live at module level and are shared. The validation rules are
-        # built once, so the validation cache (keyed by the rules) hits on repeated queries.
+        # Factories: strawberry builds fresh extensions per request; the document cache
+        # (parsing, shape, validation; bounded in bytes) is the schema's and shared.
         extensions=[
             ErrorCodes,
-            lambda: ParserCache(maxsize=1000),
-            lambda: ValidationCache(maxsize=1000),
+            lambda: DocumentCache(documents),
             lambda: AddValidationRules(_LIMIT_RULES),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-            CostLimit,
+            lambda: CostLimit(limits),
         ],
+        limits=limits,
+        documents=documents,
     )
 
 
 @cache
 def schema() -> HubSchema:
-    """The one schema of this process."""
-    return build_schema()
+    """The one schema of this process, with the limits the settings give."""
+    settings = Settings.from_env()
+    return build_schema(QueryLimits(cache_bytes=settings.query_cache_bytes,
+                                    list_items=settings.max_list_items))
 
 
 def schema_sdl() -> str:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections import OrderedDict
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
@@ -51,7 +51,14 @@ from strawberry.types.arguments import convert_arguments
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 
-from hub.schema.limits import MAX_COST, cost_variables, operation_cost
+from hub.schema.doc_cache import MAX_SHARE, ByteLRU, document_weight
+from hub.schema.limits import (
+    MAX_COST,
+    cost_variables,
+    list_error,
+    operation_cost,
+    variable_types,
+)
 from hub.schema.plan_inputs import (
     MAX_COSTS,
     PLAIN,
@@ -61,7 +68,7 @@ from hub.schema.plan_inputs import (
 )
 
 log = logging.getLogger(__name__)
-MAX_PLANS = 500
+PLAN_WEIGHT = 2  # a plan keeps its document and about as much again in closures
 DEFINITION_BACKREF = "strawberry-definition"
 
 
@@ -123,6 +130,7 @@ class Plan:
         self._cost_variables = cost_variables(document)
         self._costs: dict[tuple[Any, ...], int] = {}
         self._signatures = signatures(self.schema._schema, operation)
+        self._variable_types = variable_types(self.schema._schema, document, None)
         # Arguments written in the query (no variables) that convert to plain values are
         # converted once: the same values every run.
         self._constant_args: dict[int, dict[str, Any]] = {}
@@ -132,6 +140,9 @@ class Plan:
                   root_value: Any) -> ExecutionResult | None:
         """The result, or None when strawberry must answer."""
         gql = self.schema._schema
+        if list_error(self._variable_types, variables, self.schema.limits.list_items):
+            self.fell_back += 1  # strawberry reports it (before coercing a long list)
+            return None
         coerced = coerce(self._signatures, variables or {}) or get_variable_values(
             gql, self.operation.variable_definitions or (), variables or {})
         if isinstance(coerced, list) or self._cost(variables) > MAX_COST:
@@ -333,19 +344,16 @@ async def _later(plan: _FieldPlan, value: Any, run: _Run) -> Any:
 
 
 class Plans:
-    """Compiled plans by query text and operation name (bounded, least recently used)."""
+    """Compiled plans by query text and operation name (least recently used, bounded in
+    estimated bytes: ``hub.schema.doc_cache.ByteLRU``)."""
 
-    def __init__(self, schema: Any) -> None:
+    def __init__(self, schema: Any, *, budget_bytes: int) -> None:
         self.schema = schema
-        self._plans: OrderedDict[tuple[str, str | None], Plan | None] = OrderedDict()
+        self._plans: ByteLRU[tuple[str, str | None], Plan | None] = ByteLRU(budget_bytes)
 
     def get(self, query: str, operation_name: str | None) -> Plan | None:
         """The plan for a text that compiled, else None."""
-        key = (query, operation_name)
-        plan = self._plans.get(key)
-        if plan is not None:
-            self._plans.move_to_end(key)
-        return plan
+        return self._plans.get((query, operation_name))
 
     def known(self, query: str, operation_name: str | None) -> bool:
         """Whether this text was tried already (compiled or not)."""
@@ -353,9 +361,12 @@ class Plans:
 
     def learn(self, query: str, operation_name: str | None) -> None:
         """Compile a text that strawberry just executed cleanly (or remember it cannot be)."""
-        self._plans[(query, operation_name)] = self._compile(query, operation_name)
-        while len(self._plans) > MAX_PLANS:
-            self._plans.popitem(last=False)
+        if sys.getsizeof(query) > self._plans.budget_bytes // MAX_SHARE:
+            return  # too large to keep: not worth compiling on every run
+        plan = self._compile(query, operation_name)
+        weight = (PLAN_WEIGHT * document_weight(query, plan.document) if plan is not None
+                  else sys.getsizeof(query))
+        self._plans.put((query, operation_name), plan, weight)
 
     def _compile(self, query: str, operation_name: str | None) -> Plan | None:
         document = parse(query)

@@ -6,6 +6,8 @@ import json
 from typing import Any
 
 import orjson
+from cross_web import HTTPException
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -19,6 +21,17 @@ from hub import unavailable_http
 from hub.auth import ANONYMOUS, AuthError, Caller, TokenVerifier
 from hub.schema import schema
 from hub.schema.context import Context
+from hub.schema.http_request import (
+    MULTIPART,
+    Refusal,
+    check_content_type,
+    from_view,
+    header,
+    media_type,
+    operation,
+    read_body,
+)
+from hub.schema.registration import MAX_UPLOAD_BYTES
 from hub.store.base import RequestDatabase
 
 CALLER_KEY = "hub.caller"
@@ -48,25 +61,14 @@ class AuthMiddleware:
                 await send({"type": "websocket.close", "code": 4401, "reason": str(exc)[:120]})
                 return
             body = {"data": None, "errors": [{"message": str(exc), "extensions": {
-                "code": "UNAUTHENTICATED", "reason": exc.reason}}]}
+                "code": "UNAUTHENTICATED", "reason": exc.reason,
+                "messageZh": "身份验证失败：令牌无效或已过期"}}]}
             response = Response(json.dumps(body, ensure_ascii=False), status_code=401,
                                 media_type="application/json",
                                 headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)
-
-
-async def _read_body(receive: Receive) -> bytes:
-    chunks = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break  # the client went away: strawberry sees an empty body
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:
@@ -86,7 +88,7 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 class HubGraphQL(GraphQL[Context, None]):
     """The strawberry ASGI app with the hub's context."""
 
-    def __init__(self, verifier: TokenVerifier) -> None:
+    def __init__(self, verifier: TokenVerifier, *, max_body_bytes: int = 2**20) -> None:
         # Multipart uploads serve importRegistrations (集体注册 files). No CSRF exposure: the
         # caller comes from the Authorization header, which a cross-site form cannot send.
         self.hub_schema = schema()
@@ -94,27 +96,62 @@ class HubGraphQL(GraphQL[Context, None]):
                          subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
                          multipart_uploads_enabled=True)
         self.verifier = verifier
+        self.max_body_bytes = max_body_bytes
+        # An upload's envelope (operations, map, part headers) around the largest file.
+        self.max_upload_bytes = MAX_UPLOAD_BYTES + max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """HTTP requests are checked (``hub/schema/http_request.py``) and refused with coded
+        JSON; WebSocket connections go to strawberry."""
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self._http(scope, receive, send)
+        except Refusal as refusal:
+            response = refusal.response()
+        if response is not None:
+            await response(scope, receive, send)
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> Response | None:
         """A JSON POST of a query text that has compiled (``hub/schema/fastpath.py``) is
-        answered here, without strawberry's request machinery around the same plan; anything
-        else, and any run the plan hands back, goes through strawberry as before."""
-        if scope["type"] == "http" and scope["method"] == "POST" and self._plain_json(scope):
-            body = await _read_body(receive)
-            if await self._answer_compiled(scope, receive, send, body):
-                return
+        answered here (None: already sent), without strawberry's request machinery around
+        the same plan; anything else, and any run the plan hands back, goes through
+        strawberry's view, whose plain-text refusals become coded ones."""
+        if scope["method"] == "POST":
+            kind = media_type(scope)
+            check_content_type(kind, self.multipart_uploads_enabled)
+            body = await read_body(scope, receive, self.max_upload_bytes if kind == MULTIPART
+                                   else self.max_body_bytes)
+            request = operation(body) if kind != MULTIPART else None
+            if request is not None and self._plain_json(scope) and await self._answer_compiled(
+                    scope, receive, send, request):
+                return None
             receive = _replay(body, receive)
-        await super().__call__(scope, receive, send)
+        try:
+            return await self.run(Request(scope, receive))
+        except HTTPException as exc:
+            raise from_view(exc) from None
+        except StarletteHTTPException as exc:  # starlette refused the multipart body
+            raise Refusal(exc.status_code, "BAD_REQUEST", exc.detail) from None
+
+    async def parse_multipart(self, request: Any) -> dict[str, str]:
+        """strawberry's reading of an upload, its ``operations`` checked as a JSON body's are
+        (strawberry fails with AttributeError on ``operations: 1``)."""
+        try:
+            data: Any = await super().parse_multipart(request)
+        except (AttributeError, TypeError, ValueError, IndexError) as exc:
+            raise Refusal(400, "BAD_REQUEST", f"the multipart body is not a GraphQL upload: "
+                          f"{exc}", "multipart 请求体不是 GraphQL 文件上传") from None
+        if not isinstance(data, dict | list):
+            raise Refusal(400, "BAD_REQUEST", "the multipart 'operations' must be a JSON "
+                          "object", "multipart 的 operations 必须是 JSON 对象")
+        return data  # type: ignore[return-value]
 
     def _plain_json(self, scope: Scope) -> bool:
         """A JSON body asking for one JSON answer (no multipart or event stream)."""
-        content_type = accept = ""
-        for name, value in scope["headers"]:
-            if name == b"content-type":
-                content_type = value.decode("latin-1")
-            elif name == b"accept":
-                accept = value.decode("latin-1")
-        if content_type.split(";", 1)[0].strip().lower() != "application/json":
+        accept = header(scope, b"accept")
+        if media_type(scope) != "application/json":
             return False
         streams = getattr(self, "_get_stream_transport_from_headers", None)
         if streams is None:  # pragma: no cover  (another strawberry: judge it ourselves)
@@ -122,13 +159,7 @@ class HubGraphQL(GraphQL[Context, None]):
         return streams({"accept": accept}) is None
 
     async def _answer_compiled(self, scope: Scope, receive: Receive, send: Send,
-                               body: bytes) -> bool:
-        try:
-            request = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            return False
-        if not isinstance(request, dict):
-            return False
+                               request: dict[str, Any]) -> bool:
         variables = request.get("variables")
         plan = self.hub_schema.compiled(request.get("query"), request.get("operationName"),
                                         request.get("extensions"))
@@ -182,4 +213,5 @@ class HubGraphQL(GraphQL[Context, None]):
         caller: Caller = request.scope.get(CALLER_KEY, ANONYMOUS)
         return Context(db=RequestDatabase(state.db), caller=caller, settings=state.settings,
                        cipher=state.cipher, executor=getattr(state, "executor", None),
-                       reads=getattr(state, "reads", None), raw_json=True)
+                       reads=getattr(state, "reads", None), raw_json=True,
+                       client=request.client.host if request.client else None)

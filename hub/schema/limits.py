@@ -1,15 +1,20 @@
 """Query limits: depth, aliases and tokens (strawberry's), and a cost limit (ours).
 
 The cost of a selection is 1 per field, and a list field's children count once per item it
-may return: its ``first`` argument (default 20), ``k``, ``limit`` / 100, or 10 for plain
-lists. An over-limit query is refused before anything runs.
+may return: its ``first`` argument (default 20), ``k``, ``limit`` / 100, the number of
+``representations`` given to ``_entities``, or 10 for plain lists. An over-limit query is
+refused before anything runs. So is a list in the variables longer than
+``QueryLimits.list_items`` (walked by the variables' declared types, so lists inside a JSON
+scalar such as a GeoJSON polygon are that scalar's business); lists written in the query are
+checked with its shape (``hub/schema/shape.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from graphql import (
     DocumentNode,
@@ -18,18 +23,25 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLInputObjectType,
+    GraphQLInputType,
     GraphQLInterfaceType,
     GraphQLList,
     GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
+    ListValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     VariableNode,
     get_nullable_type,
+    is_input_type,
+    type_from_ast,
 )
 from strawberry.extensions import SchemaExtension
+
+from hub.schema.shape import ShapeLimits
 
 MAX_DEPTH = 12
 MAX_ALIASES = 30
@@ -39,6 +51,22 @@ MAX_COST = 20_000
 _LIST_ARGS = {"first": (1, 100), "k": (1, 50), "limit": (100, 10_000)}
 _DEFAULT_PAGE = 20
 _PLAIN_LIST = 10
+MAX_FRAGMENT_DEPTH = 20
+MAX_SAME_NAME = 30
+MAX_QUERY_CHARS = 100_000  # 3,000 tokens fit in far less
+
+
+@dataclass(frozen=True)
+class QueryLimits:
+    """The configurable bounds of a schema (``hub.settings.Settings`` gives them)."""
+
+    cache_bytes: int = 16 * 2**20  # each of: parsed/validated documents, compiled plans
+    list_items: int = 1000  # any list argument, ``_entities`` representations included
+
+    @property
+    def shape(self) -> ShapeLimits:
+        return ShapeLimits(fragment_depth=MAX_FRAGMENT_DEPTH, fields=MAX_COST,
+                           same_name=MAX_SAME_NAME, list_items=self.list_items)
 
 
 def _list_fields(schema: GraphQLSchema) -> frozenset[str]:
@@ -54,24 +82,80 @@ def _list_fields(schema: GraphQLSchema) -> frozenset[str]:
 
 
 class CostLimit(SchemaExtension):
-    """Refuses, before execution, operations whose estimated cost exceeds :data:`MAX_COST`.
+    """Refuses, before execution, operations whose estimated cost exceeds :data:`MAX_COST`
+    or whose variables hold a list longer than ``limits.list_items``.
 
     It runs after validation so it can read the operation's variables (a page size given as a
     variable counts at its value).
     """
 
+    def __init__(self, limits: QueryLimits | None = None) -> None:
+        self.limits = limits or QueryLimits()
+
     def on_execute(self) -> Iterator[None]:
         ctx = self.execution_context
         document = ctx.graphql_document
         if document is not None and ctx.result is None:
-            cost = operation_cost(ctx.schema._schema, document, ctx.variables,
-                                  ctx.operation_name)
-            if cost > MAX_COST:
-                ctx.result = ExecutionResult(data=None, errors=[GraphQLError(
-                    f"query cost {cost} exceeds the limit of {MAX_COST}; ask for fewer items "
-                    "(smaller `first`) or fewer nested lists",
-                    extensions={"code": "QUERY_TOO_COMPLEX", "cost": cost, "limit": MAX_COST})])
+            error = list_error(variable_types(ctx.schema._schema, document, ctx.operation_name),
+                               ctx.variables, self.limits.list_items)
+            if error is None:
+                error = cost_error(operation_cost(ctx.schema._schema, document, ctx.variables,
+                                                  ctx.operation_name))
+            if error is not None:
+                ctx.result = ExecutionResult(data=None, errors=[error])
         yield
+
+
+def cost_error(cost: int) -> GraphQLError | None:
+    """The refusal of a query that costs ``cost``, if it costs too much."""
+    if cost <= MAX_COST:
+        return None
+    return GraphQLError(
+        f"query cost {cost} exceeds the limit of {MAX_COST}; ask for fewer items "
+        "(smaller `first`) or fewer nested lists",
+        extensions={"code": "QUERY_TOO_COMPLEX", "cost": cost, "limit": MAX_COST,
+                    "messageZh": f"查询代价 {cost} 超过上限 {MAX_COST}，请减少条数或嵌套列表"})
+
+
+def variable_types(schema: GraphQLSchema, document: DocumentNode,
+                   operation_name: str | None) -> list[tuple[str, GraphQLInputType]]:
+    """The declared type of each variable of the operation that runs."""
+    out = []
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode) and (
+                operation_name is None or (definition.name is not None
+                                           and definition.name.value == operation_name)):
+            for node in definition.variable_definitions or ():
+                type_ = type_from_ast(schema, node.type)
+                if is_input_type(type_):
+                    out.append((node.variable.name.value, cast(GraphQLInputType, type_)))
+            break
+    return out
+
+
+def list_error(types: Iterable[tuple[str, GraphQLInputType]],
+               variables: dict[str, Any] | None, most: int) -> GraphQLError | None:
+    """A refusal naming the first list in ``variables`` longer than ``most``, found by
+    walking each value along its declared type (no recursion: values may nest deeply)."""
+    values = variables or {}
+    stack: list[tuple[tuple[str | int, ...], Any, Any]] = [
+        ((name,), type_, values.get(name)) for name, type_ in types]
+    while stack:
+        path, type_, value = stack.pop()
+        type_ = get_nullable_type(type_)
+        if isinstance(type_, GraphQLList) and isinstance(value, list):
+            if len(value) > most:
+                where = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}"
+                                      for p in path)[1:]
+                return GraphQLError(
+                    f"{where}: {len(value)} items given; at most {most} per list",
+                    extensions={"code": "BAD_USER_INPUT", "field": where, "limit": most,
+                                "messageZh": f"{where} 有 {len(value)} 项，每个列表最多 {most} 项"})
+            stack.extend(((*path, i), type_.of_type, item) for i, item in enumerate(value))
+        elif isinstance(type_, GraphQLInputObjectType) and isinstance(value, dict):
+            stack.extend(((*path, name), field.type, value[name])
+                         for name, field in type_.fields.items() if name in value)
+    return None
 
 
 def operation_cost(schema: GraphQLSchema, document: DocumentNode,
@@ -125,6 +209,12 @@ class _Cost:
 
     def _multiplier(self, field: FieldNode) -> int:
         for arg in field.arguments or ():
+            if arg.name.value == "representations":
+                given = (arg.value.values if isinstance(arg.value, ListValueNode)
+                         else self.variables.get(arg.value.name.value)
+                         if isinstance(arg.value, VariableNode) else None)
+                if isinstance(given, list | tuple):
+                    return max(1, len(given))
             rule = _LIST_ARGS.get(arg.name.value)
             if rule is None:
                 continue
