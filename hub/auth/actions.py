@@ -26,8 +26,8 @@ from hub.auth.ids import region_prefix
 from hub.auth.policy import Subject
 from hub.auth.tokens import Caller, Role
 
-__all__ = ["ACTIONS", "Action", "ActionSubject", "Denied", "Grant", "can", "format_actions",
-           "require", "subject"]
+__all__ = ["ACTIONS", "Action", "ActionSubject", "Denied", "Grant", "actor", "can",
+           "format_actions", "require", "subject"]
 
 
 class Action(StrEnum):
@@ -164,6 +164,11 @@ def _is_requester(caller: Caller, subject: Subject) -> bool:
         return False
     # Demands record who raised them as "role:sub" (hub.schema.workflow_types.actor).
     return requester in (caller.sub, f"{caller.role.value}:{caller.sub}")
+
+
+def actor(caller: Caller) -> str:
+    """Who did it, as recorded on dispatches, demands and events: ``role:sub``."""
+    return f"{caller.role.value}:{caller.sub or '?'}"
 
 
 def can(caller: Caller, action: Action, subject: Subject | None = None) -> bool:

@@ -9,7 +9,6 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.scalars import JSON
 
-from hub.auth.actions import Action, require, subject
 from hub.geo.divisions import DivisionCodeError, normalize_code, subtree_prefix
 from hub.matching import plan_to_dict
 from hub.schema.common import CRS, GeoJSON, from_wgs84
@@ -20,7 +19,6 @@ from hub.schema.places import Demand
 from hub.schema.volunteers import Volunteer
 from hub.services import matching
 from hub.services.matching import MatchError, MatchRequest
-from hub.store import dispatch as dispatch_store
 
 
 @strawberry.type(description="How the plan was found and how good it is.")
@@ -109,11 +107,6 @@ def plan_from_dict(plan_id: str, doc: dict[str, Any]) -> DispatchPlan:
                                  demand_id=int(u["demandId"])) for u in doc["unfilled"]])
 
 
-def _require_dispatcher(info: Info, code: str) -> None:
-    require(info.context.caller, Action.DISPATCH_PLAN, subject(region_code=code),
-            what=f"dispatch in {code} (an admin or a dispatcher of {code} or above may)")
-
-
 async def preview_dispatch(
     info: Info, region_code: str,
     from_: Annotated[datetime, strawberry.argument(name="from")], to: datetime,
@@ -126,13 +119,12 @@ async def preview_dispatch(
         raise BadUserInput("regionCode", region_code, "is not a division code") from None
     if await info.context.loaders.region.load(code) is None:
         raise BadUserInput("regionCode", region_code, "is not a known division code")
-    _require_dispatcher(info, code)
     if options is not None and not isinstance(options, dict):
         raise BadUserInput("options", options, "must be an object such as {\"weights\": {…}}")
     try:
         request = MatchRequest(code, subtree_prefix(code), from_, to, options or {})
         result = await matching.preview(
-            info.context.db, request, created_by=info.context.caller.sub or "anonymous",
+            info.context.db, info.context.caller, request,
             solver=lambda p: matching.solve_in(info.context.executor, p))
     except MatchError as exc:
         raise BadUserInput(exc.field, "(given)", str(exc).split(": ", 1)[-1]) from None
@@ -159,14 +151,12 @@ async def commit_dispatch(info: Info, plan_id: strawberry.ID) -> CommitDispatchP
         uuid.UUID(str(plan_id))
     except ValueError:
         raise BadUserInput("planId", plan_id, "is not a plan ID") from None
-    region_code = await dispatch_store.plan_region(info.context.db, plan_id=str(plan_id))
-    if region_code is None:
-        raise NotFound(f"planId: plan {plan_id} does not exist")
-    _require_dispatcher(info, region_code)
     try:
-        result = await matching.commit(info.context.db, plan_id=str(plan_id),
-                                       by=info.context.caller.sub or "anonymous",
+        result = await matching.commit(info.context.db, info.context.caller,
+                                       plan_id=str(plan_id),
                                        ttl_s=info.context.settings.dispatch_offer_ttl_s)
+    except LookupError:
+        raise NotFound(f"planId: plan {plan_id} does not exist") from None
     except MatchError as exc:
         raise BadUserInput(exc.field, plan_id, str(exc).split(": ", 1)[-1]) from None
     return CommitDispatchPayload(

@@ -10,15 +10,14 @@ is confirmed; confirming posts the rewards of its net hours at that moment.
 
 from __future__ import annotations
 
-import functools
 from enum import Enum
 
 import strawberry
 
-from hub.auth.actions import Action
 from hub.schema.context import Info
+from hub.schema.node import decode_id
 from hub.schema.records import ServiceRecord
-from hub.schema.records_common import UserError, caller_name, errors_from, managed_record
+from hub.schema.records_common import UserError, errors_from
 from hub.services import records as record_service
 from hub.services.records import RecordsError
 
@@ -51,10 +50,9 @@ class ConfirmServiceRecordPayload:
 async def confirm_service_record(info: Info, input: ConfirmServiceRecordInput
                                  ) -> ConfirmServiceRecordPayload:
     try:
-        record_id, _ = await managed_record(info, input.record_id, action=Action.RECORD_CONFIRM,
-                                            what="confirm this record")
-        row = await record_service.in_transaction(info.context.db, functools.partial(
-            record_service.confirm_record, record_id=record_id, by=caller_name(info)))
+        record_id = decode_id(str(input.record_id), "ServiceRecord", "recordId")
+        row = await record_service.confirm(info.context.db, info.context.caller,
+                                           record_id=record_id)
     except RecordsError as exc:
         return ConfirmServiceRecordPayload(
             errors=errors_from(ConfirmServiceRecordError, ConfirmServiceRecordErrorCode, exc))

@@ -17,7 +17,6 @@ Activity sign-up is in :mod:`hub.schema.signups`; ``RecordsMutation`` holds both
 
 from __future__ import annotations
 
-import functools
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -26,18 +25,12 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry.tools import merge_types
 
-from hub.auth import Role
-from hub.auth.actions import Action, subject
 from hub.schema.context import Info
-from hub.schema.errors import Forbidden
 from hub.schema.node import decode_id
-from hub.schema.records import Certificate, ServiceRecord, certificate_of, org_subject
+from hub.schema.records import Certificate, ServiceRecord, certificate_of
 from hub.schema.records_common import (
     UserError,
-    caller_name,
     errors_from,
-    managed_record,
-    require,
     volunteer_input,
 )
 from hub.schema.records_confirm import ConfirmServiceRecordPayload, confirm_service_record
@@ -46,9 +39,7 @@ from hub.services import certificates as cert_service
 from hub.services import records as record_service
 from hub.services import reviews
 from hub.services.records import RecordsError
-from hub.services.registration import volunteer_subject
 from hub.store import records
-from hub.store import registration as registration_store
 from hub.store.base import Row
 
 if TYPE_CHECKING:
@@ -135,13 +126,9 @@ async def review_demand(info: Info, input: ReviewDemandInput) -> ReviewDemandPay
     if demand is None:
         return ReviewDemandPayload(errors=[ReviewDemandError(
             field="demandId", code=ReviewErrorCode.NOT_FOUND, message="no such demand")])
-    require(info, Action.DEMAND_REVIEW,
-            subject(region_code=demand["region_code"], requester=demand["raised_by"]),
-            what="review this demand: only its requester, an admin or a dispatcher of its "
-                 "region may")
     try:
-        row = await reviews.review_demand(info.context.db, demand=demand, rating=input.rating,
-                                          comment=input.comment, reviewed_by=caller_name(info))
+        row = await reviews.review_demand(info.context.db, info.context.caller, demand=demand,
+                                          rating=input.rating, comment=input.comment)
     except RecordsError as exc:
         return ReviewDemandPayload(errors=errors_from(ReviewDemandError, ReviewErrorCode, exc))
     return ReviewDemandPayload(review=_review(row))
@@ -149,18 +136,13 @@ async def review_demand(info: Info, input: ReviewDemandInput) -> ReviewDemandPay
 
 async def rate_demand_organiser(info: Info,
                                 input: RateDemandOrganiserInput) -> RateDemandOrganiserPayload:
-    volunteer_id = info.context.caller.volunteer_id
-    require(info, Action.DEMAND_RATE_ORGANISER, subject(volunteer_id=volunteer_id),
-            what="rate a demand's organiser: only a volunteer who served it may")
-    assert volunteer_id is not None  # the table admits volunteers for themselves only
     demand = await _demand(info, input.demand_id)
     if demand is None:
         return RateDemandOrganiserPayload(errors=[RateDemandOrganiserError(
             field="demandId", code=ReviewErrorCode.NOT_FOUND, message="no such demand")])
     try:
-        row = await reviews.rate_organiser(info.context.db, demand=demand,
-                                           volunteer_id=volunteer_id, rating=input.rating,
-                                           comment=input.comment, reviewed_by=caller_name(info))
+        row = await reviews.rate_organiser(info.context.db, info.context.caller, demand=demand,
+                                           rating=input.rating, comment=input.comment)
     except RecordsError as exc:
         return RateDemandOrganiserPayload(
             errors=errors_from(RateDemandOrganiserError, ReviewErrorCode, exc))
@@ -206,18 +188,16 @@ class CorrectServiceRecordPayload:
 
 async def correct_service_record(info: Info, input: CorrectServiceRecordInput
                                  ) -> CorrectServiceRecordPayload:
+    record_id = decode_id(str(input.record_id), "ServiceRecord", "recordId")
     try:
-        record_id, found = await managed_record(info, input.record_id, action=Action.RECORD_CORRECT,
-                                                what="correct this record")
-        row = await record_service.in_transaction(info.context.db, functools.partial(
-            record_service.correct_record, record_id=record_id, hours=input.hours,
-            reason=input.reason, corrected_by=caller_name(info)))
+        row, original = await record_service.correct(
+            info.context.db, info.context.caller, record_id=record_id, hours=input.hours,
+            reason=input.reason)
     except RecordsError as exc:
         return CorrectServiceRecordPayload(
             errors=errors_from(CorrectServiceRecordError, CorrectServiceRecordErrorCode, exc))
-    original = await records.get(info.context.db, record_id=record_id)
     return CorrectServiceRecordPayload(correction=ServiceRecord.from_row(row),
-                                       record=ServiceRecord.from_row(original or found))
+                                       record=ServiceRecord.from_row(original))
 
 
 # --- certificates ----------------------------------------------------------------------------
@@ -252,35 +232,15 @@ class IssueCertificatePayload:
     errors: list[IssueCertificateError] = strawberry.field(default_factory=list)
 
 
-async def _issuer(info: Info, value: strawberry.ID | None) -> str | None:
-    caller = info.context.caller
-    org_id = decode_id(str(value), "Organization", "issuerOrganizationId") if value else (
-        caller.org if caller.role is Role.ORG_ADMIN else None)
-    if org_id is None:
-        return None
-    org = await info.context.loaders.organization.load(org_id)
-    if org is None:
-        raise Forbidden("the issuing organisation does not exist or is not yours")
-    require(info, Action.CERTIFICATE_ISSUE_AS, org_subject(org["region_code"], org["path"]),
-            what="issue certificates in this organisation's name")
-    return str(org["name"])
-
-
 async def issue_certificate(info: Info, input: IssueCertificateInput) -> IssueCertificatePayload:
     volunteer_id, _ = await volunteer_input(info, input.volunteer_id)
-    facts = await registration_store.volunteer_facts(info.context.db, volunteer_id=volunteer_id)
-    if facts is None:
-        return IssueCertificatePayload(errors=[IssueCertificateError(
-            field="volunteerId", code=IssueCertificateErrorCode.NOT_FOUND,
-            message=f"volunteer {volunteer_id} not found")])
-    require(info, Action.CERTIFICATE_ISSUE, volunteer_subject(facts),
-            what="issue a certificate for this volunteer")
-    issuer = await _issuer(info, input.issuer_organization_id)
+    issuer = (decode_id(str(input.issuer_organization_id), "Organization",
+                        "issuerOrganizationId") if input.issuer_organization_id else None)
     try:
         row = await cert_service.issue(info.context.db, info.context.settings,
-                                       volunteer_id=volunteer_id, first=input.from_,
-                                       last=input.to, issuer_name=issuer,
-                                       issued_by=caller_name(info))
+                                       info.context.caller, volunteer_id=volunteer_id,
+                                       first=input.from_, last=input.to,
+                                       issuer_organization_id=issuer)
     except RecordsError as exc:
         return IssueCertificatePayload(
             errors=errors_from(IssueCertificateError, IssueCertificateErrorCode, exc))

@@ -13,21 +13,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from hub.auth import Subject
-from hub.auth.actions import Action
 from hub.schema.context import Info
 from hub.schema.node import decode_id
-from hub.schema.records import ServiceRecord, org_subject
+from hub.schema.records import ServiceRecord
 from hub.schema.records_common import (
     UserError,
-    caller_name,
     errors_from,
-    require,
     volunteer_input,
 )
 from hub.services import activities
 from hub.services.records import RecordsError
-from hub.store import records
 from hub.store.base import Row
 
 if TYPE_CHECKING:
@@ -136,26 +131,13 @@ class RecordActivityAttendancePayload:
     errors: list[RecordActivityAttendanceError] = strawberry.field(default_factory=list)
 
 
-async def _activity_scope(info: Info, value: strawberry.ID, volunteer_id: int, *,
-                          action: Action, what: str) -> int:
-    """The activity's id, once the action table lets the caller ``action`` the volunteer's
-    place in it (the subject: the activity's region and team, and the volunteer)."""
-    activity_id = decode_id(str(value), "Activity", "activityId")
-    row = await records.activity_source(info.context.db, activity_id=activity_id)
-    subject = (org_subject(row["region_code"], row["org_path"], volunteer_id) if row
-               else Subject(volunteer_id=volunteer_id))
-    require(info, action, subject, what=what)
-    return activity_id
-
-
 async def sign_up_for_activity(info: Info,
                                input: SignUpForActivityInput) -> SignUpForActivityPayload:
     volunteer_id, _ = await volunteer_input(info, input.volunteer_id)
-    activity_id = await _activity_scope(info, input.activity_id, volunteer_id,
-                                        action=Action.ACTIVITY_SIGN_UP,
-                                        what="sign this volunteer up for this activity")
+    activity_id = decode_id(str(input.activity_id), "Activity", "activityId")
     try:
-        row, activity = await activities.sign_up(info.context.db, activity_id=activity_id,
+        row, activity = await activities.sign_up(info.context.db, info.context.caller,
+                                                 activity_id=activity_id,
                                                  volunteer_id=volunteer_id)
     except RecordsError as exc:
         return SignUpForActivityPayload(
@@ -166,11 +148,10 @@ async def sign_up_for_activity(info: Info,
 async def cancel_activity_sign_up(info: Info, input: CancelActivitySignUpInput
                                   ) -> CancelActivitySignUpPayload:
     volunteer_id, _ = await volunteer_input(info, input.volunteer_id)
-    activity_id = await _activity_scope(info, input.activity_id, volunteer_id,
-                                        action=Action.ACTIVITY_SIGN_UP,
-                                        what="cancel this volunteer's sign-up")
+    activity_id = decode_id(str(input.activity_id), "Activity", "activityId")
     try:
-        row, activity = await activities.cancel(info.context.db, activity_id=activity_id,
+        row, activity = await activities.cancel(info.context.db, info.context.caller,
+                                                activity_id=activity_id,
                                                 volunteer_id=volunteer_id)
     except RecordsError as exc:
         return CancelActivitySignUpPayload(
@@ -181,13 +162,11 @@ async def cancel_activity_sign_up(info: Info, input: CancelActivitySignUpInput
 async def record_activity_attendance(info: Info, input: RecordActivityAttendanceInput
                                      ) -> RecordActivityAttendancePayload:
     volunteer_id = decode_id(str(input.volunteer_id), "Volunteer", "volunteerId")
-    activity_id = await _activity_scope(info, input.activity_id, volunteer_id,
-                                        action=Action.ACTIVITY_ATTENDANCE,
-                                        what="record attendance at this activity")
+    activity_id = decode_id(str(input.activity_id), "Activity", "activityId")
     try:
         row, record = await activities.record_attendance(
-            info.context.db, activity_id=activity_id, volunteer_id=volunteer_id,
-            attended=input.attended, hours=input.hours, verified_by=caller_name(info))
+            info.context.db, info.context.caller, activity_id=activity_id,
+            volunteer_id=volunteer_id, attended=input.attended, hours=input.hours)
     except RecordsError as exc:
         return RecordActivityAttendancePayload(
             errors=errors_from(RecordActivityAttendanceError, SignUpErrorCode, exc))

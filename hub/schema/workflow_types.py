@@ -13,28 +13,19 @@ from strawberry import relay
 from strawberry.dataloader import DataLoader
 
 from hub.auth import Caller
-from hub.auth.actions import Action, ActionSubject, can, subject
+from hub.auth.actions import Action, can
 from hub.schema import node as nodes_
 from hub.schema.common import CRS, GeoPoint, PointInput, geo_point
 from hub.schema.context import Info
 from hub.schema.node import LoadedNode, encode_id
 from hub.schema.places import Demand
 from hub.schema.volunteers import Volunteer
+from hub.services.subjects import dispatch_subject
 from hub.services.workflow import Code, WorkflowError
 from hub.store import workflow as store
 from hub.store.base import Row
 
 LOADER = "dispatch"
-
-
-def actor(caller: Caller) -> str:
-    """Who did it, as recorded on dispatches and events: ``role:sub``."""
-    return f"{caller.role.value}:{caller.sub or '?'}"
-
-
-def dispatch_subject(row: Row) -> ActionSubject:
-    """A dispatch as the subject of an action: its demand's region and its volunteer."""
-    return subject(region_code=row["region_code"], volunteer_id=row["volunteer_id"])
 
 
 def may_see(caller: Caller, row: Row) -> bool:

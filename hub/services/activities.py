@@ -7,31 +7,53 @@ appends a service record through :func:`hub.services.records.record_service`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from hub.services.records import RecordsError, Source, hours_of, record_service
+from hub.auth import Caller
+from hub.auth.actions import Action, require
+from hub.services.records import RecordsError, Source, hours_of, record_service, recorded_name
+from hub.services.subjects import org_subject
 from hub.store import records, signups
 from hub.store.base import Database, Row
 
 SECONDS_PER_HOUR = Decimal(3600)
 
 
-async def _activity(tx: Database, activity_id: int) -> Row:
+async def _activity(tx: Database, activity_id: int, acting: Acting) -> Row:
+    """The activity, locked, once the action table lets the caller act on the volunteer's
+    place in it (subject: the activity's region and team, and the volunteer)."""
     row = await records.activity_source(tx, activity_id=activity_id, lock=True)
     if row is None:
         raise RecordsError("NOT_FOUND", "activityId", f"activity {activity_id} does not exist")
+    require(acting.caller, acting.action,
+            org_subject(row["region_code"], row["org_path"], acting.volunteer_id),
+            what=acting.what)
     return row
+
+
+@dataclass(frozen=True)
+class Acting:
+    """Who acts on which volunteer's place, and the row of the action table that decides."""
+
+    caller: Caller
+    action: Action
+    volunteer_id: int
+    what: str
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-async def sign_up(db: Database, *, activity_id: int, volunteer_id: int) -> tuple[Row, Row]:
-    """Sign a volunteer up; returns (sign-up, activity). One transaction."""
+async def sign_up(db: Database, caller: Caller, *, activity_id: int,
+                  volunteer_id: int) -> tuple[Row, Row]:
+    """Sign a volunteer up (``activity.sign_up``); returns (sign-up, activity)."""
+    acting = Acting(caller, Action.ACTIVITY_SIGN_UP, volunteer_id,
+                    "sign this volunteer up for this activity")
     async with db.transaction() as tx:
-        activity = await _activity(tx, activity_id)
+        activity = await _activity(tx, activity_id, acting)
         if activity["status"] != "published" or activity["starts_at"] <= _now():
             raise RecordsError("ACTIVITY_CLOSED", "activityId",
                                f"activity {activity_id} is not open for sign-up")
@@ -51,10 +73,13 @@ async def sign_up(db: Database, *, activity_id: int, volunteer_id: int) -> tuple
     return row, activity
 
 
-async def cancel(db: Database, *, activity_id: int, volunteer_id: int) -> tuple[Row, Row]:
-    """Cancel a sign-up before the activity starts, freeing the place."""
+async def cancel(db: Database, caller: Caller, *, activity_id: int,
+                 volunteer_id: int) -> tuple[Row, Row]:
+    """Cancel a sign-up before the activity starts (``activity.sign_up``)."""
+    acting = Acting(caller, Action.ACTIVITY_SIGN_UP, volunteer_id,
+                    "cancel this volunteer's sign-up")
     async with db.transaction() as tx:
-        activity = await _activity(tx, activity_id)
+        activity = await _activity(tx, activity_id, acting)
         current = await signups.get(tx, activity_id=activity_id, volunteer_id=volunteer_id)
         if current is None or current["status"] != "signed_up":
             raise RecordsError("NOT_SIGNED_UP", "activityId", "there is no sign-up to cancel")
@@ -67,15 +92,17 @@ async def cancel(db: Database, *, activity_id: int, volunteer_id: int) -> tuple[
     return row, activity
 
 
-async def record_attendance(db: Database, *, activity_id: int, volunteer_id: int,
-                            attended: bool, hours: Decimal | None,
-                            verified_by: str) -> tuple[Row, Row | None]:
-    """Mark a signed-up volunteer attended (with a service record) or absent, once started.
-
-    ``hours`` defaults to the activity's duration.
+async def record_attendance(db: Database, caller: Caller, *, activity_id: int,
+                            volunteer_id: int, attended: bool,
+                            hours: Decimal | None) -> tuple[Row, Row | None]:
+    """Mark a signed-up volunteer attended (with a confirmed service record) or absent, once
+    started (``activity.attendance``). ``hours`` defaults to the activity's duration.
     """
+    acting = Acting(caller, Action.ACTIVITY_ATTENDANCE, volunteer_id,
+                    "record attendance at this activity")
+    verified_by = recorded_name(caller)
     async with db.transaction() as tx:
-        activity = await _activity(tx, activity_id)
+        activity = await _activity(tx, activity_id, acting)
         if activity["starts_at"] > _now():
             raise RecordsError("ACTIVITY_NOT_STARTED", "activityId",
                                "attendance is recorded once the activity has started")

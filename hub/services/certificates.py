@@ -17,6 +17,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from hub.auth import Caller, Role
+from hub.auth.actions import Action, require
 from hub.certs.model import (
     CertificateData,
     CertificateRecord,
@@ -29,10 +31,12 @@ from hub.certs.model import (
 from hub.certs.pdf import render_certificate
 from hub.certs.signing import SigningKey, load_or_create_signing_key
 from hub.certs.verify import VerifyResult, verify_signed
-from hub.services.records import RecordsError
+from hub.services.records import RecordsError, recorded_name
+from hub.services.subjects import org_subject, volunteer_subject
 from hub.settings import Settings
 from hub.store import certificates as store
 from hub.store import records
+from hub.store import registration as registration_store
 from hub.store.base import Database, Row
 
 CST = timezone(timedelta(hours=8), "CST")
@@ -56,9 +60,41 @@ def verify_url(settings: Settings, code: str) -> str:
     return f"{base.rstrip('/')}/certificates/{code}"
 
 
-async def issue(db: Database, settings: Settings, *, volunteer_id: int, first: date, last: date,
-                issuer_name: str | None, issued_by: str) -> Row:
-    """Issue, sign and store a certificate; returns the stored row."""
+async def issue(db: Database, settings: Settings, caller: Caller, *, volunteer_id: int,
+                first: date, last: date, issuer_organization_id: int | None = None) -> Row:
+    """Issue, sign and store a certificate; returns the stored row.
+
+    ``certificate.issue`` on the volunteer decides who may (the volunteer, an admin, a manager
+    in scope); naming the issuing organisation (出具单位) takes ``certificate.issue_as`` on it.
+    An org admin's certificates name their organisation unless they say otherwise.
+    """
+    facts = await registration_store.volunteer_facts(db, volunteer_id=volunteer_id)
+    if facts is None:
+        raise RecordsError("NOT_FOUND", "volunteerId", f"volunteer {volunteer_id} not found")
+    require(caller, Action.CERTIFICATE_ISSUE, volunteer_subject(facts),
+            what="issue a certificate for this volunteer")
+    issuer = await _issuer(db, caller, issuer_organization_id)
+    return await _issue(db, settings, volunteer_id=volunteer_id, first=first, last=last,
+                        issuer_name=issuer, issued_by=recorded_name(caller))
+
+
+async def _issuer(db: Database, caller: Caller, organization_id: int | None) -> str | None:
+    """The issuing organisation's name, if one is named (or the caller's, for an org admin)."""
+    org_id = organization_id if organization_id is not None else (
+        caller.org if caller.role is Role.ORG_ADMIN else None)
+    if org_id is None:
+        return None
+    org = await registration_store.organization(db, organization_id=org_id)
+    if org is None:
+        raise RecordsError("NOT_FOUND", "issuerOrganizationId",
+                           f"organisation {org_id} does not exist")
+    require(caller, Action.CERTIFICATE_ISSUE_AS, org_subject(org["region_code"], org["path"]),
+            what="issue certificates in this organisation's name")
+    return str(org["name"])
+
+
+async def _issue(db: Database, settings: Settings, *, volunteer_id: int, first: date,
+                 last: date, issuer_name: str | None, issued_by: str) -> Row:
     if last < first:
         raise RecordsError("INVALID_PERIOD", "to", f"{last} is before {first}")
     if last > datetime.now(CST).date():

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from hub.auth import Caller
+from hub.auth.actions import Action, ActionSubject, actor, require
 from hub.registration.vocab import SKILLS
+from hub.services.subjects import demand_subject
 from hub.services.workflow import Code, Refused, WorkflowError, allowed
 from hub.store import workflow as store
 from hub.store.base import Database
@@ -55,8 +58,23 @@ def check_demand(demand: NewDemand, *, now: datetime) -> list[WorkflowError]:
     return out
 
 
-async def raise_demand(db: Database, demand: NewDemand, *, region_prefix: str) -> int:
-    """Validate and store a demand (status open); raise :class:`Refused` listing every error."""
+async def _demand_subject(db: Database, region_code: str, station_id: int | None
+                          ) -> ActionSubject:
+    """A demand as the action table sees it: its region, and the teams running its station."""
+    path = (await store.station_org_path(db, station_id=station_id)
+            if station_id is not None else None)
+    return demand_subject(region_code, [path])
+
+
+async def raise_demand(db: Database, caller: Caller, demand: NewDemand, *,
+                       region_prefix: str) -> int:
+    """Validate and store a demand (status open); raise :class:`Refused` listing every error.
+
+    ``demand.raise`` on the demand's region (and station) decides who may.
+    """
+    require(caller, Action.DEMAND_RAISE,
+            await _demand_subject(db, demand.region_code, demand.station_id),
+            what="raise a demand here")
     errors = check_demand(demand, now=datetime.now(UTC))
     if not await store.point_in_region(db, region_code=demand.region_code,
                                        region_prefix=region_prefix, lon=demand.lon,
@@ -70,12 +88,19 @@ async def raise_demand(db: Database, demand: NewDemand, *, region_prefix: str) -
         return await store.create_demand(tx, demand=demand)
 
 
-async def cancel_demand(db: Database, *, demand_id: int, by: str, reason: str) -> None:
-    """Cancel a demand and the offers and bookings it holds; refused once service began."""
+async def cancel_demand(db: Database, caller: Caller, *, demand_id: int, reason: str) -> None:
+    """Cancel a demand and the offers and bookings it holds; refused once service began.
+
+    ``demand.cancel`` on the demand decides who may.
+    """
+    by = actor(caller)
     async with db.transaction() as tx:
         demand = await store.lock_demand(tx, demand_id=demand_id)
         if demand is None:
             raise WorkflowError(Code.NOT_FOUND, "id", f"demand {demand_id} does not exist")
+        require(caller, Action.DEMAND_CANCEL,
+                await _demand_subject(tx, demand["region_code"], demand["station_id"]),
+                what="cancel this demand")
         if demand["status"] not in ("open", "dispatched"):
             raise WorkflowError(Code.DEMAND_CLOSED, "id",
                                 f"demand {demand_id} is {demand['status']}; only open or "

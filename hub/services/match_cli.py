@@ -11,6 +11,7 @@ from typing import Any
 
 import psycopg
 
+from hub.auth.tokens import SYSTEM
 from hub.geo.divisions import DivisionCodeError, normalize_code, subtree_prefix
 from hub.matching import plan_to_dict
 from hub.services import matching
@@ -32,7 +33,7 @@ def parse_moment(text: str, field: str) -> datetime:
 async def match_region(db: ConnectionDatabase, request: MatchRequest, *, plan_path: Path | None,
                        commit: bool, ttl_s: int) -> dict[str, Any]:
     """Preview (and optionally commit) a plan; return the summary the CLI prints."""
-    result = await matching.preview(db, request, created_by="cli",
+    result = await matching.preview(db, SYSTEM, request,
                                     solver=lambda p: matching.solve_in(None, p))
     doc = plan_to_dict(result.plan)
     if plan_path is not None:
@@ -43,7 +44,7 @@ async def match_region(db: ConnectionDatabase, request: MatchRequest, *, plan_pa
                    k: doc["stats"][k] for k in ("solver", "status", "filledSlots",
                                                 "totalDistanceM", "seconds")}}
     if commit:
-        done = await matching.commit(db, plan_id=result.plan_id, by="cli", ttl_s=ttl_s)
+        done = await matching.commit(db, SYSTEM, plan_id=result.plan_id, ttl_s=ttl_s)
         summary["offered"], summary["skipped"] = done.offered, len(done.skipped)
     return summary
 

@@ -19,6 +19,8 @@ from typing import Any
 
 import psycopg
 
+from hub.auth import Caller
+from hub.auth.actions import Action, require, subject
 from hub.matching import Demand, Options, Plan, Problem, Volunteer, parse_problem, plan_to_dict
 from hub.matching import solve as solve_problem
 from hub.store import dispatch as store
@@ -184,9 +186,17 @@ class PreviewResult:
     problem: Problem
 
 
-async def preview(db: Database, request: MatchRequest, *, created_by: str,
+def _may_plan(caller: Caller, region_code: str) -> None:
+    require(caller, Action.DISPATCH_PLAN, subject(region_code=region_code),
+            what=f"dispatch in {region_code} (an admin or a dispatcher of it or above may)")
+
+
+async def preview(db: Database, caller: Caller, request: MatchRequest, *,
                   solver: Solver) -> PreviewResult:
-    """Build, solve and store a plan; nothing is dispatched."""
+    """Build, solve and store a plan (``dispatch.plan`` on the region); nothing is
+    dispatched."""
+    _may_plan(caller, request.region_code)
+    created_by = caller.sub or caller.role.value
     problem = await build_problem(db, request)
     plan = await solver(problem)
     async with db.transaction() as tx:
@@ -205,8 +215,9 @@ class CommitResult:
     skipped: tuple[tuple[str, str, str], ...]  # (volunteer id, demand id, why)
 
 
-async def commit(db: Database, *, plan_id: str, by: str, ttl_s: int) -> CommitResult:
-    """Offer every assignment of a stored plan; those no longer possible are skipped, with why.
+async def commit(db: Database, caller: Caller, *, plan_id: str, ttl_s: int) -> CommitResult:
+    """Offer every assignment of a stored plan (``dispatch.plan`` on its region); those no
+    longer possible are skipped, with why.
 
     One transaction: the plan is locked, so committing twice at once offers once.
     """
@@ -216,6 +227,8 @@ async def commit(db: Database, *, plan_id: str, by: str, ttl_s: int) -> CommitRe
         row = await store.get_plan(tx, plan_id=plan_id)
         if row is None:
             raise LookupError(f"plan {plan_id} does not exist")
+        _may_plan(caller, row["region_code"])
+        by = caller.sub or caller.role.value
         if row["committed_at"] is not None:
             raise MatchError("planId", f"plan {plan_id} was already committed at "
                                        f"{row['committed_at'].isoformat()}")

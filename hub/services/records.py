@@ -37,6 +37,9 @@ from typing import Any, TypeVar
 import psycopg
 from psycopg import errors as pg_errors
 
+from hub.auth import Caller
+from hub.auth.actions import Action, require
+from hub.services.subjects import org_subject
 from hub.store import ledger
 from hub.store import records as store
 from hub.store.base import ConnectionDatabase, Database, Row
@@ -321,3 +324,39 @@ async def redeem(tx: Database, *, volunteer_id: int, points: int, minutes: int, 
         raise RecordsError("INVALID_AMOUNT", "points", "redeem a positive amount")
     await _post(tx, volunteer_id=volunteer_id, counterpart="redemption", kind="redemption",
                 record_id=None, deltas=(-points, -minutes), memo=memo, by=by)
+
+
+# -- entry points for callers: the action table first -----------------------------------------
+
+def recorded_name(caller: Caller) -> str:
+    """Who did it, as service records, reviews and certificates record it (the token subject)."""
+    return caller.sub or caller.role.value
+
+
+async def _authorised(db: Database, caller: Caller, record_id: int, action: Action,
+                      what: str) -> Row:
+    row = await store.get(db, record_id=record_id)
+    if row is None:
+        raise RecordsError("NOT_FOUND", "recordId", f"record {record_id} not found")
+    require(caller, action, org_subject(row["region_code"], row["org_path"]), what=what)
+    return row
+
+
+async def correct(db: Database, caller: Caller, *, record_id: int, hours: Decimal,
+                  reason: str) -> tuple[Row, Row]:
+    """:func:`correct_record` for ``caller`` (``record.correct``: an admin, a dispatcher of the
+    record's region, an org admin of the organising team; never the volunteer), in its own
+    transaction. Returns (the correction, the original with its new net hours)."""
+    found = await _authorised(db, caller, record_id, Action.RECORD_CORRECT,
+                              "correct this record")
+    row = await in_transaction(db, functools.partial(
+        correct_record, record_id=record_id, hours=hours, reason=reason,
+        corrected_by=recorded_name(caller)))
+    return row, await store.get(db, record_id=record_id) or found
+
+
+async def confirm(db: Database, caller: Caller, *, record_id: int) -> Row:
+    """:func:`confirm_record` for ``caller`` (``record.confirm``), in its own transaction."""
+    await _authorised(db, caller, record_id, Action.RECORD_CONFIRM, "confirm this record")
+    return await in_transaction(db, functools.partial(
+        confirm_record, record_id=record_id, by=recorded_name(caller)))

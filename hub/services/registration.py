@@ -49,6 +49,7 @@ from hub.services.registration_values import (
     multirange,
     today_cst,
 )
+from hub.services.subjects import org_subject, volunteer_subject
 from hub.store import ratelimit as ratelimit_store
 from hub.store import registration as store
 from hub.store.base import Database
@@ -104,15 +105,9 @@ STRANGERS = frozenset({Role.ANONYMOUS, Role.VOLUNTEER, Role.PARTNER})
 REGISTER_WINDOW_S = 3600
 
 
-def org_subject(org: dict[str, Any]) -> ActionSubject:
-    """A team as the subject of an action."""
-    return subject(region_code=org["region_code"], org_paths=[org["path"]])
-
-
-def volunteer_subject(facts: dict[str, Any]) -> ActionSubject:
-    """A volunteer (from :func:`hub.store.registration.volunteer_facts`) as a subject."""
-    return subject(volunteer_id=facts["id"], region_code=facts["region_code"],
-                   org_paths=facts["org_paths"])
+def team_subject(org: dict[str, Any]) -> ActionSubject:
+    """A team (a row of :func:`hub.store.registration.organization`) as a subject."""
+    return org_subject(org["region_code"], org["path"])
 
 
 async def managed_org(db: Database, caller: Caller, org_id: int, field_name: str) -> dict[str, Any]:
@@ -120,7 +115,7 @@ async def managed_org(db: Database, caller: Caller, org_id: int, field_name: str
     org = await store.organization(db, organization_id=org_id)
     if org is None:
         raise RegistrationError(field_name, Code.NOT_FOUND, f"organisation {org_id} does not exist")
-    require(caller, Action.TEAM_MANAGE, org_subject(org), what="manage this organisation")
+    require(caller, Action.TEAM_MANAGE, team_subject(org), what="manage this organisation")
     return org
 
 
@@ -408,7 +403,7 @@ async def link_volunteer(db: Database, caller: Caller, volunteer_id: int, organi
                                              "a volunteer joins a team as a member; its "
                                              "managers give other roles")])
     else:
-        require(caller, Action.TEAM_MANAGE, org_subject(org), what="manage this organisation")
+        require(caller, Action.TEAM_MANAGE, team_subject(org), what="manage this organisation")
     if facts["status"] == "exited":
         raise Refused([RegistrationError("volunteerId", Code.EXITED, "the volunteer has exited")])
     await store.link(db, volunteer_id=volunteer_id, organization_id=organization_id,

@@ -3,7 +3,10 @@ demand's organiser (its station) once. Ratings are 1–5 with an optional commen
 
 from __future__ import annotations
 
-from hub.services.records import RecordsError
+from hub.auth import Caller
+from hub.auth.actions import Action, require, subject
+from hub.services.records import RecordsError, recorded_name
+from hub.services.subjects import demand_subject
 from hub.store import records
 from hub.store.base import Database, Row
 
@@ -20,9 +23,14 @@ def _checked(rating: int, comment: str | None) -> str:
     return text
 
 
-async def review_demand(db: Database, *, demand: Row, rating: int, comment: str | None,
-                        reviewed_by: str) -> Row:
-    """The requester's one review of the service given on ``demand``."""
+async def review_demand(db: Database, caller: Caller, *, demand: Row, rating: int,
+                        comment: str | None) -> Row:
+    """The requester's one review of the service given on ``demand`` (``demand.review``)."""
+    require(caller, Action.DEMAND_REVIEW,
+            demand_subject(demand["region_code"], requester=demand["raised_by"]),
+            what="review this demand: only its requester, an admin or a dispatcher of its "
+                 "region may")
+    reviewed_by = recorded_name(caller)
     text = _checked(rating, comment)
     async with db.transaction() as tx:
         if not await records.served(tx, demand_id=demand["id"]):
@@ -37,9 +45,15 @@ async def review_demand(db: Database, *, demand: Row, rating: int, comment: str 
     return row
 
 
-async def rate_organiser(db: Database, *, demand: Row, volunteer_id: int, rating: int,
-                         comment: str | None, reviewed_by: str) -> Row:
-    """A volunteer's one rating of the organiser of a demand they served."""
+async def rate_organiser(db: Database, caller: Caller, *, demand: Row, rating: int,
+                         comment: str | None) -> Row:
+    """A volunteer's one rating of the organiser of a demand they served
+    (``demand.rate_organiser``, for themself)."""
+    volunteer_id = caller.volunteer_id
+    require(caller, Action.DEMAND_RATE_ORGANISER, subject(volunteer_id=volunteer_id),
+            what="rate a demand's organiser: only a volunteer who served it may")
+    assert volunteer_id is not None  # the table admits volunteers for themselves only
+    reviewed_by = recorded_name(caller)
     text = _checked(rating, comment)
     async with db.transaction() as tx:
         if not await records.served(tx, demand_id=demand["id"], volunteer_id=volunteer_id):

@@ -17,17 +17,19 @@ ended (``settle_demand``; the background sweep settles windows that pass with no
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
 import psycopg
 
+from hub.auth import Caller
+from hub.auth.actions import Action, actor, require, subject
 from hub.matching import ProblemError, candidates_for_demand
-from hub.services import events, records
+from hub.services import records
 from hub.services.matching import MatchError, MatchRequest, build_problem
+from hub.services.subjects import dispatch_subject
 from hub.services.workflow_errors import (
     Code,
     Refused,
@@ -42,9 +44,9 @@ from hub.store.base import ConnectionDatabase, Database, Row
 log = logging.getLogger(__name__)
 HUB_ACTOR = "hub"
 MAX_CANDIDATES_TRIED = 5
+MAX_HAND_OFFERS = 50  # volunteers offered a demand in one 派单 by hand
 CHECK_IN_TOLERANCE_S = 3600  # the default of HUB_CHECKIN_TOLERANCE_S
 SWEEP_BATCH = 100
-STOP_TIMEOUT_S = 10.0  # how long shutdown waits for a sweep in progress
 _transitions: dict[str, frozenset[tuple[str, str]]] = {}
 
 
@@ -57,15 +59,21 @@ async def allowed(db: Database) -> frozenset[tuple[str, str]]:
 
 # 派单 -------------------------------------------------------------------------------------
 
-async def offer(db: Database, *, demand_id: int, volunteer_ids: Sequence[int], by: str,
+async def offer(db: Database, *, caller: Caller, demand_id: int, volunteer_ids: Sequence[int],
                 ttl_s: int) -> list[int]:
-    """Offer a demand's slots to volunteers by hand: all of them or none (:class:`Refused`)."""
+    """Offer a demand's slots to volunteers by hand: all of them or none (:class:`Refused`).
+
+    The caller needs ``dispatch.offer`` on the demand. Any active volunteer may be offered:
+    the matcher too reaches across division borders (就近就便), and an offer shows the
+    dispatcher nothing of the volunteer that the field policy would not.
+    """
     return await retry_conflicts(lambda: _offer_once(
-        db, demand_id=demand_id, volunteer_ids=volunteer_ids, by=by, ttl_s=ttl_s))
+        db, caller=caller, demand_id=demand_id, volunteer_ids=volunteer_ids, ttl_s=ttl_s))
 
 
-async def _offer_once(db: Database, *, demand_id: int, volunteer_ids: Sequence[int], by: str,
-                      ttl_s: int) -> list[int]:
+async def _offer_once(db: Database, *, caller: Caller, demand_id: int,
+                      volunteer_ids: Sequence[int], ttl_s: int) -> list[int]:
+    by = actor(caller)
     errors: list[WorkflowError] = []
     made: list[int] = []
     try:
@@ -74,7 +82,14 @@ async def _offer_once(db: Database, *, demand_id: int, volunteer_ids: Sequence[i
             if demand is None:
                 raise Refused([WorkflowError(Code.NOT_FOUND, "demandId",
                                              f"demand {demand_id} does not exist")])
+            require(caller, Action.DISPATCH_OFFER, subject(region_code=demand["region_code"]),
+                    what="dispatch there")
             _offerable(demand, "demandId")
+            if not 1 <= len(volunteer_ids) <= MAX_HAND_OFFERS:
+                raise WorkflowError(Code.INVALID, "volunteerIds", (
+                    f"{len(volunteer_ids)} given; give 1..{MAX_HAND_OFFERS}"))
+            if len(set(volunteer_ids)) != len(volunteer_ids):
+                raise WorkflowError(Code.INVALID, "volunteerIds", "names a volunteer twice")
             standing = await store.volunteer_standing(tx, ids=volunteer_ids,
                                                       until=demand["ends_at"])
             for n, vid in enumerate(volunteer_ids):
@@ -176,13 +191,25 @@ async def refill(tx: ConnectionDatabase, *, demand_id: int, ttl_s: int) -> Refil
 Step = Callable[[ConnectionDatabase, Row], Awaitable[WorkflowError | None]]
 
 
-async def _change(db: Database, dispatch_id: int, to_state: str, step: Step) -> Row:
-    """Lock a dispatch, check the transition, run ``step``; a returned error is raised after
-    the commit (what ``step`` did stays done, e.g. an offer found expired)."""
-    return await retry_conflicts(lambda: _change_once(db, dispatch_id, to_state, step))
+@dataclass(frozen=True)
+class Acting:
+    """Who changes a dispatch, and the action table's row that must admit them."""
+
+    caller: Caller
+    action: Action
+    what: str
 
 
-async def _change_once(db: Database, dispatch_id: int, to_state: str, step: Step) -> Row:
+async def change(db: Database, dispatch_id: int, to_state: str, step: Step,
+                 acting: Acting | None = None) -> Row:
+    """Lock a dispatch, ask the action table (``acting``; None: the hub itself), check the
+    transition, run ``step``; a returned error is raised after the commit (what ``step`` did
+    stays done, e.g. an offer found expired)."""
+    return await retry_conflicts(lambda: _change_once(db, dispatch_id, to_state, step, acting))
+
+
+async def _change_once(db: Database, dispatch_id: int, to_state: str, step: Step,
+                       acting: Acting | None) -> Row:
     late: WorkflowError | None = None
     try:
         async with db.transaction() as tx:
@@ -190,6 +217,8 @@ async def _change_once(db: Database, dispatch_id: int, to_state: str, step: Step
             if row is None:
                 raise WorkflowError(Code.NOT_FOUND, "id", f"dispatch {dispatch_id} does not "
                                                           "exist")
+            if acting is not None:
+                require(acting.caller, acting.action, dispatch_subject(row), what=acting.what)
             if (row["status"], to_state) not in await allowed(tx):
                 raise WorkflowError(Code.INVALID_TRANSITION, "id", (
                     f"dispatch {dispatch_id} is {row['status']}; it cannot become {to_state}"))
@@ -202,11 +231,11 @@ async def _change_once(db: Database, dispatch_id: int, to_state: str, step: Step
     return fresh
 
 
-def _expired(row: Row) -> bool:
+def expired(row: Row) -> bool:
     return bool(row["status"] == "offered" and row["respond_by"] <= row["now"])
 
 
-async def _expire(tx: ConnectionDatabase, row: Row, ttl_s: int) -> WorkflowError:
+async def expire(tx: ConnectionDatabase, row: Row, ttl_s: int) -> WorkflowError:
     await store.set_state(tx, dispatch_id=row["id"], to_state="expired", by=HUB_ACTOR,
                           reason="no answer before the deadline")
     await refill(tx, demand_id=row["demand_id"], ttl_s=ttl_s)
@@ -214,24 +243,27 @@ async def _expire(tx: ConnectionDatabase, row: Row, ttl_s: int) -> WorkflowError
                                                    f"at {row['respond_by'].isoformat()}")
 
 
-async def accept(db: Database, *, dispatch_id: int, by: str, ttl_s: int) -> Row:
+async def accept(db: Database, *, caller: Caller, dispatch_id: int, ttl_s: int) -> Row:
     """接单: the volunteer takes the offered slot before the deadline."""
+    by = actor(caller)
     async def step(tx: ConnectionDatabase, row: Row) -> WorkflowError | None:
-        if _expired(row):
-            return await _expire(tx, row, ttl_s)
+        if expired(row):
+            return await expire(tx, row, ttl_s)
         await store.set_state(tx, dispatch_id=dispatch_id, to_state="accepted", by=by,
                               responded=True)
         return None
 
-    return await _change(db, dispatch_id, "accepted", step)
+    return await change(db, dispatch_id, "accepted", step, Acting(
+        caller, Action.DISPATCH_RESPOND, "accept it: only the volunteer offered it may"))
 
 
-async def _release(db: Database, *, dispatch_id: int, to_state: str, by: str, reason: str,
-                   ttl_s: int, reoffer: bool = True) -> Row:
+async def _release(db: Database, *, dispatch_id: int, to_state: str, acting: Acting,
+                   reason: str, ttl_s: int, reoffer: bool = True) -> Row:
     """Move a dispatch to an inactive state and offer the freed slot again."""
+    by = actor(acting.caller)
     async def step(tx: ConnectionDatabase, row: Row) -> WorkflowError | None:
-        if to_state == "declined" and _expired(row):
-            return await _expire(tx, row, ttl_s)
+        if to_state == "declined" and expired(row):
+            return await expire(tx, row, ttl_s)
         if to_state == "no_show" and row["starts_at"] > row["now"]:
             raise WorkflowError(Code.TOO_EARLY, "id", f"dispatch {dispatch_id}: the window "
                                                       f"starts at {row['starts_at'].isoformat()}")
@@ -243,33 +275,39 @@ async def _release(db: Database, *, dispatch_id: int, to_state: str, by: str, re
         await store.settle_demand(tx, demand_id=row["demand_id"])
         return None
 
-    return await _change(db, dispatch_id, to_state, step)
+    return await change(db, dispatch_id, to_state, step, acting)
 
 
-async def decline(db: Database, *, dispatch_id: int, by: str, reason: str, ttl_s: int) -> Row:
+async def decline(db: Database, *, caller: Caller, dispatch_id: int, reason: str,
+                  ttl_s: int) -> Row:
     """拒单: the volunteer turns the offer down; the slot goes to the next best candidate."""
-    return await _release(db, dispatch_id=dispatch_id, to_state="declined", by=by,
+    acting = Acting(caller, Action.DISPATCH_RESPOND, "decline it: only the volunteer offered "
+                                                     "it may")
+    return await _release(db, dispatch_id=dispatch_id, to_state="declined", acting=acting,
                           reason=reason, ttl_s=ttl_s)
 
 
-async def cancel(db: Database, *, dispatch_id: int, by: str, reason: str, ttl_s: int,
+async def cancel(db: Database, *, caller: Caller, dispatch_id: int, reason: str, ttl_s: int,
                  reoffer: bool) -> Row:
     """A dispatcher withdraws an offer or booking (or a volunteer withdraws theirs)."""
-    return await _release(db, dispatch_id=dispatch_id, to_state="cancelled", by=by,
+    acting = Acting(caller, Action.DISPATCH_CANCEL, "cancel this dispatch")
+    return await _release(db, dispatch_id=dispatch_id, to_state="cancelled", acting=acting,
                           reason=reason, ttl_s=ttl_s, reoffer=reoffer)
 
 
-async def no_show(db: Database, *, dispatch_id: int, by: str, ttl_s: int) -> Row:
+async def no_show(db: Database, *, caller: Caller, dispatch_id: int, ttl_s: int) -> Row:
     """未到岗: a booked volunteer did not come (only once the window has begun)."""
-    return await _release(db, dispatch_id=dispatch_id, to_state="no_show", by=by,
+    acting = Acting(caller, Action.DISPATCH_NO_SHOW, "mark a no-show there")
+    return await _release(db, dispatch_id=dispatch_id, to_state="no_show", acting=acting,
                           reason="did not come", ttl_s=ttl_s)
 
 
-async def check_in(db: Database, *, dispatch_id: int, lon: float, lat: float, by: str,
+async def check_in(db: Database, *, caller: Caller, dispatch_id: int, lon: float, lat: float,
                    max_distance_m: float, tolerance_s: float = CHECK_IN_TOLERANCE_S) -> Row:
     """签到 near the demand (within ``max_distance_m``), from ``tolerance_s`` before the window
     starts until it ends. The demand is in progress only once its window has started."""
     early = timedelta(seconds=tolerance_s)
+    by = actor(caller)
 
     async def step(tx: ConnectionDatabase, row: Row) -> WorkflowError | None:
         if row["now"] < row["starts_at"] - early:
@@ -289,14 +327,17 @@ async def check_in(db: Database, *, dispatch_id: int, lon: float, lat: float, by
         await store.settle_demand(tx, demand_id=row["demand_id"])
         return None
 
-    return await _change(db, dispatch_id, "checked_in", step)
+    return await change(db, dispatch_id, "checked_in", step, Acting(
+        caller, Action.DISPATCH_RESPOND, "check in: only the volunteer offered it may"))
 
 
-async def check_out(db: Database, *, dispatch_id: int, lon: float, lat: float,
-                    by: str) -> Row:
+async def check_out(db: Database, *, caller: Caller, dispatch_id: int, lon: float,
+                    lat: float) -> Row:
     """签退, once the window has started: hours served are check-in to check-out, clipped to
     the demand's window; they become a *pending* service record in the same transaction,
     which counts once the organiser or a dispatcher confirms it."""
+    by = actor(caller)
+
     async def step(tx: ConnectionDatabase, row: Row) -> WorkflowError | None:
         if row["now"] < row["starts_at"]:
             raise WorkflowError(Code.TOO_EARLY, "id", (
@@ -316,89 +357,5 @@ async def check_out(db: Database, *, dispatch_id: int, lon: float, lat: float,
         await store.settle_demand(tx, demand_id=row["demand_id"])
         return None
 
-    return await _change(db, dispatch_id, "completed", step)
-
-
-# Deadlines --------------------------------------------------------------------------------
-
-async def expire_due(db: Database, *, ttl_s: int, limit: int = SWEEP_BATCH) -> int:
-    """Expire offers past their deadline and offer their slots again; returns how many."""
-    done = 0
-    for dispatch_id in await _due(db, limit):
-        try:
-            await _change(db, dispatch_id, "expired",
-                          lambda tx, row: _expire_quietly(tx, row, ttl_s))
-            done += 1
-        except WorkflowError as exc:  # answered or expired by another process meanwhile
-            log.debug("offer %s not expired: %s", dispatch_id, exc)
-    return done
-
-
-async def _due(db: Database, limit: int) -> list[int]:
-    async with db.transaction() as tx:
-        return await store.due_offers(tx, limit=limit)
-
-
-async def _expire_quietly(tx: ConnectionDatabase, row: Row, ttl_s: int) -> None:
-    if _expired(row):
-        await _expire(tx, row, ttl_s)
-
-
-async def settle_due(db: Database, *, batch: int = SWEEP_BATCH) -> None:
-    """Settle every demand whose window has started (in progress, or done once it ended),
-    a batch per transaction: time passing changes a demand's status with nobody acting."""
-    after: int | None = 0
-    while after is not None:
-        async with db.transaction() as tx:
-            after = await store.settle_started(tx, after_id=after, limit=batch)
-
-
-async def sweep(db: Database, *, ttl_s: int, auto_confirm_s: float | None,
-                stop: asyncio.Event | None = None) -> None:
-    """One pass of the background work: expire overdue offers, settle started demands, and
-    confirm records pending longer than ``auto_confirm_s`` (None or 0: never). A step that
-    fails is logged and the others still run; none starts once ``stop`` is set."""
-    wait_s = auto_confirm_s or 0
-    steps: tuple[tuple[str, Callable[[], Awaitable[object]]], ...] = (
-        ("expiring overdue offers", lambda: expire_due(db, ttl_s=ttl_s)),
-        ("settling started demands", lambda: settle_due(db)),
-        ("confirming pending records", lambda: records.confirm_due(db, after_s=wait_s)))
-    for what, step in steps[:None if wait_s else -1]:
-        if stop is not None and stop.is_set():
-            return
-        try:
-            await step()
-        except Exception:  # logged and retried next time; the app keeps serving
-            log.exception("%s failed", what)
-
-
-@contextlib.asynccontextmanager
-async def background(db: Database, *, ttl_s: int, sweep_s: float | None,
-                     stop_timeout_s: float = STOP_TIMEOUT_S,
-                     auto_confirm_s: float | None = None) -> AsyncIterator[None]:
-    """While the app runs: every ``sweep_s``, :func:`sweep` (expire overdue offers, settle
-    demands, auto-confirm pending records after ``auto_confirm_s``); at exit, stop the
-    sweeper and close the event listener."""
-    stop = asyncio.Event()
-
-    async def sweeper() -> None:
-        assert sweep_s is not None
-        while not stop.is_set():
-            await sweep(db, ttl_s=ttl_s, auto_confirm_s=auto_confirm_s, stop=stop)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=sweep_s)
-
-    task = asyncio.create_task(sweeper(), name="hub-offer-sweeper") if sweep_s else None
-    try:
-        yield
-    finally:
-        if task is not None:
-            # Let a sweep in progress finish its transaction; cancel it only if it hangs.
-            # (A bare cancel can be lost on Python 3.11: asyncio.wait_for inside psycopg_pool
-            # drops one that arrives as a connection does, and the loop would go on forever.)
-            stop.set()
-            try:
-                await asyncio.wait_for(task, timeout=stop_timeout_s)
-            except TimeoutError:
-                log.warning("the offer sweeper did not stop within %ss", stop_timeout_s)
-        await events.shutdown()
+    return await change(db, dispatch_id, "completed", step, Acting(
+        caller, Action.DISPATCH_RESPOND, "check out: only the volunteer offered it may"))

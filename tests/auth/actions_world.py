@@ -18,6 +18,7 @@ from starlette.datastructures import UploadFile
 
 from hub.auth import ANONYMOUS, Caller, Role
 from hub.auth.actions import ActionSubject, subject
+from hub.auth.tokens import SYSTEM
 from hub.schema.node import encode_id
 from hub.services.records import Source, record_service
 from hub.store import dispatch as dispatch_store
@@ -97,7 +98,7 @@ async def make_actions_world(conn: psycopg.AsyncConnection[Any]) -> ActionsWorld
               "4326), %s, %s, %s, 'open') RETURNING id",
         (window, base.station, REGION, REQUESTER))
     [offer] = await workflow.offer(db, demand_id=open_demand, volunteer_ids=[base.volunteers[0]],
-                                   by="system:test", ttl_s=3600)
+                                   caller=SYSTEM, ttl_s=3600)
     async with db.transaction() as tx:
         record = await record_service(tx, volunteer_id=base.volunteers[0],
                                       source=Source(demand_id=base.demand), hours=1,

@@ -14,6 +14,7 @@ from typing import Any
 
 import psycopg
 
+from hub.auth.tokens import SYSTEM
 from hub.services import records, workflow
 from hub.services.records import RecordsError, Source
 from hub.services.workflow_errors import WorkflowError
@@ -93,7 +94,7 @@ def calls(world: dict[str, Any], rng: random.Random, *, corrections: int,
             records.confirm_record, record_id=r, by="organiser"))))
     for dispatch_id in world["dispatches"] * 2:
         out.append(("check_out", dispatch_id, lambda db, d=dispatch_id: workflow.check_out(
-            db, dispatch_id=d, lon=LON, lat=LAT, by="volunteer")))
+            db, dispatch_id=d, lon=LON, lat=LAT, caller=SYSTEM)))
     for _ in range(redemptions):
         out.append(("redeem", 30, lambda db: tx(db, functools.partial(
             records.redeem, volunteer_id=world["volunteer"], points=30, minutes=0,

@@ -15,6 +15,7 @@ import pytest
 from starlette.applications import Starlette
 
 from hub import certificates_http
+from hub.auth.tokens import SYSTEM
 from hub.certs.model import new_code
 from hub.certs.signing import SigningKey, generate_key_text
 from hub.certs.verify import decode_token, encode_token, extract_and_verify, find_tokens
@@ -33,9 +34,8 @@ async def _issue(db: ConnectionDatabase, settings: Settings, world: World) -> di
                           (Source(demand_id=world.demand), "2")):
         await record_service(db, volunteer_id=world.volunteers[0], source=source,
                              hours=Decimal(hours), verified_by="t")
-    return await certificates.issue(db, settings, volunteer_id=world.volunteers[0],
-                                    first=TODAY - timedelta(days=30), last=TODAY,
-                                    issuer_name=None, issued_by="t")
+    return await certificates.issue(db, settings, SYSTEM, volunteer_id=world.volunteers[0],
+                                    first=TODAY - timedelta(days=30), last=TODAY)
 
 
 async def test_a_good_certificate_verifies_online_and_offline(
@@ -60,10 +60,11 @@ async def test_corrected_hours_are_what_a_new_certificate_states(
                              (world.past_activity,)))[0]["id"]
     await correct_record(db, record_id=record, hours=Decimal("0"), reason="未实际参加",
                          corrected_by="t")
-    second = await certificates.issue(db, settings, volunteer_id=world.volunteers[0],
+    second = await certificates.issue(db, settings, SYSTEM, volunteer_id=world.volunteers[0],
                                       first=TODAY - timedelta(days=30), last=TODAY,
-                                      issuer_name="某市科协", issued_by="t")
+                                      issuer_organization_id=world.org)
     assert json.loads(bytes(second["payload"]))["total_hours"] == "2.00"
+    assert json.loads(bytes(second["payload"]))["issuer_name"] == "记录测试科技志愿服务队"
     assert (await certificates.lookup(db, settings, code=first["code"])).result.valid
 
 
@@ -127,8 +128,8 @@ async def test_issuing_refuses_bad_periods_and_empty_ones(
         db: ConnectionDatabase, settings: Settings, world: World, first: date, last: date,
         code: str):
     with pytest.raises(RecordsError) as caught:
-        await certificates.issue(db, settings, volunteer_id=world.volunteers[0], first=first,
-                                 last=last, issuer_name=None, issued_by="t")
+        await certificates.issue(db, settings, SYSTEM, volunteer_id=world.volunteers[0],
+                                 first=first, last=last)
     assert caught.value.code == code
 
 

@@ -13,6 +13,7 @@ import psycopg
 import pytest
 
 from hub.auth import Caller, Role
+from hub.auth.tokens import SYSTEM
 from hub.schema.node import encode_id
 from hub.services import certificates
 from hub.services.certificates import CST
@@ -57,9 +58,8 @@ async def test_a_pending_record_counts_only_once_confirmed(
         "serviceRecords": [{"hours": "2.00", "netHours": "2.00", "confirmed": False}]}
     today = datetime.now(CST).date()
     with pytest.raises(RecordsError) as none:
-        await certificates.issue(db, settings, volunteer_id=world.volunteers[0],
-                                 first=today - timedelta(days=30), last=today, issuer_name=None,
-                                 issued_by="t")
+        await certificates.issue(db, settings, SYSTEM, volunteer_id=world.volunteers[0],
+                                 first=today - timedelta(days=30), last=today)
     assert none.value.code == "NO_RECORDS"
     # Corrected while pending: nothing moves in the ledgers yet.
     fixed = await gql.data(CORRECT, {"r": gid, "h": "1.5"}, caller=world.org_admin())

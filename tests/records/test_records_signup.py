@@ -11,6 +11,8 @@ from typing import Any
 import psycopg
 import pytest
 
+from hub.auth import Caller, Role
+from hub.auth.tokens import SYSTEM
 from hub.db.migrate import migrate
 from hub.seed import regions
 from hub.services import activities
@@ -49,8 +51,8 @@ async def test_concurrent_sign_ups_never_exceed_capacity(scratch_url: str):
              for _ in range(PEOPLE)]
     try:
         codes = await asyncio.gather(*(
-            _code(activities.sign_up(ConnectionDatabase(c), activity_id=world.future_activity,
-                                     volunteer_id=v))
+            _code(activities.sign_up(ConnectionDatabase(c), SYSTEM,
+                                     activity_id=world.future_activity, volunteer_id=v))
             for c, v in zip(conns, world.volunteers, strict=True)))
     finally:
         for c in conns:
@@ -68,16 +70,16 @@ async def test_concurrent_sign_ups_never_exceed_capacity(scratch_url: str):
 
 async def test_sign_up_cancel_and_sign_up_again(db: ConnectionDatabase, world: World):
     activity, volunteer = world.future_activity, world.volunteers[0]
-    row, after = await activities.sign_up(db, activity_id=activity, volunteer_id=volunteer)
+    row, after = await activities.sign_up(db, SYSTEM, activity_id=activity, volunteer_id=volunteer)
     assert row["status"] == "signed_up" and after["signed_up"] == 1
     with pytest.raises(RecordsError, match="already"):
-        await activities.sign_up(db, activity_id=activity, volunteer_id=volunteer)
-    row, after = await activities.cancel(db, activity_id=activity, volunteer_id=volunteer)
+        await activities.sign_up(db, SYSTEM, activity_id=activity, volunteer_id=volunteer)
+    row, after = await activities.cancel(db, SYSTEM, activity_id=activity, volunteer_id=volunteer)
     assert row["status"] == "cancelled" and after["signed_up"] == 0
     with pytest.raises(RecordsError) as caught:
-        await activities.cancel(db, activity_id=activity, volunteer_id=volunteer)
+        await activities.cancel(db, SYSTEM, activity_id=activity, volunteer_id=volunteer)
     assert caught.value.code == "NOT_SIGNED_UP"
-    _, after = await activities.sign_up(db, activity_id=activity, volunteer_id=volunteer)
+    _, after = await activities.sign_up(db, SYSTEM, activity_id=activity, volunteer_id=volunteer)
     assert after["signed_up"] == 1
 
 
@@ -85,28 +87,30 @@ async def test_a_started_activity_takes_attendance_not_sign_ups(
         aconn: psycopg.AsyncConnection[Any], db: ConnectionDatabase, world: World):
     activity = world.future_activity
     for volunteer in world.volunteers[:2]:
-        await activities.sign_up(db, activity_id=activity, volunteer_id=volunteer)
+        await activities.sign_up(db, SYSTEM, activity_id=activity, volunteer_id=volunteer)
     with pytest.raises(RecordsError) as caught:
-        await activities.record_attendance(db, activity_id=activity,
+        await activities.record_attendance(db, SYSTEM, activity_id=activity,
                                            volunteer_id=world.volunteers[0], attended=True,
-                                           hours=None, verified_by="t")
+                                           hours=None)
     assert caught.value.code == "ACTIVITY_NOT_STARTED"
     await aconn.execute("UPDATE activity SET time_window = tstzrange(now() - interval '4 hours',"
                         " now() - interval '90 minutes') WHERE id = %s", (activity,))
     with pytest.raises(RecordsError) as caught:
-        await activities.sign_up(db, activity_id=activity, volunteer_id=world.volunteers[2])
+        await activities.sign_up(db, SYSTEM, activity_id=activity,
+                                 volunteer_id=world.volunteers[2])
     assert caught.value.code == "ACTIVITY_CLOSED"
+    captain = Caller(Role.ORG_ADMIN, "captain", org=world.org)
     row, record = await activities.record_attendance(
-        db, activity_id=activity, volunteer_id=world.volunteers[0], attended=True, hours=None,
-        verified_by="captain")
+        db, captain, activity_id=activity, volunteer_id=world.volunteers[0], attended=True,
+        hours=None)
     assert row["status"] == "attended" and record is not None
     assert record["hours"] == Decimal("2.50") and record["recorded_by"] == "captain"
     row, record = await activities.record_attendance(
-        db, activity_id=activity, volunteer_id=world.volunteers[1], attended=False, hours=None,
-        verified_by="captain")
+        db, captain, activity_id=activity, volunteer_id=world.volunteers[1], attended=False,
+        hours=None)
     assert row["status"] == "absent" and record is None
     with pytest.raises(RecordsError) as caught:
-        await activities.record_attendance(db, activity_id=activity,
+        await activities.record_attendance(db, SYSTEM, activity_id=activity,
                                            volunteer_id=world.volunteers[0], attended=True,
-                                           hours=Decimal(1), verified_by="t")
+                                           hours=Decimal(1))
     assert caught.value.code == "ALREADY_RECORDED"

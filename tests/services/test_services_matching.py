@@ -9,6 +9,7 @@ import psycopg
 import pytest
 
 from hub.auth import Caller, Role
+from hub.auth.tokens import SYSTEM
 from hub.services import matching
 from hub.services.matching import CST, MatchError, MatchRequest, merge, subtract, weekly_windows
 from hub.store.base import ConnectionDatabase
@@ -57,19 +58,19 @@ async def test_the_problem_holds_the_regions_open_demands_and_reachable_voluntee
 async def test_preview_then_commit_offers_each_assignment_once(
         aconn: psycopg.AsyncConnection[Any]):
     db = ConnectionDatabase(aconn)
-    result = await matching.preview(db, REQUEST, created_by="t",
+    result = await matching.preview(db, SYSTEM, REQUEST,
                                     solver=lambda p: matching.solve_in(None, p))
     assert result.plan.stats.status == "OPTIMAL" and result.plan.assignments
     cur = await aconn.execute("SELECT count(*) FROM dispatch")
     assert await cur.fetchone() == (0,)  # a preview dispatches nothing
-    done = await matching.commit(db, plan_id=result.plan_id, by="t", ttl_s=3600)
+    done = await matching.commit(db, SYSTEM, plan_id=result.plan_id, ttl_s=3600)
     assert done.offered == len(result.plan.assignments) and not done.skipped
     cur = await aconn.execute("SELECT count(*), count(DISTINCT volunteer_id) FROM dispatch "
                               "WHERE plan_id = %s AND status = 'offered'", (result.plan_id,))
     assert await cur.fetchone() == (done.offered, len({a.volunteer_id for a in
                                                        result.plan.assignments}))
     with pytest.raises(MatchError, match="already committed"):
-        await matching.commit(db, plan_id=result.plan_id, by="t", ttl_s=3600)
+        await matching.commit(db, SYSTEM, plan_id=result.plan_id, ttl_s=3600)
     again = await matching.build_problem(db, REQUEST)
     assert sum(d.needed for d in again.demands) == sum(
         d.needed for d in result.problem.demands) - done.offered
@@ -78,7 +79,7 @@ async def test_preview_then_commit_offers_each_assignment_once(
 async def test_commit_skips_what_became_impossible_and_says_why(
         aconn: psycopg.AsyncConnection[Any]):
     db = ConnectionDatabase(aconn)
-    result = await matching.preview(db, REQUEST, created_by="t",
+    result = await matching.preview(db, SYSTEM, REQUEST,
                                     solver=lambda p: matching.solve_in(None, p))
     first = result.plan.assignments[0]
     # Another dispatcher books the volunteer for an overlapping demand in the meantime.
@@ -87,7 +88,7 @@ async def test_commit_skips_what_became_impossible_and_says_why(
         "SELECT d2.id, %s, d.time_window, 'other', now() + interval '1 day' FROM demand d "
         "JOIN demand d2 ON d2.id <> d.id AND d2.status = 'open' WHERE d.id = %s "
         "ORDER BY d2.id LIMIT 1", (int(first.volunteer_id), int(first.demand_id)))
-    done = await matching.commit(db, plan_id=result.plan_id, by="t", ttl_s=3600)
+    done = await matching.commit(db, SYSTEM, plan_id=result.plan_id, ttl_s=3600)
     reasons = {(v, d): why for v, d, why in done.skipped}
     assert "overlapping window" in reasons[(first.volunteer_id, first.demand_id)]
     assert done.offered == len(result.plan.assignments) - len(done.skipped)

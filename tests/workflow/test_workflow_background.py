@@ -16,7 +16,7 @@ from typing import Any
 import psycopg
 from psycopg_pool import AsyncConnectionPool
 
-from hub.services import workflow
+from hub.services import sweeps
 from hub.store.base import PoolDatabase
 
 
@@ -30,7 +30,7 @@ async def test_shutdown_stops_a_sweep_blocked_in_the_database(
         started = time.monotonic()
 
         async def run() -> None:
-            async with workflow.background(db, ttl_s=60, sweep_s=0.05, stop_timeout_s=0.5):
+            async with sweeps.background(db, ttl_s=60, sweep_s=0.05, stop_timeout_s=0.5):
                 await asyncio.sleep(0.3)  # the first sweep is now waiting for the lock
 
         await asyncio.wait_for(run(), timeout=20)
@@ -46,6 +46,6 @@ async def test_shutdown_lets_an_idle_sweeper_go_at_once(seeded_url: str) -> None
                                    kwargs={"autocommit": True}) as pool:
         db = PoolDatabase(pool)
         started = time.monotonic()
-        async with workflow.background(db, ttl_s=60, sweep_s=30, stop_timeout_s=5):
+        async with sweeps.background(db, ttl_s=60, sweep_s=30, stop_timeout_s=5):
             await asyncio.sleep(0.2)  # the first sweep has run; the sweeper now waits 30 s
         assert time.monotonic() - started < 3

@@ -15,6 +15,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from hub.auth.tokens import SYSTEM
 from hub.db.migrate import migrate
 from hub.seed import regions as region_loader
 from hub.services import workflow
@@ -74,7 +75,7 @@ async def _actor(db: ConnectionDatabase, n: int, seen: Counter[str]) -> None:
         try:
             await workflow.offer(db, demand_id=rng.choice(demands),
                                  volunteer_ids=rng.sample(volunteers, rng.randint(1, 2)),
-                                 by=f"dispatcher:{n}", ttl_s=3600)
+                                 caller=SYSTEM, ttl_s=3600)
             seen["offered"] += 1
         except Refused as exc:
             seen.update(e.code.value for e in exc.errors)
@@ -84,7 +85,7 @@ async def _actor(db: ConnectionDatabase, n: int, seen: Counter[str]) -> None:
         answer = rng.choice((workflow.accept, workflow.accept, workflow.decline))
         kwargs = {"reason": "忙"} if answer is workflow.decline else {}
         try:
-            await answer(db, dispatch_id=rng.choice(offered), by=f"volunteer:{n}", ttl_s=3600,
+            await answer(db, dispatch_id=rng.choice(offered), caller=SYSTEM, ttl_s=3600,
                          **kwargs)  # type: ignore[operator]
             seen[answer.__name__] += 1
         except WorkflowError as exc:
@@ -129,7 +130,7 @@ async def test_one_volunteer_offered_by_many_dispatchers_at_once_is_booked_once(
     demands = await _ids(db, "SELECT id FROM demand ORDER BY id")  # all three windows overlap
     results = await asyncio.gather(
         *(workflow.offer(c, demand_id=demands[n % len(demands)], volunteer_ids=[fresh],
-                         by=f"dispatcher:{n}", ttl_s=3600)
+                         caller=SYSTEM, ttl_s=3600)
           for n, c in enumerate(connections)), return_exceptions=True)
     booked = [r for r in results if not isinstance(r, BaseException)]
     refused = [r for r in results if isinstance(r, Refused)]
@@ -153,9 +154,9 @@ async def test_one_offer_accepted_by_many_at_once_is_accepted_once(
         rows = [{"demand": (await _ids(db, "SELECT min(id) AS id FROM demand"))[0],
                  "volunteer": (await _ids(db, "SELECT min(id) AS id FROM volunteer"))[0]}]
     [made] = await workflow.offer(db, demand_id=rows[0]["demand"],
-                                  volunteer_ids=[rows[0]["volunteer"]], by="d", ttl_s=3600)
+                                  volunteer_ids=[rows[0]["volunteer"]], caller=SYSTEM, ttl_s=3600)
     results = await asyncio.gather(
-        *(workflow.accept(c, dispatch_id=made, by=f"v{n}", ttl_s=3600)
+        *(workflow.accept(c, dispatch_id=made, caller=SYSTEM, ttl_s=3600)
           for n, c in enumerate(connections)), return_exceptions=True)
     accepted = [r for r in results if not isinstance(r, BaseException)]
     refused = [r for r in results if isinstance(r, WorkflowError)]

@@ -10,7 +10,7 @@ from workflow_world import ADMIN, LANZHOU, ZHENGZHOU, World, offer, one, volunte
 
 from hub.geo.crs import convert
 from hub.schema.node import encode_id
-from hub.services import workflow
+from hub.services import sweeps
 from hub.store.base import ConnectionDatabase
 from tests.seeded import Gql, errors_of
 
@@ -129,7 +129,7 @@ async def test_the_sweeper_expires_overdue_offers(aconn: psycopg.AsyncConnection
     dispatch_id = await offer(aconn, w.demand_id, w.volunteer_ids[0])
     await aconn.execute("UPDATE dispatch SET offered_at = now() - interval '2 hours', "
                         "respond_by = now() - interval '1 hour' WHERE id = %s", (dispatch_id,))
-    assert await workflow.expire_due(ConnectionDatabase(aconn), ttl_s=600) >= 1
+    assert await sweeps.expire_due(ConnectionDatabase(aconn), ttl_s=600) >= 1
     assert await one(aconn, "SELECT status FROM dispatch WHERE id = %s", (dispatch_id,)) == (
         "expired")
     assert await one(aconn, "SELECT count(*) FROM dispatch WHERE demand_id = %s AND status = "

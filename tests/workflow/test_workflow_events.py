@@ -13,7 +13,8 @@ from starlette.testclient import TestClient
 from workflow_world import LANZHOU, ZHENGZHOU
 
 from hub.app import create_app
-from hub.auth import ANONYMOUS, Caller
+from hub.auth import ANONYMOUS, Caller, Role
+from hub.auth.tokens import SYSTEM
 from hub.db.migrate import migrate
 from hub.pii import PiiCipher
 from hub.schema import schema
@@ -89,8 +90,9 @@ async def test_a_dispatcher_hears_committed_changes_in_their_region_only(
         writer = ConnectionDatabase(conn)
         demand = (await writer.fetch("SELECT id FROM demand"))[0]["id"]
         volunteer = (await writer.fetch("SELECT min(id) AS id FROM volunteer"))[0]["id"]
+        zhengzhou = Caller(Role.DISPATCHER, "d-zz", region="410100000000")
         [made] = await workflow.offer(writer, demand_id=demand, volunteer_ids=[volunteer],
-                                      by="dispatcher:d-zz", ttl_s=3600)
+                                      caller=zhengzhou, ttl_s=3600)
         event = (await asyncio.wait_for(first, 5)).data["dispatchEvents"]
         assert event == {"dispatchId": encode_id("Dispatch", made),
                          "demandId": encode_id("Demand", demand),
@@ -98,7 +100,7 @@ async def test_a_dispatcher_hears_committed_changes_in_their_region_only(
                          "regionCode": "410102000000", "fromState": None, "toState": "offered",
                          "actor": "dispatcher:d-zz", "reason": None,
                          "dispatch": {"state": "offered"}}
-        await workflow.decline(writer, dispatch_id=made, by="volunteer:v", reason="生病",
+        await workflow.decline(writer, dispatch_id=made, caller=SYSTEM, reason="生病",
                                ttl_s=3600)
         event = (await asyncio.wait_for(mine.__anext__(), 5)).data["dispatchEvents"]
         assert (event["fromState"], event["toState"], event["reason"]) == (

@@ -11,7 +11,8 @@ import psycopg
 import pytest
 from workflow_world import offer, one, world
 
-from hub.services import workflow
+from hub.auth.tokens import SYSTEM
+from hub.services import sweeps, workflow
 from hub.services.workflow import Code, WorkflowError
 from hub.store.base import ConnectionDatabase
 
@@ -40,10 +41,10 @@ async def test_check_in_opens_the_configured_tolerance_before_the_window(
     dispatch_id = await _booked(aconn, w.demand_id, w.volunteer_ids[0])
     db = ConnectionDatabase(aconn)
     with pytest.raises(WorkflowError) as early:
-        await workflow.check_in(db, dispatch_id=dispatch_id, lon=w.lon, lat=w.lat, by="v",
+        await workflow.check_in(db, dispatch_id=dispatch_id, lon=w.lon, lat=w.lat, caller=SYSTEM,
                                 max_distance_m=500, tolerance_s=600)
     assert early.value.code is Code.TOO_EARLY and "check-in opens at" in early.value.message
-    row = await workflow.check_in(db, dispatch_id=dispatch_id, lon=w.lon, lat=w.lat, by="v",
+    row = await workflow.check_in(db, dispatch_id=dispatch_id, lon=w.lon, lat=w.lat, caller=SYSTEM,
                                   max_distance_m=500, tolerance_s=3600)
     assert row["status"] == "checked_in"
 
@@ -55,12 +56,12 @@ async def test_an_early_check_in_leaves_room_for_a_replacement(
     db = ConnectionDatabase(aconn)
     arrived = await _booked(aconn, w.demand_id, first)
     leaving = await _booked(aconn, w.demand_id, second)
-    await workflow.check_in(db, dispatch_id=arrived, lon=w.lon, lat=w.lat, by="v",
+    await workflow.check_in(db, dispatch_id=arrived, lon=w.lon, lat=w.lat, caller=SYSTEM,
                             max_distance_m=500)
     assert await _status(aconn, w.demand_id) == "dispatched"  # not in progress before it starts
-    await workflow.cancel(db, dispatch_id=leaving, by="v", reason="临时有事", ttl_s=600,
+    await workflow.cancel(db, dispatch_id=leaving, caller=SYSTEM, reason="临时有事", ttl_s=600,
                           reoffer=False)
-    assert len(await workflow.offer(db, demand_id=w.demand_id, volunteer_ids=[spare], by="d",
+    assert len(await workflow.offer(db, demand_id=w.demand_id, volunteer_ids=[spare], caller=SYSTEM,
                                     ttl_s=600)) == 1
 
 
@@ -72,14 +73,14 @@ async def test_a_demand_is_done_when_every_active_dispatch_is_completed(
     await _window(aconn, w.demand_id, "tstzrange(now() - interval '1 hour', now() + interval "
                                       "'1 hour')")
     for dispatch_id in dispatches:
-        await workflow.check_in(db, dispatch_id=dispatch_id, lon=w.lon, lat=w.lat, by="v",
+        await workflow.check_in(db, dispatch_id=dispatch_id, lon=w.lon, lat=w.lat, caller=SYSTEM,
                                 max_distance_m=500)
     assert await _status(aconn, w.demand_id) == "in_progress"
     await aconn.execute("UPDATE dispatch SET check_in_at = now() - interval '30 minutes' "
                         "WHERE demand_id = %s", (w.demand_id,))  # now() stands still here
-    await workflow.check_out(db, dispatch_id=dispatches[0], lon=w.lon, lat=w.lat, by="v")
+    await workflow.check_out(db, dispatch_id=dispatches[0], lon=w.lon, lat=w.lat, caller=SYSTEM)
     assert await _status(aconn, w.demand_id) == "in_progress"  # one volunteer left, one serves
-    await workflow.check_out(db, dispatch_id=dispatches[1], lon=w.lon, lat=w.lat, by="v")
+    await workflow.check_out(db, dispatch_id=dispatches[1], lon=w.lon, lat=w.lat, caller=SYSTEM)
     assert await _status(aconn, w.demand_id) == "done"
     pending = await one(aconn, "SELECT count(*) FROM service_record r WHERE demand_id = %s AND "
                                "NOT EXISTS (SELECT 1 FROM service_record_confirmation k WHERE "
@@ -96,11 +97,11 @@ async def test_the_sweep_settles_windows_that_start_or_end_unattended(
     started = await world(aconn, volunteers=1)
     serving = await _booked(aconn, started.demand_id, started.volunteer_ids[0])
     await workflow.check_in(ConnectionDatabase(aconn), dispatch_id=serving, lon=started.lon,
-                            lat=started.lat, by="v", max_distance_m=500,
+                            lat=started.lat, caller=SYSTEM, max_distance_m=500,
                             tolerance_s=10 * 86400)  # checked in days early
     assert await _status(aconn, started.demand_id) == "dispatched"
     await _window(aconn, started.demand_id, "tstzrange(now() - interval '1 hour', now() + "
                                             "interval '1 hour')")
-    await workflow.sweep(ConnectionDatabase(aconn), ttl_s=600, auto_confirm_s=None)
+    await sweeps.sweep(ConnectionDatabase(aconn), ttl_s=600, auto_confirm_s=None)
     assert await _status(aconn, ended.demand_id) == "done"
     assert await _status(aconn, started.demand_id) == "in_progress"

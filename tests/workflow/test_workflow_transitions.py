@@ -9,6 +9,7 @@ import psycopg
 import pytest
 from workflow_world import STATE_COLUMNS, offer, one, walk_to, world
 
+from hub.auth.tokens import SYSTEM
 from hub.services import workflow
 from hub.services.workflow import Code, WorkflowError
 from hub.store.base import ConnectionDatabase
@@ -63,16 +64,16 @@ async def test_a_dispatch_cannot_start_in_any_state_but_offered(
 
 Action = Callable[[ConnectionDatabase, int], Awaitable[Any]]
 ACTIONS: dict[str, Action] = {
-    "accepted": lambda db, i: workflow.accept(db, dispatch_id=i, by="t", ttl_s=60),
-    "declined": lambda db, i: workflow.decline(db, dispatch_id=i, by="t", reason="busy",
+    "accepted": lambda db, i: workflow.accept(db, dispatch_id=i, caller=SYSTEM, ttl_s=60),
+    "declined": lambda db, i: workflow.decline(db, dispatch_id=i, caller=SYSTEM, reason="busy",
                                                ttl_s=60),
-    "cancelled": lambda db, i: workflow.cancel(db, dispatch_id=i, by="t", reason="r",
+    "cancelled": lambda db, i: workflow.cancel(db, dispatch_id=i, caller=SYSTEM, reason="r",
                                                ttl_s=60, reoffer=False),
-    "no_show": lambda db, i: workflow.no_show(db, dispatch_id=i, by="t", ttl_s=60),
+    "no_show": lambda db, i: workflow.no_show(db, dispatch_id=i, caller=SYSTEM, ttl_s=60),
     "checked_in": lambda db, i: workflow.check_in(db, dispatch_id=i, lon=113.6, lat=34.7,
-                                                  by="t", max_distance_m=1e9),
+                                                  caller=SYSTEM, max_distance_m=1e9),
     "completed": lambda db, i: workflow.check_out(db, dispatch_id=i, lon=113.6, lat=34.7,
-                                                  by="t"),
+                                                  caller=SYSTEM),
 }
 REFUSED = [(a, b) for a in STATES for b in ACTIONS if (a, b) not in ALLOWED]
 

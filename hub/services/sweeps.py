@@ -1,0 +1,106 @@
+"""Background work of the dispatch lifecycle: offers that expire, demands whose window starts or
+ends with nobody acting, pending records that confirm themselves. One pass is :func:`sweep`;
+:func:`background` runs it every ``sweep_s`` while the app serves (issue 15 moves it onto the
+job queue). It acts as the hub itself (``hub.services.workflow.HUB_ACTOR``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+from hub.db.pool import DatabaseUnavailable
+from hub.services import events, records
+from hub.services.workflow import SWEEP_BATCH, WorkflowError, change, expire, expired
+from hub.store import workflow as store
+from hub.store.base import ConnectionDatabase, Database, Row
+
+log = logging.getLogger(__name__)
+STOP_TIMEOUT_S = 10.0  # how long shutdown waits for a sweep in progress
+
+
+async def expire_due(db: Database, *, ttl_s: int, limit: int = SWEEP_BATCH) -> int:
+    """Expire offers past their deadline and offer their slots again; returns how many."""
+    done = 0
+    for dispatch_id in await _due(db, limit):
+        try:
+            await change(db, dispatch_id, "expired",
+                          lambda tx, row: _expire_quietly(tx, row, ttl_s))
+            done += 1
+        except WorkflowError as exc:  # answered or expired by another process meanwhile
+            log.debug("offer %s not expired: %s", dispatch_id, exc)
+    return done
+
+
+async def _due(db: Database, limit: int) -> list[int]:
+    async with db.transaction() as tx:
+        return await store.due_offers(tx, limit=limit)
+
+
+async def _expire_quietly(tx: ConnectionDatabase, row: Row, ttl_s: int) -> None:
+    if expired(row):
+        await expire(tx, row, ttl_s)
+
+
+async def settle_due(db: Database, *, batch: int = SWEEP_BATCH) -> None:
+    """Settle every demand whose window has started (in progress, or done once it ended),
+    a batch per transaction: time passing changes a demand's status with nobody acting."""
+    after: int | None = 0
+    while after is not None:
+        async with db.transaction() as tx:
+            after = await store.settle_started(tx, after_id=after, limit=batch)
+
+
+async def sweep(db: Database, *, ttl_s: int, auto_confirm_s: float | None,
+                stop: asyncio.Event | None = None) -> None:
+    """One pass of the background work: expire overdue offers, settle started demands, and
+    confirm records pending longer than ``auto_confirm_s`` (None or 0: never). A step that
+    fails is logged and the others still run; none starts once ``stop`` is set."""
+    wait_s = auto_confirm_s or 0
+    steps: tuple[tuple[str, Callable[[], Awaitable[object]]], ...] = (
+        ("expiring overdue offers", lambda: expire_due(db, ttl_s=ttl_s)),
+        ("settling started demands", lambda: settle_due(db)),
+        ("confirming pending records", lambda: records.confirm_due(db, after_s=wait_s)))
+    for what, step in steps[:None if wait_s else -1]:
+        if stop is not None and stop.is_set():
+            return
+        try:
+            await step()
+        except DatabaseUnavailable as exc:  # an outage: one line, and the next pass retries
+            log.warning("%s skipped: %s", what, exc)
+        except Exception:  # logged and retried next time; the app keeps serving
+            log.exception("%s failed", what)
+
+
+@contextlib.asynccontextmanager
+async def background(db: Database, *, ttl_s: int, sweep_s: float | None,
+                     stop_timeout_s: float = STOP_TIMEOUT_S,
+                     auto_confirm_s: float | None = None) -> AsyncIterator[None]:
+    """While the app runs: every ``sweep_s``, :func:`sweep` (expire overdue offers, settle
+    demands, auto-confirm pending records after ``auto_confirm_s``); at exit, stop the
+    sweeper and close the event listener."""
+    stop = asyncio.Event()
+
+    async def sweeper() -> None:
+        assert sweep_s is not None
+        while not stop.is_set():
+            await sweep(db, ttl_s=ttl_s, auto_confirm_s=auto_confirm_s, stop=stop)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=sweep_s)
+
+    task = asyncio.create_task(sweeper(), name="hub-offer-sweeper") if sweep_s else None
+    try:
+        yield
+    finally:
+        if task is not None:
+            # Let a sweep in progress finish its transaction; cancel it only if it hangs.
+            # (A bare cancel can be lost on Python 3.11: asyncio.wait_for inside psycopg_pool
+            # drops one that arrives as a connection does, and the loop would go on forever.)
+            stop.set()
+            try:
+                await asyncio.wait_for(task, timeout=stop_timeout_s)
+            except TimeoutError:
+                log.warning("the offer sweeper did not stop within %ss", stop_timeout_s)
+        await events.shutdown()
