@@ -97,17 +97,23 @@ def server_url() -> str:
     return _server_url(Settings.from_env())
 
 
-@pytest.fixture(scope="session")
-def db_url(server_url: str) -> str:
-    """A freshly created and migrated test database, once per session."""
-    url = create_database(server_url, TEST_DB)
+def migrated_database(server_url: str, name: str) -> str:
+    """A fresh database ``name`` (with this run's suffix), migrated, with the divisions loaded;
+    its URL (as the owner)."""
+    from hub.seed import regions
+
+    url = create_database(server_url, name)
     migrate(url)
     with psycopg.connect(url) as conn:
-        from hub.seed import regions
-
         regions.load(conn)
         conn.commit()
     return url
+
+
+@pytest.fixture(scope="session")
+def db_url(server_url: str) -> str:
+    """A freshly created and migrated test database, once per session."""
+    return migrated_database(server_url, TEST_DB)
 
 
 @pytest.fixture

@@ -13,15 +13,13 @@ import pytest
 from strawberry.types import ExecutionResult
 
 from hub.auth import ANONYMOUS, Caller, Role
-from hub.db.migrate import migrate
 from hub.pii import PiiCipher
 from hub.schema import schema
 from hub.schema.context import Context
 from hub.seed import SeedOptions, china_today, seed
-from hub.seed import regions as region_loader
 from hub.settings import Settings
 from hub.store.base import ConnectionDatabase
-from tests.conftest import acting_as_app, create_database
+from tests.conftest import acting_as_app, migrated_database
 
 # The data start today (China time), as the demo's do: demands lie in the weeks ahead, so
 # tests that dispatch, check in or preview keep working whatever day they run.
@@ -38,11 +36,7 @@ PARTNER = Caller(role=Role.PARTNER, sub="partner-platform-1")
 def seeded_url(server_url: str, settings: Settings) -> str:
     """A database with the small demo set, committed once per session (tests only read it or
     write inside a rolled-back transaction)."""
-    url = create_database(server_url, "hub_test_graphql")
-    migrate(url)
-    with psycopg.connect(url) as conn:
-        region_loader.load(conn)
-        conn.commit()
+    url = migrated_database(server_url, "hub_test_graphql")
     seed(url, SEED, settings=settings)
     return url
 

@@ -16,11 +16,9 @@ from typing import Any
 import psycopg
 import pytest
 
-from hub.db.migrate import migrate
-from hub.seed import regions as region_loader
 from hub.services import records
 from hub.store.base import ConnectionDatabase
-from tests.conftest import create_database
+from tests.conftest import migrated_database
 from tests.records import race_world as race
 
 CONNECTIONS = 25
@@ -29,11 +27,7 @@ PENDING = CHECKOUTS = 4
 
 @pytest.fixture(scope="module")
 def race_url(server_url: str) -> str:
-    url = create_database(server_url, "hub_test_records_race")
-    migrate(url)
-    with psycopg.connect(url) as conn:
-        region_loader.load(conn)
-        conn.commit()
+    url = migrated_database(server_url, "hub_test_records_race")
     return url
 
 

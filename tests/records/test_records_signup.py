@@ -13,12 +13,10 @@ import pytest
 
 from hub.auth import Caller, Role
 from hub.auth.tokens import SYSTEM
-from hub.db.migrate import migrate
-from hub.seed import regions
 from hub.services import activities
 from hub.services.records import RecordsError
 from hub.store.base import ConnectionDatabase
-from tests.conftest import create_database
+from tests.conftest import migrated_database
 from tests.records.records_world import World, make_world
 
 PEOPLE, CAPACITY = 40, 7
@@ -27,11 +25,7 @@ PEOPLE, CAPACITY = 40, 7
 @pytest.fixture(scope="module")
 def scratch_url(server_url: str) -> Iterator[str]:
     """A database of its own, so concurrent commits leave the shared seeded one untouched."""
-    url = create_database(server_url, "hub_test_records_signup")
-    migrate(url)
-    with psycopg.connect(url) as conn:
-        regions.load(conn)
-        conn.commit()
+    url = migrated_database(server_url, "hub_test_records_signup")
     yield url
 
 

@@ -7,14 +7,11 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
-import psycopg
 import pytest
 from openpyxl import Workbook
 
-from hub.db.migrate import migrate
-from hub.seed import regions as region_loader
 from hub.seed.names import make_id_number
-from tests.conftest import create_database
+from tests.conftest import migrated_database
 
 MakeFile = Callable[[str, Sequence[dict[str, object]]], Path]
 
@@ -68,9 +65,5 @@ def make_file(tmp_path: Path) -> MakeFile:
 @pytest.fixture
 def scratch_url(server_url: str) -> str:
     """A fresh, migrated database with regions, for imports that commit (one per test)."""
-    url = create_database(server_url, "hub_test_regdb")
-    migrate(url)
-    with psycopg.connect(url) as conn:
-        region_loader.load(conn)
-        conn.commit()
+    url = migrated_database(server_url, "hub_test_regdb")
     return url

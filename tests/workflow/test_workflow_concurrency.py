@@ -16,12 +16,10 @@ import psycopg
 import pytest
 
 from hub.auth.tokens import SYSTEM
-from hub.db.migrate import migrate
-from hub.seed import regions as region_loader
 from hub.services import workflow
 from hub.services.workflow import Code, Refused, WorkflowError
 from hub.store.base import ConnectionDatabase
-from tests.conftest import create_database
+from tests.conftest import migrated_database
 
 TASKS = 16
 ROUNDS = 12
@@ -31,10 +29,8 @@ LON, LAT, REGION = 113.6073, 34.7495, "410102000000"
 @pytest.fixture(scope="module")
 def race_url(server_url: str) -> str:
     """A scratch database: three overlapping demands and twelve volunteers."""
-    url = create_database(server_url, "hub_test_workflow_race")
-    migrate(url)
+    url = migrated_database(server_url, "hub_test_workflow_race")
     with psycopg.connect(url) as conn:
-        region_loader.load(conn)
         for k, needed in enumerate((3, 2, 4)):
             conn.execute(
                 "INSERT INTO demand (title, category, needed, time_window, location_geom, "

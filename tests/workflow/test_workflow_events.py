@@ -15,16 +15,14 @@ from workflow_world import LANZHOU, ZHENGZHOU
 from hub.app import create_app
 from hub.auth import ANONYMOUS, Caller, Role
 from hub.auth.tokens import SYSTEM
-from hub.db.migrate import migrate
 from hub.pii import PiiCipher
 from hub.schema import schema
 from hub.schema.context import Context
 from hub.schema.node import encode_id
-from hub.seed import regions as region_loader
 from hub.services import events, workflow
 from hub.settings import Settings
 from hub.store.base import ConnectionDatabase
-from tests.conftest import as_app, create_database
+from tests.conftest import as_app, migrated_database
 
 SUBSCRIBE = """subscription($code: String) { dispatchEvents(regionCode: $code) {
   dispatchId demandId volunteerId regionCode fromState toState actor reason
@@ -34,10 +32,8 @@ SUBSCRIBE = """subscription($code: String) { dispatchEvents(regionCode: $code) {
 @pytest.fixture(scope="module")
 def events_url(server_url: str) -> str:
     """A scratch database with one demand in Zhengzhou and two volunteers."""
-    url = create_database(server_url, "hub_test_workflow_events")
-    migrate(url)
+    url = migrated_database(server_url, "hub_test_workflow_events")
     with psycopg.connect(url) as conn:
-        region_loader.load(conn)
         conn.execute(
             "INSERT INTO demand (title, category, needed, time_window, location_geom, "
             "region_code, raised_by) VALUES ('科普讲座', 'health', 2, tstzrange(now() + "
