@@ -44,7 +44,7 @@ from bench_graphql import (
 )
 
 from hub.app import dev_settings
-from hub.auth import ANONYMOUS, Caller, Field, Role, issue_token, scope_of
+from hub.auth import ANONYMOUS, Caller, Field, Role, ScopeNone, issue_token, scope_of
 from hub.db import database_url
 from hub.settings import Settings
 from hub.store.tiles import TileFilters, tile_sql
@@ -100,6 +100,7 @@ def side_by_side(
 ) -> tuple[list[float], list[float], int]:
     """(bare SQL ms, HTTP uncached ms, mean tile bytes), interleaved tile by tile."""
     scope = scope_of(caller, Field.VOLUNTEER_LOCATION)
+    cells = isinstance(scope_of(caller, Field.VOLUNTEER), ScopeNone)  # as hub/tiles.py decides
     host = urlsplit(base)
     web = http.client.HTTPConnection(host.hostname, host.port, timeout=60)
     sql_ms: list[float] = []
@@ -109,7 +110,8 @@ def side_by_side(
         for r in range(rounds):
             for i, (x, y) in enumerate(tiles):
                 sql, params = tile_sql(
-                    layer="volunteers", z=Z, x=x, y=y, filters=TileFilters(), volunteer_scope=scope
+                    layer="volunteers", z=Z, x=x, y=y, filters=TileFilters(), volunteer_scope=scope,
+                    cells=cells,
                 )
                 started = time.perf_counter()
                 row = conn.execute(sql, params).fetchone()
@@ -191,11 +193,14 @@ def main() -> None:
     log(f"{len(tiles)} z{Z} tiles")
     admin = Caller(role=Role.ADMIN, sub="bench-admin")
     token = issue_token(settings, sub="bench-admin", role="admin")
+    partner = issue_token(settings, sub="bench-partner", role="partner")
     rows: list[tuple[str, str, str, str]] = []
     failures: list[str] = []
     with tempfile.TemporaryDirectory() as tmp, uvicorn_server(url, 1) as base:
         for label, caller, headers in (
-            ("anonymous (coarse)", ANONYMOUS, {}),
+            ("anonymous (cells)", ANONYMOUS, {}),
+            ("partner (coarse)", Caller(role=Role.PARTNER, sub="bench-partner"),
+             {"Authorization": f"Bearer {partner}"}),
             ("admin (exact)", admin, {"Authorization": f"Bearer {token}"}),
         ):
             sql_ms, http_ms, size = side_by_side(url, base, tiles, caller, headers, args.rounds)
