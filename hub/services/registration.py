@@ -1,23 +1,13 @@
 """注册 use cases: one volunteer, exit (退出) and erasure, teams (register, move, link).
 
-Who may do what is decided by the action table (:mod:`hub.auth.actions`), never here: each
-use case builds the subject and calls :func:`~hub.auth.actions.require`, which raises
-:class:`~hub.auth.actions.Denied` (a top-level ``FORBIDDEN``). In short:
-
-* registerVolunteer — anyone, anonymously included (online self-registration, seed 002);
-  linking the new volunteer to a team needs ``team.manage`` on that team. A stranger
-  (anonymous, a volunteer, a partner) gets the same answer whether or not the ID number is
-  already registered; the holder is told through their own channel (an owner notice), and
-  attempts are rate-limited per client.
-* updateVolunteer — ``volunteer.update`` on the volunteer; exitVolunteer — ``volunteer.exit``.
-* registerOrganization — ``team.manage`` on the parent, or ``team.create_top`` in the region;
-  moveOrganization — ``team.manage`` on the team and on its new parent (``team.create_top``
-  to make it top-level).
-* linkVolunteer — ``team.manage`` on the team AND ``volunteer.join`` on the volunteer: the
-  volunteer themself (as a member), or a manager whose scope already holds the volunteer.
-
-Business refusals are :class:`RegistrationError` with the input field, a :class:`Code` and a
-message that never contains a full ID or phone number nor reveals who holds a taken ID number.
+Who may do what is the action table's (:mod:`hub.auth.actions`): each use case builds the
+subject and calls ``require`` (``Denied`` is a top-level FORBIDDEN). Registering is open to
+anyone; a stranger (anonymous, a volunteer, a partner) gets the same answer whether or not
+the ID number is taken (the holder gets an owner notice) and is rate-limited per client.
+Linking a volunteer to a team takes ``team.manage`` on the team and ``volunteer.join`` on the
+volunteer: their own request (as a member), or a manager whose scope already holds them.
+Business refusals are :class:`RegistrationError`: a field, a :class:`Code` and a message that
+never holds a full ID or phone number nor says who holds a taken ID number.
 """
 
 from __future__ import annotations
