@@ -29,7 +29,7 @@ from hub.registration.naming import check_name
 from hub.registration.phone import parse_mobile
 from hub.registration.rows import MIN_AGE, parse_education
 from hub.registration.vocab import COHORTS, ORG_LEVEL_RANK, ORG_LEVELS, SKILLS, TEAM_ROLES
-from hub.services import ratelimit
+from hub.services import notices, ratelimit
 from hub.services.registration_values import (
     MINUTES_PER_DAY,
     ORG_KIND_COLUMN,
@@ -40,7 +40,6 @@ from hub.services.registration_values import (
     today_cst,
 )
 from hub.services.subjects import org_subject, volunteer_subject
-from hub.store import ratelimit as ratelimit_store
 from hub.store import registration as store
 from hub.store.base import Database
 
@@ -249,8 +248,7 @@ async def register_volunteer(db: Database, cipher: PiiCipher, caller: Caller,
                                                  duplicate_message())])
             holder = await store.holder_of(tx, id_hash=values["id_number_hash"])
             if holder is not None:
-                await ratelimit_store.create_notice(tx, volunteer_id=holder,
-                                                    kind="registration_attempt")
+                await notices.tell_owner(tx, volunteer_id=holder, kind="registration_attempt")
             return None
         if organization_id is not None:
             await store.link(tx, volunteer_id=volunteer_id, organization_id=organization_id,
