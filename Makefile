@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 
 .PHONY: setup demo test lint db schema bench bench-seed bench-matching bench-graphql \
-	bench-tiles bench-import bench-records bench-tools clean
+	bench-tiles bench-import bench-records bench-fuzz bench-tools clean
 
 setup:
 	@scripts/setup.sh
@@ -29,7 +29,7 @@ db: setup
 schema: setup
 	$(BIN)/hub export-schema > hub/schema/schema.graphql
 
-bench: bench-seed bench-matching bench-graphql bench-tiles bench-import bench-records
+bench: bench-seed bench-matching bench-graphql bench-tiles bench-import bench-records bench-fuzz
 
 bench-seed: setup
 	$(BIN)/python bench/bench_seed.py
