@@ -143,7 +143,7 @@ async def import_file(db: Database, cipher: PiiCipher, caller: Caller, request: 
         return summary
     try:
         async with db.transaction() as tx:
-            summary.batch_id = await store.create_batch(tx, values={
+            summary.batch_id = batch_id = await store.create_batch(tx, values={
                 "kind": request.kind, "filename": request.filename[:200],
                 "file_sha256": hashlib.sha256(request.data).digest(),
                 "imported_by": caller.sub or "cli", "organization_id": caller.org,
@@ -155,10 +155,8 @@ async def import_file(db: Database, cipher: PiiCipher, caller: Caller, request: 
                 await _load_organizations(tx, cipher, caller, results.good, summary, progress)
             if request.all_or_nothing and summary.errors:
                 raise _Abort
-            await tx.fetch("UPDATE import_batch SET imported = %(i)s, skipped = %(s)s, "
-                           "rejected = %(r)s WHERE id = %(b)s",
-                           {"i": summary.imported, "s": summary.skipped,
-                            "r": summary.rejected, "b": summary.batch_id})
+            await store.update_batch(tx, batch_id=batch_id, imported=summary.imported,
+                                     skipped=summary.skipped, rejected=summary.rejected)
     except _Abort:
         summary.imported = summary.skipped = 0
         summary.batch_id = None
@@ -281,15 +279,15 @@ async def _load_volunteers(tx: ConnectionDatabase, cipher: PiiCipher, caller: Ca
     hashes = await asyncio.to_thread(lambda: [id_hash(cipher, r.id_number) for r, _ in good])
     taken = await store.registered_hashes(tx, hashes=hashes)
     fresh = [(r, team, h) for (r, team), h in zip(good, hashes, strict=True) if h not in taken]
-    await store.create_stage(tx.conn)
+    await store.create_stage(tx)
     by, inserted, pending = caller.sub or "cli", 0, None
     for start in range(0, len(fresh), CHUNK):
         staged = await asyncio.to_thread(_prepare, fresh[start:start + CHUNK], cipher,
                                          summary.batch_id, by)
         if pending is not None:
             inserted += (await pending)[0]
-        await store.copy_stage(tx.conn, staged)
-        pending = asyncio.ensure_future(store.insert_stage(tx.conn))
+        await store.copy_stage(tx, staged)
+        pending = asyncio.ensure_future(store.insert_stage(tx))
         progress("load", start + len(staged), len(fresh))
     if pending is not None:
         inserted += (await pending)[0]
@@ -325,11 +323,10 @@ async def _load_organizations(tx: ConnectionDatabase, cipher: PiiCipher, caller:
         org_id = await store.create_organization(tx, values=values)
         if org_id is None:
             summary.skipped += 1
-            found = await tx.fetch(
-                "SELECT id, level, region_code, path::text AS path FROM organization "
-                "WHERE parent_id IS NOT DISTINCT FROM %(p)s AND name = %(n)s",
-                {"p": values["parent_id"], "n": row.name})
-            in_file[row.name] = found[0]
+            found = await store.organization_under(tx, parent_id=values["parent_id"],
+                                                   name=row.name)
+            assert found is not None  # the conflict was on this name under this parent
+            in_file[row.name] = found
         else:
             summary.imported += 1
             in_file[row.name] = {"id": org_id, "level": row.level, "region_code": region,

@@ -34,11 +34,12 @@ Solver = Callable[[Problem], Awaitable[Plan]]
 
 
 class MatchError(ValueError):
-    """The request cannot be matched as asked; ``field`` names the input."""
+    """The request cannot be matched as asked: ``field`` names the input, ``code`` says why
+    (INVALID, INVALID_PERIOD, UNKNOWN_REGION, NOT_FOUND, ALREADY_COMMITTED)."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, code: str = "INVALID") -> None:
         super().__init__(f"{field}: {message}")
-        self.field = field
+        self.field, self.message, self.code = field, message, code
 
 
 @dataclass(frozen=True)
@@ -56,9 +57,10 @@ class MatchRequest:
             raise MatchError("from", "times need a time zone (e.g. +08:00)")
         if self.ends <= self.starts:
             raise MatchError("to", f"{self.ends.isoformat()} is not after "
-                                   f"{self.starts.isoformat()}")
+                                   f"{self.starts.isoformat()}", "INVALID_PERIOD")
         if self.ends - self.starts > timedelta(days=MAX_PERIOD_DAYS):
-            raise MatchError("to", f"the period is longer than {MAX_PERIOD_DAYS} days")
+            raise MatchError("to", f"the period is longer than {MAX_PERIOD_DAYS} days",
+                             "INVALID_PERIOD")
 
 
 def parse_options(doc: dict[str, Any] | None) -> Options:
@@ -226,16 +228,16 @@ async def commit(db: Database, caller: Caller, *, plan_id: str, ttl_s: int) -> C
     async with db.transaction() as tx:
         row = await store.get_plan(tx, plan_id=plan_id)
         if row is None:
-            raise LookupError(f"plan {plan_id} does not exist")
+            raise MatchError("planId", f"plan {plan_id} does not exist", "NOT_FOUND")
         _may_plan(caller, row["region_code"])
         by = caller.sub or caller.role.value
         if row["committed_at"] is not None:
             raise MatchError("planId", f"plan {plan_id} was already committed at "
-                                       f"{row['committed_at'].isoformat()}")
+                                       f"{row['committed_at'].isoformat()}", "ALREADY_COMMITTED")
         demand_ids: set[int] = set()
         for a in row["plan"]["assignments"]:
             try:
-                async with tx.conn.transaction():  # a savepoint per offer
+                async with tx.savepoint():  # one offer refused leaves the others
                     await store.offer(tx, demand_id=int(a["demandId"]),
                                       volunteer_id=int(a["volunteerId"]), plan_id=plan_id,
                                       distance_m=a["distanceM"], reason=a.get("reason", ""),

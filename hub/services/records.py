@@ -28,11 +28,10 @@ import functools
 import logging
 import random
 from collections.abc import Awaitable, Callable
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import psycopg
 from psycopg import errors as pg_errors
@@ -97,13 +96,6 @@ def refusal(exc: psycopg.Error) -> RecordsError:
     return RecordsError(code, field, message)
 
 
-def savepoint(tx: Database) -> AbstractAsyncContextManager[Any]:
-    """A savepoint on the transaction's connection, so one refusal leaves it usable."""
-    if not isinstance(tx, ConnectionDatabase):
-        raise TypeError("records are written inside db.transaction()")
-    return tx.conn.transaction()
-
-
 async def in_transaction(db: Database, work: Callable[[ConnectionDatabase], Awaitable[T]]) -> T:
     """Run ``work`` in one transaction and commit; see the module's note on concurrency."""
     for attempt in range(1, CONFLICT_ATTEMPTS + 1):
@@ -153,10 +145,10 @@ async def _post(tx: Database, *, volunteer_id: int, counterpart: str, kind: str,
     if not entries:
         return
     try:
-        async with savepoint(tx):
+        async with tx.savepoint():
             await ledger.post(tx, kind=kind, service_record_id=record_id, memo=memo,
                               created_by=by, entries=entries)
-            await tx.fetch("SET CONSTRAINTS ledger_entry_balanced IMMEDIATE")
+            await ledger.check_balanced(tx)
     except psycopg.errors.CheckViolation as exc:
         raise refusal(exc) from None
 
@@ -207,7 +199,7 @@ async def record_service(tx: Database, *, volunteer_id: int, source: Source, hou
         raise RecordsError("INVALID_HOURS", "hours", f"{hours} h is more than the "
                                                      f"{row['window_hours']} h it lasts")
     try:
-        async with savepoint(tx):
+        async with tx.savepoint():
             record = await store.insert(
                 tx, volunteer_id=volunteer_id, demand_id=source.demand_id,
                 activity_id=source.activity_id, dispatch_id=source.dispatch_id,
@@ -272,7 +264,7 @@ async def correct_record(tx: Database, *, record_id: int, hours: Decimal, reason
             f"{target} h is more than the {bound} h the record's demand window or activity "
             "lasts"))
     try:
-        async with savepoint(tx):
+        async with tx.savepoint():
             correction = await store.insert_correction(
                 tx, original_id=record_id, hours=target - before, reason=reason,
                 recorded_by=corrected_by)

@@ -99,7 +99,7 @@ async def _offer_once(db: Database, *, caller: Caller, demand_id: int,
                     errors.append(unfit)
                     continue
                 try:
-                    async with tx.conn.transaction():
+                    async with tx.savepoint():
                         row = await dispatch_store.offer(
                             tx, demand_id=demand_id, volunteer_id=vid, plan_id=None,
                             distance_m=None, reason="dispatched by hand", offered_by=by,
@@ -174,7 +174,7 @@ async def refill(tx: ConnectionDatabase, *, demand_id: int, ttl_s: int) -> Refil
                   if not ranked else "every remaining candidate was booked meanwhile")
         for vid, dist in ranked[:MAX_CANDIDATES_TRIED]:
             try:
-                async with tx.conn.transaction():
+                async with tx.savepoint():
                     row = await dispatch_store.offer(
                         tx, demand_id=demand_id, volunteer_id=int(vid), plan_id=None,
                         distance_m=dist, reason=f"next best candidate, {dist:.0f} m away",

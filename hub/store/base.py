@@ -64,6 +64,11 @@ class Database(ValueReader, Protocol):
         """One connection in a transaction: committed at the end, rolled back on error."""
         ...
 
+    def savepoint(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """A savepoint inside :meth:`transaction`: an error in the block rolls back to it
+        and leaves the transaction usable (``TypeError`` outside a transaction)."""
+        ...
+
 
 class _FirstValue:
     """``fetch_value`` from ``fetch_one``, for every reader."""
@@ -108,6 +113,9 @@ class _Counting(_FirstValue):
                 yield inner
             finally:
                 self.statements += inner.statements
+
+    def savepoint(self) -> contextlib.AbstractAsyncContextManager[None]:
+        raise TypeError("a savepoint belongs to a transaction: use it on db.transaction()'s")
 
 
 def _remaining(deadline: float) -> float:
@@ -169,6 +177,12 @@ class ConnectionDatabase(_Counting):
     async def connection(self) -> AsyncIterator[AsyncConnection[Any]]:
         async with self._lock:
             yield self.conn
+
+    @contextlib.asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """A savepoint on this connection's transaction (psycopg nests ``transaction()``)."""
+        async with self.conn.transaction():
+            yield
 
 
 class RequestDatabase(_Counting):

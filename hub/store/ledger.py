@@ -37,6 +37,12 @@ async def post(db: Database, *, kind: str, service_record_id: int | None, memo: 
     return int(rows[0]["id"])
 
 
+async def check_balanced(db: Database) -> None:
+    """Check this transaction's entries balance now rather than at commit (the deferred
+    ``ledger_entry_balanced`` trigger), so a refusal can be rolled back to a savepoint."""
+    await db.fetch("SET CONSTRAINTS ledger_entry_balanced IMMEDIATE")
+
+
 async def balances(db: Database, *, volunteer_ids: Sequence[int]) -> list[Row]:
     """Each volunteer account's unit and balance."""
     return await db.fetch(

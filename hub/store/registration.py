@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from psycopg import AsyncConnection
 from psycopg.types.json import Jsonb
 
 from hub.store.base import Database, Row
@@ -133,6 +132,15 @@ async def organizations_named(db: Database, *, names: Sequence[str]) -> list[Row
         "FROM organization WHERE name = ANY(%(names)s)", {"names": list(names)})
 
 
+async def organization_under(db: Database, *, parent_id: int | None, name: str) -> Row | None:
+    """The team named ``name`` directly under ``parent_id`` (None: a root), if there is one."""
+    rows = await db.fetch(
+        "SELECT id, level, region_code, path::text AS path FROM organization "
+        "WHERE parent_id IS NOT DISTINCT FROM %(p)s AND name = %(n)s",
+        {"p": parent_id, "n": name})
+    return rows[0] if rows else None
+
+
 async def create_organization(db: Database, *, values: dict[str, Any]) -> int | None:
     """Insert a team; ``None`` when its parent already has a team of that name."""
     cols = [c for c in ORG_COLUMNS if c in values]
@@ -181,45 +189,51 @@ async def create_batch(db: Database, *, values: dict[str, Any]) -> int:
     return int(rows[0]["id"])
 
 
+async def update_batch(db: Database, *, batch_id: int, imported: int, skipped: int,
+                       rejected: int) -> None:
+    """Record how many rows an import loaded, skipped and rejected."""
+    await db.fetch("UPDATE import_batch SET imported = %(i)s, skipped = %(s)s, "
+                   "rejected = %(r)s WHERE id = %(b)s",
+                   {"i": imported, "s": skipped, "r": rejected, "b": batch_id})
+
+
 STAGE = "registration_stage"
 STAGE_COLUMNS = ("row_number", "team_id", "team_role", *VOLUNTEER_COLUMNS)
 
 
-async def create_stage(conn: AsyncConnection[Any]) -> None:
-    """A temporary stage for :func:`copy_stage` rows, dropped at commit."""
-    await conn.execute(
+async def create_stage(db: Database) -> None:
+    """A temporary stage for :func:`copy_stage` rows, dropped at commit (in a transaction)."""
+    await db.fetch(
         f"CREATE TEMP TABLE {STAGE} ON COMMIT DROP AS SELECT 0::int AS row_number, "
         "0::bigint AS team_id, ''::text AS team_role, "
         f"{', '.join(VOLUNTEER_COLUMNS)} FROM volunteer WITH NO DATA")
 
 
-async def copy_stage(conn: AsyncConnection[Any], rows: Iterable[Sequence[Any]]) -> None:
+async def copy_stage(db: Database, rows: Iterable[Sequence[Any]]) -> None:
     """Empty the stage and COPY rows of :data:`STAGE_COLUMNS` into it."""
-    async with conn.cursor() as cur:
-        await cur.execute(f"TRUNCATE {STAGE}")
-        async with cur.copy(f"COPY {STAGE} ({', '.join(STAGE_COLUMNS)}) FROM STDIN") as copy:
-            for row in rows:
-                await copy.write_row(row)
+    await db.fetch(f"TRUNCATE {STAGE}")
+    async with db.connection() as conn, conn.cursor() as cur, cur.copy(
+            f"COPY {STAGE} ({', '.join(STAGE_COLUMNS)}) FROM STDIN") as copy:
+        for row in rows:
+            await copy.write_row(row)
 
 
-async def insert_stage(conn: AsyncConnection[Any]) -> tuple[int, int]:
+async def insert_stage(db: Database) -> tuple[int, int]:
     """Move the stage into ``volunteer`` (new ID numbers only) and link the new ones' teams.
 
     Returns (volunteers inserted, memberships inserted).
     """
     cols = ", ".join(VOLUNTEER_COLUMNS)
-    async with conn.cursor() as cur:
-        await cur.execute(
-            f"WITH ins AS (INSERT INTO volunteer ({cols}) SELECT {cols} FROM {STAGE} "
-            "ORDER BY row_number ON CONFLICT (id_number_hash) DO NOTHING "
-            "RETURNING id, id_number_hash), "
-            "mem AS (INSERT INTO membership (volunteer_id, organization_id, role) "
-            f"SELECT ins.id, s.team_id, s.team_role FROM ins JOIN {STAGE} s "
-            "ON s.id_number_hash = ins.id_number_hash WHERE s.team_id IS NOT NULL "
-            "ON CONFLICT DO NOTHING RETURNING volunteer_id, organization_id, role), "
-            "cap AS (UPDATE organization o SET captain_id = mem.volunteer_id FROM mem "
-            "WHERE mem.role = 'captain' AND o.id = mem.organization_id AND o.captain_id IS NULL "
-            "RETURNING 1) "
-            "SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM mem)")
-        row = await cur.fetchone()
-    return (int(row[0]), int(row[1])) if row else (0, 0)
+    rows = await db.fetch(
+        f"WITH ins AS (INSERT INTO volunteer ({cols}) SELECT {cols} FROM {STAGE} "
+        "ORDER BY row_number ON CONFLICT (id_number_hash) DO NOTHING "
+        "RETURNING id, id_number_hash), "
+        "mem AS (INSERT INTO membership (volunteer_id, organization_id, role) "
+        f"SELECT ins.id, s.team_id, s.team_role FROM ins JOIN {STAGE} s "
+        "ON s.id_number_hash = ins.id_number_hash WHERE s.team_id IS NOT NULL "
+        "ON CONFLICT DO NOTHING RETURNING volunteer_id, organization_id, role), "
+        "cap AS (UPDATE organization o SET captain_id = mem.volunteer_id FROM mem "
+        "WHERE mem.role = 'captain' AND o.id = mem.organization_id AND o.captain_id IS NULL "
+        "RETURNING 1) "
+        "SELECT (SELECT count(*) FROM ins) AS volunteers, (SELECT count(*) FROM mem) AS members")
+    return (int(rows[0]["volunteers"]), int(rows[0]["members"])) if rows else (0, 0)
