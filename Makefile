@@ -21,6 +21,7 @@ test: setup lint
 lint: setup
 	$(BIN)/ruff check hub tests bench
 	$(BIN)/mypy hub
+	$(BIN)/lint-imports --no-logo
 
 db: setup
 	$(BIN)/hub db start

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
-from psycopg.conninfo import make_conninfo
 
+from hub.store import events as store
 from hub.store.base import Database
 
 log = logging.getLogger(__name__)
@@ -63,12 +63,9 @@ class Listener:
     async def _run(self) -> None:
         while True:
             try:
-                async with await psycopg.AsyncConnection.connect(
-                        self.conninfo, autocommit=True) as conn:
-                    await conn.execute(f"LISTEN {CHANNEL}")
-                    self.ready.set()
-                    async for note in conn.notifies():
-                        self._fan_out(note.payload)
+                async for payload in store.notifications(self.conninfo, CHANNEL,
+                                                         listening=self.ready.set):
+                    self._fan_out(payload)
             except psycopg.Error as exc:
                 self.ready.clear()
                 if self._closing:  # an error while closing ends the task, no retry
@@ -128,11 +125,7 @@ def listener(conninfo: str) -> Listener:
 
 async def conninfo_of(db: Database) -> str:
     """How to open another connection to the database ``db`` uses."""
-    async with db.connection() as conn:
-        params = conn.info.get_parameters()
-        if conn.info.password:
-            params["password"] = conn.info.password
-    return make_conninfo(**params)
+    return await store.conninfo_of(db)
 
 
 async def events(conninfo: str, region_prefix: str) -> AsyncIterator[dict[str, Any]]:

@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import psycopg
 from tqdm import tqdm
 
 from hub.auth.tokens import SYSTEM
@@ -22,7 +21,7 @@ from hub.pii import load_or_create_key
 from hub.registration.templates import write_template
 from hub.services.importing import KINDS, ImportRequest, ImportSummary, Kind, import_file
 from hub.settings import Settings
-from hub.store.base import ConnectionDatabase
+from hub.store.base import connect
 
 OPERATOR = SYSTEM  # the CLI acts as the explicit system caller (hub.auth.actions)
 MAX_LISTED = 20
@@ -79,12 +78,8 @@ class _Bar:
 
 async def _run(url: str, settings: Settings, request: ImportRequest, bar: _Bar) -> ImportSummary:
     cipher = load_or_create_key(configured=settings.data_key, home=settings.home)
-    conn = await psycopg.AsyncConnection.connect(url)
-    try:
-        return await import_file(ConnectionDatabase(conn), cipher, OPERATOR, request,
-                                 progress=bar)
-    finally:
-        await conn.close()
+    async with connect(url) as db:
+        return await import_file(db, cipher, OPERATOR, request, progress=bar)
 
 
 def _print_problems(summary: ImportSummary) -> None:

@@ -9,14 +9,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import psycopg
-
 from hub.auth.tokens import SYSTEM
 from hub.geo.divisions import DivisionCodeError, normalize_code, subtree_prefix
 from hub.matching import plan_to_dict
 from hub.services import matching
 from hub.services.matching import CST, MatchError, MatchRequest
-from hub.store.base import ConnectionDatabase
+from hub.store.base import ConnectionDatabase, connect
 
 
 def parse_moment(text: str, field: str) -> datetime:
@@ -51,9 +49,8 @@ async def match_region(db: ConnectionDatabase, request: MatchRequest, *, plan_pa
 
 async def _run(url: str, request: MatchRequest, plan_path: Path | None, commit: bool,
                ttl_s: int) -> dict[str, Any]:
-    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
-        return await match_region(ConnectionDatabase(conn), request, plan_path=plan_path,
-                                  commit=commit, ttl_s=ttl_s)
+    async with connect(url, autocommit=True) as db:
+        return await match_region(db, request, plan_path=plan_path, commit=commit, ttl_s=ttl_s)
 
 
 def run(url: str, *, region: str, starts: str, ends: str, options: str | None,

@@ -185,6 +185,14 @@ class ConnectionDatabase(_Counting):
             yield
 
 
+@contextlib.asynccontextmanager
+async def connect(url: str, *, autocommit: bool = False) -> AsyncIterator[ConnectionDatabase]:
+    """One new connection to ``url`` as a :class:`ConnectionDatabase` (the CLI's), closed at
+    the end; without ``autocommit`` its work is committed only if the block succeeds."""
+    async with await psycopg.AsyncConnection.connect(url, autocommit=autocommit) as conn:
+        yield ConnectionDatabase(conn)
+
+
 class RequestDatabase(_Counting):
     """A per-request view of a shared database that counts this request's statements only."""
 
