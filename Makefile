@@ -4,10 +4,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 
 .PHONY: setup demo test lint db schema bench bench-seed bench-matching bench-graphql \
-	bench-tiles bench-import bench-records bench-fuzz bench-tools clean
+	bench-tiles bench-import bench-records bench-fuzz bench-tools clean lock
 
 setup:
 	@scripts/setup.sh
+
+# requirements.lock: every package (dev tools included) pinned with its hashes, for every
+# platform and Python >= 3.11; setup installs exactly it. After changing pyproject.toml's
+# dependencies run `make lock` (kept pins stay; `make lock LOCK_ARGS=--upgrade` moves them).
+lock:
+	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --generate-hashes \
+	  --python-version 3.11 --custom-compile-command "make lock" $(LOCK_ARGS) -o requirements.lock
 
 demo: setup
 	$(BIN)/hub demo

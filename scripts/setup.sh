@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent set-up for `make demo` and `make test`: Debian's PostGIS when missing, a virtual
-# environment, and the project installed into it. Fast when everything is already there.
+# environment, and the locked packages and the project installed into it. Fast when everything
+# is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,12 +41,20 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$PYTHON" -m venv "$VENV"
 fi
 mkdir -p .make
-fingerprint=$(cat pyproject.toml | sha256sum | cut -d' ' -f1)
+install() {  # pip, failing when it fails, without its notes on absent local package indexes
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check "$@" \
+    2> >(grep -v '^WARNING: Location' >&2)
+}
+# What is installed is requirements.lock (every package pinned with its hashes; `make lock`
+# writes it from pyproject.toml), then the hub itself without dependencies. Nothing to do when
+# neither file changed since the last install.
+fingerprint=$(cat requirements.lock pyproject.toml | sha256sum | cut -d' ' -f1)
 if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$fingerprint" ]; then
-  echo "setup: installing the hub and its dev tools into $VENV" >&2
-  "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
-  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e '.[dev]' 2>&1 | grep -v '^WARNING: Location' || true
-  "$VENV/bin/python" -c "import hub.cli, strawberry, ortools, psycopg" 
+  echo "setup: installing requirements.lock and the hub into $VENV" >&2
+  install --require-hashes --no-deps -r requirements.lock
+  install --no-deps -e .
+  "$VENV/bin/python" -m pip check >&2
+  "$VENV/bin/python" -c "import hub.cli, strawberry, ortools, psycopg, python_calamine"
   echo "$fingerprint" > "$STAMP"
 fi
 if [ -f console/package.json ] && [ ! -f hub/static/console/index.html ]; then

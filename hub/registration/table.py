@@ -1,8 +1,11 @@
 """Read an uploaded spreadsheet (.xlsx or .csv) into headers and rows, nothing more.
 
-* **.xlsx** — openpyxl in read-only, data-only mode (formulas give their cached values; a
-  formula never calculated reads as empty). The sheet is the template's data sheet when present
-  (:data:`DATA_SHEET_NAMES`), else the first visible sheet that is not the instructions sheet.
+* **.xlsx** — python-calamine (Rust's calamine: 100,000 rows of 13 columns in about 2 s; a sheet
+  without a ``<dimension>`` is read once, like any other). Formulas give their cached values (a
+  formula never calculated, or a cell holding an error such as ``#N/A``, reads as empty); numbers
+  are floats, date cells ``datetime`` (midnight for a date, as openpyxl gives them). The sheet is
+  the template's data sheet when present (:data:`DATA_SHEET_NAMES`), else the first visible
+  sheet that is not the instructions sheet.
 * **.csv** — UTF-8 with or without BOM, UTF-16 with BOM, else GB18030 (a superset of GBK and
   GB2312, what Excel on Chinese Windows writes). Decoding is strict: a file that is none of
   these is rejected, never decoded with replacement characters. Comma, tab or semicolon
@@ -20,17 +23,14 @@ from __future__ import annotations
 import csv
 import io
 import os
-import zipfile
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import BinaryIO
 
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
-from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from hub.registration.normalize import clean_text, is_blank
-from hub.registration.xlsx_fast import FastWorkbook
 
 DATA_SHEET_NAMES = ("志愿者信息", "队伍信息")
 INSTRUCTIONS_SHEET_NAME = "填写说明"
@@ -145,42 +145,31 @@ def _csv_rows(text: str) -> list[tuple[int, tuple[object, ...]]]:
 
 
 def _xlsx_rows(data: bytes) -> tuple[list[tuple[int, tuple[object, ...]]], str]:
+    """``(row number, values)`` of the chosen sheet, from row 1 (empty rows included)."""
     try:
-        fast = FastWorkbook(io.BytesIO(data))
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except CalamineError as exc:
         raise _not_xlsx(exc) from None
-    except AttributeError:  # openpyxl's internals moved: read it the public way
-        return _xlsx_rows_openpyxl(data)
-    try:
-        if not fast.sheets:
+    with workbook:
+        sheets = [s for s in workbook.sheets_metadata if s.typ == SheetTypeEnum.WorkSheet]
+        if not sheets:
             raise TableError("the workbook has no worksheet", "工作簿中没有工作表")
-        chosen = fast.sheets[_choose_sheet([(s.title, s.state) for s in fast.sheets])]
-        return fast.rows(chosen), chosen.title
-    finally:
-        fast.close()
+        chosen = sheets[_choose_sheet([
+            (s.name, "visible" if s.visible == SheetVisibleEnum.Visible else "hidden")
+            for s in sheets])].name
+        try:
+            values = workbook.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
+        except CalamineError as exc:
+            raise _not_xlsx(exc) from None
+    return [(number, tuple(_cell(v) for v in row))
+            for number, row in enumerate(values, start=1)], chosen
 
 
-def _xlsx_rows_openpyxl(data: bytes) -> tuple[list[tuple[int, tuple[object, ...]]], str]:
-    """openpyxl's own reader: slower, for when :class:`FastWorkbook` cannot reach its
-    internals."""
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise _not_xlsx(exc) from None
-    try:
-        sheets = workbook.worksheets
-        chosen = sheets[
-            _choose_sheet([(ws.title, getattr(ws, "sheet_state", "visible")) for ws in sheets])
-        ]
-        if isinstance(chosen, ReadOnlyWorksheet):
-            chosen.reset_dimensions()  # the stored <dimension> is often wrong
-        rows: list[tuple[int, tuple[object, ...]]] = [
-            (number, tuple(values))
-            for number, values in enumerate(chosen.iter_rows(values_only=True), start=1)
-        ]
-        return rows, chosen.title
-    finally:
-        workbook.close()
+def _cell(value: object) -> object:
+    """A date cell as a ``datetime`` at midnight, as openpyxl gives it (and validators see)."""
+    if type(value) is date:
+        return datetime.combine(value, time())
+    return value
 
 
 def _not_xlsx(exc: Exception) -> TableError:

@@ -33,7 +33,6 @@ from hub.registration.results import FileIssue, RowError, RowResults, RowWarning
 from hub.registration.rows import Skill, VolunteerRow, validate_volunteer_rows
 from hub.registration.table import Table, TableError, read_table
 from hub.registration.templates import write_report
-from hub.services.gc_pause import gc_paused
 from hub.services.registration_values import (
     ORG_KIND_COLUMN,
     encrypted_id,
@@ -116,11 +115,10 @@ def _error(kind: Kind, row: int, key: str, value: str, reason: str, reason_zh: s
 
 
 def _validate(request: ImportRequest, today: date) -> RowResults[Any]:
-    with gc_paused():
-        table: Table = read_table(request.data, request.filename, max_rows=MAX_ROWS)
-        if request.kind == "volunteers":
-            return validate_volunteer_rows(table, today=today)
-        return validate_organization_rows(table, today=today)
+    table: Table = read_table(request.data, request.filename, max_rows=MAX_ROWS)
+    if request.kind == "volunteers":
+        return validate_volunteer_rows(table, today=today)
+    return validate_organization_rows(table, today=today)
 
 
 async def import_file(db: Database, cipher: PiiCipher, caller: Caller, request: ImportRequest,

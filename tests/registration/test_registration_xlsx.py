@@ -1,4 +1,4 @@
-"""The fast sheet reader gives exactly what openpyxl's read-only iterator gives."""
+"""Reading .xlsx uploads (python-calamine): cell types, sheets, row numbers, odd packages."""
 
 from __future__ import annotations
 
@@ -6,12 +6,14 @@ import io
 import zipfile
 from datetime import datetime
 
-from openpyxl import Workbook, load_workbook
+import pytest
+from openpyxl import Workbook
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 
-from hub.registration.table import _xlsx_rows, _xlsx_rows_openpyxl, read_table
-from hub.registration.xlsx_fast import FastWorkbook
+from hub.registration.idcard import parse_id_number
+from hub.registration.normalize import FieldError
+from hub.registration.table import Table, read_table
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -83,70 +85,75 @@ def _excel_like_workbook() -> bytes:
     return buffer.getvalue()
 
 
-def _both(
-    data: bytes,
-) -> tuple[list[tuple[int, tuple[object, ...]]], list[tuple[int, tuple[object, ...]]]]:
-    opened = FastWorkbook(io.BytesIO(data))
-    try:
-        fast = opened.rows(opened.sheets[0])
-    finally:
-        opened.close()
-    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    sheet = workbook.worksheets[0]
-    sheet.reset_dimensions()
-    slow: list[tuple[int, tuple[object, ...]]] = [
-        (n, tuple(v)) for n, v in enumerate(sheet.iter_rows(values_only=True), start=1)
-    ]
-    workbook.close()
-    return fast, slow
-
-
-def test_excel_like_workbook_matches_openpyxl() -> None:
-    fast, slow = _both(_excel_like_workbook())
-    assert fast == slow
-    rows = dict(fast)
-    assert rows[2] == ("王小明 ", "11010519491231002X", datetime(2026, 12, 31))
-    assert rows[3] == ()
-    assert rows[4][:7] == (
-        "张&三",
-        4.10102199003071e17,
-        datetime(2026, 12, 31, 12),
-        13800138000,
-        True,
-        "#N/A",
-        "张&三",
-    )
-    assert rows[4][10] == "行内"
-    assert rows[5] == (None, 3.5, None)
-
-
-def test_openpyxl_written_workbook_matches() -> None:
-    workbook = Workbook()
-    ws = workbook.active
-    assert ws is not None
-    ws.append(["姓名", "数", "日期", "真"])
-    ws.append(["李四", 1, datetime(2026, 1, 2, 3, 4), False])
-    ws["F7"] = CellRichText("富", TextBlock(InlineFont(b=True), "文本"))
-    ws["B9"] = "=1+1"  # a formula with no cached value reads as empty
-    ws["C9"] = "#DIV/0!"
+def _saved(workbook: Workbook) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
-    fast, slow = _both(buffer.getvalue())
-    assert fast == slow
-    assert dict(fast)[7][5] == "富文本"
+    return buffer.getvalue()
 
 
-def test_read_table_uses_it() -> None:
+def _values(table: Table) -> dict[int, tuple[object, ...]]:
+    return {row.row_number: row.values for row in table.rows}
+
+
+def test_excel_like_workbook() -> None:
     table = read_table(_excel_like_workbook(), "excel.xlsx")
     assert table.sheet_name == "志愿者信息"
     assert table.headers == ("姓名", "身份证号", "保险有效期至")
+    # Row 3 is absent from the XML, so empty: row numbers are the spreadsheet's.
     assert [r.row_number for r in table.rows] == [2, 4, 5]
+    rows = _values(table)
+    # Rich text joined; a text-formatted ID number stays text; a date style gives a datetime.
+    assert rows[2] == ("王小明 ", "11010519491231002X", datetime(2026, 12, 31))
+    # Phonetic runs left out, entities decoded; an ID number typed as a number stays a
+    # number (the validators refuse it); a date with a time part is a datetime.
+    assert rows[4] == ("张&三", 4.10102199003071e17, datetime(2026, 12, 31, 12))
+    assert rows[5] == (None, 3.5, None)
     assert table.warnings  # row 4 has values beyond the three headed columns
 
 
-def test_workbook_opener_reads_the_chosen_sheet_like_openpyxl() -> None:
-    """The light opener (no worksheet objects) gives the rows and sheet that the public
-    openpyxl path gives, for a workbook with the instructions sheet first and a hidden one."""
+def test_cells_beyond_the_headers_keep_their_types() -> None:
+    # Read with a header as wide as row 4: numbers, booleans, an error (empty), a formula's
+    # cached text, an inline string after a gap of columns without references.
+    sheet = _FILES["xl/worksheets/sheet1.xml"].replace(
+        '<row r="1">', '<row r="1"><c r="K1" t="inlineStr"><is><t>K</t></is></c>', 1)
+    table = read_table(_package(sheet), "excel.xlsx")
+    assert len(table.headers) == 11
+    row = _values(table)[4]
+    assert row[3:8] == (13800138000, True, None, "张&三", None)
+    assert row[10] == "行内"
+
+
+def _package(sheet_xml: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in {**_FILES, "xl/worksheets/sheet1.xml": sheet_xml}.items():
+            archive.writestr(name, text.encode())
+    return buffer.getvalue()
+
+
+def test_an_id_number_stored_as_a_number_is_refused() -> None:
+    value = _values(read_table(_excel_like_workbook(), "excel.xlsx"))[4][1]
+    with pytest.raises(FieldError):
+        parse_id_number(value)
+
+
+def test_openpyxl_written_workbook() -> None:
+    workbook = Workbook()
+    ws = workbook.active
+    assert ws is not None
+    ws.append(["姓名", "数", "日期", "真", "x", "y"])
+    ws.append(["李四", 1, datetime(2026, 1, 2, 3, 4), False])
+    ws["F7"] = CellRichText("富", TextBlock(InlineFont(b=True), "文本"))
+    ws["B9"] = "=1+1"  # a formula with no cached value reads as empty
+    ws["C9"] = "#DIV/0!"  # openpyxl writes an error cell
+    table = read_table(_saved(workbook), "w.xlsx")
+    rows = _values(table)
+    assert rows[2] == ("李四", 1, datetime(2026, 1, 2, 3, 4), False, None, None)
+    assert rows[7][5] == "富文本"
+    assert 9 not in rows  # both read as empty, so the row is blank and left out
+
+
+def test_the_chosen_sheet_skips_instructions_and_hidden_sheets() -> None:
     workbook = Workbook()
     notes = workbook.active
     assert notes is not None
@@ -158,31 +165,21 @@ def test_workbook_opener_reads_the_chosen_sheet_like_openpyxl() -> None:
     data = workbook.create_sheet("名单")
     data.append(["姓名", "出生日期"])
     data.append(["李四", datetime(1990, 3, 7)])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    fast = _xlsx_rows(buffer.getvalue())
-    assert fast == _xlsx_rows_openpyxl(buffer.getvalue())
-    assert fast[1] == "名单"
-    assert fast[0][1] == (2, ("李四", datetime(1990, 3, 7)))
+    table = read_table(_saved(workbook), "t.xlsx")
+    assert table.sheet_name == "名单"
+    assert _values(table) == {2: ("李四", datetime(1990, 3, 7))}
 
 
-def test_a_sheet_without_a_dimension_element_is_read_once() -> None:
-    """Write-only workbooks carry no <dimension>; openpyxl's read-only sheet would scan the
-    whole sheet to size it. The opener never builds one."""
+def test_a_sheet_without_a_dimension_element() -> None:
+    """Write-only workbooks carry no <dimension>; every row is still read, numbered."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("志愿者信息")
     sheet.append(["姓名", "手机号"])
     for i in range(50):
         sheet.append([f"张{i}", 13800138000 + i])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as archive:
+    data = _saved(workbook)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert b"<dimension" not in archive.read("xl/worksheets/sheet1.xml")
-    opened = FastWorkbook(io.BytesIO(buffer.getvalue()))
-    try:
-        assert [s.title for s in opened.sheets] == ["志愿者信息"]
-        rows = opened.rows(opened.sheets[0])
-    finally:
-        opened.close()
-    assert len(rows) == 51 and rows[-1] == (51, ("张49", 13800138049))
-    assert rows == _xlsx_rows_openpyxl(buffer.getvalue())[0]
+    table = read_table(data, "w.xlsx")
+    assert len(table.rows) == 50
+    assert (table.rows[-1].row_number, table.rows[-1].values) == (51, ("张49", 13800138049))
