@@ -19,6 +19,7 @@ from starlette.staticfiles import StaticFiles
 
 from hub import unavailable_http
 from hub.auth import TokenVerifier, load_or_create_secret
+from hub.certs.signing import load_or_create_key_text
 from hub.db.pool import Availability, DatabaseUnavailable, make_pools
 from hub.pii import load_or_create_key
 from hub.services import sweeps
@@ -50,10 +51,14 @@ async def readyz(request: Request) -> Response:
 
 
 def dev_settings(settings: Settings) -> Settings:
-    """Settings with a persistent generated token secret under ``home`` when none is set."""
-    if settings.jwt_secret or settings.jwt_public_key:
-        return settings
-    return replace(settings, jwt_secret=load_or_create_secret(settings.home))
+    """Settings with the persistent generated token secret and certificate signing key under
+    ``home`` (the demo's) in place of those not set, read once."""
+    if not (settings.jwt_secret or settings.jwt_public_key):
+        settings = replace(settings, jwt_secret=load_or_create_secret(settings.home))
+    if not settings.certificate_signing_key:
+        settings = replace(settings,
+                           certificate_signing_key=load_or_create_key_text(settings.home))
+    return settings
 
 
 def create_app(settings: Settings, *, database_url: str | None = None,

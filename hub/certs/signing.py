@@ -129,18 +129,21 @@ def generate_key_text() -> str:
 
 def load_or_create_signing_key(configured: str | None, home: Path) -> SigningKey:
     """The configured key, or a persistent generated one under ``home`` (embedded demo only)."""
-    if configured:
-        return SigningKey.from_text(configured)
+    return SigningKey.from_text(configured or load_or_create_key_text(home))
+
+
+def load_or_create_key_text(home: Path) -> str:
+    """The text of the persistent generated key under ``home``, created when missing."""
     path = home / KEY_FILE_NAME
     if not path.exists():
         home.mkdir(parents=True, exist_ok=True)
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:  # another process won the race; use its key
-            return SigningKey.from_text(path.read_text())
+            return path.read_text().strip()
         with os.fdopen(fd, "w") as fh:
             fh.write(generate_key_text() + "\n")
-    return SigningKey.from_text(path.read_text())
+    return path.read_text().strip()
 
 
 def verify(payload: bytes, signature: bytes, public_key_text: str) -> bool:

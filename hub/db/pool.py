@@ -16,7 +16,9 @@ from __future__ import annotations
 import select
 from typing import Any
 
+import orjson
 import psycopg
+from psycopg.types.json import set_json_loads
 from psycopg_pool import AsyncConnectionPool, ConnectionPool, PoolTimeout
 
 RETRY_AFTER_S = 1
@@ -82,6 +84,18 @@ def has_news(conn: Any) -> bool:
     return bool(poller.poll(0))
 
 
+def parse_json_with_orjson(conn: psycopg.Connection[Any] | psycopg.AsyncConnection[Any]) -> None:
+    """json/jsonb values (skills, plans, map layers) read on ``conn`` are parsed with orjson.
+
+    Set on the connection's own adapters: psycopg's process-wide ones stay as they are.
+    """
+    set_json_loads(orjson.loads, conn)
+
+
+async def _configure(conn: psycopg.AsyncConnection[Any]) -> None:
+    parse_json_with_orjson(conn)
+
+
 def make_pools(url: str, *, min_size: int, max_size: int,
                wait_s: float) -> tuple[AsyncConnectionPool, ConnectionPool]:
     """The request pool (async) and the pool of threaded large reads, not yet open."""
@@ -90,5 +104,6 @@ def make_pools(url: str, *, min_size: int, max_size: int,
                                "timeout": wait_s, "reconnect_timeout": RECONNECT_S,
                                "kwargs": {"autocommit": True,
                                           "connect_timeout": CONNECT_TIMEOUT_S}}
-    return (AsyncConnectionPool(url, name="hub", **options),
-            ConnectionPool(url, name="hub-reads", **{**options, "min_size": 1}))
+    return (AsyncConnectionPool(url, name="hub", configure=_configure, **options),
+            ConnectionPool(url, name="hub-reads", configure=parse_json_with_orjson,
+                           **{**options, "min_size": 1}))

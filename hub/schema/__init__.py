@@ -22,7 +22,6 @@ from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 from strawberry.utils.logging import StrawberryLogger
 
-from hub.schema import node as nodes_
 from hub.schema.common import GEOJSON_SCALAR, GeoJSON
 from hub.schema.doc_cache import DocumentCache, Documents
 from hub.schema.errors import ErrorCodes, coded
@@ -50,11 +49,6 @@ log = logging.getLogger(__name__)
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 ENTITY_TYPES = (Region, Organization, Volunteer, Station, Demand, Activity, Project)
 Query = merge_types("Query", (CoreQuery, WorkflowQuery, RecordsQuery))
-
-
-for _node_type in ENTITY_TYPES:
-    nodes_.LOADERS[_node_type.__name__] = (
-        lambda info, key, t=_node_type: t.load(info, t._key(key)))  # type: ignore[misc]
 
 
 _LIMIT_RULES: list[type[ASTValidationRule]] = [

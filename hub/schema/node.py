@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from typing import Any, ClassVar, Self
 
 from strawberry import relay
@@ -16,13 +16,13 @@ MAX_NODES = 100
 
 
 def split_id(value: str, field: str = "id") -> tuple[str, str]:
-    """``(type name, key)`` of a global ID; ``BAD_USER_INPUT`` when it is not one of ours."""
+    """``(type name, key)`` of a global ID; ``BAD_USER_INPUT`` when it is not one at all."""
     try:
         text = base64.b64decode(value.encode(), validate=True).decode()
         type_name, _, key = text.partition(":")
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise BadUserInput(field, value, "is not a global ID of this API") from None
-    if not type_name or not key or type_name not in LOADERS:
+    if not type_name or not key:
         raise BadUserInput(field, value, "is not a global ID of this API")
     return type_name, key
 
@@ -42,26 +42,25 @@ def encode_id(type_name: str, key: object) -> str:
     return relay.to_base64(type_name, key)
 
 
-Loader = Callable[[Info, str], Awaitable[Any]]
-LOADERS: dict[str, Loader] = {}
-
-
-def register(type_name: str) -> Callable[[Loader], Loader]:
-    """Declare how to load a node type by its key (text)."""
-
-    def wrap(fn: Loader) -> Loader:
-        LOADERS[type_name] = fn
-        return fn
-
-    return wrap
-
-
 async def resolve_node(info: Info, value: str, field: str = "id") -> Any:
-    """The node with this global ID, or None when it does not exist."""
+    """The node with this global ID, or None when it does not exist (or is not the caller's
+    to see). Its type is the schema's node type of that name, loaded by its ``load``."""
     type_name, key = split_id(value, field)
-    if type_name != "Region" and not key.isdigit():
+    node_type = _node_type(info, type_name)
+    numeric = getattr(node_type, "numeric_key", True)
+    if node_type is None or (numeric and not key.isdigit()):
         raise BadUserInput(field, value, "is not a global ID of this API")
-    return await LOADERS[type_name](info, key)
+    return await node_type.load(info, int(key) if numeric else key)
+
+
+def _node_type(info: Info, type_name: str) -> Any:
+    """The class of the schema's Relay node type ``type_name`` that can ``load`` by key."""
+    definition = info.schema.get_type_by_name(type_name)
+    origin = getattr(definition, "origin", None)
+    if not (isinstance(origin, type) and issubclass(origin, relay.Node)
+            and callable(getattr(origin, "load", None))):
+        return None
+    return origin
 
 
 class LoadedNode(relay.Node):

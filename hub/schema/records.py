@@ -30,7 +30,7 @@ from hub.auth.actions import Action, can
 from hub.geo.divisions import DivisionCodeError, normalize_code
 from hub.schema.context import Info, _group_loader, _loader
 from hub.schema.errors import BadUserInput, Forbidden
-from hub.schema.node import encode_id, register
+from hub.schema.node import encode_id
 from hub.services import certificates as cert_service
 from hub.services.records import MINUTES_PER_HOUR
 from hub.store import certificates, records
@@ -134,6 +134,16 @@ class ServiceRecord(relay.Node):
                    confirmed_at=row.get("confirmed_at"), confirmed_by=row.get("confirmed_by"),
                    row=row)
 
+    @classmethod
+    async def load(cls, info: Info, key: int) -> ServiceRecord | None:
+        """A record by id, for its volunteer and those who manage it; otherwise None."""
+        row = await records.get(info.context.db, record_id=key)
+        if row is None or not can(info.context.caller, Action.RECORD_READ,
+                                  org_subject(row["region_code"], row["org_path"],
+                                              row["volunteer_id"])):
+            return None
+        return cls.from_row(row)
+
     @strawberry.field(description="Whether the record counts: confirmed, not pending.")
     def confirmed(self) -> bool:
         return self.confirmed_at is not None
@@ -165,17 +175,6 @@ class ServiceRecord(relay.Node):
 
         activity_id = self.row["activity_id"]
         return await Activity.load(info, activity_id) if activity_id else None
-
-
-@register("ServiceRecord")
-async def load_record(info: Info, key: str) -> ServiceRecord | None:
-    """A record by id, for its volunteer and those who manage it; otherwise None."""
-    row = await records.get(info.context.db, record_id=int(key))
-    if row is None or not can(info.context.caller, Action.RECORD_READ,
-                              org_subject(row["region_code"], row["org_path"],
-                                          row["volunteer_id"])):
-        return None
-    return ServiceRecord.from_row(row)
 
 
 @strawberry.type(description="One record as a certificate states it (net hours).")

@@ -146,9 +146,6 @@ class Dispatch(LoadedNode):
                                actor=r["actor"], reason=r["reason"], at=r["at"]) for r in rows]
 
 
-nodes_.LOADERS["Dispatch"] = lambda info, key: Dispatch.load(info, int(key))
-
-
 @strawberry.type(description="A dispatch state, whether it holds the slot, and where it may go.")
 class DispatchStateInfo:
     state: str

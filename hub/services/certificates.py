@@ -13,8 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from hub.auth import Caller, Role
@@ -44,14 +42,10 @@ MAX_PERIOD_DAYS = 366 * 10
 PLATFORM_ISSUER = "科技志愿服务平台"
 
 
-@lru_cache(maxsize=4)
-def _key(configured: str | None, home: Path) -> SigningKey:
-    return load_or_create_signing_key(configured, home)
-
-
 def signing_key(settings: Settings) -> SigningKey:
-    """The certificate signing key of these settings (loaded once)."""
-    return _key(settings.certificate_signing_key, settings.home)
+    """The certificate signing key of these settings: the configured one, else the demo key
+    under ``home`` (the app's settings carry it, read once: :func:`hub.app.dev_settings`)."""
+    return load_or_create_signing_key(settings.certificate_signing_key, settings.home)
 
 
 def verify_url(settings: Settings, code: str) -> str:

@@ -106,7 +106,8 @@ async def cancel_demand(db: Database, caller: Caller, *, demand_id: int, reason:
                                 f"demand {demand_id} is {demand['status']}; only open or "
                                 "dispatched demands can be cancelled")
         rows = await store.active_dispatches(tx, demand_id=demand_id)
-        serving = [r["id"] for r in rows if (r["status"], "cancelled") not in await allowed(tx)]
+        moves = await allowed(tx)
+        serving = [r["id"] for r in rows if (r["status"], "cancelled") not in moves]
         if serving:
             raise WorkflowError(Code.IN_SERVICE, "id", f"demand {demand_id} has dispatches "
                                                        f"{serving} already in service")

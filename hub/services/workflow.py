@@ -47,14 +47,12 @@ MAX_CANDIDATES_TRIED = 5
 MAX_HAND_OFFERS = 50  # volunteers offered a demand in one 派单 by hand
 CHECK_IN_TOLERANCE_S = 3600  # the default of HUB_CHECKIN_TOLERANCE_S
 SWEEP_BATCH = 100
-_transitions: dict[str, frozenset[tuple[str, str]]] = {}
 
 
 async def allowed(db: Database) -> frozenset[tuple[str, str]]:
-    """The allowed transitions, read once per process from ``dispatch_transition``."""
-    if "all" not in _transitions:
-        _transitions["all"] = await store.transitions(db)
-    return _transitions["all"]
+    """The allowed transitions, as ``dispatch_transition`` holds them (a dozen rows, read when
+    asked: no process-wide copy to go stale or outlive the database it came from)."""
+    return await store.transitions(db)
 
 
 # 派单 -------------------------------------------------------------------------------------

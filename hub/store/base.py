@@ -13,17 +13,12 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from time import monotonic
 from typing import Any, Protocol
 
-import orjson
 import psycopg
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
-from psycopg.types.json import set_json_loads
 from psycopg_pool import AsyncConnectionPool, ConnectionPool, PoolTimeout
 
-from hub.db.pool import Availability, has_news, lost_connection
-
-# json/jsonb values (skills, plans, map layers) are parsed with orjson.
-set_json_loads(orjson.loads)
+from hub.db.pool import Availability, has_news, lost_connection, parse_json_with_orjson
 
 Params = Mapping[str, Any] | Sequence[Any] | None
 Row = dict[str, Any]
@@ -169,6 +164,7 @@ class ConnectionDatabase(_Counting):
     """One connection shared by a request or a test (its transaction is the caller's)."""
 
     def __init__(self, conn: AsyncConnection[Any]) -> None:
+        parse_json_with_orjson(conn)  # as the pools' connections do
         self.conn = conn
         self.statements = 0
         self._lock = asyncio.Lock()
