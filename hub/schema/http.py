@@ -26,7 +26,6 @@ from hub.schema.http_request import (
     Refusal,
     check_content_type,
     from_view,
-    header,
     media_type,
     operation,
     read_body,
@@ -35,6 +34,7 @@ from hub.schema.registration import MAX_UPLOAD_BYTES
 from hub.store.base import RequestDatabase
 
 CALLER_KEY = "hub.caller"
+DB_KEY = "hub.db"
 
 
 class AuthMiddleware:
@@ -106,27 +106,28 @@ class HubGraphQL(GraphQL[Context, None]):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
-        try:
-            response = await self._http(scope, receive, send)
-        except Refusal as refusal:
-            response = refusal.response()
-        if response is not None:
-            await response(scope, receive, send)
+        # The request's reads see one snapshot (hub.store.base.RequestDatabase), ended once
+        # the answer is sent: its COMMIT is no part of the answer's latency.
+        async with RequestDatabase(scope["app"].state.db).one_snapshot() as db:
+            scope[DB_KEY] = db
+            try:
+                response = await self._http(scope, receive, send)
+            except Refusal as refusal:
+                response = refusal.response()
+            if response is not None:
+                await response(scope, receive, send)
 
-    async def _http(self, scope: Scope, receive: Receive, send: Send) -> Response | None:
-        """A JSON POST of a query text that has compiled (``hub/schema/fastpath.py``) is
-        answered here (None: already sent), without strawberry's request machinery around
-        the same plan; anything else, and any run the plan hands back, goes through
-        strawberry's view, whose plain-text refusals become coded ones."""
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> Response:
+        """A POST's body is read within its limit and checked (``http_request.py``); then
+        every request goes through strawberry's view, whose plain-text refusals become
+        coded ones."""
         if scope["method"] == "POST":
             kind = media_type(scope)
             check_content_type(kind, self.multipart_uploads_enabled)
             body = await read_body(scope, receive, self.max_upload_bytes if kind == MULTIPART
                                    else self.max_body_bytes)
-            request = operation(body) if kind != MULTIPART else None
-            if request is not None and self._plain_json(scope) and await self._answer_compiled(
-                    scope, receive, send, request):
-                return None
+            if kind != MULTIPART:
+                operation(body)
             receive = _replay(body, receive)
         try:
             return await self.run(Request(scope, receive))
@@ -147,34 +148,6 @@ class HubGraphQL(GraphQL[Context, None]):
             raise Refusal(400, "BAD_REQUEST", "the multipart 'operations' must be a JSON "
                           "object", "multipart 的 operations 必须是 JSON 对象")
         return data  # type: ignore[return-value]
-
-    def _plain_json(self, scope: Scope) -> bool:
-        """A JSON body asking for one JSON answer (no multipart or event stream)."""
-        accept = header(scope, b"accept")
-        if media_type(scope) != "application/json":
-            return False
-        streams = getattr(self, "_get_stream_transport_from_headers", None)
-        if streams is None:  # pragma: no cover  (another strawberry: judge it ourselves)
-            return "multipart/mixed" not in accept and "text/event-stream" not in accept
-        return streams({"accept": accept}) is None
-
-    async def _answer_compiled(self, scope: Scope, receive: Receive, send: Send,
-                               request: dict[str, Any]) -> bool:
-        variables = request.get("variables")
-        plan = self.hub_schema.compiled(request.get("query"), request.get("operationName"),
-                                        request.get("extensions"))
-        if plan is None or not isinstance(variables, dict | None):
-            return False
-        context = await self.get_context(Request(scope, receive), None)
-        result = await plan.run(variables, context, None)
-        if result is None:
-            return False
-        answer = orjson.dumps({"data": result.data})
-        await send({"type": "http.response.start", "status": 200, "headers": [
-            (b"content-length", str(len(answer)).encode()),
-            (b"content-type", b"application/json")]})
-        await send({"type": "http.response.body", "body": answer})
-        return True
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:
         """Strawberry's response; 503 with Retry-After when the database was unavailable."""
@@ -211,7 +184,8 @@ class HubGraphQL(GraphQL[Context, None]):
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         state = request.app.state
         caller: Caller = request.scope.get(CALLER_KEY, ANONYMOUS)
-        return Context(db=RequestDatabase(state.db), caller=caller, settings=state.settings,
+        db = request.scope.get(DB_KEY) or RequestDatabase(state.db)  # WebSocket: per statement
+        return Context(db=db, caller=caller, settings=state.settings,
                        cipher=state.cipher, executor=getattr(state, "executor", None),
                        reads=getattr(state, "reads", None), raw_json=True,
                        client=request.client.host if request.client else None)

@@ -23,6 +23,7 @@ class RateLimited(Exception):
 async def check(db: Database, *, bucket: str, limit: int, window_s: int, what: str) -> None:
     """Count an attempt in ``bucket``; :class:`RateLimited` once more than ``limit`` were made
     in the current window (the refused attempts count too, so hammering does not help)."""
-    hits, left_s = await store.hit(db, bucket=bucket, window_s=window_s)
+    async with db.transaction() as tx:
+        hits, left_s = await store.hit(tx, bucket=bucket, window_s=window_s)
     if hits > limit:
         raise RateLimited(what, max(1, math.ceil(left_s)))

@@ -276,7 +276,8 @@ async def update_volunteer(db: Database, cipher: PiiCipher, caller: Caller, volu
                                          "the ID number cannot be changed")])
     values = _columns(data, cipher, today_cst())
     await _known_region(db, values)
-    await store.update_volunteer(db, volunteer_id=volunteer_id, values=values)
+    async with db.transaction() as tx:
+        await store.update_volunteer(tx, volunteer_id=volunteer_id, values=values)
 
 
 async def exit_volunteer(db: Database, caller: Caller, volunteer_id: int, *,
@@ -337,7 +338,8 @@ async def register_organization(db: Database, cipher: PiiCipher, caller: Caller,
         if mobile.errors:
             raise Refused(mobile.errors)
         values |= encrypted_phone(cipher, number, "captain_phone")
-    org_id = await store.create_organization(db, values=values)
+    async with db.transaction() as tx:
+        org_id = await store.create_organization(tx, values=values)
     if org_id is None:
         raise Refused([RegistrationError("name", Code.DUPLICATE,
                                          "the parent already has a team of this name")])
@@ -360,8 +362,9 @@ async def move_organization(db: Database, caller: Caller, organization_id: int,
         if str(organization_id) in parent["path"].split("."):
             raise Refused([RegistrationError("parentId", Code.LEVEL_ORDER,
                                              "a team cannot move under its own subtree")])
-    await store.move_organization(db, organization_id=organization_id, parent_id=parent_id,
-                                  by=caller.sub or "anonymous")
+    async with db.transaction() as tx:
+        await store.move_organization(tx, organization_id=organization_id, parent_id=parent_id,
+                                      by=caller.sub or "anonymous")
 
 
 async def link_volunteer(db: Database, caller: Caller, volunteer_id: int, organization_id: int,
@@ -394,5 +397,6 @@ async def link_volunteer(db: Database, caller: Caller, volunteer_id: int, organi
         require(caller, Action.TEAM_MANAGE, team_subject(org), what="manage this organisation")
     if facts["status"] == "exited":
         raise Refused([RegistrationError("volunteerId", Code.EXITED, "the volunteer has exited")])
-    await store.link(db, volunteer_id=volunteer_id, organization_id=organization_id,
-                     role=role_code, keep_role=joining_self)
+    async with db.transaction() as tx:
+        await store.link(tx, volunteer_id=volunteer_id, organization_id=organization_id,
+                         role=role_code, keep_role=joining_self)

@@ -100,9 +100,13 @@ class _Counting(_FirstValue):
             row: tuple[Any, ...] | None = await cur.fetchone()
             return row
 
+    def _writing(self) -> contextlib.AbstractAsyncContextManager[AsyncConnection[Any]]:
+        """The connection a write transaction runs on."""
+        return self.connection()
+
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[ConnectionDatabase]:
-        async with self.connection() as conn, conn.transaction():
+        async with self._writing() as conn, conn.transaction():
             inner = ConnectionDatabase(conn)
             try:
                 yield inner
@@ -132,18 +136,22 @@ class PoolDatabase(_Counting):
 
     @contextlib.asynccontextmanager
     async def connection(self) -> AsyncIterator[AsyncConnection[Any]]:
-        conn = await self._borrow()
+        conn = await self.borrow()
         try:
             yield conn
         except psycopg.Error as exc:
-            if lost_connection(exc, conn):
-                raise self.availability.lost(exc) from exc
-            raise
+            raise self.unavailable(exc, conn) from exc
         finally:
             await self.pool.putconn(conn)
 
-    async def _borrow(self) -> AsyncConnection[Any]:
-        """A working connection; one the server closed while idle goes back to be replaced."""
+    def unavailable(self, exc: psycopg.Error, conn: AsyncConnection[Any]) -> Exception:
+        """What to raise for ``exc`` on ``conn``: :class:`DatabaseUnavailable` when the
+        connection is lost, else ``exc`` itself (a refusal)."""
+        return self.availability.lost(exc) if lost_connection(exc, conn) else exc
+
+    async def borrow(self) -> AsyncConnection[Any]:
+        """A working connection (give it back with ``pool.putconn``); one the server closed
+        while idle goes back to be replaced."""
         deadline = monotonic() + self.availability.budget_s()
         while True:
             try:
@@ -189,15 +197,85 @@ async def connect(url: str, *, autocommit: bool = False) -> AsyncIterator[Connec
         yield ConnectionDatabase(conn)
 
 
+SNAPSHOT_BEGIN = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+
+
 class RequestDatabase(_Counting):
-    """A per-request view of a shared database that counts this request's statements only."""
+    """A per-request view of a shared database that counts this request's statements only.
+
+    Inside :meth:`one_snapshot`, reads see one snapshot: the first read borrows a pool
+    connection and begins a read-only REPEATABLE READ transaction on it, and every later
+    read runs there (one at a time) until the block ends. A write transaction
+    (:meth:`transaction`) ends the snapshot first, so reads after it see what it wrote; a
+    failed read ends it too (the next read begins another). Over one connection
+    (:class:`ConnectionDatabase`: a test's transaction) reads are that transaction's.
+    """
 
     def __init__(self, inner: PoolDatabase | ConnectionDatabase) -> None:
         self.inner = inner
         self.statements = 0
+        self._snapshots = False
+        self._held: AsyncConnection[Any] | None = None
+        self._lock = asyncio.Lock()
 
-    def connection(self) -> contextlib.AbstractAsyncContextManager[AsyncConnection[Any]]:
-        return self.inner.connection()
+    @contextlib.asynccontextmanager
+    async def one_snapshot(self) -> AsyncIterator[RequestDatabase]:
+        """Reads in this block share one snapshot (see the class)."""
+        self._snapshots = isinstance(self.inner, PoolDatabase)
+        try:
+            yield self
+        finally:
+            self._snapshots = False
+            async with self._lock:
+                await self._end_snapshot()
+
+    @contextlib.asynccontextmanager
+    async def connection(self) -> AsyncIterator[AsyncConnection[Any]]:
+        if not self._snapshots:
+            async with self.inner.connection() as conn:
+                yield conn
+            return
+        async with self._lock:
+            conn = self._held or await self._begin_snapshot()
+            try:
+                yield conn
+            except psycopg.Error as exc:
+                await self._end_snapshot()
+                assert isinstance(self.inner, PoolDatabase)
+                raise self.inner.unavailable(exc, conn) from exc
+
+    @contextlib.asynccontextmanager
+    async def _writing(self) -> AsyncIterator[AsyncConnection[Any]]:
+        async with self._lock:
+            await self._end_snapshot()
+        async with self.inner.connection() as conn:
+            yield conn
+
+    async def _begin_snapshot(self) -> AsyncConnection[Any]:
+        assert isinstance(self.inner, PoolDatabase)
+        conn = await self.inner.borrow()
+        try:
+            await conn.execute(SNAPSHOT_BEGIN)
+        except psycopg.Error as exc:
+            await self.inner.pool.putconn(conn)
+            raise self.inner.unavailable(exc, conn) from exc
+        self._held = conn
+        return conn
+
+    async def _end_snapshot(self) -> None:
+        """Commit the snapshot's read-only transaction and give its connection back."""
+        conn, self._held = self._held, None
+        if conn is None:
+            return
+        assert isinstance(self.inner, PoolDatabase)
+        try:
+            if not conn.broken:
+                await conn.execute("ROLLBACK" if conn.info.transaction_status
+                                   == psycopg.pq.TransactionStatus.INERROR else "COMMIT")
+        except psycopg.Error:
+            pass  # a broken connection goes back to the pool, which replaces it
+        finally:
+            await self.inner.pool.putconn(conn)
 
 
 class ThreadedReads(_FirstValue):
@@ -226,7 +304,7 @@ class ThreadedReads(_FirstValue):
             self.pool.putconn(conn)
 
     def _borrow(self) -> psycopg.Connection[Any]:
-        """As :meth:`PoolDatabase._borrow`, on this thread."""
+        """As :meth:`PoolDatabase.borrow`, on this thread."""
         deadline = monotonic() + self.availability.budget_s()
         while True:
             try:

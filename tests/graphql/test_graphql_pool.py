@@ -1,0 +1,77 @@
+"""Requests served as in production: ``create_app`` with its real pools (autocommit, a
+connection per statement outside a request's snapshot) against a scratch database, while
+other sessions commit."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from starlette.testclient import TestClient
+
+from hub.app import create_app
+from hub.settings import Settings
+from tests.conftest import as_app, migrated_database
+
+PAGE = "{ organizations(first: 50) { totalCount edges { node { id name } } } }"
+FIXED = 3  # teams that stay; a writer adds and removes a fourth over and over
+REQUESTS = 150
+
+
+@pytest.fixture(scope="module")
+def pool_url(server_url: str) -> str:
+    url = migrated_database(server_url, "hub_test_pool")
+    with psycopg.connect(url) as conn:
+        [code] = conn.execute("SELECT code FROM region WHERE level = 'city' "
+                              "ORDER BY code LIMIT 1").fetchone() or (None,)
+        for n in range(FIXED):
+            conn.execute("INSERT INTO organization (name, level, region_code, kind) "
+                         "VALUES (%s, 'corps', %s, 'association')", (f"常驻队伍{n}", code))
+    return url
+
+
+@pytest.fixture
+def client(pool_url: str, settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, database_url=as_app(pool_url))) as test_client:
+        yield test_client
+
+
+def _churn(url: str, stop: threading.Event, commits: list[int]) -> None:
+    """Add a team and remove it again, each in its own committed transaction, until told."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        code = conn.execute("SELECT region_code FROM organization LIMIT 1").fetchone()
+        while not stop.is_set():
+            conn.execute("INSERT INTO organization (name, level, region_code, kind) "
+                         "VALUES ('来去队伍', 'corps', %s, 'association')", code)
+            conn.execute("DELETE FROM organization WHERE name = '来去队伍'")
+            commits[0] += 2
+
+
+def test_a_page_and_its_total_count_agree_under_concurrent_writes(client: TestClient,
+                                                                  pool_url: str):
+    stop, commits = threading.Event(), [0]
+    writer = threading.Thread(target=_churn, args=(pool_url, stop, commits), daemon=True)
+    writer.start()
+    seen: set[int] = set()
+    try:
+        for _ in range(REQUESTS):
+            response = client.post("/graphql", json={"query": PAGE})
+            assert response.status_code == 200, response.text
+            page = response.json()["data"]["organizations"]
+            assert len(page["edges"]) == page["totalCount"], page
+            seen.add(page["totalCount"])
+    finally:
+        stop.set()
+        writer.join(timeout=10)
+    assert commits[0] >= REQUESTS  # the writer kept committing while the requests ran
+    assert seen <= {FIXED, FIXED + 1}
+
+
+def test_a_request_holds_no_connection_after_it_is_answered(client: TestClient):
+    for _ in range(5):
+        assert client.post("/graphql", json={"query": PAGE}).status_code == 200
+    pool = client.app.state.db.pool  # type: ignore[attr-defined]
+    stats = pool.get_stats()
+    assert stats.get("pool_available", 0) == stats.get("pool_size", 0)
