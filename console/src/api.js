@@ -1,4 +1,6 @@
 // The hub's GraphQL API over HTTP, and the dispatch-state subscription over graphql-transport-ws.
+import { getLang } from "./i18n.js";
+
 let token = localStorage.getItem("hub.token") || "";
 
 export const getToken = () => token;
@@ -17,6 +19,18 @@ export async function gql(query, variables = {}) {
   const body = await response.json();
   if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join("; "));
   return body.data;
+}
+
+// A mutation's payload. Every mutation answers { …, errors } (user errors: field, code,
+// message, messageZh); those are thrown as one Error in the console's language.
+export async function mutate(query, variables = {}) {
+  const payload = Object.values(await gql(query, variables))[0];
+  if (payload.errors?.length) {
+    const zh = getLang() === "zh";
+    throw new Error(payload.errors.map((e) =>
+      `${e.field ? `${e.field}: ` : ""}${zh ? e.messageZh : e.message}`).join("; "));
+  }
+  return payload;
 }
 
 // Subscribe to dispatchEvents; calls onEvent(payload) and onState("on" | "off"). Tolerant of
@@ -71,10 +85,11 @@ export const REGIONS = `query Regions($parent: String) { regions(parentCode: $pa
   code name level centroid { lon lat } } }`;
 
 export const PREVIEW = `mutation Preview($region: String!, $from: DateTime!, $to: DateTime!) {
-  previewDispatch(regionCode: $region, from: $from, to: $to) {
-    id stats { solver status filledSlots totalDistanceM candidatePairs }
-    unfilled { missing code reason demand { id title location { lon lat } } }
-    lines } }`;
+  previewDispatch(input: { regionCode: $region, from: $from, to: $to }) {
+    plan { id stats { solver status filledSlots totalDistanceM candidatePairs }
+      unfilled { missing code reason demand { id title location { lon lat } } }
+      lines }
+    errors { field code message messageZh } } }`;
 
-export const COMMIT = `mutation Commit($id: ID!) { commitDispatch(planId: $id) {
-  planId offered skipped { reason } } }`;
+export const COMMIT = `mutation Commit($id: ID!) { commitDispatch(input: { planId: $id }) {
+  planId offered skipped { reason } errors { field code message messageZh } } }`;

@@ -2,8 +2,8 @@
 import maplibregl from "maplibre-gl";
 import "maplibre-gl/dist/maplibre-gl.css";
 import "./style.css";
-import { CANDIDATES, COMMIT, DEMAND, PREVIEW, REGIONS, authHeaders, getToken, gql, setToken,
-  subscribeDispatch } from "./api.js";
+import { CANDIDATES, COMMIT, DEMAND, PREVIEW, REGIONS, authHeaders, getToken, gql, mutate,
+  setToken, subscribeDispatch } from "./api.js";
 import { gcjProtocol } from "./gcj.js";
 import { CATEGORIES, categoryName, getLang, setLang, t } from "./i18n.js";
 import { buildStyle, tileUrl } from "./style.js";
@@ -118,7 +118,7 @@ async function preview(map) {
   const from = $("date").value ? new Date(`${$("date").value}T00:00:00+08:00`) : new Date();
   const to = new Date(from.getTime() + ($("date").value ? 1 : 30) * 86400e3);
   try {
-    const { previewDispatch: plan } = await gql(PREVIEW,
+    const { plan } = await mutate(PREVIEW,
       { region, from: from.toISOString(), to: to.toISOString() });
     state.plan = plan;
     map.getSource("lines").setData(plan.lines);
@@ -140,7 +140,7 @@ async function commit(map) {
   if (!state.plan) return;
   $("commit").disabled = true;
   try {
-    const { commitDispatch: done } = await gql(COMMIT, { id: state.plan.id });
+    const done = await mutate(COMMIT, { id: state.plan.id });
     $("plan").insertAdjacentHTML("beforeend",
       `<p class="committed" data-offered="${done.offered}">${t("offered")}: ${done.offered} · ${t("skipped")}: ${done.skipped.length}</p>`);
     state.version += 1;

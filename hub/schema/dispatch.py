@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -13,8 +13,8 @@ from hub.geo.divisions import DivisionCodeError, normalize_code, subtree_prefix
 from hub.matching import plan_to_dict
 from hub.schema.common import CRS, GeoJSON, from_wgs84
 from hub.schema.context import Info
-from hub.schema.errors import BadUserInput, NotFound
 from hub.schema.node import encode_id
+from hub.schema.payloads import payload
 from hub.schema.places import Demand
 from hub.schema.volunteers import Volunteer
 from hub.services import matching
@@ -107,28 +107,37 @@ def plan_from_dict(plan_id: str, doc: dict[str, Any]) -> DispatchPlan:
                                  demand_id=int(u["demandId"])) for u in doc["unfilled"]])
 
 
-async def preview_dispatch(
-    info: Info, region_code: str,
-    from_: Annotated[datetime, strawberry.argument(name="from")], to: datetime,
-    options: JSON | None = None,
-) -> DispatchPlan:
+@strawberry.input(description="派单 preview: the region subtree and the period whose open "
+                              "demands to plan.")
+class PreviewDispatchInput:
+    region_code: str
+    from_: datetime = strawberry.field(name="from", description="Demands starting from this.")
+    to: datetime = strawberry.field(description="… and before this.")
+    options: JSON | None = strawberry.field(default=None, description=(
+        "Matcher options, e.g. {\"weights\": {\"skill\": 0}} (docs/matching.md)."))
+
+
+@payload("INVALID", "INVALID_PERIOD", "UNKNOWN_REGION")
+class PreviewDispatchPayload:
+    plan: DispatchPlan | None = strawberry.field(default=None, description=(
+        "The stored plan (nothing is dispatched until it is committed)."))
+
+
+async def preview_dispatch(info: Info, input: PreviewDispatchInput) -> PreviewDispatchPayload:
     """Solve the region's open demands in [from, to) and store the plan without dispatching."""
     try:
-        code = normalize_code(region_code)
+        code = normalize_code(input.region_code)
     except DivisionCodeError:
-        raise BadUserInput("regionCode", region_code, "is not a division code") from None
+        raise MatchError("regionCode", f"{input.region_code!r} is not a division code") from None
     if await info.context.loaders.region.load(code) is None:
-        raise BadUserInput("regionCode", region_code, "is not a known division code")
-    if options is not None and not isinstance(options, dict):
-        raise BadUserInput("options", options, "must be an object such as {\"weights\": {…}}")
-    try:
-        request = MatchRequest(code, subtree_prefix(code), from_, to, options or {})
-        result = await matching.preview(
-            info.context.db, info.context.caller, request,
-            solver=lambda p: matching.solve_in(info.context.executor, p))
-    except MatchError as exc:
-        raise BadUserInput(exc.field, "(given)", str(exc).split(": ", 1)[-1]) from None
-    return plan_from_dict(result.plan_id, plan_to_dict(result.plan))
+        raise MatchError("regionCode", f"{input.region_code!r} is not a known division code",
+                         "UNKNOWN_REGION")
+    if input.options is not None and not isinstance(input.options, dict):
+        raise MatchError("options", "must be an object such as {\"weights\": {…}}")
+    request = MatchRequest(code, subtree_prefix(code), input.from_, input.to, input.options or {})
+    result = await matching.preview(info.context.db, info.context.caller, request,
+                                    solver=lambda p: matching.solve_in(info.context.executor, p))
+    return PreviewDispatchPayload(plan=plan_from_dict(result.plan_id, plan_to_dict(result.plan)))
 
 
 @strawberry.type(description="An assignment of a committed plan that could not be offered.")
@@ -138,29 +147,30 @@ class SkippedAssignment:
     reason: str
 
 
-@strawberry.type(description="What committing a plan did.")
-class CommitDispatchPayload:
+@strawberry.input(description="A previewed plan to offer.")
+class CommitDispatchInput:
     plan_id: strawberry.ID
-    offered: int = strawberry.field(description="Dispatch offers made.")
-    skipped: list[SkippedAssignment]
 
 
-async def commit_dispatch(info: Info, plan_id: strawberry.ID) -> CommitDispatchPayload:
+@payload("INVALID", "NOT_FOUND", "ALREADY_COMMITTED",
+         description="What committing a plan did.")
+class CommitDispatchPayload:
+    plan_id: strawberry.ID | None = None
+    offered: int = strawberry.field(default=0, description="Dispatch offers made.")
+    skipped: list[SkippedAssignment] = strawberry.field(default_factory=list)
+
+
+async def commit_dispatch(info: Info, input: CommitDispatchInput) -> CommitDispatchPayload:
     """Offer every assignment of a previewed plan to its volunteer."""
     try:
-        uuid.UUID(str(plan_id))
+        uuid.UUID(str(input.plan_id))
     except ValueError:
-        raise BadUserInput("planId", plan_id, "is not a plan ID") from None
-    try:
-        result = await matching.commit(info.context.db, info.context.caller,
-                                       plan_id=str(plan_id),
-                                       ttl_s=info.context.settings.dispatch_offer_ttl_s)
-    except LookupError:
-        raise NotFound(f"planId: plan {plan_id} does not exist") from None
-    except MatchError as exc:
-        raise BadUserInput(exc.field, plan_id, str(exc).split(": ", 1)[-1]) from None
+        raise MatchError("planId", f"{input.plan_id!r} is not a plan ID") from None
+    result = await matching.commit(info.context.db, info.context.caller,
+                                   plan_id=str(input.plan_id),
+                                   ttl_s=info.context.settings.dispatch_offer_ttl_s)
     return CommitDispatchPayload(
-        plan_id=plan_id, offered=result.offered,
+        plan_id=input.plan_id, offered=result.offered,
         skipped=[SkippedAssignment(volunteer_id=strawberry.ID(encode_id("Volunteer", v)),
                                    demand_id=strawberry.ID(encode_id("Demand", d)), reason=why)
                  for v, d, why in result.skipped])

@@ -11,10 +11,11 @@ from strawberry.tools import merge_types
 from hub.auth.actions import Action
 from hub.schema.dispatch import (
     CommitDispatchPayload,
-    DispatchPlan,
+    PreviewDispatchPayload,
     commit_dispatch,
     preview_dispatch,
 )
+from hub.schema.payloads import mutation
 from hub.schema.records_mutations import RecordsMutation
 from hub.schema.registration import RegistrationMutation
 from hub.schema.workflow import WorkflowMutation
@@ -22,13 +23,11 @@ from hub.schema.workflow import WorkflowMutation
 
 @strawberry.type
 class DispatchMutation:
-    preview_dispatch: DispatchPlan = strawberry.mutation(
-        resolver=preview_dispatch,
-        description="派单 preview: solve the open demands of a region subtree starting in "
-                    "[from, to) with the matcher and store the plan (nothing is dispatched).")
-    commit_dispatch: CommitDispatchPayload = strawberry.mutation(
-        resolver=commit_dispatch,
-        description="Offer every assignment of a previewed plan to its volunteer.")
+    preview_dispatch: PreviewDispatchPayload = mutation(
+        "派单 preview: solve the open demands of a region subtree starting in [from, to) with "
+        "the matcher and store the plan (nothing is dispatched).", preview_dispatch)
+    commit_dispatch: CommitDispatchPayload = mutation(
+        "Offer every assignment of a previewed plan to its volunteer.", commit_dispatch)
 
 
 Mutation = merge_types(

@@ -10,24 +10,13 @@ is confirmed; confirming posts the rewards of its net hours at that moment.
 
 from __future__ import annotations
 
-from enum import Enum
-
 import strawberry
 
 from hub.schema.context import Info
 from hub.schema.node import decode_id
+from hub.schema.payloads import payload
 from hub.schema.records import ServiceRecord
-from hub.schema.records_common import UserError, errors_from
 from hub.services import records as record_service
-from hub.services.records import RecordsError
-
-
-@strawberry.enum(description="Why confirmServiceRecord was refused.")
-class ConfirmServiceRecordErrorCode(Enum):
-    NOT_FOUND = "NOT_FOUND"
-    NOT_AN_ORIGINAL = "NOT_AN_ORIGINAL"
-    ALREADY_CONFIRMED = "ALREADY_CONFIRMED"
-    CONFLICT = "CONFLICT"
 
 
 @strawberry.input(description="The pending record to confirm.")
@@ -35,25 +24,14 @@ class ConfirmServiceRecordInput:
     record_id: strawberry.ID
 
 
-@strawberry.type
-class ConfirmServiceRecordError(UserError):
-    code: ConfirmServiceRecordErrorCode
-
-
-@strawberry.type
+@payload("INVALID", "NOT_FOUND", "NOT_AN_ORIGINAL", "ALREADY_CONFIRMED", "CONFLICT")
 class ConfirmServiceRecordPayload:
     record: ServiceRecord | None = strawberry.field(
         default=None, description="The confirmed record, with its net hours.")
-    errors: list[ConfirmServiceRecordError] = strawberry.field(default_factory=list)
 
 
 async def confirm_service_record(info: Info, input: ConfirmServiceRecordInput
                                  ) -> ConfirmServiceRecordPayload:
-    try:
-        record_id = decode_id(str(input.record_id), "ServiceRecord", "recordId")
-        row = await record_service.confirm(info.context.db, info.context.caller,
-                                           record_id=record_id)
-    except RecordsError as exc:
-        return ConfirmServiceRecordPayload(
-            errors=errors_from(ConfirmServiceRecordError, ConfirmServiceRecordErrorCode, exc))
+    record_id = decode_id(str(input.record_id), "ServiceRecord", "recordId")
+    row = await record_service.confirm(info.context.db, info.context.caller, record_id=record_id)
     return ConfirmServiceRecordPayload(record=ServiceRecord.from_row(row))

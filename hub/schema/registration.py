@@ -1,60 +1,36 @@
 """GraphQL for 注册: volunteers, exits, teams, links and collective imports.
 
 Who may do what is in :mod:`hub.services.registration` (and repeated in each description).
-Refusals come back in the payload's ``errors`` (field, code, message), never as a half-done
-change; malformed input (a bad global ID, a point outside -180..180) is a GraphQL error.
-``importRegistrations`` takes a GraphQL multipart upload and returns the counts, the first
-rejected rows, and the full report of rejected rows as a base64 .xlsx (``reportXlsxBase64``).
+Mutations follow :mod:`hub.schema.payloads`: refusals come back in the payload's ``errors``
+(field, code, message, messageZh), never as a half-done change; an input that cannot be
+decoded (a bad global ID, a point outside -180..180) is refused there too, as INVALID.
+``importRegistrations`` takes a GraphQL multipart upload (``input.file``) and returns the
+counts, the first rejected rows, and the full report of rejected rows as a base64 .xlsx
+(``reportXlsxBase64``).
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Awaitable
 from datetime import date
 from enum import Enum
-from typing import Any
 
 import strawberry
 from strawberry.file_uploads import Upload
 
-from hub.auth.actions import Action, require
 from hub.schema.common import PointInput
 from hub.schema.context import Info
 from hub.schema.node import decode_id
 from hub.schema.organizations import Organization, load_organization
+from hub.schema.payloads import Refusal, mutation, payload, with_refusals
 from hub.schema.volunteers import Volunteer, load_volunteer
 from hub.services import importing
 from hub.services import registration as service
-from hub.services.registration import OrganizationInput, Refused, VolunteerInput
+from hub.services.registration import Code, OrganizationInput, VolunteerInput
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 MAX_ROW_ERRORS = 1000
 MAX_LIST = 20
-
-RegistrationErrorCode = strawberry.enum(service.Code, name="RegistrationErrorCode",
-                                        description="Why a registration input was refused.")
-
-
-@strawberry.type(description="One refused input field.")
-class RegistrationError:
-    field: str | None = strawberry.field(description="The input field (camelCase).")
-    code: RegistrationErrorCode  # type: ignore[valid-type]
-    message: str
-    suggestion: str | None = strawberry.field(
-        default=None, description="A corrected value, e.g. a team name that follows the rules.")
-
-
-async def _refusals(work: Awaitable[Any]) -> tuple[Any, list[RegistrationError]]:
-    """Run ``work``; its refusals as payload errors."""
-    try:
-        return await work, []
-    except service.RegistrationError as exc:
-        return None, [RegistrationError(field=exc.field, code=exc.code, message=exc.message,
-                                        suggestion=exc.suggestion)]
-    except Refused as exc:
-        return None, [RegistrationError(field=e.field, code=e.code, message=e.message,
-                                        suggestion=e.suggestion) for e in exc.errors]
 
 
 @strawberry.input(description="A weekly window in China Standard Time.")
@@ -77,10 +53,10 @@ class SkillInput:
     level: int = 1
 
 
-@strawberry.input(name="VolunteerInput",
-                  description="What a person gives to register (科技志愿者实名注册). In an "
-                              "update, an omitted field is left as it is.")
-class VolunteerInputGql:
+@strawberry.input
+class VolunteerFields:
+    """What a person gives to register (科技志愿者实名注册), or changes."""
+
     name: str | None = strawberry.field(default=None, description="Real name (实名).")
     id_number: str | None = strawberry.field(
         default=None, description="Resident ID number (18 characters, GB 11643); register only.")
@@ -108,31 +84,78 @@ class VolunteerInputGql:
             insured_until=self.insured_until)
 
 
-@strawberry.type
-class VolunteerPayload:
-    volunteer: Volunteer | None = None
-    errors: list[RegistrationError] = strawberry.field(default_factory=list)
+@strawberry.input(description="科技志愿者实名注册: who registers, and the team to join.")
+class RegisterVolunteerInput(VolunteerFields):
+    organization_id: strawberry.ID | None = strawberry.field(default=None, description=(
+        "A team to join (whoever may manage it)."))
+
+
+@strawberry.input(description="A volunteer's details to change: an omitted field is left as "
+                              "it is.")
+class UpdateVolunteerInput(VolunteerFields):
+    id: strawberry.ID
+
+
+@strawberry.input(description="退出: a volunteer leaves.")
+class ExitVolunteerInput:
+    id: strawberry.ID
+    erase_personal_data: bool = strawberry.field(default=False, description=(
+        "Erase ID, phone, birth date, home and name."))
 
 
 @strawberry.type
-class ExitVolunteerPayload:
+class VolunteerResult:
+    """The volunteer as they now are."""
+
     volunteer: Volunteer | None = None
+
+
+@payload(Code.INVALID, Code.UNDERAGE, Code.EDUCATION_TOO_LOW, Code.DUPLICATE,
+         Code.UNKNOWN_REGION, Code.NOT_FOUND)
+class RegisterVolunteerPayload(VolunteerResult):
+    """注册."""
+
+
+@payload(Code.INVALID, Code.NOT_FOUND, Code.EXITED, Code.EDUCATION_TOO_LOW, Code.UNKNOWN_REGION)
+class UpdateVolunteerPayload(VolunteerResult):
+    """修改."""
+
+
+@payload(Code.INVALID, Code.NOT_FOUND)
+class ExitVolunteerPayload(VolunteerResult):
     cancelled_dispatches: int = strawberry.field(
         default=0, description="Open dispatch offers cancelled by the exit.")
-    errors: list[RegistrationError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
-class OrganizationPayload:
+class OrganizationResult:
+    """The team as it now is."""
+
     organization: Organization | None = None
-    errors: list[RegistrationError] = strawberry.field(default_factory=list)
 
 
-@strawberry.type
-class LinkVolunteerPayload:
-    volunteer: Volunteer | None = None
+@payload(Code.INVALID, Code.NOT_FOUND, Code.LEVEL_ORDER, Code.NAME_RULE, Code.UNKNOWN_REGION,
+         Code.DUPLICATE, suggestion=True)
+class RegisterOrganizationPayload(OrganizationResult):
+    """注册队伍."""
+
+
+@payload(Code.INVALID, Code.NOT_FOUND, Code.LEVEL_ORDER)
+class MoveOrganizationPayload(OrganizationResult):
+    """调整隶属."""
+
+
+@strawberry.input(description="Make a registered volunteer a member of a team.")
+class LinkVolunteerInput:
+    volunteer_id: strawberry.ID
+    organization_id: strawberry.ID
+    role: str = strawberry.field(default="member", description=(
+        "member | captain | vice_captain | admin"))
+
+
+@payload(Code.INVALID, Code.NOT_FOUND, Code.EXITED)
+class LinkVolunteerPayload(VolunteerResult):
     organization: Organization | None = None
-    errors: list[RegistrationError] = strawberry.field(default_factory=list)
 
 
 @strawberry.enum(description="What an import file holds.")
@@ -150,7 +173,15 @@ class ImportRowError:
     reason_zh: str
 
 
-@strawberry.type(description="What an import did.")
+@strawberry.input(description="集体注册: a file of volunteers or teams.")
+class ImportRegistrationsInput:
+    kind: ImportKind
+    file: Upload = strawberry.field(description="A .xlsx or .csv file (multipart upload).")
+    all_or_nothing: bool = strawberry.field(default=False, description=(
+        "Load nothing when any row is rejected."))
+
+
+@payload(Code.INVALID, description="What an import did.")
 class ImportRegistrationsPayload:
     rows_read: int = 0
     imported: int = 0
@@ -163,45 +194,39 @@ class ImportRegistrationsPayload:
     report_xlsx_base64: str | None = strawberry.field(
         default=None, description="Every rejected row (行号, 列名, 内容, 原因) as a base64 "
                                   ".xlsx; null when no row was rejected.")
-    errors: list[RegistrationError] = strawberry.field(default_factory=list)
 
 
-async def register_volunteer(info: Info, input: VolunteerInputGql,
-                             organization_id: strawberry.ID | None = None) -> VolunteerPayload:
+async def register_volunteer(info: Info,
+                             input: RegisterVolunteerInput) -> RegisterVolunteerPayload:
     ctx = info.context
-    org_id = None if organization_id is None else decode_id(str(organization_id),
-                                                            "Organization", "organizationId")
+    org_id = None if input.organization_id is None else decode_id(
+        str(input.organization_id), "Organization", "organizationId")
     attempt = service.Attempt(client=ctx.client,
                               per_hour=ctx.settings.register_attempts_per_hour)
-    new_id, errors = await _refusals(service.register_volunteer(
-        ctx.db, ctx.cipher, ctx.caller, input.to_service(), organization_id=org_id,
-        attempt=attempt))
-    return VolunteerPayload(volunteer=await load_volunteer(info, new_id) if new_id else None,
-                            errors=errors)
+    new_id = await service.register_volunteer(ctx.db, ctx.cipher, ctx.caller, input.to_service(),
+                                              organization_id=org_id, attempt=attempt)
+    return RegisterVolunteerPayload(volunteer=await load_volunteer(info, new_id)
+                                    if new_id else None)
 
 
-async def update_volunteer(info: Info, id: strawberry.ID,
-                           input: VolunteerInputGql) -> VolunteerPayload:
+async def update_volunteer(info: Info, input: UpdateVolunteerInput) -> UpdateVolunteerPayload:
     ctx = info.context
-    volunteer_id = decode_id(str(id), "Volunteer")
-    _, errors = await _refusals(service.update_volunteer(
-        ctx.db, ctx.cipher, ctx.caller, volunteer_id, input.to_service()))
-    return VolunteerPayload(volunteer=None if errors else await load_volunteer(info, volunteer_id),
-                            errors=errors)
+    volunteer_id = decode_id(str(input.id), "Volunteer")
+    await service.update_volunteer(ctx.db, ctx.cipher, ctx.caller, volunteer_id,
+                                   input.to_service())
+    return UpdateVolunteerPayload(volunteer=await load_volunteer(info, volunteer_id))
 
 
-async def exit_volunteer(info: Info, id: strawberry.ID,
-                         erase_personal_data: bool = False) -> ExitVolunteerPayload:
-    volunteer_id = decode_id(str(id), "Volunteer")
-    cancelled, errors = await _refusals(service.exit_volunteer(
-        info.context.db, info.context.caller, volunteer_id, erase=erase_personal_data))
-    return ExitVolunteerPayload(
-        volunteer=None if errors else await load_volunteer(info, volunteer_id),
-        cancelled_dispatches=cancelled or 0, errors=errors)
+async def exit_volunteer(info: Info, input: ExitVolunteerInput) -> ExitVolunteerPayload:
+    volunteer_id = decode_id(str(input.id), "Volunteer")
+    cancelled = await service.exit_volunteer(info.context.db, info.context.caller, volunteer_id,
+                                             erase=input.erase_personal_data)
+    return ExitVolunteerPayload(volunteer=await load_volunteer(info, volunteer_id),
+                                cancelled_dispatches=cancelled)
 
 
-@strawberry.input(name="OrganizationInput", description="A team (科技志愿服务组织) to register.")
-class OrganizationInputGql:
+@strawberry.input(description="A team (科技志愿服务组织) to register.")
+class RegisterOrganizationInput:
     name: str
     level: str = strawberry.field(
         description="corps | team | detachment | squad (总队/队/支队/分队)")
@@ -214,106 +239,93 @@ class OrganizationInputGql:
     captain_mobile: str | None = None
 
 
-async def register_organization(info: Info, input: OrganizationInputGql) -> OrganizationPayload:
+async def register_organization(info: Info, input: RegisterOrganizationInput
+                                ) -> RegisterOrganizationPayload:
     ctx = info.context
     parent = None if input.parent_id is None else decode_id(str(input.parent_id),
                                                             "Organization", "parentId")
     data = OrganizationInput(name=input.name, level=input.level, region_code=input.region_code,
                              parent_id=parent, kind=input.kind, captain_name=input.captain_name,
                              captain_mobile=input.captain_mobile)
-    new_id, errors = await _refusals(service.register_organization(ctx.db, ctx.cipher,
-                                                                   ctx.caller, data))
-    return OrganizationPayload(
-        organization=await load_organization(info, new_id) if new_id else None, errors=errors)
+    new_id = await service.register_organization(ctx.db, ctx.cipher, ctx.caller, data)
+    return RegisterOrganizationPayload(organization=await load_organization(info, new_id))
 
 
-async def move_organization(info: Info, id: strawberry.ID,
-                            parent_id: strawberry.ID | None) -> OrganizationPayload:
-    org_id = decode_id(str(id), "Organization")
-    parent = None if parent_id is None else decode_id(str(parent_id), "Organization", "parentId")
-    _, errors = await _refusals(service.move_organization(info.context.db, info.context.caller,
-                                                          org_id, parent))
-    return OrganizationPayload(
-        organization=None if errors else await load_organization(info, org_id), errors=errors)
+@strawberry.input(description="Put a team under another parent.")
+class MoveOrganizationInput:
+    id: strawberry.ID
+    parent_id: strawberry.ID | None = strawberry.field(default=None, description=(
+        "The new parent; null (or omitted): top level."))
 
 
-async def link_volunteer(info: Info, volunteer_id: strawberry.ID,
-                         organization_id: strawberry.ID,
-                         role: str = "member") -> LinkVolunteerPayload:
-    vid = decode_id(str(volunteer_id), "Volunteer", "volunteerId")
-    oid = decode_id(str(organization_id), "Organization", "organizationId")
-    _, errors = await _refusals(service.link_volunteer(info.context.db, info.context.caller,
-                                                       vid, oid, role))
-    if errors:
-        return LinkVolunteerPayload(errors=errors)
+async def move_organization(info: Info, input: MoveOrganizationInput) -> MoveOrganizationPayload:
+    org_id = decode_id(str(input.id), "Organization")
+    parent = None if input.parent_id is None else decode_id(str(input.parent_id),
+                                                            "Organization", "parentId")
+    await service.move_organization(info.context.db, info.context.caller, org_id, parent)
+    return MoveOrganizationPayload(organization=await load_organization(info, org_id))
+
+
+async def link_volunteer(info: Info, input: LinkVolunteerInput) -> LinkVolunteerPayload:
+    vid = decode_id(str(input.volunteer_id), "Volunteer", "volunteerId")
+    oid = decode_id(str(input.organization_id), "Organization", "organizationId")
+    await service.link_volunteer(info.context.db, info.context.caller, vid, oid, input.role)
     return LinkVolunteerPayload(volunteer=await load_volunteer(info, vid),
                                 organization=await load_organization(info, oid))
 
 
-async def import_registrations(info: Info, kind: ImportKind, file: Upload,
-                               all_or_nothing: bool = False) -> ImportRegistrationsPayload:
+async def import_registrations(info: Info,
+                               input: ImportRegistrationsInput) -> ImportRegistrationsPayload:
     ctx = info.context
-    # The service asks the action table again; asking first spares reading a refused upload.
-    require(ctx.caller, Action.REGISTRATIONS_IMPORT, what="import registrations")
-    data: bytes = await file.read(MAX_UPLOAD_BYTES + 1)  # type: ignore[attr-defined]
+    data: bytes = await input.file.read(MAX_UPLOAD_BYTES + 1)  # type: ignore[attr-defined]
     if len(data) > MAX_UPLOAD_BYTES:
-        return ImportRegistrationsPayload(errors=[RegistrationError(
-            field="file", code=service.Code.INVALID,
-            message=f"the file is larger than {MAX_UPLOAD_BYTES // 2**20} MB")])
-    request = importing.ImportRequest(kind.value, data,
-                                      getattr(file, "filename", None) or "upload",
-                                      all_or_nothing)
+        raise service.RegistrationError("file", Code.INVALID, "the file is larger than "
+                                                              f"{MAX_UPLOAD_BYTES // 2**20} MB")
+    request = importing.ImportRequest(input.kind.value, data,
+                                      getattr(input.file, "filename", None) or "upload",
+                                      input.all_or_nothing)
     summary = await importing.import_file(ctx.db, ctx.cipher, ctx.caller, request)
-    return ImportRegistrationsPayload(
+    return with_refusals(ImportRegistrationsPayload(
         rows_read=summary.rows_read, imported=summary.imported, skipped=summary.skipped,
         rejected=summary.rejected, loaded=summary.loaded,
         row_errors=[ImportRowError(row=e.row_number, column=e.column, value=e.value_masked,
                                    reason=e.reason, reason_zh=e.reason_zh)
                     for e in summary.errors[:MAX_ROW_ERRORS]],
         report_xlsx_base64=None if summary.ok else base64.b64encode(
-            summary.report_xlsx()).decode(),
-        errors=[RegistrationError(field="file", code=service.Code.INVALID, message=i.message)
-                for i in summary.file_errors])
+            summary.report_xlsx()).decode()),
+        [Refusal(Code.INVALID, "file", i.message, i.message_zh) for i in summary.file_errors])
 
 
 @strawberry.type
 class RegistrationMutation:
-    register_volunteer: VolunteerPayload = strawberry.mutation(
-        resolver=register_volunteer,
-        description="科技志愿者注册: anyone may register themself (anonymously); linking to "
-                    "`organizationId` needs the right to manage that team (admin, its "
-                    "region's dispatcher, an org admin above it). ID number and age ≥ 18, "
-                    "education high school or above, a mainland mobile; one ID number once. "
-                    "Anonymous callers, volunteers and partners get `volunteer: null` and no "
-                    "error whether the ID number was new or already registered (its holder "
-                    "is told), and are rate-limited per client (RATE_LIMITED).")
-    update_volunteer: VolunteerPayload = strawberry.mutation(
-        resolver=update_volunteer,
-        description="Change a volunteer's details (not the ID number): the volunteer, an "
-                    "admin, the region's dispatcher, or an org admin above one of their teams.")
-    exit_volunteer: ExitVolunteerPayload = strawberry.mutation(
-        resolver=exit_volunteer,
-        description="退出: the volunteer or an admin. An exited volunteer is never dispatched; "
-                    "`erasePersonalData` erases ID, phone, birth date, home and name (an "
-                    "anonymised label stays on the service records).")
-    register_organization: OrganizationPayload = strawberry.mutation(
-        resolver=register_organization,
-        description="Register a team below its parent's level, named by the rules (a "
-                    "suggested name comes with a NAME_RULE error). Top-level teams: an admin "
-                    "or the region's dispatcher; others: whoever may manage the parent.")
-    move_organization: OrganizationPayload = strawberry.mutation(
-        resolver=move_organization,
-        description="Put a team under another parent (members and history stay): whoever "
-                    "may manage both the team and the new parent; top level: admins only.")
-    link_volunteer: LinkVolunteerPayload = strawberry.mutation(
-        resolver=link_volunteer,
-        description="Make a registered volunteer (e.g. imported without a team) a member "
-                    "(role member | captain | vice_captain | admin): whoever may manage "
-                    "the team and already has the volunteer in scope, or the volunteer "
-                    "themself (joining as a member).")
-    import_registrations: ImportRegistrationsPayload = strawberry.mutation(
-        resolver=import_registrations,
-        description="集体注册: a .xlsx or .csv file (GraphQL multipart upload) of volunteers "
-                    "or teams, by an admin, dispatcher (their region) or org admin (their "
-                    "subtree; volunteers without a team join the org admin's team). "
-                    "Idempotent on ID number and on team name within its parent.")
+    register_volunteer: RegisterVolunteerPayload = mutation(
+        "科技志愿者注册: anyone may register themself (anonymously); linking to `organizationId` "
+        "needs the right to manage that team (admin, its region's dispatcher, an org admin "
+        "above it). ID number and age ≥ 18, education high school or above, a mainland "
+        "mobile; one ID number once. Anonymous callers, volunteers and partners get "
+        "`volunteer: null` and no error whether the ID number was new or already registered "
+        "(its holder is told), and are rate-limited per client (RATE_LIMITED).",
+        register_volunteer)
+    update_volunteer: UpdateVolunteerPayload = mutation(
+        "Change a volunteer's details (not the ID number): the volunteer, an admin, the "
+        "region's dispatcher, or an org admin above one of their teams.", update_volunteer)
+    exit_volunteer: ExitVolunteerPayload = mutation(
+        "退出: the volunteer or an admin. An exited volunteer is never dispatched; "
+        "`erasePersonalData` erases ID, phone, birth date, home and name (an anonymised label "
+        "stays on the service records).", exit_volunteer)
+    register_organization: RegisterOrganizationPayload = mutation(
+        "Register a team below its parent's level, named by the rules (a suggested name comes "
+        "with a NAME_RULE error). Top-level teams: an admin or the region's dispatcher; "
+        "others: whoever may manage the parent.", register_organization)
+    move_organization: MoveOrganizationPayload = mutation(
+        "Put a team under another parent (members and history stay): whoever may manage both "
+        "the team and the new parent; top level: admins only.", move_organization)
+    link_volunteer: LinkVolunteerPayload = mutation(
+        "Make a registered volunteer (e.g. imported without a team) a member (role member | "
+        "captain | vice_captain | admin): whoever may manage the team and already has the "
+        "volunteer in scope, or the volunteer themself (joining as a member).", link_volunteer)
+    import_registrations: ImportRegistrationsPayload = mutation(
+        "集体注册: a .xlsx or .csv file (GraphQL multipart upload) of volunteers or teams, by an "
+        "admin, dispatcher (their region) or org admin (their subtree; volunteers without a "
+        "team join the org admin's team). Idempotent on ID number and on team name within its "
+        "parent.", import_registrations)

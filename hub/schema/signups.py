@@ -8,21 +8,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from hub.schema.context import Info
 from hub.schema.node import decode_id
+from hub.schema.payloads import mutation, payload
 from hub.schema.records import ServiceRecord
-from hub.schema.records_common import (
-    UserError,
-    errors_from,
-    volunteer_input,
-)
+from hub.schema.records_common import volunteer_id_of
 from hub.services import activities
-from hub.services.records import RecordsError
 from hub.store.base import Row
 
 if TYPE_CHECKING:
@@ -60,20 +55,6 @@ def _sign_up(row: Row, activity: Row | None) -> ActivitySignUp:
                           volunteer_id=row["volunteer_id"])
 
 
-@strawberry.enum
-class SignUpErrorCode(Enum):
-    NOT_FOUND = "NOT_FOUND"
-    ACTIVITY_CLOSED = "ACTIVITY_CLOSED"
-    ACTIVITY_FULL = "ACTIVITY_FULL"
-    ACTIVITY_STARTED = "ACTIVITY_STARTED"
-    ACTIVITY_NOT_STARTED = "ACTIVITY_NOT_STARTED"
-    ALREADY_SIGNED_UP = "ALREADY_SIGNED_UP"
-    NOT_SIGNED_UP = "NOT_SIGNED_UP"
-    ALREADY_RECORDED = "ALREADY_RECORDED"
-    VOLUNTEER_INACTIVE = "VOLUNTEER_INACTIVE"
-    INVALID_HOURS = "INVALID_HOURS"
-
-
 @strawberry.input
 class SignUpForActivityInput:
     activity_id: strawberry.ID
@@ -81,33 +62,9 @@ class SignUpForActivityInput:
         default=None, description="Default: the calling volunteer.")
 
 
-@strawberry.type
-class SignUpForActivityError(UserError):
-    code: SignUpErrorCode
-
-
-@strawberry.type
-class SignUpForActivityPayload:
-    sign_up: ActivitySignUp | None = None
-    errors: list[SignUpForActivityError] = strawberry.field(default_factory=list)
-
-
 @strawberry.input
-class CancelActivitySignUpInput:
-    activity_id: strawberry.ID
-    volunteer_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Default: the calling volunteer.")
-
-
-@strawberry.type
-class CancelActivitySignUpError(UserError):
-    code: SignUpErrorCode
-
-
-@strawberry.type
-class CancelActivitySignUpPayload:
-    sign_up: ActivitySignUp | None = None
-    errors: list[CancelActivitySignUpError] = strawberry.field(default_factory=list)
+class CancelActivitySignUpInput(SignUpForActivityInput):
+    pass
 
 
 @strawberry.input
@@ -119,69 +76,67 @@ class RecordActivityAttendanceInput:
         default=None, description="Verified hours; default: the activity's duration.")
 
 
-@strawberry.type
-class RecordActivityAttendanceError(UserError):
-    code: SignUpErrorCode
+_FOUND = ("INVALID", "NOT_FOUND")
 
 
 @strawberry.type
-class RecordActivityAttendancePayload:
+class SignUpResult:
+    """A sign-up as it now is."""
+
     sign_up: ActivitySignUp | None = None
+
+
+@payload(*_FOUND, "ACTIVITY_CLOSED", "VOLUNTEER_INACTIVE", "ALREADY_SIGNED_UP", "ACTIVITY_FULL")
+class SignUpForActivityPayload(SignUpResult):
+    """报名."""
+
+
+@payload(*_FOUND, "NOT_SIGNED_UP", "ACTIVITY_STARTED")
+class CancelActivitySignUpPayload(SignUpResult):
+    """取消报名."""
+
+
+@payload(*_FOUND, "ACTIVITY_NOT_STARTED", "NOT_SIGNED_UP", "ALREADY_RECORDED", "INVALID_HOURS")
+class RecordActivityAttendancePayload(SignUpResult):
     record: ServiceRecord | None = None
-    errors: list[RecordActivityAttendanceError] = strawberry.field(default_factory=list)
+
+
+def _activity_id(value: strawberry.ID) -> int:
+    return decode_id(str(value), "Activity", "activityId")
 
 
 async def sign_up_for_activity(info: Info,
                                input: SignUpForActivityInput) -> SignUpForActivityPayload:
-    volunteer_id, _ = await volunteer_input(info, input.volunteer_id)
-    activity_id = decode_id(str(input.activity_id), "Activity", "activityId")
-    try:
-        row, activity = await activities.sign_up(info.context.db, info.context.caller,
-                                                 activity_id=activity_id,
-                                                 volunteer_id=volunteer_id)
-    except RecordsError as exc:
-        return SignUpForActivityPayload(
-            errors=errors_from(SignUpForActivityError, SignUpErrorCode, exc))
+    row, activity = await activities.sign_up(
+        info.context.db, info.context.caller, activity_id=_activity_id(input.activity_id),
+        volunteer_id=volunteer_id_of(info, input.volunteer_id))
     return SignUpForActivityPayload(sign_up=_sign_up(row, activity))
 
 
 async def cancel_activity_sign_up(info: Info, input: CancelActivitySignUpInput
                                   ) -> CancelActivitySignUpPayload:
-    volunteer_id, _ = await volunteer_input(info, input.volunteer_id)
-    activity_id = decode_id(str(input.activity_id), "Activity", "activityId")
-    try:
-        row, activity = await activities.cancel(info.context.db, info.context.caller,
-                                                activity_id=activity_id,
-                                                volunteer_id=volunteer_id)
-    except RecordsError as exc:
-        return CancelActivitySignUpPayload(
-            errors=errors_from(CancelActivitySignUpError, SignUpErrorCode, exc))
+    row, activity = await activities.cancel(
+        info.context.db, info.context.caller, activity_id=_activity_id(input.activity_id),
+        volunteer_id=volunteer_id_of(info, input.volunteer_id))
     return CancelActivitySignUpPayload(sign_up=_sign_up(row, activity))
 
 
 async def record_activity_attendance(info: Info, input: RecordActivityAttendanceInput
                                      ) -> RecordActivityAttendancePayload:
-    volunteer_id = decode_id(str(input.volunteer_id), "Volunteer", "volunteerId")
-    activity_id = decode_id(str(input.activity_id), "Activity", "activityId")
-    try:
-        row, record = await activities.record_attendance(
-            info.context.db, info.context.caller, activity_id=activity_id,
-            volunteer_id=volunteer_id, attended=input.attended, hours=input.hours)
-    except RecordsError as exc:
-        return RecordActivityAttendancePayload(
-            errors=errors_from(RecordActivityAttendanceError, SignUpErrorCode, exc))
+    row, record = await activities.record_attendance(
+        info.context.db, info.context.caller, activity_id=_activity_id(input.activity_id),
+        volunteer_id=volunteer_id_of(info, input.volunteer_id), attended=input.attended,
+        hours=input.hours)
     return RecordActivityAttendancePayload(
         sign_up=_sign_up(row, None), record=ServiceRecord.from_row(record) if record else None)
 
 
 @strawberry.type
 class SignUpMutation:
-    sign_up_for_activity: SignUpForActivityPayload = strawberry.mutation(
-        resolver=sign_up_for_activity, description="报名: sign up for an activity.")
-    cancel_activity_sign_up: CancelActivitySignUpPayload = strawberry.mutation(
-        resolver=cancel_activity_sign_up,
-        description="Cancel a sign-up before the activity starts.")
-    record_activity_attendance: RecordActivityAttendancePayload = strawberry.mutation(
-        resolver=record_activity_attendance,
-        description="Mark a signed-up volunteer attended (a service record with hours, points "
-                    "and time bank) or absent.")
+    sign_up_for_activity: SignUpForActivityPayload = mutation(
+        "报名: sign up for an activity.", sign_up_for_activity)
+    cancel_activity_sign_up: CancelActivitySignUpPayload = mutation(
+        "Cancel a sign-up before the activity starts.", cancel_activity_sign_up)
+    record_activity_attendance: RecordActivityAttendancePayload = mutation(
+        "Mark a signed-up volunteer attended (a service record with hours, points and time "
+        "bank) or absent.", record_activity_attendance)

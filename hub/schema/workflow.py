@@ -1,7 +1,8 @@
 """GraphQL for 点单 → 派单 → 接单 → 服务: mutations, lists, and live dispatch events.
 
-Expected refusals go into each payload's ``errors``; who may do what is checked first and
-reported as top-level ``FORBIDDEN`` / ``UNAUTHENTICATED`` errors. Who may act:
+Mutations follow :mod:`hub.schema.payloads`: refusals go into each payload's ``errors``; the
+services ask the action table, whose refusals are top-level ``FORBIDDEN`` /
+``UNAUTHENTICATED`` errors. Who may act:
 
 * raiseDemand / cancelDemand: an admin; a dispatcher inside their region subtree; an org
   admin for a station their organisation (or one beneath it) operates.
@@ -12,9 +13,8 @@ reported as top-level ``FORBIDDEN`` / ``UNAUTHENTICATED`` errors. Who may act:
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator
 from datetime import datetime
-from typing import Any
 
 import strawberry
 from graphql import GraphQLError
@@ -26,44 +26,38 @@ from hub.schema.common import Connection, PointInput, connection, page_args
 from hub.schema.context import Info
 from hub.schema.errors import BadUserInput, HubError
 from hub.schema.node import decode_id
+from hub.schema.payloads import mutation
 from hub.schema.places import Demand
 from hub.schema.workflow_types import (
     AcceptDispatchInput,
+    AcceptDispatchPayload,
     CancelDemandInput,
+    CancelDemandPayload,
     CancelDispatchInput,
-    CheckPointInput,
+    CancelDispatchPayload,
+    CheckInInput,
+    CheckInPayload,
+    CheckOutInput,
+    CheckOutPayload,
     DeclineDispatchInput,
+    DeclineDispatchPayload,
     Dispatch,
     DispatchEvent,
     DispatchFilter,
     DispatchInput,
+    DispatchPayload,
     DispatchStateInfo,
     MarkNoShowInput,
-    MutationTypes,
+    MarkNoShowPayload,
+    RaiseDemandPayload,
+    dispatch_loader,
 )
 from hub.services import demands, events, workflow
-from hub.services.workflow import Code, Refused, WorkflowError
+from hub.services.workflow import Code, WorkflowError
 from hub.store import workflow as store
-from hub.store.base import Row
 
 MAX_VOLUNTEERS = workflow.MAX_HAND_OFFERS
 MAX_REASON = 500
-_C = Code
-_BASE = (_C.INVALID, _C.NOT_FOUND)
-_MOVE = (*_BASE, _C.INVALID_TRANSITION, _C.CONFLICT)
-RAISE = MutationTypes("RaiseDemand", "demand", Demand, _BASE)
-CANCEL_DEMAND = MutationTypes("CancelDemand", "demand", Demand,
-                              (*_BASE, _C.DEMAND_CLOSED, _C.IN_SERVICE, _C.CONFLICT))
-DISPATCH = MutationTypes("Dispatch", "dispatches", list[Dispatch], (
-    *_BASE, _C.DEMAND_CLOSED, _C.WINDOW_STARTED, _C.SLOTS_FULL, _C.DOUBLE_BOOKED,
-    _C.VOLUNTEER_INACTIVE, _C.NOT_INSURED, _C.CONFLICT))
-ACCEPT = MutationTypes("AcceptDispatch", "dispatch", Dispatch, (*_MOVE, _C.OFFER_EXPIRED))
-DECLINE = MutationTypes("DeclineDispatch", "dispatch", Dispatch, (*_MOVE, _C.OFFER_EXPIRED))
-CHECK_IN = MutationTypes("CheckIn", "dispatch", Dispatch, (
-    *_MOVE, _C.TOO_FAR, _C.TOO_EARLY, _C.WINDOW_STARTED))
-CHECK_OUT = MutationTypes("CheckOut", "dispatch", Dispatch, (*_MOVE, _C.TOO_EARLY))
-CANCEL_DISPATCH = MutationTypes("CancelDispatch", "dispatch", Dispatch, _MOVE)
-NO_SHOW = MutationTypes("MarkNoShow", "dispatch", Dispatch, (*_MOVE, _C.TOO_EARLY))
 
 
 def _reason(value: str, field: str = "reason") -> str:
@@ -71,45 +65,6 @@ def _reason(value: str, field: str = "reason") -> str:
     if not 1 <= len(text) <= MAX_REASON:
         raise WorkflowError(Code.INVALID, field, f"{value!r} must be 1..{MAX_REASON} characters")
     return text
-
-
-def _id(value: strawberry.ID, type_name: str, field: str) -> int:
-    try:
-        return decode_id(str(value), type_name, field)
-    except BadUserInput as exc:
-        raise WorkflowError(Code.INVALID, field, str(exc)) from None
-
-
-def _point(point: PointInput, field: str) -> tuple[float, float]:
-    try:
-        return point.wgs84(field)
-    except BadUserInput as exc:
-        raise WorkflowError(Code.INVALID, field, str(exc)) from None
-
-
-async def _run(types: MutationTypes, work: Callable[[], Awaitable[Any]]) -> Any:
-    """A payload from ``work``: its result, or the refusals it raised."""
-    try:
-        return types.ok(await work())
-    except WorkflowError as exc:
-        return types.fail([exc])
-    except Refused as exc:
-        return types.fail(exc.errors)
-
-
-async def _dispatch_row(info: Info, value: strawberry.ID, field: str = "dispatchId") -> Row:
-    dispatch_id = _id(value, "Dispatch", field)
-    rows = await store.get_dispatches(info.context.db, ids=[dispatch_id])
-    if not rows:
-        raise WorkflowError(Code.NOT_FOUND, field, f"dispatch {value} does not exist")
-    return rows[0]
-
-
-async def _demand_row(info: Info, value: strawberry.ID, field: str = "demandId") -> Row:
-    row = await info.context.loaders.demand.load(_id(value, "Demand", field))
-    if row is None:
-        raise WorkflowError(Code.NOT_FOUND, field, f"demand {value} does not exist")
-    return row
 
 
 @strawberry.input(description="A demand (点单); give a station, or a location and region.")
@@ -136,7 +91,7 @@ async def _new_demand(info: Info, data: RaiseDemandInput) -> store.NewDemand:
     station = None
     if data.station_id is not None:
         station = await info.context.loaders.station.load(
-            _id(data.station_id, "Station", "stationId"))
+            decode_id(str(data.station_id), "Station", "stationId"))
         if station is None:
             raise WorkflowError(Code.NOT_FOUND, "stationId", f"station {data.station_id} "
                                                              "does not exist")
@@ -151,7 +106,7 @@ async def _new_demand(info: Info, data: RaiseDemandInput) -> store.NewDemand:
     if await info.context.loaders.region.load(code) is None:
         raise WorkflowError(Code.INVALID, "regionCode", f"{code!r} is not a known division")
     if data.location is not None:
-        lon, lat = _point(data.location, "location")
+        lon, lat = data.location.wgs84("location")
     elif station is not None:
         lon, lat = station["lon"], station["lat"]
     else:
@@ -175,115 +130,91 @@ def _ttl(info: Info) -> int:
     return info.context.settings.dispatch_offer_ttl_s
 
 
-def _payload(types: MutationTypes) -> Any:
-    """The mutation field's declared GraphQL type."""
-    return types.payload
+def _dispatch_id(value: strawberry.ID) -> int:
+    return decode_id(str(value), "Dispatch", "dispatchId")
 
 
 @strawberry.type
 class WorkflowMutation:
-    @strawberry.mutation(graphql_type=_payload(RAISE), description=(
-        "点单: raise a demand for service at a place and time."))
-    async def raise_demand(self, info: Info, input: RaiseDemandInput) -> Any:
-        async def work() -> Demand | None:
-            demand = await _new_demand(info, input)
-            demand_id = await demands.raise_demand(
-                info.context.db, info.context.caller, demand,
-                region_prefix=subtree_prefix(demand.region_code))
-            return await Demand.load(info, demand_id)
-        return await _run(RAISE, work)
+    @mutation("点单: raise a demand for service at a place and time.")
+    async def raise_demand(self, info: Info, input: RaiseDemandInput) -> RaiseDemandPayload:
+        demand = await _new_demand(info, input)
+        demand_id = await demands.raise_demand(info.context.db, info.context.caller, demand,
+                                               region_prefix=subtree_prefix(demand.region_code))
+        return RaiseDemandPayload(demand=await Demand.load(info, demand_id))
 
-    @strawberry.mutation(graphql_type=_payload(CANCEL_DEMAND), description=(
-        "Cancel an open or dispatched demand; its offers and bookings are cancelled."))
-    async def cancel_demand(self, info: Info, input: CancelDemandInput) -> Any:
-        async def work() -> Demand | None:
-            row = await _demand_row(info, input.demand_id)
-            await demands.cancel_demand(info.context.db, info.context.caller,
-                                        demand_id=row["id"], reason=_reason(input.reason))
-            info.context.loaders.demand.clear(row["id"])
-            return await Demand.load(info, row["id"])
-        return await _run(CANCEL_DEMAND, work)
+    @mutation("Cancel an open or dispatched demand; its offers and bookings are cancelled.")
+    async def cancel_demand(self, info: Info, input: CancelDemandInput) -> CancelDemandPayload:
+        demand_id = decode_id(str(input.demand_id), "Demand", "demandId")
+        await demands.cancel_demand(info.context.db, info.context.caller, demand_id=demand_id,
+                                    reason=_reason(input.reason))
+        info.context.loaders.demand.clear_all()  # the demand as cancelled, not as cached
+        return CancelDemandPayload(demand=await Demand.load(info, demand_id))
 
-    @strawberry.mutation(graphql_type=_payload(DISPATCH), description=(
-        f"派单 by hand: offer a demand's slots to up to {MAX_VOLUNTEERS} volunteers."))
-    async def dispatch(self, info: Info, input: DispatchInput) -> Any:
-        async def work() -> list[Dispatch]:
-            row = await _demand_row(info, input.demand_id)
-            if len(input.volunteer_ids) > MAX_VOLUNTEERS:  # not even decoded
-                raise WorkflowError(Code.INVALID, "volunteerIds", (
-                    f"{len(input.volunteer_ids)} given; give 1..{MAX_VOLUNTEERS}"))
-            ids = [_id(v, "Volunteer", f"volunteerIds[{n}]")
-                   for n, v in enumerate(input.volunteer_ids)]
-            made = await workflow.offer(info.context.db, caller=info.context.caller,
-                                        demand_id=row["id"], volunteer_ids=ids, ttl_s=_ttl(info))
-            return [Dispatch.from_row(r) for r in
-                    await store.get_dispatches(info.context.db, ids=made)]
-        return await _run(DISPATCH, work)
+    @mutation(f"派单 by hand: offer a demand's slots to up to {MAX_VOLUNTEERS} volunteers.")
+    async def dispatch(self, info: Info, input: DispatchInput) -> DispatchPayload:
+        demand_id = decode_id(str(input.demand_id), "Demand", "demandId")
+        if len(input.volunteer_ids) > MAX_VOLUNTEERS:  # not even decoded
+            raise WorkflowError(Code.INVALID, "volunteerIds", (
+                f"{len(input.volunteer_ids)} given; give 1..{MAX_VOLUNTEERS}"))
+        ids = [decode_id(str(v), "Volunteer", f"volunteerIds[{n}]")
+               for n, v in enumerate(input.volunteer_ids)]
+        made = await workflow.offer(info.context.db, caller=info.context.caller,
+                                    demand_id=demand_id, volunteer_ids=ids, ttl_s=_ttl(info))
+        rows = await dispatch_loader(info).load_many(made)
+        return DispatchPayload(dispatches=[Dispatch.from_row(r) for r in rows if r])
 
-    @strawberry.mutation(graphql_type=_payload(ACCEPT), description="接单: take an offer.")
-    async def accept_dispatch(self, info: Info, input: AcceptDispatchInput) -> Any:
-        async def work() -> Dispatch:
-            row = await _dispatch_row(info, input.dispatch_id)
-            return Dispatch.from_row(await workflow.accept(
-                info.context.db, dispatch_id=row["id"], caller=info.context.caller,
-                ttl_s=_ttl(info)))
-        return await _run(ACCEPT, work)
+    @mutation("接单: take an offer.")
+    async def accept_dispatch(self, info: Info,
+                              input: AcceptDispatchInput) -> AcceptDispatchPayload:
+        row = await workflow.accept(info.context.db, dispatch_id=_dispatch_id(input.dispatch_id),
+                                    caller=info.context.caller, ttl_s=_ttl(info))
+        return AcceptDispatchPayload(dispatch=Dispatch.from_row(row))
 
-    @strawberry.mutation(graphql_type=_payload(DECLINE), description="拒单: decline an offer.")
-    async def decline_dispatch(self, info: Info, input: DeclineDispatchInput) -> Any:
-        async def work() -> Dispatch:
-            row = await _dispatch_row(info, input.dispatch_id)
-            return Dispatch.from_row(await workflow.decline(
-                info.context.db, dispatch_id=row["id"], caller=info.context.caller,
-                reason=_reason(input.reason), ttl_s=_ttl(info)))
-        return await _run(DECLINE, work)
+    @mutation("拒单: decline an offer.")
+    async def decline_dispatch(self, info: Info,
+                               input: DeclineDispatchInput) -> DeclineDispatchPayload:
+        row = await workflow.decline(info.context.db, dispatch_id=_dispatch_id(input.dispatch_id),
+                                     caller=info.context.caller, reason=_reason(input.reason),
+                                     ttl_s=_ttl(info))
+        return DeclineDispatchPayload(dispatch=Dispatch.from_row(row))
 
-    @strawberry.mutation(graphql_type=_payload(CHECK_IN), description=(
-        "签到 at the demand, within the configured distance, from the configured tolerance "
-        "(default an hour) before its window starts until it ends."))
-    async def check_in(self, info: Info, input: CheckPointInput) -> Any:
-        async def work() -> Dispatch:
-            row = await _dispatch_row(info, input.dispatch_id)
-            lon, lat = _point(input.point, "point")
-            return Dispatch.from_row(await workflow.check_in(
-                info.context.db, dispatch_id=row["id"], lon=lon, lat=lat,
-                caller=info.context.caller,
-                max_distance_m=info.context.settings.checkin_max_distance_m,
-                tolerance_s=info.context.settings.checkin_tolerance_s))
-        return await _run(CHECK_IN, work)
+    @mutation("签到 at the demand, within the configured distance, from the configured tolerance "
+              "(default an hour) before its window starts until it ends.")
+    async def check_in(self, info: Info, input: CheckInInput) -> CheckInPayload:
+        settings = info.context.settings
+        lon, lat = input.point.wgs84("point")
+        row = await workflow.check_in(
+            info.context.db, dispatch_id=_dispatch_id(input.dispatch_id), lon=lon, lat=lat,
+            caller=info.context.caller, max_distance_m=settings.checkin_max_distance_m,
+            tolerance_s=settings.checkin_tolerance_s)
+        return CheckInPayload(dispatch=Dispatch.from_row(row))
 
-    @strawberry.mutation(graphql_type=_payload(CHECK_OUT), description=(
-        "签退, once the demand's window has started: the hours served, clipped to the window, "
-        "become a pending service record for the organiser or a dispatcher to confirm."))
-    async def check_out(self, info: Info, input: CheckPointInput) -> Any:
-        async def work() -> Dispatch:
-            row = await _dispatch_row(info, input.dispatch_id)
-            lon, lat = _point(input.point, "point")
-            return Dispatch.from_row(await workflow.check_out(
-                info.context.db, dispatch_id=row["id"], lon=lon, lat=lat,
-                caller=info.context.caller))
-        return await _run(CHECK_OUT, work)
+    @mutation("签退, once the demand's window has started: the hours served, clipped to the "
+              "window, become a pending service record for the organiser or a dispatcher to "
+              "confirm.")
+    async def check_out(self, info: Info, input: CheckOutInput) -> CheckOutPayload:
+        lon, lat = input.point.wgs84("point")
+        row = await workflow.check_out(
+            info.context.db, dispatch_id=_dispatch_id(input.dispatch_id), lon=lon, lat=lat,
+            caller=info.context.caller)
+        return CheckOutPayload(dispatch=Dispatch.from_row(row))
 
-    @strawberry.mutation(graphql_type=_payload(CANCEL_DISPATCH), description=(
-        "Withdraw an offer or booking (a dispatcher; or the volunteer their own)."))
-    async def cancel_dispatch(self, info: Info, input: CancelDispatchInput) -> Any:
-        async def work() -> Dispatch:
-            row = await _dispatch_row(info, input.dispatch_id)
-            caller = info.context.caller
-            return Dispatch.from_row(await workflow.cancel(
-                info.context.db, dispatch_id=row["id"], caller=caller,
-                reason=_reason(input.reason), ttl_s=_ttl(info), reoffer=input.reoffer))
-        return await _run(CANCEL_DISPATCH, work)
+    @mutation("Withdraw an offer or booking (a dispatcher; or the volunteer their own).")
+    async def cancel_dispatch(self, info: Info,
+                              input: CancelDispatchInput) -> CancelDispatchPayload:
+        row = await workflow.cancel(
+            info.context.db, dispatch_id=_dispatch_id(input.dispatch_id),
+            caller=info.context.caller, reason=_reason(input.reason), ttl_s=_ttl(info),
+            reoffer=input.reoffer)
+        return CancelDispatchPayload(dispatch=Dispatch.from_row(row))
 
-    @strawberry.mutation(graphql_type=_payload(NO_SHOW), description=(
-        "未到岗: a booked volunteer did not come; the slot is offered again if there is time."))
-    async def mark_no_show(self, info: Info, input: MarkNoShowInput) -> Any:
-        async def work() -> Dispatch:
-            row = await _dispatch_row(info, input.dispatch_id)
-            return Dispatch.from_row(await workflow.no_show(
-                info.context.db, dispatch_id=row["id"], caller=info.context.caller,
-                ttl_s=_ttl(info)))
-        return await _run(NO_SHOW, work)
+    @mutation("未到岗: a booked volunteer did not come; the slot is offered again if there is "
+              "time.")
+    async def mark_no_show(self, info: Info, input: MarkNoShowInput) -> MarkNoShowPayload:
+        row = await workflow.no_show(info.context.db, dispatch_id=_dispatch_id(input.dispatch_id),
+                                     caller=info.context.caller, ttl_s=_ttl(info))
+        return MarkNoShowPayload(dispatch=Dispatch.from_row(row))
 
 
 def _listing_prefix(caller: Caller, region_code: str | None) -> str:

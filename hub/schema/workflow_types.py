@@ -1,11 +1,10 @@
 """GraphQL types of the dispatch lifecycle: the Dispatch node, events, states, inputs, who may act,
-and the per-mutation payload and error types (Saleor style: `errors: [XxxError!]!`)."""
+and each mutation's payload (:func:`hub.schema.payloads.payload`: `errors: [XxxError!]!`)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from enum import Enum
 from typing import Any, Self
 
 import strawberry
@@ -18,10 +17,11 @@ from hub.schema import node as nodes_
 from hub.schema.common import CRS, GeoPoint, PointInput, geo_point
 from hub.schema.context import Info
 from hub.schema.node import LoadedNode, encode_id
+from hub.schema.payloads import payload
 from hub.schema.places import Demand
 from hub.schema.volunteers import Volunteer
 from hub.services.subjects import dispatch_subject
-from hub.services.workflow import Code, WorkflowError
+from hub.services.workflow import Code
 from hub.store import workflow as store
 from hub.store.base import Row
 
@@ -205,10 +205,15 @@ class DeclineDispatchInput:
     reason: str
 
 
-@strawberry.input(description="Where the device is (any CRS).")
-class CheckPointInput:
+@strawberry.input(description="签到: where the device is (any CRS).")
+class CheckInInput:
     dispatch_id: strawberry.ID
     point: PointInput
+
+
+@strawberry.input(description="签退: where the device is (any CRS).")
+class CheckOutInput(CheckInInput):
+    pass
 
 
 @strawberry.input(description="Withdraw an offer or booking.")
@@ -231,28 +236,59 @@ class DispatchFilter:
     states: list[str] | None = None
 
 
-class MutationTypes:
-    """A mutation's error enum, error type and payload type, built from one description."""
+_C = Code
+_BASE = (_C.INVALID, _C.NOT_FOUND)
+_MOVE = (*_BASE, _C.INVALID_TRANSITION, _C.CONFLICT)
 
-    def __init__(self, name: str, result: str, result_type: Any, codes: Sequence[Code]) -> None:
-        members = {c.value: c.value for c in codes}
-        codes_enum = Enum(f"{name}ErrorCode", members)  # type: ignore[misc]  # built per mutation
-        self.code_enum: Any = strawberry.enum(
-            codes_enum, description=f"Why {name[0].lower() + name[1:]} was refused.")
-        self.error: Any = strawberry.type(type(f"{name}Error", (), {"__annotations__": {
-            "field": str | None, "code": self.code_enum, "message": str}}),
-            description="A refusal: the input field, a code, and a message naming the value.")
-        self.payload: Any = strawberry.type(type(f"{name}Payload", (), {"__annotations__": {
-            result: result_type | None, "errors": list[self.error]}}),  # type: ignore[name-defined]
-            description=f"What {name[0].lower() + name[1:]} did.")
-        self.result = result
 
-    def ok(self, value: Any) -> Any:
-        """The payload of a success."""
-        return self.payload(**{self.result: value, "errors": []})
+@payload(*_BASE)
+class RaiseDemandPayload:
+    demand: Demand | None = None
 
-    def fail(self, errors: Sequence[WorkflowError], value: Any = None) -> Any:
-        """The payload of a refusal."""
-        return self.payload(**{self.result: value, "errors": [
-            self.error(field=e.field, code=self.code_enum(e.code.value), message=e.message)
-            for e in errors]})
+
+@payload(*_BASE, _C.DEMAND_CLOSED, _C.IN_SERVICE, _C.CONFLICT)
+class CancelDemandPayload:
+    demand: Demand | None = None
+
+
+@payload(*_BASE, _C.DEMAND_CLOSED, _C.WINDOW_STARTED, _C.SLOTS_FULL, _C.DOUBLE_BOOKED,
+         _C.VOLUNTEER_INACTIVE, _C.NOT_INSURED, _C.CONFLICT)
+class DispatchPayload:
+    dispatches: list[Dispatch] | None = None
+
+
+@strawberry.type
+class DispatchResult:
+    """What a step of one dispatch's lifecycle answers: the dispatch as it now is."""
+
+    dispatch: Dispatch | None = None
+
+
+@payload(*_MOVE, _C.OFFER_EXPIRED)
+class AcceptDispatchPayload(DispatchResult):
+    """接单."""
+
+
+@payload(*_MOVE, _C.OFFER_EXPIRED)
+class DeclineDispatchPayload(DispatchResult):
+    """拒单."""
+
+
+@payload(*_MOVE, _C.TOO_FAR, _C.TOO_EARLY, _C.WINDOW_STARTED)
+class CheckInPayload(DispatchResult):
+    """签到."""
+
+
+@payload(*_MOVE, _C.TOO_EARLY)
+class CheckOutPayload(DispatchResult):
+    """签退."""
+
+
+@payload(*_MOVE)
+class CancelDispatchPayload(DispatchResult):
+    """撤回."""
+
+
+@payload(*_MOVE, _C.TOO_EARLY)
+class MarkNoShowPayload(DispatchResult):
+    """未到岗."""

@@ -97,20 +97,20 @@ async def cancel_demand(db: Database, caller: Caller, *, demand_id: int, reason:
     async with db.transaction() as tx:
         demand = await store.lock_demand(tx, demand_id=demand_id)
         if demand is None:
-            raise WorkflowError(Code.NOT_FOUND, "id", f"demand {demand_id} does not exist")
+            raise WorkflowError(Code.NOT_FOUND, "demandId", f"demand {demand_id} does not exist")
         require(caller, Action.DEMAND_CANCEL,
                 await _demand_subject(tx, demand["region_code"], demand["station_id"]),
                 what="cancel this demand")
         if demand["status"] not in ("open", "dispatched"):
-            raise WorkflowError(Code.DEMAND_CLOSED, "id",
+            raise WorkflowError(Code.DEMAND_CLOSED, "demandId",
                                 f"demand {demand_id} is {demand['status']}; only open or "
                                 "dispatched demands can be cancelled")
         rows = await store.active_dispatches(tx, demand_id=demand_id)
         moves = await allowed(tx)
         serving = [r["id"] for r in rows if (r["status"], "cancelled") not in moves]
         if serving:
-            raise WorkflowError(Code.IN_SERVICE, "id", f"demand {demand_id} has dispatches "
-                                                       f"{serving} already in service")
+            raise WorkflowError(Code.IN_SERVICE, "demandId", (
+                f"demand {demand_id} has dispatches {serving} already in service"))
         for row in rows:
             await store.set_state(tx, dispatch_id=row["id"], to_state="cancelled", by=by,
                                   reason=f"demand cancelled: {reason}")

@@ -23,9 +23,17 @@ def _checked(rating: int, comment: str | None) -> str:
     return text
 
 
-async def review_demand(db: Database, caller: Caller, *, demand: Row, rating: int,
+async def _demand(db: Database, demand_id: int) -> Row:
+    demand = await records.demand_source(db, demand_id=demand_id)
+    if demand is None:
+        raise RecordsError("NOT_FOUND", "demandId", "no such demand")
+    return demand
+
+
+async def review_demand(db: Database, caller: Caller, *, demand_id: int, rating: int,
                         comment: str | None) -> Row:
-    """The requester's one review of the service given on ``demand`` (``demand.review``)."""
+    """The requester's one review of the service given on a demand (``demand.review``)."""
+    demand = await _demand(db, demand_id)
     require(caller, Action.DEMAND_REVIEW,
             demand_subject(demand["region_code"], requester=demand["raised_by"]),
             what="review this demand: only its requester, an admin or a dispatcher of its "
@@ -45,10 +53,11 @@ async def review_demand(db: Database, caller: Caller, *, demand: Row, rating: in
     return row
 
 
-async def rate_organiser(db: Database, caller: Caller, *, demand: Row, rating: int,
+async def rate_organiser(db: Database, caller: Caller, *, demand_id: int, rating: int,
                          comment: str | None) -> Row:
     """A volunteer's one rating of the organiser of a demand they served
     (``demand.rate_organiser``, for themself)."""
+    demand = await _demand(db, demand_id)
     volunteer_id = caller.volunteer_id
     require(caller, Action.DEMAND_RATE_ORGANISER, subject(volunteer_id=volunteer_id),
             what="rate a demand's organiser: only a volunteer who served it may")

@@ -213,16 +213,16 @@ async def _change_once(db: Database, dispatch_id: int, to_state: str, step: Step
         async with db.transaction() as tx:
             row = await store.lock_dispatch(tx, dispatch_id=dispatch_id)
             if row is None:
-                raise WorkflowError(Code.NOT_FOUND, "id", f"dispatch {dispatch_id} does not "
-                                                          "exist")
+                raise WorkflowError(Code.NOT_FOUND, "dispatchId",
+                                    f"dispatch {dispatch_id} does not exist")
             if acting is not None:
                 require(acting.caller, acting.action, dispatch_subject(row), what=acting.what)
             if (row["status"], to_state) not in await allowed(tx):
-                raise WorkflowError(Code.INVALID_TRANSITION, "id", (
+                raise WorkflowError(Code.INVALID_TRANSITION, "dispatchId", (
                     f"dispatch {dispatch_id} is {row['status']}; it cannot become {to_state}"))
             late = await step(tx, row)
     except psycopg.Error as exc:
-        raise db_error(exc, "id", f"dispatch {dispatch_id}") from None
+        raise db_error(exc, "dispatchId", f"dispatch {dispatch_id}") from None
     if late is not None:
         raise late
     [fresh] = await store.get_dispatches(db, ids=[dispatch_id])
@@ -237,8 +237,8 @@ async def expire(tx: ConnectionDatabase, row: Row, ttl_s: int) -> WorkflowError:
     await store.set_state(tx, dispatch_id=row["id"], to_state="expired", by=HUB_ACTOR,
                           reason="no answer before the deadline")
     await refill(tx, demand_id=row["demand_id"], ttl_s=ttl_s)
-    return WorkflowError(Code.OFFER_EXPIRED, "id", f"dispatch {row['id']}: the offer expired "
-                                                   f"at {row['respond_by'].isoformat()}")
+    return WorkflowError(Code.OFFER_EXPIRED, "dispatchId", (
+        f"dispatch {row['id']}: the offer expired at {row['respond_by'].isoformat()}"))
 
 
 async def accept(db: Database, *, caller: Caller, dispatch_id: int, ttl_s: int) -> Row:
@@ -263,8 +263,8 @@ async def _release(db: Database, *, dispatch_id: int, to_state: str, acting: Act
         if to_state == "declined" and expired(row):
             return await expire(tx, row, ttl_s)
         if to_state == "no_show" and row["starts_at"] > row["now"]:
-            raise WorkflowError(Code.TOO_EARLY, "id", f"dispatch {dispatch_id}: the window "
-                                                      f"starts at {row['starts_at'].isoformat()}")
+            raise WorkflowError(Code.TOO_EARLY, "dispatchId", (
+                f"dispatch {dispatch_id}: the window starts at {row['starts_at'].isoformat()}"))
         await store.set_state(tx, dispatch_id=dispatch_id, to_state=to_state, by=by,
                               reason=reason, responded=to_state == "declined",
                               decline_reason=reason if to_state == "declined" else None)
@@ -309,11 +309,11 @@ async def check_in(db: Database, *, caller: Caller, dispatch_id: int, lon: float
 
     async def step(tx: ConnectionDatabase, row: Row) -> WorkflowError | None:
         if row["now"] < row["starts_at"] - early:
-            raise WorkflowError(Code.TOO_EARLY, "id", (
+            raise WorkflowError(Code.TOO_EARLY, "dispatchId", (
                 f"dispatch {dispatch_id}: check-in opens at "
                 f"{(row['starts_at'] - early).isoformat()}"))
         if row["now"] >= row["ends_at"]:
-            raise WorkflowError(Code.WINDOW_STARTED, "id", (
+            raise WorkflowError(Code.WINDOW_STARTED, "dispatchId", (
                 f"dispatch {dispatch_id}: the window ended at {row['ends_at'].isoformat()}"))
         metres = await store.distance_m(tx, dispatch_id=dispatch_id, lon=lon, lat=lat)
         if metres > max_distance_m:
@@ -338,7 +338,7 @@ async def check_out(db: Database, *, caller: Caller, dispatch_id: int, lon: floa
 
     async def step(tx: ConnectionDatabase, row: Row) -> WorkflowError | None:
         if row["now"] < row["starts_at"]:
-            raise WorkflowError(Code.TOO_EARLY, "id", (
+            raise WorkflowError(Code.TOO_EARLY, "dispatchId", (
                 f"dispatch {dispatch_id}: the window starts at {row['starts_at'].isoformat()};"
                 " check out after it starts (nothing has been served before)"))
         metres = await store.distance_m(tx, dispatch_id=dispatch_id, lon=lon, lat=lat)
@@ -351,7 +351,7 @@ async def check_out(db: Database, *, caller: Caller, dispatch_id: int, lon: floa
                     source=records.Source(demand_id=done["demand_id"], dispatch_id=dispatch_id),
                     hours=done["hours"], verified_by=by, pending=True)
             except records.RecordsError as exc:
-                raise WorkflowError(Code.INVALID, "id", exc.message) from None
+                raise WorkflowError(Code.INVALID, "dispatchId", exc.message) from None
         await store.settle_demand(tx, demand_id=row["demand_id"])
         return None
 

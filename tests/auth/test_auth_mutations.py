@@ -80,13 +80,13 @@ def _activity_of(w: W) -> ActionSubject:
 # here is whether the call is let through.
 SCENARIOS: dict[str, tuple[str, Callable[[W], dict[str, Any]], Expect]] = {
     "previewDispatch": (
-        "mutation($r: String!, $f: DateTime!, $t: DateTime!) { previewDispatch(regionCode: $r, "
-        "from: $f, to: $t) { __typename } }",
-        lambda w: {"r": REGION, "f": f"{SOON}T00:00:00+08:00", "t": f"{SOON}T12:00:00+08:00"},
+        "mutation($i: PreviewDispatchInput!) { previewDispatch(input: $i) { __typename } }",
+        lambda w: {"i": {"regionCode": REGION, "from": f"{SOON}T00:00:00+08:00",
+                         "to": f"{SOON}T12:00:00+08:00"}},
         _all((Action.DISPATCH_PLAN, lambda w: subject(region_code=REGION)))),
     "commitDispatch": (
-        "mutation($p: ID!) { commitDispatch(planId: $p) { __typename } }",
-        lambda w: {"p": w.plan},
+        "mutation($i: CommitDispatchInput!) { commitDispatch(input: $i) { __typename } }",
+        lambda w: {"i": {"planId": w.plan}},
         _all((Action.DISPATCH_PLAN, lambda w: subject(region_code=REGION)))),
     "raiseDemand": (
         "mutation($i: RaiseDemandInput!) { raiseDemand(input: $i) { __typename } }",
@@ -113,10 +113,10 @@ SCENARIOS: dict[str, tuple[str, Callable[[W], dict[str, Any]], Expect]] = {
         lambda w: {"input": {**_offer(w)["input"], "reason": "有事"}},
         _all((Action.DISPATCH_RESPOND, _dispatch_of))),
     "checkIn": (
-        "mutation($input: CheckPointInput!) { checkIn(input: $input) { __typename } }",
+        "mutation($input: CheckInInput!) { checkIn(input: $input) { __typename } }",
         _point, _all((Action.DISPATCH_RESPOND, _dispatch_of))),
     "checkOut": (
-        "mutation($input: CheckPointInput!) { checkOut(input: $input) { __typename } }",
+        "mutation($input: CheckOutInput!) { checkOut(input: $input) { __typename } }",
         _point, _all((Action.DISPATCH_RESPOND, _dispatch_of))),
     "cancelDispatch": (
         "mutation($input: CancelDispatchInput!) { cancelDispatch(input: $input) "
@@ -170,37 +170,39 @@ SCENARIOS: dict[str, tuple[str, Callable[[W], dict[str, Any]], Expect]] = {
                          "volunteerId": gid("Volunteer", w.volunteer)}},
         _all((Action.ACTIVITY_ATTENDANCE, _activity_of))),
     "registerVolunteer": (
-        "mutation($i: VolunteerInput!) { registerVolunteer(input: $i) { __typename } }",
+        "mutation($i: RegisterVolunteerInput!) { registerVolunteer(input: $i) "
+        "{ __typename } }",
         lambda w: {"i": person(w)},
         _all((Action.VOLUNTEER_REGISTER, lambda w: None))),
     "updateVolunteer": (
-        "mutation($id: ID!) { updateVolunteer(id: $id, input: {education: \"硕士\"}) "
+        "mutation($id: ID!) { updateVolunteer(input: {id: $id, education: \"硕士\"}) "
         "{ __typename } }",
         lambda w: {"id": gid("Volunteer", w.volunteer)},
         _all((Action.VOLUNTEER_UPDATE, lambda w: w.of_volunteer()))),
     "exitVolunteer": (
-        "mutation($id: ID!) { exitVolunteer(id: $id) { __typename } }",
+        "mutation($id: ID!) { exitVolunteer(input: {id: $id}) { __typename } }",
         lambda w: {"id": gid("Volunteer", w.volunteer)},
         _all((Action.VOLUNTEER_EXIT, lambda w: w.of_volunteer()))),
     "registerOrganization": (
-        "mutation($i: OrganizationInput!) { registerOrganization(input: $i) { __typename } }",
+        "mutation($i: RegisterOrganizationInput!) { registerOrganization(input: $i) "
+        "{ __typename } }",
         lambda w: {"i": {"name": "记录测试科技志愿服务二支队", "level": "detachment",
                          "regionCode": REGION, "parentId": gid("Organization", w.base.org)}},
         _all((Action.TEAM_MANAGE, lambda w: w.team()))),
     "moveOrganization": (
-        "mutation($id: ID!, $p: ID) { moveOrganization(id: $id, parentId: $p) "
+        "mutation($id: ID!, $p: ID) { moveOrganization(input: {id: $id, parentId: $p}) "
         "{ __typename } }",
         lambda w: {"id": gid("Organization", w.child_team),
                    "p": gid("Organization", w.base.org)},
         _move),
     "linkVolunteer": (
-        "mutation($v: ID!, $o: ID!) { linkVolunteer(volunteerId: $v, organizationId: $o) "
-        "{ __typename } }",
+        "mutation($v: ID!, $o: ID!) { linkVolunteer(input: {volunteerId: $v, "
+        "organizationId: $o}) { __typename } }",
         lambda w: {"v": gid("Volunteer", w.volunteer),
                    "o": gid("Organization", w.child_team)},
         _link),
     "importRegistrations": (
-        "mutation($f: Upload!) { importRegistrations(kind: VOLUNTEERS, file: $f) "
+        "mutation($f: Upload!) { importRegistrations(input: {kind: VOLUNTEERS, file: $f}) "
         "{ __typename } }",
         lambda w: {"f": upload()},
         _all((Action.REGISTRATIONS_IMPORT, lambda w: None))),

@@ -65,5 +65,6 @@ const out = {
 if (result.supergraphSdl !== undefined) {
   out.supergraphSdl = result.supergraphSdl;
 }
+// exitCode, not exit(): exit() would cut off a supergraph longer than the pipe's buffer.
 process.stdout.write(JSON.stringify(out, null, 2) + "\n");
-process.exit(out.errors.length === 0 && out.supergraphSdl !== undefined ? 0 : 1);
+process.exitCode = out.errors.length === 0 && out.supergraphSdl !== undefined ? 0 : 1;

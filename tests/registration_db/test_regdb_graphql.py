@@ -21,21 +21,22 @@ from tests.registration_db.conftest import MakeFile, mobile, person_id, voluntee
 from tests.seeded import Gql, errors_of
 
 ADMIN = Caller(Role.ADMIN, sub="admin-1")
-REGISTER = """mutation($input: VolunteerInput!, $org: ID) {
-  registerVolunteer(input: $input, organizationId: $org) {
+REGISTER = """mutation($input: RegisterVolunteerInput!) { registerVolunteer(input: $input) {
     volunteer { id idNumber phone status birthDate }
-    errors { field code message suggestion } } }"""
-EXIT = """mutation($id: ID!, $erase: Boolean!) { exitVolunteer(id: $id, erasePersonalData: $erase)
+    errors { field code message messageZh } } }"""
+EXIT = """mutation($id: ID!, $erase: Boolean!) {
+  exitVolunteer(input: {id: $id, erasePersonalData: $erase})
   { volunteer { status name phone idNumber } cancelledDispatches errors { field code } } }"""
-REGISTER_ORG = """mutation($input: OrganizationInput!) { registerOrganization(input: $input) {
+REGISTER_ORG = """mutation($input: RegisterOrganizationInput!) {
+  registerOrganization(input: $input) {
   organization { id name } errors { field code message suggestion } } }"""
-MOVE = """mutation($id: ID!, $parent: ID) { moveOrganization(id: $id, parentId: $parent) {
-  organization { id parent { id } } errors { field code } } }"""
-LINK = """mutation($v: ID!, $o: ID!) { linkVolunteer(volunteerId: $v, organizationId: $o,
-  role: "member") { volunteer { id } errors { field code } } }"""
-IMPORT = """mutation($file: Upload!, $all: Boolean!) { importRegistrations(kind: VOLUNTEERS,
-  file: $file, allOrNothing: $all) { rowsRead imported skipped rejected loaded
-  rowErrors { row column reason } reportXlsxBase64 errors { code } } }"""
+MOVE = """mutation($id: ID!, $parent: ID) { moveOrganization(input: {id: $id, parentId: $parent})
+  { organization { id parent { id } } errors { field code } } }"""
+LINK = """mutation($v: ID!, $o: ID!) { linkVolunteer(input: {volunteerId: $v, organizationId: $o,
+  role: "member"}) { volunteer { id } errors { field code } } }"""
+IMPORT = """mutation($file: Upload!, $all: Boolean!) { importRegistrations(input: {
+  kind: VOLUNTEERS, file: $file, allOrNothing: $all}) { rowsRead imported skipped rejected
+  loaded rowErrors { row column reason } reportXlsxBase64 errors { code } } }"""
 
 
 def person(sequence: int, **extra: Any) -> dict[str, Any]:
@@ -85,6 +86,7 @@ async def test_each_rule_has_its_code(gql: Gql) -> None:
     codes = {(e["field"], e["code"]) for e in out["errors"]}
     assert codes == {("idNumber", "UNDERAGE"), ("education", "EDUCATION_TOO_LOW"),
                      ("mobile", "INVALID")}
+    assert {e["code"]: e["messageZh"] for e in out["errors"]}["UNDERAGE"] == "志愿者须年满 18 周岁"
     bad = await register(gql, 4, idNumber=person_id(5004)[:17] + "Z")
     assert [e["field"] for e in bad["errors"]] == ["idNumber"]
 
@@ -103,7 +105,7 @@ async def test_exit_with_erasure_keeps_an_anonymous_row(gql: Gql) -> None:
                               "FROM volunteer WHERE status = 'exited' AND erased_at IS NOT NULL "
                               "AND real_name LIKE '已注销志愿者%%'")
     assert rows and all(r["id_number_hash"] is None and r["home_geom"] is None for r in rows)
-    update = await gql.data("mutation($id: ID!) { updateVolunteer(id: $id, input: {mobile: "
+    update = await gql.data("mutation($id: ID!) { updateVolunteer(input: {id: $id, mobile: "
                             "\"13900000000\"}) { errors { code } } }", {"id": vid}, caller=ADMIN)
     assert update["updateVolunteer"]["errors"] == [{"code": "EXITED"}]
 

@@ -23,7 +23,7 @@ from tests.conftest import acting_as_app, as_app
 from tests.registration_db.conftest import mobile, person_id
 from tests.seeded import Gql
 
-REGISTER = """mutation($input: VolunteerInput!) { registerVolunteer(input: $input) {
+REGISTER = """mutation($input: RegisterVolunteerInput!) { registerVolunteer(input: $input) {
   volunteer { id } errors { field code } } }"""
 
 

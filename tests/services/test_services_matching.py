@@ -95,22 +95,24 @@ async def test_commit_skips_what_became_impossible_and_says_why(
 
 
 PREVIEW = """mutation($code: String!, $from: DateTime!, $to: DateTime!) {
-  previewDispatch(regionCode: $code, from: $from, to: $to,
-                  options: {weights: {skill: 0, fairness: 0}}) {
-    id stats { solver status filledSlots } assignments { distanceM reason volunteer { id }
-    demand { title } } unfilled { code reason missing } lines } }"""
+  previewDispatch(input: {regionCode: $code, from: $from, to: $to,
+                          options: {weights: {skill: 0, fairness: 0}}}) {
+    plan { id stats { solver status filledSlots } assignments { distanceM reason
+    volunteer { id } demand { title } } unfilled { code reason missing } lines }
+    errors { field code message } } }"""
 
 
 async def test_preview_and_commit_over_graphql(gql: Gql):
     variables = {"code": "620000", "from": START.isoformat(),
                  "to": (START + timedelta(days=28)).isoformat()}
     dispatcher = Caller(role=Role.DISPATCHER, sub="d1", region="620000000000")
-    plan = (await gql.data(PREVIEW, variables, caller=dispatcher))["previewDispatch"]
+    plan = (await gql.data(PREVIEW, variables, caller=dispatcher))["previewDispatch"]["plan"]
     assert plan["stats"]["status"] == "OPTIMAL"
     assert len(plan["lines"]["features"]) == len(plan["assignments"]) > 0
     assert plan["lines"]["features"][0]["geometry"]["type"] == "LineString"
     assert all(u["reason"] for u in plan["unfilled"])
-    commit = "mutation($id: ID!) { commitDispatch(planId: $id) { offered skipped { reason } } }"
+    commit = ("mutation($id: ID!) { commitDispatch(input: {planId: $id}) { offered "
+              "skipped { reason } } }")
     done = (await gql.data(commit, {"id": plan["id"]}, caller=dispatcher))["commitDispatch"]
     assert done["offered"] == len(plan["assignments"])
 
@@ -122,9 +124,23 @@ async def test_only_dispatchers_of_the_region_may_dispatch(gql: Gql):
                    Caller(role=Role.PARTNER, sub="p")):
         [(code, _)] = errors_of(await gql(PREVIEW, variables, caller=caller))
         assert code == "FORBIDDEN"
-    result = await gql("mutation { commitDispatch(planId: \"nope\") { offered } }",
-                       caller=Caller(role=Role.ADMIN, sub="a"))
-    assert errors_of(result)[0][0] == "BAD_USER_INPUT"
+    result = await gql("mutation { commitDispatch(input: {planId: \"nope\"}) { offered "
+                       "errors { field code } } }", caller=Caller(role=Role.ADMIN, sub="a"))
+    assert result.data and result.data["commitDispatch"]["errors"] == [
+        {"field": "planId", "code": "INVALID"}]  # a business refusal: in the payload
+
+
+async def test_refused_previews_say_why_in_the_payload(gql: Gql):
+    admin = Caller(role=Role.ADMIN, sub="a")
+    late = (START + timedelta(days=1)).isoformat()
+    for code, start, end, expected in (
+            ("629999", START.isoformat(), late, ("regionCode", "UNKNOWN_REGION")),
+            ("62x", START.isoformat(), late, ("regionCode", "INVALID")),
+            ("620000", late, START.isoformat(), ("to", "INVALID_PERIOD"))):
+        out = await gql.data(PREVIEW, {"code": code, "from": start, "to": end}, caller=admin)
+        assert out["previewDispatch"]["plan"] is None
+        [error] = out["previewDispatch"]["errors"]
+        assert (error["field"], error["code"]) == expected, error
 
 
 async def test_the_cli_path_stores_writes_and_commits(aconn: psycopg.AsyncConnection[Any],
