@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test lint db schema bench bench-seed bench-matching bench-graphql \
+.PHONY: setup demo test lint db schema documents bench bench-seed bench-matching bench-graphql \
 	bench-tiles bench-import bench-records bench-fuzz bench-tools clean lock
 
 setup:
@@ -36,6 +36,10 @@ db: setup
 
 schema: setup
 	$(BIN)/hub export-schema > hub/schema/schema.graphql
+
+# The manifest of the registered documents (hub/schema/documents/*.graphql), Apollo's format.
+documents: setup
+	$(BIN)/python -m hub.schema.trusted
 
 bench: bench-seed bench-matching bench-graphql bench-tiles bench-import bench-records bench-fuzz
 

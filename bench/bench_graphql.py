@@ -57,6 +57,7 @@ from hub.db import database_url
 from hub.db.migrate import migrate
 from hub.schema import schema
 from hub.schema.context import Context
+from hub.schema.trusted import TrustedDocuments
 from hub.seed import SeedOptions, seed
 from hub.seed import regions as region_loader
 from hub.settings import PROJECT_ROOT, Settings
@@ -72,15 +73,10 @@ ZHENGZHOU = (113.65, 34.75)
 MAP_FEATURES = 5_000
 RADIUS_M = 5_000
 
-NEAR_QUERY = (
-    "query Near($lon: Float!, $lat: Float!) { volunteers(first: 50, near: {point: "
-    "{lon: $lon, lat: $lat}, radiusM: 5000}) { edges { node { id name status serviceRadiusM "
-    "distanceM location { lon lat } } } } }"
-)
-MAP_QUERY = (
-    "query Map($w: Float!, $s: Float!, $e: Float!, $n: Float!) { mapLayer(layer: VOLUNTEERS, "
-    "bbox: {west: $w, south: $s, east: $e, north: $n}, limit: 5000) }"
-)
+# Registered documents (hub/schema/documents/), answered by their compiled plans.
+_DOCUMENTS = {d.name: d.body for d in TrustedDocuments.load()}
+NEAR_QUERY = _DOCUMENTS["BenchNear"]
+MAP_QUERY = _DOCUMENTS["BenchMap"]
 
 NEAR_P50_MS = 5.0
 NEAR_RPS = 400.0

@@ -40,6 +40,24 @@ def _int(env: dict[str, str], key: str, default: int) -> int:
         raise SettingsError(f"Config {key!r} must be an integer, got {raw!r}.") from None
 
 
+def _flag(env: dict[str, str], key: str) -> bool:
+    raw = env.get(key, "").strip().lower()
+    if raw in ("", "0", "false", "no"):
+        return False
+    if raw in ("1", "true", "yes"):
+        return True
+    raise SettingsError(f"Config {key!r} must be 1/true/yes or 0/false/no, got {raw!r}.")
+
+
+def _directory(env: dict[str, str], key: str) -> Path | None:
+    raw = env.get(key) or env.get(key.lower())  # prometheus_client accepts either spelling
+    if not raw:
+        return None
+    if not Path(raw).is_dir():
+        raise SettingsError(f"Config {key!r} must be an existing directory, got {raw!r}.")
+    return Path(raw)
+
+
 TOKEN_MAX_TTL_S = {"admin": 12 * 3600, "dispatcher": 24 * 3600, "org_admin": 24 * 3600,
                    "volunteer": 7 * 86400, "partner": 30 * 86400}
 """The longest a token of each role may live (``exp`` minus ``iat``), by default."""
@@ -81,12 +99,17 @@ class Settings:
     port: int = 8000
     max_body_bytes: int = 2**20  # a GraphQL request's body (multipart uploads: their own bound)
     max_list_items: int = 1000  # any list argument, `_entities` representations included
-    query_cache_bytes: int = 16 * 2**20  # each of: parsed documents, compiled plans
+    query_cache_bytes: int = 16 * 2**20  # parsed and validated documents
+    # Anonymous callers may run registered documents only (hub/schema/documents/).
+    anonymous_registered_only: bool = False
     public_url: str | None = None
     basemap_url: str | None = None
     basemap_crs: str = "WGS84"
     register_attempts_per_hour: int = 20
     token_max_ttl_s: tuple[tuple[str, int], ...] = tuple(TOKEN_MAX_TTL_S.items())
+    # Where uvicorn's worker processes keep their metrics for /metrics to add up; prometheus_client
+    # reads the same variable itself when imported. None: one process's own metrics.
+    metrics_dir: Path | None = None
 
     def max_token_ttl_s(self, role: str) -> int | None:
         """The longest a token of ``role`` may live, if the role has a limit."""
@@ -123,9 +146,11 @@ class Settings:
             max_body_bytes=_int(env, "HUB_MAX_BODY_BYTES", 2**20),
             max_list_items=_int(env, "HUB_MAX_LIST_ITEMS", 1000),
             query_cache_bytes=_int(env, "HUB_QUERY_CACHE_BYTES", 16 * 2**20),
+            anonymous_registered_only=_flag(env, "HUB_ANONYMOUS_REGISTERED_ONLY"),
             public_url=env.get("HUB_PUBLIC_URL") or None,
             basemap_url=env.get("HUB_BASEMAP_URL") or None,
             basemap_crs=env.get("HUB_BASEMAP_CRS", "WGS84"),
             register_attempts_per_hour=_int(env, "HUB_REGISTER_ATTEMPTS_PER_HOUR", 20),
             token_max_ttl_s=_ttl_map(env, "HUB_TOKEN_MAX_TTL_S"),
+            metrics_dir=_directory(env, "PROMETHEUS_MULTIPROC_DIR"),
         )

@@ -14,7 +14,7 @@ from strawberry.types import ExecutionResult
 
 from hub.auth import ANONYMOUS, Caller, Role
 from hub.pii import PiiCipher
-from hub.schema import schema
+from hub.schema import HubSchema, schema
 from hub.schema.context import Context
 from hub.seed import SeedOptions, china_today, seed
 from hub.settings import Settings
@@ -68,16 +68,19 @@ class Gql:
     settings: Settings
     cipher: PiiCipher
 
-    async def __call__(self, query: str, variables: dict[str, Any] | None = None, *,
-                       caller: Caller = ANONYMOUS) -> ExecutionResult:
+    async def __call__(self, query: str | None, variables: dict[str, Any] | None = None, *,
+                       caller: Caller = ANONYMOUS, on: HubSchema | None = None,
+                       extensions: dict[str, Any] | None = None) -> ExecutionResult:
+        """Run on the process's schema, or ``on`` another; ``extensions``: the request's."""
         context = Context(db=self.db, caller=caller, settings=self.settings, cipher=self.cipher)
         async with acting_as_app(self.db.conn):  # as the app's role, as in production
-            return await schema().execute(query, variable_values=variables,
-                                          context_value=context)
+            return await (on or schema()).execute(query, variable_values=variables,
+                                                  context_value=context,
+                                                  operation_extensions=extensions)
 
     async def data(self, query: str, variables: dict[str, Any] | None = None, *,
-                   caller: Caller = ANONYMOUS) -> Any:
-        result = await self(query, variables, caller=caller)
+                   caller: Caller = ANONYMOUS, on: HubSchema | None = None) -> Any:
+        result = await self(query, variables, caller=caller, on=on)
         assert result.errors is None, result.errors
         return result.data
 

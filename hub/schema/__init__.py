@@ -6,13 +6,14 @@ import logging
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
-from typing import Any, TypeGuard
+from typing import Any
 
 import strawberry
-from graphql import ASTValidationRule, GraphQLError
+from graphql import ASTValidationRule, GraphQLError, validate
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
+    SchemaExtension,
     max_aliases,
     query_depth_limiter,
 )
@@ -25,7 +26,7 @@ from strawberry.utils.logging import StrawberryLogger
 from hub.schema.common import GEOJSON_SCALAR, GeoJSON
 from hub.schema.doc_cache import DocumentCache, Documents
 from hub.schema.errors import ErrorCodes, coded
-from hub.schema.fastpath import Plan, Plans
+from hub.schema.fastpath import CompiledPlans, Plans
 from hub.schema.limits import (
     MAX_ALIASES,
     MAX_DEPTH,
@@ -33,6 +34,7 @@ from hub.schema.limits import (
     MAX_TOKENS,
     CostLimit,
     QueryLimits,
+    graphql_core_schema,
 )
 from hub.schema.mutation import Mutation
 from hub.schema.organizations import Activity, Organization, Project
@@ -40,6 +42,7 @@ from hub.schema.places import Demand, Station
 from hub.schema.query import Query as CoreQuery
 from hub.schema.records import RecordsQuery
 from hub.schema.regions import Region
+from hub.schema.trusted import PersistedQueries, TrustedDocuments
 from hub.schema.volunteers import Volunteer
 from hub.schema.workflow import WorkflowQuery, WorkflowSubscription
 from hub.schema.workflow_types import Dispatch
@@ -58,20 +61,36 @@ _LIMIT_RULES: list[type[ASTValidationRule]] = [
 
 
 class HubSchema(strawberry.federation.Schema):
-    """The federation schema, answering repeated read queries by their compiled plans.
-
-    A query text runs through strawberry the first time; once it has succeeded it is compiled
-    (``hub/schema/fastpath.py``) and later runs use the plan, which calls the same resolvers
-    and falls back to strawberry whenever it cannot answer exactly as strawberry would.
-    Parsed documents and plans are kept in caches bounded in bytes (``limits.cache_bytes``).
-    """
+    """The federation schema. Registered documents (``hub/schema/trusted.py``) are answered
+    by their compiled plans (``hub/schema/fastpath.py``) inside strawberry's execution, so
+    every extension sees them; any other text runs through strawberry alone. Parsed and
+    validated documents are kept in a cache bounded in bytes (``limits.cache_bytes``)."""
 
     def __init__(self, *args: Any, limits: QueryLimits, documents: Documents,
-                 **kwargs: Any) -> None:
+                 trusted: TrustedDocuments, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.limits = limits
         self.documents = documents
-        self.plans = Plans(self, budget_bytes=limits.cache_bytes)
+        self.trusted = trusted
+        core = graphql_core_schema(self)
+        for document in trusted:
+            errors = validate(core, document.document)
+            if errors:
+                raise ValueError(f"the registered document {document.name} does not validate "
+                                 f"against the schema: {errors[0].message}")
+        documents.pin((d.body, d.document) for d in trusted)
+        self.plans = Plans(self, trusted)
+        plans = self.plans
+        # First, so every other extension sees the registered text; last, so every other
+        # extension's on_execute has run before a plan answers.
+        self.extensions = (lambda: PersistedQueries(trusted), *self.extensions,
+                           lambda: CompiledPlans(plans))
+
+    def get_extensions(self, sync: bool = False) -> list[SchemaExtension]:
+        """The request's extensions; synchronous execution runs without compiled plans."""
+        extensions = super().get_extensions(sync)
+        return [e for e in extensions if not isinstance(e, CompiledPlans)] if sync \
+            else extensions
 
     async def execute(
         self, query: str | None, variable_values: dict[str, Any] | None = None,
@@ -80,27 +99,12 @@ class HubSchema(strawberry.federation.Schema):
         allowed_operation_types: Iterable[OperationType] | None = None,
         operation_extensions: dict[str, Any] | None = None,
     ) -> ExecutionResult:
-        plan = self.compiled(query, operation_name, operation_extensions)
-        if plan is not None:
-            result = await plan.run(variable_values, context_value, root_value)
-            if result is not None:
-                return result
         result = await super().execute(query, variable_values, context_value, root_value,
                                        operation_name, allowed_operation_types,
                                        operation_extensions)
         if result.errors and not all(_finished(e) for e in result.errors):
             result.errors = coded(result.errors)  # raised where ErrorCodes does not see
-        if _plannable(query, operation_name, operation_extensions) and not result.errors \
-                and result.data is not None and not self.plans.known(query, operation_name):
-            self.plans.learn(query, operation_name)
         return result
-
-    def compiled(self, query: object, operation_name: object,
-                 extensions: object = None) -> Plan | None:
-        """The compiled plan for this request, if it has one (the HTTP view asks too)."""
-        if not _plannable(query, operation_name, extensions):
-            return None
-        return self.plans.get(query, operation_name)  # type: ignore[arg-type]
 
     def process_errors(self, errors: list[GraphQLError],
                        execution_context: ExecutionContext | None = None) -> None:
@@ -119,13 +123,10 @@ def _finished(error: GraphQLError) -> bool:
     return "code" in extensions and "messageZh" in extensions
 
 
-def _plannable(query: object, operation_name: object, extensions: object) -> TypeGuard[str]:
-    """A request a compiled plan may answer: a query text, no operation extensions."""
-    return isinstance(query, str) and isinstance(operation_name, str | None) and not extensions
-
-
-def build_schema(limits: QueryLimits | None = None) -> HubSchema:
-    """The subgraph schema with its limits and error coding."""
+def build_schema(limits: QueryLimits | None = None,
+                 trusted: TrustedDocuments | None = None) -> HubSchema:
+    """The subgraph schema with its limits, error coding and registered documents (those of
+    ``hub/schema/documents/manifest.json`` unless given)."""
     limits = limits or QueryLimits()
     documents = Documents(limits.cache_bytes, limits.shape, MAX_QUERY_CHARS)
     return HubSchema(
@@ -146,6 +147,7 @@ def build_schema(limits: QueryLimits | None = None) -> HubSchema:
         ],
         limits=limits,
         documents=documents,
+        trusted=trusted if trusted is not None else TrustedDocuments.load(),
     )
 
 

@@ -9,7 +9,7 @@ from enum import Enum
 from typing import Any, Generic, NewType, TypeVar
 
 import strawberry
-from graphql import FieldNode
+from strawberry.types.nodes import SelectedField
 
 from hub.geo.crs import convert
 from hub.geo.geojson import GeoJSONError, parse_polygon, transform_geometry
@@ -213,35 +213,32 @@ def connection(rows: list[dict[str, Any]], *, first: int, after: Cursor | None,
 def node_fields(info: Any) -> set[str] | None:
     """Names of the fields a connection's query selects on ``edges { node }``.
 
-    Read from the query's syntax tree (strawberry's ``selected_fields`` would convert the
-    whole selection, arguments and all, on every request). None when they cannot be known
-    cheaply (fragments, directives, or no selection at hand): callers then read everything.
+    None when they cannot be known plainly (fragments or directives on the way, or no
+    selection at hand): callers then read everything.
     """
     try:
-        [root] = info._raw_info.field_nodes
+        [root] = info.selected_fields
     except (AttributeError, ValueError):
         return None
     names: set[str] = set()
     for edges in _plain_fields(root):
         if edges is None:
             return None
-        if edges.name.value != "edges":
+        if edges.name != "edges":
             continue
         for node in _plain_fields(edges):
             if node is None:
                 return None
-            if node.name.value != "node":
+            if node.name != "node":
                 continue
             for field in _plain_fields(node):
                 if field is None:
                     return None
-                names.add(field.name.value)
+                names.add(field.name)
     return names
 
 
-def _plain_fields(parent: FieldNode) -> list[FieldNode | None]:
+def _plain_fields(parent: Any) -> list[SelectedField | None]:
     """The fields selected under ``parent``; None for a fragment or a field with directives."""
-    if parent.selection_set is None:
-        return []
-    return [node if isinstance(node, FieldNode) and not node.directives else None
-            for node in parent.selection_set.selections]
+    return [node if isinstance(node, SelectedField) and not node.directives else None
+            for node in getattr(parent, "selections", None) or ()]

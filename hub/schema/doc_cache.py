@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sys
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -90,13 +90,23 @@ class _Entry:
 
 
 class Documents:
-    """The process's parsed documents and validation outcomes (one per schema)."""
+    """The process's parsed documents and validation outcomes (one per schema); registered
+    documents (``hub/schema/trusted.py``) are pinned: never evicted."""
 
     def __init__(self, budget_bytes: int, shape: ShapeLimits, max_query_chars: int) -> None:
         self.entries: ByteLRU[str, _Entry] = ByteLRU(budget_bytes)
+        self.pinned: dict[str, _Entry] = {}
         self.shape = shape
         self.max_query_chars = max_query_chars
         self.validations = 0  # validations run (not answered from the cache)
+
+    def pin(self, documents: Iterable[tuple[str, DocumentNode]]) -> None:
+        """Keep these (text, parsed document) pairs for good."""
+        for text, document in documents:
+            self.pinned[text] = _Entry(document)
+
+    def get(self, text: str) -> _Entry | None:
+        return self.pinned.get(text) or self.entries.get(text)
 
 
 class DocumentCache(SchemaExtension):
@@ -118,7 +128,7 @@ class DocumentCache(SchemaExtension):
                                            "messageZh": f"查询文本有 {len(query)} 个字符，"
                                                         f"最多 {most} 个"})
         if query is not None and ctx.graphql_document is None:
-            self.entry = self.documents.entries.get(query)
+            self.entry = self.documents.get(query)
             if self.entry is not None:
                 ctx.graphql_document = self.entry.document
         yield  # on a miss strawberry parses, and reports a syntax error itself

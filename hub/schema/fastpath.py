@@ -1,75 +1,63 @@
-"""Compiled execution of repeated read queries: the same resolvers, less machinery per field.
+"""Compiled execution of registered query documents: the same resolvers, less machinery.
 
-A map client sends the same few query texts over and over with new variables. graphql-core
+A map client sends the same few documents over and over with new variables. graphql-core
 spends about 5 µs on each resolved field (an info object, a path, awaitable checks, result
-completion), which for a page of 50 volunteers × 6 fields costs more than the SQL. Once a
-query text has executed cleanly through strawberry, and its shape allows, it is compiled:
-its selection becomes a tree of small closures that call **the same resolvers** (or read the
-same attributes) and serialise leaves with **the same GraphQL scalars**, so the answer is the
-one strawberry would give, key for key. The answer is the same because the work is the same;
-``tests/graphql/test_graphql_fastpath.py`` compares the two paths over many queries and roles.
+completion), which for a page of 50 volunteers × 6 fields costs more than the SQL. So each
+registered query document (``hub/schema/trusted.py``) is compiled once, when the schema is
+built, never from traffic: its selection becomes a tree of small closures that call **the
+same resolvers** (or read the same attributes) and serialise leaves with **the same GraphQL
+scalars**, so the answer is the one strawberry would give, key for key
+(``tests/graphql/test_graphql_fastpath.py`` compares the two for every role).
 
-What compiles: one query operation with no fragments and no directives, whose fields are on
-object types (no interfaces or unions), where every resolver inside a list is synchronous
-(async ones, such as ``totalCount`` or the root field, run where there is one object).
-Anything else, and any failure while running (a bad argument, a null in a non-null field, a
-policy refusal), goes through strawberry, which gives the coded error; a read query has no
-side effects, so running it again there is safe. Mutations and subscriptions never compile.
+A plan runs inside strawberry's execution, in the ``on_execute`` step of
+:class:`CompiledPlans` (the last schema extension): parsing, validation, the cost limit and
+every other extension see the request as they see any other, and only graphql-core's
+execution is replaced. What compiles: one query operation with no fragments and no
+directives, whose fields are on object types (no interfaces or unions), where every resolver
+inside a list is synchronous (async ones, such as ``totalCount`` or the root field, run where
+there is one object). Any failure while running (a bad argument, a null in a non-null field,
+a policy refusal) hands the run to graphql-core, which gives the coded error; a read query
+has no side effects, so running it again there is safe.
 """
 
 from __future__ import annotations
 
 import inspect
 import logging
-import sys
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 
 from graphql import (
-    DocumentNode,
     FieldNode,
     GraphQLEnumType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLResolveInfo,
     GraphQLScalarType,
+    GraphQLSchema,
     OperationDefinitionNode,
     OperationType,
-    parse,
+    Visitor,
+    visit,
 )
-from graphql.execution.values import (
-    VariableValues,
-    get_argument_values,
-    get_variable_values,
-)
+from graphql.execution import VariableValues, get_argument_values, get_variable_values
 from strawberry import relay
-from strawberry.types import ExecutionResult, Info
+from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionResult
 from strawberry.types.arguments import convert_arguments
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
+from strawberry.types.nodes import Selection, convert_selections
 
-from hub.schema.doc_cache import MAX_SHARE, ByteLRU, document_weight
-from hub.schema.limits import (
-    MAX_COST,
-    cost_variables,
-    list_error,
-    operation_cost,
-    variable_types,
-)
-from hub.schema.plan_inputs import (
-    MAX_COSTS,
-    PLAIN,
-    coerce,
-    signatures,
-    uses_variables,
-)
+from hub.schema.limits import graphql_core_schema
+from hub.schema.trusted import TrustedDocument
 
 log = logging.getLogger(__name__)
-PLAN_WEIGHT = 2  # a plan keeps its document and about as much again in closures
-DEFINITION_BACKREF = "strawberry-definition"
+PLAIN = frozenset({int, float, str, bool, type(None)})
 
 
 class NotCompilable(Exception):
@@ -80,15 +68,24 @@ class _Fallback(Exception):
     """This run cannot be answered here (strawberry answers it, with its errors)."""
 
 
-@dataclass
-class _Raw:
-    """What resolvers read from graphql-core's info: the context, and for a root field what
-    ``info.selected_fields`` needs (anything else raises, and strawberry answers)."""
+class PlanInfo:
+    """What a resolver reads of its ``info`` when a plan calls it: the context, the variables
+    and, for a root field, its selection (``selected_fields``, as strawberry's ``Info`` gives
+    it). A resolver that reads anything else fails here and graphql-core answers; the tests
+    run every registered document both ways, so such a resolver is found before it ships."""
 
-    context: Any
-    field_nodes: list[FieldNode]
-    variable_values: dict[str, Any]
-    fragments: dict[str, Any]
+    __slots__ = ("context", "field_nodes", "fragments", "variable_values")
+
+    def __init__(self, context: Any, field_nodes: list[FieldNode],
+                 variable_values: dict[str, Any]) -> None:
+        self.context = context
+        self.field_nodes = field_nodes
+        self.variable_values = variable_values
+        self.fragments: dict[str, Any] = {}  # compiled documents have none
+
+    @property
+    def selected_fields(self) -> list[Selection]:
+        return convert_selections(cast(GraphQLResolveInfo, self), self.field_nodes)
 
 
 Emit = Callable[[Any, "_Run"], Any]
@@ -98,7 +95,7 @@ Emit = Callable[[Any, "_Run"], Any]
 class _Run:
     """One execution: the caller's info and the converted arguments of every field."""
 
-    info: Info[Any, Any]
+    info: PlanInfo
     args: list[dict[str, Any]]
 
 
@@ -117,69 +114,48 @@ class _FieldPlan:
 class Plan:
     """A compiled operation."""
 
-    def __init__(self, compiler: _Compiler, document: DocumentNode,
-                 operation: OperationDefinitionNode) -> None:
-        self.document = document
-        self.operation = operation
+    def __init__(self, compiler: _Compiler, document: TrustedDocument) -> None:
+        self.name = document.name
+        self.operation = document.operation
         self.fields = compiler.fields
         self.root = compiler.root
         self.schema = compiler.schema
+        self.graphql = compiler.graphql
         self.answered = 0  # runs answered here
-        self.fell_back = 0  # runs handed to strawberry
-        # The cost depends on the variables only through list sizes (``first: $n``).
-        self._cost_variables = cost_variables(document)
-        self._costs: dict[tuple[Any, ...], int] = {}
-        self._signatures = signatures(self.schema._schema, operation)
-        self._variable_types = variable_types(self.schema._schema, document, None)
+        self.fell_back = 0  # runs handed to graphql-core
         # Arguments written in the query (no variables) that convert to plain values are
         # converted once: the same values every run.
         self._constant_args: dict[int, dict[str, Any]] = {}
-        self._variable_args = {p.index for p in self.fields if uses_variables(p.node)}
+        self._variable_args = {p.index for p in self.fields if _uses_variables(p.node)}
 
     async def run(self, variables: dict[str, Any] | None, context: Any,
                   root_value: Any) -> ExecutionResult | None:
-        """The result, or None when strawberry must answer."""
-        gql = self.schema._schema
-        if list_error(self._variable_types, variables, self.schema.limits.list_items):
-            self.fell_back += 1  # strawberry reports it (before coercing a long list)
+        """The result, or None when graphql-core must answer."""
+        coerced = get_variable_values(self.graphql, self.operation.variable_definitions or (),
+                                      variables or {})
+        if isinstance(coerced, list):
+            self.fell_back += 1  # graphql-core reports it
             return None
-        coerced = coerce(self._signatures, variables or {}) or get_variable_values(
-            gql, self.operation.variable_definitions or (), variables or {})
-        if isinstance(coerced, list) or self._cost(variables) > MAX_COST:
-            self.fell_back += 1  # strawberry reports either
-            return None
-        info = _info(context, [], coerced.coerced)
+        info = PlanInfo(context, [], coerced.coerced)
         try:
             args = [self._arguments(plan, coerced, info) for plan in self.fields]
             run = _Run(info=info, args=args)
             data = {}
             for plan in self.root:
-                here = _Run(info=_info(context, [plan.node], coerced.coerced), args=args)
+                here = _Run(info=PlanInfo(context, [plan.node], coerced.coerced), args=args)
                 value = plan.resolve(root_value, here)
                 if inspect.isawaitable(value):
                     value = await value
                 data[plan.key] = await _complete(plan, value, run)
-        except Exception:  # strawberry runs it again and reports the error
+        except Exception:  # graphql-core runs it again and reports the error
             log.debug("compiled query fell back", exc_info=True)
             self.fell_back += 1
             return None
         self.answered += 1
         return ExecutionResult(data=data, errors=None)
 
-    def _cost(self, variables: dict[str, Any] | None) -> int:
-        values = variables or {}
-        key = tuple(values.get(name) for name in self._cost_variables)
-        if not all(type(v) in PLAIN for v in key):  # not a plain value: not remembered
-            return operation_cost(self.schema._schema, self.document, variables, None)
-        cost = self._costs.get(key)
-        if cost is None:
-            cost = operation_cost(self.schema._schema, self.document, variables, None)
-            if len(self._costs) < MAX_COSTS:
-                self._costs[key] = cost
-        return cost
-
     def _arguments(self, plan: _FieldPlan, variables: VariableValues,
-                   info: Info[Any, Any]) -> dict[str, Any]:
+                   info: PlanInfo) -> dict[str, Any]:
         if plan.field is None or not plan.field.arguments:
             return {}
         constant = self._constant_args.get(plan.index)
@@ -188,15 +164,24 @@ class Plan:
         raw = get_argument_values(plan.definition, plan.node, variables)
         args = convert_arguments(raw, plan.field.arguments,
                                  scalar_registry=self.schema.schema_converter.scalar_registry,
-                                 config=self.schema.config, info=info)
+                                 config=self.schema.config, info=cast(Any, info))
         if plan.index not in self._variable_args and all(
                 type(v) in PLAIN or isinstance(v, Enum) for v in args.values()):
             self._constant_args[plan.index] = args
         return args
 
 
-def _info(context: Any, nodes: list[FieldNode], variables: dict[str, Any]) -> Info[Any, Any]:
-    return Info(_raw_info=_Raw(context, nodes, variables, {}), _field=None)  # type: ignore[arg-type]
+def _uses_variables(node: FieldNode) -> bool:
+    found = False
+
+    class _Finder(Visitor):
+        def enter_variable(self, *_: Any) -> None:
+            nonlocal found
+            found = True
+
+    for arg in node.arguments or ():
+        visit(arg, _Finder())
+    return found
 
 
 async def _complete(plan: _FieldPlan, value: Any, run: _Run) -> Any:
@@ -218,18 +203,20 @@ async def _settle(value: Any) -> Any:
 class _Compiler:
     def __init__(self, schema: Any) -> None:
         self.schema = schema
+        self.graphql: GraphQLSchema = graphql_core_schema(schema)
         self.fields: list[_FieldPlan] = []
         self.root: list[_FieldPlan] = []
 
     def compile(self, operation: OperationDefinitionNode) -> None:
-        query_type = self.schema._schema.query_type
+        query_type = self.graphql.query_type
+        assert query_type is not None
         self.root = self._selection(query_type, operation.selection_set, in_list=False)
 
     def _selection(self, parent: GraphQLObjectType, selection_set: Any,
                    *, in_list: bool) -> list[_FieldPlan]:
         if selection_set is None:
             raise NotCompilable("an object without a selection")
-        definition = parent.extensions.get(DEFINITION_BACKREF)
+        definition = self.schema.get_type_by_name(parent.name)
         if not isinstance(definition, StrawberryObjectDefinition):
             raise NotCompilable(f"{parent.name} is not a strawberry object type")
         by_name = {self.schema.config.name_converter.get_graphql_name(f): f
@@ -344,45 +331,57 @@ async def _later(plan: _FieldPlan, value: Any, run: _Run) -> Any:
 
 
 class Plans:
-    """Compiled plans by query text and operation name (least recently used, bounded in
-    estimated bytes: ``hub.schema.doc_cache.ByteLRU``)."""
+    """The compiled plans of the registered query documents, by text (made once, when the
+    schema is built), and what they answered."""
 
-    def __init__(self, schema: Any, *, budget_bytes: int) -> None:
-        self.schema = schema
-        self._plans: ByteLRU[tuple[str, str | None], Plan | None] = ByteLRU(budget_bytes)
+    def __init__(self, schema: Any, documents: Iterable[TrustedDocument]) -> None:
+        self.by_text: dict[str, Plan] = {}
+        self.not_compiled: dict[str, str] = {}  # document name -> why
+        for document in documents:
+            plan = _compile(schema, document, self.not_compiled)
+            if plan is not None:
+                self.by_text[document.body] = plan
 
-    def get(self, query: str, operation_name: str | None) -> Plan | None:
-        """The plan for a text that compiled, else None."""
-        return self._plans.get((query, operation_name))
-
-    def known(self, query: str, operation_name: str | None) -> bool:
-        """Whether this text was tried already (compiled or not)."""
-        return (query, operation_name) in self._plans
-
-    def learn(self, query: str, operation_name: str | None) -> None:
-        """Compile a text that strawberry just executed cleanly (or remember it cannot be)."""
-        if sys.getsizeof(query) > self._plans.budget_bytes // MAX_SHARE:
-            return  # too large to keep: not worth compiling on every run
-        plan = self._compile(query, operation_name)
-        weight = (PLAN_WEIGHT * document_weight(query, plan.document) if plan is not None
-                  else sys.getsizeof(query))
-        self._plans.put((query, operation_name), plan, weight)
-
-    def _compile(self, query: str, operation_name: str | None) -> Plan | None:
-        document = parse(query)
-        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-        if len(operations) != 1 or len(document.definitions) != 1:
+    def get(self, query: str | None, operation_name: str | None) -> Plan | None:
+        """The plan that answers this request, if there is one."""
+        plan = self.by_text.get(query) if query is not None else None
+        if plan is None or operation_name not in (None, plan.name):
             return None
-        operation = operations[0]
-        if operation.operation is not OperationType.QUERY or operation.directives:
-            return None
-        if operation_name is not None and (
-                operation.name is None or operation.name.value != operation_name):
-            return None
-        compiler = _Compiler(self.schema)
-        try:
-            compiler.compile(operation)
-        except NotCompilable as exc:
-            log.debug("not compiled: %s", exc)
-            return None
-        return Plan(compiler, document, operation)
+        return plan
+
+    def counts(self) -> dict[str, tuple[int, int]]:
+        """(answered, fell back) per compiled document, for metrics."""
+        return {p.name: (p.answered, p.fell_back) for p in self.by_text.values()}
+
+
+def _compile(schema: Any, document: TrustedDocument, why: dict[str, str]) -> Plan | None:
+    operation = document.operation
+    if len(document.document.definitions) != 1 or operation.directives or \
+            operation.operation is not OperationType.QUERY:
+        why[document.name] = "not a single query operation without directives"
+        return None
+    compiler = _Compiler(schema)
+    try:
+        compiler.compile(operation)
+    except NotCompilable as exc:
+        why[document.name] = str(exc)
+        return None
+    return Plan(compiler, document)
+
+
+class CompiledPlans(SchemaExtension):
+    """Answers a registered query document by its plan, in place of graphql-core's execution
+    (the last extension: every other one has run its ``on_execute`` before). Synchronous
+    execution (``execute_sync``) runs without it."""
+
+    def __init__(self, plans: Plans) -> None:
+        self.plans = plans
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        ctx = self.execution_context
+        plan = self.plans.get(ctx.query, ctx.operation_name)
+        if plan is not None and ctx.result is None and not ctx.pre_execution_errors:
+            result = await plan.run(ctx.variables, ctx.context, ctx.root_value)
+            if result is not None:
+                ctx.result = result
+        yield

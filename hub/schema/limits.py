@@ -60,13 +60,22 @@ MAX_QUERY_CHARS = 100_000  # 3,000 tokens fit in far less
 class QueryLimits:
     """The configurable bounds of a schema (``hub.settings.Settings`` gives them)."""
 
-    cache_bytes: int = 16 * 2**20  # each of: parsed/validated documents, compiled plans
+    cache_bytes: int = 16 * 2**20  # parsed and validated documents
     list_items: int = 1000  # any list argument, ``_entities`` representations included
 
     @property
     def shape(self) -> ShapeLimits:
         return ShapeLimits(fragment_depth=MAX_FRAGMENT_DEPTH, fields=MAX_COST,
                            same_name=MAX_SAME_NAME, list_items=self.list_items)
+
+
+def graphql_core_schema(schema: object) -> GraphQLSchema:
+    """graphql-core's schema behind a strawberry schema. strawberry has no public accessor;
+    its maintainers point to ``Schema._schema`` (strawberry issue #2590) and its own
+    extensions read it. This is the hub's one reading of it."""
+    core = schema._schema  # type: ignore[attr-defined]
+    assert isinstance(core, GraphQLSchema)
+    return core
 
 
 def _list_fields(schema: GraphQLSchema) -> frozenset[str]:
@@ -96,10 +105,11 @@ class CostLimit(SchemaExtension):
         ctx = self.execution_context
         document = ctx.graphql_document
         if document is not None and ctx.result is None:
-            error = list_error(variable_types(ctx.schema._schema, document, ctx.operation_name),
+            core = graphql_core_schema(ctx.schema)
+            error = list_error(variable_types(core, document, ctx.operation_name),
                                ctx.variables, self.limits.list_items)
             if error is None:
-                error = cost_error(operation_cost(ctx.schema._schema, document, ctx.variables,
+                error = cost_error(operation_cost(core, document, ctx.variables,
                                                   ctx.operation_name))
             if error is not None:
                 ctx.result = ExecutionResult(data=None, errors=[error])

@@ -102,7 +102,7 @@ async def test_repeated_queries_are_validated_once(gql: Gql):
     from hub.schema import schema
 
     documents = schema().documents  # parsed documents and validation outcomes, by text
-    # A fragment: never compiled (hub/schema/fastpath.py), so every run goes through strawberry.
+    # Not a registered document: every run goes through strawberry (nothing compiles it).
     query = '{ ...R } fragment R on Query { regions(parentCode: "410000") { code name } }'
     await gql.data(query)
     validations = documents.validations

@@ -63,5 +63,6 @@ def test_hostile_requests_get_coded_json_refusals_quickly(
     tracebacks = [r for r in caplog.records if r.exc_info]
     assert not tracebacks, tracebacks[0].getMessage()
     assert any(r.getMessage().startswith("refused") for r in caplog.records)
-    documents, plans = schema().documents.entries, schema().plans._plans
-    assert documents.bytes <= documents.budget_bytes and plans.bytes <= plans.budget_bytes
+    documents, plans = schema().documents.entries, schema().plans.by_text
+    assert documents.bytes <= documents.budget_bytes
+    assert set(plans) <= {d.body for d in schema().trusted}  # nothing compiled from traffic

@@ -1,6 +1,7 @@
 """Every bound answers with a coded error (English ``message``, Chinese ``messageZh``): request
 bodies, list arguments, ``_entities`` representations, fragment depth and shape, query text
-size; the document and plan caches stay within their bytes; refusals log one line."""
+size; the document cache stays within its bytes and plans never grow from traffic; refusals
+log one line."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from hub.auth import ANONYMOUS
 from hub.schema import build_schema
 from hub.schema.context import Context
 from hub.schema.limits import MAX_QUERY_CHARS, QueryLimits
+from hub.schema.trusted import TrustedDocument, TrustedDocuments
 from hub.settings import Settings
 from tests.hostile import ENTITIES, _chain, _fanout
 from tests.seeded import Gql, errors_of
@@ -89,10 +91,11 @@ async def test_entities_representations_are_bounded(gql: Gql):
 
 
 async def test_list_variables_are_bounded_on_the_compiled_path_too(gql: Gql):
-    query = "query($s: [String!]) { demands(first: 1, filter: {skills: $s}) { totalCount } }"
-    for _ in range(2):  # the second run has a compiled plan
-        await gql.data(query, {"s": ["health"]})
-    [(code, message)] = errors_of(await gql(query, {"s": ["x"] * 1001}))
+    query = "query S($s: [String!]) { demands(first: 1, filter: {skills: $s}) { totalCount } }"
+    registered = build_schema(trusted=TrustedDocuments([TrustedDocument.of(query)]))
+    assert registered.plans.get(query, None) is not None  # compiled
+    await gql.data(query, {"s": ["health"]}, on=registered)
+    [(code, message)] = errors_of(await gql(query, {"s": ["x"] * 1001}, on=registered))
     assert code == "BAD_USER_INPUT" and "$s: 1001 items" in message
     literal = "{ demands(filter: {skills: [" + '"x" ' * 1001 + "]}) { totalCount } }"
     assert errors_of(await gql(literal))[0][0] == "BAD_USER_INPUT"
@@ -127,17 +130,17 @@ async def test_long_query_texts_and_bad_variable_values_are_coded(gql: Gql):
         "code": "GRAPHQL_VALIDATION_FAILED", "messageZh": "查询未通过校验"}
 
 
-async def test_document_and_plan_caches_stay_within_their_bytes(gql: Gql):
+async def test_document_cache_stays_within_its_bytes_and_plans_never_grow(gql: Gql):
     budget = 2**20
     hub_schema = build_schema(QueryLimits(cache_bytes=budget))
     context_query = '{ regions(parentCode: "410000") { code } }'
     for i in range(200):
-        padded = context_query + " " * (4000 + i)  # distinct texts, each learned as a plan
+        padded = context_query + " " * (4000 + i)  # distinct texts, none of them registered
         result = await hub_schema.execute(padded, context_value=_context(gql))
         assert result.errors is None
-    entries, plans = hub_schema.documents.entries, hub_schema.plans._plans
-    assert 0 < entries.bytes <= budget and 0 < plans.bytes <= budget
-    assert len(entries) < 200 and len(plans) < 200  # older texts were evicted
+    entries, plans = hub_schema.documents.entries, hub_schema.plans.by_text
+    assert 0 < entries.bytes <= budget and set(plans) <= {d.body for d in hub_schema.trusted}
+    assert len(entries) < 200  # older texts were evicted
     huge = context_query + " " * (budget // 16)
     await hub_schema.execute(huge, context_value=_context(gql))
     assert huge not in entries  # one text may take at most 1/32 of the budget
