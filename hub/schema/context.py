@@ -24,8 +24,9 @@ from hub.auth import (
     scope_of,
 )
 from hub.pii import PiiCipher
+from hub.services import organizations
 from hub.settings import Settings
-from hub.store import organizations, places, regions, volunteers
+from hub.store import places, regions, volunteers
 from hub.store.base import Database, Row, ValueReader
 
 Fetch = Callable[[Sequence[Any]], Awaitable[list[Row]]]
@@ -90,11 +91,11 @@ class Loaders:
 
     @cached_property
     def project(self) -> DataLoader[int, Row | None]:
-        return _loader(lambda ids: organizations.projects_by_ids(self.db, ids=ids), "id")
+        return _loader(lambda ids: organizations.get_many_projects(self.db, ids=ids), "id")
 
     @cached_property
     def activity(self) -> DataLoader[int, Row | None]:
-        return _loader(lambda ids: organizations.activities_by_ids(self.db, ids=ids), "id")
+        return _loader(lambda ids: organizations.get_many_activities(self.db, ids=ids), "id")
 
     @cached_property
     def memberships(self) -> DataLoader[int, list[Row]]:
@@ -104,27 +105,27 @@ class Loaders:
     @cached_property
     def children(self) -> DataLoader[int, list[Row]]:
         return _group_loader(
-            lambda ids: organizations.children_of(self.db, parent_ids=ids), "parent_id")
+            lambda ids: organizations.list_children(self.db, parent_ids=ids), "parent_id")
 
     @cached_property
     def member_counts(self) -> DataLoader[int, Row | None]:
-        return _loader(lambda ids: organizations.member_counts(self.db, ids=ids), "id")
+        return _loader(lambda ids: organizations.count_members(self.db, ids=ids), "id")
 
     @cached_property
     def members(self) -> DataLoader[int, list[Row]]:
         return _group_loader(
-            lambda ids: organizations.member_rows(self.db, organization_ids=ids, limit=100),
+            lambda ids: organizations.list_members(self.db, organization_ids=ids, limit=100),
             "organization_id")
 
     @cached_property
     def projects_of(self) -> DataLoader[int, list[Row]]:
         return _group_loader(
-            lambda ids: organizations.projects_of(self.db, owner_ids=ids), "owner_id")
+            lambda ids: organizations.list_projects(self.db, owner_ids=ids), "owner_id")
 
     @cached_property
     def activities_of(self) -> DataLoader[int, list[Row]]:
         return _group_loader(
-            lambda ids: organizations.activities_of_projects(self.db, project_ids=ids),
+            lambda ids: organizations.list_activities(self.db, project_ids=ids),
             "project_id")
 
     @cached_property

@@ -33,7 +33,8 @@ from hub.schema.organizations import Organization
 from hub.schema.places import Demand, Station
 from hub.schema.regions import Region
 from hub.schema.volunteers import Volunteer, column_groups
-from hub.store import maplayer, organizations, places, regions, volunteers
+from hub.services import organizations
+from hub.store import maplayer, places, regions, volunteers
 from hub.store.places import DemandFilter as DemandQuery
 from hub.store.places import StationFilter as StationQuery
 
@@ -235,7 +236,7 @@ class Query:
         db = info.context.db
         rows = await organizations.list_(db, filter=query, first=size, after=cursor)
         return connection(rows, first=size, after=cursor, make=Organization.from_row,
-                          count_thunk=lambda: organizations.count_(db, filter=query))
+                          count_thunk=lambda: organizations.count(db, filter=query))
 
     @strawberry.field(description="Subdivisions of a division, or the provinces without one.")
     async def regions(self, info: Info, parent_code: str | None = None) -> list[Region]:

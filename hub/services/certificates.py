@@ -33,7 +33,7 @@ from hub.services.records import RecordsError, recorded_name
 from hub.services.subjects import org_subject, volunteer_subject
 from hub.settings import Settings
 from hub.store import certificates as store
-from hub.store import records
+from hub.store import organizations, records
 from hub.store import registration as registration_store
 from hub.store.base import Database, Row
 
@@ -78,7 +78,7 @@ async def _issuer(db: Database, caller: Caller, organization_id: int | None) -> 
         caller.org if caller.role is Role.ORG_ADMIN else None)
     if org_id is None:
         return None
-    org = await registration_store.organization(db, organization_id=org_id)
+    org = await organizations.get(db, organization_id=org_id)
     if org is None:
         raise RecordsError("NOT_FOUND", "issuerOrganizationId",
                            f"organisation {org_id} does not exist")

@@ -43,6 +43,7 @@ from hub.services.registration_values import (
     today_cst,
     weekly_from_text,
 )
+from hub.store import organizations
 from hub.store import registration as store
 from hub.store.base import ConnectionDatabase, Database
 
@@ -182,7 +183,7 @@ async def _resolve_teams(db: Database, caller: Caller, names: set[str]
                          ) -> dict[str, int | Reason]:
     """team name → its id, or why the name cannot be used."""
     found: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in await store.organizations_named(db, names=sorted(names)):
+    for row in await organizations.list_named(db, names=sorted(names)):
         found[row["name"]].append(row)
     out: dict[str, int | Reason] = {}
     for name in names:
@@ -300,7 +301,7 @@ async def _load_organizations(tx: ConnectionDatabase, cipher: PiiCipher, caller:
     in_file: dict[str, dict[str, Any]] = {}
     names = sorted({r.parent_name for r in rows if r.parent_name})
     in_db: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for team in await store.organizations_named(tx, names=names):
+    for team in await organizations.list_named(tx, names=names):
         in_db[team["name"]].append(team)
     known = await store.known_regions(tx, codes={_code12(r.region_code) for r in rows})
     for done, row in enumerate(sorted(rows, key=lambda r: (r.level_rank, r.row_number))):
@@ -318,10 +319,10 @@ async def _load_organizations(tx: ConnectionDatabase, cipher: PiiCipher, caller:
                                          reason, reason_zh))
             continue
         values = _org_values(row, cipher, parent, region, caller, summary.batch_id)
-        org_id = await store.create_organization(tx, values=values)
+        org_id = await organizations.create(tx, values=values)
         if org_id is None:
             summary.skipped += 1
-            found = await store.organization_under(tx, parent_id=values["parent_id"],
+            found = await organizations.get_under(tx, parent_id=values["parent_id"],
                                                    name=row.name)
             assert found is not None  # the conflict was on this name under this parent
             in_file[row.name] = found

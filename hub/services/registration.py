@@ -40,6 +40,7 @@ from hub.services.registration_values import (
     today_cst,
 )
 from hub.services.subjects import org_subject, volunteer_subject
+from hub.store import organizations
 from hub.store import registration as store
 from hub.store.base import Database
 
@@ -95,13 +96,13 @@ REGISTER_WINDOW_S = 3600
 
 
 def team_subject(org: dict[str, Any]) -> ActionSubject:
-    """A team (a row of :func:`hub.store.registration.organization`) as a subject."""
+    """A team (a row of :func:`hub.store.organizations.get`) as a subject."""
     return org_subject(org["region_code"], org["path"])
 
 
 async def managed_org(db: Database, caller: Caller, org_id: int, field_name: str) -> dict[str, Any]:
     """The organisation, if it exists and the caller may manage it."""
-    org = await store.organization(db, organization_id=org_id)
+    org = await organizations.get(db, organization_id=org_id)
     if org is None:
         raise RegistrationError(field_name, Code.NOT_FOUND, f"organisation {org_id} does not exist")
     require(caller, Action.TEAM_MANAGE, team_subject(org), what="manage this organisation")
@@ -251,8 +252,8 @@ async def register_volunteer(db: Database, cipher: PiiCipher, caller: Caller,
                 await notices.tell_owner(tx, volunteer_id=holder, kind="registration_attempt")
             return None
         if organization_id is not None:
-            await store.link(tx, volunteer_id=volunteer_id, organization_id=organization_id,
-                             role=role)
+            await organizations.add_member(tx, volunteer_id=volunteer_id,
+                                           organization_id=organization_id, role=role)
     return None if stranger else volunteer_id
 
 
@@ -339,7 +340,7 @@ async def register_organization(db: Database, cipher: PiiCipher, caller: Caller,
             raise Refused(mobile.errors)
         values |= encrypted_phone(cipher, number, "captain_phone")
     async with db.transaction() as tx:
-        org_id = await store.create_organization(tx, values=values)
+        org_id = await organizations.create(tx, values=values)
     if org_id is None:
         raise Refused([RegistrationError("name", Code.DUPLICATE,
                                          "the parent already has a team of this name")])
@@ -363,8 +364,8 @@ async def move_organization(db: Database, caller: Caller, organization_id: int,
             raise Refused([RegistrationError("parentId", Code.LEVEL_ORDER,
                                              "a team cannot move under its own subtree")])
     async with db.transaction() as tx:
-        await store.move_organization(tx, organization_id=organization_id, parent_id=parent_id,
-                                      by=caller.sub or "anonymous")
+        await organizations.move(tx, organization_id=organization_id, parent_id=parent_id,
+                                  by=caller.sub or "anonymous")
 
 
 async def link_volunteer(db: Database, caller: Caller, volunteer_id: int, organization_id: int,
@@ -384,7 +385,7 @@ async def link_volunteer(db: Database, caller: Caller, volunteer_id: int, organi
     require(caller, Action.VOLUNTEER_JOIN, volunteer_subject(facts),
             what="bring this volunteer into a team: they must ask themself, or already be in "
                  "your scope")
-    org = await store.organization(db, organization_id=organization_id)
+    org = await organizations.get(db, organization_id=organization_id)
     if org is None:
         raise Refused([RegistrationError("organizationId", Code.NOT_FOUND,
                                          f"organisation {organization_id} does not exist")])
@@ -398,5 +399,6 @@ async def link_volunteer(db: Database, caller: Caller, volunteer_id: int, organi
     if facts["status"] == "exited":
         raise Refused([RegistrationError("volunteerId", Code.EXITED, "the volunteer has exited")])
     async with db.transaction() as tx:
-        await store.link(tx, volunteer_id=volunteer_id, organization_id=organization_id,
-                         role=role_code, keep_role=joining_self)
+        await organizations.add_member(tx, volunteer_id=volunteer_id,
+                                       organization_id=organization_id, role=role_code,
+                                       keep_role=joining_self)

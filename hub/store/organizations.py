@@ -1,23 +1,34 @@
-"""SQL for organisations (科技志愿服务组织) and their tree, projects and activities."""
+"""Statements on organisations (科技志愿服务组织): the tree, its moves and memberships.
+
+Built with SQLAlchemy Core on :mod:`hub.store.tables` and run by :mod:`hub.store.sql`.
+Projects and activities are read here until they have a module of their own.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+import sqlalchemy as sa
+from psycopg.types.json import Jsonb
+from sqlalchemy.dialects import postgresql as pg
+
+from hub.store import sql
 from hub.store.base import Database, Row
-from hub.store.listing import Cursor, Filters, ListSpec, fetch_page
+from hub.store.listing import Cursor
+from hub.store.tables import activity, membership, organization, organization_move, project
 
-ORG_SPEC = ListSpec("organization", (
-    "t.id, t.name, t.level, t.parent_id, t.region_code, t.kind, t.status, t.captain_id, "
-    "t.path::text AS path, t.created_at"))
-PROJECT_COLUMNS = ("t.id, t.name, t.description, t.owner_id, t.category, lower(t.period) AS "
-                   "starts_on, upper(t.period) AS ends_on, t.funding_yuan, t.status")
-ACTIVITY_COLUMNS = (
-    "t.id, t.title, t.description, t.organization_id, t.project_id, t.category, "
-    "lower(t.time_window) AS starts_at, upper(t.time_window) AS ends_at, t.station_id, "
-    "t.region_code, t.capacity, t.signed_up, t.status, ST_X(t.location_geom) AS lon, "
-    "ST_Y(t.location_geom) AS lat, NULL::float8 AS distance_m")
+o = organization
+_IDS = sa.bindparam("ids", type_=pg.ARRAY(sa.BigInteger))
+COLUMNS = (o.c.id, o.c.name, o.c.level, o.c.parent_id, o.c.region_code, o.c.kind, o.c.status,
+           o.c.captain_id, sa.cast(o.c.path, sa.Text).label("path"), o.c.created_at)
+_NO_DISTANCE = sa.null().cast(pg.DOUBLE_PRECISION).label("distance_m")
+WRITABLE = ("name", "level", "parent_id", "region_code", "kind", "registered_by",
+            "import_batch_id", "captain_name", "captain_phone_enc", "captain_phone_hash",
+            "captain_phone_masked", "admin_name", "admin_phone_enc", "admin_phone_hash",
+            "admin_phone_masked", "profile")
+"""The columns :func:`create` writes."""
 
 
 @dataclass(frozen=True)
@@ -33,89 +44,189 @@ class OrganizationFilter:
     name_contains: str | None = None
 
 
-def _filters(f: OrganizationFilter) -> Filters:
-    out = Filters()
-    out.region(f.region_prefix)
-    out.any_of("level", f.levels)
-    out.any_of("kind", f.kinds)
-    out.any_of("status", f.statuses)
+def _where(f: OrganizationFilter) -> list[sa.ColumnElement[bool]]:
+    where: list[sa.ColumnElement[bool]] = []
+    if f.region_prefix:
+        where.append(o.c.region_code.like(f.region_prefix + "%"))  # digits: nothing to escape
+    for column, values in ((o.c.level, f.levels), (o.c.kind, f.kinds),
+                           (o.c.status, f.statuses)):
+        if values:
+            where.append(column == sa.any_(sa.literal(list(values), pg.ARRAY(sa.Text))))
     if f.parent_id is not None:
-        out.add("t.parent_id = %(parent_id)s", parent_id=f.parent_id)
+        where.append(o.c.parent_id == f.parent_id)
     if f.roots_only:
-        out.add("t.parent_id IS NULL")
+        where.append(o.c.parent_id.is_(None))
     if f.name_contains:
-        escaped = f.name_contains.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        out.add("t.name LIKE %(name_like)s", name_like=f"%{escaped}%")
-    return out
+        where.append(o.c.name.contains(f.name_contains, autoescape=True))
+    return where
 
 
 async def list_(db: Database, *, filter: OrganizationFilter, first: int,
                 after: Cursor | None) -> list[Row]:
-    """A page of organisations in id order."""
-    return await fetch_page(db, ORG_SPEC, _filters(filter), first=first, after=after, near=None,
-                            within=None)
+    """A page of organisations in id order (``first + 1`` rows: the last tells if more)."""
+    query = sa.select(*COLUMNS, _NO_DISTANCE).where(*_where(filter))
+    if after is not None:
+        query = query.where(o.c.id > after.id)
+    return await sql.fetch(db, query.order_by(o.c.id).limit(first + 1))
 
 
-async def count_(db: Database, *, filter: OrganizationFilter) -> int:
+async def count(db: Database, *, filter: OrganizationFilter) -> int:
     """How many organisations match."""
-    where = _filters(filter)
-    rows = await db.fetch(f"SELECT count(*) AS n FROM organization t WHERE {where.sql()}",
-                          where.params)
-    return int(rows[0]["n"])
+    query = sa.select(sa.func.count().label("n")).select_from(o).where(*_where(filter))
+    return int((await sql.fetch(db, query))[0]["n"])
+
+
+_GET_MANY = sql.compiled(sa.select(*COLUMNS).where(o.c.id == sa.any_(_IDS)))
+_GET = sql.compiled(sa.select(*COLUMNS).where(o.c.id == sa.bindparam("id")))
+_NAMED = sql.compiled(sa.select(*COLUMNS).where(
+    o.c.name == sa.any_(sa.bindparam("names", type_=pg.ARRAY(sa.Text)))))
+_UNDER = sql.compiled(sa.select(*COLUMNS).where(
+    o.c.parent_id.is_not_distinct_from(sa.bindparam("parent_id", type_=sa.BigInteger)),
+    o.c.name == sa.bindparam("name", type_=sa.Text)))
+
+
+async def get(db: Database, *, organization_id: int) -> Row | None:
+    """One organisation (its path as text), or None."""
+    rows = await sql.fetch(db, _GET, {"id": organization_id})
+    return rows[0] if rows else None
 
 
 async def get_many(db: Database, *, ids: Sequence[int]) -> list[Row]:
-    """Organisations by id."""
-    return await db.fetch(f"SELECT {ORG_SPEC.columns} FROM organization t "
-                          "WHERE t.id = ANY(%(ids)s)",
-                          {"ids": list(ids)})
+    """Organisations by id (any order; missing ids are absent)."""
+    return await sql.fetch(db, _GET_MANY, {"ids": list(ids)})
 
 
-async def children_of(db: Database, *, parent_ids: Sequence[int]) -> list[Row]:
+async def list_named(db: Database, *, names: Sequence[str]) -> list[Row]:
+    """Every organisation whose name is one of ``names``."""
+    return await sql.fetch(db, _NAMED, {"names": list(names)}) if names else []
+
+
+async def get_under(db: Database, *, parent_id: int | None, name: str) -> Row | None:
+    """The team named ``name`` directly under ``parent_id`` (None: a root), if there is one."""
+    rows = await sql.fetch(db, _UNDER, {"parent_id": parent_id, "name": name})
+    return rows[0] if rows else None
+
+
+async def create(db: Database, *, values: dict[str, Any]) -> int | None:
+    """Insert a team (``values`` of :data:`WRITABLE`); None when its parent already has a
+    team of that name."""
+    given = {k: Jsonb(v) if k == "profile" else v for k, v in values.items() if k in WRITABLE}
+    rows = await sql.fetch(db, pg.insert(o).values(given).on_conflict_do_nothing(
+        constraint="organization_name_unique").returning(o.c.id))
+    return int(rows[0]["id"]) if rows else None
+
+
+_MOVE_LOG = sql.compiled(sa.insert(organization_move).from_select(
+    ["organization_id", "from_parent_id", "to_parent_id", "moved_by"],
+    sa.select(o.c.id, o.c.parent_id, sa.bindparam("parent_id", type_=sa.BigInteger),
+              sa.bindparam("by", type_=sa.Text)).where(o.c.id == sa.bindparam("id"))))
+_MOVE = sql.compiled(sa.update(o).where(o.c.id == sa.bindparam("id")).values(
+    parent_id=sa.bindparam("parent_id", type_=sa.BigInteger)))
+
+
+async def move(db: Database, *, organization_id: int, parent_id: int | None, by: str) -> None:
+    """Put a team under another parent, logged; the tree triggers check levels and cycles."""
+    params = {"id": organization_id, "parent_id": parent_id, "by": by}
+    await sql.fetch(db, _MOVE_LOG, params)
+    await sql.fetch(db, _MOVE, params)
+
+
+m = membership
+_MEMBER = pg.insert(m).values(volunteer_id=sa.bindparam("v"), organization_id=sa.bindparam("o"),
+                              role=sa.bindparam("r", type_=sa.Text))
+_ADD_KEEPING = sql.compiled(_MEMBER.on_conflict_do_nothing(
+    index_elements=[m.c.volunteer_id, m.c.organization_id]))
+_ADD_SETTING = sql.compiled(_MEMBER.on_conflict_do_update(
+    index_elements=[m.c.volunteer_id, m.c.organization_id],
+    set_={"role": _MEMBER.excluded.role}))
+_CAPTAIN = sql.compiled(sa.update(o).where(o.c.id == sa.bindparam("o")).values(
+    captain_id=sa.bindparam("v")))
+
+
+async def add_member(db: Database, *, volunteer_id: int, organization_id: int, role: str,
+                     keep_role: bool = False) -> None:
+    """Make the volunteer a member with ``role``, or change their role (with ``keep_role``
+    an existing membership stays as it is); a captain becomes the team's captain."""
+    params = {"v": volunteer_id, "o": organization_id, "r": role}
+    await sql.fetch(db, _ADD_KEEPING if keep_role else _ADD_SETTING, params)
+    if role == "captain":
+        await sql.fetch(db, _CAPTAIN, params)
+
+
+_CHILDREN = sql.compiled(sa.select(*COLUMNS).where(o.c.parent_id == sa.any_(_IDS))
+                         .order_by(o.c.name, o.c.id))
+
+
+async def list_children(db: Database, *, parent_ids: Sequence[int]) -> list[Row]:
     """Direct children of these organisations, by name."""
-    return await db.fetch(f"SELECT {ORG_SPEC.columns} FROM organization t "
-                          "WHERE t.parent_id = ANY(%(ids)s) ORDER BY t.name, t.id",
-                          {"ids": list(parent_ids)})
+    return await sql.fetch(db, _CHILDREN, {"ids": list(parent_ids)})
 
 
-async def member_counts(db: Database, *, ids: Sequence[int]) -> list[Row]:
+_c = o.alias("c")
+_COUNTS = sql.compiled(sa.select(
+    o.c.id,
+    sa.select(sa.func.count()).select_from(m).where(m.c.organization_id == o.c.id)
+    .scalar_subquery().label("direct"),
+    sa.select(sa.func.count(sa.distinct(m.c.volunteer_id))).select_from(
+        m.join(_c, _c.c.id == m.c.organization_id)).where(_c.c.path.op("<@")(o.c.path))
+    .scalar_subquery().label("subtree"),
+).where(o.c.id == sa.any_(_IDS)))
+
+
+async def count_members(db: Database, *, ids: Sequence[int]) -> list[Row]:
     """Direct members and members in the whole subtree (distinct volunteers) per organisation."""
-    return await db.fetch(
-        "SELECT o.id, (SELECT count(*) FROM membership m WHERE m.organization_id = o.id) AS direct,"
-        " (SELECT count(DISTINCT m.volunteer_id) FROM membership m JOIN organization c"
-        "   ON c.id = m.organization_id WHERE c.path <@ o.path) AS subtree"
-        " FROM organization o WHERE o.id = ANY(%(ids)s)", {"ids": list(ids)})
+    return await sql.fetch(db, _COUNTS, {"ids": list(ids)})
 
 
-async def member_rows(db: Database, *, organization_ids: Sequence[int], limit: int) -> list[Row]:
+_wanted = sa.func.unnest(_IDS).table_valued("id").render_derived(name="wanted")
+_top = (sa.select(m.c.organization_id, m.c.volunteer_id, m.c.role)
+        .where(m.c.organization_id == _wanted.c.id)
+        .order_by(m.c.role == "member", m.c.volunteer_id).limit(sa.bindparam("limit"))
+        .lateral("x"))
+_MEMBERS = sql.compiled(sa.select(_top.c.organization_id, _top.c.volunteer_id, _top.c.role)
+                        .select_from(_wanted.join(_top, sa.true())))
+
+
+async def list_members(db: Database, *, organization_ids: Sequence[int], limit: int
+                       ) -> list[Row]:
     """Up to ``limit`` direct members of each organisation (captain and admins first)."""
-    return await db.fetch(
-        "SELECT x.organization_id, x.volunteer_id, x.role FROM unnest(%(ids)s::bigint[]) AS o(id)"
-        " CROSS JOIN LATERAL (SELECT m.organization_id, m.volunteer_id, m.role FROM membership m"
-        "  WHERE m.organization_id = o.id ORDER BY m.role = 'member', m.volunteer_id"
-        "  LIMIT %(limit)s) x", {"ids": list(organization_ids), "limit": limit})
+    return await sql.fetch(db, _MEMBERS, {"ids": list(organization_ids), "limit": limit})
 
 
-async def projects_by_ids(db: Database, *, ids: Sequence[int]) -> list[Row]:
+PROJECT_COLUMNS = (project.c.id, project.c.name, project.c.description, project.c.owner_id,
+                   project.c.category, sa.func.lower(project.c.period).label("starts_on"),
+                   sa.func.upper(project.c.period).label("ends_on"), project.c.funding_yuan,
+                   project.c.status)
+a = activity
+ACTIVITY_COLUMNS = (
+    a.c.id, a.c.title, a.c.description, a.c.organization_id, a.c.project_id, a.c.category,
+    sa.func.lower(a.c.time_window).label("starts_at"),
+    sa.func.upper(a.c.time_window).label("ends_at"), a.c.station_id, a.c.region_code,
+    a.c.capacity, a.c.signed_up, a.c.status, sa.func.ST_X(a.c.location_geom).label("lon"),
+    sa.func.ST_Y(a.c.location_geom).label("lat"), _NO_DISTANCE)
+_PROJECTS = sql.compiled(sa.select(*PROJECT_COLUMNS).where(project.c.id == sa.any_(_IDS)))
+_PROJECTS_OF = sql.compiled(sa.select(*PROJECT_COLUMNS)
+                            .where(project.c.owner_id == sa.any_(_IDS)).order_by(project.c.id))
+_ACTIVITIES = sql.compiled(sa.select(*ACTIVITY_COLUMNS).where(a.c.id == sa.any_(_IDS)))
+_ACTIVITIES_OF = sql.compiled(sa.select(*ACTIVITY_COLUMNS).where(a.c.project_id == sa.any_(_IDS))
+                              .order_by(sa.func.lower(a.c.time_window), a.c.id))
+
+
+async def get_many_projects(db: Database, *, ids: Sequence[int]) -> list[Row]:
     """Projects by id."""
-    return await db.fetch(f"SELECT {PROJECT_COLUMNS} FROM project t WHERE t.id = ANY(%(ids)s)",
-                          {"ids": list(ids)})
+    return await sql.fetch(db, _PROJECTS, {"ids": list(ids)})
 
 
-async def projects_of(db: Database, *, owner_ids: Sequence[int]) -> list[Row]:
+async def list_projects(db: Database, *, owner_ids: Sequence[int]) -> list[Row]:
     """Projects owned by these organisations."""
-    return await db.fetch(f"SELECT {PROJECT_COLUMNS} FROM project t WHERE t.owner_id = "
-                          "ANY(%(ids)s) ORDER BY t.id", {"ids": list(owner_ids)})
+    return await sql.fetch(db, _PROJECTS_OF, {"ids": list(owner_ids)})
 
 
-async def activities_by_ids(db: Database, *, ids: Sequence[int]) -> list[Row]:
+async def get_many_activities(db: Database, *, ids: Sequence[int]) -> list[Row]:
     """Activities by id."""
-    return await db.fetch(f"SELECT {ACTIVITY_COLUMNS} FROM activity t WHERE t.id = ANY(%(ids)s)",
-                          {"ids": list(ids)})
+    return await sql.fetch(db, _ACTIVITIES, {"ids": list(ids)})
 
 
-async def activities_of_projects(db: Database, *, project_ids: Sequence[int]) -> list[Row]:
+async def list_activities(db: Database, *, project_ids: Sequence[int]) -> list[Row]:
     """Activities of these projects, soonest first."""
-    return await db.fetch(f"SELECT {ACTIVITY_COLUMNS} FROM activity t WHERE t.project_id = "
-                          "ANY(%(ids)s) ORDER BY lower(t.time_window), t.id",
-                          {"ids": list(project_ids)})
+    return await sql.fetch(db, _ACTIVITIES_OF, {"ids": list(project_ids)})

@@ -21,11 +21,6 @@ UPDATABLE = frozenset({
     "real_name", "phone_enc", "phone_hash", "phone_masked", "education", "cohorts", "skills",
     "home_geom", "region_code", "weekly_availability", "insured_until", "profile",
 })
-ORG_COLUMNS = (
-    "name", "level", "parent_id", "region_code", "kind", "registered_by", "import_batch_id",
-    "captain_name", "captain_phone_enc", "captain_phone_hash", "captain_phone_masked",
-    "admin_name", "admin_phone_enc", "admin_phone_hash", "admin_phone_masked", "profile",
-)
 _ERASED = (
     "real_name = %(label)s, id_number_enc = NULL, id_number_hash = NULL, "
     "id_number_masked = NULL, phone_enc = NULL, phone_hash = NULL, phone_masked = NULL, "
@@ -99,68 +94,6 @@ async def erase_volunteer(db: Database, *, volunteer_id: int) -> None:
     await db.fetch(
         f"UPDATE volunteer SET {_ERASED} WHERE id = %(id)s AND status = 'exited'",
         {"id": volunteer_id, "label": f"已注销志愿者 #{volunteer_id}"})
-
-
-async def link(db: Database, *, volunteer_id: int, organization_id: int, role: str,
-               keep_role: bool = False) -> None:
-    """Make the volunteer a member of the organisation with ``role`` (or change the role;
-    with ``keep_role`` an existing membership stays as it is)."""
-    on_conflict = "DO NOTHING" if keep_role else "DO UPDATE SET role = EXCLUDED.role"
-    await db.fetch(
-        "INSERT INTO membership (volunteer_id, organization_id, role) VALUES (%(v)s, %(o)s, "
-        f"%(r)s) ON CONFLICT (volunteer_id, organization_id) {on_conflict}",
-        {"v": volunteer_id, "o": organization_id, "r": role})
-    if role == "captain":
-        await db.fetch("UPDATE organization SET captain_id = %(v)s WHERE id = %(o)s",
-                       {"v": volunteer_id, "o": organization_id})
-
-
-async def organization(db: Database, *, organization_id: int) -> Row | None:
-    """One organisation with its path as text."""
-    rows = await db.fetch(
-        "SELECT id, name, level, parent_id, region_code, kind, status, path::text AS path "
-        "FROM organization WHERE id = %(id)s", {"id": organization_id})
-    return rows[0] if rows else None
-
-
-async def organizations_named(db: Database, *, names: Sequence[str]) -> list[Row]:
-    """Every organisation whose name is one of ``names``."""
-    if not names:
-        return []
-    return await db.fetch(
-        "SELECT id, name, level, parent_id, region_code, path::text AS path "
-        "FROM organization WHERE name = ANY(%(names)s)", {"names": list(names)})
-
-
-async def organization_under(db: Database, *, parent_id: int | None, name: str) -> Row | None:
-    """The team named ``name`` directly under ``parent_id`` (None: a root), if there is one."""
-    rows = await db.fetch(
-        "SELECT id, level, region_code, path::text AS path FROM organization "
-        "WHERE parent_id IS NOT DISTINCT FROM %(p)s AND name = %(n)s",
-        {"p": parent_id, "n": name})
-    return rows[0] if rows else None
-
-
-async def create_organization(db: Database, *, values: dict[str, Any]) -> int | None:
-    """Insert a team; ``None`` when its parent already has a team of that name."""
-    cols = [c for c in ORG_COLUMNS if c in values]
-    rows = await db.fetch(
-        f"INSERT INTO organization ({', '.join(cols)}) VALUES "
-        f"({', '.join(f'%({c})s' for c in cols)}) "
-        "ON CONFLICT ON CONSTRAINT organization_name_unique DO NOTHING RETURNING id",
-        _adapt(values))
-    return int(rows[0]["id"]) if rows else None
-
-
-async def move_organization(db: Database, *, organization_id: int, parent_id: int | None,
-                            by: str) -> None:
-    """Put a team under another parent; the tree triggers check levels and cycles."""
-    await db.fetch(
-        "INSERT INTO organization_move (organization_id, from_parent_id, to_parent_id, moved_by) "
-        "SELECT id, parent_id, %(p)s, %(by)s FROM organization WHERE id = %(id)s",
-        {"id": organization_id, "p": parent_id, "by": by})
-    await db.fetch("UPDATE organization SET parent_id = %(p)s WHERE id = %(id)s",
-                   {"id": organization_id, "p": parent_id})
 
 
 async def known_regions(db: Database, *, codes: Iterable[str]) -> set[str]:

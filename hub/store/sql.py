@@ -1,0 +1,43 @@
+"""SQLAlchemy Core statements run through the one psycopg pool.
+
+Store modules build statements with :mod:`hub.store.tables`; :func:`compiled` turns one into
+SQL text and its bound values with SQLAlchemy's public compiler for psycopg, and
+:func:`fetch` runs it with :meth:`hub.store.base.Database.fetch` (counted like any other
+statement). Statements that never change are compiled once, where they are defined; those
+composed from a request's filters are compiled per call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.sql.expression import ClauseElement
+
+from hub.store.base import Database, Row
+
+DIALECT = postgresql.psycopg.dialect()
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A statement's SQL (psycopg's ``%(name)s`` placeholders) and the values bound when it
+    was built; named parameters left open are given to :func:`fetch`."""
+
+    sql: str
+    bound: Mapping[str, Any]
+
+
+def compiled(statement: ClauseElement) -> Compiled:
+    """``statement`` as SQL for psycopg."""
+    done = statement.compile(dialect=DIALECT)
+    return Compiled(str(done), dict(done.params))
+
+
+async def fetch(db: Database, statement: ClauseElement | Compiled,
+                params: Mapping[str, Any] | None = None) -> list[Row]:
+    """Run a statement (compiled now unless it already is) and return its rows as dicts."""
+    done = statement if isinstance(statement, Compiled) else compiled(statement)
+    return await db.fetch(done.sql, {**done.bound, **(params or {})})
