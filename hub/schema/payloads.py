@@ -137,7 +137,7 @@ def payload(*codes: str, description: str | None = None,
     def make(cls: type[T]) -> type[T]:
         name = cls.__name__.removesuffix("Payload")
         field_name = _camel(name)
-        members = Enum(f"{name}ErrorCode", {c: c for c in codes})  # type: ignore[misc]
+        members = Enum(f"{name}ErrorCode", {str(c): str(c) for c in codes})  # type: ignore[misc]
         code_enum = strawberry.enum(members, description=f"Why {field_name} was refused.")
         fields: dict[str, Any] = {"code": code_enum}
         namespace: dict[str, Any] = {"__annotations__": fields, "__module__": cls.__module__}
@@ -179,7 +179,8 @@ def refused(payload_type: Callable[..., T], exc: Exception) -> T:
 
 
 class UserErrors(FieldExtension):
-    """Answers a mutation's refusals (:data:`REFUSALS`) with its payload's ``errors``."""
+    """Answers a mutation's refusals (:data:`REFUSALS`) with its payload's ``errors`` (mutations
+    are async)."""
 
     payload_type: Any = None
 
