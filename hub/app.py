@@ -21,6 +21,7 @@ from hub import unavailable_http
 from hub.auth import TokenVerifier, load_or_create_secret
 from hub.certs.signing import load_or_create_key_text
 from hub.db.pool import Availability, DatabaseUnavailable, make_pools
+from hub.metrics import HttpMetrics, Metrics, metrics_endpoint
 from hub.pii import load_or_create_key
 from hub.services import sweeps
 from hub.settings import Settings
@@ -70,6 +71,7 @@ def create_app(settings: Settings, *, database_url: str | None = None,
     from hub import certificates_http, tiles
     from hub.schema.http import AuthMiddleware, HubGraphQL
     from hub.schema.http_request import internal_error
+    from hub.schema.observe import TraceRequests
 
     settings = dev_settings(settings)
     verifier = TokenVerifier(settings)
@@ -78,19 +80,23 @@ def create_app(settings: Settings, *, database_url: str | None = None,
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.settings = settings
         app.state.cipher = load_or_create_key(configured=settings.data_key, home=settings.home)
+        app.state.metrics = metrics = Metrics(multiprocess_dir=settings.metrics_dir)
         # The matcher runs in its own process (started on first use), so a long solve never
         # holds this process's GIL and the event loop keeps serving.
         with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as executor:
             app.state.executor = executor
-            async with serving(app):
-                yield
+            try:
+                async with serving(app, metrics):
+                    yield
+            finally:
+                metrics.close()
 
     @contextlib.asynccontextmanager
-    async def serving(app: Starlette) -> AsyncIterator[None]:
+    async def serving(app: Starlette, metrics: Metrics) -> AsyncIterator[None]:
         if database is not None:
             app.state.db = app.state.reads = database
             async with sweeps.background(database, ttl_s=settings.dispatch_offer_ttl_s,
-                                           sweep_s=None):
+                                           sweep_s=None, outcome=metrics.sweep_step):
                 yield
             return
         if database_url is None:
@@ -108,7 +114,9 @@ def create_app(settings: Settings, *, database_url: str | None = None,
         try:
             async with sweeps.background(app.state.db, ttl_s=settings.dispatch_offer_ttl_s,
                                            sweep_s=OFFER_SWEEP_S,
-                                           auto_confirm_s=settings.record_auto_confirm_s):
+                                           auto_confirm_s=settings.record_auto_confirm_s,
+                                           outcome=metrics.sweep_step), \
+                    metrics.watching({"requests": pool, "reads": reads}):
                 yield
         finally:
             await pool.close()
@@ -118,6 +126,7 @@ def create_app(settings: Settings, *, database_url: str | None = None,
     routes: list[BaseRoute] = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        Route("/metrics", metrics_endpoint),
         Route("/graphql", graphql),  # other methods: a coded 405 from the view
         WebSocketRoute("/graphql", graphql),
         *tiles.routes,
@@ -125,6 +134,7 @@ def create_app(settings: Settings, *, database_url: str | None = None,
         Mount("/", StaticFiles(directory=CONSOLE_DIR, html=True, check_dir=False), name="console"),
     ]
     return Starlette(routes=routes, lifespan=lifespan,
-                     middleware=[Middleware(AuthMiddleware, verifier=verifier)],
+                     middleware=[Middleware(HttpMetrics), Middleware(TraceRequests),
+                                 Middleware(AuthMiddleware, verifier=verifier)],
                      exception_handlers={DatabaseUnavailable: unavailable_http.handler,
                                          Exception: internal_error})

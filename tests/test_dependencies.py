@@ -15,8 +15,6 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # Declared runtime dependencies that no module of hub/ imports, each with its reason.
 NOT_IMPORTED = {
-    "sqlalchemy": "table declarations (issue 12, point 5) are being written with it",
-    "geoalchemy2": "the same, for geometry and geography columns",
     "python-multipart": "starlette parses multipart uploads (importRegistrations) with it",
 }
 

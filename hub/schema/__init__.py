@@ -37,6 +37,7 @@ from hub.schema.limits import (
     graphql_core_schema,
 )
 from hub.schema.mutation import Mutation
+from hub.schema.observe import Observe, federated_tracing
 from hub.schema.organizations import Activity, Organization, Project
 from hub.schema.places import Demand, Station
 from hub.schema.query import Query as CoreQuery
@@ -139,6 +140,8 @@ def build_schema(limits: QueryLimits | None = None,
         # Factories: strawberry builds fresh extensions per request; the document cache
         # (parsing, shape, validation; bounded in bytes) is the schema's and shared.
         extensions=[
+            Observe,  # first: it times and counts the whole operation
+            federated_tracing,
             ErrorCodes,
             lambda: DocumentCache(documents),
             lambda: AddValidationRules(_LIMIT_RULES),

@@ -152,6 +152,10 @@ class Context:
     client: str | None = None
     # graphql-transport-ws `connection_init` payload (set by strawberry on WebSockets).
     connection_params: dict[str, Any] | None = None
+    # The HTTP request or WebSocket, when served: its headers (an ftv1 trace asked for) and
+    # app (the metrics) are read by the schema extensions (hub/schema/observe.py).
+    request: Any = None
+    compiled: bool = False  # answered by a compiled plan (hub.schema.observe.mark_compiled)
     loaders: Loaders = field(init=False)
     _scopes: dict[Field, Scope] = field(default_factory=dict)
 

@@ -188,4 +188,5 @@ class HubGraphQL(GraphQL[Context, None]):
         return Context(db=db, caller=caller, settings=state.settings,
                        cipher=state.cipher, executor=getattr(state, "executor", None),
                        reads=getattr(state, "reads", None), raw_json=True,
-                       client=request.client.host if request.client else None)
+                       client=request.client.host if request.client else None,
+                       request=request)

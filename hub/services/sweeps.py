@@ -19,6 +19,7 @@ from hub.store.base import ConnectionDatabase, Database, Row
 
 log = logging.getLogger(__name__)
 STOP_TIMEOUT_S = 10.0  # how long shutdown waits for a sweep in progress
+StepOutcome = Callable[[str, str, int], None]  # (step, outcome, items handled)
 
 
 async def expire_due(db: Database, *, ttl_s: int, limit: int = SWEEP_BATCH) -> int:
@@ -53,40 +54,53 @@ async def settle_due(db: Database, *, batch: int = SWEEP_BATCH) -> None:
             after = await store.settle_started(tx, after_id=after, limit=batch)
 
 
+def _ignore(step: str, outcome: str, items: int) -> None:
+    """The default :data:`StepOutcome`: nobody counts."""
+
+
 async def sweep(db: Database, *, ttl_s: int, auto_confirm_s: float | None,
-                stop: asyncio.Event | None = None) -> None:
+                stop: asyncio.Event | None = None, outcome: StepOutcome = _ignore) -> None:
     """One pass of the background work: expire overdue offers, settle started demands, and
     confirm records pending longer than ``auto_confirm_s`` (None or 0: never). A step that
-    fails is logged and the others still run; none starts once ``stop`` is set."""
+    fails is logged and the others still run; none starts once ``stop`` is set. Each step's
+    outcome (``ok``, ``unavailable``, ``failed``) and how many items it handled go to
+    ``outcome`` (the app's metrics)."""
     wait_s = auto_confirm_s or 0
-    steps: tuple[tuple[str, Callable[[], Awaitable[object]]], ...] = (
-        ("expiring overdue offers", lambda: expire_due(db, ttl_s=ttl_s)),
-        ("settling started demands", lambda: settle_due(db)),
-        ("confirming pending records", lambda: records.confirm_due(db, after_s=wait_s)))
-    for what, step in steps[:None if wait_s else -1]:
+    steps: tuple[tuple[str, str, Callable[[], Awaitable[object]]], ...] = (
+        ("expire_offers", "expiring overdue offers", lambda: expire_due(db, ttl_s=ttl_s)),
+        ("settle_demands", "settling started demands", lambda: settle_due(db)),
+        ("confirm_records", "confirming pending records",
+         lambda: records.confirm_due(db, after_s=wait_s)))
+    for name, what, step in steps[:None if wait_s else -1]:
         if stop is not None and stop.is_set():
             return
         try:
-            await step()
+            done = await step()
         except DatabaseUnavailable as exc:  # an outage: one line, and the next pass retries
             log.warning("%s skipped: %s", what, exc)
+            outcome(name, "unavailable", 0)
         except Exception:  # logged and retried next time; the app keeps serving
             log.exception("%s failed", what)
+            outcome(name, "failed", 0)
+        else:
+            outcome(name, "ok", done if isinstance(done, int) else 0)
 
 
 @contextlib.asynccontextmanager
 async def background(db: Database, *, ttl_s: int, sweep_s: float | None,
                      stop_timeout_s: float = STOP_TIMEOUT_S,
-                     auto_confirm_s: float | None = None) -> AsyncIterator[None]:
+                     auto_confirm_s: float | None = None,
+                     outcome: StepOutcome = _ignore) -> AsyncIterator[None]:
     """While the app runs: every ``sweep_s``, :func:`sweep` (expire overdue offers, settle
-    demands, auto-confirm pending records after ``auto_confirm_s``); at exit, stop the
-    sweeper and close the event listener."""
+    demands, auto-confirm pending records after ``auto_confirm_s``; each step's outcome to
+    ``outcome``); at exit, stop the sweeper and close the event listener."""
     stop = asyncio.Event()
 
     async def sweeper() -> None:
         assert sweep_s is not None
         while not stop.is_set():
-            await sweep(db, ttl_s=ttl_s, auto_confirm_s=auto_confirm_s, stop=stop)
+            await sweep(db, ttl_s=ttl_s, auto_confirm_s=auto_confirm_s, stop=stop,
+                        outcome=outcome)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=sweep_s)
 
