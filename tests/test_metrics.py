@@ -14,6 +14,7 @@ from starlette.testclient import TestClient
 
 from hub.app import create_app
 from hub.metrics import OTHER, OperationLabels
+from hub.schema import schema
 from hub.settings import Settings
 from tests.conftest import as_app
 from tests.served_app import served
@@ -66,6 +67,12 @@ def test_graphql_operations_http_statuses_and_pools_are_counted(client: TestClie
     assert value(text, "hub_db_pool", pool="requests", stat="pool_size") >= 1
     assert value(text, "hub_db_pool", pool="requests", stat="requests_num") >= 4
     assert value(text, "hub_db_pool", pool="reads", stat="pool_max") >= 1
+
+
+def test_registered_documents_are_known_operations(client: TestClient):
+    operations = client.app.state.metrics.operations  # type: ignore[attr-defined]
+    for document in schema().trusted:
+        assert operations.label(document.name, valid=False) == document.name
 
 
 def test_operation_names_are_a_bounded_label_set():
