@@ -100,7 +100,7 @@ class Loaders:
     @cached_property
     def memberships(self) -> DataLoader[int, list[Row]]:
         return _group_loader(
-            lambda ids: volunteers.memberships_of(self.db, volunteer_ids=ids), "volunteer_id")
+            lambda ids: organizations.list_memberships(self.db, volunteer_ids=ids), "volunteer_id")
 
     @cached_property
     def children(self) -> DataLoader[int, list[Row]]:

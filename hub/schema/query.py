@@ -173,7 +173,7 @@ class Query:
                                       location_scope=seen, groups=column_groups(info))
         return connection(
             rows, first=size, after=cursor, make=Volunteer.from_row,
-            count_thunk=lambda: volunteers.count_(db, filter=query, near=near_q, within=within_q,
+            count_thunk=lambda: volunteers.count(db, filter=query, near=near_q, within=within_q,
                                                   location_scope=seen))
 
     @strawberry.field(description="Stations, by id or nearest first with `near`.")

@@ -15,7 +15,7 @@ from hub.auth import Caller
 from hub.auth.actions import Action, require
 from hub.services.records import RecordsError, Source, hours_of, record_service, recorded_name
 from hub.services.subjects import org_subject
-from hub.store import records, signups
+from hub.store import records, signups, volunteers
 from hub.store.base import Database, Row
 
 SECONDS_PER_HOUR = Decimal(3600)
@@ -57,7 +57,7 @@ async def sign_up(db: Database, caller: Caller, *, activity_id: int,
         if activity["status"] != "published" or activity["starts_at"] <= _now():
             raise RecordsError("ACTIVITY_CLOSED", "activityId",
                                f"activity {activity_id} is not open for sign-up")
-        status = await signups.volunteer_status(tx, volunteer_id=volunteer_id)
+        status = await volunteers.get_status(tx, volunteer_id=volunteer_id)
         if status != "active":
             raise RecordsError("VOLUNTEER_INACTIVE", "volunteerId",
                                f"volunteer {volunteer_id} is {status or 'unknown'}")

@@ -33,8 +33,7 @@ from hub.services.records import RecordsError, recorded_name
 from hub.services.subjects import org_subject, volunteer_subject
 from hub.settings import Settings
 from hub.store import certificates as store
-from hub.store import organizations, records
-from hub.store import registration as registration_store
+from hub.store import organizations, records, volunteers
 from hub.store.base import Database, Row
 
 CST = timezone(timedelta(hours=8), "CST")
@@ -62,7 +61,7 @@ async def issue(db: Database, settings: Settings, caller: Caller, *, volunteer_i
     in scope); naming the issuing organisation (出具单位) takes ``certificate.issue_as`` on it.
     An org admin's certificates name their organisation unless they say otherwise.
     """
-    facts = await registration_store.volunteer_facts(db, volunteer_id=volunteer_id)
+    facts = await volunteers.get_facts(db, volunteer_id=volunteer_id)
     if facts is None:
         raise RecordsError("NOT_FOUND", "volunteerId", f"volunteer {volunteer_id} not found")
     require(caller, Action.CERTIFICATE_ISSUE, volunteer_subject(facts),
@@ -96,7 +95,7 @@ async def _issue(db: Database, settings: Settings, *, volunteer_id: int, first: 
     if (last - first).days > MAX_PERIOD_DAYS:
         raise RecordsError("INVALID_PERIOD", "from", "the period is longer than ten years")
     async with db.transaction() as tx:
-        person = await store.volunteer(tx, volunteer_id=volunteer_id)
+        person = await volunteers.get_for_certificate(tx, volunteer_id=volunteer_id)
         if person is None or person["erased_at"] is not None:
             raise RecordsError("NOT_FOUND", "volunteerId",
                                f"volunteer {volunteer_id} does not exist")

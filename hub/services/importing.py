@@ -43,8 +43,7 @@ from hub.services.registration_values import (
     today_cst,
     weekly_from_text,
 )
-from hub.store import organizations
-from hub.store import registration as store
+from hub.store import imports, organizations, regions, volunteer_import, volunteers
 from hub.store.base import ConnectionDatabase, Database
 
 Kind = Literal["volunteers", "organizations"]
@@ -142,7 +141,7 @@ async def import_file(db: Database, cipher: PiiCipher, caller: Caller, request: 
         return summary
     try:
         async with db.transaction() as tx:
-            summary.batch_id = batch_id = await store.create_batch(tx, values={
+            summary.batch_id = batch_id = await imports.create(tx, values={
                 "kind": request.kind, "filename": request.filename[:200],
                 "file_sha256": hashlib.sha256(request.data).digest(),
                 "imported_by": caller.sub or "cli", "organization_id": caller.org,
@@ -154,7 +153,7 @@ async def import_file(db: Database, cipher: PiiCipher, caller: Caller, request: 
                 await _load_organizations(tx, cipher, caller, results.good, summary, progress)
             if request.all_or_nothing and summary.errors:
                 raise _Abort
-            await store.update_batch(tx, batch_id=batch_id, imported=summary.imported,
+            await imports.update(tx, batch_id=batch_id, imported=summary.imported,
                                      skipped=summary.skipped, rejected=summary.rejected)
     except _Abort:
         summary.imported = summary.skipped = 0
@@ -197,7 +196,7 @@ async def _check_volunteers(db: Database, caller: Caller, rows: Sequence[Volunte
                             summary: ImportSummary) -> list[tuple[VolunteerRow, int | None]]:
     """Rows that pass the database checks, with their team id."""
     teams = await _resolve_teams(db, caller, {r.team_name for r in rows if r.team_name})
-    known = await store.known_regions(
+    known = await regions.list_known(
         db, codes={_code12(r.region_code) for r in rows if r.region_code})
     default_team = caller.org if caller.role is Role.ORG_ADMIN else None
     good: list[tuple[VolunteerRow, int | None]] = []
@@ -276,17 +275,17 @@ async def _load_volunteers(tx: ConnectionDatabase, cipher: PiiCipher, caller: Ca
     if not good:
         return
     hashes = await asyncio.to_thread(lambda: [id_hash(cipher, r.id_number) for r, _ in good])
-    taken = await store.registered_hashes(tx, hashes=hashes)
+    taken = await volunteers.list_registered(tx, hashes=hashes)
     fresh = [(r, team, h) for (r, team), h in zip(good, hashes, strict=True) if h not in taken]
-    await store.create_stage(tx)
+    await volunteer_import.create_stage(tx)
     by, inserted, pending = caller.sub or "cli", 0, None
     for start in range(0, len(fresh), CHUNK):
         staged = await asyncio.to_thread(_prepare, fresh[start:start + CHUNK], cipher,
                                          summary.batch_id, by)
         if pending is not None:
             inserted += (await pending)[0]
-        await store.copy_stage(tx, staged)
-        pending = asyncio.ensure_future(store.insert_stage(tx))
+        await volunteer_import.copy_stage(tx, staged)
+        pending = asyncio.ensure_future(volunteer_import.create_from_stage(tx))
         progress("load", start + len(staged), len(fresh))
     if pending is not None:
         inserted += (await pending)[0]
@@ -303,7 +302,7 @@ async def _load_organizations(tx: ConnectionDatabase, cipher: PiiCipher, caller:
     in_db: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for team in await organizations.list_named(tx, names=names):
         in_db[team["name"]].append(team)
-    known = await store.known_regions(tx, codes={_code12(r.region_code) for r in rows})
+    known = await regions.list_known(tx, codes={_code12(r.region_code) for r in rows})
     for done, row in enumerate(sorted(rows, key=lambda r: (r.level_rank, r.row_number))):
         parent, why = _parent_of(row, in_file, in_db)
         region = _code12(row.region_code)

@@ -16,4 +16,5 @@ from hub.store.organizations import list_ as list_
 from hub.store.organizations import list_activities as list_activities
 from hub.store.organizations import list_children as list_children
 from hub.store.organizations import list_members as list_members
+from hub.store.organizations import list_memberships as list_memberships
 from hub.store.organizations import list_projects as list_projects

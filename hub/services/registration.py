@@ -40,8 +40,7 @@ from hub.services.registration_values import (
     today_cst,
 )
 from hub.services.subjects import org_subject, volunteer_subject
-from hub.store import organizations
-from hub.store import registration as store
+from hub.store import dispatch, organizations, regions, volunteers
 from hub.store.base import Database
 
 
@@ -204,7 +203,7 @@ def _weekly(spans: Sequence[tuple[int, int, int]] | None) -> str:
 
 async def _known_region(db: Database, values: dict[str, Any]) -> None:
     code = values.get("region_code")
-    if code and not await store.known_regions(db, codes=[code]):
+    if code and not await regions.list_known(db, codes=[code]):
         raise Refused([RegistrationError("regionCode", Code.UNKNOWN_REGION,
                                          f"{code} is not a known division code")])
 
@@ -242,12 +241,12 @@ async def register_volunteer(db: Database, cipher: PiiCipher, caller: Caller,
         await managed_org(db, caller, organization_id, "organizationId")
     values["registered_by"] = caller.sub or "self"
     async with db.transaction() as tx:
-        volunteer_id = await store.create_volunteer(tx, values=values)
+        volunteer_id = await volunteers.create(tx, values=values)
         if volunteer_id is None:
             if not stranger:
                 raise Refused([RegistrationError("idNumber", Code.DUPLICATE,
                                                  duplicate_message())])
-            holder = await store.holder_of(tx, id_hash=values["id_number_hash"])
+            holder = await volunteers.get_id(tx, id_hash=values["id_number_hash"])
             if holder is not None:
                 await notices.tell_owner(tx, volunteer_id=holder, kind="registration_attempt")
             return None
@@ -258,7 +257,7 @@ async def register_volunteer(db: Database, cipher: PiiCipher, caller: Caller,
 
 
 async def _facts(db: Database, volunteer_id: int) -> dict[str, Any]:
-    facts = await store.volunteer_facts(db, volunteer_id=volunteer_id)
+    facts = await volunteers.get_facts(db, volunteer_id=volunteer_id)
     if facts is None:
         raise Refused([RegistrationError("id", Code.NOT_FOUND, "no such volunteer")])
     return facts
@@ -278,7 +277,7 @@ async def update_volunteer(db: Database, cipher: PiiCipher, caller: Caller, volu
     values = _columns(data, cipher, today_cst())
     await _known_region(db, values)
     async with db.transaction() as tx:
-        await store.update_volunteer(tx, volunteer_id=volunteer_id, values=values)
+        await volunteers.update(tx, volunteer_id=volunteer_id, values=values)
 
 
 async def exit_volunteer(db: Database, caller: Caller, volunteer_id: int, *,
@@ -288,9 +287,11 @@ async def exit_volunteer(db: Database, caller: Caller, volunteer_id: int, *,
     require(caller, Action.VOLUNTEER_EXIT, volunteer_subject(facts),
             what="exit this volunteer (only the volunteer or an admin may)")
     async with db.transaction() as tx:
-        cancelled = await store.exit_volunteer(tx, volunteer_id=volunteer_id)
+        await volunteers.exit_(tx, volunteer_id=volunteer_id)
+        cancelled = await dispatch.cancel_of_volunteer(tx, volunteer_id=volunteer_id,
+                                                       reason="volunteer exited")
         if erase and facts["erased_at"] is None:
-            await store.erase_volunteer(tx, volunteer_id=volunteer_id)
+            await volunteers.erase(tx, volunteer_id=volunteer_id)
     return cancelled
 
 

@@ -23,7 +23,7 @@ def org_subject(region_code: str | None, org_path: str | None,
 
 
 def volunteer_subject(facts: Row) -> ActionSubject:
-    """A volunteer, from ``hub.store.registration.volunteer_facts`` (region and team paths)."""
+    """A volunteer, from ``hub.store.volunteers.get_facts`` (region and team paths)."""
     return subject(volunteer_id=facts["id"], region_code=facts["region_code"],
                    org_paths=facts["org_paths"])
 

@@ -38,6 +38,7 @@ from hub.services.workflow_errors import (
     retry_conflicts,
 )
 from hub.store import dispatch as dispatch_store
+from hub.store import volunteers
 from hub.store import workflow as store
 from hub.store.base import ConnectionDatabase, Database, Row
 
@@ -88,7 +89,7 @@ async def _offer_once(db: Database, *, caller: Caller, demand_id: int,
                     f"{len(volunteer_ids)} given; give 1..{MAX_HAND_OFFERS}"))
             if len(set(volunteer_ids)) != len(volunteer_ids):
                 raise WorkflowError(Code.INVALID, "volunteerIds", "names a volunteer twice")
-            standing = await store.volunteer_standing(tx, ids=volunteer_ids,
+            standing = await volunteers.get_standing(tx, ids=volunteer_ids,
                                                       until=demand["ends_at"])
             for n, vid in enumerate(volunteer_ids):
                 field = f"volunteerIds[{n}]"

@@ -11,16 +11,6 @@ COLUMNS = ("code, volunteer_id, lower(period) AS period_from, upper(period) - 1 
            "payload, signature, key_id, issued_by, issued_at")
 
 
-async def volunteer(db: Database, *, volunteer_id: int) -> Row | None:
-    """The name and masked ID number a certificate states, and where the volunteer belongs."""
-    rows = await db.fetch(
-        "SELECT v.id, v.real_name, v.id_number_masked, v.erased_at, v.region_code, "
-        "(SELECT o.name FROM membership m JOIN organization o ON o.id = m.organization_id "
-        " WHERE m.volunteer_id = v.id ORDER BY m.joined_at, o.id LIMIT 1) AS first_org "
-        "FROM volunteer v WHERE v.id = %(v)s", {"v": volunteer_id})
-    return rows[0] if rows else None
-
-
 async def insert(db: Database, *, code: str, volunteer_id: int, first: date, last: date,
                  payload: bytes, signature: bytes, key_id: str, issued_by: str,
                  issued_at: datetime) -> Row:

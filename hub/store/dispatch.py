@@ -115,3 +115,13 @@ async def mark_demands_dispatched(db: Database, *, demand_ids: Sequence[int]) ->
     """Open demands that received offers become dispatched."""
     await db.fetch("UPDATE demand SET status = 'dispatched', updated_at = now() "
                    "WHERE id = ANY(%(ids)s) AND status = 'open'", {"ids": list(demand_ids)})
+
+
+async def cancel_of_volunteer(db: Database, *, volunteer_id: int, reason: str) -> int:
+    """Cancel a volunteer's offered and accepted dispatches (退出); return how many."""
+    rows = await db.fetch(
+        "UPDATE dispatch SET status = 'cancelled', responded_at = now(), "
+        "decline_reason = %(reason)s WHERE volunteer_id = %(id)s "
+        "AND status IN ('offered', 'accepted') RETURNING id",
+        {"id": volunteer_id, "reason": reason})
+    return len(rows)

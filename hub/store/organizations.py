@@ -153,6 +153,16 @@ async def add_member(db: Database, *, volunteer_id: int, organization_id: int, r
         await sql.fetch(db, _CAPTAIN, params)
 
 
+_MEMBERSHIPS = sql.compiled(
+    sa.select(m.c.volunteer_id, m.c.organization_id, m.c.role, m.c.joined_at)
+    .where(m.c.volunteer_id == sa.any_(_IDS)).order_by(m.c.volunteer_id, m.c.organization_id))
+
+
+async def list_memberships(db: Database, *, volunteer_ids: Sequence[int]) -> list[Row]:
+    """The memberships of these volunteers, with their role."""
+    return await sql.fetch(db, _MEMBERSHIPS, {"ids": list(volunteer_ids)})
+
+
 _CHILDREN = sql.compiled(sa.select(*COLUMNS).where(o.c.parent_id == sa.any_(_IDS))
                          .order_by(o.c.name, o.c.id))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from hub.store.base import Database, Row
 
@@ -38,3 +38,12 @@ async def containing(db: Database, *, code: str, lon: float, lat: float) -> bool
         "ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)) ELSE NULL END AS inside "
         "FROM region WHERE code = %(code)s", {"code": code, "lon": lon, "lat": lat})
     return bool(rows and rows[0]["inside"] is not False)
+
+
+async def list_known(db: Database, *, codes: Iterable[str]) -> set[str]:
+    """Which of ``codes`` (12 digits) are in the region table."""
+    wanted = sorted(set(codes))
+    if not wanted:
+        return set()
+    rows = await db.fetch("SELECT code FROM region WHERE code = ANY(%(c)s)", {"c": wanted})
+    return {r["code"] for r in rows}

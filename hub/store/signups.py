@@ -30,9 +30,3 @@ async def count_change(db: Database, *, activity_id: int, delta: int) -> int:
     rows = await db.fetch("UPDATE activity SET signed_up = signed_up + %(d)s WHERE id = %(a)s "
                           "RETURNING signed_up", {"a": activity_id, "d": delta})
     return int(rows[0]["signed_up"])
-
-
-async def volunteer_status(db: Database, *, volunteer_id: int) -> str | None:
-    """A volunteer's status (active | suspended | exited), None when unknown."""
-    rows = await db.fetch("SELECT status FROM volunteer WHERE id = %(v)s", {"v": volunteer_id})
-    return str(rows[0]["status"]) if rows else None

@@ -291,14 +291,3 @@ async def station_org_path(db: Database, *, station_id: int) -> str | None:
         "SELECT o.path::text AS path FROM station s JOIN organization o "
         "ON o.id = s.organization_id WHERE s.id = %(station)s", {"station": station_id})
     return str(rows[0]["path"]) if rows else None
-
-
-async def volunteer_standing(db: Database, *, ids: Sequence[int],
-                             until: datetime) -> dict[int, Row]:
-    """Each existing volunteer's status and whether insurance covers them until ``until``
-    (insurance valid through a day covers until the next midnight, China Standard Time)."""
-    rows = await db.fetch(
-        "SELECT id, status, coalesce(((insured_until + 1)::timestamp AT TIME ZONE "
-        "'Asia/Shanghai') >= %(until)s, false) AS insured FROM volunteer "
-        "WHERE id = ANY(%(ids)s)", {"ids": list(ids), "until": until})
-    return {r["id"]: r for r in rows}
