@@ -132,10 +132,7 @@ def parse_filters(query: Any) -> store.TileFilters:
 
 
 def _cache_of(request: Request) -> TileCache:
-    state = request.app.state
-    cache: TileCache | None = getattr(state, "tile_cache", None)
-    if cache is None:
-        cache = state.tile_cache = TileCache()
+    cache: TileCache = request.app.state.tile_cache  # made by the app's lifespan
     return cache
 
 
