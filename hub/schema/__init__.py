@@ -17,6 +17,7 @@ from strawberry.extensions import (
     max_aliases,
     query_depth_limiter,
 )
+from strawberry.extensions.tracing import ApolloFederationTracingExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext, ExecutionResult
@@ -26,7 +27,6 @@ from strawberry.utils.logging import StrawberryLogger
 from hub.schema.common import GEOJSON_SCALAR, GeoJSON
 from hub.schema.doc_cache import DocumentCache, Documents
 from hub.schema.errors import ErrorCodes, coded
-from hub.schema.fastpath import CompiledPlans, Plans
 from hub.schema.limits import (
     MAX_ALIASES,
     MAX_DEPTH,
@@ -40,6 +40,7 @@ from hub.schema.mutation import Mutation
 from hub.schema.observe import Observe, federated_tracing
 from hub.schema.organizations import Activity, Organization, Project
 from hub.schema.places import Demand, Station
+from hub.schema.plans import CompiledPlans, Plans
 from hub.schema.query import Query as CoreQuery
 from hub.schema.records import RecordsQuery
 from hub.schema.regions import Region
@@ -88,10 +89,13 @@ class HubSchema(strawberry.federation.Schema):
                            lambda: CompiledPlans(plans))
 
     def get_extensions(self, sync: bool = False) -> list[SchemaExtension]:
-        """The request's extensions; synchronous execution runs without compiled plans."""
+        """The request's extensions, without compiled plans for a synchronous execution (it
+        cannot await one) and for a request tracing its fields (ftv1 needs graphql-core's
+        execution to see each field)."""
         extensions = super().get_extensions(sync)
-        return [e for e in extensions if not isinstance(e, CompiledPlans)] if sync \
-            else extensions
+        if sync or any(isinstance(e, ApolloFederationTracingExtension) for e in extensions):
+            return [e for e in extensions if not isinstance(e, CompiledPlans)]
+        return extensions
 
     async def execute(
         self, query: str | None, variable_values: dict[str, Any] | None = None,

@@ -9,8 +9,8 @@ same resolvers** (or read the same attributes) and serialise leaves with **the s
 scalars**, so the answer is the one strawberry would give, key for key
 (``tests/graphql/test_graphql_fastpath.py`` compares the two for every role).
 
-A plan runs inside strawberry's execution, in the ``on_execute`` step of
-:class:`CompiledPlans` (the last schema extension): parsing, validation, the cost limit and
+A plan runs inside strawberry's execution, in the ``on_execute`` step of the last schema
+extension (:class:`hub.schema.plans.CompiledPlans`): parsing, validation, the cost limit and
 every other extension see the request as they see any other, and only graphql-core's
 execution is replaced. What compiles: one query operation with no fragments and no
 directives, whose fields are on object types (no interfaces or unions), where every resolver
@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, cast
@@ -46,7 +46,6 @@ from graphql import (
 )
 from graphql.execution import VariableValues, get_argument_values, get_variable_values
 from strawberry import relay
-from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
 from strawberry.types.arguments import convert_arguments
 from strawberry.types.base import StrawberryObjectDefinition
@@ -276,6 +275,13 @@ class _Compiler:
         if not takes_self or inspect.ismethod(call):
             raise NotCompilable(f"{definition.name}.{name} is not a plain method")
 
+        if not field.arguments:  # the usual case, called without building keyword dicts
+            params = list(inspect.signature(call).parameters)
+            if info_name is None:
+                return (lambda obj, run: call(obj)), resolver.is_async, field
+            if params[1:] == [info_name]:
+                return (lambda obj, run: call(obj, run.info)), resolver.is_async, field
+
         def resolve(obj: Any, run: _Run) -> Any:
             kwargs = run.args[index]
             if info_name is not None:
@@ -285,24 +291,27 @@ class _Compiler:
         return resolve, resolver.is_async, field
 
     def _emitter(self, type_: GraphQLOutputType, node: FieldNode, *, in_list: bool) -> Emit:
+        if isinstance(type_, GraphQLNonNull) and isinstance(
+                type_.of_type, GraphQLScalarType | GraphQLEnumType):
+            return _non_null_leaf(type_.of_type)  # the commonest: no wrapper around it
+        required = isinstance(type_, GraphQLNonNull)
         if isinstance(type_, GraphQLNonNull):
-            inner = self._emitter(type_.of_type, node, in_list=in_list)
-
-            def non_null(value: Any, run: _Run) -> Any:
-                if value is None:
-                    raise _Fallback("null in a non-null field")
-                return inner(value, run)
-
-            return non_null
+            type_ = type_.of_type
         if isinstance(type_, GraphQLList):
             item = self._emitter(type_.of_type, node, in_list=True)
-            return lambda value, run: None if value is None else [item(v, run) for v in value]
+
+            def emit_list(value: Any, run: _Run) -> Any:
+                if value is None:
+                    return _null(required)
+                return [item(v, run) for v in value]
+
+            return emit_list
         if isinstance(type_, GraphQLScalarType | GraphQLEnumType):
-            serialize = type_.serialize
-            return lambda value, run: None if value is None else serialize(value)
+            serialize = _serializer(type_)
+            return lambda value, run: _null(required) if value is None else serialize(value)
         if isinstance(type_, GraphQLObjectType):
             fields = self._selection(type_, node.selection_set, in_list=in_list)
-            return _object_emitter(fields)
+            return _object_emitter(fields, required)
         raise NotCompilable(f"{type_} (an interface or union) takes the full path")
 
 
@@ -310,17 +319,44 @@ def _identity(value: Any, run: _Run) -> Any:
     return value
 
 
-def _object_emitter(fields: list[_FieldPlan]) -> Emit:
+def _serializer(type_: GraphQLScalarType | GraphQLEnumType) -> Callable[[Any], Any]:
+    """The type's serialiser; for String and ID a text is served as it is (what graphql-core's
+    serialisers give for one) without the call."""
+    serialize = type_.serialize
+    if type_.name in ("String", "ID"):
+        return lambda value: value if type(value) is str else serialize(value)
+    return serialize
+
+
+def _non_null_leaf(type_: GraphQLScalarType | GraphQLEnumType) -> Emit:
+    serialize = _serializer(type_)
+
+    def emit(value: Any, run: _Run) -> Any:
+        if value is None:
+            raise _Fallback("null in a non-null field")
+        return serialize(value)
+
+    return emit
+
+
+def _null(required: bool) -> None:
+    """A null where the type allows one; else graphql-core answers (with its error)."""
+    if required:
+        raise _Fallback("null in a non-null field")
+
+
+def _object_emitter(fields: list[_FieldPlan], required: bool) -> Emit:
+    steps = [(p.key, p.resolve, p.emit, p.is_async, p) for p in fields]
+
     def emit(obj: Any, run: _Run) -> Any:
         if obj is None:
-            return None
+            return _null(required)
         out = {}
-        for plan in fields:
-            value = plan.resolve(obj, run)
-            if plan.is_async:
-                out[plan.key] = _later(plan, value, run)
+        for key, resolve, emit_value, is_async, plan in steps:
+            if is_async:
+                out[key] = _later(plan, resolve(obj, run), run)
             else:
-                out[plan.key] = plan.emit(value, run)
+                out[key] = emit_value(resolve(obj, run), run)
         return out
 
     return emit
@@ -330,31 +366,8 @@ async def _later(plan: _FieldPlan, value: Any, run: _Run) -> Any:
     return plan.emit(await value, run)
 
 
-class Plans:
-    """The compiled plans of the registered query documents, by text (made once, when the
-    schema is built), and what they answered."""
-
-    def __init__(self, schema: Any, documents: Iterable[TrustedDocument]) -> None:
-        self.by_text: dict[str, Plan] = {}
-        self.not_compiled: dict[str, str] = {}  # document name -> why
-        for document in documents:
-            plan = _compile(schema, document, self.not_compiled)
-            if plan is not None:
-                self.by_text[document.body] = plan
-
-    def get(self, query: str | None, operation_name: str | None) -> Plan | None:
-        """The plan that answers this request, if there is one."""
-        plan = self.by_text.get(query) if query is not None else None
-        if plan is None or operation_name not in (None, plan.name):
-            return None
-        return plan
-
-    def counts(self) -> dict[str, tuple[int, int]]:
-        """(answered, fell back) per compiled document, for metrics."""
-        return {p.name: (p.answered, p.fell_back) for p in self.by_text.values()}
-
-
-def _compile(schema: Any, document: TrustedDocument, why: dict[str, str]) -> Plan | None:
+def compile_document(schema: Any, document: TrustedDocument,
+                     why: dict[str, str]) -> Plan | None:
     operation = document.operation
     if len(document.document.definitions) != 1 or operation.directives or \
             operation.operation is not OperationType.QUERY:
@@ -367,21 +380,3 @@ def _compile(schema: Any, document: TrustedDocument, why: dict[str, str]) -> Pla
         why[document.name] = str(exc)
         return None
     return Plan(compiler, document)
-
-
-class CompiledPlans(SchemaExtension):
-    """Answers a registered query document by its plan, in place of graphql-core's execution
-    (the last extension: every other one has run its ``on_execute`` before). Synchronous
-    execution (``execute_sync``) runs without it."""
-
-    def __init__(self, plans: Plans) -> None:
-        self.plans = plans
-
-    async def on_execute(self) -> AsyncIterator[None]:
-        ctx = self.execution_context
-        plan = self.plans.get(ctx.query, ctx.operation_name)
-        if plan is not None and ctx.result is None and not ctx.pre_execution_errors:
-            result = await plan.run(ctx.variables, ctx.context, ctx.root_value)
-            if result is not None:
-                ctx.result = result
-        yield

@@ -20,6 +20,7 @@ from hub.settings import PROJECT_ROOT, Settings
 from tests.conftest import as_app
 from tests.graphql.test_graphql_http import outsider
 from tests.seeded import PARTNER, Gql, errors_of
+from tests.test_metrics import value
 
 ZZ = {"lon": 113.65, "lat": 34.75}
 
@@ -139,6 +140,8 @@ def test_over_http_a_hash_text_and_get_give_the_same_bytes(client: TestClient,
     assert by_hash.headers["content-type"] == "application/json"
     assert by_hash.json()["data"]["volunteers"]["edges"][0]["node"]["name"].count("*") >= 1
     assert plan.answered == answered + 3
+    metrics = client.get("/metrics").text  # the compiled runs are labelled so
+    assert value(metrics, "hub_graphql_requests_total", operation="Near", compiled="yes") == 3
     unknown = client.post("/graphql", json={"extensions": _persisted("00" * 32)}, headers=far)
     assert unknown.status_code == 200
     assert unknown.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
