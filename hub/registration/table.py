@@ -161,15 +161,13 @@ def _xlsx_rows(data: bytes) -> tuple[list[tuple[int, tuple[object, ...]]], str]:
             values = workbook.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
         except CalamineError as exc:
             raise _not_xlsx(exc) from None
-    return [(number, tuple(_cell(v) for v in row))
-            for number, row in enumerate(values, start=1)], chosen
+    # A date cell becomes a datetime at midnight, as openpyxl gives it (and validators see).
+    return [(number, tuple(_at_midnight(v) for v in row) if date in map(type, row)
+             else tuple(row)) for number, row in enumerate(values, start=1)], chosen
 
 
-def _cell(value: object) -> object:
-    """A date cell as a ``datetime`` at midnight, as openpyxl gives it (and validators see)."""
-    if type(value) is date:
-        return datetime.combine(value, time())
-    return value
+def _at_midnight(value: object) -> object:
+    return datetime.combine(value, time()) if type(value) is date else value
 
 
 def _not_xlsx(exc: Exception) -> TableError:
