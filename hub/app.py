@@ -82,6 +82,7 @@ def create_app(settings: Settings, *, database_url: str | None = None,
         app.state.cipher = load_or_create_key(configured=settings.data_key, home=settings.home)
         app.state.metrics = metrics = Metrics(multiprocess_dir=settings.metrics_dir)
         metrics.know_operations(document.name for document in graphql.hub_schema.trusted)
+        metrics.plan_counts = graphql.hub_schema.plans.counts
         app.state.tile_cache = tiles.TileCache()
         # The matcher runs in its own process (started on first use), so a long solve never
         # holds this process's GIL and the event loop keeps serving.

@@ -8,7 +8,8 @@ registry: nothing is registered in prometheus_client's global one. It counts
 * HTTP responses by status and route (:class:`HttpMetrics`, an ASGI middleware);
 * the connection pools' use (psycopg_pool's ``get_stats()``), refreshed every
   :data:`POOL_REFRESH_S` and on each scrape;
-* the background sweep's steps by outcome, and the items each step handled.
+* the background sweep's steps by outcome, and the items each step handled;
+* each registered document's compiled plan: runs it answered, runs it handed to graphql-core.
 
 Operation names are labels only when the app knows them (:meth:`Metrics.know_operations`: the
 registered documents) or, up to :data:`MAX_OPERATIONS` of them, when first seen in a request
@@ -26,7 +27,7 @@ import asyncio
 import contextlib
 import os
 import threading
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -101,6 +102,8 @@ class Metrics:
         self.registry = CollectorRegistry()
         self.operations = OperationLabels(max_operations)
         self.pools: dict[str, Pool] = {}
+        # (answered, fell back) by registered document (hub.schema.plans.Plans.counts).
+        self.plan_counts: Callable[[], dict[str, tuple[int, int]]] | None = None
         r = self.registry
         self.graphql_requests = Counter(
             "hub_graphql_requests", "GraphQL operations answered.",
@@ -120,6 +123,10 @@ class Metrics:
             "hub_db_pool", "psycopg_pool's get_stats() of each connection pool: sizes now, "
             "and counts and milliseconds since the pool opened.", ["pool", "stat"],
             registry=r, multiprocess_mode="livesum")
+        self.plan_runs = Gauge(
+            "hub_compiled_plan_runs", "Runs of each registered document's compiled plan since "
+            "the process started: answered by the plan, or fell back to graphql-core.",
+            ["document", "result"], registry=r, multiprocess_mode="livesum")
 
     # -- recording ------------------------------------------------------------------------
     def graphql(self, *, operation: str, kind: str, compiled: bool, ok: bool,
@@ -139,23 +146,28 @@ class Metrics:
         """Operation names that are always their own label (the registered documents')."""
         self.operations.declare(names)
 
-    # -- pools ----------------------------------------------------------------------------
-    def refresh_pools(self) -> None:
+    # -- pools and plans --------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Read the pools' stats and the plans' counts into their gauges."""
         for name, pool in self.pools.items():
             stats = pool.get_stats()
             for stat in POOL_STATS:
                 self.pool_stats.labels(name, stat).set(stats.get(stat, 0))
+        for document, (answered, fell_back) in (self.plan_counts or dict)().items():
+            self.plan_runs.labels(document, "answered").set(answered)
+            self.plan_runs.labels(document, "fell_back").set(fell_back)
 
     @contextlib.asynccontextmanager
     async def watching(self, pools: dict[str, Pool]) -> AsyncIterator[None]:
-        """While the block runs, the pools' stats are refreshed every :data:`POOL_REFRESH_S`."""
+        """While the block runs, the pools' stats (and plans' counts) are refreshed every
+        :data:`POOL_REFRESH_S`."""
         self.pools = dict(pools)
-        self.refresh_pools()
+        self.refresh()
 
         async def refresh() -> None:
             while True:
                 await asyncio.sleep(POOL_REFRESH_S)
-                self.refresh_pools()
+                self.refresh()
 
         task = asyncio.create_task(refresh(), name="hub-metrics-pools")
         try:
@@ -169,7 +181,7 @@ class Metrics:
     # -- exposition -----------------------------------------------------------------------
     def exposition(self) -> bytes:
         """Every metric in the Prometheus text format (all workers' in multiprocess mode)."""
-        self.refresh_pools()
+        self.refresh()
         if self.multiprocess_dir is None:
             return generate_latest(self.registry)
         every_worker = CollectorRegistry()
