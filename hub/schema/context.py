@@ -24,9 +24,8 @@ from hub.auth import (
     scope_of,
 )
 from hub.pii import PiiCipher
-from hub.services import organizations
+from hub.services import demands, organizations, regions, stations, volunteers
 from hub.settings import Settings
-from hub.store import places, regions, volunteers
 from hub.store.base import Database, Row, ValueReader
 
 Fetch = Callable[[Sequence[Any]], Awaitable[list[Row]]]
@@ -75,11 +74,11 @@ class Loaders:
 
     @cached_property
     def station(self) -> DataLoader[int, Row | None]:
-        return _loader(lambda ids: places.stations_by_ids(self.db, ids=ids), "id")
+        return _loader(lambda ids: stations.get_many(self.db, ids=ids), "id")
 
     @cached_property
     def demand(self) -> DataLoader[int, Row | None]:
-        return _loader(lambda ids: places.demands_by_ids(self.db, ids=ids), "id")
+        return _loader(lambda ids: demands.get_many(self.db, ids=ids), "id")
 
     @cached_property
     def organization(self) -> DataLoader[int, Row | None]:
@@ -131,7 +130,7 @@ class Loaders:
     @cached_property
     def region_children(self) -> DataLoader[str, list[Row]]:
         return _group_loader(
-            lambda codes: regions.children_of_many(self.db, parent_codes=codes), "parent_code")
+            lambda codes: regions.list_children(self.db, parent_codes=codes), "parent_code")
 
 
 @dataclass

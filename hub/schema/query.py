@@ -33,10 +33,7 @@ from hub.schema.organizations import Organization
 from hub.schema.places import Demand, Station
 from hub.schema.regions import Region
 from hub.schema.volunteers import Volunteer, column_groups
-from hub.services import organizations
-from hub.store import maplayer, places, regions, volunteers
-from hub.store.places import DemandFilter as DemandQuery
-from hub.store.places import StationFilter as StationQuery
+from hub.services import demands, maplayer, organizations, regions, stations, volunteers
 
 MAX_LIST = 20
 STATION_KINDS = ("civilization_center", "civilization_institute", "civilization_station",
@@ -182,17 +179,16 @@ class Query:
                        within: WithinInput | None = None) -> Connection[Station]:
         size, cursor = page_args(first, after)
         f = filter or StationFilter()
-        query = StationQuery(region_prefix=await _region_prefix(info, f.region_code),
+        query = stations.StationFilter(region_prefix=await _region_prefix(info, f.region_code),
                              kinds=_codes("filter.kinds", f.kinds, STATION_KINDS),
                              statuses=_codes("filter.statuses", f.statuses, ("active", "closed")))
         near_q, within_q = _spatial(near, within)
         db = info.context.db
-        rows = await places.list_stations(db, filter=query, first=size, after=cursor, near=near_q,
-                                          within=within_q)
+        rows = await stations.list_(db, filter=query, first=size, after=cursor, near=near_q,
+                                    within=within_q)
         return connection(
             rows, first=size, after=cursor, make=Station.from_row,
-            count_thunk=lambda: places.count_stations(db, filter=query, near=near_q,
-                                                      within=within_q))
+            count_thunk=lambda: stations.count(db, filter=query, near=near_q, within=within_q))
 
     @strawberry.field(description="Demands (点单), by id or nearest first with `near`.")
     async def demands(self, info: Info, first: int | None = None, after: str | None = None,
@@ -204,7 +200,7 @@ class Query:
             raise BadUserInput("filter.to", f.to.isoformat(), "must be after filter.from")
         station = (nodes_.decode_id(str(f.station_id), "Station", "filter.stationId")
                    if f.station_id else None)
-        query = DemandQuery(
+        query = demands.DemandFilter(
             region_prefix=await _region_prefix(info, f.region_code),
             categories=_codes("filter.categories", f.categories, SKILLS.codes),
             skills=_codes("filter.skills", f.skills, SKILLS.codes),
@@ -213,12 +209,11 @@ class Query:
             starts_after=f.from_, ends_before=f.to, station_id=station)
         near_q, within_q = _spatial(near, within)
         db = info.context.db
-        rows = await places.list_demands(db, filter=query, first=size, after=cursor, near=near_q,
-                                         within=within_q)
+        rows = await demands.list_(db, filter=query, first=size, after=cursor, near=near_q,
+                                   within=within_q)
         return connection(
             rows, first=size, after=cursor, make=Demand.from_row,
-            count_thunk=lambda: places.count_demands(db, filter=query, near=near_q,
-                                                     within=within_q))
+            count_thunk=lambda: demands.count(db, filter=query, near=near_q, within=within_q))
 
     @strawberry.field(description="Organisations in id order.")
     async def organizations(self, info: Info, first: int | None = None, after: str | None = None,
@@ -244,7 +239,7 @@ class Query:
         if parent_code is not None:
             await _region_prefix(info, parent_code, "parentCode")
             code = normalize_code(parent_code)
-        rows = await regions.children(info.context.db, parent_code=code)
+        rows = await regions.list_(info.context.db, parent_code=code)
         return [Region.from_row(r) for r in rows]
 
     @strawberry.field(description="The k nearest active stations (就近就便), exact distances.")
@@ -254,7 +249,7 @@ class Query:
         if not 1 <= k <= 50:
             raise BadUserInput("k", k, "is outside 1..50")
         lon, lat = point.wgs84("point")
-        rows = await places.nearest_stations(info.context.db, lon=lon, lat=lat, k=k)
+        rows = await stations.list_nearest(info.context.db, lon=lon, lat=lat, k=k)
         return [Station.from_row(r) for r in rows[:k]]
 
     @strawberry.field(description="A GeoJSON FeatureCollection of one layer in a box, built in "

@@ -32,8 +32,8 @@ from hub.schema.context import Info, _group_loader, _loader
 from hub.schema.errors import BadUserInput, Forbidden
 from hub.schema.node import encode_id
 from hub.services import certificates as cert_service
+from hub.services import records
 from hub.services.records import MINUTES_PER_HOUR
-from hub.store import certificates, records
 from hub.store.base import Database, Row
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ class RecordLoaders:
             lambda ids: records.of_volunteers(db, volunteer_ids=ids, limit=MAX_RECORDS),
             "volunteer_id")
         self.certificates = _group_loader(
-            lambda ids: certificates.of_volunteers(db, volunteer_ids=ids), "volunteer_id")
+            lambda ids: cert_service.of_volunteers(db, volunteer_ids=ids), "volunteer_id")
         self.volunteer_rating = _loader(
             lambda ids: records.volunteer_ratings(db, volunteer_ids=ids), "id")
         self.organization_rating = _loader(

@@ -54,7 +54,6 @@ from hub.schema.workflow_types import (
 )
 from hub.services import demands, events, workflow
 from hub.services.workflow import Code, WorkflowError
-from hub.store import workflow as store
 
 MAX_VOLUNTEERS = workflow.MAX_HAND_OFFERS
 MAX_REASON = 500
@@ -87,7 +86,7 @@ class RaiseDemandInput:
     requires_insurance: bool = False
 
 
-async def _new_demand(info: Info, data: RaiseDemandInput) -> store.NewDemand:
+async def _new_demand(info: Info, data: RaiseDemandInput) -> demands.NewDemand:
     station = None
     if data.station_id is not None:
         station = await info.context.loaders.station.load(
@@ -117,7 +116,7 @@ async def _new_demand(info: Info, data: RaiseDemandInput) -> store.NewDemand:
     if kind not in kinds:
         raise WorkflowError(Code.INVALID, "raisedByKind", f"{kind!r} is not one of "
                                                           f"{', '.join(kinds)}")
-    return store.NewDemand(
+    return demands.NewDemand(
         title=data.title, description=data.description, category=data.category,
         required_skills=tuple(data.required_skills), needed=data.needed,
         starts_at=data.starts_at, ends_at=data.ends_at, lon=lon, lat=lat,
@@ -248,23 +247,23 @@ class WorkflowQuery:
         f = filter or DispatchFilter()
         caller = info.context.caller
         size, cursor = page_args(first, after)
-        query = store.DispatchFilter(
+        query = workflow.DispatchFilter(
             volunteer_id=caller.volunteer_id,
             demand_id=decode_id(str(f.demand_id), "Demand", "filter.demandId")
             if f.demand_id else None,
             region_prefix=_listing_prefix(caller, f.region_code), statuses=tuple(f.states or ()))
         db = info.context.db
-        rows = await store.list_dispatches(db, filter=query, first=size,
-                                           after_id=cursor.id if cursor else None)
+        rows = await workflow.list_(db, filter=query, first=size,
+                                    after_id=cursor.id if cursor else None)
         return connection(rows, first=size, after=cursor, make=Dispatch.from_row,
-                          count_thunk=lambda: store.count_dispatches(db, filter=query))
+                          count_thunk=lambda: workflow.count(db, filter=query))
 
     @strawberry.field(description="Dispatch states and the transitions allowed between them.")
     async def dispatch_states(self, info: Info) -> list[DispatchStateInfo]:
         moves = await workflow.allowed(info.context.db)
         return [DispatchStateInfo(state=r["state"], active=r["active"], label_zh=r["label_zh"],
                                   next_states=sorted(t for f, t in moves if f == r["state"]))
-                for r in await store.states(info.context.db)]
+                for r in await workflow.list_states(info.context.db)]
 
 
 @strawberry.type(name="Subscription")

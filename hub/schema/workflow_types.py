@@ -20,9 +20,9 @@ from hub.schema.node import LoadedNode, encode_id
 from hub.schema.payloads import payload
 from hub.schema.places import Demand
 from hub.schema.volunteers import Volunteer
+from hub.services import workflow
 from hub.services.subjects import dispatch_subject
 from hub.services.workflow import Code
-from hub.store import workflow as store
 from hub.store.base import Row
 
 LOADER = "dispatch"
@@ -47,7 +47,7 @@ def dispatch_loader(info: Info) -> DataLoader[int, Row | None]:
     db = info.context.db
 
     async def load(ids: list[int]) -> list[Row | None]:
-        by_id = {r["id"]: r for r in await store.get_dispatches(db, ids=ids)}
+        by_id = {r["id"]: r for r in await workflow.get_many(db, ids=ids)}
         return [by_id.get(i) for i in ids]
 
     loader: DataLoader[int, Row | None] = _request_loader(info, LOADER, load)
@@ -60,7 +60,7 @@ def history_loader(info: Info) -> DataLoader[int, list[Row]]:
 
     async def load(ids: list[int]) -> list[list[Row]]:
         groups: dict[int, list[Row]] = {i: [] for i in ids}
-        for row in await store.events_of(db, dispatch_ids=ids):
+        for row in await workflow.list_events(db, dispatch_ids=ids):
             groups[row["dispatch_id"]].append(row)
         return [groups[i] for i in ids]
 

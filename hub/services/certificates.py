@@ -35,6 +35,7 @@ from hub.settings import Settings
 from hub.store import certificates as store
 from hub.store import organizations, records, volunteers
 from hub.store.base import Database, Row
+from hub.store.certificates import of_volunteers as of_volunteers
 
 CST = timezone(timedelta(hours=8), "CST")
 MAX_PERIOD_DAYS = 366 * 10

@@ -14,9 +14,14 @@ from hub.auth.actions import Action, ActionSubject, actor, require
 from hub.registration.vocab import SKILLS
 from hub.services.subjects import demand_subject
 from hub.services.workflow import Code, Refused, WorkflowError, allowed
-from hub.store import workflow as store
+from hub.store import demands as store
+from hub.store import dispatch, regions, stations
 from hub.store.base import Database
-from hub.store.workflow import NewDemand
+from hub.store.demands import DemandFilter as DemandFilter
+from hub.store.demands import NewDemand as NewDemand
+from hub.store.demands import count as count
+from hub.store.demands import get_many as get_many
+from hub.store.demands import list_ as list_
 
 MAX_WINDOW = timedelta(hours=72)
 MAX_LEAD = timedelta(days=366)
@@ -61,7 +66,7 @@ def check_demand(demand: NewDemand, *, now: datetime) -> list[WorkflowError]:
 async def _demand_subject(db: Database, region_code: str, station_id: int | None
                           ) -> ActionSubject:
     """A demand as the action table sees it: its region, and the teams running its station."""
-    path = (await store.station_org_path(db, station_id=station_id)
+    path = (await stations.get_org_path(db, station_id=station_id)
             if station_id is not None else None)
     return demand_subject(region_code, [path])
 
@@ -76,7 +81,7 @@ async def raise_demand(db: Database, caller: Caller, demand: NewDemand, *,
             await _demand_subject(db, demand.region_code, demand.station_id),
             what="raise a demand here")
     errors = check_demand(demand, now=datetime.now(UTC))
-    if not await store.point_in_region(db, region_code=demand.region_code,
+    if not await regions.covers_point(db, region_code=demand.region_code,
                                        region_prefix=region_prefix, lon=demand.lon,
                                        lat=demand.lat):
         errors.append(WorkflowError(Code.INVALID, "location", (
@@ -85,7 +90,7 @@ async def raise_demand(db: Database, caller: Caller, demand: NewDemand, *,
     if errors:
         raise Refused(errors)
     async with db.transaction() as tx:
-        return await store.create_demand(tx, demand=demand)
+        return await store.create(tx, demand=demand)
 
 
 async def cancel_demand(db: Database, caller: Caller, *, demand_id: int, reason: str) -> None:
@@ -95,7 +100,7 @@ async def cancel_demand(db: Database, caller: Caller, *, demand_id: int, reason:
     """
     by = actor(caller)
     async with db.transaction() as tx:
-        demand = await store.lock_demand(tx, demand_id=demand_id)
+        demand = await store.lock(tx, demand_id=demand_id)
         if demand is None:
             raise WorkflowError(Code.NOT_FOUND, "demandId", f"demand {demand_id} does not exist")
         require(caller, Action.DEMAND_CANCEL,
@@ -105,13 +110,13 @@ async def cancel_demand(db: Database, caller: Caller, *, demand_id: int, reason:
             raise WorkflowError(Code.DEMAND_CLOSED, "demandId",
                                 f"demand {demand_id} is {demand['status']}; only open or "
                                 "dispatched demands can be cancelled")
-        rows = await store.active_dispatches(tx, demand_id=demand_id)
+        rows = await dispatch.list_active(tx, demand_id=demand_id)
         moves = await allowed(tx)
         serving = [r["id"] for r in rows if (r["status"], "cancelled") not in moves]
         if serving:
             raise WorkflowError(Code.IN_SERVICE, "demandId", (
                 f"demand {demand_id} has dispatches {serving} already in service"))
         for row in rows:
-            await store.set_state(tx, dispatch_id=row["id"], to_state="cancelled", by=by,
+            await dispatch.set_state(tx, dispatch_id=row["id"], to_state="cancelled", by=by,
                                   reason=f"demand cancelled: {reason}")
-        await store.cancel_demand(tx, demand_id=demand_id, by=by, reason=reason)
+        await store.cancel(tx, demand_id=demand_id, by=by, reason=reason)

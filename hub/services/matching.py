@@ -23,6 +23,7 @@ from hub.auth import Caller
 from hub.auth.actions import Action, require, subject
 from hub.matching import Demand, Options, Plan, Problem, Volunteer, parse_problem, plan_to_dict
 from hub.matching import solve as solve_problem
+from hub.store import demands as demand_store
 from hub.store import dispatch as store
 from hub.store.base import Database, Row
 
@@ -129,8 +130,8 @@ def _insured_until_s(day: date | None) -> int | None:
 async def build_problem(db: Database, request: MatchRequest) -> Problem:
     """The matcher's problem for a region and period, read from PostGIS."""
     options = parse_options(request.options)
-    demand_rows = await store.open_demands(db, region_prefix=request.region_prefix,
-                                           starts=request.starts, ends=request.ends)
+    demand_rows = await demand_store.list_open(db, region_prefix=request.region_prefix,
+                                               starts=request.starts, ends=request.ends)
     demands = tuple(Demand(
         id=str(r["id"]), lon=r["lon"], lat=r["lat"],
         skills=tuple(dict.fromkeys(r["required_skills"])),
@@ -142,15 +143,17 @@ async def build_problem(db: Database, request: MatchRequest) -> Problem:
     # Volunteers' windows are needed over the span of the demands themselves.
     span_starts = min(r["starts_at"] for r in demand_rows)
     span_ends = max(r["ends_at"] for r in demand_rows)
-    rows = await store.reachable_volunteers(db, demand_ids=[int(d.id) for d in demands])
+    rows = await store.list_reachable_volunteers(db, demand_ids=[int(d.id) for d in demands])
     ids = [r["id"] for r in rows]
     busy: dict[int, list[Window]] = defaultdict(list)
     booked: dict[int, int] = defaultdict(int)
-    for b in await store.busy_windows(db, volunteer_ids=ids, starts=span_starts, ends=span_ends):
+    for b in await store.list_busy_windows(db, volunteer_ids=ids, starts=span_starts,
+                                           ends=span_ends):
         busy[b["volunteer_id"]].append((_epoch(b["starts_at"]), _epoch(b["ends_at"])))
         booked[b["volunteer_id"]] += int(b["booked"])
     extra: dict[int, list[Window]] = defaultdict(list)
-    for e in await store.extra_windows(db, volunteer_ids=ids, starts=span_starts, ends=span_ends):
+    for e in await store.list_extra_windows(db, volunteer_ids=ids, starts=span_starts,
+                                            ends=span_ends):
         extra[e["volunteer_id"]].append((_epoch(e["starts_at"]), _epoch(e["ends_at"])))
     weeks = max(1, math.ceil((span_ends - span_starts) / timedelta(days=7)))
     return Problem(volunteers=tuple(_volunteer(r, span_starts, span_ends, weeks, busy, booked,
@@ -202,7 +205,7 @@ async def preview(db: Database, caller: Caller, request: MatchRequest, *,
     problem = await build_problem(db, request)
     plan = await solver(problem)
     async with db.transaction() as tx:
-        plan_id = await store.save_plan(
+        plan_id = await store.create_plan(
             tx, region_code=request.region_code, starts=request.starts, ends=request.ends,
             options=request.options, plan=plan_to_dict(plan), created_by=created_by)
     return PreviewResult(plan_id, plan, problem)
@@ -226,7 +229,7 @@ async def commit(db: Database, caller: Caller, *, plan_id: str, ttl_s: int) -> C
     offered = 0
     skipped: list[tuple[str, str, str]] = []
     async with db.transaction() as tx:
-        row = await store.get_plan(tx, plan_id=plan_id)
+        row = await store.lock_plan(tx, plan_id=plan_id)
         if row is None:
             raise MatchError("planId", f"plan {plan_id} does not exist", "NOT_FOUND")
         _may_plan(caller, row["region_code"])
@@ -246,8 +249,8 @@ async def commit(db: Database, caller: Caller, *, plan_id: str, ttl_s: int) -> C
                 demand_ids.add(int(a["demandId"]))
             except psycopg.Error as exc:  # the database refused this one offer; say why
                 skipped.append((a["volunteerId"], a["demandId"], _why(exc)))
-        await store.mark_demands_dispatched(tx, demand_ids=sorted(demand_ids))
-        await store.mark_committed(tx, plan_id=plan_id, by=by)
+        await demand_store.mark_dispatched(tx, demand_ids=sorted(demand_ids))
+        await store.mark_plan_committed(tx, plan_id=plan_id, by=by)
     return CommitResult(plan_id, offered, tuple(skipped))
 
 

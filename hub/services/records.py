@@ -39,9 +39,16 @@ from psycopg import errors as pg_errors
 from hub.auth import Caller
 from hub.auth.actions import Action, require
 from hub.services.subjects import org_subject
-from hub.store import ledger
+from hub.store import demands, ledger
 from hub.store import records as store
 from hub.store.base import ConnectionDatabase, Database, Row
+from hub.store.records import get as get
+from hub.store.records import of_volunteers as of_volunteers
+from hub.store.records import organization_ratings as organization_ratings
+from hub.store.records import recognition as recognition
+from hub.store.records import station_ratings as station_ratings
+from hub.store.records import thresholds as thresholds
+from hub.store.records import volunteer_ratings as volunteer_ratings
 
 log = logging.getLogger(__name__)
 POINTS_PER_HOUR = 10
@@ -188,7 +195,7 @@ async def record_service(tx: Database, *, volunteer_id: int, source: Source, hou
     """
     hours = hours_of(hours)
     if source.demand_id is not None:
-        row = await store.demand_source(tx, demand_id=source.demand_id)
+        row = await demands.get_source(tx, demand_id=source.demand_id)
     else:
         assert source.activity_id is not None
         row = await store.activity_source(tx, activity_id=source.activity_id)

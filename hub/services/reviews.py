@@ -7,7 +7,7 @@ from hub.auth import Caller
 from hub.auth.actions import Action, require, subject
 from hub.services.records import RecordsError, recorded_name
 from hub.services.subjects import demand_subject
-from hub.store import records
+from hub.store import demands, records
 from hub.store.base import Database, Row
 
 MAX_COMMENT = 500
@@ -24,7 +24,7 @@ def _checked(rating: int, comment: str | None) -> str:
 
 
 async def _demand(db: Database, demand_id: int) -> Row:
-    demand = await records.demand_source(db, demand_id=demand_id)
+    demand = await demands.get_source(db, demand_id=demand_id)
     if demand is None:
         raise RecordsError("NOT_FOUND", "demandId", "no such demand")
     return demand
@@ -49,7 +49,7 @@ async def review_demand(db: Database, caller: Caller, *, demand_id: int, rating:
             station_id=demand["station_id"], rating=rating, comment=text, reviewed_by=reviewed_by)
         if row is None:
             raise RecordsError("ALREADY_REVIEWED", "demandId", "the demand was already reviewed")
-        await records.mark_reviewed(tx, demand_id=demand["id"])
+        await demands.mark_reviewed(tx, demand_id=demand["id"])
     return row
 
 

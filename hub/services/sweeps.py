@@ -14,7 +14,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from hub.db.pool import DatabaseUnavailable
 from hub.services import events, records
 from hub.services.workflow import SWEEP_BATCH, WorkflowError, change, expire, expired
-from hub.store import workflow as store
+from hub.store import demands
+from hub.store import dispatch as store
 from hub.store.base import ConnectionDatabase, Database, Row
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ async def expire_due(db: Database, *, ttl_s: int, limit: int = SWEEP_BATCH) -> i
 
 async def _due(db: Database, limit: int) -> list[int]:
     async with db.transaction() as tx:
-        return await store.due_offers(tx, limit=limit)
+        return await store.list_due_offers(tx, limit=limit)
 
 
 async def _expire_quietly(tx: ConnectionDatabase, row: Row, ttl_s: int) -> None:
@@ -51,7 +52,7 @@ async def settle_due(db: Database, *, batch: int = SWEEP_BATCH) -> None:
     after: int | None = 0
     while after is not None:
         async with db.transaction() as tx:
-            after = await store.settle_started(tx, after_id=after, limit=batch)
+            after = await demands.settle_started(tx, after_id=after, limit=batch)
 
 
 def _ignore(step: str, outcome: str, items: int) -> None:

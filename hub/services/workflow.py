@@ -37,10 +37,15 @@ from hub.services.workflow_errors import (
     db_error,
     retry_conflicts,
 )
-from hub.store import dispatch as dispatch_store
-from hub.store import volunteers
-from hub.store import workflow as store
+from hub.store import demands, volunteers
+from hub.store import dispatch as store
 from hub.store.base import ConnectionDatabase, Database, Row
+from hub.store.dispatch import DispatchFilter as DispatchFilter
+from hub.store.dispatch import count as count
+from hub.store.dispatch import get_many as get_many
+from hub.store.dispatch import list_ as list_
+from hub.store.dispatch import list_events as list_events
+from hub.store.dispatch import list_states as list_states
 
 log = logging.getLogger(__name__)
 HUB_ACTOR = "hub"
@@ -53,7 +58,7 @@ SWEEP_BATCH = 100
 async def allowed(db: Database) -> frozenset[tuple[str, str]]:
     """The allowed transitions, as ``dispatch_transition`` holds them (a dozen rows, read when
     asked: no process-wide copy to go stale or outlive the database it came from)."""
-    return await store.transitions(db)
+    return await store.list_transitions(db)
 
 
 # 派单 -------------------------------------------------------------------------------------
@@ -77,7 +82,7 @@ async def _offer_once(db: Database, *, caller: Caller, demand_id: int,
     made: list[int] = []
     try:
         async with db.transaction() as tx:
-            demand = await store.lock_demand(tx, demand_id=demand_id)
+            demand = await demands.lock(tx, demand_id=demand_id)
             if demand is None:
                 raise Refused([WorkflowError(Code.NOT_FOUND, "demandId",
                                              f"demand {demand_id} does not exist")])
@@ -99,7 +104,7 @@ async def _offer_once(db: Database, *, caller: Caller, demand_id: int,
                     continue
                 try:
                     async with tx.savepoint():
-                        row = await dispatch_store.offer(
+                        row = await store.offer(
                             tx, demand_id=demand_id, volunteer_id=vid, plan_id=None,
                             distance_m=None, reason="dispatched by hand", offered_by=by,
                             ttl_s=ttl_s)
@@ -108,7 +113,7 @@ async def _offer_once(db: Database, *, caller: Caller, demand_id: int,
                     errors.append(db_error(exc, field, f"volunteer {vid}"))
             if errors:
                 raise Refused(errors)
-            await dispatch_store.mark_demands_dispatched(tx, demand_ids=[demand_id])
+            await demands.mark_dispatched(tx, demand_ids=[demand_id])
     except WorkflowError as exc:
         raise Refused([exc]) from None
     return made
@@ -149,7 +154,7 @@ class Refill:
 
 async def _candidates(tx: Database, demand: Row) -> list[tuple[str, float]]:
     """The matcher's ranking for one demand, leaving out everyone offered it before."""
-    tried = [str(v) for v in await store.tried_volunteers(tx, demand_id=demand["id"])]
+    tried = [str(v) for v in await store.list_tried_volunteers(tx, demand_id=demand["id"])]
     try:
         request = MatchRequest(demand["region_code"], demand["region_code"],
                                demand["starts_at"], demand["starts_at"] + timedelta(seconds=1),
@@ -162,7 +167,7 @@ async def _candidates(tx: Database, demand: Row) -> list[tuple[str, float]]:
 
 async def refill(tx: ConnectionDatabase, *, demand_id: int, ttl_s: int) -> Refill | None:
     """Offer a freed slot to the next best candidate, or record why it stays empty."""
-    demand = await store.lock_demand(tx, demand_id=demand_id)
+    demand = await demands.lock(tx, demand_id=demand_id)
     if demand is None or demand["status"] not in ("open", "dispatched", "in_progress") or (
             demand["taken"] >= demand["needed"]):
         return None
@@ -174,14 +179,14 @@ async def refill(tx: ConnectionDatabase, *, demand_id: int, ttl_s: int) -> Refil
         for vid, dist in ranked[:MAX_CANDIDATES_TRIED]:
             try:
                 async with tx.savepoint():
-                    row = await dispatch_store.offer(
+                    row = await store.offer(
                         tx, demand_id=demand_id, volunteer_id=int(vid), plan_id=None,
                         distance_m=dist, reason=f"next best candidate, {dist:.0f} m away",
                         offered_by=HUB_ACTOR, ttl_s=ttl_s)
                 return Refill(int(row["id"]), int(vid), None)
             except psycopg.Error:
                 continue
-    await store.set_unfilled(tx, demand_id=demand_id, reason=reason)
+    await demands.set_unfilled(tx, demand_id=demand_id, reason=reason)
     return Refill(None, None, reason)
 
 
@@ -212,7 +217,7 @@ async def _change_once(db: Database, dispatch_id: int, to_state: str, step: Step
     late: WorkflowError | None = None
     try:
         async with db.transaction() as tx:
-            row = await store.lock_dispatch(tx, dispatch_id=dispatch_id)
+            row = await store.lock(tx, dispatch_id=dispatch_id)
             if row is None:
                 raise WorkflowError(Code.NOT_FOUND, "dispatchId",
                                     f"dispatch {dispatch_id} does not exist")
@@ -226,7 +231,7 @@ async def _change_once(db: Database, dispatch_id: int, to_state: str, step: Step
         raise db_error(exc, "dispatchId", f"dispatch {dispatch_id}") from None
     if late is not None:
         raise late
-    [fresh] = await store.get_dispatches(db, ids=[dispatch_id])
+    [fresh] = await store.get_many(db, ids=[dispatch_id])
     return fresh
 
 
@@ -271,7 +276,7 @@ async def _release(db: Database, *, dispatch_id: int, to_state: str, acting: Act
                               decline_reason=reason if to_state == "declined" else None)
         if reoffer:
             await refill(tx, demand_id=row["demand_id"], ttl_s=ttl_s)
-        await store.settle_demand(tx, demand_id=row["demand_id"])
+        await demands.settle(tx, demand_id=row["demand_id"])
         return None
 
     return await change(db, dispatch_id, to_state, step, acting)
@@ -316,14 +321,14 @@ async def check_in(db: Database, *, caller: Caller, dispatch_id: int, lon: float
         if row["now"] >= row["ends_at"]:
             raise WorkflowError(Code.WINDOW_STARTED, "dispatchId", (
                 f"dispatch {dispatch_id}: the window ended at {row['ends_at'].isoformat()}"))
-        metres = await store.distance_m(tx, dispatch_id=dispatch_id, lon=lon, lat=lat)
+        metres = await store.get_distance_m(tx, dispatch_id=dispatch_id, lon=lon, lat=lat)
         if metres > max_distance_m:
             raise WorkflowError(Code.TOO_FAR, "point", (
                 f"({lon:.6f}, {lat:.6f}) is {metres:.0f} m from the demand; check-in needs "
                 f"{max_distance_m:.0f} m or less"))
         await store.check_in(tx, dispatch_id=dispatch_id, lon=lon, lat=lat, distance=metres,
                              by=by)
-        await store.settle_demand(tx, demand_id=row["demand_id"])
+        await demands.settle(tx, demand_id=row["demand_id"])
         return None
 
     return await change(db, dispatch_id, "checked_in", step, Acting(
@@ -342,7 +347,7 @@ async def check_out(db: Database, *, caller: Caller, dispatch_id: int, lon: floa
             raise WorkflowError(Code.TOO_EARLY, "dispatchId", (
                 f"dispatch {dispatch_id}: the window starts at {row['starts_at'].isoformat()};"
                 " check out after it starts (nothing has been served before)"))
-        metres = await store.distance_m(tx, dispatch_id=dispatch_id, lon=lon, lat=lat)
+        metres = await store.get_distance_m(tx, dispatch_id=dispatch_id, lon=lon, lat=lat)
         done = await store.check_out(tx, dispatch_id=dispatch_id, lon=lon, lat=lat,
                                      distance=metres, by=by)
         if done["hours"] > 0:
@@ -353,7 +358,7 @@ async def check_out(db: Database, *, caller: Caller, dispatch_id: int, lon: floa
                     hours=done["hours"], verified_by=by, pending=True)
             except records.RecordsError as exc:
                 raise WorkflowError(Code.INVALID, "dispatchId", exc.message) from None
-        await store.settle_demand(tx, demand_id=row["demand_id"])
+        await demands.settle(tx, demand_id=row["demand_id"])
         return None
 
     return await change(db, dispatch_id, "completed", step, Acting(

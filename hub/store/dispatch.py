@@ -1,33 +1,178 @@
-"""SQL for dispatching: what the matcher needs from PostGIS, plans, and dispatch rows."""
+"""Statements on dispatches (派单 → 接单 → 服务): offers, states and their history, check-in and
+check-out; the matcher's reads (reachable volunteers, busy and extra windows) and its plans.
+
+The database refuses overbooking and double booking (``dispatch_guard``, the exclusion
+constraint) and checks every state change (``dispatch_transition``).
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from hub.store.base import Database, Row
 
-ACTIVE = "SELECT state FROM dispatch_state WHERE active"
+DISPATCH_COLUMNS = (
+    "x.id, x.demand_id, x.volunteer_id, x.plan_id::text AS plan_id, x.status, x.active, "
+    "lower(x.time_window) AS starts_at, upper(x.time_window) AS ends_at, x.distance_m, x.reason, "
+    "x.offered_by, x.offered_at, x.respond_by, x.responded_at, x.decline_reason, x.changed_by, "
+    "x.change_reason, x.check_in_at, x.check_in_distance_m, x.check_out_at, "
+    "x.check_out_distance_m, x.hours::float8 AS hours, d.region_code, d.station_id, "
+    "ST_X(x.check_in_geom) AS check_in_lon, ST_Y(x.check_in_geom) AS check_in_lat, "
+    "ST_X(x.check_out_geom) AS check_out_lon, ST_Y(x.check_out_geom) AS check_out_lat, "
+    "now() AS now")
+DISPATCH_FROM = "dispatch x JOIN demand d ON d.id = x.demand_id"
 
 
-async def open_demands(db: Database, *, region_prefix: str, starts: datetime,
-                       ends: datetime) -> list[Row]:
-    """Demands of a region subtree starting in [starts, ends) with slots still to fill."""
+async def list_transitions(db: Database) -> frozenset[tuple[str, str]]:
+    """The allowed (from, to) state pairs, as the database defines them."""
+    rows = await db.fetch("SELECT from_state, to_state FROM dispatch_transition")
+    return frozenset((r["from_state"], r["to_state"]) for r in rows)
+
+
+async def list_states(db: Database) -> list[Row]:
+    """Every dispatch state with its label and whether it holds the slot."""
+    return await db.fetch("SELECT state, active, label_zh FROM dispatch_state ORDER BY state")
+
+
+async def get_many(db: Database, *, ids: Sequence[int]) -> list[Row]:
+    """Dispatches by id, with their demand's region."""
+    return await db.fetch(f"SELECT {DISPATCH_COLUMNS} FROM {DISPATCH_FROM} "
+                          "WHERE x.id = ANY(%(ids)s)", {"ids": list(ids)})
+
+
+async def lock(db: Database, *, dispatch_id: int) -> Row | None:
+    """A dispatch, its demand locked first (the order every writer keeps), then itself."""
+    rows = await db.fetch(
+        "SELECT 1 FROM demand WHERE id = (SELECT demand_id FROM dispatch WHERE id = %(id)s) "
+        "FOR UPDATE", {"id": dispatch_id})
+    if not rows:
+        return None
+    rows = await db.fetch(f"SELECT {DISPATCH_COLUMNS} FROM {DISPATCH_FROM} WHERE x.id = %(id)s "
+                          "FOR UPDATE OF x", {"id": dispatch_id})
+    return rows[0] if rows else None
+
+
+async def set_state(db: Database, *, dispatch_id: int, to_state: str, by: str,
+                    reason: str | None = None, responded: bool = False,
+                    decline_reason: str | None = None) -> None:
+    """Move a dispatch to ``to_state`` (the trigger checks the transition and logs it)."""
+    await db.fetch(
+        "UPDATE dispatch SET status = %(to)s, changed_by = %(by)s, change_reason = %(reason)s, "
+        "responded_at = CASE WHEN %(responded)s THEN now() ELSE responded_at END, "
+        "decline_reason = coalesce(%(decline)s, decline_reason) WHERE id = %(id)s",
+        {"id": dispatch_id, "to": to_state, "by": by, "reason": reason, "responded": responded,
+         "decline": decline_reason})
+
+
+async def get_distance_m(db: Database, *, dispatch_id: int, lon: float, lat: float) -> float:
+    """Metres (exact WGS-84) from a point to the dispatch's demand."""
+    rows = await db.fetch(
+        "SELECT ST_Distance(d.location, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)"
+        "::geography) AS m FROM dispatch x JOIN demand d ON d.id = x.demand_id "
+        "WHERE x.id = %(id)s", {"id": dispatch_id, "lon": lon, "lat": lat})
+    return float(rows[0]["m"])
+
+
+async def check_in(db: Database, *, dispatch_id: int, lon: float, lat: float,
+                   distance: float, by: str) -> None:
+    """Record the check-in point and time and move to checked_in."""
+    await db.fetch(
+        "UPDATE dispatch SET status = 'checked_in', changed_by = %(by)s, change_reason = NULL, "
+        "check_in_at = now(), check_in_geom = ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326), "
+        "check_in_distance_m = %(m)s WHERE id = %(id)s",
+        {"id": dispatch_id, "lon": lon, "lat": lat, "m": distance, "by": by})
+
+
+async def check_out(db: Database, *, dispatch_id: int, lon: float, lat: float,
+                    distance: float, by: str) -> Row:
+    """Record the check-out and the hours served, clipped to the demand's window."""
+    rows = await db.fetch(
+        "UPDATE dispatch SET status = 'completed', changed_by = %(by)s, change_reason = NULL, "
+        "check_out_at = now(), check_out_geom = ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326), "
+        "check_out_distance_m = %(m)s, hours = round((greatest(0, extract(epoch FROM "
+        "least(now(), upper(time_window)) - greatest(check_in_at, lower(time_window)))) "
+        "/ 3600)::numeric, 2) WHERE id = %(id)s RETURNING volunteer_id, demand_id, hours",
+        {"id": dispatch_id, "lon": lon, "lat": lat, "m": distance, "by": by})
+    return rows[0]
+
+
+async def list_tried_volunteers(db: Database, *, demand_id: int) -> list[int]:
+    """Volunteers who were ever offered this demand (not offered it again)."""
+    rows = await db.fetch("SELECT DISTINCT volunteer_id FROM dispatch WHERE demand_id = %(id)s",
+                          {"id": demand_id})
+    return [r["volunteer_id"] for r in rows]
+
+
+async def list_active(db: Database, *, demand_id: int) -> list[Row]:
+    """The dispatches holding slots of a demand."""
+    return await db.fetch(f"SELECT {DISPATCH_COLUMNS} FROM {DISPATCH_FROM} "
+                          "WHERE x.demand_id = %(id)s AND x.active ORDER BY x.id",
+                          {"id": demand_id})
+
+
+async def list_due_offers(db: Database, *, limit: int) -> list[int]:
+    """Offers past their deadline, locked; rows another process holds are skipped."""
+    rows = await db.fetch("SELECT id FROM dispatch WHERE status = 'offered' AND respond_by <= "
+                          "now() ORDER BY respond_by LIMIT %(n)s FOR UPDATE SKIP LOCKED",
+                          {"n": limit})
+    return [r["id"] for r in rows]
+
+
+@dataclass(frozen=True)
+class DispatchFilter:
+    """Which dispatches to list; every given condition must hold."""
+
+    volunteer_id: int | None = None
+    demand_id: int | None = None
+    region_prefix: str | None = None
+    statuses: tuple[str, ...] = ()
+
+
+def _where(f: DispatchFilter) -> tuple[str, dict[str, Any]]:
+    where = ["TRUE"]
+    params: dict[str, Any] = {}
+    for column, key, value in (("x.volunteer_id", "volunteer", f.volunteer_id),
+                               ("x.demand_id", "demand", f.demand_id)):
+        if value is not None:
+            where.append(f"{column} = %({key})s")
+            params[key] = value
+    if f.region_prefix:
+        where.append("d.region_code LIKE %(prefix)s")
+        params["prefix"] = f.region_prefix + "%"
+    if f.statuses:
+        where.append("x.status = ANY(%(statuses)s)")
+        params["statuses"] = list(f.statuses)
+    return " AND ".join(where), params
+
+
+async def list_(db: Database, *, filter: DispatchFilter, first: int,
+                after_id: int | None) -> list[Row]:
+    """A page of dispatches in id order (``first + 1`` rows, to tell if there are more)."""
+    where, params = _where(filter)
+    return await db.fetch(f"SELECT {DISPATCH_COLUMNS} FROM {DISPATCH_FROM} WHERE {where} "
+                          "AND x.id > %(after)s ORDER BY x.id LIMIT %(first)s",
+                          {**params, "after": after_id or 0, "first": first + 1})
+
+
+async def count(db: Database, *, filter: DispatchFilter) -> int:
+    """How many dispatches match."""
+    where, params = _where(filter)
+    rows = await db.fetch(f"SELECT count(*) AS n FROM {DISPATCH_FROM} WHERE {where}", params)
+    return int(rows[0]["n"])
+
+
+async def list_events(db: Database, *, dispatch_ids: Sequence[int]) -> list[Row]:
+    """The state history of dispatches, oldest first."""
     return await db.fetch(
-        "SELECT d.id, ST_X(d.location_geom) AS lon, ST_Y(d.location_geom) AS lat, "
-        "d.required_skills, d.needed - coalesce(x.taken, 0) AS remaining, "
-        "lower(d.time_window) AS starts_at, upper(d.time_window) AS ends_at, d.priority, "
-        "d.requires_insurance FROM demand d LEFT JOIN LATERAL (SELECT count(*) AS taken "
-        "FROM dispatch x WHERE x.demand_id = d.id AND x.active) x ON TRUE "
-        "WHERE d.region_code LIKE %(prefix)s AND d.status IN ('open', 'dispatched') "
-        "AND lower(d.time_window) >= %(starts)s AND lower(d.time_window) < %(ends)s "
-        "AND d.needed > coalesce(x.taken, 0) ORDER BY d.id",
-        {"prefix": region_prefix + "%", "starts": starts, "ends": ends})
+        "SELECT id, dispatch_id, from_state, to_state, actor, reason, at FROM dispatch_event "
+        "WHERE dispatch_id = ANY(%(ids)s) ORDER BY id", {"ids": list(dispatch_ids)})
 
 
-async def reachable_volunteers(db: Database, *, demand_ids: Sequence[int]) -> list[Row]:
+async def list_reachable_volunteers(db: Database, *, demand_ids: Sequence[int]) -> list[Row]:
     """Active volunteers within their own service radius of at least one of the demands."""
     return await db.fetch(
         "SELECT v.id, ST_X(v.home_geom) AS lon, ST_Y(v.home_geom) AS lat, v.skills, "
@@ -40,8 +185,8 @@ async def reachable_volunteers(db: Database, *, demand_ids: Sequence[int]) -> li
         {"ids": list(demand_ids)})
 
 
-async def busy_windows(db: Database, *, volunteer_ids: Sequence[int], starts: datetime,
-                       ends: datetime) -> list[Row]:
+async def list_busy_windows(db: Database, *, volunteer_ids: Sequence[int], starts: datetime,
+                            ends: datetime) -> list[Row]:
     """Active dispatches and declared absences of these volunteers overlapping the period."""
     return await db.fetch(
         "SELECT volunteer_id, lower(time_window) AS starts_at, upper(time_window) AS ends_at, "
@@ -53,8 +198,8 @@ async def busy_windows(db: Database, *, volunteer_ids: Sequence[int], starts: da
         {"ids": list(volunteer_ids), "starts": starts, "ends": ends})
 
 
-async def extra_windows(db: Database, *, volunteer_ids: Sequence[int], starts: datetime,
-                        ends: datetime) -> list[Row]:
+async def list_extra_windows(db: Database, *, volunteer_ids: Sequence[int], starts: datetime,
+                             ends: datetime) -> list[Row]:
     """Dated extra availability of these volunteers overlapping the period."""
     return await db.fetch(
         "SELECT volunteer_id, lower(period) AS starts_at, upper(period) AS ends_at "
@@ -63,8 +208,8 @@ async def extra_windows(db: Database, *, volunteer_ids: Sequence[int], starts: d
         {"ids": list(volunteer_ids), "starts": starts, "ends": ends})
 
 
-async def save_plan(db: Database, *, region_code: str, starts: datetime, ends: datetime,
-                    options: dict[str, Any], plan: dict[str, Any], created_by: str) -> str:
+async def create_plan(db: Database, *, region_code: str, starts: datetime, ends: datetime,
+                      options: dict[str, Any], plan: dict[str, Any], created_by: str) -> str:
     """Store a plan (not yet committed); return its id."""
     rows = await db.fetch(
         "INSERT INTO dispatch_plan (region_code, period, options, plan, stats, created_by) "
@@ -75,14 +220,14 @@ async def save_plan(db: Database, *, region_code: str, starts: datetime, ends: d
     return str(rows[0]["id"])
 
 
-async def plan_region(db: Database, *, plan_id: str) -> str | None:
+async def get_plan_region(db: Database, *, plan_id: str) -> str | None:
     """The division a stored plan dispatches in, or None when there is no such plan."""
     rows = await db.fetch("SELECT region_code FROM dispatch_plan WHERE id = %(id)s",
                           {"id": plan_id})
     return str(rows[0]["region_code"]) if rows else None
 
 
-async def get_plan(db: Database, *, plan_id: str) -> Row | None:
+async def lock_plan(db: Database, *, plan_id: str) -> Row | None:
     """A stored plan, locked for the rest of the transaction."""
     rows = await db.fetch(
         "SELECT id::text AS id, region_code, lower(period) AS starts_at, upper(period) AS "
@@ -105,16 +250,10 @@ async def offer(db: Database, *, demand_id: int, volunteer_id: int, plan_id: str
     return rows[0]
 
 
-async def mark_committed(db: Database, *, plan_id: str, by: str) -> None:
+async def mark_plan_committed(db: Database, *, plan_id: str, by: str) -> None:
     """Record that a plan was committed."""
     await db.fetch("UPDATE dispatch_plan SET committed_at = now(), committed_by = %(by)s "
                    "WHERE id = %(id)s", {"id": plan_id, "by": by})
-
-
-async def mark_demands_dispatched(db: Database, *, demand_ids: Sequence[int]) -> None:
-    """Open demands that received offers become dispatched."""
-    await db.fetch("UPDATE demand SET status = 'dispatched', updated_at = now() "
-                   "WHERE id = ANY(%(ids)s) AND status = 'open'", {"ids": list(demand_ids)})
 
 
 async def cancel_of_volunteer(db: Database, *, volunteer_id: int, reason: str) -> int:

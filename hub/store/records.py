@@ -27,17 +27,6 @@ CONFIRMED = "JOIN service_record_confirmation k ON k.record_id = coalesce(r.corr
 CONFIRMATION_COLUMNS = "k.confirmed_at, k.confirmed_by"
 
 
-async def demand_source(db: Database, *, demand_id: int) -> Row | None:
-    """What a record of service on a demand copies: title, region, organiser, CST date."""
-    rows = await db.fetch(
-        "SELECT d.id, d.title, d.region_code, d.status, d.raised_by, d.station_id, "
-        "s.organization_id, (lower(d.time_window) AT TIME ZONE 'Asia/Shanghai')::date AS day, "
-        "hub_record_bound(d.id, NULL) AS window_hours "
-        "FROM demand d LEFT JOIN station s ON s.id = d.station_id WHERE d.id = %(id)s",
-        {"id": demand_id})
-    return rows[0] if rows else None
-
-
 async def activity_source(db: Database, *, activity_id: int, lock: bool = False) -> Row | None:
     """An activity with what a record copies; ``lock`` holds its row for the transaction."""
     rows = await db.fetch(
@@ -202,12 +191,6 @@ async def insert_review(db: Database, *, demand_id: int, direction: str,
         {"d": demand_id, "dir": direction, "v": volunteer_id, "s": station_id,
          "rating": rating, "comment": comment, "by": reviewed_by})
     return rows[0] if rows else None
-
-
-async def mark_reviewed(db: Database, *, demand_id: int) -> None:
-    """A done demand becomes reviewed (评单)."""
-    await db.fetch("UPDATE demand SET status = 'reviewed', updated_at = now() "
-                   "WHERE id = %(id)s AND status = 'done'", {"id": demand_id})
 
 
 _SERVICE_REVIEWS = ("SELECT r.demand_id, r.rating FROM review r "

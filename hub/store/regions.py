@@ -1,43 +1,49 @@
-"""SQL for divisions (行政区划)."""
+"""Statements on divisions (行政区划): lookups, the tree, and whether a point lies in one.
+
+Built with SQLAlchemy Core on :mod:`hub.store.tables` (run by :mod:`hub.store.sql`), but for
+:func:`covers_point`, SQL text still to be rebuilt.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from hub.store.base import Database, Row
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
 
-COLUMNS = ("code, name, level, parent_code, ST_X(centroid_geom) AS lon, ST_Y(centroid_geom) AS lat,"
-           " is_remote, is_poor, is_border, is_ethnic, is_revolutionary")
+from hub.store import sql
+from hub.store.base import Database, Row
+from hub.store.tables import region
+
+r = region
+COLUMNS = (r.c.code, r.c.name, r.c.level, r.c.parent_code,
+           sa.func.ST_X(r.c.centroid_geom).label("lon"),
+           sa.func.ST_Y(r.c.centroid_geom).label("lat"), r.c.is_remote, r.c.is_poor,
+           r.c.is_border, r.c.is_ethnic, r.c.is_revolutionary)
+_CODES = sa.bindparam("codes", type_=pg.ARRAY(sa.Text))
+_GET_MANY = sql.compiled(sa.select(*COLUMNS).where(r.c.code == sa.any_(_CODES)))
+_PROVINCES = sql.compiled(sa.select(*COLUMNS).where(r.c.parent_code.is_(None))
+                          .order_by(r.c.code))
+_CHILDREN = sql.compiled(sa.select(*COLUMNS).where(r.c.parent_code == sa.any_(_CODES))
+                         .order_by(r.c.code))
+_KNOWN = sql.compiled(sa.select(r.c.code).where(r.c.code == sa.any_(_CODES)))
 
 
 async def get_many(db: Database, *, codes: Sequence[str]) -> list[Row]:
     """Divisions by 12-digit code."""
-    return await db.fetch(f"SELECT {COLUMNS} FROM region WHERE code = ANY(%(codes)s)",
-                          {"codes": list(codes)})
+    return await sql.fetch(db, _GET_MANY, {"codes": list(codes)})
 
 
-async def children(db: Database, *, parent_code: str | None) -> list[Row]:
+async def list_(db: Database, *, parent_code: str | None) -> list[Row]:
     """Direct children of a division, or the provinces when ``parent_code`` is None."""
     if parent_code is None:
-        return await db.fetch(f"SELECT {COLUMNS} FROM region WHERE parent_code IS NULL "
-                              "ORDER BY code")
-    return await db.fetch(f"SELECT {COLUMNS} FROM region WHERE parent_code = %(code)s "
-                          "ORDER BY code", {"code": parent_code})
+        return await sql.fetch(db, _PROVINCES)
+    return await sql.fetch(db, _CHILDREN, {"codes": [parent_code]})
 
 
-async def children_of_many(db: Database, *, parent_codes: Sequence[str]) -> list[Row]:
-    """Direct children of several divisions."""
-    return await db.fetch(f"SELECT {COLUMNS} FROM region WHERE parent_code = ANY(%(codes)s) "
-                          "ORDER BY code", {"codes": list(parent_codes)})
-
-
-async def containing(db: Database, *, code: str, lon: float, lat: float) -> bool:
-    """Whether a point lies in a division: inside its boundary, or near its centroid without one."""
-    rows = await db.fetch(
-        "SELECT CASE WHEN boundary IS NOT NULL THEN ST_Intersects(boundary, "
-        "ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)) ELSE NULL END AS inside "
-        "FROM region WHERE code = %(code)s", {"code": code, "lon": lon, "lat": lat})
-    return bool(rows and rows[0]["inside"] is not False)
+async def list_children(db: Database, *, parent_codes: Sequence[str]) -> list[Row]:
+    """Direct children of several divisions, by code."""
+    return await sql.fetch(db, _CHILDREN, {"codes": list(parent_codes)})
 
 
 async def list_known(db: Database, *, codes: Iterable[str]) -> set[str]:
@@ -45,5 +51,20 @@ async def list_known(db: Database, *, codes: Iterable[str]) -> set[str]:
     wanted = sorted(set(codes))
     if not wanted:
         return set()
-    rows = await db.fetch("SELECT code FROM region WHERE code = ANY(%(c)s)", {"c": wanted})
-    return {r["code"] for r in rows}
+    return {row["code"] for row in await sql.fetch(db, _KNOWN, {"codes": wanted})}
+
+
+async def covers_point(db: Database, *, region_code: str, region_prefix: str, lon: float,
+                       lat: float) -> bool:
+    """Whether a point lies in a region: its boundary where known, else the subtree holds
+    one of the three county seats nearest the point (a Voronoi stand-in for the border)."""
+    rows = await db.fetch(
+        "WITH p AS (SELECT ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326) AS g) "
+        "SELECT CASE WHEN r.boundary IS NOT NULL THEN ST_Covers(r.boundary, p.g) ELSE EXISTS ("
+        " SELECT 1 FROM (SELECT c.code FROM region c WHERE c.level = 'county' AND "
+        " c.centroid IS NOT NULL ORDER BY c.centroid <-> p.g::geography LIMIT 3) n "
+        " WHERE n.code LIKE %(prefix)s OR left(n.code, 6) = left(%(code)s, 6)) END AS inside "
+        "FROM region r, p WHERE r.code = %(code)s",
+        {"lon": lon, "lat": lat, "code": region_code,
+         "prefix": region_prefix + "%"})
+    return bool(rows and rows[0]["inside"])

@@ -109,7 +109,7 @@ async def make_actions_world(conn: psycopg.AsyncConnection[Any]) -> ActionsWorld
     plan = {"assignments": [], "unfilled": [],
             "stats": {"solver": "none", "status": "OPTIMAL", "filledSlots": 0,
                       "totalDistanceM": 0, "objective": 0, "seconds": 0}}
-    plan_id = await dispatch_store.save_plan(db, region_code=REGION, starts=start,
+    plan_id = await dispatch_store.create_plan(db, region_code=REGION, starts=start,
                                              ends=start + timedelta(days=1), options={},
                                              plan=plan, created_by="t")
     child = await _one(conn, "INSERT INTO organization (name, level, parent_id, region_code, "

@@ -1,0 +1,5 @@
+"""Map layers built in PostGIS (GeoJSON), coarsened as the caller's scope says."""
+
+from __future__ import annotations
+
+from hub.store.maplayer import feature_collection_json as feature_collection_json

@@ -1,0 +1,70 @@
+"""Statements on stations (站点: 新时代文明实践中心, science museums, community sites).
+
+The map list and its count are SQL text from :mod:`hub.store.listing`, the builder of every
+map list, whose ``near`` statement bench_graphql's "near" lines measure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from hub.store.base import Database, Row
+from hub.store.listing import Cursor, Filters, ListSpec, Near, Within, fetch_page, get_by_ids
+from hub.store.listing import count as count_rows
+
+SPEC = ListSpec("station", (
+    "t.id, t.name, t.kind, t.region_code, t.organization_id, t.address, t.status, "
+    "ST_X(t.location_geom) AS lon, ST_Y(t.location_geom) AS lat, t.has_place, t.has_team, "
+    "t.has_projects, t.has_facilities, t.has_rules, t.has_signage, "
+    "t.opening_hours::text AS weekly"))
+
+
+@dataclass(frozen=True)
+class StationFilter:
+    """Conditions on stations."""
+
+    region_prefix: str | None = None
+    kinds: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+
+
+def _filters(f: StationFilter) -> Filters:
+    out = Filters()
+    out.region(f.region_prefix)
+    out.any_of("kind", f.kinds)
+    out.any_of("status", f.statuses)
+    return out
+
+
+async def list_(db: Database, *, filter: StationFilter, first: int, after: Cursor | None,
+                near: Near | None, within: Within | None) -> list[Row]:
+    """A page of stations."""
+    return await fetch_page(db, SPEC, _filters(filter), first=first, after=after, near=near,
+                            within=within)
+
+
+async def count(db: Database, *, filter: StationFilter, near: Near | None,
+                within: Within | None) -> int:
+    """How many stations match."""
+    return await count_rows(db, SPEC, _filters(filter), near=near, within=within)
+
+
+async def get_many(db: Database, *, ids: Sequence[int]) -> list[Row]:
+    """Stations by id."""
+    return await get_by_ids(db, SPEC, ids)
+
+
+async def list_nearest(db: Database, *, lon: float, lat: float, k: int) -> list[Row]:
+    """The ``k`` active stations nearest a point, exact spheroid distances (no radius)."""
+    near = Near(lon, lat, 20_037_509.0)  # half the Earth's circumference: no limit
+    return await fetch_page(db, SPEC, _filters(StationFilter(statuses=("active",))),
+                            first=k - 1, after=None, near=near, within=None)
+
+
+async def get_org_path(db: Database, *, station_id: int) -> str | None:
+    """The path (``"1.7.70"``) of the organisation operating the station, if one does."""
+    rows = await db.fetch(
+        "SELECT o.path::text AS path FROM station s JOIN organization o "
+        "ON o.id = s.organization_id WHERE s.id = %(station)s", {"station": station_id})
+    return str(rows[0]["path"]) if rows else None
