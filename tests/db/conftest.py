@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from hub.db.embedded import EmbeddedCluster
+from hub.db.pool import make_pools
+from hub.store.base import PoolDatabase
+from tests.conftest import as_app
 
 
 @pytest.fixture
@@ -25,3 +29,15 @@ def private_home() -> Iterator[Path]:
     finally:
         EmbeddedCluster(home).stop()
         shutil.rmtree(home, ignore_errors=True)
+
+
+@contextlib.asynccontextmanager
+async def pool_database(db_url: str, *, max_size: int, wait_s: float
+                        ) -> AsyncIterator[PoolDatabase]:
+    """The app's request pool over ``db_url`` (as the app's role), open for the block."""
+    pool, _ = make_pools(as_app(db_url), min_size=1, max_size=max_size, wait_s=wait_s)
+    await pool.open(wait=True)
+    try:
+        yield PoolDatabase(pool)
+    finally:
+        await pool.close()

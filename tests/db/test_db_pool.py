@@ -9,19 +9,15 @@ from collections.abc import AsyncIterator
 import psycopg
 import pytest
 
-from hub.db.pool import DatabaseUnavailable, make_pools
+from hub.db.pool import DatabaseUnavailable
 from hub.store.base import PoolDatabase
-from tests.conftest import as_app
+from tests.db.conftest import pool_database
 
 
 @pytest.fixture
 async def pooled(db_url: str) -> AsyncIterator[PoolDatabase]:
-    pool, _ = make_pools(as_app(db_url), min_size=1, max_size=1, wait_s=0.3)
-    await pool.open(wait=True)
-    try:
-        yield PoolDatabase(pool)
-    finally:
-        await pool.close()
+    async with pool_database(db_url, max_size=1, wait_s=0.3) as db:
+        yield db
 
 
 def _terminate(db_url: str, pid: int) -> None:

@@ -7,23 +7,18 @@ from collections.abc import AsyncIterator
 import psycopg
 import pytest
 
-from hub.db.pool import make_pools
 from hub.store.base import PoolDatabase, RequestDatabase
-from tests.conftest import as_app
+from tests.db.conftest import pool_database
 
 COUNT = "SELECT count(*) AS n FROM rate_limit WHERE bucket LIKE 'snapshot-test:%'"
 
 
 @pytest.fixture
 async def pooled(db_url: str) -> AsyncIterator[PoolDatabase]:
-    pool, _ = make_pools(as_app(db_url), min_size=1, max_size=3, wait_s=1.0)
-    await pool.open(wait=True)
-    try:
-        yield PoolDatabase(pool)
-    finally:
-        await pool.close()
-        with psycopg.connect(db_url, autocommit=True) as owner:
-            owner.execute("DELETE FROM rate_limit WHERE bucket LIKE 'snapshot-test:%'")
+    async with pool_database(db_url, max_size=3, wait_s=1.0) as db:
+        yield db
+    with psycopg.connect(db_url, autocommit=True) as owner:
+        owner.execute("DELETE FROM rate_limit WHERE bucket LIKE 'snapshot-test:%'")
 
 
 def _commit_elsewhere(db_url: str, bucket: str) -> None:
