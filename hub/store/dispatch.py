@@ -13,18 +13,33 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from hub.store.base import Database, Row
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
 
-DISPATCH_COLUMNS = (
-    "x.id, x.demand_id, x.volunteer_id, x.plan_id::text AS plan_id, x.status, x.active, "
-    "lower(x.time_window) AS starts_at, upper(x.time_window) AS ends_at, x.distance_m, x.reason, "
-    "x.offered_by, x.offered_at, x.respond_by, x.responded_at, x.decline_reason, x.changed_by, "
-    "x.change_reason, x.check_in_at, x.check_in_distance_m, x.check_out_at, "
-    "x.check_out_distance_m, x.hours::float8 AS hours, d.region_code, d.station_id, "
-    "ST_X(x.check_in_geom) AS check_in_lon, ST_Y(x.check_in_geom) AS check_in_lat, "
-    "ST_X(x.check_out_geom) AS check_out_lon, ST_Y(x.check_out_geom) AS check_out_lat, "
-    "now() AS now")
-DISPATCH_FROM = "dispatch x JOIN demand d ON d.id = x.demand_id"
+from hub.store import sql
+from hub.store.base import Database, Row
+from hub.store.tables import demand, dispatch
+
+x, d = dispatch, demand
+# A dispatch as every reader gets it, with its demand's region and station.
+COLUMNS = (
+    x.c.id, x.c.demand_id, x.c.volunteer_id, sa.cast(x.c.plan_id, sa.Text).label("plan_id"),
+    x.c.status, x.c.active, sa.func.lower(x.c.time_window).label("starts_at"),
+    sa.func.upper(x.c.time_window).label("ends_at"), x.c.distance_m, x.c.reason, x.c.offered_by,
+    x.c.offered_at, x.c.respond_by, x.c.responded_at, x.c.decline_reason, x.c.changed_by,
+    x.c.change_reason, x.c.check_in_at, x.c.check_in_distance_m, x.c.check_out_at,
+    x.c.check_out_distance_m, sa.cast(x.c.hours, pg.DOUBLE_PRECISION).label("hours"),
+    d.c.region_code, d.c.station_id,
+    sa.func.ST_X(x.c.check_in_geom).label("check_in_lon"),
+    sa.func.ST_Y(x.c.check_in_geom).label("check_in_lat"),
+    sa.func.ST_X(x.c.check_out_geom).label("check_out_lon"),
+    sa.func.ST_Y(x.c.check_out_geom).label("check_out_lat"), sa.func.now().label("now"))
+_READ = sa.select(*COLUMNS).select_from(x.join(d, d.c.id == x.c.demand_id))
+_GET_MANY = sql.compiled(_READ.where(
+    x.c.id == sa.any_(sa.bindparam("ids", type_=pg.ARRAY(sa.BigInteger)))))
+_LOCK = sql.compiled(_READ.where(x.c.id == sa.bindparam("id")).with_for_update(of=x))
+_ACTIVE = sql.compiled(_READ.where(x.c.demand_id == sa.bindparam("id"), x.c.active)
+                       .order_by(x.c.id))
 
 
 async def list_transitions(db: Database) -> frozenset[tuple[str, str]]:
@@ -40,8 +55,7 @@ async def list_states(db: Database) -> list[Row]:
 
 async def get_many(db: Database, *, ids: Sequence[int]) -> list[Row]:
     """Dispatches by id, with their demand's region."""
-    return await db.fetch(f"SELECT {DISPATCH_COLUMNS} FROM {DISPATCH_FROM} "
-                          "WHERE x.id = ANY(%(ids)s)", {"ids": list(ids)})
+    return await sql.fetch(db, _GET_MANY, {"ids": list(ids)})
 
 
 async def lock(db: Database, *, dispatch_id: int) -> Row | None:
@@ -51,8 +65,7 @@ async def lock(db: Database, *, dispatch_id: int) -> Row | None:
         "FOR UPDATE", {"id": dispatch_id})
     if not rows:
         return None
-    rows = await db.fetch(f"SELECT {DISPATCH_COLUMNS} FROM {DISPATCH_FROM} WHERE x.id = %(id)s "
-                          "FOR UPDATE OF x", {"id": dispatch_id})
+    rows = await sql.fetch(db, _LOCK, {"id": dispatch_id})
     return rows[0] if rows else None
 
 
@@ -109,9 +122,7 @@ async def list_tried_volunteers(db: Database, *, demand_id: int) -> list[int]:
 
 async def list_active(db: Database, *, demand_id: int) -> list[Row]:
     """The dispatches holding slots of a demand."""
-    return await db.fetch(f"SELECT {DISPATCH_COLUMNS} FROM {DISPATCH_FROM} "
-                          "WHERE x.demand_id = %(id)s AND x.active ORDER BY x.id",
-                          {"id": demand_id})
+    return await sql.fetch(db, _ACTIVE, {"id": demand_id})
 
 
 async def list_due_offers(db: Database, *, limit: int) -> list[int]:
@@ -132,36 +143,30 @@ class DispatchFilter:
     statuses: tuple[str, ...] = ()
 
 
-def _where(f: DispatchFilter) -> tuple[str, dict[str, Any]]:
-    where = ["TRUE"]
-    params: dict[str, Any] = {}
-    for column, key, value in (("x.volunteer_id", "volunteer", f.volunteer_id),
-                               ("x.demand_id", "demand", f.demand_id)):
-        if value is not None:
-            where.append(f"{column} = %({key})s")
-            params[key] = value
+def _where(f: DispatchFilter) -> list[sa.ColumnElement[bool]]:
+    where: list[sa.ColumnElement[bool]] = []
+    if f.volunteer_id is not None:
+        where.append(x.c.volunteer_id == f.volunteer_id)
+    if f.demand_id is not None:
+        where.append(x.c.demand_id == f.demand_id)
     if f.region_prefix:
-        where.append("d.region_code LIKE %(prefix)s")
-        params["prefix"] = f.region_prefix + "%"
+        where.append(d.c.region_code.like(f.region_prefix + "%"))  # digits: nothing to escape
     if f.statuses:
-        where.append("x.status = ANY(%(statuses)s)")
-        params["statuses"] = list(f.statuses)
-    return " AND ".join(where), params
+        where.append(x.c.status == sa.any_(sa.literal(list(f.statuses), pg.ARRAY(sa.Text))))
+    return where
 
 
 async def list_(db: Database, *, filter: DispatchFilter, first: int,
                 after_id: int | None) -> list[Row]:
     """A page of dispatches in id order (``first + 1`` rows, to tell if there are more)."""
-    where, params = _where(filter)
-    return await db.fetch(f"SELECT {DISPATCH_COLUMNS} FROM {DISPATCH_FROM} WHERE {where} "
-                          "AND x.id > %(after)s ORDER BY x.id LIMIT %(first)s",
-                          {**params, "after": after_id or 0, "first": first + 1})
+    return await sql.fetch(db, _READ.where(*_where(filter), x.c.id > (after_id or 0))
+                           .order_by(x.c.id).limit(first + 1))
 
 
 async def count(db: Database, *, filter: DispatchFilter) -> int:
     """How many dispatches match."""
-    where, params = _where(filter)
-    rows = await db.fetch(f"SELECT count(*) AS n FROM {DISPATCH_FROM} WHERE {where}", params)
+    rows = await sql.fetch(db, sa.select(sa.func.count().label("n")).select_from(
+        x.join(d, d.c.id == x.c.demand_id)).where(*_where(filter)))
     return int(rows[0]["n"])
 
 

@@ -6,6 +6,10 @@ reporting spheroid distances in that order would invert close neighbours. So the
 the k nearest by sphere through the index, bounds the k-th true distance by the largest
 spheroid distance among them, and returns every row within that bound ordered by spheroid
 distance: provably the exact k nearest, with two index scans.
+
+SQL text, not SQLAlchemy: bench_graphql's "near 50×6" and "near SQL only" lines measure this
+statement, written so that PostgreSQL keeps one generic prepared plan (typed point
+parameters, a literal page size for the grid walk); station and demand lists share it.
 """
 
 from __future__ import annotations

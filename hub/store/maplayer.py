@@ -1,4 +1,8 @@
-"""GeoJSON FeatureCollections (RFC 7946) built inside PostGIS in one statement."""
+"""GeoJSON FeatureCollections (RFC 7946) built inside PostGIS in one statement.
+
+SQL text, not SQLAlchemy: bench_graphql's "mapLayer 5,000 volunteers" and "mapLayer SQL only"
+lines measure it (PostgreSQL writes the JSON that goes out over HTTP).
+"""
 
 from __future__ import annotations
 
