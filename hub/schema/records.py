@@ -58,18 +58,19 @@ class RecordLoaders:
 
     def __post_init__(self) -> None:
         db = self.db
-        self.recognition = _loader(lambda ids: records.recognition(db, volunteer_ids=ids), "id")
+        self.recognition = _loader(
+            lambda ids: records.list_recognition(db, volunteer_ids=ids), "id")
         self.records = _group_loader(
-            lambda ids: records.of_volunteers(db, volunteer_ids=ids, limit=MAX_RECORDS),
+            lambda ids: records.list_of_volunteers(db, volunteer_ids=ids, limit=MAX_RECORDS),
             "volunteer_id")
         self.certificates = _group_loader(
-            lambda ids: cert_service.of_volunteers(db, volunteer_ids=ids), "volunteer_id")
+            lambda ids: cert_service.list_of_volunteers(db, volunteer_ids=ids), "volunteer_id")
         self.volunteer_rating = _loader(
-            lambda ids: records.volunteer_ratings(db, volunteer_ids=ids), "id")
+            lambda ids: records.list_volunteer_ratings(db, volunteer_ids=ids), "id")
         self.organization_rating = _loader(
-            lambda ids: records.organization_ratings(db, organization_ids=ids), "id")
+            lambda ids: records.list_organization_ratings(db, organization_ids=ids), "id")
         self.station_rating = _group_loader(
-            lambda ids: records.station_ratings(db, station_ids=ids), "id")
+            lambda ids: records.list_station_ratings(db, station_ids=ids), "id")
 
 
 def loaders(info: Info) -> RecordLoaders:
@@ -364,6 +365,6 @@ class RecordsQuery:
                 code = normalize_code(region_code)
             except DivisionCodeError:
                 raise BadUserInput("regionCode", region_code, "is not a division code") from None
-        rows = await records.thresholds(info.context.db, region_code=code)
+        rows = await records.list_thresholds(info.context.db, region_code=code)
         return [StarThreshold(stars=r["stars"], hours=r["hours"], scope=r["scope"])
                 for r in rows]

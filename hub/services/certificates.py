@@ -35,7 +35,7 @@ from hub.settings import Settings
 from hub.store import certificates as store
 from hub.store import organizations, records, volunteers
 from hub.store.base import Database, Row
-from hub.store.certificates import of_volunteers as of_volunteers
+from hub.store.certificates import list_of_volunteers as list_of_volunteers
 
 CST = timezone(timedelta(hours=8), "CST")
 MAX_PERIOD_DAYS = 366 * 10
@@ -100,7 +100,8 @@ async def _issue(db: Database, settings: Settings, *, volunteer_id: int, first: 
         if person is None or person["erased_at"] is not None:
             raise RecordsError("NOT_FOUND", "volunteerId",
                                f"volunteer {volunteer_id} does not exist")
-        rows = await records.net_in_period(tx, volunteer_id=volunteer_id, first=first, last=last)
+        rows = await records.list_net_in_period(tx, volunteer_id=volunteer_id, first=first,
+                                                last=last)
         if not rows:
             raise RecordsError("NO_RECORDS", "from",
                                f"no verified service between {first} and {last}")
@@ -111,12 +112,12 @@ async def _issue(db: Database, settings: Settings, *, volunteer_id: int, first: 
             code=new_code(), volunteer_name=person["real_name"],
             volunteer_id_masked=person["id_number_masked"], period_from=first, period_to=last,
             total_hours=sum((i.hours for i in items), Decimal(0)),
-            stars=await records.stars_at(tx, volunteer_id=volunteer_id, last=last),
+            stars=await records.get_stars_at(tx, volunteer_id=volunteer_id, last=last),
             records=items, issuer_name=issuer_name or person["first_org"] or PLATFORM_ISSUER,
             issued_at=datetime.now(UTC))
         payload = canonical_payload(data)
         key = signing_key(settings)
-        return await store.insert(tx, code=data.code, volunteer_id=volunteer_id, first=first,
+        return await store.create(tx, code=data.code, volunteer_id=volunteer_id, first=first,
                                   last=last, payload=payload, signature=key.sign(payload),
                                   key_id=key.key_id, issued_by=issued_by,
                                   issued_at=data.issued_at)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from hub.store import ratelimit as store
+from hub.store import notices as store
 from hub.store.base import Database
 
 log = logging.getLogger(__name__)
@@ -16,6 +16,6 @@ log = logging.getLogger(__name__)
 
 async def tell_owner(tx: Database, *, volunteer_id: int, kind: str) -> int:
     """Record a notice for ``volunteer_id``; returns its id."""
-    notice = await store.create_notice(tx, volunteer_id=volunteer_id, kind=kind)
+    notice = await store.create(tx, volunteer_id=volunteer_id, kind=kind)
     log.info("owner notice %d for volunteer %d: %s", notice, volunteer_id, kind)
     return notice

@@ -43,12 +43,12 @@ from hub.store import demands, ledger
 from hub.store import records as store
 from hub.store.base import ConnectionDatabase, Database, Row
 from hub.store.records import get as get
-from hub.store.records import of_volunteers as of_volunteers
-from hub.store.records import organization_ratings as organization_ratings
-from hub.store.records import recognition as recognition
-from hub.store.records import station_ratings as station_ratings
-from hub.store.records import thresholds as thresholds
-from hub.store.records import volunteer_ratings as volunteer_ratings
+from hub.store.records import list_of_volunteers as list_of_volunteers
+from hub.store.records import list_organization_ratings as list_organization_ratings
+from hub.store.records import list_recognition as list_recognition
+from hub.store.records import list_station_ratings as list_station_ratings
+from hub.store.records import list_thresholds as list_thresholds
+from hub.store.records import list_volunteer_ratings as list_volunteer_ratings
 
 log = logging.getLogger(__name__)
 POINTS_PER_HOUR = 10
@@ -146,14 +146,14 @@ async def _post(tx: Database, *, volunteer_id: int, counterpart: str, kind: str,
     for unit, delta in zip(("points", "minutes"), deltas, strict=True):
         if delta == 0:
             continue
-        mine = await ledger.account(tx, unit=unit, volunteer_id=volunteer_id)
-        other = await ledger.account(tx, unit=unit, system_code=counterpart)
+        mine = await ledger.get_account(tx, unit=unit, volunteer_id=volunteer_id)
+        other = await ledger.get_account(tx, unit=unit, system_code=counterpart)
         entries += [(mine, delta), (other, -delta)]
     if not entries:
         return
     try:
         async with tx.savepoint():
-            await ledger.post(tx, kind=kind, service_record_id=record_id, memo=memo,
+            await ledger.create_transaction(tx, kind=kind, service_record_id=record_id, memo=memo,
                               created_by=by, entries=entries)
             await ledger.check_balanced(tx)
     except psycopg.errors.CheckViolation as exc:
@@ -198,7 +198,7 @@ async def record_service(tx: Database, *, volunteer_id: int, source: Source, hou
         row = await demands.get_source(tx, demand_id=source.demand_id)
     else:
         assert source.activity_id is not None
-        row = await store.activity_source(tx, activity_id=source.activity_id)
+        row = await store.get_activity_source(tx, activity_id=source.activity_id)
     if row is None:
         raise RecordsError("NOT_FOUND", "demandId" if source.demand_id else "activityId",
                            "the demand or activity does not exist")
@@ -207,7 +207,7 @@ async def record_service(tx: Database, *, volunteer_id: int, source: Source, hou
                                                      f"{row['window_hours']} h it lasts")
     try:
         async with tx.savepoint():
-            record = await store.insert(
+            record = await store.create(
                 tx, volunteer_id=volunteer_id, demand_id=source.demand_id,
                 activity_id=source.activity_id, dispatch_id=source.dispatch_id,
                 organization_id=row["organization_id"], region_code=row["region_code"],
@@ -216,9 +216,10 @@ async def record_service(tx: Database, *, volunteer_id: int, source: Source, hou
     except psycopg.IntegrityError as exc:
         raise refusal(exc) from None
     if pending:
-        await store.enqueue_pending(tx, record_id=record["id"])
+        await store.create_pending(tx, record_id=record["id"])
         return {**record, "confirmed_at": None, "confirmed_by": None}
-    confirmed = await store.confirm(tx, record_id=record["id"], by=verified_by, automatic=False)
+    confirmed = await store.create_confirmation(tx, record_id=record["id"], by=verified_by,
+                                                automatic=False)
     await _reward(tx, record=record, record_id=record["id"], kind="service_reward",
                   before=Decimal(0), after=hours, memo=f"服务奖励 {row['title']}",
                   by=verified_by)
@@ -272,7 +273,7 @@ async def correct_record(tx: Database, *, record_id: int, hours: Decimal, reason
             "lasts"))
     try:
         async with tx.savepoint():
-            correction = await store.insert_correction(
+            correction = await store.create_correction(
                 tx, original_id=record_id, hours=target - before, reason=reason,
                 recorded_by=corrected_by)
     except psycopg.errors.CheckViolation as exc:
@@ -294,7 +295,7 @@ async def confirm_record(tx: Database, *, record_id: int, by: str,
         raise RecordsError("ALREADY_CONFIRMED", "recordId", (
             f"record {record_id} was confirmed by {original['confirmed_by']} at "
             f"{original['confirmed_at'].isoformat()}"))
-    confirmed = await store.confirm(tx, record_id=record_id, by=by, automatic=automatic)
+    confirmed = await store.create_confirmation(tx, record_id=record_id, by=by, automatic=automatic)
     await _reward(tx, record=original, record_id=record_id, kind="service_reward",
                   before=Decimal(0), after=Decimal(original["net_hours"]),
                   memo=f"服务奖励 {original['title']}（确认）", by=by)
@@ -305,7 +306,7 @@ async def confirm_due(db: Database, *, after_s: float, limit: int = SWEEP_BATCH)
     """Confirm records pending for at least ``after_s`` seconds (one transaction each, so a
     hand confirmation meanwhile just skips one); returns how many were confirmed."""
     done = 0
-    for record_id in await store.pending_due(db, older_than_s=after_s, limit=limit):
+    for record_id in await store.list_pending_due(db, older_than_s=after_s, limit=limit):
         try:
             await in_transaction(db, functools.partial(
                 confirm_record, record_id=record_id, by=AUTO_CONFIRMER, automatic=True))

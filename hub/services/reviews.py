@@ -41,10 +41,10 @@ async def review_demand(db: Database, caller: Caller, *, demand_id: int, rating:
     reviewed_by = recorded_name(caller)
     text = _checked(rating, comment)
     async with db.transaction() as tx:
-        if not await records.served(tx, demand_id=demand["id"]):
+        if not await records.is_served(tx, demand_id=demand["id"]):
             raise RecordsError("NOT_SERVED", "demandId",
                                "the demand has no verified service to review yet")
-        row = await records.insert_review(
+        row = await records.create_review(
             tx, demand_id=demand["id"], direction="requester_to_service", volunteer_id=None,
             station_id=demand["station_id"], rating=rating, comment=text, reviewed_by=reviewed_by)
         if row is None:
@@ -65,10 +65,10 @@ async def rate_organiser(db: Database, caller: Caller, *, demand_id: int, rating
     reviewed_by = recorded_name(caller)
     text = _checked(rating, comment)
     async with db.transaction() as tx:
-        if not await records.served(tx, demand_id=demand["id"], volunteer_id=volunteer_id):
+        if not await records.is_served(tx, demand_id=demand["id"], volunteer_id=volunteer_id):
             raise RecordsError("NOT_SERVED", "demandId",
                                "only a volunteer who served the demand may rate its organiser")
-        row = await records.insert_review(
+        row = await records.create_review(
             tx, demand_id=demand["id"], direction="volunteer_to_organiser",
             volunteer_id=volunteer_id, station_id=demand["station_id"], rating=rating,
             comment=text, reviewed_by=reviewed_by)

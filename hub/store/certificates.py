@@ -11,7 +11,7 @@ COLUMNS = ("code, volunteer_id, lower(period) AS period_from, upper(period) - 1 
            "payload, signature, key_id, issued_by, issued_at")
 
 
-async def insert(db: Database, *, code: str, volunteer_id: int, first: date, last: date,
+async def create(db: Database, *, code: str, volunteer_id: int, first: date, last: date,
                  payload: bytes, signature: bytes, key_id: str, issued_by: str,
                  issued_at: datetime) -> Row:
     """Store an issued certificate."""
@@ -31,7 +31,7 @@ async def get(db: Database, *, code: str) -> Row | None:
     return rows[0] if rows else None
 
 
-async def of_volunteers(db: Database, *, volunteer_ids: Sequence[int]) -> list[Row]:
+async def list_of_volunteers(db: Database, *, volunteer_ids: Sequence[int]) -> list[Row]:
     """Certificates issued to these volunteers, newest first."""
     return await db.fetch(f"SELECT {COLUMNS} FROM certificate WHERE volunteer_id = ANY(%(ids)s) "
                           "ORDER BY issued_at DESC, code", {"ids": list(volunteer_ids)})

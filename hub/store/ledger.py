@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from hub.store.base import Database, Row
 
 
-async def account(db: Database, *, unit: str, volunteer_id: int | None = None,
-                  system_code: str | None = None) -> int:
+async def get_account(db: Database, *, unit: str, volunteer_id: int | None = None,
+                      system_code: str | None = None) -> int:
     """The id of a volunteer's or a system account, created on first use."""
     params = {"unit": unit, "v": volunteer_id, "s": system_code}
     await db.fetch("INSERT INTO ledger_account (unit, volunteer_id, system_code) "
@@ -23,8 +23,8 @@ async def account(db: Database, *, unit: str, volunteer_id: int | None = None,
     return int(rows[0]["id"])
 
 
-async def post(db: Database, *, kind: str, service_record_id: int | None, memo: str,
-               created_by: str, entries: Sequence[tuple[int, int]]) -> int:
+async def create_transaction(db: Database, *, kind: str, service_record_id: int | None, memo: str,
+                             created_by: str, entries: Sequence[tuple[int, int]]) -> int:
     """Append a transaction and its ``(account id, amount)`` entries; return its id."""
     rows = await db.fetch(
         "WITH t AS (INSERT INTO ledger_transaction (kind, service_record_id, memo, created_by) "
@@ -43,7 +43,7 @@ async def check_balanced(db: Database) -> None:
     await db.fetch("SET CONSTRAINTS ledger_entry_balanced IMMEDIATE")
 
 
-async def balances(db: Database, *, volunteer_ids: Sequence[int]) -> list[Row]:
+async def list_balances(db: Database, *, volunteer_ids: Sequence[int]) -> list[Row]:
     """Each volunteer account's unit and balance."""
     return await db.fetch(
         "SELECT a.volunteer_id, a.unit, coalesce(sum(e.amount), 0) AS balance "
@@ -51,7 +51,7 @@ async def balances(db: Database, *, volunteer_ids: Sequence[int]) -> list[Row]:
         "WHERE a.volunteer_id = ANY(%(ids)s) GROUP BY a.id", {"ids": list(volunteer_ids)})
 
 
-async def entries_of(db: Database, *, volunteer_id: int, unit: str, limit: int) -> list[Row]:
+async def list_entries(db: Database, *, volunteer_id: int, unit: str, limit: int) -> list[Row]:
     """The latest entries of a volunteer's account, with their transaction."""
     return await db.fetch(
         "SELECT e.id, e.amount, t.kind, t.memo, t.service_record_id, t.created_at, "
@@ -61,7 +61,7 @@ async def entries_of(db: Database, *, volunteer_id: int, unit: str, limit: int) 
         {"v": volunteer_id, "unit": unit, "limit": limit})
 
 
-async def totals_by_unit(db: Database) -> list[Row]:
+async def list_totals(db: Database) -> list[Row]:
     """The sum of every entry per unit (zero when the books balance)."""
     return await db.fetch(
         "SELECT a.unit, coalesce(sum(e.amount), 0) AS total FROM ledger_account a "

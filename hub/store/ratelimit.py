@@ -1,4 +1,4 @@
-"""SQL for fixed-window rate limits and owner notices (migration 0014)."""
+"""Statements on fixed-window rate limits (rate_limit, migration 0014)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ STALE_AFTER_S = 2 * 86400
 """Windows older than this are deleted, a few at a time, whenever a new window opens."""
 
 
-async def hit(db: Database, *, bucket: str, window_s: int) -> tuple[int, float]:
+async def count_hit(db: Database, *, bucket: str, window_s: int) -> tuple[int, float]:
     """Count one hit in ``bucket``'s current window: (hits so far, seconds the window has left).
 
     One upsert, so concurrent hits from any number of processes are all counted.
@@ -26,11 +26,3 @@ async def hit(db: Database, *, bucket: str, window_s: int) -> tuple[int, float]:
             "FROM rate_limit WHERE window_start < now() - make_interval(secs => %(s)s) LIMIT 100)",
             {"s": STALE_AFTER_S})
     return hits, left_s
-
-
-async def create_notice(db: Database, *, volunteer_id: int, kind: str) -> int:
-    """Record something the volunteer must be told through their own channel."""
-    rows = await db.fetch(
-        "INSERT INTO owner_notice (volunteer_id, kind) VALUES (%(v)s, %(k)s) RETURNING id",
-        {"v": volunteer_id, "k": kind})
-    return int(rows[0]["id"])

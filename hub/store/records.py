@@ -27,7 +27,7 @@ CONFIRMED = "JOIN service_record_confirmation k ON k.record_id = coalesce(r.corr
 CONFIRMATION_COLUMNS = "k.confirmed_at, k.confirmed_by"
 
 
-async def activity_source(db: Database, *, activity_id: int, lock: bool = False) -> Row | None:
+async def get_activity_source(db: Database, *, activity_id: int, lock: bool = False) -> Row | None:
     """An activity with what a record copies; ``lock`` holds its row for the transaction."""
     rows = await db.fetch(
         "SELECT a.id, a.title, a.region_code, a.organization_id, a.capacity, a.signed_up, "
@@ -39,7 +39,7 @@ async def activity_source(db: Database, *, activity_id: int, lock: bool = False)
     return rows[0] if rows else None
 
 
-async def insert(db: Database, *, volunteer_id: int, demand_id: int | None,
+async def create(db: Database, *, volunteer_id: int, demand_id: int | None,
                  activity_id: int | None, dispatch_id: int | None, organization_id: int | None,
                  region_code: str, title: str, served_on: date, hours: Decimal,
                  recorded_by: str) -> Row:
@@ -55,7 +55,7 @@ async def insert(db: Database, *, volunteer_id: int, demand_id: int | None,
     return rows[0]
 
 
-async def insert_correction(db: Database, *, original_id: int, hours: Decimal, reason: str,
+async def create_correction(db: Database, *, original_id: int, hours: Decimal, reason: str,
                             recorded_by: str) -> Row:
     """Append a correction of ``hours`` (signed) to an original record, copying it."""
     rows = await db.fetch(
@@ -93,7 +93,7 @@ async def get(db: Database, *, record_id: int) -> Row | None:
     return rows[0] if rows else None
 
 
-async def confirm(db: Database, *, record_id: int, by: str, automatic: bool) -> Row:
+async def create_confirmation(db: Database, *, record_id: int, by: str, automatic: bool) -> Row:
     """Confirm an original record (once: the primary key refuses a second confirmation)."""
     rows = await db.fetch(
         "INSERT INTO service_record_confirmation (record_id, confirmed_by, automatic) "
@@ -102,13 +102,13 @@ async def confirm(db: Database, *, record_id: int, by: str, automatic: bool) -> 
     return rows[0]
 
 
-async def enqueue_pending(db: Database, *, record_id: int) -> None:
+async def create_pending(db: Database, *, record_id: int) -> None:
     """Put a new pending record on the queue the auto-confirm sweep reads."""
     await db.fetch("INSERT INTO service_record_pending (record_id) VALUES (%(id)s)",
                    {"id": record_id})
 
 
-async def pending_due(db: Database, *, older_than_s: float, limit: int) -> list[int]:
+async def list_pending_due(db: Database, *, older_than_s: float, limit: int) -> list[int]:
     """Pending originals recorded at least ``older_than_s`` ago, oldest first."""
     rows = await db.fetch(
         "SELECT record_id FROM service_record_pending WHERE since <= now() - "
@@ -117,7 +117,8 @@ async def pending_due(db: Database, *, older_than_s: float, limit: int) -> list[
     return [r["record_id"] for r in rows]
 
 
-async def of_volunteers(db: Database, *, volunteer_ids: Sequence[int], limit: int) -> list[Row]:
+async def list_of_volunteers(db: Database, *, volunteer_ids: Sequence[int], limit: int
+                             ) -> list[Row]:
     """The latest ``limit`` records (originals and corrections) of each volunteer."""
     return await db.fetch(
         "SELECT x.* FROM unnest(%(ids)s::bigint[]) AS v(id) CROSS JOIN LATERAL ("
@@ -128,8 +129,8 @@ async def of_volunteers(db: Database, *, volunteer_ids: Sequence[int], limit: in
         {"ids": list(volunteer_ids), "limit": limit})
 
 
-async def net_in_period(db: Database, *, volunteer_id: int, first: date,
-                        last: date) -> list[Row]:
+async def list_net_in_period(db: Database, *, volunteer_id: int, first: date,
+                             last: date) -> list[Row]:
     """Confirmed originals served in [first, last] with net hours > 0 and their organiser."""
     return await db.fetch(
         f"SELECT r.id, r.served_on, r.title, coalesce(o.name, '') AS organization, {NET} AS hours "
@@ -141,7 +142,7 @@ async def net_in_period(db: Database, *, volunteer_id: int, first: date,
         {"v": volunteer_id, "first": first, "last": last})
 
 
-async def recognition(db: Database, *, volunteer_ids: Sequence[int]) -> list[Row]:
+async def list_recognition(db: Database, *, volunteer_ids: Sequence[int]) -> list[Row]:
     """Per volunteer: confirmed hours, star level, points and time-bank minutes."""
     return await db.fetch(
         "SELECT v.id, h.hours AS total_hours, hub_star_level(v.region_code, h.hours) AS stars, "
@@ -154,7 +155,7 @@ async def recognition(db: Database, *, volunteer_ids: Sequence[int]) -> list[Row
         "WHERE v.id = ANY(%(ids)s)", {"ids": list(volunteer_ids)})
 
 
-async def stars_at(db: Database, *, volunteer_id: int, last: date) -> int:
+async def get_stars_at(db: Database, *, volunteer_id: int, last: date) -> int:
     """The star level from the confirmed hours served on or before ``last``."""
     rows = await db.fetch(
         "SELECT hub_star_level(v.region_code, coalesce((SELECT sum(r.hours) FROM service_record r"
@@ -163,7 +164,7 @@ async def stars_at(db: Database, *, volunteer_id: int, last: date) -> int:
     return int(rows[0]["stars"]) if rows else 0
 
 
-async def thresholds(db: Database, *, region_code: str | None) -> list[Row]:
+async def list_thresholds(db: Database, *, region_code: str | None) -> list[Row]:
     """The star thresholds that apply in a region (the longest matching scope)."""
     return await db.fetch(
         "SELECT scope, stars, hours FROM star_threshold WHERE scope = (SELECT s.scope FROM "
@@ -171,7 +172,7 @@ async def thresholds(db: Database, *, region_code: str | None) -> list[Row]:
         "ORDER BY length(s.scope) DESC LIMIT 1) ORDER BY stars", {"region": region_code})
 
 
-async def served(db: Database, *, demand_id: int, volunteer_id: int | None = None) -> bool:
+async def is_served(db: Database, *, demand_id: int, volunteer_id: int | None = None) -> bool:
     """Whether the demand has net service (by this volunteer, if given)."""
     rows = await db.fetch(
         "SELECT EXISTS (SELECT 1 FROM service_record r WHERE r.demand_id = %(d)s "
@@ -180,7 +181,7 @@ async def served(db: Database, *, demand_id: int, volunteer_id: int | None = Non
     return bool(rows[0]["served"])
 
 
-async def insert_review(db: Database, *, demand_id: int, direction: str,
+async def create_review(db: Database, *, demand_id: int, direction: str,
                         volunteer_id: int | None, station_id: int | None, rating: int,
                         comment: str, reviewed_by: str) -> Row | None:
     """Add a review; None when this one was already given (``review_once``)."""
@@ -197,7 +198,7 @@ _SERVICE_REVIEWS = ("SELECT r.demand_id, r.rating FROM review r "
                     "WHERE r.direction = 'requester_to_service'")
 
 
-async def volunteer_ratings(db: Database, *, volunteer_ids: Sequence[int]) -> list[Row]:
+async def list_volunteer_ratings(db: Database, *, volunteer_ids: Sequence[int]) -> list[Row]:
     """Requesters' ratings of the demands each volunteer served: count and average."""
     return await db.fetch(
         "SELECT s.volunteer_id AS id, count(*) AS n, avg(x.rating) AS average FROM "
@@ -206,7 +207,7 @@ async def volunteer_ratings(db: Database, *, volunteer_ids: Sequence[int]) -> li
         "ON x.demand_id = s.demand_id GROUP BY s.volunteer_id", {"ids": list(volunteer_ids)})
 
 
-async def organization_ratings(db: Database, *, organization_ids: Sequence[int]) -> list[Row]:
+async def list_organization_ratings(db: Database, *, organization_ids: Sequence[int]) -> list[Row]:
     """Requesters' ratings of demands served by members of each organisation's subtree."""
     return await db.fetch(
         "SELECT o.id, count(*) AS n, avg(x.rating) AS average FROM organization o "
@@ -217,7 +218,7 @@ async def organization_ratings(db: Database, *, organization_ids: Sequence[int])
         "WHERE o.id = ANY(%(ids)s) GROUP BY o.id", {"ids": list(organization_ids)})
 
 
-async def station_ratings(db: Database, *, station_ids: Sequence[int]) -> list[Row]:
+async def list_station_ratings(db: Database, *, station_ids: Sequence[int]) -> list[Row]:
     """Per station: requesters' ratings of service there, volunteers' ratings of it."""
     return await db.fetch(
         "SELECT d.station_id AS id, r.direction, count(*) AS n, avg(r.rating) AS average "

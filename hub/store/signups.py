@@ -5,7 +5,7 @@ from __future__ import annotations
 from hub.store.base import Database, Row
 
 
-async def get(db: Database, *, activity_id: int, volunteer_id: int) -> Row | None:
+async def lock(db: Database, *, activity_id: int, volunteer_id: int) -> Row | None:
     """A volunteer's sign-up for an activity, locked for the transaction."""
     rows = await db.fetch(
         "SELECT activity_id, volunteer_id, status, signed_up_at FROM activity_signup "
@@ -14,7 +14,7 @@ async def get(db: Database, *, activity_id: int, volunteer_id: int) -> Row | Non
     return rows[0] if rows else None
 
 
-async def put(db: Database, *, activity_id: int, volunteer_id: int, status: str) -> Row:
+async def set_status(db: Database, *, activity_id: int, volunteer_id: int, status: str) -> Row:
     """Create the sign-up or set its status."""
     rows = await db.fetch(
         "INSERT INTO activity_signup (activity_id, volunteer_id, status) VALUES (%(a)s, %(v)s, "
@@ -25,7 +25,7 @@ async def put(db: Database, *, activity_id: int, volunteer_id: int, status: str)
     return rows[0]
 
 
-async def count_change(db: Database, *, activity_id: int, delta: int) -> int:
+async def update_count(db: Database, *, activity_id: int, delta: int) -> int:
     """Add ``delta`` to the activity's sign-up counter (its CHECK refuses overbooking)."""
     rows = await db.fetch("UPDATE activity SET signed_up = signed_up + %(d)s WHERE id = %(a)s "
                           "RETURNING signed_up", {"a": activity_id, "d": delta})

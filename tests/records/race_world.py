@@ -154,8 +154,8 @@ async def check_balances(db: ConnectionDatabase, volunteer: int) -> None:
         "ON t.id = e.transaction_id JOIN ledger_account a ON a.id = e.account_id WHERE "
         "t.kind = 'redemption' AND a.volunteer_id = %s", (volunteer,))
     balances = {r["unit"]: int(r["balance"])
-                for r in await ledger.balances(db, volunteer_ids=[volunteer])}
+                for r in await ledger.list_balances(db, volunteer_ids=[volunteer])}
     assert balances == {"points": earned[0] - int(spent[0]["n"]), "minutes": earned[1]}
     assert min(balances.values()) >= 0
-    assert {r["unit"]: int(r["total"]) for r in await ledger.totals_by_unit(db)} == {
+    assert {r["unit"]: int(r["total"]) for r in await ledger.list_totals(db)} == {
         "points": 0, "minutes": 0}

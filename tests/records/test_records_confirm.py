@@ -97,7 +97,7 @@ async def test_the_sweep_confirms_records_pending_longer_than_the_period(
     cur = await aconn.execute("SELECT confirmed_by, automatic FROM service_record_confirmation "
                               "WHERE record_id = %s", (record,))
     assert await cur.fetchone() == ("hub", True)
-    balances = await ledger.balances(db, volunteer_ids=[world.volunteers[0]])
+    balances = await ledger.list_balances(db, volunteer_ids=[world.volunteers[0]])
     assert {r["unit"]: int(r["balance"]) for r in balances} == {"points": 20, "minutes": 120}
     assert await confirm_due(db, after_s=0) == 0  # the queue is empty once confirmed
 

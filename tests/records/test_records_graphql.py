@@ -107,10 +107,10 @@ async def test_the_requester_reviews_a_served_demand_once(gql: Gql, world: World
     mine = await gql.data(MINE, {"v": encode_id("Volunteer", world.volunteers[0])},
                           caller=world.volunteer(0))
     assert mine["node"]["rating"] == {"count": 1, "average": 5.0}
-    stations = await records.station_ratings(gql.db, station_ids=[world.station])
+    stations = await records.list_station_ratings(gql.db, station_ids=[world.station])
     assert {(r["direction"], r["n"], float(r["average"])) for r in stations} == {
         ("requester_to_service", 1, 5.0), ("volunteer_to_organiser", 1, 4.0)}
-    (team,) = await records.organization_ratings(gql.db, organization_ids=[world.org])
+    (team,) = await records.list_organization_ratings(gql.db, organization_ids=[world.org])
     assert (team["n"], float(team["average"])) == (1, 5.0)
     status = await gql.db.fetch("SELECT status FROM demand WHERE id = %s", (world.demand,))
     assert status[0]["status"] == "reviewed"

@@ -23,12 +23,12 @@ from tests.records.records_world import World
 
 
 async def _balances(db: ConnectionDatabase, volunteer_id: int) -> dict[str, int]:
-    rows = await ledger.balances(db, volunteer_ids=[volunteer_id])
+    rows = await ledger.list_balances(db, volunteer_ids=[volunteer_id])
     return {r["unit"]: int(r["balance"]) for r in rows}
 
 
 async def _books_balance(db: ConnectionDatabase) -> None:
-    assert {r["unit"]: int(r["total"]) for r in await ledger.totals_by_unit(db)} in (
+    assert {r["unit"]: int(r["total"]) for r in await ledger.list_totals(db)} in (
         {}, {"points": 0, "minutes": 0})
 
 
@@ -51,7 +51,7 @@ async def _unbalanced(aconn: psycopg.AsyncConnection[Any], entries: list[tuple[i
     db = ConnectionDatabase(aconn)
     with pytest.raises(psycopg.errors.CheckViolation) as caught:
         async with aconn.transaction():
-            await ledger.post(db, kind="redemption", service_record_id=None, memo="x",
+            await ledger.create_transaction(db, kind="redemption", service_record_id=None, memo="x",
                               created_by="t", entries=entries)
             await aconn.execute("SET CONSTRAINTS ALL IMMEDIATE")  # as at commit
     assert caught.value.diag.constraint_name == constraint
@@ -60,9 +60,9 @@ async def _unbalanced(aconn: psycopg.AsyncConnection[Any], entries: list[tuple[i
 async def test_no_balance_can_be_created_from_nothing(aconn: psycopg.AsyncConnection[Any],
                                                       world: World):
     db = ConnectionDatabase(aconn)
-    mine = await ledger.account(db, unit="points", volunteer_id=world.volunteers[0])
-    theirs = await ledger.account(db, unit="points", volunteer_id=world.volunteers[1])
-    minutes = await ledger.account(db, unit="minutes", volunteer_id=world.volunteers[0])
+    mine = await ledger.get_account(db, unit="points", volunteer_id=world.volunteers[0])
+    theirs = await ledger.get_account(db, unit="points", volunteer_id=world.volunteers[1])
+    minutes = await ledger.get_account(db, unit="minutes", volunteer_id=world.volunteers[0])
     # A credit with no matching debit.
     await _unbalanced(aconn, [(mine, 100)], "ledger_balanced")
     # Balanced in count, but across units: points are not minutes.

@@ -62,7 +62,7 @@ async def test_stars_follow_net_verified_hours(db: ConnectionDatabase, gql: Gql,
                                  hours=Decimal(60), verified_by="t")
     await record_service(db, volunteer_id=volunteer, source=Source(demand_id=world.demand),
                          hours=Decimal(45), verified_by="t")
-    (row,) = await records.recognition(db, volunteer_ids=[volunteer])
+    (row,) = await records.list_recognition(db, volunteer_ids=[volunteer])
     assert (row["total_hours"], row["stars"]) == (Decimal("105.00"), 1)
     await correct_record(db, record_id=first["id"], hours=Decimal(50), reason="核减重复时长",
                          corrected_by="t")
