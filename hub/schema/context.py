@@ -24,7 +24,7 @@ from hub.auth import (
     scope_of,
 )
 from hub.pii import PiiCipher
-from hub.services import demands, organizations, regions, stations, volunteers
+from hub.services import activities, demands, organizations, regions, stations, volunteers
 from hub.settings import Settings
 from hub.store.base import Database, Row, ValueReader
 
@@ -90,11 +90,11 @@ class Loaders:
 
     @cached_property
     def project(self) -> DataLoader[int, Row | None]:
-        return _loader(lambda ids: organizations.get_many_projects(self.db, ids=ids), "id")
+        return _loader(lambda ids: activities.get_many_projects(self.db, ids=ids), "id")
 
     @cached_property
     def activity(self) -> DataLoader[int, Row | None]:
-        return _loader(lambda ids: organizations.get_many_activities(self.db, ids=ids), "id")
+        return _loader(lambda ids: activities.get_many(self.db, ids=ids), "id")
 
     @cached_property
     def memberships(self) -> DataLoader[int, list[Row]]:
@@ -119,12 +119,12 @@ class Loaders:
     @cached_property
     def projects_of(self) -> DataLoader[int, list[Row]]:
         return _group_loader(
-            lambda ids: organizations.list_projects(self.db, owner_ids=ids), "owner_id")
+            lambda ids: activities.list_projects(self.db, owner_ids=ids), "owner_id")
 
     @cached_property
     def activities_of(self) -> DataLoader[int, list[Row]]:
         return _group_loader(
-            lambda ids: organizations.list_activities(self.db, project_ids=ids),
+            lambda ids: activities.list_of_projects(self.db, project_ids=ids),
             "project_id")
 
     @cached_property

@@ -15,7 +15,12 @@ from hub.auth import Caller
 from hub.auth.actions import Action, require
 from hub.services.records import RecordsError, Source, hours_of, record_service, recorded_name
 from hub.services.subjects import org_subject
-from hub.store import records, signups, volunteers
+from hub.store import activities as store
+from hub.store import volunteers
+from hub.store.activities import get_many as get_many
+from hub.store.activities import get_many_projects as get_many_projects
+from hub.store.activities import list_of_projects as list_of_projects
+from hub.store.activities import list_projects as list_projects
 from hub.store.base import Database, Row
 
 SECONDS_PER_HOUR = Decimal(3600)
@@ -24,7 +29,7 @@ SECONDS_PER_HOUR = Decimal(3600)
 async def _activity(tx: Database, activity_id: int, acting: Acting) -> Row:
     """The activity, locked, once the action table lets the caller act on the volunteer's
     place in it (subject: the activity's region and team, and the volunteer)."""
-    row = await records.get_activity_source(tx, activity_id=activity_id, lock=True)
+    row = await store.get_source(tx, activity_id=activity_id, lock=True)
     if row is None:
         raise RecordsError("NOT_FOUND", "activityId", f"activity {activity_id} does not exist")
     require(acting.caller, acting.action,
@@ -61,15 +66,15 @@ async def sign_up(db: Database, caller: Caller, *, activity_id: int,
         if status != "active":
             raise RecordsError("VOLUNTEER_INACTIVE", "volunteerId",
                                f"volunteer {volunteer_id} is {status or 'unknown'}")
-        current = await signups.lock(tx, activity_id=activity_id, volunteer_id=volunteer_id)
+        current = await store.lock_signup(tx, activity_id=activity_id, volunteer_id=volunteer_id)
         if current is not None and current["status"] == "signed_up":
             raise RecordsError("ALREADY_SIGNED_UP", "activityId", "already signed up")
         if activity["signed_up"] >= activity["capacity"]:
             raise RecordsError("ACTIVITY_FULL", "activityId",
                                f"all {activity['capacity']} places are taken")
-        row = await signups.set_status(tx, activity_id=activity_id, volunteer_id=volunteer_id,
+        row = await store.set_signup_status(tx, activity_id=activity_id, volunteer_id=volunteer_id,
                                 status="signed_up")
-        activity["signed_up"] = await signups.update_count(tx, activity_id=activity_id, delta=1)
+        activity["signed_up"] = await store.update_signed_up(tx, activity_id=activity_id, delta=1)
     return row, activity
 
 
@@ -80,15 +85,15 @@ async def cancel(db: Database, caller: Caller, *, activity_id: int,
                     "cancel this volunteer's sign-up")
     async with db.transaction() as tx:
         activity = await _activity(tx, activity_id, acting)
-        current = await signups.lock(tx, activity_id=activity_id, volunteer_id=volunteer_id)
+        current = await store.lock_signup(tx, activity_id=activity_id, volunteer_id=volunteer_id)
         if current is None or current["status"] != "signed_up":
             raise RecordsError("NOT_SIGNED_UP", "activityId", "there is no sign-up to cancel")
         if activity["starts_at"] <= _now():
             raise RecordsError("ACTIVITY_STARTED", "activityId",
                                "the activity has started; ask the organiser to mark absence")
-        row = await signups.set_status(tx, activity_id=activity_id, volunteer_id=volunteer_id,
+        row = await store.set_signup_status(tx, activity_id=activity_id, volunteer_id=volunteer_id,
                                 status="cancelled")
-        activity["signed_up"] = await signups.update_count(tx, activity_id=activity_id, delta=-1)
+        activity["signed_up"] = await store.update_signed_up(tx, activity_id=activity_id, delta=-1)
     return row, activity
 
 
@@ -106,7 +111,7 @@ async def record_attendance(db: Database, caller: Caller, *, activity_id: int,
         if activity["starts_at"] > _now():
             raise RecordsError("ACTIVITY_NOT_STARTED", "activityId",
                                "attendance is recorded once the activity has started")
-        current = await signups.lock(tx, activity_id=activity_id, volunteer_id=volunteer_id)
+        current = await store.lock_signup(tx, activity_id=activity_id, volunteer_id=volunteer_id)
         if current is None or current["status"] in {"cancelled"}:
             raise RecordsError("NOT_SIGNED_UP", "volunteerId",
                                f"volunteer {volunteer_id} is not signed up")
@@ -120,6 +125,6 @@ async def record_attendance(db: Database, caller: Caller, *, activity_id: int,
             record = await record_service(tx, volunteer_id=volunteer_id,
                                           source=Source(activity_id=activity_id),
                                           hours=hours_of(given), verified_by=verified_by)
-        row = await signups.set_status(tx, activity_id=activity_id, volunteer_id=volunteer_id,
+        row = await store.set_signup_status(tx, activity_id=activity_id, volunteer_id=volunteer_id,
                                 status="attended" if attended else "absent")
     return row, record

@@ -1,4 +1,4 @@
-"""Reading organisations: the tree, members, projects and activities, as the schema shows them.
+"""Reading organisations: the tree and its members, as the schema shows them.
 
 Who sees which field is the schema's policy table and reading needs no action, so these are
 the store's reads, exposed unchanged; writes go through :mod:`hub.services.registration`.
@@ -10,11 +10,7 @@ from hub.store.organizations import OrganizationFilter as OrganizationFilter
 from hub.store.organizations import count as count
 from hub.store.organizations import count_members as count_members
 from hub.store.organizations import get_many as get_many
-from hub.store.organizations import get_many_activities as get_many_activities
-from hub.store.organizations import get_many_projects as get_many_projects
 from hub.store.organizations import list_ as list_
-from hub.store.organizations import list_activities as list_activities
 from hub.store.organizations import list_children as list_children
 from hub.store.organizations import list_members as list_members
 from hub.store.organizations import list_memberships as list_memberships
-from hub.store.organizations import list_projects as list_projects

@@ -39,7 +39,7 @@ from psycopg import errors as pg_errors
 from hub.auth import Caller
 from hub.auth.actions import Action, require
 from hub.services.subjects import org_subject
-from hub.store import demands, ledger
+from hub.store import activities, demands, ledger
 from hub.store import records as store
 from hub.store.base import ConnectionDatabase, Database, Row
 from hub.store.records import get as get
@@ -198,7 +198,7 @@ async def record_service(tx: Database, *, volunteer_id: int, source: Source, hou
         row = await demands.get_source(tx, demand_id=source.demand_id)
     else:
         assert source.activity_id is not None
-        row = await store.get_activity_source(tx, activity_id=source.activity_id)
+        row = await activities.get_source(tx, activity_id=source.activity_id)
     if row is None:
         raise RecordsError("NOT_FOUND", "demandId" if source.demand_id else "activityId",
                            "the demand or activity does not exist")

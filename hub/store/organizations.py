@@ -1,7 +1,6 @@
 """Statements on organisations (科技志愿服务组织): the tree, its moves and memberships.
 
 Built with SQLAlchemy Core on :mod:`hub.store.tables` and run by :mod:`hub.store.sql`.
-Projects and activities are read here until they have a module of their own.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from sqlalchemy.dialects import postgresql as pg
 from hub.store import sql
 from hub.store.base import Database, Row
 from hub.store.listing import Cursor
-from hub.store.tables import activity, membership, organization, organization_move, project
+from hub.store.tables import membership, organization, organization_move
 
 o = organization
 _IDS = sa.bindparam("ids", type_=pg.ARRAY(sa.BigInteger))
@@ -201,42 +200,3 @@ async def list_members(db: Database, *, organization_ids: Sequence[int], limit: 
                        ) -> list[Row]:
     """Up to ``limit`` direct members of each organisation (captain and admins first)."""
     return await sql.fetch(db, _MEMBERS, {"ids": list(organization_ids), "limit": limit})
-
-
-PROJECT_COLUMNS = (project.c.id, project.c.name, project.c.description, project.c.owner_id,
-                   project.c.category, sa.func.lower(project.c.period).label("starts_on"),
-                   sa.func.upper(project.c.period).label("ends_on"), project.c.funding_yuan,
-                   project.c.status)
-a = activity
-ACTIVITY_COLUMNS = (
-    a.c.id, a.c.title, a.c.description, a.c.organization_id, a.c.project_id, a.c.category,
-    sa.func.lower(a.c.time_window).label("starts_at"),
-    sa.func.upper(a.c.time_window).label("ends_at"), a.c.station_id, a.c.region_code,
-    a.c.capacity, a.c.signed_up, a.c.status, sa.func.ST_X(a.c.location_geom).label("lon"),
-    sa.func.ST_Y(a.c.location_geom).label("lat"), _NO_DISTANCE)
-_PROJECTS = sql.compiled(sa.select(*PROJECT_COLUMNS).where(project.c.id == sa.any_(_IDS)))
-_PROJECTS_OF = sql.compiled(sa.select(*PROJECT_COLUMNS)
-                            .where(project.c.owner_id == sa.any_(_IDS)).order_by(project.c.id))
-_ACTIVITIES = sql.compiled(sa.select(*ACTIVITY_COLUMNS).where(a.c.id == sa.any_(_IDS)))
-_ACTIVITIES_OF = sql.compiled(sa.select(*ACTIVITY_COLUMNS).where(a.c.project_id == sa.any_(_IDS))
-                              .order_by(sa.func.lower(a.c.time_window), a.c.id))
-
-
-async def get_many_projects(db: Database, *, ids: Sequence[int]) -> list[Row]:
-    """Projects by id."""
-    return await sql.fetch(db, _PROJECTS, {"ids": list(ids)})
-
-
-async def list_projects(db: Database, *, owner_ids: Sequence[int]) -> list[Row]:
-    """Projects owned by these organisations."""
-    return await sql.fetch(db, _PROJECTS_OF, {"ids": list(owner_ids)})
-
-
-async def get_many_activities(db: Database, *, ids: Sequence[int]) -> list[Row]:
-    """Activities by id."""
-    return await sql.fetch(db, _ACTIVITIES, {"ids": list(ids)})
-
-
-async def list_activities(db: Database, *, project_ids: Sequence[int]) -> list[Row]:
-    """Activities of these projects, soonest first."""
-    return await sql.fetch(db, _ACTIVITIES_OF, {"ids": list(project_ids)})

@@ -27,18 +27,6 @@ CONFIRMED = "JOIN service_record_confirmation k ON k.record_id = coalesce(r.corr
 CONFIRMATION_COLUMNS = "k.confirmed_at, k.confirmed_by"
 
 
-async def get_activity_source(db: Database, *, activity_id: int, lock: bool = False) -> Row | None:
-    """An activity with what a record copies; ``lock`` holds its row for the transaction."""
-    rows = await db.fetch(
-        "SELECT a.id, a.title, a.region_code, a.organization_id, a.capacity, a.signed_up, "
-        "a.status, lower(a.time_window) AS starts_at, upper(a.time_window) AS ends_at, "
-        "(lower(a.time_window) AT TIME ZONE 'Asia/Shanghai')::date AS day, o.path::text AS "
-        "org_path, hub_record_bound(NULL, a.id) AS window_hours "
-        "FROM activity a JOIN organization o ON o.id = a.organization_id "
-        "WHERE a.id = %(id)s" + (" FOR UPDATE OF a" if lock else ""), {"id": activity_id})
-    return rows[0] if rows else None
-
-
 async def create(db: Database, *, volunteer_id: int, demand_id: int | None,
                  activity_id: int | None, dispatch_id: int | None, organization_id: int | None,
                  region_code: str, title: str, served_on: date, hours: Decimal,
