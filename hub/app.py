@@ -23,7 +23,7 @@ from hub.certs.signing import load_or_create_key_text
 from hub.db.pool import Availability, DatabaseUnavailable, make_pools
 from hub.metrics import HttpMetrics, Metrics, metrics_endpoint
 from hub.pii import load_or_create_key
-from hub.services import sweeps
+from hub.services import events, sweeps
 from hub.settings import Settings
 from hub.store.base import ConnectionDatabase, PoolDatabase, ThreadedReads
 
@@ -88,10 +88,12 @@ def create_app(settings: Settings, *, database_url: str | None = None,
         # holds this process's GIL and the event loop keeps serving.
         with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as executor:
             app.state.executor = executor
+            app.state.events = live = events.Events()
             try:
                 async with serving(app, metrics):
                     yield
             finally:
+                await live.close()
                 metrics.close()
 
     @contextlib.asynccontextmanager

@@ -25,6 +25,7 @@ from hub.auth import (
 )
 from hub.pii import PiiCipher
 from hub.services import activities, demands, organizations, regions, stations, volunteers
+from hub.services.events import Events
 from hub.settings import Settings
 from hub.store.base import Database, Row, ValueReader
 
@@ -155,6 +156,7 @@ class Context:
     # app (the metrics) are read by the schema extensions (hub/schema/observe.py).
     request: Any = None
     compiled: bool = False  # answered by a compiled plan (hub.schema.observe.mark_compiled)
+    events: Events | None = None  # the app's live dispatch events (subscriptions)
     loaders: Loaders = field(init=False)
     _scopes: dict[Field, Scope] = field(default_factory=dict)
 

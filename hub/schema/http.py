@@ -189,4 +189,4 @@ class HubGraphQL(GraphQL[Context, None]):
                        cipher=state.cipher, executor=getattr(state, "executor", None),
                        reads=getattr(state, "reads", None), raw_json=True,
                        client=request.client.host if request.client else None,
-                       request=request)
+                       request=request, events=getattr(state, "events", None))

@@ -282,8 +282,12 @@ class WorkflowSubscription:
         except Denied as exc:
             raise GraphQLError(exc.message, extensions={"code": exc.code,
                                                         "messageZh": exc.message_zh}) from None
+        live = info.context.events
+        if live is None:
+            raise GraphQLError("live events are not served here",
+                               extensions={"code": "INTERNAL_SERVER_ERROR"})
         conninfo = await events.conninfo_of(info.context.db)
-        async for event in events.events(conninfo, prefix):
+        async for event in live.stream(conninfo, prefix):
             if caller.role is Role.VOLUNTEER and event["volunteerId"] != caller.volunteer_id:
                 continue
             yield DispatchEvent.from_payload(event)

@@ -1,10 +1,10 @@
-"""Live dispatch events: one LISTEN connection per process, fanned out to subscribers.
+"""Live dispatch events: one LISTEN connection per app and database, fanned out to subscribers.
 
 The ``dispatch_log`` trigger (sql/0005_workflow.sql) NOTIFYs channel ``hub_dispatch`` at
 commit, so every hub process behind a load balancer hears every change whichever process
 made it. The listener starts with the first subscriber, reconnects after a lost connection,
-and stops in :func:`shutdown`. A subscriber too slow to keep up loses its oldest events
-rather than holding back everyone else.
+and stops when the app's :class:`Events` (made and closed by the lifespan) closes. A
+subscriber too slow to keep up loses its oldest events rather than holding back everyone else.
 """
 
 from __future__ import annotations
@@ -48,7 +48,6 @@ class Listener:
 
     def __init__(self, conninfo: str) -> None:
         self.conninfo = conninfo
-        self.loop = asyncio.get_running_loop()
         self.subscribers: set[_Subscriber] = set()
         self.ready = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -110,38 +109,32 @@ class Listener:
             self._task = None
 
 
-# One listener per database and event loop: a listener's task lives on the loop that made it
-# (one per process in production; tests run several loops one after another).
-_listeners: dict[tuple[str, int], Listener] = {}
+class Events:
+    """The app's listeners, one per database (created on first use); the lifespan makes this
+    and closes it, which stops every listener's task."""
 
+    def __init__(self) -> None:
+        self.listeners: dict[str, Listener] = {}
 
-def listener(conninfo: str) -> Listener:
-    """This event loop's listener for a database (created on first use)."""
-    key = (conninfo, id(asyncio.get_running_loop()))
-    if key not in _listeners:
-        _listeners[key] = Listener(conninfo)
-    return _listeners[key]
+    def listener(self, conninfo: str) -> Listener:
+        """The listener for a database."""
+        if conninfo not in self.listeners:
+            self.listeners[conninfo] = Listener(conninfo)
+        return self.listeners[conninfo]
+
+    async def stream(self, conninfo: str, region_prefix: str) -> AsyncIterator[dict[str, Any]]:
+        """Dispatch events of a region subtree, as they are committed."""
+        async with self.listener(conninfo).subscribe(region_prefix) as queue:
+            while True:
+                yield await queue.get()
+
+    async def close(self) -> None:
+        """Stop listening."""
+        listeners, self.listeners = list(self.listeners.values()), {}
+        for one in listeners:
+            await one.close()
 
 
 async def conninfo_of(db: Database) -> str:
     """How to open another connection to the database ``db`` uses."""
     return await store.conninfo_of(db)
-
-
-async def events(conninfo: str, region_prefix: str) -> AsyncIterator[dict[str, Any]]:
-    """Dispatch events of a region subtree, as they are committed."""
-    async with listener(conninfo).subscribe(region_prefix) as queue:
-        while True:
-            yield await queue.get()
-
-
-async def shutdown() -> None:
-    """Close this event loop's listeners, and forget those of loops that are gone (their
-    tasks died with them; awaiting them from here would wait forever)."""
-    current = asyncio.get_running_loop()
-    for key, one in list(_listeners.items()):
-        if one.loop is current:
-            del _listeners[key]
-            await one.close()
-        elif one.loop.is_closed():
-            del _listeners[key]

@@ -12,7 +12,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from hub.db.pool import DatabaseUnavailable
-from hub.services import events, records
+from hub.services import records
 from hub.services.workflow import SWEEP_BATCH, WorkflowError, change, expire, expired
 from hub.store import demands
 from hub.store import dispatch as store
@@ -94,7 +94,7 @@ async def background(db: Database, *, ttl_s: int, sweep_s: float | None,
                      outcome: StepOutcome = _ignore) -> AsyncIterator[None]:
     """While the app runs: every ``sweep_s``, :func:`sweep` (expire overdue offers, settle
     demands, auto-confirm pending records after ``auto_confirm_s``; each step's outcome to
-    ``outcome``); at exit, stop the sweeper and close the event listener."""
+    ``outcome``); at exit, stop the sweeper."""
     stop = asyncio.Event()
 
     async def sweeper() -> None:
@@ -118,4 +118,3 @@ async def background(db: Database, *, ttl_s: int, sweep_s: float | None,
                 await asyncio.wait_for(task, timeout=stop_timeout_s)
             except TimeoutError:
                 log.warning("the offer sweeper did not stop within %ss", stop_timeout_s)
-        await events.shutdown()

@@ -4,6 +4,7 @@ PostgreSQL LISTEN/NOTIFY (so every hub process hears them), and nobody else."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -13,7 +14,7 @@ from starlette.testclient import TestClient
 from workflow_world import LANZHOU, ZHENGZHOU
 
 from hub.app import create_app
-from hub.auth import ANONYMOUS, Caller, Role
+from hub.auth import ANONYMOUS, Caller, Role, issue_token
 from hub.auth.tokens import SYSTEM
 from hub.pii import PiiCipher
 from hub.schema import schema
@@ -48,40 +49,49 @@ def events_url(server_url: str) -> str:
 
 
 @pytest.fixture
+async def live() -> AsyncIterator[events.Events]:
+    """The live events an app's lifespan would own."""
+    hub_events = events.Events()
+    try:
+        yield hub_events
+    finally:
+        await hub_events.close()
+
+
+@pytest.fixture
 async def db(events_url: str) -> AsyncIterator[ConnectionDatabase]:
     conn = await psycopg.AsyncConnection.connect(events_url, autocommit=True)
     try:
         yield ConnectionDatabase(conn)
     finally:
-        await events.shutdown()
         await conn.close()
 
 
 async def _subscribe(db: ConnectionDatabase, settings: Settings, caller: Caller,
-                     code: str | None = None) -> Any:
+                     code: str | None = None, live: events.Events | None = None) -> Any:
     assert settings.data_key is not None
     context = Context(db=db, caller=caller, settings=settings,
-                      cipher=PiiCipher.from_text(settings.data_key))
+                      cipher=PiiCipher.from_text(settings.data_key), events=live)
     return await schema().subscribe(SUBSCRIBE, variable_values={"code": code},
                                     context_value=context)
 
 
-async def _listening() -> None:
+async def _listening(live: events.Events) -> None:
     for _ in range(200):
-        if events._listeners and all(x.ready.is_set() for x in events._listeners.values()):
+        if live.listeners and all(x.ready.is_set() for x in live.listeners.values()):
             return
         await asyncio.sleep(0.01)
     raise AssertionError("the listener never started")
 
 
 async def test_a_dispatcher_hears_committed_changes_in_their_region_only(
-        db: ConnectionDatabase, events_url: str, settings: Settings):
-    mine = await _subscribe(db, settings, ZHENGZHOU)
-    theirs = await _subscribe(db, settings, LANZHOU)
+        db: ConnectionDatabase, live: events.Events, events_url: str, settings: Settings):
+    mine = await _subscribe(db, settings, ZHENGZHOU, live=live)
+    theirs = await _subscribe(db, settings, LANZHOU, live=live)
     first = asyncio.ensure_future(mine.__anext__())
     other = asyncio.ensure_future(theirs.__anext__())
     await asyncio.sleep(0.05)
-    await _listening()
+    await _listening(live)
     async with await psycopg.AsyncConnection.connect(events_url, autocommit=True) as conn:
         writer = ConnectionDatabase(conn)
         demand = (await writer.fetch("SELECT id FROM demand"))[0]["id"]
@@ -140,3 +150,36 @@ def test_the_subscription_speaks_graphql_transport_ws(events_url: str, settings:
         message = ws.receive_json()
         assert message["type"] == "next"
         assert message["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+def test_the_apps_listener_stops_with_the_app(events_url: str, settings: Settings):
+    app = create_app(settings, database_url=as_app(events_url))
+    token = issue_token(settings, sub="d-zz", role="dispatcher", region="410100000000")
+    with TestClient(app) as client, \
+            client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        ws.send_json({"type": "connection_init", "payload": {"Authorization": token}})
+        assert ws.receive_json()["type"] == "connection_ack"
+        ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE}})
+        live: events.Events = app.state.events
+        for _ in range(500):
+            if live.listeners and all(x.ready.is_set() for x in live.listeners.values()):
+                break
+            time.sleep(0.01)
+        [listener] = live.listeners.values()
+        assert listener.subscribers, "the subscription listens through the app's listener"
+        assert _listening_sessions(events_url) == 1
+        ws.send_json({"id": "1", "type": "complete"})
+    assert live.listeners == {}  # the lifespan closed it, and its connection with it
+    for _ in range(200):
+        if _listening_sessions(events_url) == 0:
+            break
+        time.sleep(0.01)
+    assert _listening_sessions(events_url) == 0
+
+
+def _listening_sessions(url: str) -> int:
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                           "current_database() AND query LIKE 'LISTEN%'").fetchone()
+    assert row is not None
+    return int(row[0])
