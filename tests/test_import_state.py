@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # Run in a fresh interpreter: this test process has long since imported everything.
 PROBE = """
-import gc, importlib, json, pkgutil
+import collections, gc, importlib, json, pkgutil
 
 import prometheus_client
 import psycopg
@@ -35,12 +35,18 @@ for module in pkgutil.walk_packages(hub.__path__, "hub."):
     importlib.import_module(module.name)
     imported.append(module.name)
 node = importlib.import_module("hub.schema.node")
+# A module-level container that starts empty is a registry or cache waiting to be filled.
+empty = sorted(f"{module.__name__}.{name}" for module in map(importlib.import_module, imported)
+               for name, value in vars(module).items()
+               if isinstance(value, (dict, list, set, collections.deque)) and not value
+               and not name.startswith("__"))
 print(json.dumps({
     "imported": len(imported),
     "json_loaders_before": before,
     "json_loaders_after": json_loaders(),
     "gc_enabled": gc.isenabled(),
     "node_registry": [n for n in ("LOADERS", "register") if hasattr(node, n)],
+    "empty_module_containers": empty,
     "new_default_collectors": sorted(metric_names() - collectors),
 }))
 """
@@ -57,5 +63,7 @@ def test_importing_every_hub_module_leaves_no_global_state_filled():
     assert seen["gc_enabled"]
     # Node types are found in the schema, not in a registry filled by decorators.
     assert seen["node_registry"] == []
+    # No module keeps an empty registry or cache for later (the lifespan's objects do).
+    assert seen["empty_module_containers"] == []
     # Metrics live in the registry the app creates, not prometheus_client's global one.
     assert seen["new_default_collectors"] == []
