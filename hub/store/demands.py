@@ -1,8 +1,10 @@
 """Statements on demands (群众需求, 点单): raising, locking, settling, cancelling, reading.
 
-The map list and its count are SQL text from :mod:`hub.store.listing`, the builder of every
-map list, whose ``near`` statement bench_graphql's "near" lines measure. Offers on a demand
-are :mod:`hub.store.dispatch`'s.
+Writes and the lock are built with SQLAlchemy Core (:mod:`hub.store.tables`, run by
+:mod:`hub.store.sql`). The map list and its count are SQL text from :mod:`hub.store.listing`,
+the builder of every map list, whose ``near`` statement bench_graphql's "near" lines measure;
+settling, the matcher's open demands and a record's source are SQL text still to be rebuilt.
+Offers on a demand are :mod:`hub.store.dispatch`'s.
 """
 
 from __future__ import annotations
@@ -11,9 +13,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+import sqlalchemy as sa
+from geoalchemy2 import Geometry
+from sqlalchemy.dialects import postgresql as pg
+
+from hub.store import sql
 from hub.store.base import Database, Row
 from hub.store.listing import Cursor, Filters, ListSpec, Near, Within, fetch_page, get_by_ids
 from hub.store.listing import count as count_rows
+from hub.store.tables import SRID, demand, dispatch
 
 SPEC = ListSpec("demand", (
     "t.id, t.title, t.description, t.category, t.required_skills, t.needed, "
@@ -69,23 +77,38 @@ async def get_many(db: Database, *, ids: Sequence[int]) -> list[Row]:
     return await get_by_ids(db, SPEC, ids)
 
 
-DEMAND_LOCK_COLUMNS = (
-    "d.id, d.status, d.needed, d.region_code, d.station_id, lower(d.time_window) AS starts_at, "
-    "upper(d.time_window) AS ends_at, d.unfilled_reason, d.requires_insurance, now() AS now, "
-    "(SELECT count(*) FROM dispatch a WHERE a.demand_id = d.id AND a.active) AS taken")
+d = demand
+_ID = sa.bindparam("id", type_=sa.BigInteger)
+_TAKEN = (sa.select(sa.func.count()).select_from(dispatch)
+          .where(dispatch.c.demand_id == d.c.id, dispatch.c.active).scalar_subquery())
+_LOCK = sql.compiled(sa.select(
+    d.c.id, d.c.status, d.c.needed, d.c.region_code, d.c.station_id,
+    sa.func.lower(d.c.time_window).label("starts_at"),
+    sa.func.upper(d.c.time_window).label("ends_at"), d.c.unfilled_reason,
+    d.c.requires_insurance, sa.func.now().label("now"), _TAKEN.label("taken"),
+).where(d.c.id == _ID).with_for_update(of=d))
+_UNFILLED = sql.compiled(sa.update(d).where(d.c.id == _ID).values(
+    unfilled_reason=sa.bindparam("reason", type_=sa.Text), unfilled_at=sa.func.now(),
+    updated_at=sa.func.now()))
+_CANCEL = sql.compiled(sa.update(d).where(d.c.id == _ID).values(
+    status="cancelled", cancelled_by=sa.bindparam("by", type_=sa.Text),
+    cancel_reason=sa.bindparam("reason", type_=sa.Text), updated_at=sa.func.now()))
+_DISPATCHED = sql.compiled(sa.update(d).where(
+    d.c.id == sa.any_(sa.bindparam("ids", type_=pg.ARRAY(sa.BigInteger))), d.c.status == "open")
+    .values(status="dispatched", updated_at=sa.func.now()))
+_REVIEWED = sql.compiled(sa.update(d).where(d.c.id == _ID, d.c.status == "done")
+                         .values(status="reviewed", updated_at=sa.func.now()))
 
 
 async def lock(db: Database, *, demand_id: int) -> Row | None:
     """A demand locked for the rest of the transaction, with its active dispatch count."""
-    rows = await db.fetch(f"SELECT {DEMAND_LOCK_COLUMNS} FROM demand d WHERE d.id = %(id)s "
-                          "FOR UPDATE OF d", {"id": demand_id})
+    rows = await sql.fetch(db, _LOCK, {"id": demand_id})
     return rows[0] if rows else None
 
 
 async def set_unfilled(db: Database, *, demand_id: int, reason: str) -> None:
     """Say why a freed slot of a demand stays empty."""
-    await db.fetch("UPDATE demand SET unfilled_reason = %(reason)s, unfilled_at = now(), "
-                   "updated_at = now() WHERE id = %(id)s", {"id": demand_id, "reason": reason})
+    await sql.fetch(db, _UNFILLED, {"id": demand_id, "reason": reason})
 
 
 # What a demand's status should be, from its window and its active dispatches: done once
@@ -126,9 +149,7 @@ async def settle_started(db: Database, *, after_id: int, limit: int) -> int | No
 
 async def cancel(db: Database, *, demand_id: int, by: str, reason: str) -> None:
     """Cancel a demand (its dispatches are cancelled by the caller first)."""
-    await db.fetch("UPDATE demand SET status = 'cancelled', cancelled_by = %(by)s, "
-                   "cancel_reason = %(reason)s, updated_at = now() WHERE id = %(id)s",
-                   {"id": demand_id, "by": by, "reason": reason})
+    await sql.fetch(db, _CANCEL, {"id": demand_id, "by": by, "reason": reason})
 
 
 @dataclass(frozen=True)
@@ -154,19 +175,17 @@ class NewDemand:
 
 async def create(db: Database, *, demand: NewDemand) -> int:
     """Insert a demand; return its id."""
-    rows = await db.fetch(
-        "INSERT INTO demand (title, description, category, required_skills, needed, "
-        "time_window, location_geom, station_id, region_code, raised_by, raised_by_kind, "
-        "priority, requires_insurance) VALUES (%(title)s, %(description)s, %(category)s, "
-        "%(skills)s, %(needed)s, tstzrange(%(starts)s, %(ends)s), "
-        "ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326), %(station)s, %(region)s, %(by)s, "
-        "%(kind)s, %(priority)s, %(insurance)s) RETURNING id",
-        {"title": demand.title, "description": demand.description,
-         "category": demand.category, "skills": list(demand.required_skills),
-         "needed": demand.needed, "starts": demand.starts_at, "ends": demand.ends_at,
-         "lon": demand.lon, "lat": demand.lat, "station": demand.station_id,
-         "region": demand.region_code, "by": demand.raised_by, "kind": demand.raised_by_kind,
-         "priority": demand.priority, "insurance": demand.requires_insurance})
+    point = sa.func.ST_SetSRID(sa.func.ST_MakePoint(demand.lon, demand.lat), SRID,
+                               type_=Geometry("POINT", srid=SRID))
+    rows = await sql.fetch(db, sa.insert(d).values(
+        title=demand.title, description=demand.description, category=demand.category,
+        required_skills=sa.literal(list(demand.required_skills), pg.ARRAY(sa.Text)),
+        needed=demand.needed,
+        time_window=sa.func.tstzrange(demand.starts_at, demand.ends_at, type_=pg.TSTZRANGE),
+        location_geom=point, station_id=demand.station_id, region_code=demand.region_code,
+        raised_by=demand.raised_by, raised_by_kind=demand.raised_by_kind,
+        priority=demand.priority, requires_insurance=demand.requires_insurance,
+    ).returning(d.c.id))
     return int(rows[0]["id"])
 
 
@@ -187,8 +206,7 @@ async def list_open(db: Database, *, region_prefix: str, starts: datetime,
 
 async def mark_dispatched(db: Database, *, demand_ids: Sequence[int]) -> None:
     """Open demands that received offers become dispatched."""
-    await db.fetch("UPDATE demand SET status = 'dispatched', updated_at = now() "
-                   "WHERE id = ANY(%(ids)s) AND status = 'open'", {"ids": list(demand_ids)})
+    await sql.fetch(db, _DISPATCHED, {"ids": list(demand_ids)})
 
 
 async def get_source(db: Database, *, demand_id: int) -> Row | None:
@@ -204,5 +222,4 @@ async def get_source(db: Database, *, demand_id: int) -> Row | None:
 
 async def mark_reviewed(db: Database, *, demand_id: int) -> None:
     """A done demand becomes reviewed (评单)."""
-    await db.fetch("UPDATE demand SET status = 'reviewed', updated_at = now() "
-                   "WHERE id = %(id)s AND status = 'done'", {"id": demand_id})
+    await sql.fetch(db, _REVIEWED, {"id": demand_id})

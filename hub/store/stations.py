@@ -1,7 +1,8 @@
 """Statements on stations (站点: 新时代文明实践中心, science museums, community sites).
 
 The map list and its count are SQL text from :mod:`hub.store.listing`, the builder of every
-map list, whose ``near`` statement bench_graphql's "near" lines measure.
+map list, whose ``near`` statement bench_graphql's "near" lines measure; the rest is built
+with SQLAlchemy Core (:mod:`hub.store.tables`, run by :mod:`hub.store.sql`).
 """
 
 from __future__ import annotations
@@ -9,9 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import sqlalchemy as sa
+
+from hub.store import sql
 from hub.store.base import Database, Row
 from hub.store.listing import Cursor, Filters, ListSpec, Near, Within, fetch_page, get_by_ids
 from hub.store.listing import count as count_rows
+from hub.store.tables import organization, station
 
 SPEC = ListSpec("station", (
     "t.id, t.name, t.kind, t.region_code, t.organization_id, t.address, t.status, "
@@ -62,9 +67,13 @@ async def list_nearest(db: Database, *, lon: float, lat: float, k: int) -> list[
                             first=k - 1, after=None, near=near, within=None)
 
 
+_ORG_PATH = sql.compiled(
+    sa.select(sa.cast(organization.c.path, sa.Text).label("path"))
+    .select_from(station.join(organization, organization.c.id == station.c.organization_id))
+    .where(station.c.id == sa.bindparam("id")))
+
+
 async def get_org_path(db: Database, *, station_id: int) -> str | None:
     """The path (``"1.7.70"``) of the organisation operating the station, if one does."""
-    rows = await db.fetch(
-        "SELECT o.path::text AS path FROM station s JOIN organization o "
-        "ON o.id = s.organization_id WHERE s.id = %(station)s", {"station": station_id})
+    rows = await sql.fetch(db, _ORG_PATH, {"id": station_id})
     return str(rows[0]["path"]) if rows else None
