@@ -2,11 +2,13 @@
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements-runtime.lock ./
+# The locked versions, checked against their hashes (`make lock` writes the file).
+RUN pip install --require-hashes --no-deps -r requirements-runtime.lock
 COPY hub ./hub
 COPY sql ./sql
 # Editable, so the migrations in /app/sql stay beside the package they belong to.
-RUN pip install -e . && useradd --create-home --uid 10001 hub
+RUN pip install --no-deps -e . && useradd --create-home --uid 10001 hub
 USER hub
 ENV HUB_HOME=/home/hub/.hub HUB_HOST=0.0.0.0 HUB_PORT=8000
 EXPOSE 8000

@@ -10,11 +10,14 @@ setup:
 	@scripts/setup.sh
 
 # requirements.lock: every package (dev tools included) pinned with its hashes, for every
-# platform and Python >= 3.11; setup installs exactly it. After changing pyproject.toml's
+# platform and Python >= 3.11; setup installs exactly it. requirements-runtime.lock: the same
+# pins without the dev tools, for the container image. After changing pyproject.toml's
 # dependencies run `make lock` (kept pins stay; `make lock LOCK_ARGS=--upgrade` moves them).
+LOCK_FLAGS := --universal --generate-hashes --python-version 3.11 --custom-compile-command "make lock"
 lock:
-	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --generate-hashes \
-	  --python-version 3.11 --custom-compile-command "make lock" $(LOCK_ARGS) -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev $(LOCK_FLAGS) $(LOCK_ARGS) -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml $(LOCK_FLAGS) -c requirements.lock \
+	  -o requirements-runtime.lock
 
 demo: setup
 	$(BIN)/hub demo

@@ -13,6 +13,8 @@ from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# Development tools, which the container image's lock (requirements-runtime.lock) leaves out.
+TOOLS = {"pytest", "mypy", "ruff", "playwright", "uv", "import-linter"}
 # Declared runtime dependencies that no module of hub/ imports, each with its reason.
 NOT_IMPORTED = {
     "python-multipart": "starlette parses multipart uploads (importRegistrations) with it",
@@ -25,9 +27,9 @@ def _declared() -> tuple[list[Requirement], list[Requirement]]:
             [Requirement(r) for r in project["optional-dependencies"]["dev"]])
 
 
-def _locked() -> dict[str, list[Version]]:
+def _locked(name: str = "requirements.lock") -> dict[str, list[Version]]:
     pins: dict[str, list[Version]] = {}
-    for line in (ROOT / "requirements.lock").read_text().splitlines():
+    for line in (ROOT / name).read_text().splitlines():
         if line[:1].isalnum() and "==" in line:
             name, _, rest = line.partition("==")
             pins.setdefault(canonicalize_name(name), []).append(Version(rest.split()[0]))
@@ -56,6 +58,16 @@ def test_every_declared_dependency_is_locked_at_a_version_it_allows():
             assert requirement.specifier.contains(version, prereleases=True), (
                 f"requirements.lock pins {requirement.name}=={version}, outside "
                 f"{requirement.specifier}: run `make lock`")
+
+
+def test_the_runtime_lock_is_the_full_lock_without_the_dev_tools():
+    runtime, dev = _declared()
+    full, image = _locked(), _locked("requirements-runtime.lock")
+    assert all(full.get(name) == versions for name, versions in image.items()), \
+        "requirements-runtime.lock pins differ from requirements.lock: run `make lock`"
+    assert {canonicalize_name(r.name) for r in runtime} <= set(image)
+    assert {canonicalize_name(r.name) for r in dev} >= TOOLS
+    assert not TOOLS & set(image), "the image's lock holds dev tools"
 
 
 def test_every_runtime_dependency_is_imported():
