@@ -42,7 +42,7 @@ schema: setup
 
 # The manifest of the registered documents (hub/schema/documents/*.graphql), Apollo's format.
 documents: setup
-	$(BIN)/python -m hub.schema.trusted
+	$(BIN)/python -c 'import sys; from hub.schema.trusted import main; sys.exit(main())'
 
 bench: bench-seed bench-matching bench-graphql bench-tiles bench-import bench-records bench-fuzz
 

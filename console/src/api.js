@@ -1,4 +1,5 @@
 // The hub's GraphQL API over HTTP, and the dispatch-state subscription over graphql-transport-ws.
+import manifest from "../../hub/schema/documents/manifest.json";
 import { getLang } from "./i18n.js";
 
 let token = localStorage.getItem("hub.token") || "";
@@ -10,13 +11,28 @@ export function setToken(next) {
 }
 export const authHeaders = () => (token ? { Authorization: `Bearer ${token}` } : {});
 
-export async function gql(query, variables = {}) {
+// Registered documents (hub/schema/documents/, Apollo's persisted-query manifest): the console
+// sends one by its sha256, as Apollo's persisted-query extension does; other texts as they are.
+const registered = Object.fromEntries(manifest.operations.map((op) => [op.name, op]));
+const ids = new Map(manifest.operations.map((op) => [op.body, op.id]));
+
+async function post(request) {
   const response = await fetch("/graphql", {
     method: "POST",
     headers: { "Content-Type": "application/json", ...authHeaders() },
-    body: JSON.stringify({ query, variables }),
+    body: JSON.stringify(request),
   });
-  const body = await response.json();
+  return response.json();
+}
+
+export async function gql(query, variables = {}) {
+  const id = ids.get(query);
+  let body = await post(id
+    ? { variables, extensions: { persistedQuery: { version: 1, sha256Hash: id } } }
+    : { query, variables });
+  if (body.errors?.[0]?.extensions?.code === "PERSISTED_QUERY_NOT_FOUND") {
+    body = await post({ query, variables });  // a server with other documents: send the text
+  }
   if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join("; "));
   return body.data;
 }
@@ -72,24 +88,8 @@ export function subscribeDispatch(onEvent, onState) {
   open();
 }
 
-export const DEMAND = `query Demand($id: ID!) { node(id: $id) { ... on Demand {
-  id title description category requiredSkills needed startsAt endsAt status priority
-  location { lon lat } region { name } } } }`;
-
-export const CANDIDATES = `query Candidates($lon: Float!, $lat: Float!, $skills: [String!]) {
-  volunteers(first: 10, near: { point: { lon: $lon, lat: $lat }, radiusM: 30000 },
-             filter: { skills: $skills, statuses: ["active"] }) {
-    totalCount edges { node { id name distanceM skills { skill level } } } } }`;
-
-export const REGIONS = `query Regions($parent: String) { regions(parentCode: $parent) {
-  code name level centroid { lon lat } } }`;
-
-export const PREVIEW = `mutation Preview($region: String!, $from: DateTime!, $to: DateTime!) {
-  previewDispatch(input: { regionCode: $region, from: $from, to: $to }) {
-    plan { id stats { solver status filledSlots totalDistanceM candidatePairs }
-      unfilled { missing code reason demand { id title location { lon lat } } }
-      lines }
-    errors { field code message messageZh } } }`;
-
-export const COMMIT = `mutation Commit($id: ID!) { commitDispatch(input: { planId: $id }) {
-  planId offered skipped { reason } errors { field code message messageZh } } }`;
+export const DEMAND = registered.Demand.body;
+export const CANDIDATES = registered.Candidates.body;
+export const REGIONS = registered.Regions.body;
+export const PREVIEW = registered.Preview.body;
+export const COMMIT = registered.Commit.body;

@@ -25,6 +25,8 @@ class Plans:
         self.by_text: dict[str, Plan] = {}
         self.not_compiled: dict[str, str] = {}  # document name -> why
         for document in documents:
+            if document.type != "query":
+                continue  # mutations and subscriptions are never compiled
             plan = compile_document(schema, document, self.not_compiled)
             if plan is not None:
                 self.by_text[document.body] = plan

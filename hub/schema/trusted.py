@@ -2,7 +2,7 @@
 
 Each is a ``.graphql`` file in ``hub/schema/documents/`` (one named operation), listed with its
 sha256 in ``manifest.json`` in Apollo's persisted-query manifest format
-(``python -m hub.schema.trusted`` writes it; a test keeps it equal to the files). A client
+(``make documents`` writes it; a test keeps it equal to the files). A client
 names a registered document by that hash, as Apollo's persisted-query extension does::
 
     {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "<hex>"}},
