@@ -1,25 +1,53 @@
 """SQL for the double-entry ledgers: 积分 (points) and 时间储蓄 (time banking, in minutes).
 
 The database checks at commit that each transaction's entries sum to zero per unit and that no
-volunteer account is overdrawn; this module only reads and appends.
+volunteer account is overdrawn; this module only reads and appends. Built with SQLAlchemy Core
+(:mod:`hub.store.tables`, run by :mod:`hub.store.sql`) but for the one statement that appends a
+transaction with its entries, and the constraint check: SQL text.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
+
+from hub.store import sql
 from hub.store.base import Database, Row
+from hub.store.tables import ledger_account, ledger_entry, ledger_transaction
+
+a, e, t = ledger_account, ledger_entry, ledger_transaction
+_UNIT = sa.bindparam("unit", type_=sa.Text)
+_V = sa.bindparam("v", type_=sa.BigInteger)
+_S = sa.bindparam("s", type_=sa.Text)
+_OPEN = sql.compiled(pg.insert(a).values(unit=_UNIT, volunteer_id=_V, system_code=_S)
+                     .on_conflict_do_nothing())
+_ACCOUNT = sql.compiled(sa.select(a.c.id).where(
+    a.c.unit == _UNIT, a.c.volunteer_id.is_not_distinct_from(_V),
+    a.c.system_code.is_not_distinct_from(_S)))
+_BALANCE = sa.func.coalesce(sa.func.sum(e.c.amount), 0)
+_BALANCES = sql.compiled(
+    sa.select(a.c.volunteer_id, a.c.unit, _BALANCE.label("balance"))
+    .select_from(a.outerjoin(e, e.c.account_id == a.c.id))
+    .where(a.c.volunteer_id == sa.any_(sa.bindparam("ids", type_=pg.ARRAY(sa.BigInteger))))
+    .group_by(a.c.id))
+_ENTRIES = sql.compiled(
+    sa.select(e.c.id, e.c.amount, t.c.kind, t.c.memo, t.c.service_record_id, t.c.created_at,
+              t.c.created_by)
+    .select_from(a.join(e, e.c.account_id == a.c.id).join(t, t.c.id == e.c.transaction_id))
+    .where(a.c.volunteer_id == _V, a.c.unit == _UNIT).order_by(e.c.id.desc())
+    .limit(sa.bindparam("limit")))
+_TOTALS = sql.compiled(sa.select(a.c.unit, _BALANCE.label("total"))
+                       .select_from(a.outerjoin(e, e.c.account_id == a.c.id)).group_by(a.c.unit))
 
 
 async def get_account(db: Database, *, unit: str, volunteer_id: int | None = None,
                       system_code: str | None = None) -> int:
     """The id of a volunteer's or a system account, created on first use."""
     params = {"unit": unit, "v": volunteer_id, "s": system_code}
-    await db.fetch("INSERT INTO ledger_account (unit, volunteer_id, system_code) "
-                   "VALUES (%(unit)s, %(v)s, %(s)s) ON CONFLICT DO NOTHING", params)
-    rows = await db.fetch(
-        "SELECT id FROM ledger_account WHERE unit = %(unit)s AND volunteer_id IS NOT DISTINCT "
-        "FROM %(v)s AND system_code IS NOT DISTINCT FROM %(s)s", params)
+    await sql.fetch(db, _OPEN, params)
+    rows = await sql.fetch(db, _ACCOUNT, params)
     return int(rows[0]["id"])
 
 
@@ -45,24 +73,14 @@ async def check_balanced(db: Database) -> None:
 
 async def list_balances(db: Database, *, volunteer_ids: Sequence[int]) -> list[Row]:
     """Each volunteer account's unit and balance."""
-    return await db.fetch(
-        "SELECT a.volunteer_id, a.unit, coalesce(sum(e.amount), 0) AS balance "
-        "FROM ledger_account a LEFT JOIN ledger_entry e ON e.account_id = a.id "
-        "WHERE a.volunteer_id = ANY(%(ids)s) GROUP BY a.id", {"ids": list(volunteer_ids)})
+    return await sql.fetch(db, _BALANCES, {"ids": list(volunteer_ids)})
 
 
 async def list_entries(db: Database, *, volunteer_id: int, unit: str, limit: int) -> list[Row]:
     """The latest entries of a volunteer's account, with their transaction."""
-    return await db.fetch(
-        "SELECT e.id, e.amount, t.kind, t.memo, t.service_record_id, t.created_at, "
-        "t.created_by FROM ledger_account a JOIN ledger_entry e ON e.account_id = a.id "
-        "JOIN ledger_transaction t ON t.id = e.transaction_id WHERE a.volunteer_id = %(v)s "
-        "AND a.unit = %(unit)s ORDER BY e.id DESC LIMIT %(limit)s",
-        {"v": volunteer_id, "unit": unit, "limit": limit})
+    return await sql.fetch(db, _ENTRIES, {"v": volunteer_id, "unit": unit, "limit": limit})
 
 
 async def list_totals(db: Database) -> list[Row]:
     """The sum of every entry per unit (zero when the books balance)."""
-    return await db.fetch(
-        "SELECT a.unit, coalesce(sum(e.amount), 0) AS total FROM ledger_account a "
-        "LEFT JOIN ledger_entry e ON e.account_id = a.id GROUP BY a.unit")
+    return await sql.fetch(db, _TOTALS)
