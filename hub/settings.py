@@ -98,6 +98,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     max_body_bytes: int = 2**20  # a GraphQL request's body (multipart uploads: their own bound)
+    gc_gen0_threshold: int = 20_000  # the collector's youngest generation while serving
     max_list_items: int = 1000  # any list argument, `_entities` representations included
     query_cache_bytes: int = 16 * 2**20  # parsed and validated documents
     # Anonymous callers may run registered documents only (hub/schema/documents/).
@@ -144,6 +145,7 @@ class Settings:
             host=env.get("HUB_HOST", "127.0.0.1"),
             port=_int(env, "HUB_PORT", 8000),
             max_body_bytes=_int(env, "HUB_MAX_BODY_BYTES", 2**20),
+            gc_gen0_threshold=_int(env, "HUB_GC_GEN0_THRESHOLD", 20_000),
             max_list_items=_int(env, "HUB_MAX_LIST_ITEMS", 1000),
             query_cache_bytes=_int(env, "HUB_QUERY_CACHE_BYTES", 16 * 2**20),
             anonymous_registered_only=_flag(env, "HUB_ANONYMOUS_REGISTERED_ONLY"),

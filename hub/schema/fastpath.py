@@ -54,6 +54,7 @@ from strawberry.types.nodes import Selection, convert_selections
 
 from hub.schema.limits import graphql_core_schema
 from hub.schema.trusted import TrustedDocument
+from hub.schema.written import RootWriter, written
 
 log = logging.getLogger(__name__)
 PLAIN = frozenset({int, float, str, bool, type(None)})
@@ -200,15 +201,18 @@ async def _settle(value: Any) -> Any:
 
 
 class _Compiler:
-    def __init__(self, schema: Any) -> None:
+    def __init__(self, schema: Any, writer: RootWriter | None = None) -> None:
         self.schema = schema
         self.graphql: GraphQLSchema = graphql_core_schema(schema)
         self.fields: list[_FieldPlan] = []
         self.root: list[_FieldPlan] = []
+        self.writer = writer
+        self.alone = False  # whether the operation selects one root field
 
     def compile(self, operation: OperationDefinitionNode) -> None:
         query_type = self.graphql.query_type
         assert query_type is not None
+        self.alone = len(operation.selection_set.selections) == 1
         self.root = self._selection(query_type, operation.selection_set, in_list=False)
 
     def _selection(self, parent: GraphQLObjectType, selection_set: Any,
@@ -251,6 +255,11 @@ class _Compiler:
         if is_async and in_list:
             raise NotCompilable(f"{parent.name}.{name} is async inside a list")
         emit = self._emitter(gql_field.type, node, in_list=in_list)
+        writer = (self.writer(name, node, self.alone) if self.writer is not None
+                  and parent is self.graphql.query_type else None)
+        if writer is not None:
+            resolve, emit = written(name, index, writer, resolve, emit)
+            is_async = True
         plan = _FieldPlan(key, index, node, gql_field, field_or_none, resolve, emit, is_async)
         self.fields[index] = plan
         return plan
@@ -366,14 +375,14 @@ async def _later(plan: _FieldPlan, value: Any, run: _Run) -> Any:
     return plan.emit(await value, run)
 
 
-def compile_document(schema: Any, document: TrustedDocument,
-                     why: dict[str, str]) -> Plan | None:
+def compile_document(schema: Any, document: TrustedDocument, why: dict[str, str],
+                     writer: RootWriter | None = None) -> Plan | None:
     operation = document.operation
     if len(document.document.definitions) != 1 or operation.directives or \
             operation.operation is not OperationType.QUERY:
         why[document.name] = "not a single query operation without directives"
         return None
-    compiler = _Compiler(schema)
+    compiler = _Compiler(schema, writer)
     try:
         compiler.compile(operation)
     except NotCompilable as exc:

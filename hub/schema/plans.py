@@ -14,6 +14,7 @@ from strawberry.extensions import SchemaExtension
 
 from hub.schema.fastpath import Plan, compile_document
 from hub.schema.observe import mark_compiled
+from hub.schema.sql_lists import sql_written_root
 from hub.schema.trusted import TrustedDocument
 
 
@@ -27,7 +28,8 @@ class Plans:
         for document in documents:
             if document.type != "query":
                 continue  # mutations and subscriptions are never compiled
-            plan = compile_document(schema, document, self.not_compiled)
+            plan = compile_document(schema, document, self.not_compiled,
+                                    writer=sql_written_root)
             if plan is not None:
                 self.by_text[document.body] = plan
 

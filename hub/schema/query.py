@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -11,7 +12,7 @@ import orjson
 import strawberry
 from strawberry import relay
 
-from hub.auth import Field
+from hub.auth import Field, Scope
 from hub.geo.crs import convert
 from hub.geo.divisions import DivisionCodeError, normalize_code, subtree_prefix
 from hub.registration.vocab import COHORTS, SKILLS
@@ -20,9 +21,12 @@ from hub.schema.common import (
     CRS,
     BBoxInput,
     Connection,
+    Cursor,
     GeoJSON,
+    Near,
     NearInput,
     PointInput,
+    Within,
     WithinInput,
     connection,
     page_args,
@@ -117,6 +121,35 @@ def _spatial(near: NearInput | None, within: WithinInput | None) -> tuple[Any, A
     return (near.resolve() if near else None), (within.resolve() if within else None)
 
 
+@dataclass(frozen=True)
+class VolunteerPage:
+    """A volunteers list's arguments, checked: page, filter, area, and the caller's scope."""
+
+    size: int
+    cursor: Cursor | None
+    query: volunteers.VolunteerFilter
+    near: Near | None
+    within: Within | None
+    seen: Scope  # where the caller may see homes (volunteer.location)
+
+
+async def volunteer_page(info: Info, *, first: int | None, after: str | None,
+                         filter: VolunteerFilter | None, near: NearInput | None,
+                         within: WithinInput | None) -> VolunteerPage:
+    """The arguments of ``volunteers`` checked (FORBIDDEN for callers given no volunteer
+    record), as the resolver and a registered document's SQL-built page both take them."""
+    if not info.context.sees_volunteers:
+        raise Forbidden("anonymous callers see volunteers only as counts per ~1 km cell: "
+                        "mapLayer(layer: VOLUNTEERS) or /tiles/volunteers; sign in for "
+                        "more", messageZh="匿名访问只能看到按约1公里网格汇总的志愿者人数，"
+                                          "请登录后查看名单")
+    size, cursor = page_args(first, after)
+    query = await _volunteer_query(info, filter)
+    near_q, within_q = _spatial(near, within)
+    return VolunteerPage(size, cursor, query, near_q, within_q,
+                         info.context.scope(Field.VOLUNTEER_LOCATION))
+
+
 async def _volunteer_query(info: Info, f: VolunteerFilter | None) -> volunteers.VolunteerFilter:
     if f is None:
         return volunteers.VolunteerFilter()
@@ -155,23 +188,17 @@ class Query:
     async def volunteers(self, info: Info, first: int | None = None, after: str | None = None,
                          filter: VolunteerFilter | None = None, near: NearInput | None = None,
                          within: WithinInput | None = None) -> Connection[Volunteer]:
-        if not info.context.sees_volunteers:
-            raise Forbidden("anonymous callers see volunteers only as counts per ~1 km cell: "
-                            "mapLayer(layer: VOLUNTEERS) or /tiles/volunteers; sign in for "
-                            "more", messageZh="匿名访问只能看到按约1公里网格汇总的志愿者人数，"
-                                              "请登录后查看名单")
-        size, cursor = page_args(first, after)
-        query = await _volunteer_query(info, filter)
-        near_q, within_q = _spatial(near, within)
+        page = await volunteer_page(info, first=first, after=after, filter=filter, near=near,
+                                    within=within)
         db = info.context.db
-        seen = info.context.scope(Field.VOLUNTEER_LOCATION)
-        rows = await volunteers.list_(db, filter=query, first=size, after=cursor, near=near_q,
-                                      within=within_q, scope_org=info.context.loaders.scope_org,
-                                      location_scope=seen, groups=column_groups(info))
+        rows = await volunteers.list_(db, filter=page.query, first=page.size,
+                                      after=page.cursor, near=page.near, within=page.within,
+                                      scope_org=info.context.loaders.scope_org,
+                                      location_scope=page.seen, groups=column_groups(info))
         return connection(
-            rows, first=size, after=cursor, make=Volunteer.from_row,
-            count_thunk=lambda: volunteers.count(db, filter=query, near=near_q, within=within_q,
-                                                  location_scope=seen))
+            rows, first=page.size, after=page.cursor, make=Volunteer.from_row,
+            count_thunk=lambda: volunteers.count(db, filter=page.query, near=page.near,
+                                                  within=page.within, location_scope=page.seen))
 
     @strawberry.field(description="Stations, by id or nearest first with `near`.")
     async def stations(self, info: Info, first: int | None = None, after: str | None = None,

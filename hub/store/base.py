@@ -59,6 +59,10 @@ class Database(ValueReader, Protocol):
         """One connection in a transaction: committed at the end, rolled back on error."""
         ...
 
+    def last_read(self) -> Database:
+        """Where the request's last read may run (without a snapshot of its own)."""
+        ...
+
     def savepoint(self) -> contextlib.AbstractAsyncContextManager[None]:
         """A savepoint inside :meth:`transaction`: an error in the block rolls back to it
         and leaves the transaction usable (``TypeError`` outside a transaction)."""
@@ -115,6 +119,10 @@ class _Counting(_FirstValue):
 
     def savepoint(self) -> contextlib.AbstractAsyncContextManager[None]:
         raise TypeError("a savepoint belongs to a transaction: use it on db.transaction()'s")
+
+    def last_read(self) -> Database:
+        """Where a request's last read may run: here (see :meth:`RequestDatabase.last_read`)."""
+        return self
 
 
 def _remaining(deadline: float) -> float:
@@ -243,6 +251,14 @@ class RequestDatabase(_Counting):
                 await self._end_snapshot()
                 assert isinstance(self.inner, PoolDatabase)
                 raise self.inner.unavailable(exc, conn) from exc
+
+    def last_read(self) -> Database:
+        """Where a read that is the request's last may run: alone, with no snapshot's BEGIN and
+        COMMIT around it, when no snapshot has begun (one statement sees one snapshot by
+        itself); else the snapshot. The caller promises that no read follows."""
+        if self._snapshots and self._held is None:
+            self._snapshots = False
+        return self
 
     @contextlib.asynccontextmanager
     async def _writing(self) -> AsyncIterator[AsyncConnection[Any]]:

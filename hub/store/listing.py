@@ -195,6 +195,38 @@ async def fetch_page(db: Database, spec: ListSpec, filters: Filters, *, first: i
         sql = (f"SELECT {columns}, NULL::float8 AS distance_m FROM {spec.table} t "
                f"WHERE {where.sql()} ORDER BY t.id LIMIT %(limit)s")
         return await db.fetch(sql, params)
+    ctes = _near_ctes(spec, where, params, after=after, near=near)
+    sql = (f"{ctes} SELECT {columns}, page.d AS distance_m FROM page JOIN {spec.table} t "
+           f"ON t.id = page.id ORDER BY page.d, t.id")
+    return await db.fetch(sql, params)
+
+
+async def fetch_page_json(db: Database, spec: ListSpec, filters: Filters, *, first: int,
+                          after: Cursor | None, near: Near, within: Within | None,
+                          node: str, node_key: str = "node") -> str:
+    """The first ``first`` rows of a ``near`` page as one JSON array text, built by
+    PostgreSQL: ``[{"node": <node>}, …]`` in the page's order, where ``node`` is SQL text
+    making one row's JSON object from alias ``t`` and its distance ``page.d``.
+
+    The same statement as :func:`fetch_page` up to its last step (so the same rows, in the
+    same order; ``node_key`` is a GraphQL name, safe in the text); only the registered
+    documents' compiled plans ask for it
+    (``hub/schema/sql_lists.py``), so that a page of 50 is not 50 Python objects.
+    """
+    where = _spatial(spec, filters, within)
+    params: dict[str, Any] = {**where.params, "limit": first + 1, "json_first": first}
+    ctes = _near_ctes(spec, where, params, after=after, near=near)
+    sql = (f"{ctes} SELECT '[' || coalesce(string_agg('{{\"{node_key}\":' || {node} || '}}', ',' "
+           f"ORDER BY page.d, page.id), '') || ']' FROM (SELECT id, d FROM page ORDER BY d, id "
+           f"LIMIT %(json_first)s) page JOIN {spec.table} t ON t.id = page.id")
+    text: str = await db.fetch_value(sql, params) or "[]"
+    return text
+
+
+def _near_ctes(spec: ListSpec, where: Filters, params: dict[str, Any], *,
+               after: Cursor | None, near: Near) -> str:
+    """``WITH knn …, bound …, page …``: the ids and distances of the page's rows (``page``,
+    ``params["limit"]`` of them), nearest first; ``params`` gains what they need."""
     slack = 2 * VISIBLE_SLACK_M if spec.visible else 0.0
     reach = (near.radius_m + slack) * SPHERE_SLACK
     params.update(near_lon=near.lon, near_lat=near.lat, radius=near.radius_m, slack=slack,
@@ -221,18 +253,15 @@ async def fetch_page(db: Database, spec: ListSpec, filters: Filters, *, first: i
     #    fewer than k exist). 3. Rows within the bound, ordered by the exact distance to the
     #    point the caller may see (ties by id), are exactly the k nearest; the radius is
     #    checked on them alone, and only the page's rows are read in full.
-    sql = (
+    return (
         f"WITH knn AS MATERIALIZED (SELECT ST_Distance({geog}, {POINT}, false) AS d "
         f"FROM {spec.table} t WHERE {cond} AND {knn} && ST_Expand({POINT_GEOM}, %(reach_deg)s) "
         f"ORDER BY {knn} <-> {POINT_GEOM} LIMIT {limit}), "
         f"bound AS (SELECT CASE WHEN count(*) < {limit} THEN %(reach)s ELSE least(("
         f"max(d) * {SPHERE_SLACK} + %(slack)s) * {SPHERE_SLACK} + 1, %(reach)s) END AS d "
         f"FROM knn), "
-        f"{_page(spec, cond, distance, params, limit)} "
-        f"SELECT {columns}, page.d AS distance_m FROM page JOIN {spec.table} t "
-        f"ON t.id = page.id ORDER BY page.d, t.id"
+        f"{_page(spec, cond, distance, params, limit)}"
     )
-    return await db.fetch(sql, params)
 
 
 async def get_by_ids(db: Database, spec: ListSpec, ids: Sequence[int]) -> list[Row]:
