@@ -128,7 +128,21 @@ _MASKED_NAME = ("CASE WHEN char_length(t.real_name) < 2 THEN repeat('*', char_le
                 "t.real_name)) WHEN char_length(t.real_name) = 2 THEN left(t.real_name, 1) || '*'"
                 " ELSE left(t.real_name, 1) || repeat('*', char_length(t.real_name) - 2) || "
                 "right(t.real_name, 1) END")
-_SKILL_PARTS = {"skill": "to_json(s.k)::text", "level": "(s.v)::int::text"}
+_SKILL_PARTS = {"skill": "to_json(s.k)::text", "level": "(t.skills ->> s.k)::numeric::int::text"}
+
+
+def _skills(sub: Sequence[Selected]) -> str:
+    """A volunteer's skills as JSON, in code order: from ``skill_codes`` (kept in code-point
+    order, sql/0015). Codes alone are written without a subquery: they are vocabulary codes
+    (``^[a-z_]+$``, sql/0002), safe in a JSON string as they are."""
+    if [f for _, f, _ in sub] == ["skill"]:
+        key = sub[0][0]
+        return (f"(CASE WHEN cardinality(t.skill_codes) = 0 THEN '[]' ELSE "
+                f"'[{{\"{key}\":\"' || array_to_string(t.skill_codes, "
+                f"'\"}},{{\"{key}\":\"') || '\"}}]' END)")
+    one = _object([(k, _SKILL_PARTS[f]) for k, f, _ in sub])
+    return (f"(SELECT '[' || coalesce(string_agg({one}, ',' ORDER BY s.n), '') || ']' "
+            f"FROM unnest(t.skill_codes) WITH ORDINALITY s(k, n))")
 
 
 def _float7(expression: str) -> str:
@@ -162,9 +176,7 @@ def node_json(fields: Sequence[Selected], *,
             parts.append((key, f"to_json(CASE WHEN {exact} THEN t.real_name "
                                f"ELSE {_MASKED_NAME} END)::text"))
         elif name == "skills" and sub and all(f in _SKILL_PARTS and not s for _, f, s in sub):
-            one = _object([(k, _SKILL_PARTS[f]) for k, f, _ in sub])
-            parts.append((key, f"(SELECT '[' || coalesce(string_agg({one}, ',' ORDER BY s.k "
-                               f"COLLATE \"C\"), '') || ']' FROM jsonb_each(t.skills) s(k, v))"))
+            parts.append((key, _skills(sub)))
         elif name == "location" and sub and all(f in ("lon", "lat") and not s
                                                 for _, f, s in sub):
             home = visible_home(exact_predicate(location_scope, params))

@@ -104,3 +104,26 @@ async def test_postgresql_masks_names_and_places_homes_as_the_resolvers_do(gql: 
         written = await gql.data(skills.body, vars_, caller=caller)
         resolved = await gql.data(skills.body, vars_, caller=caller, on=plain)
         assert written == resolved
+
+
+async def test_skills_with_levels_and_aliases_are_written_as_the_resolvers_give_them(
+        gql: Gql) -> None:
+    text = ("query Levels($lon: Float!, $lat: Float!) { volunteers(first: 30, near: {point: "
+            "{lon: $lon, lat: $lat}, radiusM: 8000}) { e: edges { n: node { i: id skills { "
+            "level s: skill } where: location { lat lon } } } } }")
+    registered = build_schema(trusted=TrustedDocuments([TrustedDocument.of(text)]))
+    plain = build_schema(trusted=TrustedDocuments([]))
+    recording = _Statements(gql.db)
+    run = Gql(recording, gql.settings, gql.cipher)
+    for caller in (PARTNER, ADMIN, DISPATCHER):
+        recording.seen.clear()
+        written = await run.data(text, ZZ, caller=caller, on=registered)
+        assert len(recording.seen) == 1 and "string_agg('{\"n\":'" in recording.seen[0]
+        resolved = await gql.data(text, ZZ, caller=caller, on=plain)
+        assert json.dumps(written, ensure_ascii=False) == json.dumps(resolved, ensure_ascii=False)
+        assert any(e["n"]["skills"] for e in written["volunteers"]["e"])
+
+
+async def test_skill_codes_are_kept_in_code_point_order(gql: Gql) -> None:
+    rows = await gql.db.fetch("""SELECT hub_jsonb_keys('{"b": 1, "ab": 1, "a_b": 1}') AS k""")
+    assert rows[0]["k"] == ["a_b", "ab", "b"]  # "_" < "b" in code points, whatever collation
