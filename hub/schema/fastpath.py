@@ -52,6 +52,7 @@ from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 from strawberry.types.nodes import Selection, convert_selections
 
+from hub.schema.arguments import arguments_converter
 from hub.schema.limits import graphql_core_schema
 from hub.schema.trusted import TrustedDocument
 from hub.schema.written import RootWriter, written
@@ -127,6 +128,9 @@ class Plan:
         # converted once: the same values every run.
         self._constant_args: dict[int, dict[str, Any]] = {}
         self._variable_args = {p.index for p in self.fields if _uses_variables(p.node)}
+        # Converters of the arguments, made once (hub/schema/arguments.py); None: strawberry's.
+        self._converters = {p.index: arguments_converter(p.field.arguments, self.schema)
+                            for p in self.fields if p.field is not None and p.field.arguments}
 
     async def run(self, variables: dict[str, Any] | None, context: Any,
                   root_value: Any) -> ExecutionResult | None:
@@ -162,9 +166,11 @@ class Plan:
         if constant is not None:
             return constant
         raw = get_argument_values(plan.definition, plan.node, variables)
-        args = convert_arguments(raw, plan.field.arguments,
-                                 scalar_registry=self.schema.schema_converter.scalar_registry,
-                                 config=self.schema.config, info=cast(Any, info))
+        converter = self._converters.get(plan.index)
+        args = converter(raw) if converter is not None else convert_arguments(
+            raw, plan.field.arguments,
+            scalar_registry=self.schema.schema_converter.scalar_registry,
+            config=self.schema.config, info=cast(Any, info))
         if plan.index not in self._variable_args and all(
                 type(v) in PLAIN or isinstance(v, Enum) for v in args.values()):
             self._constant_args[plan.index] = args
