@@ -11,8 +11,6 @@ from typing import Any
 import strawberry
 from graphql import ASTValidationRule, GraphQLError, validate
 from strawberry.extensions import (
-    AddValidationRules,
-    MaxTokensLimiter,
     SchemaExtension,
     max_aliases,
     query_depth_limiter,
@@ -147,9 +145,7 @@ def build_schema(limits: QueryLimits | None = None,
             Observe,  # first: it times and counts the whole operation
             federated_tracing,
             ErrorCodes,
-            lambda: DocumentCache(documents),
-            lambda: AddValidationRules(_LIMIT_RULES),
-            lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+            lambda: DocumentCache(documents, max_tokens=MAX_TOKENS, rules=_LIMIT_RULES),
             lambda: CostLimit(limits),
         ],
         limits=limits,
