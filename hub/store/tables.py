@@ -147,7 +147,7 @@ dispatch_event = Table("dispatch_event", metadata,
 )
 
 dispatch_plan = Table("dispatch_plan", metadata,
-    Column("id", pg.UUID, primary_key=True),
+    Column("id", pg.UUID, primary_key=True, server_default=sa.FetchedValue()),
     Column("region_code", sa.Text, nullable=False),
     Column("period", pg.TSTZRANGE, nullable=False),
     Column("options", pg.JSONB, nullable=False),
