@@ -36,6 +36,12 @@ class LTREE(_Named):
     name = "ltree"
 
 
+class LQUERY(_Named):
+    """ltree's pattern type (``path ~ lquery``), for casts; no column has it."""
+
+    name = "lquery"
+
+
 class SKILL_CODES(_Named):
     name = "skill_codes"
 
