@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -11,6 +12,7 @@ from dataclasses import replace
 from multiprocessing import get_context
 from pathlib import Path
 
+import orjson
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -18,7 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from hub import unavailable_http
+from hub import unavailable_http, vocabulary
 from hub.auth import TokenVerifier, load_or_create_secret
 from hub.certs.signing import load_or_create_key_text
 from hub.db.pool import Availability, DatabaseUnavailable, make_pools
@@ -35,6 +37,18 @@ OFFER_SWEEP_S = 30.0  # how often overdue dispatch offers are expired and offere
 async def healthz(request: Request) -> Response:
     """Liveness: the process answers."""
     return JSONResponse({"status": "ok"})
+
+
+async def vocabulary_json(request: Request) -> Response:
+    """The one vocabulary (``hub/vocabulary.py``): every code's Chinese and English label, for
+    the console and anyone else. Public (no personal data); cacheable for an hour."""
+    return Response(_vocabulary_body(), media_type="application/json",
+                    headers={"Cache-Control": "public, max-age=3600"})
+
+
+@functools.cache
+def _vocabulary_body() -> bytes:
+    return orjson.dumps(vocabulary.public())
 
 
 async def readyz(request: Request) -> Response:
@@ -150,6 +164,7 @@ def create_app(settings: Settings, *, database_url: str | None = None,
     routes: list[BaseRoute] = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        Route("/vocabulary.json", vocabulary_json, methods=["GET", "HEAD"]),
         Route("/metrics", metrics_endpoint),
         Route("/graphql", graphql),  # other methods: a coded 405 from the view
         WebSocketRoute("/graphql", graphql),
