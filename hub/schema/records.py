@@ -32,7 +32,7 @@ from hub.schema.context import Info, _group_loader, _loader
 from hub.schema.errors import BadUserInput, Forbidden
 from hub.schema.node import encode_id
 from hub.services import certificates as cert_service
-from hub.services import records
+from hub.services import records, reviews
 from hub.services.records import MINUTES_PER_HOUR
 from hub.store.base import Database, Row
 
@@ -66,11 +66,11 @@ class RecordLoaders:
         self.certificates = _group_loader(
             lambda ids: cert_service.list_of_volunteers(db, volunteer_ids=ids), "volunteer_id")
         self.volunteer_rating = _loader(
-            lambda ids: records.list_volunteer_ratings(db, volunteer_ids=ids), "id")
+            lambda ids: reviews.list_volunteer_ratings(db, volunteer_ids=ids), "id")
         self.organization_rating = _loader(
-            lambda ids: records.list_organization_ratings(db, organization_ids=ids), "id")
+            lambda ids: reviews.list_organization_ratings(db, organization_ids=ids), "id")
         self.station_rating = _group_loader(
-            lambda ids: records.list_station_ratings(db, station_ids=ids), "id")
+            lambda ids: reviews.list_station_ratings(db, station_ids=ids), "id")
 
 
 def loaders(info: Info) -> RecordLoaders:

@@ -44,11 +44,8 @@ from hub.store import records as store
 from hub.store.base import ConnectionDatabase, Database, Row
 from hub.store.records import get as get
 from hub.store.records import list_of_volunteers as list_of_volunteers
-from hub.store.records import list_organization_ratings as list_organization_ratings
 from hub.store.records import list_recognition as list_recognition
-from hub.store.records import list_station_ratings as list_station_ratings
 from hub.store.records import list_thresholds as list_thresholds
-from hub.store.records import list_volunteer_ratings as list_volunteer_ratings
 
 log = logging.getLogger(__name__)
 POINTS_PER_HOUR = 10

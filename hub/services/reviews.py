@@ -8,7 +8,11 @@ from hub.auth.actions import Action, require, subject
 from hub.services.records import RecordsError, recorded_name
 from hub.services.subjects import demand_subject
 from hub.store import demands, records
+from hub.store import reviews as store
 from hub.store.base import Database, Row
+from hub.store.reviews import list_organization_ratings as list_organization_ratings
+from hub.store.reviews import list_station_ratings as list_station_ratings
+from hub.store.reviews import list_volunteer_ratings as list_volunteer_ratings
 
 MAX_COMMENT = 500
 
@@ -44,7 +48,7 @@ async def review_demand(db: Database, caller: Caller, *, demand_id: int, rating:
         if not await records.is_served(tx, demand_id=demand["id"]):
             raise RecordsError("NOT_SERVED", "demandId",
                                "the demand has no verified service to review yet")
-        row = await records.create_review(
+        row = await store.create(
             tx, demand_id=demand["id"], direction="requester_to_service", volunteer_id=None,
             station_id=demand["station_id"], rating=rating, comment=text, reviewed_by=reviewed_by)
         if row is None:
@@ -68,7 +72,7 @@ async def rate_organiser(db: Database, caller: Caller, *, demand_id: int, rating
         if not await records.is_served(tx, demand_id=demand["id"], volunteer_id=volunteer_id):
             raise RecordsError("NOT_SERVED", "demandId",
                                "only a volunteer who served the demand may rate its organiser")
-        row = await records.create_review(
+        row = await store.create(
             tx, demand_id=demand["id"], direction="volunteer_to_organiser",
             volunteer_id=volunteer_id, station_id=demand["station_id"], rating=rating,
             comment=text, reviewed_by=reviewed_by)

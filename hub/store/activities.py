@@ -1,7 +1,6 @@
 """Statements on activities (活动), their projects (项目) and sign-ups (活动报名).
 
-Reads are built with SQLAlchemy Core (:mod:`hub.store.tables`, run by :mod:`hub.store.sql`);
-the sign-up statements and a record's source are SQL text still to be rebuilt.
+Built with SQLAlchemy Core on :mod:`hub.store.tables` and run by :mod:`hub.store.sql`.
 """
 
 from __future__ import annotations
@@ -13,8 +12,10 @@ from sqlalchemy.dialects import postgresql as pg
 
 from hub.store import sql
 from hub.store.base import Database, Row
-from hub.store.tables import activity, project
+from hub.store.tables import activity, activity_signup, organization, project
 
+CST = "Asia/Shanghai"
+"""The time zone whose calendar day a record of an activity is served on."""
 _IDS = sa.bindparam("ids", type_=pg.ARRAY(sa.BigInteger))
 _NO_DISTANCE = sa.null().cast(pg.DOUBLE_PRECISION).label("distance_m")
 
@@ -59,41 +60,65 @@ async def list_of_projects(db: Database, *, project_ids: Sequence[int]) -> list[
     return await sql.fetch(db, _ACTIVITIES_OF, {"ids": list(project_ids)})
 
 
+_starts = sa.func.lower(a.c.time_window)
+_SOURCE = (
+    sa.select(a.c.id, a.c.title, a.c.region_code, a.c.organization_id, a.c.capacity,
+              a.c.signed_up, a.c.status, _starts.label("starts_at"),
+              sa.func.upper(a.c.time_window).label("ends_at"),
+              sa.cast(sa.func.timezone(CST, _starts), sa.Date).label("day"),
+              sa.cast(organization.c.path, sa.Text).label("org_path"),
+              sa.func.hub_record_bound(sa.null(), a.c.id).label("window_hours"))
+    .select_from(a.join(organization, organization.c.id == a.c.organization_id))
+    .where(a.c.id == sa.bindparam("id")))
+_GET_SOURCE = sql.compiled(_SOURCE)
+_LOCK_SOURCE = sql.compiled(_SOURCE.with_for_update(of=a))
+
+
 async def get_source(db: Database, *, activity_id: int, lock: bool = False) -> Row | None:
     """An activity with what a record copies; ``lock`` holds its row for the transaction."""
-    rows = await db.fetch(
-        "SELECT a.id, a.title, a.region_code, a.organization_id, a.capacity, a.signed_up, "
-        "a.status, lower(a.time_window) AS starts_at, upper(a.time_window) AS ends_at, "
-        "(lower(a.time_window) AT TIME ZONE 'Asia/Shanghai')::date AS day, o.path::text AS "
-        "org_path, hub_record_bound(NULL, a.id) AS window_hours "
-        "FROM activity a JOIN organization o ON o.id = a.organization_id "
-        "WHERE a.id = %(id)s" + (" FOR UPDATE OF a" if lock else ""), {"id": activity_id})
+    rows = await sql.fetch(db, _LOCK_SOURCE if lock else _GET_SOURCE, {"id": activity_id})
     return rows[0] if rows else None
+
+
+s = activity_signup
+_SIGNUP_COLUMNS = (s.c.activity_id, s.c.volunteer_id, s.c.status, s.c.signed_up_at)
+_A, _V = sa.bindparam("a", type_=sa.BigInteger), sa.bindparam("v", type_=sa.BigInteger)
+_LOCK_SIGNUP = sql.compiled(
+    sa.select(*_SIGNUP_COLUMNS)
+    .where(s.c.activity_id == _A, s.c.volunteer_id == _V).with_for_update())
 
 
 async def lock_signup(db: Database, *, activity_id: int, volunteer_id: int) -> Row | None:
     """A volunteer's sign-up for an activity, locked for the transaction."""
-    rows = await db.fetch(
-        "SELECT activity_id, volunteer_id, status, signed_up_at FROM activity_signup "
-        "WHERE activity_id = %(a)s AND volunteer_id = %(v)s FOR UPDATE",
-        {"a": activity_id, "v": volunteer_id})
+    rows = await sql.fetch(db, _LOCK_SIGNUP, {"a": activity_id, "v": volunteer_id})
     return rows[0] if rows else None
+
+
+_signup = pg.insert(s).values(activity_id=_A, volunteer_id=_V,
+                              status=sa.bindparam("status"))
+_SET_SIGNUP_STATUS = sql.compiled(_signup.on_conflict_do_update(
+    index_elements=[s.c.activity_id, s.c.volunteer_id],
+    set_={"status": _signup.excluded.status,
+          "signed_up_at": sa.case((_signup.excluded.status == "signed_up", sa.func.now()),
+                                  else_=s.c.signed_up_at)})
+    .returning(*_SIGNUP_COLUMNS))
 
 
 async def set_signup_status(db: Database, *, activity_id: int, volunteer_id: int,
                             status: str) -> Row:
     """Create the sign-up or set its status."""
-    rows = await db.fetch(
-        "INSERT INTO activity_signup (activity_id, volunteer_id, status) VALUES (%(a)s, %(v)s, "
-        "%(status)s) ON CONFLICT (activity_id, volunteer_id) DO UPDATE SET status = "
-        "excluded.status, signed_up_at = CASE WHEN excluded.status = 'signed_up' THEN now() "
-        "ELSE activity_signup.signed_up_at END RETURNING activity_id, volunteer_id, status, "
-        "signed_up_at", {"a": activity_id, "v": volunteer_id, "status": status})
+    rows = await sql.fetch(db, _SET_SIGNUP_STATUS,
+                           {"a": activity_id, "v": volunteer_id, "status": status})
     return rows[0]
+
+
+_UPDATE_SIGNED_UP = sql.compiled(
+    sa.update(a).where(a.c.id == _A)
+    .values(signed_up=a.c.signed_up + sa.bindparam("d", type_=sa.Integer))
+    .returning(a.c.signed_up))
 
 
 async def update_signed_up(db: Database, *, activity_id: int, delta: int) -> int:
     """Add ``delta`` to the activity's sign-up counter (its CHECK refuses overbooking)."""
-    rows = await db.fetch("UPDATE activity SET signed_up = signed_up + %(d)s WHERE id = %(a)s "
-                          "RETURNING signed_up", {"a": activity_id, "d": delta})
+    rows = await sql.fetch(db, _UPDATE_SIGNED_UP, {"a": activity_id, "d": delta})
     return int(rows[0]["signed_up"])

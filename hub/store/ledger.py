@@ -1,9 +1,11 @@
-"""SQL for the double-entry ledgers: 积分 (points) and 时间储蓄 (time banking, in minutes).
+"""Statements on the double-entry ledgers: 积分 (points) and 时间储蓄 (time banking, minutes).
 
 The database checks at commit that each transaction's entries sum to zero per unit and that no
 volunteer account is overdrawn; this module only reads and appends. Built with SQLAlchemy Core
-(:mod:`hub.store.tables`, run by :mod:`hub.store.sql`) but for the one statement that appends a
-transaction with its entries, and the constraint check: SQL text.
+on :mod:`hub.store.tables` and run by :mod:`hub.store.sql`, the append of a transaction with
+its entries included (one statement, two data-modifying CTEs); only :func:`check_balanced`'s
+``SET CONSTRAINTS`` is SQL text, a transaction command on no table that Core has no construct
+for.
 """
 
 from __future__ import annotations
@@ -51,23 +53,33 @@ async def get_account(db: Database, *, unit: str, volunteer_id: int | None = Non
     return int(rows[0]["id"])
 
 
+_created = sa.insert(t).values(
+    kind=sa.bindparam("kind"), service_record_id=sa.bindparam("record"),
+    memo=sa.bindparam("memo"), created_by=sa.bindparam("by")).returning(t.c.id).cte("t")
+_pairs = sa.func.unnest(sa.bindparam("accounts", type_=pg.ARRAY(sa.BigInteger)),
+                        sa.bindparam("amounts", type_=pg.ARRAY(sa.BigInteger))
+                        ).table_valued("account", "amount").render_derived(name="x")
+_entered = sa.insert(e).from_select(
+    ["transaction_id", "account_id", "amount"],
+    sa.select(_created.c.id, _pairs.c.account, _pairs.c.amount).select_from(_created, _pairs)
+    .where(_pairs.c.amount != 0)).cte("e")
+_APPEND = sql.compiled(sa.select(_created.c.id).add_cte(_entered))
+
+
 async def create_transaction(db: Database, *, kind: str, service_record_id: int | None, memo: str,
                              created_by: str, entries: Sequence[tuple[int, int]]) -> int:
-    """Append a transaction and its ``(account id, amount)`` entries; return its id."""
-    rows = await db.fetch(
-        "WITH t AS (INSERT INTO ledger_transaction (kind, service_record_id, memo, created_by) "
-        "VALUES (%(kind)s, %(record)s, %(memo)s, %(by)s) RETURNING id), "
-        "e AS (INSERT INTO ledger_entry (transaction_id, account_id, amount) "
-        "SELECT t.id, x.account, x.amount FROM t, unnest(%(accounts)s::bigint[], "
-        "%(amounts)s::bigint[]) AS x(account, amount) WHERE x.amount <> 0) SELECT id FROM t",
-        {"kind": kind, "record": service_record_id, "memo": memo, "by": created_by,
-         "accounts": [a for a, _ in entries], "amounts": [n for _, n in entries]})
+    """Append a transaction and its ``(account id, amount)`` entries in one statement; return
+    its id."""
+    rows = await sql.fetch(db, _APPEND, {
+        "kind": kind, "record": service_record_id, "memo": memo, "by": created_by,
+        "accounts": [account for account, _ in entries], "amounts": [n for _, n in entries]})
     return int(rows[0]["id"])
 
 
 async def check_balanced(db: Database) -> None:
     """Check this transaction's entries balance now rather than at commit (the deferred
     ``ledger_entry_balanced`` trigger), so a refusal can be rolled back to a savepoint."""
+    # SQL text: a transaction command, not a statement on a table (no Core construct).
     await db.fetch("SET CONSTRAINTS ledger_entry_balanced IMMEDIATE")
 
 

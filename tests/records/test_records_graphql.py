@@ -12,7 +12,7 @@ from hub.auth import ANONYMOUS, Caller, Role
 from hub.schema.node import encode_id
 from hub.services.certificates import CST
 from hub.services.records import Source, record_service
-from hub.store import records
+from hub.store import reviews
 from tests.records.records_world import World
 from tests.seeded import PARTNER, Gql, errors_of
 
@@ -107,10 +107,10 @@ async def test_the_requester_reviews_a_served_demand_once(gql: Gql, world: World
     mine = await gql.data(MINE, {"v": encode_id("Volunteer", world.volunteers[0])},
                           caller=world.volunteer(0))
     assert mine["node"]["rating"] == {"count": 1, "average": 5.0}
-    stations = await records.list_station_ratings(gql.db, station_ids=[world.station])
+    stations = await reviews.list_station_ratings(gql.db, station_ids=[world.station])
     assert {(r["direction"], r["n"], float(r["average"])) for r in stations} == {
         ("requester_to_service", 1, 5.0), ("volunteer_to_organiser", 1, 4.0)}
-    (team,) = await records.list_organization_ratings(gql.db, organization_ids=[world.org])
+    (team,) = await reviews.list_organization_ratings(gql.db, organization_ids=[world.org])
     assert (team["n"], float(team["average"])) == (1, 5.0)
     status = await gql.db.fetch("SELECT status FROM demand WHERE id = %s", (world.demand,))
     assert status[0]["status"] == "reviewed"
