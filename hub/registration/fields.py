@@ -149,12 +149,19 @@ def parse_region_code(value: object, *, field: str, required: bool) -> str | Non
             raise FieldError(field, "", "required", "必填")
         return None
     text = compact(value)
-    if not _REGION_CODE.match(text) or text[:2] not in PROVINCE_CODES:
+    if not _REGION_CODE.match(text):
         raise FieldError(
             field,
             show(value),
             "not a division code (6, 9 or 12 digits, e.g. 620102)",
             "行政区划代码应为6、9或12位数字，如 620102",
+        )
+    if text[:2] not in PROVINCE_CODES:
+        raise FieldError(
+            field,
+            show(value),
+            f"no such division code: {text[:2]} is not a province (e.g. 41 Henan, 62 Gansu)",
+            f"没有该行政区划：前两位 {text[:2]} 不是省级代码（如河南 41、甘肃 62）",
         )
     return text
 

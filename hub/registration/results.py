@@ -42,13 +42,24 @@ class FileIssue:
     message_zh: str
 
 
+@dataclass(frozen=True, slots=True)
+class RowReference:
+    """What a rejected row names that only the database can check (its team and division),
+    so the import reports those problems too, not just the ones found in the file."""
+
+    row_number: int
+    team_name: str | None
+    region_code: str | None
+
+
 @dataclass
 class RowResults(Generic[T]):
     """The outcome of validating one file.
 
     ``good`` holds the rows with no error at all, in file order; a row with any error is left
     out and all of its errors are in ``errors``. When ``file_errors`` is not empty no row was
-    validated (e.g. required columns are missing).
+    validated (e.g. required columns are missing). ``rejected_references`` holds what each
+    rejected row names (team, division), for the checks against the database.
     """
 
     good: list[T] = field(default_factory=list)
@@ -57,6 +68,7 @@ class RowResults(Generic[T]):
     file_errors: list[FileIssue] = field(default_factory=list)
     warnings: list[FileIssue] = field(default_factory=list)
     example_rows: list[int] = field(default_factory=list)
+    rejected_references: list[RowReference] = field(default_factory=list)
     rows_read: int = 0
 
     @property

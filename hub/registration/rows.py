@@ -14,6 +14,7 @@ import functools
 from dataclasses import dataclass
 from datetime import date
 
+from hub.registration.availability import weekly_spans
 from hub.registration.columns import VOLUNTEER_COLUMNS, is_example_row
 from hub.registration.errors import FieldError, show
 from hub.registration.fields import (
@@ -30,7 +31,7 @@ from hub.registration.idcard import IdNumber, age_on, parse_id_number
 from hub.registration.normalize import is_blank, parse_optional_date, split_multi
 from hub.registration.org_rows import OrganizationRow, validate_organization_rows
 from hub.registration.phone import parse_mobile
-from hub.registration.results import RowError, RowResults, RowWarning
+from hub.registration.results import RowError, RowReference, RowResults, RowWarning
 from hub.registration.table import Table
 from hub.registration.vocab import (
     BELOW_HIGH_SCHOOL,
@@ -173,11 +174,13 @@ def validate_volunteer_rows(table: Table, *, today: date) -> RowResults[Voluntee
             continue
         results.rows_read += 1
         check = RowChecker(row, context)
-        volunteer = _volunteer(check, today=today, first_row_of=first_row_of)
+        volunteer, reference = _volunteer(check, today=today, first_row_of=first_row_of)
         results.errors.extend(check.errors)
         if volunteer is not None and check.ok:
             results.good.append(volunteer)
             results.row_warnings.extend(check.warnings)
+        elif reference.team_name or reference.region_code:
+            results.rejected_references.append(reference)
     return results
 
 
@@ -187,7 +190,7 @@ def _id(value: object, field: str, *, today: date) -> IdNumber:
 
 def _volunteer(
     check: RowChecker, *, today: date, first_row_of: dict[str, int]
-) -> VolunteerRow | None:
+) -> tuple[VolunteerRow | None, RowReference]:
     name = check.take("name", lambda v, f: parse_person_name(v, field=f))
     ident = check.take("id_number", lambda v, f: _id(v, f, today=today))
     if ident is not None:
@@ -231,8 +234,10 @@ def _volunteer(
         check.warn(
             "insurance_until", insured.isoformat(), "the insurance has expired", "保险已过期"
         )
+    reference = RowReference(check.row.row_number, team, region)
     if not check.ok or name is None or ident is None or mobile is None or education is None:
-        return None
+        return None, reference
+    _warn_unusable(check, where, texts["availability"])
     return VolunteerRow(
         row_number=check.row.row_number,
         name=name,
@@ -257,7 +262,28 @@ def _volunteer(
         team_role=role or DEFAULT_TEAM_ROLE,
         insurance_until=insured,
         note=texts["note"],
-    )
+    ), reference
+
+
+def _warn_unusable(check: RowChecker, where: object, availability: str | None) -> None:
+    """Warn about an accepted row the dispatcher cannot use fully: no home (no distance to
+    any demand), or a 可服务时间 that names no period the hub knows."""
+    if where is None:
+        check.warn(
+            "longitude",
+            "",
+            "no home location (longitude and latitude): the volunteer is not matched to "
+            "demands by distance until one is added",
+            "未填写居住地经纬度：补充之前无法按距离为其派单",
+        )
+    if availability and not weekly_spans(availability):
+        check.warn(
+            "availability",
+            availability,
+            "names no period the hub knows (e.g. 周末, 工作日晚上, 周三下午): kept as written, "
+            "no weekly availability set",
+            "未识别出服务时段（可填：周末、工作日晚上、周三下午等）：原文保留，未设置每周可服务时间",
+        )
 
 
 @functools.lru_cache(maxsize=4096)

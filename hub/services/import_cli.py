@@ -89,11 +89,17 @@ def _print_problems(summary: ImportSummary) -> None:
         _say(f"row {error.row_number}, {error.column} {error.value_masked!r}: {error.reason}")
     if len(summary.errors) > MAX_LISTED:
         _say(f"… and {len(summary.errors) - MAX_LISTED} more errors (see the report)")
+    for warning in sorted(summary.warnings, key=lambda w: w.row_number)[:MAX_LISTED]:
+        _say(f"row {warning.row_number}, {warning.column} {warning.value_masked!r}: "
+             f"note: {warning.reason}")
+    if len(summary.warnings) > MAX_LISTED:
+        _say(f"… and {len(summary.warnings) - MAX_LISTED} more notes (see the report)")
 
 
 def import_command(settings: Settings, kind: str, path: str | Path, report: str | Path | None,
                    all_or_nothing: bool, *, database_url: str | None = None) -> int:
-    """Import ``path``; write the rejected rows to ``report`` (.xlsx) when given."""
+    """Import ``path``; write the rejected rows and the notes (skipped duplicates, rows
+    without a home or a team) to ``report`` (.xlsx) when given."""
     checked = _kind(kind)
     if checked is None:
         return 2

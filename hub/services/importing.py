@@ -19,20 +19,32 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
 from hub.auth import Caller, Role
 from hub.auth.actions import Action, can, require, subject
 from hub.geo.crs import convert
-from hub.pii import PiiCipher
-from hub.registration.columns import ORGANIZATION_COLUMNS, VOLUNTEER_COLUMNS
+from hub.pii import PiiCipher, mask_id_number
 from hub.registration.org_rows import OrganizationRow, validate_organization_rows
 from hub.registration.results import FileIssue, RowError, RowResults, RowWarning
 from hub.registration.rows import Skill, VolunteerRow, validate_volunteer_rows
 from hub.registration.table import Table, TableError, read_table
 from hub.registration.templates import write_report
+from hub.services.import_checks import (
+    ALREADY_REGISTERED,
+    NO_TEAM_GIVEN,
+    TEAM_EXISTS,
+    UNKNOWN_REGION,
+    Kind,
+    Named,
+    code12,
+    errors_of,
+    problems_of,
+    row_error,
+    row_warning,
+)
 from hub.services.registration_values import (
     ORG_KIND_COLUMN,
     encrypted_id,
@@ -46,14 +58,11 @@ from hub.services.registration_values import (
 from hub.store import imports, organizations, regions, volunteer_import, volunteers
 from hub.store.base import ConnectionDatabase, Database
 
-Kind = Literal["volunteers", "organizations"]
 KINDS: tuple[Kind, ...] = ("volunteers", "organizations")
 Progress = Callable[[str, int, int], None]
 """``progress(phase, done, total)``: "check" (read and validate; total 0 until done), "load"."""
 MAX_ROWS = 200_000
 CHUNK = 20_000
-_HEADERS = {("volunteers", c.key): c.header for c in VOLUNTEER_COLUMNS} | {
-    ("organizations", c.key): c.header for c in ORGANIZATION_COLUMNS}
 _PROFILE_KEYS = ("specialty", "employer", "title", "email", "address", "availability", "note")
 
 
@@ -110,10 +119,6 @@ class _Abort(Exception):
     """Rolls the import's transaction back (all-or-nothing with bad rows)."""
 
 
-def _error(kind: Kind, row: int, key: str, value: str, reason: str, reason_zh: str) -> RowError:
-    return RowError(row, _HEADERS.get((kind, key), key), value, reason, reason_zh)
-
-
 def _validate(request: ImportRequest, today: date) -> RowResults[Any]:
     table: Table = read_table(request.data, request.filename, max_rows=MAX_ROWS)
     if request.kind == "volunteers":
@@ -137,7 +142,12 @@ async def import_file(db: Database, cipher: PiiCipher, caller: Caller, request: 
     summary.errors, summary.file_errors = list(results.errors), list(results.file_errors)
     summary.warnings = list(results.row_warnings)
     progress("check", results.rows_read, results.rows_read)
-    if summary.file_errors or (request.all_or_nothing and summary.errors):
+    if summary.file_errors:
+        return summary
+    if request.all_or_nothing and summary.errors:  # nothing loads: still report every problem
+        if request.kind == "volunteers":
+            await _check_references(db, caller, [*results.rejected_references, *results.good],
+                                    summary)
         return summary
     try:
         async with db.transaction() as tx:
@@ -148,6 +158,7 @@ async def import_file(db: Database, cipher: PiiCipher, caller: Caller, request: 
                 "all_or_nothing": request.all_or_nothing, "rows_read": summary.rows_read,
                 "imported": 0, "skipped": 0, "rejected": summary.rejected})
             if request.kind == "volunteers":
+                await _check_references(tx, caller, results.rejected_references, summary)
                 await _load_volunteers(tx, cipher, caller, results.good, summary, progress)
             else:
                 await _load_organizations(tx, cipher, caller, results.good, summary, progress)
@@ -164,54 +175,30 @@ async def import_file(db: Database, cipher: PiiCipher, caller: Caller, request: 
 
 
 # -- volunteers --------------------------------------------------------------------------------
-Reason = tuple[str, str]
-"""(English, Chinese) reason for a rejected cell."""
-NO_TEAM = ("no team of this name is registered; import the team first", "平台上没有该名称的队伍")
-NOT_YOURS = ("is not a team you manage", "该队伍不在您的管理范围内")
-AMBIGUOUS = ("several teams have this name; link the volunteer later",
-             "平台上有多支同名队伍，请导入后再关联")
-UNKNOWN_REGION = ("not a known division code", "不是已知的行政区划代码")
-
-
-def _code12(code: str) -> str:
-    """A validated 6/9/12-digit division code as 12 digits."""
-    return code.ljust(12, "0")
-
-
-async def _resolve_teams(db: Database, caller: Caller, names: set[str]
-                         ) -> dict[str, int | Reason]:
-    """team name → its id, or why the name cannot be used."""
-    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in await organizations.list_named(db, names=sorted(names)):
-        found[row["name"]].append(row)
-    out: dict[str, int | Reason] = {}
-    for name in names:
-        usable = [t for t in found[name] if may_manage_org(caller, t)]
-        out[name] = (NO_TEAM if not found[name] else NOT_YOURS if not usable
-                     else AMBIGUOUS if len(usable) > 1 else int(usable[0]["id"]))
-    return out
+async def _check_references(db: Database, caller: Caller, refs: Sequence[Named],
+                            summary: ImportSummary) -> None:
+    """Report an unknown team or division of rows already rejected for other reasons, so
+    the uploader sees every problem of a row at once (and of every row, when nothing loads)."""
+    if refs:
+        summary.errors += errors_of((await problems_of(db, caller, refs))[0])
 
 
 async def _check_volunteers(db: Database, caller: Caller, rows: Sequence[VolunteerRow],
                             summary: ImportSummary) -> list[tuple[VolunteerRow, int | None]]:
-    """Rows that pass the database checks, with their team id."""
-    teams = await _resolve_teams(db, caller, {r.team_name for r in rows if r.team_name})
-    known = await regions.list_known(
-        db, codes={_code12(r.region_code) for r in rows if r.region_code})
+    """Rows that pass the database checks, with their team id; a warning for each row that
+    joins no team."""
+    problems, teams = await problems_of(db, caller, rows)
+    summary.errors += errors_of(problems)
     default_team = caller.org if caller.role is Role.ORG_ADMIN else None
     good: list[tuple[VolunteerRow, int | None]] = []
     for row in rows:
-        problems: list[tuple[str, str, Reason]] = []
-        if row.region_code and _code12(row.region_code) not in known:
-            problems.append(("region_code", row.region_code, UNKNOWN_REGION))
+        if problems[row.row_number]:
+            continue
         team = teams[row.team_name] if row.team_name else default_team
-        if isinstance(team, tuple):
-            problems.append(("team", row.team_name or "", team))
-        for key, shown, (reason, reason_zh) in problems:
-            summary.errors.append(_error("volunteers", row.row_number, key, shown, reason,
-                                         reason_zh))
-        if not problems:
-            good.append((row, team if isinstance(team, int) else None))
+        if team is None:
+            summary.warnings.append(row_warning("volunteers", row.row_number, "team", "",
+                                                NO_TEAM_GIVEN))
+        good.append((row, team if isinstance(team, int) else None))
     return good
 
 
@@ -245,7 +232,7 @@ def _prepare(rows: Sequence[Fresh], cipher: PiiCipher, batch_id: int | None,
             ident["id_number_hash"], ident["id_number_masked"], phone["phone_enc"],
             phone["phone_hash"], phone["phone_masked"], row.birth_date, row.gender,
             row.education, list(row.cohorts), _skills_json(row.skills), home,
-            _code12(row.region_code) if row.region_code else None,
+            code12(row.region_code) if row.region_code else None,
             _weekly(row.availability), row.insurance_until, by, batch_id,
             _JSON(profile) if profile else "{}"))
     return out
@@ -277,6 +264,9 @@ async def _load_volunteers(tx: ConnectionDatabase, cipher: PiiCipher, caller: Ca
     hashes = await asyncio.to_thread(lambda: [id_hash(cipher, r.id_number) for r, _ in good])
     taken = await volunteers.list_registered(tx, hashes=hashes)
     fresh = [(r, team, h) for (r, team), h in zip(good, hashes, strict=True) if h not in taken]
+    summary.warnings += [row_warning("volunteers", r.row_number, "id_number",
+                                  mask_id_number(r.id_number) or "", ALREADY_REGISTERED)
+                         for (r, _), h in zip(good, hashes, strict=True) if h in taken]
     await volunteer_import.create_stage(tx)
     by, inserted, pending = caller.sub or "cli", 0, None
     for start in range(0, len(fresh), CHUNK):
@@ -302,10 +292,10 @@ async def _load_organizations(tx: ConnectionDatabase, cipher: PiiCipher, caller:
     in_db: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for team in await organizations.list_named(tx, names=names):
         in_db[team["name"]].append(team)
-    known = await regions.list_known(tx, codes={_code12(r.region_code) for r in rows})
+    known = await regions.list_known(tx, codes={code12(r.region_code) for r in rows})
     for done, row in enumerate(sorted(rows, key=lambda r: (r.level_rank, r.row_number))):
         parent, why = _parent_of(row, in_file, in_db)
-        region = _code12(row.region_code)
+        region = code12(row.region_code)
         if why is None and region not in known:
             why = ("region_code", *UNKNOWN_REGION)
         if why is None:
@@ -314,13 +304,15 @@ async def _load_organizations(tx: ConnectionDatabase, cipher: PiiCipher, caller:
             key, reason, reason_zh = why
             shown = row.parent_name if key == "parent" else region if key == "region_code" \
                 else row.name
-            summary.errors.append(_error("organizations", row.row_number, key, shown or "",
+            summary.errors.append(row_error("organizations", row.row_number, key, shown or "",
                                          reason, reason_zh))
             continue
         values = _org_values(row, cipher, parent, region, caller, summary.batch_id)
         org_id = await organizations.create(tx, values=values)
         if org_id is None:
             summary.skipped += 1
+            summary.warnings.append(row_warning("organizations", row.row_number, "name",
+                                                row.name or "", TEAM_EXISTS))
             found = await organizations.get_under(tx, parent_id=values["parent_id"],
                                                    name=row.name)
             assert found is not None  # the conflict was on this name under this parent

@@ -6,7 +6,6 @@ imports (:mod:`hub.services.importing`).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -15,6 +14,7 @@ from hub.auth import Caller
 from hub.auth.actions import Action, can, subject
 from hub.geo.crs import convert
 from hub.pii import PiiCipher, mask_id_number, mask_phone
+from hub.registration.availability import weekly_spans
 
 CST = timedelta(hours=8)
 WGS84 = "WGS84"
@@ -41,31 +41,14 @@ def point_ewkt(lon: float, lat: float) -> str:
     return f"SRID=4326;POINT({lon:.7f} {lat:.7f})"
 
 
-_DAY_WORDS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
-_PHRASES = {
-    "周末": ((5, 480, 1080), (6, 480, 1080)), "双休日": ((5, 480, 1080), (6, 480, 1080)),
-    "工作日": tuple((d, 480, 1050) for d in range(5)),
-    "晚上": tuple((d, 1110, 1260) for d in range(7)),
-    "随时": tuple((d, 480, 1200) for d in range(7)),
-    "全天": tuple((d, 480, 1200) for d in range(7)),
-    "不限": tuple((d, 480, 1200) for d in range(7)),
-}
-_WEEKDAY = re.compile(r"(?:周|星期|礼拜)([一二三四五六日天])")
-
-
 def weekly_from_text(text: str | None) -> str | None:
-    """可服务时间 words (周末, 工作日, 晚上, 周三 …) as a minutes-of-week multirange.
+    """可服务时间 words (周末, 工作日晚上, 周三下午 …) as a minutes-of-week multirange
+    (:func:`hub.registration.availability.weekly_spans` reads them).
 
     ``None`` when the text names no known period: the text is kept as written, never guessed.
     """
-    if not text:
-        return None
-    spans: set[tuple[int, int, int]] = set()
-    for phrase, phrase_spans in _PHRASES.items():
-        if phrase in text:
-            spans.update(phrase_spans)
-    spans.update((_DAY_WORDS[m], 480, 1080) for m in _WEEKDAY.findall(text))
-    return multirange(sorted(spans)) if spans else None
+    spans = weekly_spans(text)
+    return multirange(spans) if spans else None
 
 
 def multirange(spans: Sequence[tuple[int, int, int]]) -> str:

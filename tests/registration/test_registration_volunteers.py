@@ -265,3 +265,42 @@ def test_xlsx_cells_as_excel_stores_them(make_id: MakeId) -> None:
     assert row.skills == (Skill("health", 3),)
     (error,) = results.errors
     assert error.row_number == 3 and "stored as a number by Excel" in error.reason
+
+
+def test_a_six_digit_code_of_no_province_says_so(make_id: MakeId) -> None:
+    headers = [*HEADERS, "居住地行政区划代码"]
+    results = run([person(make_id, 居住地行政区划代码="999999")], headers=headers)
+    (error,) = results.errors
+    assert error.column == "居住地行政区划代码" and "6, 9 or 12" not in error.reason
+    assert error.reason.startswith("no such division code: 99 is not a province")
+    assert error.reason_zh.startswith("没有该行政区划")
+    (shape,) = run([person(make_id, 居住地行政区划代码="62010")], headers=headers).errors
+    assert "6, 9 or 12 digits" in shape.reason
+    (row,) = run([person(make_id, 居住地行政区划代码="620102")], headers=headers).good
+    assert row.region_code == "620102"
+
+
+def test_no_home_and_unknown_availability_are_warnings(make_id: MakeId) -> None:
+    headers = [*HEADERS, "可服务时间"]
+    home = {"居住地经度": "103.84", "居住地纬度": "36.07"}
+    results = run([person(make_id),
+                   person(make_id, **home, 可服务时间="看情况",
+                          身份证号=make_id(birth="19850612", seq="151")),
+                   person(make_id, **home, 可服务时间="工作日晚上",
+                          身份证号=make_id(birth="19850612", seq="171"))], headers=headers)
+    assert len(results.good) == 3 and results.ok
+    assert [(w.row_number, w.column) for w in results.row_warnings] == [
+        (2, "居住地经度"), (3, "可服务时间")]
+    assert "no home location" in results.row_warnings[0].reason
+    assert results.row_warnings[0].reason_zh.startswith("未填写居住地经纬度")
+    assert "names no period" in results.row_warnings[1].reason
+
+
+def test_a_rejected_row_keeps_its_team_and_division_for_the_database_checks(
+        make_id: MakeId) -> None:
+    headers = [*HEADERS, "居住地行政区划代码"]
+    results = run([person(make_id, 学历="小学", 所属队伍="无此科技志愿服务队",
+                          居住地行政区划代码="629999")], headers=headers)
+    assert not results.good
+    (ref,) = results.rejected_references
+    assert (ref.row_number, ref.team_name, ref.region_code) == (2, "无此科技志愿服务队", "629999")
