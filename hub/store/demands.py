@@ -1,10 +1,9 @@
 """Statements on demands (群众需求, 点单): raising, locking, settling, cancelling, reading.
 
-Writes and the lock are built with SQLAlchemy Core (:mod:`hub.store.tables`, run by
-:mod:`hub.store.sql`). The map list and its count are SQL text from :mod:`hub.store.listing`,
-the builder of every map list, whose ``near`` statement bench_graphql's "near" lines measure;
-settling, the matcher's open demands and a record's source are SQL text still to be rebuilt.
-Offers on a demand are :mod:`hub.store.dispatch`'s.
+The map list and its count are SQL text from :mod:`hub.store.listing`, the builder of every
+map list, whose ``near`` statement bench_graphql's "near" lines measure; every other
+statement is built with SQLAlchemy Core (:mod:`hub.store.tables`, run by
+:mod:`hub.store.sql`). Offers on a demand are :mod:`hub.store.dispatch`'s.
 """
 
 from __future__ import annotations
@@ -14,14 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from geoalchemy2 import Geometry
 from sqlalchemy.dialects import postgresql as pg
 
 from hub.store import sql
 from hub.store.base import Database, Row
 from hub.store.listing import Cursor, Filters, ListSpec, Near, Within, fetch_page, get_by_ids
 from hub.store.listing import count as count_rows
-from hub.store.tables import SRID, demand, dispatch
+from hub.store.tables import TIMESTAMPTZ, demand, dispatch, station
 
 SPEC = ListSpec("demand", (
     "t.id, t.title, t.description, t.category, t.required_skills, t.needed, "
@@ -115,35 +113,41 @@ async def set_unfilled(db: Database, *, demand_id: int, reason: str) -> None:
 # the window has ended or every active dispatch is completed, in progress while someone has
 # checked in; NULL (unchanged) before the window starts, and for an open demand nobody was
 # ever dispatched to.
-_SETTLE = (
-    "UPDATE demand d SET status = n.status, updated_at = now() FROM ("
-    " SELECT s.id, CASE WHEN s.status = 'open' AND count(x.id) = 0 THEN NULL"
-    "  WHEN upper(s.time_window) <= now() THEN 'done'"
-    "  WHEN lower(s.time_window) > now() THEN NULL"
-    "  WHEN bool_and(x.status = 'completed') THEN 'done'"
-    "  WHEN bool_or(x.status = 'checked_in') THEN 'in_progress' END AS status"
-    " FROM demand s LEFT JOIN dispatch x ON x.demand_id = s.id AND x.active"
-    " WHERE s.id = ANY(%(ids)s) GROUP BY s.id) n "
-    "WHERE d.id = n.id AND d.status IN ('open', 'dispatched', 'in_progress') "
-    "AND d.status <> n.status")
+_s, _x = demand.alias("s"), dispatch.alias("x")
+_IDS = sa.bindparam("ids", type_=pg.ARRAY(sa.BigInteger))
+_NEXT = (sa.select(_s.c.id, sa.case(
+    (sa.and_(_s.c.status == "open", sa.func.count(_x.c.id) == 0), sa.null()),
+    (sa.func.upper(_s.c.time_window) <= sa.func.now(), "done"),
+    (sa.func.lower(_s.c.time_window) > sa.func.now(), sa.null()),
+    (sa.func.bool_and(_x.c.status == "completed"), "done"),
+    (sa.func.bool_or(_x.c.status == "checked_in"), "in_progress")).label("status"))
+    .select_from(_s.outerjoin(_x, sa.and_(_x.c.demand_id == _s.c.id, _x.c.active)))
+    .where(_s.c.id == sa.any_(_IDS)).group_by(_s.c.id).subquery("n"))
+_SETTLE = sql.compiled(sa.update(d).where(
+    d.c.id == _NEXT.c.id,
+    d.c.status == sa.any_(sa.literal(["open", "dispatched", "in_progress"], pg.ARRAY(sa.Text))),
+    d.c.status != _NEXT.c.status).values(status=_NEXT.c.status, updated_at=sa.func.now()))
+_STARTED = sql.compiled(sa.select(d.c.id).where(
+    d.c.status == sa.any_(sa.literal(["dispatched", "in_progress"], pg.ARRAY(sa.Text))),
+    sa.func.lower(d.c.time_window) <= sa.func.now(),
+    d.c.id > sa.bindparam("after", type_=sa.BigInteger))
+    .order_by(d.c.id).limit(sa.bindparam("n", type_=sa.Integer))
+    .with_for_update(skip_locked=True))
 
 
 async def settle(db: Database, *, demand_id: int) -> None:
     """Move a demand on as ``_SETTLE`` says; the caller holds the demand's lock."""
-    await db.fetch(_SETTLE, {"ids": [demand_id]})
+    await sql.fetch(db, _SETTLE, {"ids": [demand_id]})
 
 
 async def settle_started(db: Database, *, after_id: int, limit: int) -> int | None:
     """Settle up to ``limit`` dispatched or in-progress demands whose window has started, with
     ids above ``after_id`` (locked in id order; those another transaction holds are skipped
     this time). Returns the last id looked at, or None when there were none."""
-    rows = await db.fetch(
-        "SELECT id FROM demand WHERE status IN ('dispatched', 'in_progress') AND "
-        "lower(time_window) <= now() AND id > %(after)s ORDER BY id LIMIT %(n)s "
-        "FOR UPDATE SKIP LOCKED", {"after": after_id, "n": limit})
+    rows = await sql.fetch(db, _STARTED, {"after": after_id, "n": limit})
     if not rows:
         return None
-    await db.fetch(_SETTLE, {"ids": [r["id"] for r in rows]})
+    await sql.fetch(db, _SETTLE, {"ids": [r["id"] for r in rows]})
     return int(rows[-1]["id"])
 
 
@@ -175,33 +179,40 @@ class NewDemand:
 
 async def create(db: Database, *, demand: NewDemand) -> int:
     """Insert a demand; return its id."""
-    point = sa.func.ST_SetSRID(sa.func.ST_MakePoint(demand.lon, demand.lat), SRID,
-                               type_=Geometry("POINT", srid=SRID))
     rows = await sql.fetch(db, sa.insert(d).values(
         title=demand.title, description=demand.description, category=demand.category,
         required_skills=sa.literal(list(demand.required_skills), pg.ARRAY(sa.Text)),
         needed=demand.needed,
         time_window=sa.func.tstzrange(demand.starts_at, demand.ends_at, type_=pg.TSTZRANGE),
-        location_geom=point, station_id=demand.station_id, region_code=demand.region_code,
-        raised_by=demand.raised_by, raised_by_kind=demand.raised_by_kind,
+        location_geom=sql.point(demand.lon, demand.lat), station_id=demand.station_id,
+        region_code=demand.region_code, raised_by=demand.raised_by,
+        raised_by_kind=demand.raised_by_kind,
         priority=demand.priority, requires_insurance=demand.requires_insurance,
     ).returning(d.c.id))
     return int(rows[0]["id"])
 
 
+_TAKEN_NOW = (sa.select(sa.func.count().label("taken"))
+              .where(_x.c.demand_id == d.c.id, _x.c.active).lateral("taken"))
+_REMAINING = d.c.needed - sa.func.coalesce(_TAKEN_NOW.c.taken, 0)
+_OPEN = sql.compiled(sa.select(
+    d.c.id, sa.func.ST_X(d.c.location_geom).label("lon"),
+    sa.func.ST_Y(d.c.location_geom).label("lat"), d.c.required_skills,
+    _REMAINING.label("remaining"), sa.func.lower(d.c.time_window).label("starts_at"),
+    sa.func.upper(d.c.time_window).label("ends_at"), d.c.priority, d.c.requires_insurance,
+).select_from(d.outerjoin(_TAKEN_NOW, sa.true())).where(
+    d.c.region_code.like(sa.bindparam("prefix", type_=sa.Text)),
+    d.c.status == sa.any_(sa.literal(["open", "dispatched"], pg.ARRAY(sa.Text))),
+    sa.func.lower(d.c.time_window) >= sa.bindparam("starts", type_=TIMESTAMPTZ),
+    sa.func.lower(d.c.time_window) < sa.bindparam("ends", type_=TIMESTAMPTZ),
+    _REMAINING > 0).order_by(d.c.id))
+
+
 async def list_open(db: Database, *, region_prefix: str, starts: datetime,
                     ends: datetime) -> list[Row]:
     """Demands of a region subtree starting in [starts, ends) with slots still to fill."""
-    return await db.fetch(
-        "SELECT d.id, ST_X(d.location_geom) AS lon, ST_Y(d.location_geom) AS lat, "
-        "d.required_skills, d.needed - coalesce(x.taken, 0) AS remaining, "
-        "lower(d.time_window) AS starts_at, upper(d.time_window) AS ends_at, d.priority, "
-        "d.requires_insurance FROM demand d LEFT JOIN LATERAL (SELECT count(*) AS taken "
-        "FROM dispatch x WHERE x.demand_id = d.id AND x.active) x ON TRUE "
-        "WHERE d.region_code LIKE %(prefix)s AND d.status IN ('open', 'dispatched') "
-        "AND lower(d.time_window) >= %(starts)s AND lower(d.time_window) < %(ends)s "
-        "AND d.needed > coalesce(x.taken, 0) ORDER BY d.id",
-        {"prefix": region_prefix + "%", "starts": starts, "ends": ends})
+    return await sql.fetch(db, _OPEN, {"prefix": region_prefix + "%", "starts": starts,
+                                       "ends": ends})
 
 
 async def mark_dispatched(db: Database, *, demand_ids: Sequence[int]) -> None:
@@ -209,14 +220,20 @@ async def mark_dispatched(db: Database, *, demand_ids: Sequence[int]) -> None:
     await sql.fetch(db, _DISPATCHED, {"ids": list(demand_ids)})
 
 
+# A record of service on a demand is dated by the day its window starts in China Standard
+# Time, and may claim at most the window's hours (hub_record_bound, sql/0013).
+_SOURCE = sql.compiled(sa.select(
+    d.c.id, d.c.title, d.c.region_code, d.c.status, d.c.raised_by, d.c.station_id,
+    station.c.organization_id,
+    sa.cast(sa.func.timezone("Asia/Shanghai", sa.func.lower(d.c.time_window)),
+            sa.Date).label("day"),
+    sa.func.hub_record_bound(d.c.id, sa.null()).label("window_hours"),
+).select_from(d.outerjoin(station, station.c.id == d.c.station_id)).where(d.c.id == _ID))
+
+
 async def get_source(db: Database, *, demand_id: int) -> Row | None:
     """What a record of service on a demand copies: title, region, organiser, CST date."""
-    rows = await db.fetch(
-        "SELECT d.id, d.title, d.region_code, d.status, d.raised_by, d.station_id, "
-        "s.organization_id, (lower(d.time_window) AT TIME ZONE 'Asia/Shanghai')::date AS day, "
-        "hub_record_bound(d.id, NULL) AS window_hours "
-        "FROM demand d LEFT JOIN station s ON s.id = d.station_id WHERE d.id = %(id)s",
-        {"id": demand_id})
+    rows = await sql.fetch(db, _SOURCE, {"id": demand_id})
     return rows[0] if rows else None
 
 

@@ -2,25 +2,38 @@
 check-out; the matcher's reads (reachable volunteers, busy and extra windows) and its plans.
 
 The database refuses overbooking and double booking (``dispatch_guard``, the exclusion
-constraint) and checks every state change (``dispatch_transition``).
+constraint) and checks every state change (``dispatch_transition``). Every statement is built
+with SQLAlchemy Core on :mod:`hub.store.tables` and run by :mod:`hub.store.sql`.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from psycopg.types.json import Jsonb
 from sqlalchemy.dialects import postgresql as pg
 
 from hub.store import sql
 from hub.store.base import Database, Row
-from hub.store.tables import demand, dispatch
+from hub.store.tables import (
+    TIMESTAMPTZ,
+    demand,
+    dispatch,
+    dispatch_event,
+    dispatch_plan,
+    dispatch_state,
+    dispatch_transition,
+    volunteer,
+    volunteer_availability_exception,
+)
 
 x, d = dispatch, demand
+_ID = sa.bindparam("id", type_=sa.BigInteger)
+_IDS = sa.bindparam("ids", type_=pg.ARRAY(sa.BigInteger))
 # A dispatch as every reader gets it, with its demand's region and station.
 COLUMNS = (
     x.c.id, x.c.demand_id, x.c.volunteer_id, sa.cast(x.c.plan_id, sa.Text).label("plan_id"),
@@ -35,22 +48,31 @@ COLUMNS = (
     sa.func.ST_X(x.c.check_out_geom).label("check_out_lon"),
     sa.func.ST_Y(x.c.check_out_geom).label("check_out_lat"), sa.func.now().label("now"))
 _READ = sa.select(*COLUMNS).select_from(x.join(d, d.c.id == x.c.demand_id))
-_GET_MANY = sql.compiled(_READ.where(
-    x.c.id == sa.any_(sa.bindparam("ids", type_=pg.ARRAY(sa.BigInteger)))))
-_LOCK = sql.compiled(_READ.where(x.c.id == sa.bindparam("id")).with_for_update(of=x))
-_ACTIVE = sql.compiled(_READ.where(x.c.demand_id == sa.bindparam("id"), x.c.active)
+_GET_MANY = sql.compiled(_READ.where(x.c.id == sa.any_(_IDS)))
+_LOCK = sql.compiled(_READ.where(x.c.id == _ID).with_for_update(of=x))
+_ACTIVE = sql.compiled(_READ.where(x.c.demand_id == _ID, x.c.active)
                        .order_by(x.c.id))
+
+
+_BY = sa.bindparam("by", type_=sa.Text)
+_POINT = sql.point(sa.bindparam("lon", type_=sa.Float), sa.bindparam("lat", type_=sa.Float))
+_TRANSITIONS = sql.compiled(sa.select(dispatch_transition.c.from_state,
+                                      dispatch_transition.c.to_state))
+_STATES = sql.compiled(sa.select(dispatch_state).order_by(dispatch_state.c.state))
+_LOCK_DEMAND = sql.compiled(sa.select(d.c.id).where(
+    d.c.id == sa.select(x.c.demand_id).where(x.c.id == _ID).scalar_subquery())
+    .with_for_update())
 
 
 async def list_transitions(db: Database) -> frozenset[tuple[str, str]]:
     """The allowed (from, to) state pairs, as the database defines them."""
-    rows = await db.fetch("SELECT from_state, to_state FROM dispatch_transition")
+    rows = await sql.fetch(db, _TRANSITIONS)
     return frozenset((r["from_state"], r["to_state"]) for r in rows)
 
 
 async def list_states(db: Database) -> list[Row]:
     """Every dispatch state with its label and whether it holds the slot."""
-    return await db.fetch("SELECT state, active, label_zh FROM dispatch_state ORDER BY state")
+    return await sql.fetch(db, _STATES)
 
 
 async def get_many(db: Database, *, ids: Sequence[int]) -> list[Row]:
@@ -60,63 +82,83 @@ async def get_many(db: Database, *, ids: Sequence[int]) -> list[Row]:
 
 async def lock(db: Database, *, dispatch_id: int) -> Row | None:
     """A dispatch, its demand locked first (the order every writer keeps), then itself."""
-    rows = await db.fetch(
-        "SELECT 1 FROM demand WHERE id = (SELECT demand_id FROM dispatch WHERE id = %(id)s) "
-        "FOR UPDATE", {"id": dispatch_id})
-    if not rows:
+    if not await sql.fetch(db, _LOCK_DEMAND, {"id": dispatch_id}):
         return None
     rows = await sql.fetch(db, _LOCK, {"id": dispatch_id})
     return rows[0] if rows else None
+
+
+_SET_STATE = sql.compiled(sa.update(x).where(x.c.id == _ID).values(
+    status=sa.bindparam("to", type_=sa.Text), changed_by=_BY,
+    change_reason=sa.bindparam("reason", type_=sa.Text),
+    responded_at=sa.case((sa.bindparam("responded", type_=sa.Boolean), sa.func.now()),
+                         else_=x.c.responded_at),
+    decline_reason=sa.func.coalesce(sa.bindparam("decline", type_=sa.Text), x.c.decline_reason)))
 
 
 async def set_state(db: Database, *, dispatch_id: int, to_state: str, by: str,
                     reason: str | None = None, responded: bool = False,
                     decline_reason: str | None = None) -> None:
     """Move a dispatch to ``to_state`` (the trigger checks the transition and logs it)."""
-    await db.fetch(
-        "UPDATE dispatch SET status = %(to)s, changed_by = %(by)s, change_reason = %(reason)s, "
-        "responded_at = CASE WHEN %(responded)s THEN now() ELSE responded_at END, "
-        "decline_reason = coalesce(%(decline)s, decline_reason) WHERE id = %(id)s",
-        {"id": dispatch_id, "to": to_state, "by": by, "reason": reason, "responded": responded,
-         "decline": decline_reason})
+    await sql.fetch(db, _SET_STATE, {"id": dispatch_id, "to": to_state, "by": by,
+                                     "reason": reason, "responded": responded,
+                                     "decline": decline_reason})
+
+
+_DISTANCE = sql.compiled(
+    sa.select(sa.func.ST_Distance(d.c.location, sql.geography(_POINT)).label("m"))
+    .select_from(x.join(d, d.c.id == x.c.demand_id)).where(x.c.id == _ID))
 
 
 async def get_distance_m(db: Database, *, dispatch_id: int, lon: float, lat: float) -> float:
     """Metres (exact WGS-84) from a point to the dispatch's demand."""
-    rows = await db.fetch(
-        "SELECT ST_Distance(d.location, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)"
-        "::geography) AS m FROM dispatch x JOIN demand d ON d.id = x.demand_id "
-        "WHERE x.id = %(id)s", {"id": dispatch_id, "lon": lon, "lat": lat})
+    rows = await sql.fetch(db, _DISTANCE, {"id": dispatch_id, "lon": lon, "lat": lat})
     return float(rows[0]["m"])
+
+
+_METRES = sa.bindparam("m", type_=pg.DOUBLE_PRECISION)
+_CHECK_IN = sql.compiled(sa.update(x).where(x.c.id == _ID).values(
+    status="checked_in", changed_by=_BY, change_reason=None, check_in_at=sa.func.now(),
+    check_in_geom=_POINT, check_in_distance_m=_METRES))
+# Hours served: from check-in (or the window's start) to now (or the window's end), in hours
+# rounded to the hundredth, never below zero.
+_SERVED_S = sa.extract("epoch", sa.func.least(sa.func.now(), sa.func.upper(x.c.time_window))
+                       - sa.func.greatest(x.c.check_in_at, sa.func.lower(x.c.time_window)))
+_HOURS = sa.func.round(sa.cast(sa.func.greatest(0, _SERVED_S, type_=sa.Numeric) / 3600,
+                               sa.Numeric), 2)
+_CHECK_OUT = sql.compiled(sa.update(x).where(x.c.id == _ID).values(
+    status="completed", changed_by=_BY, change_reason=None, check_out_at=sa.func.now(),
+    check_out_geom=_POINT, check_out_distance_m=_METRES, hours=_HOURS)
+    .returning(x.c.volunteer_id, x.c.demand_id, x.c.hours))
 
 
 async def check_in(db: Database, *, dispatch_id: int, lon: float, lat: float,
                    distance: float, by: str) -> None:
     """Record the check-in point and time and move to checked_in."""
-    await db.fetch(
-        "UPDATE dispatch SET status = 'checked_in', changed_by = %(by)s, change_reason = NULL, "
-        "check_in_at = now(), check_in_geom = ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326), "
-        "check_in_distance_m = %(m)s WHERE id = %(id)s",
-        {"id": dispatch_id, "lon": lon, "lat": lat, "m": distance, "by": by})
+    await sql.fetch(db, _CHECK_IN, {"id": dispatch_id, "lon": lon, "lat": lat, "m": distance,
+                                    "by": by})
 
 
 async def check_out(db: Database, *, dispatch_id: int, lon: float, lat: float,
                     distance: float, by: str) -> Row:
     """Record the check-out and the hours served, clipped to the demand's window."""
-    rows = await db.fetch(
-        "UPDATE dispatch SET status = 'completed', changed_by = %(by)s, change_reason = NULL, "
-        "check_out_at = now(), check_out_geom = ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326), "
-        "check_out_distance_m = %(m)s, hours = round((greatest(0, extract(epoch FROM "
-        "least(now(), upper(time_window)) - greatest(check_in_at, lower(time_window)))) "
-        "/ 3600)::numeric, 2) WHERE id = %(id)s RETURNING volunteer_id, demand_id, hours",
-        {"id": dispatch_id, "lon": lon, "lat": lat, "m": distance, "by": by})
+    rows = await sql.fetch(db, _CHECK_OUT, {"id": dispatch_id, "lon": lon, "lat": lat,
+                                            "m": distance, "by": by})
     return rows[0]
+
+
+_TRIED = sql.compiled(sa.select(x.c.volunteer_id).distinct().where(x.c.demand_id == _ID))
+# 'offered' as a constant, not a parameter: a generic plan may then use the partial index
+# dispatch_respond_by_idx (WHERE status = 'offered', sql/0004).
+_DUE = sql.compiled(sa.select(x.c.id).where(
+    x.c.status == sa.literal_column("'offered'"), x.c.respond_by <= sa.func.now())
+    .order_by(x.c.respond_by).limit(sa.bindparam("n", type_=sa.Integer))
+    .with_for_update(skip_locked=True))
 
 
 async def list_tried_volunteers(db: Database, *, demand_id: int) -> list[int]:
     """Volunteers who were ever offered this demand (not offered it again)."""
-    rows = await db.fetch("SELECT DISTINCT volunteer_id FROM dispatch WHERE demand_id = %(id)s",
-                          {"id": demand_id})
+    rows = await sql.fetch(db, _TRIED, {"id": demand_id})
     return [r["volunteer_id"] for r in rows]
 
 
@@ -127,9 +169,7 @@ async def list_active(db: Database, *, demand_id: int) -> list[Row]:
 
 async def list_due_offers(db: Database, *, limit: int) -> list[int]:
     """Offers past their deadline, locked; rows another process holds are skipped."""
-    rows = await db.fetch("SELECT id FROM dispatch WHERE status = 'offered' AND respond_by <= "
-                          "now() ORDER BY respond_by LIMIT %(n)s FOR UPDATE SKIP LOCKED",
-                          {"n": limit})
+    rows = await sql.fetch(db, _DUE, {"n": limit})
     return [r["id"] for r in rows]
 
 
@@ -170,102 +210,139 @@ async def count(db: Database, *, filter: DispatchFilter) -> int:
     return int(rows[0]["n"])
 
 
+_EVENTS = sql.compiled(sa.select(
+    dispatch_event.c.id, dispatch_event.c.dispatch_id, dispatch_event.c.from_state,
+    dispatch_event.c.to_state, dispatch_event.c.actor, dispatch_event.c.reason,
+    dispatch_event.c.at).where(dispatch_event.c.dispatch_id == sa.any_(_IDS))
+    .order_by(dispatch_event.c.id))
+
+
 async def list_events(db: Database, *, dispatch_ids: Sequence[int]) -> list[Row]:
     """The state history of dispatches, oldest first."""
-    return await db.fetch(
-        "SELECT id, dispatch_id, from_state, to_state, actor, reason, at FROM dispatch_event "
-        "WHERE dispatch_id = ANY(%(ids)s) ORDER BY id", {"ids": list(dispatch_ids)})
+    return await sql.fetch(db, _EVENTS, {"ids": list(dispatch_ids)})
+
+
+# The matcher's reads. A volunteer is reachable from a demand within their own service radius;
+# the largest radius anyone has bounds the search first, so the spatial index finds the pairs.
+v, w = volunteer.alias("v"), volunteer.alias("w")
+_LARGEST_RADIUS = sa.select(sa.func.max(volunteer.c.service_radius_m)).scalar_subquery()
+_REACHABLE_IDS = (sa.select(w.c.id).select_from(d.join(w, sa.and_(
+    sa.func.ST_DWithin(w.c.home, d.c.location, _LARGEST_RADIUS),
+    sa.func.ST_DWithin(w.c.home, d.c.location, w.c.service_radius_m))))
+    .where(d.c.id == sa.any_(_IDS), w.c.status == "active"))
+_REACHABLE = sql.compiled(sa.select(
+    v.c.id, sa.func.ST_X(v.c.home_geom).label("lon"), sa.func.ST_Y(v.c.home_geom).label("lat"),
+    v.c.skills, v.c.service_radius_m, v.c.capacity_per_week,
+    sa.cast(v.c.weekly_availability, sa.Text).label("weekly"), v.c.insured_until,
+).where(v.c.status == "active", v.c.id.in_(_REACHABLE_IDS)).order_by(v.c.id))
+e = volunteer_availability_exception
+_PERIOD = sa.func.tstzrange(sa.bindparam("starts", type_=TIMESTAMPTZ),
+                            sa.bindparam("ends", type_=TIMESTAMPTZ), type_=pg.TSTZRANGE)
+_BUSY = sql.compiled(sa.union_all(
+    sa.select(x.c.volunteer_id, sa.func.lower(x.c.time_window).label("starts_at"),
+              sa.func.upper(x.c.time_window).label("ends_at"), sa.true().label("booked"))
+    .where(x.c.active, x.c.volunteer_id == sa.any_(_IDS), x.c.time_window.overlaps(_PERIOD)),
+    sa.select(e.c.volunteer_id, sa.func.lower(e.c.period), sa.func.upper(e.c.period),
+              sa.false())
+    .where(sa.not_(e.c.available), e.c.volunteer_id == sa.any_(_IDS),
+           e.c.period.overlaps(_PERIOD))))
+_EXTRA = sql.compiled(sa.select(
+    e.c.volunteer_id, sa.func.lower(e.c.period).label("starts_at"),
+    sa.func.upper(e.c.period).label("ends_at"),
+).where(e.c.available, e.c.volunteer_id == sa.any_(_IDS), e.c.period.overlaps(_PERIOD)))
 
 
 async def list_reachable_volunteers(db: Database, *, demand_ids: Sequence[int]) -> list[Row]:
     """Active volunteers within their own service radius of at least one of the demands."""
-    return await db.fetch(
-        "SELECT v.id, ST_X(v.home_geom) AS lon, ST_Y(v.home_geom) AS lat, v.skills, "
-        "v.service_radius_m, v.capacity_per_week, v.weekly_availability::text AS weekly, "
-        "v.insured_until FROM volunteer v WHERE v.status = 'active' AND v.id IN ("
-        " SELECT w.id FROM demand d JOIN volunteer w ON ST_DWithin(w.home, d.location, "
-        "  (SELECT max(service_radius_m) FROM volunteer)) "
-        "  AND ST_DWithin(w.home, d.location, w.service_radius_m) "
-        " WHERE d.id = ANY(%(ids)s) AND w.status = 'active') ORDER BY v.id",
-        {"ids": list(demand_ids)})
+    return await sql.fetch(db, _REACHABLE, {"ids": list(demand_ids)})
 
 
 async def list_busy_windows(db: Database, *, volunteer_ids: Sequence[int], starts: datetime,
                             ends: datetime) -> list[Row]:
     """Active dispatches and declared absences of these volunteers overlapping the period."""
-    return await db.fetch(
-        "SELECT volunteer_id, lower(time_window) AS starts_at, upper(time_window) AS ends_at, "
-        "true AS booked FROM dispatch WHERE active AND volunteer_id = ANY(%(ids)s) "
-        "AND time_window && tstzrange(%(starts)s, %(ends)s) UNION ALL "
-        "SELECT volunteer_id, lower(period), upper(period), false FROM "
-        "volunteer_availability_exception WHERE NOT available AND volunteer_id = ANY(%(ids)s) "
-        "AND period && tstzrange(%(starts)s, %(ends)s)",
-        {"ids": list(volunteer_ids), "starts": starts, "ends": ends})
+    return await sql.fetch(db, _BUSY, {"ids": list(volunteer_ids), "starts": starts,
+                                       "ends": ends})
 
 
 async def list_extra_windows(db: Database, *, volunteer_ids: Sequence[int], starts: datetime,
                              ends: datetime) -> list[Row]:
     """Dated extra availability of these volunteers overlapping the period."""
-    return await db.fetch(
-        "SELECT volunteer_id, lower(period) AS starts_at, upper(period) AS ends_at "
-        "FROM volunteer_availability_exception WHERE available AND volunteer_id = ANY(%(ids)s) "
-        "AND period && tstzrange(%(starts)s, %(ends)s)",
-        {"ids": list(volunteer_ids), "starts": starts, "ends": ends})
+    return await sql.fetch(db, _EXTRA, {"ids": list(volunteer_ids), "starts": starts,
+                                        "ends": ends})
+
+
+p = dispatch_plan
+_PLAN_ID = sa.bindparam("id", type_=pg.UUID)
+_CREATE_PLAN = sql.compiled(sa.insert(p).values(
+    region_code=sa.bindparam("region", type_=sa.Text), period=_PERIOD,
+    options=sa.bindparam("options"), plan=sa.bindparam("plan"), stats=sa.bindparam("stats"),
+    created_by=_BY).returning(sa.cast(p.c.id, sa.Text).label("id")))
+_PLAN_REGION = sql.compiled(sa.select(p.c.region_code).where(p.c.id == _PLAN_ID))
+_LOCK_PLAN = sql.compiled(sa.select(
+    sa.cast(p.c.id, sa.Text).label("id"), p.c.region_code,
+    sa.func.lower(p.c.period).label("starts_at"), sa.func.upper(p.c.period).label("ends_at"),
+    p.c.plan, p.c.committed_at).where(p.c.id == _PLAN_ID).with_for_update())
+_PLAN_COMMITTED = sql.compiled(sa.update(p).where(p.c.id == _PLAN_ID).values(
+    committed_at=sa.func.now(), committed_by=_BY))
 
 
 async def create_plan(db: Database, *, region_code: str, starts: datetime, ends: datetime,
                       options: dict[str, Any], plan: dict[str, Any], created_by: str) -> str:
     """Store a plan (not yet committed); return its id."""
-    rows = await db.fetch(
-        "INSERT INTO dispatch_plan (region_code, period, options, plan, stats, created_by) "
-        "VALUES (%(region)s, tstzrange(%(starts)s, %(ends)s), %(options)s, %(plan)s, "
-        "%(stats)s, %(by)s) RETURNING id::text AS id",
-        {"region": region_code, "starts": starts, "ends": ends, "options": json.dumps(options),
-         "plan": json.dumps(plan), "stats": json.dumps(plan["stats"]), "by": created_by})
+    rows = await sql.fetch(db, _CREATE_PLAN, {
+        "region": region_code, "starts": starts, "ends": ends, "options": Jsonb(options),
+        "plan": Jsonb(plan), "stats": Jsonb(plan["stats"]), "by": created_by})
     return str(rows[0]["id"])
 
 
 async def get_plan_region(db: Database, *, plan_id: str) -> str | None:
     """The division a stored plan dispatches in, or None when there is no such plan."""
-    rows = await db.fetch("SELECT region_code FROM dispatch_plan WHERE id = %(id)s",
-                          {"id": plan_id})
+    rows = await sql.fetch(db, _PLAN_REGION, {"id": plan_id})
     return str(rows[0]["region_code"]) if rows else None
 
 
 async def lock_plan(db: Database, *, plan_id: str) -> Row | None:
     """A stored plan, locked for the rest of the transaction."""
-    rows = await db.fetch(
-        "SELECT id::text AS id, region_code, lower(period) AS starts_at, upper(period) AS "
-        "ends_at, plan, committed_at FROM dispatch_plan WHERE id = %(id)s FOR UPDATE",
-        {"id": plan_id})
+    rows = await sql.fetch(db, _LOCK_PLAN, {"id": plan_id})
     return rows[0] if rows else None
+
+
+# An offer copies its demand's window; the volunteer must answer within the ttl, and before
+# the window starts.
+_OFFER = sql.compiled(sa.insert(x).from_select(
+    ["demand_id", "volunteer_id", "plan_id", "time_window", "distance_m", "reason",
+     "offered_by", "respond_by"],
+    sa.select(d.c.id, sa.bindparam("volunteer", type_=sa.BigInteger),
+              sa.bindparam("plan", type_=pg.UUID), d.c.time_window,
+              sa.bindparam("distance", type_=pg.DOUBLE_PRECISION),
+              sa.bindparam("reason", type_=sa.Text), _BY,
+              sa.func.least(sa.func.now() + sql.seconds(sa.bindparam("ttl", type_=sa.Integer)),
+                            sa.func.lower(d.c.time_window)))
+    .where(d.c.id == sa.bindparam("demand", type_=sa.BigInteger)))
+    .returning(x.c.id, x.c.status))
+_CANCEL_OF_VOLUNTEER = sql.compiled(sa.update(x).where(
+    x.c.volunteer_id == _ID,
+    x.c.status == sa.any_(sa.literal(["offered", "accepted"], pg.ARRAY(sa.Text))))
+    .values(status="cancelled", responded_at=sa.func.now(),
+            decline_reason=sa.bindparam("reason", type_=sa.Text)).returning(x.c.id))
 
 
 async def offer(db: Database, *, demand_id: int, volunteer_id: int, plan_id: str | None,
                 distance_m: float | None, reason: str, offered_by: str,
                 ttl_s: int) -> Row:
     """Offer a demand's slot to a volunteer (the database refuses overbooking)."""
-    rows = await db.fetch(
-        "INSERT INTO dispatch (demand_id, volunteer_id, plan_id, time_window, distance_m, "
-        "reason, offered_by, respond_by) SELECT d.id, %(volunteer)s, %(plan)s, d.time_window, "
-        "%(distance)s, %(reason)s, %(by)s, least(now() + make_interval(secs => %(ttl)s), "
-        "lower(d.time_window)) FROM demand d WHERE d.id = %(demand)s RETURNING id, status",
-        {"demand": demand_id, "volunteer": volunteer_id, "plan": plan_id,
-         "distance": distance_m, "reason": reason, "by": offered_by, "ttl": ttl_s})
+    rows = await sql.fetch(db, _OFFER, {
+        "demand": demand_id, "volunteer": volunteer_id, "plan": plan_id,
+        "distance": distance_m, "reason": reason, "by": offered_by, "ttl": ttl_s})
     return rows[0]
 
 
 async def mark_plan_committed(db: Database, *, plan_id: str, by: str) -> None:
     """Record that a plan was committed."""
-    await db.fetch("UPDATE dispatch_plan SET committed_at = now(), committed_by = %(by)s "
-                   "WHERE id = %(id)s", {"id": plan_id, "by": by})
+    await sql.fetch(db, _PLAN_COMMITTED, {"id": plan_id, "by": by})
 
 
 async def cancel_of_volunteer(db: Database, *, volunteer_id: int, reason: str) -> int:
     """Cancel a volunteer's offered and accepted dispatches (退出); return how many."""
-    rows = await db.fetch(
-        "UPDATE dispatch SET status = 'cancelled', responded_at = now(), "
-        "decline_reason = %(reason)s WHERE volunteer_id = %(id)s "
-        "AND status IN ('offered', 'accepted') RETURNING id",
-        {"id": volunteer_id, "reason": reason})
+    rows = await sql.fetch(db, _CANCEL_OF_VOLUNTEER, {"id": volunteer_id, "reason": reason})
     return len(rows)

@@ -1,7 +1,7 @@
 """Statements on divisions (行政区划): lookups, the tree, and whether a point lies in one.
 
-Built with SQLAlchemy Core on :mod:`hub.store.tables` (run by :mod:`hub.store.sql`), but for
-:func:`covers_point`, SQL text still to be rebuilt.
+Built with SQLAlchemy Core (GeoAlchemy2's types) on :mod:`hub.store.tables` and run by
+:mod:`hub.store.sql`.
 """
 
 from __future__ import annotations
@@ -54,17 +54,28 @@ async def list_known(db: Database, *, codes: Iterable[str]) -> set[str]:
     return {row["code"] for row in await sql.fetch(db, _KNOWN, {"codes": wanted})}
 
 
+# A point lies in a division inside its boundary where the boundary is known; else when one of
+# the three county seats nearest the point (by the centroid index) is in the division's subtree
+# or in its county: a Voronoi stand-in for the border.
+_CODE = sa.bindparam("code", type_=sa.Text)
+_POINT = sql.point(sa.bindparam("lon", type_=sa.Float), sa.bindparam("lat", type_=sa.Float))
+_seat = region.alias("c")
+_NEAREST_SEATS = (sa.select(_seat.c.code).where(_seat.c.level == "county",
+                                                _seat.c.centroid.is_not(None))
+                  .order_by(_seat.c.centroid.op("<->")(sql.geography(_POINT))).limit(3)
+                  .subquery("n"))
+_COVERS = sql.compiled(sa.select(sa.case(
+    (r.c.boundary.is_not(None), sa.func.ST_Covers(r.c.boundary, _POINT)),
+    else_=sa.exists().where(sa.or_(
+        _NEAREST_SEATS.c.code.like(sa.bindparam("prefix", type_=sa.Text)),
+        sa.func.left(_NEAREST_SEATS.c.code, 6) == sa.func.left(_CODE, 6)))).label("inside"))
+    .where(r.c.code == _CODE))
+
+
 async def covers_point(db: Database, *, region_code: str, region_prefix: str, lon: float,
                        lat: float) -> bool:
     """Whether a point lies in a region: its boundary where known, else the subtree holds
     one of the three county seats nearest the point (a Voronoi stand-in for the border)."""
-    rows = await db.fetch(
-        "WITH p AS (SELECT ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326) AS g) "
-        "SELECT CASE WHEN r.boundary IS NOT NULL THEN ST_Covers(r.boundary, p.g) ELSE EXISTS ("
-        " SELECT 1 FROM (SELECT c.code FROM region c WHERE c.level = 'county' AND "
-        " c.centroid IS NOT NULL ORDER BY c.centroid <-> p.g::geography LIMIT 3) n "
-        " WHERE n.code LIKE %(prefix)s OR left(n.code, 6) = left(%(code)s, 6)) END AS inside "
-        "FROM region r, p WHERE r.code = %(code)s",
-        {"lon": lon, "lat": lat, "code": region_code,
-         "prefix": region_prefix + "%"})
+    rows = await sql.fetch(db, _COVERS, {"lon": lon, "lat": lat, "code": region_code,
+                                         "prefix": region_prefix + "%"})
     return bool(rows and rows[0]["inside"])

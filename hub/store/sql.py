@@ -13,10 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
+from geoalchemy2 import Geography, Geometry
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.sql.expression import ClauseElement
+from sqlalchemy.sql.expression import ClauseElement, ColumnElement
 
 from hub.store.base import Database, Row
+from hub.store.tables import SRID
 
 DIALECT = postgresql.psycopg.dialect()
 
@@ -41,3 +44,22 @@ async def fetch(db: Database, statement: ClauseElement | Compiled,
     """Run a statement (compiled now unless it already is) and return its rows as dicts."""
     done = statement if isinstance(statement, Compiled) else compiled(statement)
     return await db.fetch(done.sql, {**done.bound, **(params or {})})
+
+
+def point(lon: Any, lat: Any) -> ColumnElement[Any]:
+    """A WGS-84 point geometry (``ST_SetSRID(ST_MakePoint(lon, lat), 4326)``)."""
+    return sa.func.ST_SetSRID(sa.func.ST_MakePoint(lon, lat), sa.literal_column(str(SRID)),
+                              type_=Geometry("POINT", srid=SRID))
+
+
+def geography(geometry: ColumnElement[Any]) -> ColumnElement[Any]:
+    """A geometry as geography (``::geography``): distances in metres on the spheroid."""
+    return sa.cast(geometry, Geography(srid=SRID))
+
+
+def seconds(value: Any) -> ColumnElement[Any]:
+    """An interval of ``value`` seconds: ``make_interval(0, 0, 0, 0, 0, 0, value)``
+    (years, months, weeks, days, hours, minutes, seconds)."""
+    zero = sa.literal_column("0", sa.Integer)
+    return sa.func.make_interval(zero, zero, zero, zero, zero, zero,
+                                 sa.cast(value, postgresql.DOUBLE_PRECISION), type_=sa.Interval)

@@ -1,9 +1,10 @@
 """Statements on volunteers (科技志愿者): registration, updates, exits, erasure, and reading.
 
-Writes and lookups are built with SQLAlchemy Core (:mod:`hub.store.tables`, run by
-:mod:`hub.store.sql`). The map list and its count are SQL text from :mod:`hub.store.listing`:
-bench_graphql's "near 50×6" and "near SQL only" lines depend on their generic prepared plans
-(the loader's columns are the list's). :mod:`hub.store.volunteer_import` loads a file's rows.
+Writes, lookups and the loader's reads by id are built with SQLAlchemy Core
+(:mod:`hub.store.tables`, run by :mod:`hub.store.sql`); the loader's columns are the list's.
+The map list and its count are SQL text from :mod:`hub.store.listing`: bench_graphql's
+"near 50×6" and "near SQL only" lines depend on their generic prepared plans.
+:mod:`hub.store.volunteer_import` loads a file's rows.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from hub.store import sql
 from hub.store.base import Database, Row
 from hub.store.listing import Cursor, Filters, ListSpec, Near, Within, fetch_page, fetch_page_json
 from hub.store.listing import count as count_rows
-from hub.store.tables import membership, organization, volunteer
+from hub.store.tables import LQUERY, membership, organization, volunteer
 from hub.store.visibility import CELL_DEG, exact_predicate, visible_home
 
 _BASE = (
@@ -207,14 +208,6 @@ async def count(db: Database, *, filter: VolunteerFilter, near: Near | None,
     return await count_rows(db, spec, filters, near=near, within=within)
 
 
-async def get_many(db: Database, *, ids: Sequence[int], scope_org: int | None) -> list[Row]:
-    """Volunteers by id (any order; missing ids are absent)."""
-    params: dict[str, object] = {"ids": list(ids)}
-    extra = _org_extra(scope_org, params)
-    return await db.fetch(f"SELECT {COLUMNS}{extra}, NULL::float8 AS distance_m FROM volunteer t "
-                          "WHERE t.id = ANY(%(ids)s)", params)
-
-
 v = volunteer
 WRITABLE = (
     "real_name", "id_number_enc", "id_number_hash", "id_number_masked", "phone_enc",
@@ -228,6 +221,35 @@ UPDATABLE = frozenset({
     "home_geom", "region_code", "weekly_availability", "insured_until", "profile",
 })
 _IDS = sa.bindparam("ids", type_=pg.ARRAY(sa.BigInteger))
+_m, _o = membership, organization
+# One volunteer as the loader gives it: the list's columns (``COLUMNS``, SQL text above), by
+# the same names, with ``in_org`` and no distance.
+_ROW = (v.c.id, v.c.real_name, v.c.gender, v.c.education, v.c.status, v.c.service_radius_m,
+        v.c.capacity_per_week, v.c.region_code, sa.func.ST_X(v.c.home_geom).label("lon"),
+        sa.func.ST_Y(v.c.home_geom).label("lat"),
+        sa.func.ST_X(v.c.home_coarse_geom).label("coarse_lon"),
+        sa.func.ST_Y(v.c.home_coarse_geom).label("coarse_lat"), v.c.id_number_masked,
+        v.c.phone_masked, v.c.id_number_enc, v.c.phone_enc, v.c.birth_date, v.c.skills,
+        v.c.cohorts, sa.cast(v.c.weekly_availability, sa.Text).label("weekly"),
+        v.c.insured_until, v.c.registered_at)
+_NO_DISTANCE = sa.null().cast(pg.DOUBLE_PRECISION).label("distance_m")
+_IN_ORG = (sa.select(1).select_from(_m.join(_o, _o.c.id == _m.c.organization_id))
+           .where(_m.c.volunteer_id == v.c.id,
+                  _o.c.path.op("~")(sa.cast(sa.bindparam("scope_org", type_=sa.Text), LQUERY())))
+           .exists())
+_GET_MANY = sql.compiled(sa.select(*_ROW, sa.null().cast(sa.Boolean).label("in_org"),
+                                   _NO_DISTANCE).where(v.c.id == sa.any_(_IDS)))
+_GET_MANY_IN_ORG = sql.compiled(sa.select(*_ROW, _IN_ORG.label("in_org"), _NO_DISTANCE)
+                                .where(v.c.id == sa.any_(_IDS)))
+
+
+async def get_many(db: Database, *, ids: Sequence[int], scope_org: int | None) -> list[Row]:
+    """Volunteers by id (any order; missing ids are absent); ``in_org`` tells whether each
+    is inside ``scope_org``'s subtree (None when no team is given)."""
+    if scope_org is None:
+        return await sql.fetch(db, _GET_MANY, {"ids": list(ids)})
+    return await sql.fetch(db, _GET_MANY_IN_ORG, {"ids": list(ids),
+                                                  "scope_org": f"*.{scope_org}.*"})
 
 
 def _values(values: dict[str, Any]) -> dict[str, Any]:
@@ -272,7 +294,6 @@ async def list_registered(db: Database, *, hashes: Sequence[bytes]) -> set[bytes
     return {bytes(r["h"]) for r in rows}
 
 
-_o = organization
 _FACTS = sql.compiled(
     sa.select(v.c.id, v.c.status, v.c.region_code, v.c.erased_at, sa.func.coalesce(
         sa.func.array_agg(sa.cast(_o.c.path, sa.Text)).filter(_o.c.id.is_not(None)),
@@ -328,11 +349,15 @@ async def get_standing(db: Database, *, ids: Sequence[int], until: datetime) -> 
     return {r["id"]: r for r in rows}
 
 
+_FIRST_ORG = (sa.select(_o.c.name).select_from(_m.join(_o, _o.c.id == _m.c.organization_id))
+              .where(_m.c.volunteer_id == v.c.id).order_by(_m.c.joined_at, _o.c.id).limit(1)
+              .scalar_subquery())
+_FOR_CERTIFICATE = sql.compiled(sa.select(
+    v.c.id, v.c.real_name, v.c.id_number_masked, v.c.erased_at, v.c.region_code,
+    _FIRST_ORG.label("first_org")).where(v.c.id == sa.bindparam("id")))
+
+
 async def get_for_certificate(db: Database, *, volunteer_id: int) -> Row | None:
     """The name and masked ID number a certificate states, and where the volunteer belongs."""
-    rows = await db.fetch(
-        "SELECT v.id, v.real_name, v.id_number_masked, v.erased_at, v.region_code, "
-        "(SELECT o.name FROM membership m JOIN organization o ON o.id = m.organization_id "
-        " WHERE m.volunteer_id = v.id ORDER BY m.joined_at, o.id LIMIT 1) AS first_org "
-        "FROM volunteer v WHERE v.id = %(v)s", {"v": volunteer_id})
+    rows = await sql.fetch(db, _FOR_CERTIFICATE, {"id": volunteer_id})
     return rows[0] if rows else None
