@@ -280,8 +280,10 @@ def _page(spec: ListSpec, cond: str, distance: str, params: dict[str, Any],
     plain = (f"SELECT t.id, {distance} AS d FROM {spec.table} t, bound WHERE {cond} "
              f"AND ST_DWithin({geog}, {POINT}, bound.d, false)")
     if spec.grid is None:
-        return (f"page AS MATERIALIZED (SELECT id, d FROM ({plain}) near "
-                f"WHERE d <= %(radius)s ORDER BY d, id LIMIT {limit})")
+        # The radius is checked after the sort: the rows within it are a prefix of the order,
+        # and so the exact distance is worked out once a row, not again in a pushed-down filter.
+        return (f"page AS MATERIALIZED (SELECT id, d FROM (SELECT id, d FROM ({plain}) near "
+                f"ORDER BY d, id LIMIT {limit}) near WHERE d <= %(radius)s)")
     # Every row of a cell is at the cell's distance, so the k nearest are the lowest ids of
     # the nearest cells: at most k from each cell, read in id order from the (geom, id) index.
     params.update(lon_per_m=_degrees(1.0, float(params["near_lat"])), lat_per_m=1.0 / 110_000.0)
