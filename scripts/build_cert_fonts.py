@@ -12,7 +12,8 @@ Needs fontTools (``pip install fonttools``; the hub does not need it to run). Wh
 certificate prints, all of GB 2312 (its 6,763 ideographs and its symbols, 2.8 MB) and
 :data:`NAME_EXTRAS`, name characters outside GB 2312. All of GBK would be 13 MB. A certificate
 whose text needs a character outside the font is refused before it is issued
-(:func:`hub.certs.fonts.unprintable`, error ``UNPRINTABLE_CHARACTERS``), never printed blank.
+(:func:`hub.certs.fonts.unprintable`; issuing answers ``INVALID`` naming them), never
+printed blank.
 
 reportlab embeds only TrueType outlines, so the CFF (cubic) outlines are converted to
 TrueType (quadratic, within 1 font unit) and hinting and layout tables are dropped. The OFL

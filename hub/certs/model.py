@@ -21,7 +21,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 PAYLOAD_KIND = "hub.certificate"
-PAYLOAD_VERSION = 1
+PAYLOAD_VERSION = 2
+"""Version 2 adds ``association_name`` (the 科协); version 1 payloads (without it) still read
+and re-serialise to the same bytes."""
 MAX_STARS = 5
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
@@ -66,6 +68,8 @@ class CertificateData:
     ``total_hours`` must equal the sum of the records' hours (each rounded to 0.01 h);
     ``stars`` (星级, 0–5) is decided by the caller from cumulative verified hours.
     ``issued_at`` must be timezone-aware; it is kept in UTC to the second.
+    ``association_name`` is the science and technology association (科协) the issuing
+    organisation answers to; None only on certificates issued before it was stated (version 1).
     """
 
     code: str
@@ -78,6 +82,7 @@ class CertificateData:
     records: tuple[CertificateRecord, ...]
     issuer_name: str
     issued_at: datetime
+    association_name: str | None = None
 
     def __post_init__(self) -> None:
         if normalize_code(self.code) != self.code:
@@ -86,6 +91,8 @@ class CertificateData:
             raise ValueError("volunteer_name is empty")
         if not self.issuer_name.strip():
             raise ValueError("issuer_name is empty")
+        if self.association_name is not None and not self.association_name.strip():
+            raise ValueError("association_name is empty")
         if self.period_from > self.period_to:
             raise ValueError(f"period_from {self.period_from} is after period_to {self.period_to}")
         if isinstance(self.stars, bool) or not 0 <= self.stars <= MAX_STARS:
@@ -108,9 +115,9 @@ class CertificateData:
 
 def certificate_dict(data: CertificateData) -> dict[str, Any]:
     """The JSON-ready content of a certificate: what verification shows and the signature covers."""
-    return {
+    content: dict[str, Any] = {
         "kind": PAYLOAD_KIND,
-        "v": PAYLOAD_VERSION,
+        "v": PAYLOAD_VERSION if data.association_name is not None else 1,
         "code": data.code,
         "volunteer_name": data.volunteer_name,
         "volunteer_id_masked": data.volunteer_id_masked,
@@ -130,6 +137,9 @@ def certificate_dict(data: CertificateData) -> dict[str, Any]:
         "issuer_name": data.issuer_name,
         "issued_at": data.issued_at.isoformat(),
     }
+    if data.association_name is not None:
+        content["association_name"] = data.association_name
+    return content
 
 
 def canonical_payload(data: CertificateData) -> bytes:
@@ -142,8 +152,11 @@ def canonical_payload(data: CertificateData) -> bytes:
 
 def data_from_dict(obj: dict[str, Any]) -> CertificateData:
     """Rebuild :class:`CertificateData` from :func:`certificate_dict` output (or parsed payload)."""
-    if obj.get("kind") != PAYLOAD_KIND or obj.get("v") != PAYLOAD_VERSION:
+    version = obj.get("v")
+    if obj.get("kind") != PAYLOAD_KIND or version not in (1, PAYLOAD_VERSION):
         raise ValueError("not a hub certificate payload of a known version")
+    if (version == PAYLOAD_VERSION) != ("association_name" in obj):
+        raise ValueError(f"a version {version} payload with the wrong fields")
     try:
         return CertificateData(
             code=obj["code"],
@@ -164,6 +177,7 @@ def data_from_dict(obj: dict[str, Any]) -> CertificateData:
             ),
             issuer_name=obj["issuer_name"],
             issued_at=datetime.fromisoformat(obj["issued_at"]),
+            association_name=obj.get("association_name"),
         )
     except (KeyError, TypeError, InvalidOperation) as exc:
         raise ValueError(f"malformed certificate payload: {exc!r}") from None

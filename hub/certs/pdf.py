@@ -1,17 +1,18 @@
 """The certificate (志愿服务证明) as an A4 PDF in Chinese.
 
-Fonts come from reportlab itself: the CID font ``STSong-Light`` renders Chinese without a font
-file, and its text extracts as Unicode. Page 1 carries the statement, the totals, the star
-level, the verification code and a QR code of the verification URL; the records table runs
-over as many pages as needed. Every page footer repeats the code, "第 N 页 / 共 M 页" (so a
-removed page shows) and the Ed25519 signature with its key id. The signed payload and the
-signature are embedded in the document keywords for offline checking, see
-:mod:`hub.certs.verify`.
+Everything is printed in one embedded font, a subset of Noto Serif CJK SC the project ships
+(:mod:`hub.certs.fonts`), so every viewer shows the same glyphs; text needing a character the
+font lacks is refused (ValueError) rather than printed blank. Page 1 carries the title, the
+facts (name, period, hours, star level, the issuing organisation and its 科协), the QR code of
+the verification URL with the code, and the statement; the records table runs over as many
+pages as needed, then the issuer's lines over a seal area (:mod:`hub.certs.decor`). Every page
+footer repeats the code, "第 N 页 / 共 M 页" (so a removed page shows) and the Ed25519
+signature with its key id. The signed payload and the signature are embedded in the document
+keywords for offline checking, see :mod:`hub.certs.verify`.
 """
 
 from __future__ import annotations
 
-import base64
 import io
 from datetime import date, timedelta, timezone
 from typing import Any
@@ -24,9 +25,6 @@ from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.platypus import (
     Image,
     KeepTogether,
@@ -37,32 +35,31 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from hub.certs import fonts
+from hub.certs.decor import (
+    ACCENT,
+    FOOTER_H,
+    GREY,
+    INK,
+    MARGIN,
+    PAGE_W,
+    RULE,
+    SealBlock,
+    Title,
+    canvas_maker,
+)
 from hub.certs.model import MAX_STARS, CertificateData, canonical_payload
 from hub.certs.verify import VerifyResult, encode_token, extract_and_verify
 
-__all__ = ["VerifyResult", "extract_and_verify", "render_certificate"]
+__all__ = ["VerifyResult", "extract_and_verify", "printed_texts", "render_certificate"]
 
-FONT = "STSong-Light"
-MONO = "Courier"
+FONT = fonts.FONT
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 STAR_NAMES = ("未达星级", "一星级", "二星级", "三星级", "四星级", "五星级")
-PAGE_W, PAGE_H = A4
-MARGIN = 18 * mm
-FOOTER_H = 14 * mm
+TITLE = "科技志愿服务证明"
+SUBTITLE = "Certificate of Science and Technology Volunteer Service"
 QR_SIZE = 34 * mm
-INK = colors.HexColor("#1f2d3d")
-ACCENT = colors.HexColor("#b22222")
-RULE = colors.HexColor("#9aa5b1")
-SHADE = colors.HexColor("#eef2f6")
-
-_font_registered = False
-
-
-def _register_font() -> None:
-    global _font_registered
-    if not _font_registered:
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-        _font_registered = True
+SHADE = colors.HexColor("#f6efe6")
 
 
 def _style(name: str, size: float, **kw: Any) -> ParagraphStyle:
@@ -96,11 +93,11 @@ def _p(text: str, style: ParagraphStyle) -> Paragraph:
 
 def _summary(data: CertificateData, verify_url: str) -> Table:
     """Key facts on the left, the QR code and the code on the right."""
-    label = _style("label", 10.5, textColor=colors.HexColor("#52606d"))
+    label = _style("label", 10.5, textColor=GREY)
     value = _style("value", 11.5)
     stars = _style("stars", 11.5, textColor=ACCENT)
-    small = _style("small", 8, alignment=TA_CENTER)
-    code = ParagraphStyle("code", fontName=MONO, fontSize=9.5, leading=12, alignment=TA_CENTER)
+    small = _style("small", 8, alignment=TA_CENTER, textColor=GREY)
+    code = _style("code", 9, alignment=TA_CENTER, wordWrap=None)
     rows = [
         ("姓名", _p(data.volunteer_name, value)),
         ("证件号码", _p(data.volunteer_id_masked or "—", value)),
@@ -109,20 +106,23 @@ def _summary(data: CertificateData, verify_url: str) -> Table:
         ("星级", _p(star_text(data.stars), stars)),
         ("出具单位", _p(data.issuer_name, value)),
     ]
+    if data.association_name:
+        rows.append(("主管科协", _p(data.association_name, value)))
     facts = Table(
         [[_p(k, label), v] for k, v in rows],
         colWidths=[24 * mm, None],
         style=TableStyle(
             [
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("FONTNAME", (0, 0), (-1, -1), FONT),
                 ("LINEBELOW", (0, 0), (-1, -2), 0.3, RULE),
-                ("TOPPADDING", (0, 0), (-1, -1), 3),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+                ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
             ]
         ),
     )
     qr = Image(io.BytesIO(qr_png(verify_url)), width=QR_SIZE, height=QR_SIZE)
-    side = [qr, Paragraph(escape(data.code), code), _p("扫码核验 · 验证码", small)]
+    side = [qr, _p(data.code, code), _p("微信扫码核验 · 验证码", small)]
     width = PAGE_W - 2 * MARGIN
     return Table(
         [[facts, side]],
@@ -130,8 +130,10 @@ def _summary(data: CertificateData, verify_url: str) -> Table:
         style=TableStyle(
             [
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("FONTNAME", (0, 0), (-1, -1), FONT),
                 ("ALIGN", (1, 0), (1, 0), "CENTER"),
                 ("BOX", (0, 0), (-1, -1), 0.6, RULE),
+                ("LINEBEFORE", (1, 0), (1, 0), 0.3, RULE),
                 ("LEFTPADDING", (0, 0), (-1, -1), 6),
                 ("RIGHTPADDING", (0, 0), (-1, -1), 6),
             ]
@@ -169,6 +171,7 @@ def _records_table(data: CertificateData) -> Table:
                 ("BACKGROUND", (0, 0), (-1, 0), SHADE),
                 ("GRID", (0, 0), (-1, -1), 0.3, RULE),
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("FONTNAME", (0, 0), (-1, -1), FONT),
                 ("SPAN", (0, -1), (1, -1)),
                 ("SPAN", (2, -1), (3, -1)),
                 ("BACKGROUND", (0, -1), (-1, -1), SHADE),
@@ -179,91 +182,82 @@ def _records_table(data: CertificateData) -> Table:
     )
 
 
-def _story(data: CertificateData, verify_url: str, key_id: str) -> list[Any]:
-    title = _style("title", 26, alignment=TA_CENTER, spaceAfter=2 * mm, textColor=ACCENT)
-    subtitle = _style("subtitle", 10, alignment=TA_CENTER, textColor=colors.HexColor("#52606d"))
-    body = _style("body", 11.5, firstLineIndent=23, spaceBefore=3 * mm, spaceAfter=3 * mm)
-    heading = _style("heading", 12.5, spaceBefore=2 * mm, spaceAfter=2 * mm)
-    right = _style("right", 11.5, alignment=TA_RIGHT)
-    note = _style("note", 8.5, textColor=colors.HexColor("#52606d"))
+def statement(data: CertificateData) -> str:
+    """The sentence the certificate certifies."""
     masked = f"（证件号码 {data.volunteer_id_masked}）" if data.volunteer_id_masked else ""
-    statement = (
+    return (
         f"兹证明 {data.volunteer_name}{masked} 于 {_cn_date(data.period_from)} 至 "
         f"{_cn_date(data.period_to)} 期间参加科技志愿服务，经核实的服务记录共 "
         f"{len(data.records)} 条，累计服务时长 {data.total_hours:.2f} 小时，"
         f"星级为{STAR_NAMES[data.stars]}。服务记录真实、准确，特此证明。"
     )
-    issued = data.issued_at.astimezone(BEIJING).date()
-    verification = (
-        f"核验方式：扫描二维码或访问 {verify_url} ，输入验证码 {data.code} 查看本证明所证明的内容。"
-        f"本证明附出具单位的 Ed25519 电子签名（密钥标识 {key_id}），签名数据嵌入本文件，"
-        "可使用出具单位公布的公钥离线核验；任何改动都会使签名失效。"
+
+
+def verification_note(data: CertificateData, verify_url: str, key_id: str) -> str:
+    """How a third party checks the certificate (the small print at the end)."""
+    return (
+        f"核验方式：用微信或浏览器扫描二维码，或访问 {verify_url} 查看本证明的核验结果"
+        f"（验证码 {data.code}）。本证明附出具单位的 Ed25519 电子签名（密钥标识 {key_id}），"
+        "签名数据嵌入本文件，可使用出具单位公布的公钥离线核验；任何改动都会使签名失效。"
     )
+
+
+def issuer_lines(data: CertificateData) -> list[str]:
+    """The lines above the seal area: the issuing organisation, its 科协, the date."""
+    issued = data.issued_at.astimezone(BEIJING).date()
+    lines = [f"出具单位：{data.issuer_name}"]
+    if data.association_name and data.association_name != data.issuer_name:
+        lines.append(f"主管科协：{data.association_name}")
+    lines.append(f"出具日期：{_cn_date(issued)}")
+    return lines
+
+
+def printed_texts(data: CertificateData) -> list[str]:
+    """The texts of ``data`` a certificate prints (what the font must cover)."""
+    texts = [data.volunteer_name, data.volunteer_id_masked or "", data.issuer_name,
+             data.association_name or "", data.code]
+    for record in data.records:
+        texts += [record.title, record.organization]
+    return texts
+
+
+def _story(data: CertificateData, verify_url: str, key_id: str) -> list[Any]:
+    subtitle = _style("subtitle", 10, alignment=TA_CENTER, textColor=GREY)
+    body = _style("body", 11.5, firstLineIndent=23, spaceBefore=4 * mm, spaceAfter=3 * mm,
+                  leading=11.5 * 1.7)
+    heading = _style("heading", 12.5, spaceBefore=2 * mm, spaceAfter=2 * mm, textColor=ACCENT)
+    note = _style("note", 8.5, textColor=GREY)
     return [
-        _p("志愿服务证明", title),
-        _p("科技志愿服务 · Certificate of Volunteer Service", subtitle),
-        Spacer(1, 5 * mm),
+        Title(TITLE, 28, ACCENT, spacing=4),
+        Spacer(1, 1 * mm),
+        _p(SUBTITLE, subtitle),
+        Spacer(1, 6 * mm),
         _summary(data, verify_url),
-        _p(statement, body),
+        _p(statement(data), body),
         _p("服务记录明细", heading),
         _records_table(data),
-        Spacer(1, 8 * mm),
+        Spacer(1, 6 * mm),
         KeepTogether(
             [
-                _p(f"出具单位：{data.issuer_name}", right),
-                _p(f"出具日期：{_cn_date(issued)}", right),
-                Spacer(1, 5 * mm),
-                _p(verification, note),
+                SealBlock(issuer_lines(data), data.association_name or data.issuer_name),
+                Spacer(1, 4 * mm),
+                _p(verification_note(data, verify_url, key_id), note),
             ]
         ),
     ]
 
 
-def _canvas_maker(code: str, signature: bytes, key_id: str) -> type:
-    """A canvas class that draws "第 N 页 / 共 M 页" and the signature on every page."""
-    sig_text = base64.b64encode(signature).decode()
-
-    class _FooterCanvas(rl_canvas.Canvas):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self._pages: list[dict[str, Any]] = []
-
-        def showPage(self) -> None:
-            self._pages.append(dict(self.__dict__))
-            self._startPage()
-
-        def save(self) -> None:
-            total = len(self._pages)
-            for state in self._pages:
-                self.__dict__.update(state)
-                self._footer(total)
-                super().showPage()
-            super().save()
-
-        def _footer(self, total: int) -> None:
-            y = MARGIN + 6 * mm
-            self.setStrokeColor(RULE)
-            self.setLineWidth(0.3)
-            self.line(MARGIN, y + 4 * mm, PAGE_W - MARGIN, y + 4 * mm)
-            self.setFillColor(INK)
-            self.setFont(FONT, 8)
-            self.drawString(MARGIN, y, f"志愿服务证明 · 验证码 {code}")
-            self.drawRightString(PAGE_W - MARGIN, y, f"第 {self._pageNumber} 页 / 共 {total} 页")
-            label = f"签名 Ed25519 · 密钥 {key_id}："
-            self.setFont(FONT, 6)
-            self.drawString(MARGIN, y - 3.5 * mm, label)
-            self.setFont(MONO, 5.5)
-            x = MARGIN + pdfmetrics.stringWidth(label, FONT, 6) + 1 * mm
-            self.drawString(x, y - 3.5 * mm, sig_text)
-
-    return _FooterCanvas
-
-
 def render_certificate(
     data: CertificateData, *, signature: bytes, key_id: str, verify_url: str
 ) -> bytes:
-    """The certificate as PDF bytes; ``signature`` must be over ``canonical_payload(data)``."""
-    _register_font()
+    """The certificate as PDF bytes; ``signature`` must be over ``canonical_payload(data)``.
+
+    Raises ValueError if the certificate font cannot print a character of ``data``.
+    """
+    fonts.register()
+    missing = fonts.unprintable(*printed_texts(data), verify_url, key_id)
+    if missing:
+        raise ValueError(f"the certificate font has no glyph for {''.join(missing)!r}")
     token = encode_token(canonical_payload(data), signature, key_id)
     buf = io.BytesIO()
     doc = SimpleDocTemplate(
@@ -273,13 +267,13 @@ def render_certificate(
         rightMargin=MARGIN,
         topMargin=MARGIN,
         bottomMargin=MARGIN + FOOTER_H,
-        title=f"志愿服务证明 {data.volunteer_name}",
+        title=f"{TITLE} {data.volunteer_name}",
         author=data.issuer_name,
-        subject=f"志愿服务证明 验证码 {data.code}",
+        subject=f"{TITLE} 验证码 {data.code}",
         keywords=f"{data.code} {token}",
         creator="hub 科技志愿服务",
     )
     doc.build(
-        _story(data, verify_url, key_id), canvasmaker=_canvas_maker(data.code, signature, key_id)
+        _story(data, verify_url, key_id), canvasmaker=canvas_maker(data.code, signature, key_id)
     )
     return buf.getvalue()

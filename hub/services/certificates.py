@@ -17,6 +17,7 @@ from typing import Any
 
 from hub.auth import Caller, Role
 from hub.auth.actions import Action, require
+from hub.certs.fonts import unprintable
 from hub.certs.model import (
     CertificateData,
     CertificateRecord,
@@ -26,20 +27,48 @@ from hub.certs.model import (
     normalize_code,
     parse_payload,
 )
-from hub.certs.pdf import render_certificate
+from hub.certs.pdf import printed_texts, render_certificate
 from hub.certs.signing import SigningKey, load_or_create_signing_key
 from hub.certs.verify import VerifyResult, verify_signed
 from hub.services.records import RecordsError, recorded_name
 from hub.services.subjects import org_subject, volunteer_subject
 from hub.settings import Settings
 from hub.store import certificates as store
-from hub.store import organizations, records, volunteers
+from hub.store import organizations, records, regions, volunteers
 from hub.store.base import Database, Row
 from hub.store.certificates import list_of_volunteers as list_of_volunteers
 
 CST = timezone(timedelta(hours=8), "CST")
 MAX_PERIOD_DAYS = 366 * 10
 PLATFORM_ISSUER = "科技志愿服务平台"
+ASSOCIATION = "科学技术协会"
+_NOT_A_PLACE = ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划")
+"""City-level division names that are no place (a municipality's districts, ...)."""
+
+
+async def association_names(db: Database, region_codes: set[str]) -> dict[str, str]:
+    """The science and technology association (科协) of each division: the county's (with its
+    city for a district: 郑州市金水区科学技术协会), else the city's or the province's; a
+    township's is its county's. Unknown codes are left out."""
+    def levels(code: str) -> tuple[str, str, str]:
+        return code[:2] + "0" * 10, code[:4] + "0" * 8, code[:6] + "0" * 6
+
+    wanted = {c for code in region_codes if len(code) == 12 for c in levels(code)}
+    names = {row["code"]: row["name"] for row in await regions.get_many(db, codes=sorted(wanted))}
+    found: dict[str, str] = {}
+    for code in region_codes:
+        if len(code) != 12:
+            continue
+        province, city, county = (names.get(c) for c in levels(code))
+        city = None if city in _NOT_A_PLACE else city
+        if county is not None and county != city and county != province:
+            parent = (city or province or "") if county.endswith("区") else ""
+            found[code] = f"{parent}{county}{ASSOCIATION}"
+        elif city is not None and city != province:
+            found[code] = f"{city}{ASSOCIATION}"
+        elif province is not None:
+            found[code] = f"{province}{ASSOCIATION}"
+    return found
 
 
 def signing_key(settings: Settings) -> SigningKey:
@@ -69,11 +98,11 @@ async def issue(db: Database, settings: Settings, caller: Caller, *, volunteer_i
             what="issue a certificate for this volunteer")
     issuer = await _issuer(db, caller, issuer_organization_id)
     return await _issue(db, settings, volunteer_id=volunteer_id, first=first, last=last,
-                        issuer_name=issuer, issued_by=recorded_name(caller))
+                        issuer=issuer, issued_by=recorded_name(caller))
 
 
-async def _issuer(db: Database, caller: Caller, organization_id: int | None) -> str | None:
-    """The issuing organisation's name, if one is named (or the caller's, for an org admin)."""
+async def _issuer(db: Database, caller: Caller, organization_id: int | None) -> Row | None:
+    """The issuing organisation, if one is named (or the caller's, for an org admin)."""
     org_id = organization_id if organization_id is not None else (
         caller.org if caller.role is Role.ORG_ADMIN else None)
     if org_id is None:
@@ -84,11 +113,37 @@ async def _issuer(db: Database, caller: Caller, organization_id: int | None) -> 
                            f"organisation {org_id} does not exist")
     require(caller, Action.CERTIFICATE_ISSUE_AS, org_subject(org["region_code"], org["path"]),
             what="issue certificates in this organisation's name")
-    return str(org["name"])
+    return org
+
+
+async def _items(db: Database, rows: list[Row]) -> tuple[CertificateRecord, ...]:
+    """The certificate's records, each with its organiser (组织单位): the recording
+    organisation, else its demand's station, else the 科协 of the place it was served."""
+    organisers = {row["id"]: row for row in await store.list_record_organisers(
+        db, record_ids=[r["id"] for r in rows])}
+    associations = await association_names(
+        db, {o["region_code"] for o in organisers.values() if o["organization"] is None})
+    return tuple(CertificateRecord(
+        date=r["served_on"], title=r["title"], hours=r["hours"],
+        organization=organisers[r["id"]]["organization"]
+        or associations.get(organisers[r["id"]]["region_code"], PLATFORM_ISSUER))
+        for r in rows)
+
+
+def _check_printable(data: CertificateData) -> None:
+    missing = unprintable(*printed_texts(data))
+    if missing:
+        chars = "、".join(missing)
+        raise RecordsError(
+            "INVALID", "volunteerId",
+            f"the certificate font has no glyph for {chars} (U+"
+            + ", U+".join(f"{ord(ch):04X}" for ch in missing)
+            + "): add them to NAME_EXTRAS in scripts/build_cert_fonts.py and rebuild the font"
+            f" / 证书字体缺少字符 {chars}，请在字体中补充后再出具证明")
 
 
 async def _issue(db: Database, settings: Settings, *, volunteer_id: int, first: date,
-                 last: date, issuer_name: str | None, issued_by: str) -> Row:
+                 last: date, issuer: Row | None, issued_by: str) -> Row:
     if last < first:
         raise RecordsError("INVALID_PERIOD", "to", f"{last} is before {first}")
     if last > datetime.now(CST).date():
@@ -105,16 +160,18 @@ async def _issue(db: Database, settings: Settings, *, volunteer_id: int, first: 
         if not rows:
             raise RecordsError("NO_RECORDS", "from",
                                f"no verified service between {first} and {last}")
-        items = tuple(CertificateRecord(date=r["served_on"], title=r["title"],
-                                        organization=r["organization"], hours=r["hours"])
-                      for r in rows)
+        items = await _items(tx, rows)
+        home = issuer["region_code"] if issuer is not None else person["region_code"]
+        association = (await association_names(tx, {home})).get(home)
         data = CertificateData(
             code=new_code(), volunteer_name=person["real_name"],
             volunteer_id_masked=person["id_number_masked"], period_from=first, period_to=last,
             total_hours=sum((i.hours for i in items), Decimal(0)),
             stars=await records.get_stars_at(tx, volunteer_id=volunteer_id, last=last),
-            records=items, issuer_name=issuer_name or person["first_org"] or PLATFORM_ISSUER,
-            issued_at=datetime.now(UTC))
+            records=items, issued_at=datetime.now(UTC), association_name=association,
+            issuer_name=(issuer["name"] if issuer is not None else None)
+            or person["first_org"] or association or PLATFORM_ISSUER)
+        _check_printable(data)
         payload = canonical_payload(data)
         key = signing_key(settings)
         return await store.create(tx, code=data.code, volunteer_id=volunteer_id, first=first,

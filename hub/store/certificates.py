@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql as pg
 
 from hub.store import sql
 from hub.store.base import Database, Row
-from hub.store.tables import certificate
+from hub.store.tables import certificate, demand, organization, service_record, station
 
 c = certificate
 COLUMNS = (c.c.code, c.c.volunteer_id, sa.func.lower(c.c.period).label("period_from"),
@@ -51,3 +51,19 @@ async def get(db: Database, *, code: str) -> Row | None:
 async def list_of_volunteers(db: Database, *, volunteer_ids: Sequence[int]) -> list[Row]:
     """Certificates issued to these volunteers, newest first."""
     return await sql.fetch(db, _OF_VOLUNTEERS, {"ids": list(volunteer_ids)})
+
+
+_r, _d, _s, _o = service_record, demand, station, organization
+_ORGANISERS = sql.compiled(
+    sa.select(_r.c.id, _r.c.region_code,
+              sa.func.coalesce(_o.c.name, _s.c.name).label("organization"))
+    .select_from(_r.outerjoin(_o, _o.c.id == _r.c.organization_id)
+                 .outerjoin(_d, _d.c.id == _r.c.demand_id)
+                 .outerjoin(_s, _s.c.id == _d.c.station_id))
+    .where(_r.c.id == sa.any_(sa.bindparam("ids", type_=pg.ARRAY(sa.BigInteger)))))
+
+
+async def list_record_organisers(db: Database, *, record_ids: Sequence[int]) -> list[Row]:
+    """Per record: its region and organiser (组织单位), the recording organisation or else the
+    station of its demand (None when it has neither)."""
+    return await sql.fetch(db, _ORGANISERS, {"ids": list(record_ids)})

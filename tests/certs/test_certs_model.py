@@ -144,3 +144,22 @@ def test_validation() -> None:
     with pytest.raises(ValueError, match="hours"):
         CertificateRecord(date(2024, 1, 1), "x", "y", Decimal("-1"))
     assert _data(issued_at=datetime(2025, 1, 1, tzinfo=UTC)).issued_at.tzinfo is UTC
+
+
+def test_version_two_states_the_association_and_version_one_still_reads() -> None:
+    old = _data()
+    assert old.association_name is None
+    old_bytes = canonical_payload(old)
+    assert json.loads(old_bytes)["v"] == 1 and b"association_name" not in old_bytes
+    # a certificate issued before the 科协 was stated re-serialises to the bytes it was signed as
+    assert canonical_payload(data_from_dict(parse_payload(old_bytes))) == old_bytes
+    new = _data(association_name="郑州市科学技术协会")
+    new_obj = json.loads(canonical_payload(new))
+    assert new_obj["v"] == 2 and new_obj["association_name"] == "郑州市科学技术协会"
+    assert data_from_dict(new_obj) == new
+    with pytest.raises(ValueError, match="wrong fields"):
+        data_from_dict({**new_obj, "v": 1})
+    with pytest.raises(ValueError, match="wrong fields"):
+        data_from_dict({k: v for k, v in new_obj.items() if k != "association_name"})
+    with pytest.raises(ValueError, match="association_name is empty"):
+        _data(association_name=" ")

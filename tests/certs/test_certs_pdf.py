@@ -87,7 +87,7 @@ def test_renders_chinese_pdf(key: SigningKey) -> None:
     width, height = reader.pages[0].mediabox.width, reader.pages[0].mediabox.height
     assert (round(float(width)), round(float(height))) == (595, 842)  # A4
     meta = reader.metadata
-    assert meta is not None and meta.title == "志愿服务证明 王小明"
+    assert meta is not None and meta.title == "科技志愿服务证明 王小明"
 
 
 def test_qr_code_image_on_first_page(key: SigningKey) -> None:
@@ -122,7 +122,9 @@ def test_many_records_span_pages(key: SigningKey) -> None:
         assert f"第 {i} 页 / 共 {len(pages)} 页" in page
         assert data.code in page
     assert all("序号" in page for page in pages[:-1])  # header repeated
-    assert "社区科普讲座第200场" in joined and "合计" in pages[-1]
+    squeezed = "".join(joined.split())
+    assert "社区科普讲座第200场" in squeezed and "合计500.00" in squeezed
+    assert "出具单位：郑州市科学技术协会" in pages[-1]  # the issuer's lines close the last page
     assert extract_and_verify(pdf, key.public_key_text()).valid
 
 
