@@ -39,6 +39,8 @@ table{width:100%;border-collapse:collapse;background:#fff;margin-bottom:1rem}
 th,td{border:1px solid #d9cbb8;padding:.35rem .5rem;text-align:left;vertical-align:top}
 th{background:#f1e6d6;font-weight:normal;white-space:nowrap;color:#52606d}
 td.n{text-align:right;white-space:nowrap}
+table.records{font-size:.85rem}table.records th{white-space:normal}
+.scroll{overflow-x:auto}
 h2{font-size:1.05rem;color:#b22222;margin:1rem 0 .4rem}
 p.note,footer{font-size:.85rem;color:#52606d}
 """
@@ -55,7 +57,8 @@ def _facts(cert: dict[str, Any]) -> list[tuple[str, str]]:
         ("姓名", mask_name(cert["volunteer_name"]) or ""),
         ("服务期间", f"{_cn_date(cert['period_from'])} 至 {_cn_date(cert['period_to'])}"),
         ("服务时长", f"{cert['total_hours']} 小时（共 {len(cert['records'])} 条记录）"),
-        ("星级", STAR_NAMES[int(cert["stars"])]),
+        ("星级", "★" * int(cert["stars"]) + "☆" * (5 - int(cert["stars"]))
+         + " " + STAR_NAMES[int(cert["stars"])]),
         ("出具单位", cert["issuer_name"]),
     ]
     if cert.get("association_name"):
@@ -69,8 +72,8 @@ def _records(cert: dict[str, Any]) -> str:
         f"<tr><td>{escape(r['date'])}</td><td>{escape(r['title'])}</td>"
         f"<td>{escape(r['organization'])}</td><td class=n>{escape(r['hours'])}</td></tr>"
         for r in cert["records"])
-    return ("<h2>服务记录</h2><table><tr><th>日期</th><th>服务项目 / 活动</th><th>组织单位</th>"
-            f"<th>时长（小时）</th></tr>{rows}</table>")
+    return ('<h2>服务记录</h2><div class="scroll"><table class="records"><tr><th>日期</th>'
+            f"<th>服务项目 / 活动</th><th>组织单位</th><th>小时</th></tr>{rows}</table></div>")
 
 
 def verification_html(state: str, code: str, certificate: dict[str, Any] | None) -> str:
