@@ -44,6 +44,7 @@ from hub.schema.records import RecordsQuery
 from hub.schema.regions import Region
 from hub.schema.trusted import PersistedQueries, TrustedDocuments
 from hub.schema.volunteers import Volunteer
+from hub.schema.websocket import OperationReads
 from hub.schema.workflow import WorkflowQuery, WorkflowSubscription
 from hub.schema.workflow_types import Dispatch
 from hub.settings import Settings
@@ -91,7 +92,9 @@ class HubSchema(strawberry.federation.Schema):
         cannot await one) and for a request tracing its fields (ftv1 needs graphql-core's
         execution to see each field)."""
         extensions = super().get_extensions(sync)
-        if sync or any(isinstance(e, ApolloFederationTracingExtension) for e in extensions):
+        if sync:  # nor per-operation reads, which are awaited (and only served over WebSockets)
+            return [e for e in extensions if not isinstance(e, CompiledPlans | OperationReads)]
+        if any(isinstance(e, ApolloFederationTracingExtension) for e in extensions):
             return [e for e in extensions if not isinstance(e, CompiledPlans)]
         return extensions
 
@@ -145,6 +148,7 @@ def build_schema(limits: QueryLimits | None = None,
             Observe,  # first: it times and counts the whole operation
             federated_tracing,
             ErrorCodes,
+            OperationReads,  # before the compiled plans: they answer with its context
             lambda: DocumentCache(documents, max_tokens=MAX_TOKENS, rules=_LIMIT_RULES),
             lambda: CostLimit(limits),
         ],

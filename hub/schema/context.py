@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+import contextlib
+import dataclasses
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -27,7 +29,7 @@ from hub.pii import PiiCipher
 from hub.services import activities, demands, organizations, regions, stations, volunteers
 from hub.services.events import Events
 from hub.settings import Settings
-from hub.store.base import Database, Row, ValueReader
+from hub.store.base import Database, RequestDatabase, Row, ValueReader
 
 Fetch = Callable[[Sequence[Any]], Awaitable[list[Row]]]
 
@@ -167,9 +169,34 @@ class Context:
         """Act for ``caller`` from now on (a WebSocket learns its caller after connecting)."""
         self.caller = caller
         self._scopes = {}
-        org_scope = scope_of(caller, Field.VOLUNTEER_LOCATION)
-        self.loaders = Loaders(self.db, org_scope.org_id if isinstance(org_scope, ScopeOrg)
-                               else None, see_volunteers=self.sees_volunteers)
+        self.loaders = self._new_loaders()
+
+    def _new_loaders(self) -> Loaders:
+        org_scope = scope_of(self.caller, Field.VOLUNTEER_LOCATION)
+        return Loaders(self.db, org_scope.org_id if isinstance(org_scope, ScopeOrg) else None,
+                       see_volunteers=self.sees_volunteers)
+
+    def for_operation(self) -> Context:
+        """A copy for one operation of a WebSocket connection: the connection's caller, with
+        loaders and policy decisions of its own (nothing another operation loaded)."""
+        return dataclasses.replace(self)
+
+    @contextlib.asynccontextmanager
+    async def one_snapshot(self) -> AsyncIterator[None]:
+        """Reads in the block see one snapshot, through loaders of their own, as an HTTP
+        request's do (``hub.store.base.RequestDatabase.one_snapshot`` over the app's pool):
+        an operation on a WebSocket, an event of a subscription. Over one connection (a
+        test's transaction) reads are that transaction's; only the loaders are new."""
+        outer, loaders = self.db, self.loaders
+        pool = outer.inner if isinstance(outer, RequestDatabase) else None
+        async with contextlib.AsyncExitStack() as stack:
+            if pool is not None:
+                self.db = await stack.enter_async_context(RequestDatabase(pool).one_snapshot())
+            self.loaders = self._new_loaders()
+            try:
+                yield
+            finally:
+                self.db, self.loaders = outer, loaders
 
     @property
     def sees_volunteers(self) -> bool:

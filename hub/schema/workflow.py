@@ -290,5 +290,8 @@ class WorkflowSubscription:
         async for event in live.stream(conninfo, prefix):
             if caller.role is Role.VOLUNTEER and event["volunteerId"] != caller.volunteer_id:
                 continue
-            yield DispatchEvent.from_payload(event)
+            # Resolved while this generator waits at the yield: the event's reads see one
+            # snapshot of their own, through fresh loaders ("the dispatch as it is now").
+            async with info.context.one_snapshot():
+                yield DispatchEvent.from_payload(event)
 

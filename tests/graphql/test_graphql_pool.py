@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import psycopg
 import pytest
 from starlette.testclient import TestClient
 
 from hub.app import create_app
+from hub.schema.node import encode_id
 from hub.settings import Settings
 from tests.conftest import as_app, migrated_database
 
@@ -75,3 +77,64 @@ def test_a_request_holds_no_connection_after_it_is_answered(client: TestClient):
     pool = client.app.state.db.pool  # type: ignore[attr-defined]
     stats = pool.get_stats()
     assert stats.get("pool_available", 0) == stats.get("pool_size", 0)
+
+
+def _over_websocket(ws: Any, query: str, n: int) -> dict[str, Any]:
+    """The data of one query sent as operation ``n`` of a graphql-transport-ws connection."""
+    ws.send_json({"id": str(n), "type": "subscribe", "payload": {"query": query}})
+    message = ws.receive_json()
+    assert message["type"] == "next" and "errors" not in message["payload"], message
+    assert ws.receive_json() == {"id": str(n), "type": "complete"}
+    data: dict[str, Any] = message["payload"]["data"]
+    return data
+
+
+def test_a_websocket_query_reads_one_snapshot_under_concurrent_writes(client: TestClient,
+                                                                     pool_url: str):
+    """Operations on a WebSocket share the connection's context (strawberry makes one per
+    connection): each still reads one snapshot, as an HTTP request does."""
+    stop, commits = threading.Event(), [0]
+    writer = threading.Thread(target=_churn, args=(pool_url, stop, commits), daemon=True)
+    seen: set[int] = set()
+    with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        ws.send_json({"type": "connection_init", "payload": {}})
+        assert ws.receive_json()["type"] == "connection_ack"
+        writer.start()
+        try:
+            n = 0
+            while n < REQUESTS or commits[0] < REQUESTS:  # while the writer keeps committing
+                page = _over_websocket(ws, PAGE, n)["organizations"]
+                assert len(page["edges"]) == page["totalCount"], page
+                seen.add(page["totalCount"])
+                n += 1
+        finally:
+            stop.set()
+            writer.join(timeout=10)
+    assert commits[0] >= REQUESTS
+    assert seen <= {FIXED, FIXED + 1}
+    pool = client.app.state.db.pool  # type: ignore[attr-defined]
+    stats = pool.get_stats()  # no snapshot outlives its operation
+    assert stats.get("pool_available", 0) == stats.get("pool_size", 0)
+
+
+def test_each_websocket_operation_loads_what_is_there_now(client: TestClient, pool_url: str):
+    """A node read by a later operation on the same WebSocket is read again, not taken from
+    what the connection's first operation loaded."""
+    with psycopg.connect(pool_url) as conn:
+        row = conn.execute("INSERT INTO organization (name, level, region_code, kind) SELECT "
+                           "'改名前', 'corps', region_code, 'association' FROM organization "
+                           "LIMIT 1 RETURNING id").fetchone()
+    assert row is not None
+    node_id = encode_id("Organization", row[0])
+    node = '{ node(id: "' + node_id + '") { ... on Organization { name } } }'
+    try:
+        with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+            ws.send_json({"type": "connection_init", "payload": {}})
+            assert ws.receive_json()["type"] == "connection_ack"
+            assert _over_websocket(ws, node, 1)["node"] == {"name": "改名前"}
+            with psycopg.connect(pool_url) as conn:
+                conn.execute("UPDATE organization SET name = '改名后' WHERE id = %s", row)
+            assert _over_websocket(ws, node, 2)["node"] == {"name": "改名后"}
+    finally:
+        with psycopg.connect(pool_url) as conn:
+            conn.execute("DELETE FROM organization WHERE id = %s", row)

@@ -4,8 +4,9 @@ PostgreSQL LISTEN/NOTIFY (so every hub process hears them), and nobody else."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import psycopg
@@ -152,7 +153,10 @@ def test_the_subscription_speaks_graphql_transport_ws(events_url: str, settings:
         assert message["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
-def test_the_apps_listener_stops_with_the_app(events_url: str, settings: Settings):
+@contextlib.contextmanager
+def _dispatcher_listening(events_url: str, settings: Settings) -> Iterator[tuple[Any, Any]]:
+    """An app, and a WebSocket on it where a Zhengzhou dispatcher subscribed (operation "1")
+    and the app's listener is ready."""
     app = create_app(settings, database_url=as_app(events_url))
     token = issue_token(settings, sub="d-zz", role="dispatcher", region="410100000000")
     with TestClient(app) as client, \
@@ -165,6 +169,12 @@ def test_the_apps_listener_stops_with_the_app(events_url: str, settings: Setting
             if live.listeners and all(x.ready.is_set() for x in live.listeners.values()):
                 break
             time.sleep(0.01)
+        yield app, ws
+
+
+def test_the_apps_listener_stops_with_the_app(events_url: str, settings: Settings):
+    with _dispatcher_listening(events_url, settings) as (app, ws):
+        live: events.Events = app.state.events
         [listener] = live.listeners.values()
         assert listener.subscribers, "the subscription listens through the app's listener"
         assert _listening_sessions(events_url) == 1
@@ -183,3 +193,65 @@ def _listening_sessions(url: str) -> int:
                            "current_database() AND query LIKE 'LISTEN%'").fetchone()
     assert row is not None
     return int(row[0])
+
+
+async def _offer_and_decline(url: str) -> int:
+    """Offer a new demand in Zhengzhou to a new volunteer, and decline it: two events."""
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        writer = ConnectionDatabase(conn)
+        [demand] = await writer.fetch(
+            "INSERT INTO demand (title, category, needed, time_window, location_geom, "
+            "region_code, raised_by) VALUES ('实验演示', 'health', 1, tstzrange(now() + "
+            "interval '3 days', now() + interval '3 days 2 hours'), ST_SetSRID(ST_MakePoint("
+            "113.7, 34.7), 4326), '410102000000', 'test') RETURNING id")
+        [volunteer] = await writer.fetch(
+            "INSERT INTO volunteer (real_name, home_geom, region_code) VALUES ('观众', "
+            "ST_SetSRID(ST_MakePoint(113.7, 34.7), 4326), '410102000000') RETURNING id")
+        [made] = await workflow.offer(writer, demand_id=demand["id"],
+                                      volunteer_ids=[volunteer["id"]], caller=ZHENGZHOU,
+                                      ttl_s=3600)
+        await workflow.decline(writer, dispatch_id=made, caller=SYSTEM, reason="出差",
+                               ttl_s=3600)
+        return made
+
+
+def _states(events: list[dict[str, Any]], made: int) -> list[tuple[str, str]]:
+    mine = [e for e in events if e["dispatchId"] == encode_id("Dispatch", made)]
+    return [(e["toState"], e["dispatch"]["state"]) for e in mine]
+
+
+async def test_each_event_reads_the_dispatch_as_it_is_when_it_is_sent(
+        db: ConnectionDatabase, live: events.Events, events_url: str, settings: Settings):
+    """``dispatch`` is "the dispatch as it is now": a later event about the same dispatch
+    reads it again instead of taking what an earlier event loaded."""
+    stream = await _subscribe(db, settings, ZHENGZHOU, live=live)
+    first = asyncio.ensure_future(stream.__anext__())
+    await asyncio.sleep(0.05)
+    await _listening(live)
+    made = await _offer_and_decline(events_url)
+    got = [(await asyncio.wait_for(first, 5)).data["dispatchEvents"]]
+    while len(_states(got, made)) < 2:
+        got.append((await asyncio.wait_for(stream.__anext__(), 5)).data["dispatchEvents"])
+    await stream.aclose()
+    assert _states(got, made) == [("offered", "offered"), ("declined", "declined")]
+
+
+def test_each_event_over_a_websocket_reads_the_dispatch_as_it_is(events_url: str,
+                                                                 settings: Settings):
+    """The same through the app: its pool, a snapshot per event, nothing held between."""
+    with _dispatcher_listening(events_url, settings) as (app, ws):
+        made = asyncio.run(_offer_and_decline(events_url))
+        got: list[dict[str, Any]] = []
+        while len(_states(got, made)) < 2:
+            message = ws.receive_json()
+            assert message["type"] == "next", message
+            got.append(message["payload"]["data"]["dispatchEvents"])
+        assert _states(got, made) == [("offered", "offered"), ("declined", "declined")]
+        ws.send_json({"id": "1", "type": "complete"})
+        pool = app.state.db.pool
+        for _ in range(200):  # the last event's snapshot ends as the subscription does
+            stats = pool.get_stats()
+            if stats.get("pool_available", 0) == stats.get("pool_size", 0):
+                break
+            time.sleep(0.01)
+        assert stats.get("pool_available", 0) == stats.get("pool_size", 0), stats
