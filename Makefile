@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 
 .PHONY: setup demo test lint db schema documents bench bench-seed bench-matching bench-graphql \
-	bench-tiles bench-import bench-records bench-fuzz bench-tools clean lock
+	bench-tiles bench-import bench-records bench-fuzz bench-anchors bench-tools clean lock
 
 setup:
 	@scripts/setup.sh
@@ -67,6 +67,12 @@ bench-fuzz: setup
 
 bench-records: setup
 	$(BIN)/python bench/bench_records_race.py
+
+# The hub beside PostGraphile v4/v5 and the bare SQL on the same 1,000,000 volunteers
+# (../shared/bench-anchors, partner for anonymous: bench/anchors/run.sh). ARGS="--quick" for a
+# smoke run; the full run (3 rounds) takes about 21 minutes. Needs `make bench-graphql` once.
+bench-anchors: setup bench-tools
+	bench/anchors/run.sh $(ARGS)
 
 # wrk generates HTTP load from a second process (the benchmarks fall back to a Python one).
 bench-tools:
