@@ -18,7 +18,7 @@ import psycopg
 from tqdm import tqdm
 
 from hub.pii import load_or_create_key
-from hub.seed import people, places, regions, service
+from hub.seed import history, people, places, regions, service
 from hub.settings import Settings
 
 CHINA = timezone(timedelta(hours=8))
@@ -33,6 +33,10 @@ _GENERATED_TABLES = (
     "organization",
     "volunteer",
 )
+# Append-only tables (sql/0006): their triggers refuse a TRUNCATE once they hold rows, so
+# `--replace` turns those triggers off for its own TRUNCATE, in the seed's transaction.
+_APPEND_ONLY = ("certificate", "review", "ledger_entry", "ledger_transaction",
+                "service_record_confirmation", "service_record")
 
 
 def china_today() -> date:
@@ -49,11 +53,13 @@ class SeedOptions:
     demands: int = 3_000
     random_seed: int = 20231101
     start_date: date = field(default_factory=china_today)
+    history_days: int = 365
+    """Days of service history before ``start_date`` (records, rewards, reviews); 0: none."""
     replace: bool = False
     progress: bool = True
 
     def __post_init__(self) -> None:
-        for name in ("volunteers", "stations", "demands"):
+        for name in ("volunteers", "stations", "demands", "history_days"):
             value = getattr(self, name)
             if value < 0 or value > 10_000_000:
                 raise ValueError(f"seed option {name}={value} is outside 0..10,000,000")
@@ -90,7 +96,7 @@ def seed_connection(
     today = options.start_date
     n_regions = regions.load(conn)
     if options.replace:
-        conn.execute("TRUNCATE " + ", ".join(_GENERATED_TABLES) + " RESTART IDENTITY CASCADE")
+        _truncate(conn)
     else:
         row = conn.execute(
             "SELECT EXISTS (SELECT 1 FROM volunteer) OR EXISTS (SELECT 1 FROM organization)"
@@ -133,6 +139,7 @@ def seed_connection(
         count=options.stations,
         seats=seats,
         org_of_seat=squad_of_seat,
+        city_names=city_names,
         rng=rng,
         tick=tick,
     )
@@ -148,6 +155,8 @@ def seed_connection(
     n_projects, n_activities = service.insert_projects_and_activities(
         conn, org_ids=org_ids, rng=rng, today=today
     )
+    past = history.seed_history(conn, stations=stations, today=today, days=options.history_days,
+                                rng=np.random.default_rng([options.random_seed, 365]))
     bar.close()
     conn.execute("ANALYZE")
     return {
@@ -159,11 +168,22 @@ def seed_connection(
         "demands": options.demands,
         "projects": n_projects,
         "activities": n_activities,
+        **past,
         "seconds": round(time.perf_counter() - started, 1),
     }
 
 
 BULK_ROWS = 20_000
+
+
+def _truncate(conn: psycopg.Connection) -> None:
+    """Empty every table the seed fills, its append-only history too (``--replace``)."""
+    for table in _APPEND_ONLY:
+        conn.execute(f"ALTER TABLE {table} DISABLE TRIGGER {table}_append_only")
+    conn.execute("TRUNCATE " + ", ".join(_GENERATED_TABLES + _APPEND_ONLY)
+                 + " RESTART IDENTITY CASCADE")
+    for table in _APPEND_ONLY:
+        conn.execute(f"ALTER TABLE {table} ENABLE TRIGGER {table}_append_only")
 
 
 @contextlib.contextmanager

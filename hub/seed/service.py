@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 import numpy as np
 import psycopg
 
+from hub.seed.naming import StationNamer
 from hub.seed.places import Seat
 
 CST = timezone(timedelta(hours=8), "CST")
@@ -63,8 +66,65 @@ CATEGORY_WEIGHTS = {
 CAMPAIGN_DAYS = {(3, 5), (5, 30), (9, 20), (12, 5)}
 
 
-def _point(lon: float, lat: float) -> str:
+NEAR_STATION_M = 250.0
+"""How far from its station a station's demand may lie (a check-in allows 500 m)."""
+
+
+def seed_point(lon: float, lat: float) -> str:
     return f"SRID=4326;POINT({lon:.6f} {lat:.6f})"
+
+
+def near(lon: float, lat: float, east_m: float, north_m: float) -> tuple[float, float]:
+    """A point ``east_m``, ``north_m`` metres from (lon, lat), at most NEAR_STATION_M away."""
+    length = math.hypot(east_m, north_m)
+    if length > NEAR_STATION_M:
+        east_m, north_m = east_m * NEAR_STATION_M / length, north_m * NEAR_STATION_M / length
+    return (lon + east_m / (111_320.0 * math.cos(math.radians(lat))), lat + north_m / 110_574.0)
+
+
+@dataclass(frozen=True)
+class SeededStation:
+    """A station the seed made: where it is, for demands and service history around it."""
+
+    id: int
+    seat: Seat
+    name: str
+    kind: str
+    lon: float
+    lat: float
+    organization_id: int | None
+
+
+_RURAL = (("civilization_institute", 0.45), ("civilization_station", 0.75),
+          ("party_service_center", 0.9), ("community_facility", 1.0))
+
+
+def _station_plan(count: int, seats: list[Seat], namer: StationNamer,
+                  rng: np.random.Generator) -> list[tuple[str, str, Seat, str, float, float]]:
+    """(name, kind, seat, address, lon, lat): a 新时代文明实践中心 per county, 所, 站, 党群服务
+    中心 and 科普活动室 below, museums and 科普 bases in urban districts."""
+    rows = []
+    for seat in seats:
+        named = namer.name("civilization_center", seat)
+        assert named is not None  # one per county
+        rows.append((named[0], "civilization_center", seat,
+                     namer.address("civilization_center", named[1]), seat.lon, seat.lat))
+    cities = [s for s in seats if s.urban]
+    for _ in range(max(0, count - len(rows))):
+        roll = rng.random()
+        if roll < 0.12 and cities:
+            seat = cities[int(rng.integers(0, len(cities)))]
+            kind = CITY_KINDS[int(rng.integers(0, len(CITY_KINDS)))][0]
+        else:
+            seat = seats[int(rng.integers(0, len(seats)))]
+            kind = next(k for k, upto in _RURAL if roll < upto)
+        named = namer.name(kind, seat) or namer.name(kind := "civilization_station", seat)
+        if named is None:  # pragma: no cover - thousands of villages per county
+            continue
+        spread = 0.02 if kind in {c for c, _ in CITY_KINDS} else 0.09
+        rows.append((named[0], kind, seat, namer.address(kind, named[1]),
+                     seat.lon + rng.normal(0, spread), seat.lat + rng.normal(0, spread * 0.8)))
+    return rows[:count]
 
 
 def copy_stations(
@@ -73,69 +133,20 @@ def copy_stations(
     count: int,
     seats: list[Seat],
     org_of_seat: dict[str, int],
+    city_names: dict[str, str],
     rng: np.random.Generator,
     tick: Callable[[int], None],
-) -> list[tuple[int, Seat]]:
-    """A 新时代文明实践中心 per county, 所 and 站 below, museums in cities; return (id, seat)."""
-    rows: list[tuple[str, str, Seat, float, float]] = []
-    for seat in seats:
-        rows.append(
-            (f"{seat.name}新时代文明实践中心", "civilization_center", seat, seat.lon, seat.lat)
-        )
-    cities = [s for s in seats if s.urban]
-    extra = max(0, count - len(rows))
-    for i in range(extra):
-        roll = rng.random()
-        if roll < 0.12 and cities:
-            seat = cities[int(rng.integers(0, len(cities)))]
-            kind, label = CITY_KINDS[int(rng.integers(0, len(CITY_KINDS)))]
-            name = f"{seat.name}{label}" if i < len(cities) * 2 else f"{seat.name}第{i}{label}"
-        else:
-            seat = seats[int(rng.integers(0, len(seats)))]
-            town = TOWNS[int(rng.integers(0, len(TOWNS)))]
-            kind, suffix = (
-                ("civilization_institute", "新时代文明实践所")
-                if roll < 0.45
-                else ("civilization_station", f"{i}号新时代文明实践站")
-                if roll < 0.75
-                else ("party_service_center", "党群服务中心")
-                if roll < 0.9
-                else ("community_facility", f"{i}号社区科普活动室")
-            )
-            name = f"{seat.name}{town}{suffix}"
-        spread = 0.02 if kind in {c for c, _ in CITY_KINDS} else 0.09
-        rows.append(
-            (
-                name,
-                kind,
-                seat,
-                seat.lon + rng.normal(0, spread),
-                seat.lat + rng.normal(0, spread * 0.8),
-            )
-        )
-    rows = rows[:count]
-    names_seen: dict[str, int] = {}
+) -> list[SeededStation]:
+    """COPY the planned stations (:func:`_station_plan`) with their addresses."""
+    rows = _station_plan(count, seats, StationNamer(rng, city_names), rng)
     with conn.cursor().copy(
-        "COPY station (name, kind, location_geom, region_code, organization_id, opening_hours, "
-        + ", ".join(SIX_YOU)
-        + ") FROM STDIN"
+        "COPY station (name, kind, address, location_geom, region_code, organization_id, "
+        "opening_hours, " + ", ".join(SIX_YOU) + ") FROM STDIN"
     ) as copy:
-        for name, kind, seat, lon, lat in rows:
-            names_seen[name] = names_seen.get(name, 0) + 1
-            if names_seen[name] > 1:
-                name = f"{name}（{names_seen[name]}）"
+        for name, kind, seat, address, lon, lat in rows:
             flags = [bool(rng.random() < p) for p in (0.98, 0.9, 0.8, 0.85, 0.75, 0.7)]
-            copy.write_row(
-                (
-                    name,
-                    kind,
-                    _point(lon, lat),
-                    seat.code,
-                    org_of_seat.get(seat.code),
-                    OPENING_HOURS,
-                    *flags,
-                )
-            )
+            copy.write_row((name, kind, address, seed_point(lon, lat), seat.code,
+                            org_of_seat.get(seat.code), OPENING_HOURS, *flags))
     tick(len(rows))
     ids = [
         int(r[0])
@@ -143,17 +154,25 @@ def copy_stations(
             "SELECT id FROM station ORDER BY id DESC LIMIT %s", (len(rows),)
         ).fetchall()
     ]
-    return list(zip(reversed(ids), (r[2] for r in rows), strict=True))
+    return [SeededStation(i, seat, name, kind, lon, lat, org_of_seat.get(seat.code))
+            for i, (name, kind, seat, _, lon, lat) in zip(reversed(ids), rows, strict=True)]
 
 
-def _demand_day_weights(start: date, days: int) -> np.ndarray:
+def day_weights(first: date, days: int) -> np.ndarray:
+    """How likely each of ``days`` days from ``first`` holds service: weekends twice, campaign
+    days (科技活动周, 全国科技工作者日, 科普日 …) five times as likely as another day."""
     weights = np.ones(days)
     for i in range(days):
-        day = start + timedelta(days=i + 1)
+        day = first + timedelta(days=i)
         if day.weekday() >= 5:
             weights[i] *= 2.0
         if (day.month, day.day) in CAMPAIGN_DAYS or (day.month == 5 and day.day <= 7):
             weights[i] *= 5.0
+    return weights
+
+
+def _demand_day_weights(start: date, days: int) -> np.ndarray:
+    weights = day_weights(start + timedelta(days=1), days)
     return weights / weights.sum()
 
 
@@ -161,14 +180,16 @@ def copy_demands(
     conn: psycopg.Connection,
     *,
     count: int,
-    stations: list[tuple[int, Seat]],
+    stations: list[SeededStation],
     seats: list[Seat],
     rng: np.random.Generator,
     today: date,
     tick: Callable[[int], None],
     horizon_days: int = 42,
 ) -> int:
-    """Open demands of every category over the coming weeks, more on campaign days."""
+    """Open demands of every category over the coming weeks, more on campaign days; a
+    station's demands lie at the station (within :data:`NEAR_STATION_M`), a community's
+    around its county seat."""
     categories = list(CATEGORY_WEIGHTS)
     probs = np.array(list(CATEGORY_WEIGHTS.values()))
     cat = rng.choice(len(categories), size=count, p=probs / probs.sum())
@@ -181,6 +202,7 @@ def copy_demands(
     pick_station = rng.integers(0, max(1, len(stations)), count)
     pick_seat = rng.integers(0, len(seats), count)
     title_pick = rng.integers(0, 3, count)
+    offset = rng.normal(0, 60, (count, 2))  # metres east and north of the station
     with conn.cursor().copy(
         "COPY demand (title, description, category, required_skills, needed, time_window, "
         "location_geom, station_id, region_code, raised_by, raised_by_kind, priority, "
@@ -198,8 +220,9 @@ def copy_demands(
             ) + timedelta(minutes=int(start_min[i]))
             end = begin + timedelta(minutes=int(duration_min[i]))
             if at_station[i] and stations:
-                station_id, seat = stations[pick_station[i]]
-                where, lon, lat, kind = seat.name, seat.lon, seat.lat, "station"
+                at = stations[pick_station[i]]
+                station_id, seat, where, kind = at.id, at.seat, at.name, "station"
+                lon, lat = near(at.lon, at.lat, float(offset[i, 0]), float(offset[i, 1]))
                 raised_by = f"station:{station_id}"
             else:
                 station_id, seat = None, seats[pick_seat[i]]
@@ -214,7 +237,7 @@ def copy_demands(
                     skills,
                     int(needed[i]),
                     f"[{begin.isoformat()},{end.isoformat()})",
-                    _point(lon, lat),
+                    seed_point(lon, lat),
                     station_id,
                     seat.code,
                     raised_by,
@@ -270,7 +293,8 @@ def insert_projects_and_activities(
                     project_id[0],
                     category,
                     f"[{begin.isoformat()},{(begin + timedelta(hours=3)).isoformat()})",
-                    _point(float(lon) + rng.normal(0, 0.02), float(lat) + rng.normal(0, 0.02)),
+                    seed_point(float(lon) + rng.normal(0, 0.02),
+                               float(lat) + rng.normal(0, 0.02)),
                     region_code,
                     int(rng.choice([20, 30, 50, 100])),
                 ),

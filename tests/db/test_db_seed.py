@@ -17,6 +17,7 @@ SMALL = SeedOptions(
     demands=200,
     random_seed=7,
     start_date=date(2026, 11, 23),
+    history_days=0,  # only the open demands ahead; the year behind: test_db_seed_demo.py
     progress=False,
 )
 
