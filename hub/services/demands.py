@@ -117,6 +117,6 @@ async def cancel_demand(db: Database, caller: Caller, *, demand_id: int, reason:
             raise WorkflowError(Code.IN_SERVICE, "demandId", (
                 f"demand {demand_id} has dispatches {serving} already in service"))
         for row in rows:
-            await dispatch.set_state(tx, dispatch_id=row["id"], to_state="cancelled", by=by,
-                                  reason=f"demand cancelled: {reason}")
+            await dispatch.update_state(tx, dispatch_id=row["id"], to_state="cancelled",
+                                        by=by, reason=f"demand cancelled: {reason}")
         await store.cancel(tx, demand_id=demand_id, by=by, reason=reason)

@@ -241,10 +241,10 @@ async def commit(db: Database, caller: Caller, *, plan_id: str, ttl_s: int) -> C
         for a in row["plan"]["assignments"]:
             try:
                 async with tx.savepoint():  # one offer refused leaves the others
-                    await store.offer(tx, demand_id=int(a["demandId"]),
-                                      volunteer_id=int(a["volunteerId"]), plan_id=plan_id,
-                                      distance_m=a["distanceM"], reason=a.get("reason", ""),
-                                      offered_by=by, ttl_s=ttl_s)
+                    await store.create(tx, demand_id=int(a["demandId"]),
+                                       volunteer_id=int(a["volunteerId"]), plan_id=plan_id,
+                                       distance_m=a["distanceM"], reason=a.get("reason", ""),
+                                       offered_by=by, ttl_s=ttl_s)
                 offered += 1
                 demand_ids.add(int(a["demandId"]))
             except psycopg.Error as exc:  # the database refused this one offer; say why

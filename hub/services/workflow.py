@@ -104,7 +104,7 @@ async def _offer_once(db: Database, *, caller: Caller, demand_id: int,
                     continue
                 try:
                     async with tx.savepoint():
-                        row = await store.offer(
+                        row = await store.create(
                             tx, demand_id=demand_id, volunteer_id=vid, plan_id=None,
                             distance_m=None, reason="dispatched by hand", offered_by=by,
                             ttl_s=ttl_s)
@@ -179,14 +179,14 @@ async def refill(tx: ConnectionDatabase, *, demand_id: int, ttl_s: int) -> Refil
         for vid, dist in ranked[:MAX_CANDIDATES_TRIED]:
             try:
                 async with tx.savepoint():
-                    row = await store.offer(
+                    row = await store.create(
                         tx, demand_id=demand_id, volunteer_id=int(vid), plan_id=None,
                         distance_m=dist, reason=f"next best candidate, {dist:.0f} m away",
                         offered_by=HUB_ACTOR, ttl_s=ttl_s)
                 return Refill(int(row["id"]), int(vid), None)
             except psycopg.Error:
                 continue
-    await demands.set_unfilled(tx, demand_id=demand_id, reason=reason)
+    await demands.update_unfilled(tx, demand_id=demand_id, reason=reason)
     return Refill(None, None, reason)
 
 
@@ -240,8 +240,8 @@ def expired(row: Row) -> bool:
 
 
 async def expire(tx: ConnectionDatabase, row: Row, ttl_s: int) -> WorkflowError:
-    await store.set_state(tx, dispatch_id=row["id"], to_state="expired", by=HUB_ACTOR,
-                          reason="no answer before the deadline")
+    await store.update_state(tx, dispatch_id=row["id"], to_state="expired", by=HUB_ACTOR,
+                             reason="no answer before the deadline")
     await refill(tx, demand_id=row["demand_id"], ttl_s=ttl_s)
     return WorkflowError(Code.OFFER_EXPIRED, "dispatchId", (
         f"dispatch {row['id']}: the offer expired at {row['respond_by'].isoformat()}"))
@@ -253,8 +253,8 @@ async def accept(db: Database, *, caller: Caller, dispatch_id: int, ttl_s: int) 
     async def step(tx: ConnectionDatabase, row: Row) -> WorkflowError | None:
         if expired(row):
             return await expire(tx, row, ttl_s)
-        await store.set_state(tx, dispatch_id=dispatch_id, to_state="accepted", by=by,
-                              responded=True)
+        await store.update_state(tx, dispatch_id=dispatch_id, to_state="accepted", by=by,
+                                 responded=True)
         return None
 
     return await change(db, dispatch_id, "accepted", step, Acting(
@@ -271,9 +271,9 @@ async def _release(db: Database, *, dispatch_id: int, to_state: str, acting: Act
         if to_state == "no_show" and row["starts_at"] > row["now"]:
             raise WorkflowError(Code.TOO_EARLY, "dispatchId", (
                 f"dispatch {dispatch_id}: the window starts at {row['starts_at'].isoformat()}"))
-        await store.set_state(tx, dispatch_id=dispatch_id, to_state=to_state, by=by,
-                              reason=reason, responded=to_state == "declined",
-                              decline_reason=reason if to_state == "declined" else None)
+        await store.update_state(tx, dispatch_id=dispatch_id, to_state=to_state, by=by,
+                                 reason=reason, responded=to_state == "declined",
+                                 decline_reason=reason if to_state == "declined" else None)
         if reoffer:
             await refill(tx, demand_id=row["demand_id"], ttl_s=ttl_s)
         await demands.settle(tx, demand_id=row["demand_id"])

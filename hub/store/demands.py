@@ -104,7 +104,7 @@ async def lock(db: Database, *, demand_id: int) -> Row | None:
     return rows[0] if rows else None
 
 
-async def set_unfilled(db: Database, *, demand_id: int, reason: str) -> None:
+async def update_unfilled(db: Database, *, demand_id: int, reason: str) -> None:
     """Say why a freed slot of a demand stays empty."""
     await sql.fetch(db, _UNFILLED, {"id": demand_id, "reason": reason})
 

@@ -96,9 +96,9 @@ _SET_STATE = sql.compiled(sa.update(x).where(x.c.id == _ID).values(
     decline_reason=sa.func.coalesce(sa.bindparam("decline", type_=sa.Text), x.c.decline_reason)))
 
 
-async def set_state(db: Database, *, dispatch_id: int, to_state: str, by: str,
-                    reason: str | None = None, responded: bool = False,
-                    decline_reason: str | None = None) -> None:
+async def update_state(db: Database, *, dispatch_id: int, to_state: str, by: str,
+                       reason: str | None = None, responded: bool = False,
+                       decline_reason: str | None = None) -> None:
     """Move a dispatch to ``to_state`` (the trigger checks the transition and logs it)."""
     await sql.fetch(db, _SET_STATE, {"id": dispatch_id, "to": to_state, "by": by,
                                      "reason": reason, "responded": responded,
@@ -327,10 +327,11 @@ _CANCEL_OF_VOLUNTEER = sql.compiled(sa.update(x).where(
             decline_reason=sa.bindparam("reason", type_=sa.Text)).returning(x.c.id))
 
 
-async def offer(db: Database, *, demand_id: int, volunteer_id: int, plan_id: str | None,
-                distance_m: float | None, reason: str, offered_by: str,
-                ttl_s: int) -> Row:
-    """Offer a demand's slot to a volunteer (the database refuses overbooking)."""
+async def create(db: Database, *, demand_id: int, volunteer_id: int, plan_id: str | None,
+                 distance_m: float | None, reason: str, offered_by: str,
+                 ttl_s: int) -> Row:
+    """Offer a demand's slot to a volunteer: a new dispatch (the database refuses
+    overbooking)."""
     rows = await sql.fetch(db, _OFFER, {
         "demand": demand_id, "volunteer": volunteer_id, "plan": plan_id,
         "distance": distance_m, "reason": reason, "by": offered_by, "ttl": ttl_s})
