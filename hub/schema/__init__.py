@@ -31,6 +31,7 @@ from hub.schema.limits import (
     MAX_QUERY_CHARS,
     MAX_TOKENS,
     CostLimit,
+    Costs,
     QueryLimits,
     graphql_core_schema,
 )
@@ -135,6 +136,7 @@ def build_schema(limits: QueryLimits | None = None,
     ``hub/schema/documents/manifest.json`` unless given)."""
     limits = limits or QueryLimits()
     documents = Documents(limits.cache_bytes, limits.shape, MAX_QUERY_CHARS)
+    costs = Costs()  # documents' variable types and costs, looked up rather than walked again
     return HubSchema(
         query=Query,
         mutation=Mutation,
@@ -150,7 +152,7 @@ def build_schema(limits: QueryLimits | None = None,
             ErrorCodes,
             OperationReads,  # before the compiled plans: they answer with its context
             lambda: DocumentCache(documents, max_tokens=MAX_TOKENS, rules=_LIMIT_RULES),
-            lambda: CostLimit(limits),
+            lambda: CostLimit(limits, costs),
         ],
         limits=limits,
         documents=documents,

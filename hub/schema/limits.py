@@ -98,22 +98,80 @@ class CostLimit(SchemaExtension):
     variable counts at its value).
     """
 
-    def __init__(self, limits: QueryLimits | None = None) -> None:
+    def __init__(self, limits: QueryLimits | None = None, costs: Costs | None = None) -> None:
         self.limits = limits or QueryLimits()
+        self.costs = costs or Costs(0)
 
     def on_execute(self) -> Iterator[None]:
         ctx = self.execution_context
         document = ctx.graphql_document
         if document is not None and ctx.result is None:
             core = graphql_core_schema(ctx.schema)
-            error = list_error(variable_types(core, document, ctx.operation_name),
-                               ctx.variables, self.limits.list_items)
+            known = self.costs.of(core, document, ctx.operation_name)
+            error = list_error(known.types, ctx.variables, self.limits.list_items)
             if error is None:
-                error = cost_error(operation_cost(core, document, ctx.variables,
-                                                  ctx.operation_name))
+                error = cost_error(self.costs.cost(known, core, ctx.variables))
             if error is not None:
                 ctx.result = ExecutionResult(data=None, errors=[error])
         yield
+
+
+@dataclass(frozen=True)
+class _Known:
+    """What an operation's limits need of its document, worked out once."""
+
+    document: DocumentNode  # held, so that the id it is kept by stays its own
+    operation_name: str | None
+    types: list[tuple[str, GraphQLInputType]]
+    cost_variables: tuple[str, ...]
+
+
+class Costs:
+    """The schema's memory of documents' variable types and costs: a document seen again (a
+    registered one, or any text the document cache returns parsed) is not walked again, and
+    its cost is looked up by the values of the variables that size its lists. Bounded in
+    entries (the oldest go first); ``Costs(0)`` remembers nothing."""
+
+    def __init__(self, entries: int = 1024) -> None:
+        self.entries = entries
+        self._known: dict[tuple[int, str | None], _Known] = {}
+        self._costs: dict[tuple[int, str | None, tuple[Any, ...]], int] = {}
+
+    def of(self, schema: GraphQLSchema, document: DocumentNode,
+           operation_name: str | None) -> _Known:
+        key = (id(document), operation_name)
+        known = self._known.get(key)
+        if known is None or known.document is not document:
+            known = _Known(document, operation_name,
+                           variable_types(schema, document, operation_name),
+                           cost_variables(document))
+            self._keep(self._known, key, known)
+        return known
+
+    def cost(self, known: _Known, schema: GraphQLSchema,
+             variables: dict[str, Any] | None) -> int:
+        values = variables or {}
+        sizes = tuple(_hashable(values.get(name)) for name in known.cost_variables)
+        key = (id(known.document), known.operation_name, sizes)
+        cost = self._costs.get(key)
+        if cost is None:
+            cost = operation_cost(schema, known.document, variables, known.operation_name)
+            self._keep(self._costs, key, cost)
+        return cost
+
+    def _keep(self, memory: dict[Any, Any], key: Any, value: Any) -> None:
+        if self.entries <= 0:
+            return
+        if len(memory) >= self.entries:
+            memory.pop(next(iter(memory)))
+        memory[key] = value
+
+
+def _hashable(value: Any) -> Any:
+    """A variable's value as a key: sizes are ints; a list (``representations``) by length."""
+    if isinstance(value, list | tuple):
+        return ("list", len(value))
+    return value if isinstance(value, int | str | float | bool | None) else ("other", id(value))
 
 
 def cost_error(cost: int) -> GraphQLError | None:
@@ -176,11 +234,13 @@ def operation_cost(schema: GraphQLSchema, document: DocumentNode,
 
 def cost_variables(document: DocumentNode) -> tuple[str, ...]:
     """The variables an operation's cost depends on: those given to list sizes
-    (``first: $n``). With the same values for these, :func:`operation_cost` is the same."""
+    (``first: $n``) and ``_entities``' representations (by their number). With the same
+    values for these (lists of the same length), :func:`operation_cost` is the same."""
     names: set[str] = set()
     for node in _fields(document):
         for arg in node.arguments or ():
-            if arg.name.value in _LIST_ARGS and isinstance(arg.value, VariableNode):
+            if (arg.name.value in _LIST_ARGS or arg.name.value == "representations") and \
+                    isinstance(arg.value, VariableNode):
                 names.add(arg.value.name.value)
     return tuple(sorted(names))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from graphql import parse
 
 from hub.schema import schema
-from hub.schema.limits import cost_variables, operation_cost
+from hub.schema.limits import Costs, cost_variables, operation_cost
 
 
 def test_list_size_variables_in_fields_and_fragments_and_nothing_else() -> None:
@@ -27,3 +27,31 @@ def test_the_cost_changes_only_with_those_variables() -> None:
     small = operation_cost(gql, document, {"n": 2, "crs": "WGS84"}, None)
     assert small == operation_cost(gql, document, {"n": 2, "crs": "BD09"}, None)
     assert small < operation_cost(gql, document, {"n": 90, "crs": "WGS84"}, None)
+
+
+def test_representations_count_by_their_number() -> None:
+    gql = schema()._schema
+    document = parse("query($r: [_Any!]!) { _entities(representations: $r) "
+                     "{ ... on Volunteer { id } } }")
+    assert cost_variables(document) == ("r",)
+    one = [{"__typename": "Volunteer", "id": "1"}]
+    assert operation_cost(gql, document, {"r": one}, None) < operation_cost(
+        gql, document, {"r": one * 40}, None)
+
+
+def test_the_schema_remembers_costs_by_document_and_sizes() -> None:
+    gql = schema()._schema
+    costs = Costs(entries=2)
+    document = parse("query($n: Int, $r: [_Any!]!) { volunteers(first: $n) { edges { node "
+                     "{ id name } } } _entities(representations: $r) { ... on Volunteer { id } } }")
+    known = costs.of(gql, document, None)
+    assert costs.of(gql, document, None) is known
+    rep = [{"__typename": "Volunteer", "id": "1"}]
+    for variables in ({"n": 2, "r": rep}, {"n": 90, "r": rep}, {"n": 2, "r": rep * 30},
+                      {"n": 2, "r": rep}):
+        assert costs.cost(known, gql, variables) == operation_cost(gql, document, variables,
+                                                                   None)
+    other = parse("{ volunteers(first: 5) { edges { node { id } } } }")
+    costs.of(gql, other, None)
+    costs.of(gql, parse("{ regions { code } }"), None)
+    assert costs.of(gql, document, None) is not known  # the oldest went first (2 entries)
