@@ -34,6 +34,8 @@ from hub.store.tables import (
 x, d = dispatch, demand
 _ID = sa.bindparam("id", type_=sa.BigInteger)
 _IDS = sa.bindparam("ids", type_=pg.ARRAY(sa.BigInteger))
+_BY = sa.bindparam("by", type_=sa.Text)
+_POINT = sql.point(sa.bindparam("lon", type_=sa.Float), sa.bindparam("lat", type_=sa.Float))
 # A dispatch as every reader gets it, with its demand's region and station.
 COLUMNS = (
     x.c.id, x.c.demand_id, x.c.volunteer_id, sa.cast(x.c.plan_id, sa.Text).label("plan_id"),
@@ -50,12 +52,7 @@ COLUMNS = (
 _READ = sa.select(*COLUMNS).select_from(x.join(d, d.c.id == x.c.demand_id))
 _GET_MANY = sql.compiled(_READ.where(x.c.id == sa.any_(_IDS)))
 _LOCK = sql.compiled(_READ.where(x.c.id == _ID).with_for_update(of=x))
-_ACTIVE = sql.compiled(_READ.where(x.c.demand_id == _ID, x.c.active)
-                       .order_by(x.c.id))
-
-
-_BY = sa.bindparam("by", type_=sa.Text)
-_POINT = sql.point(sa.bindparam("lon", type_=sa.Float), sa.bindparam("lat", type_=sa.Float))
+_ACTIVE = sql.compiled(_READ.where(x.c.demand_id == _ID, x.c.active).order_by(x.c.id))
 _TRANSITIONS = sql.compiled(sa.select(dispatch_transition.c.from_state,
                                       dispatch_transition.c.to_state))
 _STATES = sql.compiled(sa.select(dispatch_state).order_by(dispatch_state.c.state))
