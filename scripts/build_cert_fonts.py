@@ -9,8 +9,9 @@ Source: Noto Serif CJK SC Regular, SIL Open Font License 1.1, as Debian packs it
 
 Needs fontTools (``pip install fonttools``; the hub does not need it to run). What is kept
 (:func:`wanted`): ASCII and Latin-1, the punctuation, symbols and full-width forms a
-certificate prints, all of GB 2312 (its 6,763 ideographs and its symbols, 2.8 MB) and
-:data:`NAME_EXTRAS`, name characters outside GB 2312. All of GBK would be 13 MB. A certificate
+certificate prints, all of GB 2312 (its 6,763 ideographs and its symbols, 2.8 MB),
+:data:`NAME_EXTRAS`, name characters outside GB 2312, and every character of the division names
+in hub/data/cn_regions_adcodes.csv (硚口区, 瀍河回族区, 浉河区 ...: a 科协 is named after them). All of GBK would be 13 MB. A certificate
 whose text needs a character outside the font is refused before it is issued
 (:func:`hub.certs.fonts.unprintable`; issuing answers ``INVALID`` naming them), never
 printed blank.
@@ -22,6 +23,7 @@ reserves the name "Noto" for unmodified versions: the subset is called "Hub Cert
 
 from __future__ import annotations
 
+import csv
 import sys
 from pathlib import Path
 
@@ -31,7 +33,8 @@ from fontTools.pens.ttGlyphPen import TTGlyphPen
 from fontTools.ttLib import TTFont, newTable
 
 FACE_SC = 2  # the SC face in Noto Serif CJK's collections
-OUT = Path(__file__).resolve().parent.parent / "hub" / "data" / "fonts"
+DATA = Path(__file__).resolve().parent.parent / "hub" / "data"
+OUT = DATA / "fonts"
 SOURCE = "NotoSerifCJK-Regular.ttc"
 TARGET = "HubCertSerifSC-Regular.ttf"
 FAMILY = "Hub Cert Serif SC"
@@ -68,6 +71,8 @@ def wanted() -> set[int]:
     chars |= set(range(0x25A0, 0x2700))  # geometric shapes and symbols: ★ ☆ ● ○ □ ■
     chars |= set(range(0x3000, 0x3040)) | set(range(0xFF00, 0xFFF0))  # CJK punct., full width
     chars |= {0x2116, 0x2103, 0x00D7, 0x00F7, 0x2030, 0x2122}  # № ℃ × ÷ ‰ ™
+    with (DATA / "cn_regions_adcodes.csv").open(encoding="utf-8") as regions:
+        chars |= {ord(ch) for row in csv.DictReader(regions) for ch in row["name"]}
     return chars
 
 

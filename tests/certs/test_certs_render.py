@@ -4,6 +4,7 @@ page 1 rendered to PNG against a golden image (``HUB_UPDATE_GOLDEN=1`` rewrites 
 from __future__ import annotations
 
 import base64
+import csv
 import io
 import os
 import re
@@ -28,6 +29,7 @@ from hub.certs.pdf import (
     verification_note,
 )
 from hub.certs.signing import SigningKey
+from hub.seed import names
 
 GOLDEN = Path(__file__).parent / "golden" / "certificate-page1.png"
 SCALE = 1.5  # 108 dpi: 893 x 1263 pixels
@@ -118,6 +120,16 @@ def test_a_character_outside_the_font_is_refused_not_printed_blank() -> None:
     assert fonts.unprintable("刘䶮", "𠀀", "王") == ["䶮", "𠀀"]
     with pytest.raises(ValueError, match="䶮"):
         _render(_data("刘䶮"))
+
+
+def test_every_division_and_demo_name_is_printable() -> None:
+    """A 科协 is named after its division; the demo's volunteers after its name lists."""
+    with (Path(fonts.__file__).parent.parent / "data" / "cn_regions_adcodes.csv").open(
+            encoding="utf-8") as regions:
+        division_names = [row["name"] for row in csv.DictReader(regions)]
+    assert len(division_names) > 3000
+    assert fonts.unprintable(*division_names) == []
+    assert fonts.unprintable(*names.SURNAMES, *names.GIVEN_MALE, *names.GIVEN_FEMALE) == []
 
 
 def _page_png(pdf: bytes) -> Image.Image:
