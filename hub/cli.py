@@ -83,6 +83,7 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
         stations=args.stations,
         demands=args.demands,
         random_seed=args.random_seed,
+        history_days=args.history_days,
         replace=args.replace,
         progress=not args.quiet,
     )
@@ -207,10 +208,13 @@ def build_parser() -> argparse.ArgumentParser:
     seed_p.add_argument("--stations", type=int, default=1_500)
     seed_p.add_argument("--demands", type=int, default=3_000)
     seed_p.add_argument("--random-seed", type=int, default=20231101)
+    seed_p.add_argument("--history-days", type=int, default=365,
+                        help="days of past service (records, points, reviews) before today; "
+                             "0 for none")
     seed_p.add_argument(
         "--replace",
         action="store_true",
-        help="delete existing volunteers, stations, demands and teams first",
+        help="delete existing volunteers, stations, demands, teams and their history first",
     )
     seed_p.add_argument("--quiet", action="store_true", help="no progress bar")
     seed_p.set_defaults(func=cmd_seed)

@@ -16,6 +16,12 @@ def test_help_lists_every_command():
         assert command in text
 
 
+def test_seed_takes_the_days_of_history():
+    args = build_parser().parse_args(["seed", "--history-days", "0", "--volunteers", "10"])
+    assert (args.history_days, args.volunteers) == (0, 10)
+    assert build_parser().parse_args(["seed"]).history_days == 365
+
+
 def test_db_actions_are_validated(capsys: pytest.CaptureFixture[str]):
     with pytest.raises(SystemExit) as exc:
         main(["db", "explode"])
