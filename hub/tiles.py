@@ -34,6 +34,8 @@ from hub.auth import (
 )
 from hub.auth.ids import is_division_code
 from hub.geo.tiles import TileError, validate_tile
+from hub.localization import language
+from hub.registration.vocab import SKILLS
 from hub.schema.http import CALLER_KEY
 from hub.store import tiles as store
 
@@ -45,6 +47,7 @@ CACHE_BYTES = 64 * 1024 * 1024
 MAX_FILTER_VALUES = 20
 _LIST_PARAMS = {"category": "categories", "skills": "skills", "status": "statuses"}
 _KNOWN_PARAMS = {*_LIST_PARAMS, "date", "region", "v"}  # v: a client's cache buster
+_VOCABULARY_PARAMS = {"category", "skills"}
 
 
 @dataclass(frozen=True)
@@ -104,7 +107,26 @@ def visibility_key(scope: Scope) -> str:
 
 
 class BadRequest(ValueError):
-    """A query parameter the tile route cannot use; the message names it."""
+    """A query parameter the tile route cannot use; the message names it (and in Chinese)."""
+
+    def __init__(self, message: str, message_zh: str) -> None:
+        super().__init__(message)
+        self.message_zh = message_zh
+
+
+def _codes(param: str, values: list[str]) -> list[str]:
+    """The skill or category codes ``values`` name: codes, Chinese or English labels or
+    synonyms of the vocabulary (``hub/vocabulary.py``)."""
+    if param not in _VOCABULARY_PARAMS:
+        return values
+    codes = []
+    for value in values:
+        code = SKILLS.lookup(value)
+        if code is None:
+            raise BadRequest(f"{param}={value!r} is not one of {SKILLS.allowed('en')}",
+                             f"{param}={value!r} 不是可选的值，可选：{SKILLS.allowed('zh')}")
+        codes.append(code)
+    return codes
 
 
 def parse_filters(query: Any) -> store.TileFilters:
@@ -112,22 +134,26 @@ def parse_filters(query: Any) -> store.TileFilters:
     unknown = sorted(set(query.keys()) - _KNOWN_PARAMS)
     if unknown:
         known = ", ".join(sorted(_KNOWN_PARAMS))
-        raise BadRequest(f"unknown parameter {unknown[0]!r} (use {known})")
+        raise BadRequest(f"unknown parameter {unknown[0]!r} (use {known})",
+                         f"不认识的参数 {unknown[0]!r}（可用：{known}）")
     lists: dict[str, tuple[str, ...]] = {}
     for param, attr in _LIST_PARAMS.items():
         values = [v.strip() for raw in query.getlist(param) for v in raw.split(",") if v.strip()]
         if len(values) > MAX_FILTER_VALUES:
-            raise BadRequest(f"{param} has {len(values)} values; at most {MAX_FILTER_VALUES}")
-        lists[attr] = tuple(dict.fromkeys(values))
+            raise BadRequest(f"{param} has {len(values)} values; at most {MAX_FILTER_VALUES}",
+                             f"{param} 有 {len(values)} 个值，最多 {MAX_FILTER_VALUES} 个")
+        lists[attr] = tuple(dict.fromkeys(_codes(param, values)))
     on = None
     if query.get("date"):
         try:
             on = date.fromisoformat(query["date"])
         except ValueError:
-            raise BadRequest(f"date={query['date']!r} is not YYYY-MM-DD") from None
+            raise BadRequest(f"date={query['date']!r} is not YYYY-MM-DD",
+                             f"date={query['date']!r} 不是 YYYY-MM-DD 格式的日期") from None
     region = query.get("region") or None
     if region is not None and not is_division_code(region):
-        raise BadRequest(f"region={region!r} is not a 12-digit division code")
+        raise BadRequest(f"region={region!r} is not a 12-digit division code",
+                         f"region={region!r} 不是12位行政区划代码")
     return store.TileFilters(on=on, region=region, **lists)
 
 
@@ -136,8 +162,15 @@ def _cache_of(request: Request) -> TileCache:
     return cache
 
 
-def _bad(reason: str) -> Response:
-    return JSONResponse({"error": "bad_request", "reason": reason}, status_code=400)
+def _bad(request: Request, reason: str, reason_zh: str, *, status: int = 400,
+         error: str = "bad_request") -> Response:
+    """A refusal: ``reason`` in English (as before), ``messageZh`` and ``messageEn``, and
+    ``message`` in the language Accept-Language prefers (Chinese by default)."""
+    chosen = language(request.headers.get("accept-language"))
+    return JSONResponse({"error": error, "code": "BAD_USER_INPUT" if status == 400
+                         else "NOT_FOUND", "reason": reason,
+                         "message": reason_zh if chosen == "zh" else reason,
+                         "messageZh": reason_zh, "messageEn": reason}, status_code=status)
 
 
 async def tile(request: Request) -> Response:
@@ -145,15 +178,17 @@ async def tile(request: Request) -> Response:
     params = request.path_params
     layer = params["layer"]
     if layer not in store.LAYERS:
-        return JSONResponse({"error": "not_found",
-                             "reason": f"layer {layer!r} is not one of {', '.join(store.LAYERS)}"},
-                            status_code=404)
+        layers = ", ".join(store.LAYERS)
+        return _bad(request, f"layer {layer!r} is not one of {layers}",
+                    f"图层 {layer!r} 不存在，可选：{layers}", status=404, error="not_found")
     try:
         z, x, y = (_int(name, params[name]) for name in ("z", "x", "y"))
         validate_tile(z, x, y, max_zoom=MAX_ZOOM)
         filters = parse_filters(request.query_params)
-    except (TileError, BadRequest) as exc:
-        return _bad(str(exc))
+    except TileError as exc:
+        return _bad(request, str(exc), f"瓦片编号无效：{exc}")
+    except BadRequest as exc:
+        return _bad(request, str(exc), exc.message_zh)
     caller: Caller = request.scope.get(CALLER_KEY, ANONYMOUS)
     scope = scope_of(caller, Field.VOLUNTEER_LOCATION)
     # Callers given no volunteer record (anonymous) get counts per cell at every zoom.

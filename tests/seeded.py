@@ -13,6 +13,7 @@ import pytest
 from strawberry.types import ExecutionResult
 
 from hub.auth import ANONYMOUS, Caller, Role
+from hub.localization import ENGLISH, Locale, using
 from hub.pii import PiiCipher
 from hub.schema import HubSchema, schema
 from hub.schema.context import Context
@@ -70,17 +71,22 @@ class Gql:
 
     async def __call__(self, query: str | None, variables: dict[str, Any] | None = None, *,
                        caller: Caller = ANONYMOUS, on: HubSchema | None = None,
-                       extensions: dict[str, Any] | None = None) -> ExecutionResult:
-        """Run on the process's schema, or ``on`` another; ``extensions``: the request's."""
+                       extensions: dict[str, Any] | None = None,
+                       locale: Locale = ENGLISH) -> ExecutionResult:
+        """Run on the process's schema, or ``on`` another; ``extensions``: the request's.
+        Messages in English by default, as the tests read them (the HTTP view picks the
+        language by Accept-Language, Chinese by default: test_graphql_language.py)."""
         context = Context(db=self.db, caller=caller, settings=self.settings, cipher=self.cipher)
         async with acting_as_app(self.db.conn):  # as the app's role, as in production
-            return await (on or schema()).execute(query, variable_values=variables,
-                                                  context_value=context,
-                                                  operation_extensions=extensions)
+            with using(locale):
+                return await (on or schema()).execute(query, variable_values=variables,
+                                                      context_value=context,
+                                                      operation_extensions=extensions)
 
     async def data(self, query: str, variables: dict[str, Any] | None = None, *,
-                   caller: Caller = ANONYMOUS, on: HubSchema | None = None) -> Any:
-        result = await self(query, variables, caller=caller, on=on)
+                   caller: Caller = ANONYMOUS, on: HubSchema | None = None,
+                   locale: Locale = ENGLISH) -> Any:
+        result = await self(query, variables, caller=caller, on=on, locale=locale)
         assert result.errors is None, result.errors
         return result.data
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,7 @@ from hub.schema.plans import CompiledPlans, Plans
 from hub.schema.query import Query as CoreQuery
 from hub.schema.records import RecordsQuery
 from hub.schema.regions import Region
+from hub.schema.times import DATETIME_SCALAR
 from hub.schema.trusted import PersistedQueries, TrustedDocuments
 from hub.schema.volunteers import Volunteer
 from hub.schema.websocket import OperationReads
@@ -127,7 +129,7 @@ class HubSchema(strawberry.federation.Schema):
 
 def _finished(error: GraphQLError) -> bool:
     extensions = error.extensions or {}
-    return "code" in extensions and "messageZh" in extensions
+    return "code" in extensions and "messageZh" in extensions and "messageEn" in extensions
 
 
 def build_schema(limits: QueryLimits | None = None,
@@ -143,7 +145,8 @@ def build_schema(limits: QueryLimits | None = None,
         subscription=WorkflowSubscription,
         types=[*ENTITY_TYPES, Dispatch],
         federation_version="2.7",
-        config=StrawberryConfig(auto_camel_case=True, scalar_map={GeoJSON: GEOJSON_SCALAR}),
+        config=StrawberryConfig(auto_camel_case=True, scalar_map={GeoJSON: GEOJSON_SCALAR,
+                                                                  datetime: DATETIME_SCALAR}),
         # Factories: strawberry builds fresh extensions per request; the document cache
         # (parsing, shape, validation; bounded in bytes) is the schema's and shared.
         extensions=[

@@ -11,7 +11,7 @@ from strawberry.relay import GlobalIDValueError
 from strawberry.types import ExecutionResult
 
 from hub.auth.actions import Denied
-from hub.schema.messages import zh
+from hub.schema.messages import chosen, zh
 from hub.services.ratelimit import RateLimited
 
 
@@ -30,9 +30,12 @@ class BadUserInput(HubError):
 
     code = "BAD_USER_INPUT"
 
-    def __init__(self, field: str, value: object, reason: str) -> None:
+    def __init__(self, field: str, value: object, reason: str,
+                 reason_zh: str | None = None) -> None:
         shown = value if isinstance(value, int | float) else repr(value)
-        super().__init__(f"{field}: {shown} {reason}", field=field)
+        self.specific_zh = f"{field}：{shown} {reason_zh}" if reason_zh else None
+        message_zh = self.specific_zh or f"{zh(self.code)}（{field}：{shown}）"
+        super().__init__(f"{field}: {shown} {reason}", field=field, messageZh=message_zh)
 
 
 class NotFound(HubError):
@@ -103,8 +106,9 @@ class ErrorCodes(SchemaExtension):
 
 
 def coded(errors: list[GraphQLError]) -> list[GraphQLError]:
-    """The errors with ``extensions.code`` and ``extensions.messageZh`` (hub/schema/messages.py),
-    unexpected exceptions' details hidden. Coding coded errors again changes nothing."""
+    """The errors with ``extensions.code``, ``extensions.messageZh`` and ``messageEn``
+    (hub/schema/messages.py), ``message`` in the caller's language, unexpected exceptions'
+    details hidden. Coding coded errors again changes nothing."""
     out = []
     for error in errors:
         code = (error.extensions or {}).get("code") or _code_for(error)
@@ -116,9 +120,10 @@ def coded(errors: list[GraphQLError]) -> list[GraphQLError]:
         if code == "INTERNAL_SERVER_ERROR" and not isinstance(original, HubError) and (
                 refusal is None):
             message = "internal error: the incident was logged"
-        out.append(GraphQLError(message, nodes=error.nodes, source=error.source,
+        extensions = {"messageZh": zh(code), **(error.extensions or {}), **extra, "code": code}
+        extensions.setdefault("messageEn", message)
+        out.append(GraphQLError(chosen(extensions["messageZh"], extensions["messageEn"]),
+                                nodes=error.nodes, source=error.source,
                                 positions=error.positions, path=error.path,
-                                original_error=original,
-                                extensions={"messageZh": zh(code), **(error.extensions or {}),
-                                            **extra, "code": code}))
+                                original_error=original, extensions=extensions))
     return out

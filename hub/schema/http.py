@@ -19,6 +19,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from hub import unavailable_http
 from hub.auth import ANONYMOUS, AuthError, Caller, TokenVerifier
+from hub.localization import BadTimeZone, from_scope_headers, language, using
 from hub.schema import schema
 from hub.schema.context import Context
 from hub.schema.http_request import (
@@ -29,6 +30,9 @@ from hub.schema.http_request import (
     media_type,
     operation,
     read_body,
+)
+from hub.schema.http_request import (
+    header as header_text,
 )
 from hub.schema.registration import MAX_UPLOAD_BYTES
 from hub.store.base import RequestDatabase
@@ -60,9 +64,12 @@ class AuthMiddleware:
                 await receive()  # websocket.connect
                 await send({"type": "websocket.close", "code": 4401, "reason": str(exc)[:120]})
                 return
-            body = {"data": None, "errors": [{"message": str(exc), "extensions": {
-                "code": "UNAUTHENTICATED", "reason": exc.reason,
-                "messageZh": "身份验证失败：令牌无效或已过期"}}]}
+            message_zh = "身份验证失败：令牌无效或已过期"
+            chosen = language(header_text(scope, b"accept-language"))
+            body = {"data": None, "errors": [{
+                "message": message_zh if chosen == "zh" else str(exc), "extensions": {
+                    "code": "UNAUTHENTICATED", "reason": exc.reason, "messageZh": message_zh,
+                    "messageEn": str(exc)}}]}
             response = Response(json.dumps(body, ensure_ascii=False), status_code=401,
                                 media_type="application/json",
                                 headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
@@ -101,11 +108,23 @@ class HubGraphQL(GraphQL[Context, None]):
         self.max_upload_bytes = MAX_UPLOAD_BYTES + max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """HTTP requests are checked (``hub/schema/http_request.py``) and refused with coded
-        JSON; WebSocket connections go to strawberry."""
-        if scope["type"] != "http":
-            await super().__call__(scope, receive, send)
-            return
+        """Everything runs in the caller's language and time zone (``hub/localization.py``,
+        from the headers). HTTP requests are checked (``hub/schema/http_request.py``) and
+        refused with coded JSON; WebSocket connections go to strawberry."""
+        try:
+            locale, bad_zone = from_scope_headers(scope["headers"]), None
+        except BadTimeZone as exc:
+            locale, bad_zone = exc.fallback, exc
+        with using(locale):
+            if scope["type"] != "http":  # a WebSocket: a bad zone is the default one
+                await super().__call__(scope, receive, send)
+            elif bad_zone is not None:
+                refusal = Refusal(400, "BAD_USER_INPUT", bad_zone.message, bad_zone.message_zh)
+                await refusal.response()(scope, receive, send)
+            else:
+                await self._serve(scope, receive, send)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         # The request's reads see one snapshot (hub.store.base.RequestDatabase), ended once
         # the answer is sent: its COMMIT is no part of the answer's latency.
         async with RequestDatabase(scope["app"].state.db).one_snapshot() as db:

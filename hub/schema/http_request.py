@@ -1,11 +1,12 @@
 """What a GraphQL HTTP request must be before anything parses it, and refusals as coded JSON.
 
 Every refusal over HTTP is a JSON body ``{"errors": [{"message", "extensions": {"code",
-"messageZh"}}]}`` with a 4xx status, and one line in the log at INFO: bodies over the limit
-(413, read no further than the limit), JSON that is not an object, batches, wrong types for
-``query`` / ``variables`` / ``operationName`` / ``extensions``, other content types (415),
-and whatever strawberry's view refuses itself (bodies that are not JSON in UTF-8, mutations
-over GET, a missing query, an unknown operation).
+"messageZh", "messageEn"}}]}`` (``message`` in the caller's language) with a 4xx status, and
+one line in the log at INFO: bodies over the limit (413, read no further than the limit),
+JSON that is not an object, batches, wrong types for ``query`` / ``variables`` /
+``operationName`` / ``extensions``, other content types (415), and whatever strawberry's
+view refuses itself (bodies that are not JSON in UTF-8, mutations over GET, a missing query,
+an unknown operation).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from strawberry.schema.exceptions import (
     InvalidOperationTypeError,
 )
 
-from hub.schema.messages import zh
+from hub.schema.messages import chosen, zh
 
 log = logging.getLogger(__name__)
 JSON_TYPES = frozenset({"application/json"})
@@ -48,8 +49,8 @@ class Refusal(Exception):
     def response(self) -> Response:
         """The coded JSON answer (and its line in the log)."""
         log.info("refused %s %s: %s", self.status, self.code, self.message)
-        body = {"errors": [{"message": self.message, "extensions": {
-            "code": self.code, "messageZh": self.message_zh}}]}
+        body = {"errors": [{"message": chosen(self.message_zh, self.message), "extensions": {
+            "code": self.code, "messageZh": self.message_zh, "messageEn": self.message}}]}
         return Response(orjson.dumps(body), status_code=self.status,
                         media_type="application/json", headers=self.headers)
 

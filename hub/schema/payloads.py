@@ -2,7 +2,8 @@
 
 Every mutation takes one argument, ``input: <Mutation>Input!``, and returns
 ``<Mutation>Payload!``, whose ``errors: [<Mutation>Error!]!`` lists what business rules refused;
-each error type implements :class:`UserError` (``field``, ``message``, ``messageZh``) and adds
+each error type implements :class:`UserError` (``field``, ``message`` in the caller's
+language, ``messageZh``, ``messageEn``) and adds
 ``code: <Mutation>ErrorCode!``. :func:`payload` makes the error type and its enum beside the
 payload class. Who may do what is the action table's, asked inside the services: its refusal
 (``Denied``) stays a top-level FORBIDDEN / UNAUTHENTICATED error, as do a rate limit and input
@@ -24,7 +25,9 @@ import strawberry
 from strawberry.extensions import FieldExtension
 from strawberry.types.field import StrawberryField
 
+from hub import vocabulary
 from hub.schema.errors import BadUserInput
+from hub.schema.messages import chosen
 from hub.services import registration as registration_service
 from hub.services import workflow_errors
 from hub.services.matching import MatchError
@@ -39,54 +42,27 @@ ERROR_TYPE = "__user_error__"
                                   "each mutation's error type adds its own `code` enum.")
 class UserError:
     field: str | None = strawberry.field(description="The input field at fault, if one is.")
-    message: str
+    message: str = strawberry.field(description="Why, in the caller's language "
+                                                "(Accept-Language; Chinese by default).")
     message_zh: str = strawberry.field(description="Why, in Chinese.")
+    message_en: str = strawberry.field(description="Why, in English.")
 
 
-ZH = {
-    "INVALID": "输入有误",
-    "NOT_FOUND": "未找到",
-    "CONFLICT": "并发修改冲突，请重试",
-    "INVALID_TRANSITION": "派单当前的状态不允许此操作",
-    "OFFER_EXPIRED": "派单邀请已过期",
-    "SLOTS_FULL": "需求的名额已满",
-    "DOUBLE_BOOKED": "志愿者在重叠的时段已有安排",
-    "VOLUNTEER_INACTIVE": "志愿者当前不在服务状态",
-    "NOT_INSURED": "志愿者在服务期间没有有效的保险",
-    "DEMAND_CLOSED": "需求已关闭",
-    "WINDOW_STARTED": "服务时段已经开始",
-    "TOO_EARLY": "时间未到",
-    "TOO_FAR": "距离服务地点太远",
-    "IN_SERVICE": "已有志愿者在服务中",
-    "UNKNOWN_REGION": "不是已知的行政区划代码",
-    "INVALID_PERIOD": "时间段无效",
-    "ALREADY_COMMITTED": "派单方案已经提交",
-    "NOT_SERVED": "该需求还没有经过确认的服务",
-    "ALREADY_REVIEWED": "已经评价过",
-    "INVALID_RATING": "评分须在 1 到 5 之间",
-    "COMMENT_TOO_LONG": "评语过长",
-    "NOT_AN_ORIGINAL": "只能对原始记录操作，不能对更正记录操作",
-    "NO_CHANGE": "与现有记录相同，没有变化",
-    "INVALID_HOURS": "服务时长无效",
-    "REASON_REQUIRED": "请填写原因",
-    "INSUFFICIENT_BALANCE": "志愿者的积分或时间储蓄已被使用，不足以扣回",
-    "ALREADY_CONFIRMED": "记录已经确认",
-    "NO_RECORDS": "该时间段内没有经过确认的服务记录",
-    "ACTIVITY_CLOSED": "活动未开放报名",
-    "ACTIVITY_FULL": "活动名额已满",
-    "ACTIVITY_STARTED": "活动已经开始",
-    "ACTIVITY_NOT_STARTED": "活动尚未开始",
-    "ALREADY_SIGNED_UP": "已经报名",
-    "NOT_SIGNED_UP": "没有报名",
-    "ALREADY_RECORDED": "已经记录过",
-    "UNDERAGE": "志愿者须年满 18 周岁",
-    "EDUCATION_TOO_LOW": "学历须为高中及以上",
-    "DUPLICATE": "已经登记过，不能重复登记",
-    "EXITED": "志愿者已退出",
-    "NAME_RULE": "名称不符合命名规范",
-    "LEVEL_ORDER": "队伍层级不符合上下级关系",
-}
-"""The Chinese sentence of every business code a payload may carry (a test checks each)."""
+CODES = (
+    "INVALID", "NOT_FOUND", "CONFLICT", "INVALID_TRANSITION", "OFFER_EXPIRED", "SLOTS_FULL",
+    "DOUBLE_BOOKED", "VOLUNTEER_INACTIVE", "NOT_INSURED", "DEMAND_CLOSED", "WINDOW_STARTED",
+    "TOO_EARLY", "TOO_FAR", "IN_SERVICE", "UNKNOWN_REGION", "INVALID_PERIOD",
+    "ALREADY_COMMITTED", "NOT_SERVED", "ALREADY_REVIEWED", "INVALID_RATING", "COMMENT_TOO_LONG",
+    "NOT_AN_ORIGINAL", "NO_CHANGE", "INVALID_HOURS", "REASON_REQUIRED", "INSUFFICIENT_BALANCE",
+    "ALREADY_CONFIRMED", "NO_RECORDS", "ACTIVITY_CLOSED", "ACTIVITY_FULL", "ACTIVITY_STARTED",
+    "ACTIVITY_NOT_STARTED", "ALREADY_SIGNED_UP", "NOT_SIGNED_UP", "ALREADY_RECORDED",
+    "UNDERAGE", "EDUCATION_TOO_LOW", "DUPLICATE", "EXITED", "NAME_RULE", "LEVEL_ORDER",
+    "UNPRINTABLE_CHARACTERS",
+)
+"""Every business code a payload may carry; each has a Chinese and an English sentence in the
+vocabulary (group ``errorCode``, a test checks each)."""
+ZH = {code: vocabulary.message(code, "zh") for code in CODES}
+EN = {code: vocabulary.message(code, "en") for code in CODES}
 
 
 @dataclass(frozen=True)
@@ -110,11 +86,14 @@ def refusals(exc: Exception) -> list[Refusal]:
     if isinstance(exc, workflow_errors.Refused | registration_service.Refused):
         return [r for error in exc.errors for r in refusals(error)]
     if isinstance(exc, registration_service.RegistrationError):
-        return [Refusal(str(exc.code), exc.field, exc.message, suggestion=exc.suggestion)]
-    if isinstance(exc, workflow_errors.WorkflowError | RecordsError | MatchError):
+        return [Refusal(str(exc.code), exc.field, exc.message, exc.message_zh,
+                        suggestion=exc.suggestion)]
+    if isinstance(exc, workflow_errors.WorkflowError):
+        return [Refusal(str(exc.code), exc.field, exc.message, exc.message_zh)]
+    if isinstance(exc, RecordsError | MatchError):
         return [Refusal(str(exc.code), exc.field, exc.message)]
     if isinstance(exc, BadUserInput):  # an ID, point or code the resolver could not decode
-        return [Refusal("INVALID", exc.extensions.get("field"), str(exc))]
+        return [Refusal("INVALID", exc.extensions.get("field"), str(exc), exc.specific_zh)]
     raise TypeError(f"{type(exc).__name__} is not a refusal") from exc
 
 
@@ -132,7 +111,8 @@ def payload(*codes: str, description: str | None = None,
     refused). ``suggestion`` adds a corrected value to the error type."""
     unknown = sorted(set(codes) - set(ZH))
     if unknown:
-        raise ValueError(f"give the codes {unknown} a Chinese sentence in hub.schema.payloads.ZH")
+        raise ValueError(f"list the codes {unknown} in hub.schema.payloads.CODES and give "
+                         "them sentences in hub/data/vocabulary.json")
 
     def make(cls: type[T]) -> type[T]:
         name = cls.__name__.removesuffix("Payload")
@@ -162,8 +142,9 @@ def user_errors(payload_type: Any, found: Iterable[Refusal]) -> list[Any]:
     """``found`` as the error objects of ``payload_type`` (a class made by :func:`payload`)."""
     error = getattr(payload_type, ERROR_TYPE)
     code_enum, suggests = error.__annotations__["code"], "suggestion" in error.__annotations__
-    return [error(field=r.field, code=code_enum(r.code), message=r.message,
-                  message_zh=r.message_zh or ZH[r.code],
+    return [error(field=r.field, code=code_enum(r.code),
+                  message=chosen(r.message_zh or ZH[r.code], r.message),
+                  message_zh=r.message_zh or ZH[r.code], message_en=r.message,
                   **({"suggestion": r.suggestion} if suggests else {})) for r in found]
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -15,6 +14,7 @@ from strawberry import relay
 from hub.auth import Field, Scope
 from hub.geo.crs import convert
 from hub.geo.divisions import DivisionCodeError, normalize_code, subtree_prefix
+from hub.localization import current
 from hub.registration.vocab import COHORTS, SKILLS
 from hub.schema import node as nodes_
 from hub.schema.common import (
@@ -36,26 +36,17 @@ from hub.schema.errors import BadUserInput, Forbidden
 from hub.schema.organizations import Organization
 from hub.schema.places import Demand, Station
 from hub.schema.regions import Region
+from hub.schema.vocab_args import codes
 from hub.schema.volunteers import Volunteer, column_groups
 from hub.services import demands, maplayer, organizations, regions, stations, volunteers
+from hub.vocabulary import vocabulary
 
-MAX_LIST = 20
-STATION_KINDS = ("civilization_center", "civilization_institute", "civilization_station",
-                 "party_service_center", "science_museum", "museum", "memorial_hall", "park",
-                 "community_facility", "science_base")
+STATION_KINDS = vocabulary("stationKind").codes
+_STATION_KINDS = vocabulary("stationKind", "station kind")
+_STATUSES = {group: vocabulary(group) for group in (
+    "volunteerStatus", "stationStatus", "demandStatus")}
+_ORG_LEVELS = vocabulary("organizationLevel")
 MAX_MAP_FEATURES = 10_000
-
-
-def _codes(field: str, values: list[str] | None, allowed: Iterable[str]) -> tuple[str, ...]:
-    if not values:
-        return ()
-    if len(values) > MAX_LIST:
-        raise BadUserInput(field, len(values), f"values given; at most {MAX_LIST}")
-    known = set(allowed)
-    for value in values:
-        if value not in known:
-            raise BadUserInput(field, value, f"is not one of {', '.join(sorted(known))}")
-    return tuple(values)
 
 
 async def _region_prefix(info: Info, code: str | None,
@@ -163,9 +154,9 @@ async def _volunteer_query(info: Info, f: VolunteerFilter | None) -> volunteers.
         org_path = row["path"]
     return volunteers.VolunteerFilter(
         region_prefix=await _region_prefix(info, f.region_code),
-        skills=_codes("filter.skills", f.skills, SKILLS.codes),
-        cohorts=_codes("filter.cohorts", f.cohorts, COHORTS.codes),
-        statuses=_codes("filter.statuses", f.statuses, ("active", "suspended", "exited")),
+        skills=codes("filter.skills", f.skills, SKILLS),
+        cohorts=codes("filter.cohorts", f.cohorts, COHORTS),
+        statuses=codes("filter.statuses", f.statuses, _STATUSES["volunteerStatus"]),
         organization_path=org_path)
 
 
@@ -207,8 +198,9 @@ class Query:
         size, cursor = page_args(first, after)
         f = filter or StationFilter()
         query = stations.StationFilter(region_prefix=await _region_prefix(info, f.region_code),
-                             kinds=_codes("filter.kinds", f.kinds, STATION_KINDS),
-                             statuses=_codes("filter.statuses", f.statuses, ("active", "closed")))
+                             kinds=codes("filter.kinds", f.kinds, _STATION_KINDS),
+                             statuses=codes("filter.statuses", f.statuses,
+                                            _STATUSES["stationStatus"]))
         near_q, within_q = _spatial(near, within)
         db = info.context.db
         rows = await stations.list_(db, filter=query, first=size, after=cursor, near=near_q,
@@ -229,10 +221,9 @@ class Query:
                    if f.station_id else None)
         query = demands.DemandFilter(
             region_prefix=await _region_prefix(info, f.region_code),
-            categories=_codes("filter.categories", f.categories, SKILLS.codes),
-            skills=_codes("filter.skills", f.skills, SKILLS.codes),
-            statuses=_codes("filter.statuses", f.statuses, (
-                "open", "dispatched", "in_progress", "done", "reviewed", "cancelled")),
+            categories=codes("filter.categories", f.categories, SKILLS),
+            skills=codes("filter.skills", f.skills, SKILLS),
+            statuses=codes("filter.statuses", f.statuses, _STATUSES["demandStatus"]),
             starts_after=f.from_, ends_before=f.to, station_id=station)
         near_q, within_q = _spatial(near, within)
         db = info.context.db
@@ -252,7 +243,7 @@ class Query:
                   if f.parent_id else None)
         query = organizations.OrganizationFilter(
             region_prefix=await _region_prefix(info, f.region_code),
-            levels=_codes("filter.levels", f.levels, ("corps", "team", "detachment", "squad")),
+            levels=codes("filter.levels", f.levels, _ORG_LEVELS),
             kinds=tuple(f.kinds or ()), statuses=tuple(f.statuses or ()), parent_id=parent,
             roots_only=f.roots_only, name_contains=f.name_contains)
         db = info.context.db
@@ -292,7 +283,7 @@ class Query:
         text = await maplayer.feature_collection_json(
             info.context.reads or info.context.db, layer=layer.value, bbox=bbox.wgs84("bbox"),
             limit=limit, volunteer_scope=info.context.scope(Field.VOLUNTEER_LOCATION),
-            cells=not info.context.sees_volunteers)
+            cells=not info.context.sees_volunteers, zone=current().zone_name)
         if (crs is None or crs is CRS.WGS84) and info.context.raw_json:
             return GeoJSON(orjson.Fragment(text))  # a megabyte neither parsed nor re-encoded
         collection = orjson.loads(text)

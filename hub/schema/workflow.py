@@ -22,12 +22,14 @@ from graphql import GraphQLError
 from hub.auth import Caller, Role
 from hub.auth.actions import Action, Denied, actor, require, subject
 from hub.geo.divisions import DivisionCodeError, normalize_code, subtree_prefix
+from hub.registration.vocab import SKILLS
 from hub.schema.common import Connection, PointInput, connection, page_args
 from hub.schema.context import Info
 from hub.schema.errors import BadUserInput, HubError
 from hub.schema.node import decode_id
 from hub.schema.payloads import mutation
 from hub.schema.places import Demand
+from hub.schema.vocab_args import normalized
 from hub.schema.workflow_types import (
     AcceptDispatchInput,
     AcceptDispatchPayload,
@@ -69,12 +71,14 @@ def _reason(value: str, field: str = "reason") -> str:
 @strawberry.input(description="A demand (点单); give a station, or a location and region.")
 class RaiseDemandInput:
     title: str
-    category: str = strawberry.field(description="A service category code, e.g. health.")
+    category: str = strawberry.field(description=(
+        "A service category: its code (health), Chinese label (医疗健康) or a synonym."))
     needed: int = strawberry.field(description="Volunteers needed (1..500).")
     starts_at: datetime
     ends_at: datetime
     description: str = ""
-    required_skills: list[str] = strawberry.field(default_factory=list)
+    required_skills: list[str] = strawberry.field(default_factory=list, description=(
+        "Skills, each by its code, Chinese label or a synonym."))
     station_id: strawberry.ID | None = None
     location: PointInput | None = strawberry.field(default=None, description=(
         "Where; defaults to the station's location."))
@@ -117,8 +121,10 @@ async def _new_demand(info: Info, data: RaiseDemandInput) -> demands.NewDemand:
         raise WorkflowError(Code.INVALID, "raisedByKind", f"{kind!r} is not one of "
                                                           f"{', '.join(kinds)}")
     return demands.NewDemand(
-        title=data.title, description=data.description, category=data.category,
-        required_skills=tuple(data.required_skills), needed=data.needed,
+        title=data.title, description=data.description,
+        category=normalized(data.category, SKILLS),
+        required_skills=tuple(normalized(s, SKILLS) for s in data.required_skills),
+        needed=data.needed,
         starts_at=data.starts_at, ends_at=data.ends_at, lon=lon, lat=lat,
         station_id=station["id"] if station else None, region_code=code,
         raised_by=actor(caller), raised_by_kind=kind, priority=data.priority,

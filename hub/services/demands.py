@@ -31,14 +31,18 @@ def check_demand(demand: NewDemand, *, now: datetime) -> list[WorkflowError]:
     """Input rules of a new demand that need no database."""
     out: list[WorkflowError] = []
 
-    def bad(field: str, message: str) -> None:
-        out.append(WorkflowError(Code.INVALID, field, message))
+    def bad(field: str, message: str, message_zh: str | None = None) -> None:
+        out.append(WorkflowError(Code.INVALID, field, message, message_zh))
+
+    def unknown(field: str, value: str) -> None:
+        bad(field, f"{value!r} is not one of {SKILLS.allowed('en')}",
+            f"{value!r} 不是可选的服务类别，可选：{SKILLS.allowed('zh')}")
 
     if demand.category not in SKILLS.codes:
-        bad("category", f"{demand.category!r} is not one of {', '.join(SKILLS.codes)}")
+        unknown("category", demand.category)
     for n, skill in enumerate(demand.required_skills):
         if skill not in SKILLS.codes:
-            bad(f"requiredSkills[{n}]", f"{skill!r} is not one of {', '.join(SKILLS.codes)}")
+            unknown(f"requiredSkills[{n}]", skill)
     if len(set(demand.required_skills)) != len(demand.required_skills):
         bad("requiredSkills", "names a skill twice")
     if not 1 <= demand.needed <= 500:

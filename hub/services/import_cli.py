@@ -17,6 +17,7 @@ from typing import Any
 from tqdm import tqdm
 
 from hub.auth.tokens import SYSTEM
+from hub.localization import from_environment
 from hub.pii import load_or_create_key
 from hub.registration.templates import write_template
 from hub.services.importing import KINDS, ImportRequest, ImportSummary, Kind, import_file
@@ -83,15 +84,19 @@ async def _run(url: str, settings: Settings, request: ImportRequest, bar: _Bar) 
 
 
 def _print_problems(summary: ImportSummary) -> None:
+    """The file's and the rows' problems, each in the language of the environment
+    (``hub.localization.from_environment``: HUB_LANGUAGE or LANG, Chinese by default)."""
+    pick = from_environment().pick
     for issue in summary.file_errors:
-        _say(f"file: {issue.message}")
+        _say(f"file: {pick(issue.message_zh, issue.message)}")
     for error in sorted(summary.errors, key=lambda e: e.row_number)[:MAX_LISTED]:
-        _say(f"row {error.row_number}, {error.column} {error.value_masked!r}: {error.reason}")
+        _say(f"row {error.row_number}, {error.column} {error.value_masked!r}: "
+             f"{pick(error.reason_zh or error.reason, error.reason)}")
     if len(summary.errors) > MAX_LISTED:
         _say(f"… and {len(summary.errors) - MAX_LISTED} more errors (see the report)")
     for warning in sorted(summary.warnings, key=lambda w: w.row_number)[:MAX_LISTED]:
         _say(f"row {warning.row_number}, {warning.column} {warning.value_masked!r}: "
-             f"note: {warning.reason}")
+             f"note: {pick(warning.reason_zh or warning.reason, warning.reason)}")
     if len(summary.warnings) > MAX_LISTED:
         _say(f"… and {len(summary.warnings) - MAX_LISTED} more notes (see the report)")
 

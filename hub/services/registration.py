@@ -62,9 +62,11 @@ class Code(StrEnum):
 class RegistrationError(Exception):
     """One refused input field (``field`` is the GraphQL input field, camelCase)."""
 
-    def __init__(self, field: str, code: Code, message: str, suggestion: str | None = None):
+    def __init__(self, field: str, code: Code, message: str, suggestion: str | None = None,
+                 message_zh: str | None = None):
         super().__init__(f"{field}: {message}")
         self.field, self.code, self.message, self.suggestion = field, code, message, suggestion
+        self.message_zh = message_zh  # None: the code's sentence
 
 
 class Refused(Exception):
@@ -134,8 +136,9 @@ class _Collector:
         try:
             return fn(*args)
         except FieldError as exc:
-            self.errors.append(RegistrationError(name, code, f"{exc.value!r}: {exc.reason}"
-                                                 if exc.value else exc.reason))
+            self.errors.append(RegistrationError(
+                name, code, f"{exc.value!r}: {exc.reason}" if exc.value else exc.reason,
+                message_zh=f"{exc.value!r}：{exc.reason_zh}" if exc.value else exc.reason_zh))
         except RegistrationError as exc:
             self.errors.append(exc)
         return None

@@ -40,11 +40,13 @@ class Code(StrEnum):
 class WorkflowError(Exception):
     """A refused step: ``field`` names the input, the message names the value."""
 
-    def __init__(self, code: Code, field: str, message: str) -> None:
+    def __init__(self, code: Code, field: str, message: str,
+                 message_zh: str | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.field = field
         self.message = message
+        self.message_zh = message_zh  # None: the code's sentence
 
 
 class Refused(Exception):

@@ -13,6 +13,7 @@ import orjson
 from hub.auth import Scope
 from hub.store.base import ValueReader
 from hub.store.listing import VISIBLE_SLACK_DEG
+from hub.store.local_time import DEFAULT_ZONE, ZONE_PARAM, iso_in_zone
 from hub.store.visibility import exact_predicate, visible_home
 
 _ID = "encode(convert_to('{type}:' || t.id, 'UTF8'), 'base64')"
@@ -24,7 +25,8 @@ _LAYERS = {
                  "'name', t.name, 'kind', t.kind, 'status', t.status", "TRUE"),
     "demands": ("demand", "location_geom", "Demand",
                 "'title', t.title, 'category', t.category, 'status', t.status, 'needed', t.needed,"
-                " 'startsAt', lower(t.time_window), 'endsAt', upper(t.time_window)",
+                f" 'startsAt', {iso_in_zone('lower(t.time_window)')},"
+                f" 'endsAt', {iso_in_zone('upper(t.time_window)')}",
                 "t.status NOT IN ('cancelled', 'reviewed')"),
 }
 LAYERS = tuple(_LAYERS)
@@ -33,10 +35,12 @@ _BOX = "ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326)"
 
 async def feature_collection(db: ValueReader, *, layer: str,
                              bbox: tuple[float, float, float, float], limit: int,
-                             volunteer_scope: Scope, cells: bool = False) -> dict[str, Any]:
+                             volunteer_scope: Scope, cells: bool = False,
+                             zone: str = DEFAULT_ZONE) -> dict[str, Any]:
     """At most ``limit`` features of ``layer`` in a WGS-84 ``bbox``; ``truncated`` if more."""
     parsed: dict[str, Any] = orjson.loads(await feature_collection_json(
-        db, layer=layer, bbox=bbox, limit=limit, volunteer_scope=volunteer_scope, cells=cells))
+        db, layer=layer, bbox=bbox, limit=limit, volunteer_scope=volunteer_scope, cells=cells,
+        zone=zone))
     return parsed
 
 
@@ -63,7 +67,8 @@ def _cells_sql(condition: str) -> str:
 
 async def feature_collection_json(db: ValueReader, *, layer: str,
                                   bbox: tuple[float, float, float, float], limit: int,
-                                  volunteer_scope: Scope, cells: bool = False) -> str:
+                                  volunteer_scope: Scope, cells: bool = False,
+                                  zone: str = DEFAULT_ZONE) -> str:
     """:func:`feature_collection` as JSON text, written by PostgreSQL and never parsed here.
 
     The features are concatenated as text (``json_build_object`` only for properties), which
@@ -72,11 +77,12 @@ async def feature_collection_json(db: ValueReader, *, layer: str,
 
     Volunteers are selected by the point the caller may see, never by a home the caller may
     not see (so shrinking the box reveals nothing finer than a cell); with ``cells`` they
-    come as counts per ~1 km cell, with no record of anyone (anonymous callers).
+    come as counts per ~1 km cell, with no record of anyone (anonymous callers). Times are
+    written in ``zone`` (an IANA name), the caller's (``hub/store/local_time.py``).
     """
     table, geom, type_name, props, condition = _LAYERS[layer]
     params: dict[str, Any] = {"w": bbox[0], "s": bbox[1], "e": bbox[2], "n": bbox[3],
-                              "limit": limit}
+                              "limit": limit, ZONE_PARAM: zone}
     if layer == "volunteers" and cells:
         sql = _cells_sql(condition)
     else:

@@ -127,7 +127,8 @@ async def test_long_query_texts_and_bad_variable_values_are_coded(gql: Gql):
     assert code == "BAD_USER_INPUT" and "$p" in message
     result = await gql("{ nope }")
     assert result.errors and result.errors[0].extensions == {
-        "code": "GRAPHQL_VALIDATION_FAILED", "messageZh": "查询未通过校验"}
+        "code": "GRAPHQL_VALIDATION_FAILED", "messageZh": "查询未通过校验",
+        "messageEn": result.errors[0].message}
 
 
 async def test_document_cache_stays_within_its_bytes_and_plans_never_grow(gql: Gql):

@@ -15,6 +15,13 @@ from hub.settings import Settings
 from tests.registration_db.conftest import MakeFile, mobile, volunteer
 
 
+@pytest.fixture(autouse=True)
+def english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI's reasons in English, as these tests read them (it follows HUB_LANGUAGE or LANG,
+    Chinese by default: test_regdb_cli_language.py)."""
+    monkeypatch.setenv("HUB_LANGUAGE", "en")
+
+
 def run(settings: Settings, url: str, path: Path, report: Path | None = None,
         all_or_nothing: bool = False) -> int:
     kind = "volunteers" if "vol" in path.name else "organizations"

@@ -61,7 +61,7 @@ def test_one_user_error_interface() -> None:
     user_error = types()["UserError"]
     assert isinstance(user_error, InterfaceTypeDefinitionNode)
     assert fields(user_error) == {"field": "String", "message": "String!",
-                                  "messageZh": "String!"}
+                                  "messageZh": "String!", "messageEn": "String!"}
     implementing = {name for name, t in types().items() if isinstance(t, ObjectTypeDefinitionNode)
                     and "UserError" in {i.name.value for i in t.interfaces or ()}}
     assert implementing == {f"{capitalised(f.name.value)}Error" for f in mutation_fields()}, \
