@@ -38,6 +38,7 @@ from hub.schema.registration import MAX_UPLOAD_BYTES
 from hub.store.base import RequestDatabase
 
 CALLER_KEY = "hub.caller"
+BAD_ZONE_CLOSE = 4400  # a WebSocket whose Time-Zone names no zone (a bad token: 4401)
 DB_KEY = "hub.db"
 
 
@@ -116,11 +117,16 @@ class HubGraphQL(GraphQL[Context, None]):
         except BadTimeZone as exc:
             locale, bad_zone = exc.fallback, exc
         with using(locale):
-            if scope["type"] != "http":  # a WebSocket: a bad zone is the default one
-                await super().__call__(scope, receive, send)
+            if bad_zone is not None and scope["type"] == "websocket":
+                await receive()  # websocket.connect; closed with the reason (<= 123 bytes)
+                reason = locale.pick(bad_zone.message_zh, bad_zone.message).encode()[:123]
+                await send({"type": "websocket.close", "code": BAD_ZONE_CLOSE,
+                            "reason": reason.decode(errors="ignore")})
             elif bad_zone is not None:
                 refusal = Refusal(400, "BAD_USER_INPUT", bad_zone.message, bad_zone.message_zh)
                 await refusal.response()(scope, receive, send)
+            elif scope["type"] != "http":
+                await super().__call__(scope, receive, send)
             else:
                 await self._serve(scope, receive, send)
 
