@@ -13,7 +13,7 @@ import orjson
 from hub.auth import Scope
 from hub.store.base import ValueReader
 from hub.store.listing import VISIBLE_SLACK_DEG
-from hub.store.local_time import DEFAULT_ZONE, ZONE_PARAM, iso_in_zone
+from hub.store.local_time import DEFAULT_ZONE, iso_in_zone, zone_params
 from hub.store.visibility import exact_predicate, visible_home
 
 _ID = "encode(convert_to('{type}:' || t.id, 'UTF8'), 'base64')"
@@ -82,7 +82,7 @@ async def feature_collection_json(db: ValueReader, *, layer: str,
     """
     table, geom, type_name, props, condition = _LAYERS[layer]
     params: dict[str, Any] = {"w": bbox[0], "s": bbox[1], "e": bbox[2], "n": bbox[3],
-                              "limit": limit, ZONE_PARAM: zone}
+                              "limit": limit, **zone_params(zone)}
     if layer == "volunteers" and cells:
         sql = _cells_sql(condition)
     else:
