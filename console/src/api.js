@@ -49,43 +49,60 @@ export async function mutate(query, variables = {}) {
   return payload;
 }
 
-// Subscribe to dispatchEvents; calls onEvent(payload) and onState("on" | "off"). Tolerant of
-// a server without it (or with another shape): each selection is tried in turn, then "off".
-export function subscribeDispatch(onEvent, onState) {
-  const selections = [
-    "subscription { dispatchEvents { demandId volunteerId fromState toState at } }",
-    "subscription { dispatchEvents { __typename } }",
-    "subscription { dispatchEvents }"];
-  let attempt = 0;
-  const open = () => {
-    const scheme = location.protocol === "https:" ? "wss" : "ws";
-    let ws;
-    try {
-      ws = new WebSocket(`${scheme}://${location.host}/graphql`, "graphql-transport-ws");
-    } catch {
-      onState("off");
+// Dispatch state changes (the dispatchEvents subscription over graphql-transport-ws), kept
+// alive: a lost or refused connection is opened again after 1, 2, 4 … 30 s, and `restart()`
+// (after signing in) opens it at once with the new token. onState: "on" | "off" | "signin".
+const LIVE = "subscription Live { dispatchEvents { dispatchId demandId volunteerId fromState "
+  + "toState at } }";
+
+export function liveDispatch(onEvent, onState) {
+  let ws = null;
+  let timer = null;
+  let delay = 1000;
+  const schedule = () => {
+    clearTimeout(timer);
+    timer = setTimeout(open, delay);
+    delay = Math.min(delay * 2, 30_000);
+  };
+  function open() {
+    clearTimeout(timer);
+    if (ws) {
+      ws.onclose = null;
+      ws.close();
+      ws = null;
+    }
+    if (!token) {
+      onState("signin");
       return;
     }
-    ws.onopen = () => ws.send(JSON.stringify({ type: "connection_init", payload: authHeaders() }));
-    ws.onmessage = (message) => {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const socket = new WebSocket(`${scheme}://${location.host}/graphql`, "graphql-transport-ws");
+    ws = socket;
+    socket.onopen = () => socket.send(JSON.stringify({ type: "connection_init",
+      payload: authHeaders() }));
+    socket.onmessage = (message) => {
       const msg = JSON.parse(message.data);
       if (msg.type === "connection_ack") {
-        ws.send(JSON.stringify({ id: "1", type: "subscribe",
-          payload: { query: selections[attempt] } }));
+        socket.send(JSON.stringify({ id: "live", type: "subscribe", payload: { query: LIVE } }));
+        delay = 1000;
         onState("on");
       } else if (msg.type === "next" && msg.payload?.data) {
         onEvent(msg.payload.data.dispatchEvents);
-      } else if (msg.type === "error" || msg.payload?.errors) {
-        ws.close();
-        if (++attempt < selections.length) open();
-        else onState("off");
       } else if (msg.type === "ping") {
-        ws.send(JSON.stringify({ type: "pong" }));
+        socket.send(JSON.stringify({ type: "pong" }));
+      } else if (msg.type === "error" || msg.type === "complete") {
+        socket.close();
       }
     };
-    ws.onerror = () => onState("off");
-  };
+    socket.onclose = () => {
+      if (ws !== socket) return;
+      ws = null;
+      onState("off");
+      schedule();
+    };
+  }
   open();
+  return { restart: () => { delay = 1000; open(); } };
 }
 
 export const DEMAND = registered.Demand.body;
@@ -93,3 +110,6 @@ export const CANDIDATES = registered.Candidates.body;
 export const REGIONS = registered.Regions.body;
 export const PREVIEW = registered.Preview.body;
 export const COMMIT = registered.Commit.body;
+export const HAND_DISPATCH = registered.HandDispatch.body;
+export const RAISE_DEMAND = registered.RaiseDemand.body;
+export const NEAREST_STATIONS = registered.PartnerNearestStations.body;

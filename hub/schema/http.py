@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import orjson
 from cross_web import HTTPException
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -39,6 +40,9 @@ from hub.store.base import RequestDatabase
 
 CALLER_KEY = "hub.caller"
 BAD_ZONE_CLOSE = 4400  # a WebSocket whose Time-Zone names no zone (a bad token: 4401)
+# GraphiQL as the console's build makes it (console/graphiql.html, with graphiql and react from
+# npm): served at GET /graphql in place of strawberry's page, which loads them from a CDN.
+GRAPHIQL_PAGE = Path(__file__).resolve().parents[1] / "static" / "console" / "graphiql.html"
 DB_KEY = "hub.db"
 
 
@@ -107,6 +111,15 @@ class HubGraphQL(GraphQL[Context, None]):
         self.max_body_bytes = max_body_bytes
         # An upload's envelope (operations, map, part headers) around the largest file.
         self.max_upload_bytes = MAX_UPLOAD_BYTES + max_body_bytes
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """GraphiQL from the hub's own static files; nothing from another host."""
+        try:
+            page = GRAPHIQL_PAGE.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return HTMLResponse("<p>GraphiQL is not built: cd console &amp;&amp; npm ci &amp;&amp; "
+                                "npm run build</p>", status_code=503)
+        return HTMLResponse(page)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Everything runs in the caller's language and time zone (``hub/localization.py``,

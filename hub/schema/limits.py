@@ -308,7 +308,12 @@ class _Cost:
             return 0
         total = 0
         for selection in selection_set.selections:
-            if isinstance(selection, FieldNode):
+            if isinstance(selection, FieldNode) and selection.name.value.startswith("__"):
+                # Introspection (__schema, __type) reads the schema, not data: its lists are
+                # as long as the schema is, whatever the request asks. One unit, so GraphiQL
+                # and codegen can load the schema (shape.py still bounds the document).
+                total += 1
+            elif isinstance(selection, FieldNode):
                 inner = self._cost(selection.selection_set, seen)
                 total += 1 + self._multiplier(selection) * inner
             elif isinstance(selection, InlineFragmentNode):

@@ -162,3 +162,17 @@ async def test_a_refusal_logs_one_line_and_a_failure_its_traceback(
     await gql.db.conn.execute("ALTER TABLE region RENAME COLUMN name TO name_gone")
     await gql('{ regions { name } }')
     assert any(r.exc_info for r in caplog.records if r.levelno >= logging.ERROR)
+
+
+def test_introspection_fits_the_cost_limit() -> None:
+    """GraphiQL's schema query (graphql-core's full introspection) is within the cost limit:
+    it reads the schema, not data, so its lists do not multiply the cost."""
+    from graphql import get_introspection_query, parse
+
+    from hub.schema.limits import MAX_COST, graphql_core_schema, operation_cost
+
+    core = graphql_core_schema(build_schema())
+    document = parse(get_introspection_query(descriptions=True, input_value_deprecation=True))
+    assert operation_cost(core, document, None, None) < MAX_COST / 100
+    mixed = parse("{ __schema { types { name } } regions(parentCode: null) { code } }")
+    assert operation_cost(core, mixed, None, None) > 1  # data beside it still counts

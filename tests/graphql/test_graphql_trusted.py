@@ -51,7 +51,8 @@ def test_the_console_and_benchmark_documents_are_registered() -> None:
     api = (PROJECT_ROOT / "console/src/api.js").read_text(encoding="utf-8")
     assert "hub/schema/documents/manifest.json" in api
     names = re.findall(r"= registered\.(\w+)\.body;", api)
-    assert set(names) == {"Demand", "Candidates", "Regions", "Preview", "Commit"}
+    assert set(names) == {"Demand", "Candidates", "Regions", "Preview", "Commit", "HandDispatch",
+                          "RaiseDemand", "PartnerNearestStations"}
     bundle = "".join(p.read_text(encoding="utf-8") for p in
                      (PROJECT_ROOT / "hub/static/console/assets").glob("*.js"))
     assert all(d.id in bundle for d in schema().trusted if d.name in names)  # rebuilt
