@@ -156,6 +156,12 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     return import_command(settings, args.kind, args.file, args.report, args.all_or_nothing)
 
 
+def cmd_station_staff(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.services.account_cli import station_staff_command
+
+    return station_staff_command(settings, args.phone, args.station)
+
+
 # -- export-schema --------------------------------------------------------------------------
 def cmd_export_schema(args: argparse.Namespace, settings: Settings) -> int:
     from hub.schema import schema_sdl
@@ -244,6 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
     token = sub.add_parser("token", help="issue a signed HS256 token (demo and testing)")
     token.add_argument("--role", required=True,
                        choices=["admin", "dispatcher", "org_admin", "volunteer", "partner"])
+    # residents and station staff sign in themselves (docs/sign-in.md)
     token.add_argument("--sub", default="demo-user", help="subject (a volunteer's global ID)")
     token.add_argument("--region", help="division code (dispatchers)")
     token.add_argument("--org", help="organization id or global ID (org admins)")
@@ -262,6 +269,12 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--all-or-nothing", action="store_true",
                      help="load nothing when any row is rejected")
     imp.set_defaults(func=cmd_import)
+
+    staff = sub.add_parser("station-staff",
+                           help="make the account of a mobile a station's staff (sign-in)")
+    staff.add_argument("phone", help="their mobile")
+    staff.add_argument("station", type=int, help="the station's id")
+    staff.set_defaults(func=cmd_station_staff)
 
     export = sub.add_parser("export-schema", help="print the GraphQL SDL")
     export.set_defaults(func=cmd_export_schema)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,7 +60,8 @@ def _directory(env: dict[str, str], key: str) -> Path | None:
 
 
 TOKEN_MAX_TTL_S = {"admin": 12 * 3600, "dispatcher": 24 * 3600, "org_admin": 24 * 3600,
-                   "volunteer": 7 * 86400, "partner": 30 * 86400}
+                   "volunteer": 7 * 86400, "partner": 30 * 86400, "resident": 7 * 86400,
+                   "station_staff": 24 * 3600}
 """The longest a token of each role may live (``exp`` minus ``iat``), by default."""
 
 
@@ -74,6 +76,66 @@ def _ttl_map(env: dict[str, str], key: str) -> tuple[tuple[str, int], ...]:
                                 f"{', '.join(out)}, got {part!r}.")
         out[role.strip()] = int(value)
     return tuple(out.items())
+
+
+SMS_GATEWAYS = ("log", "tencent")
+
+
+@dataclass(frozen=True)
+class SignInSettings:
+    """How people sign in with a phone code or WeChat (hub.services.accounts)."""
+
+    access_token_ttl_s: int = 900
+    refresh_token_ttl_s: int = 30 * 86400
+    code_ttl_s: int = 300
+    code_max_guesses: int = 5  # wrong guesses before a code is burned
+    sends_per_phone_per_hour: int = 5
+    sends_per_client_per_hour: int = 20
+    guesses_per_phone_per_hour: int = 10
+    guesses_per_client_per_hour: int = 50
+    sms_gateway: str = "log"  # log: the code goes to the server log (demo only); tencent
+    sms_endpoint: str = "https://sms.tencentcloudapi.com"
+    sms_region: str = "ap-guangzhou"
+    sms_secret_id: str | None = None
+    sms_secret_key: str | None = None
+    sms_sdk_app_id: str | None = None
+    sms_sign_name: str | None = None
+    sms_template_id: str | None = None
+    wechat_api_base: str = "https://api.weixin.qq.com"
+    wechat_app_id: str | None = None
+    wechat_app_secret: str | None = None
+
+    @classmethod
+    def from_env(cls, env: dict[str, str]) -> SignInSettings:
+        gateway = env.get("HUB_SMS_GATEWAY") or "log"
+        if gateway not in SMS_GATEWAYS:
+            raise SettingsError(f"Config 'HUB_SMS_GATEWAY' must be one of {', '.join(SMS_GATEWAYS)}"
+                                f", got {gateway!r}.")
+        counts: dict[str, Any] = {name: _int(env, key, getattr(cls, name)) for name, key in (
+            ("access_token_ttl_s", "HUB_ACCESS_TOKEN_TTL_S"),
+            ("refresh_token_ttl_s", "HUB_REFRESH_TOKEN_TTL_S"),
+            ("code_ttl_s", "HUB_SIGN_IN_CODE_TTL_S"),
+            ("code_max_guesses", "HUB_SIGN_IN_CODE_MAX_GUESSES"),
+            ("sends_per_phone_per_hour", "HUB_SIGN_IN_SENDS_PER_PHONE_PER_HOUR"),
+            ("sends_per_client_per_hour", "HUB_SIGN_IN_SENDS_PER_CLIENT_PER_HOUR"),
+            ("guesses_per_phone_per_hour", "HUB_SIGN_IN_GUESSES_PER_PHONE_PER_HOUR"),
+            ("guesses_per_client_per_hour", "HUB_SIGN_IN_GUESSES_PER_CLIENT_PER_HOUR"))}
+        for name, value in counts.items():
+            if value <= 0:
+                raise SettingsError(f"Config for {name} must be greater than 0, got {value}.")
+        texts: dict[str, Any] = {name: env.get(key) or None for name, key in (
+            ("sms_secret_id", "HUB_SMS_TENCENT_SECRET_ID"),
+            ("sms_secret_key", "HUB_SMS_TENCENT_SECRET_KEY"),
+            ("sms_sdk_app_id", "HUB_SMS_TENCENT_SDK_APP_ID"),
+            ("sms_sign_name", "HUB_SMS_TENCENT_SIGN_NAME"),
+            ("sms_template_id", "HUB_SMS_TENCENT_TEMPLATE_ID"),
+            ("wechat_app_id", "HUB_WECHAT_APP_ID"),
+            ("wechat_app_secret", "HUB_WECHAT_APP_SECRET"))}
+        return cls(sms_gateway=gateway,
+                   sms_endpoint=env.get("HUB_SMS_TENCENT_ENDPOINT") or cls.sms_endpoint,
+                   sms_region=env.get("HUB_SMS_TENCENT_REGION") or cls.sms_region,
+                   wechat_api_base=env.get("HUB_WECHAT_API_BASE") or cls.wechat_api_base,
+                   **counts, **texts)
 
 
 @dataclass(frozen=True)
@@ -108,6 +170,7 @@ class Settings:
     basemap_crs: str = "WGS84"
     register_attempts_per_hour: int = 20
     token_max_ttl_s: tuple[tuple[str, int], ...] = tuple(TOKEN_MAX_TTL_S.items())
+    sign_in: SignInSettings = field(default_factory=SignInSettings)
     # Where uvicorn's worker processes keep their metrics for /metrics to add up; prometheus_client
     # reads the same variable itself when imported. None: one process's own metrics.
     metrics_dir: Path | None = None
@@ -154,5 +217,6 @@ class Settings:
             basemap_crs=env.get("HUB_BASEMAP_CRS", "WGS84"),
             register_attempts_per_hour=_int(env, "HUB_REGISTER_ATTEMPTS_PER_HOUR", 20),
             token_max_ttl_s=_ttl_map(env, "HUB_TOKEN_MAX_TTL_S"),
+            sign_in=SignInSettings.from_env(env),
             metrics_dir=_directory(env, "PROMETHEUS_MULTIPROC_DIR"),
         )

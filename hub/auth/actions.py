@@ -57,6 +57,7 @@ class Action(StrEnum):
     CERTIFICATE_ISSUE_AS = "certificate.issue_as"  # the organisation named as issuer
     ACTIVITY_SIGN_UP = "activity.sign_up"  # the volunteer, with the activity (see signups)
     ACTIVITY_ATTENDANCE = "activity.attendance"  # the activity
+    ACCOUNT_SIGN_IN = "account.sign_in"  # none: whoever holds the phone, WeChat or token
 
 
 class Grant(StrEnum):
@@ -102,11 +103,18 @@ _TABLE: dict[Action, tuple[frozenset[Grant], ...]] = {
     Action.CERTIFICATE_ISSUE_AS:    (_ANY, _IN,         _IN,         _NO,         _NO,    _NO),
     Action.ACTIVITY_SIGN_UP:        (_ANY, _IN,         _IN,         _SELF,       _NO,    _NO),
     Action.ACTIVITY_ATTENDANCE:     (_ANY, _IN,         _IN,         _NO,         _NO,    _NO),
+    Action.ACCOUNT_SIGN_IN:         (_ANY, _ANY,        _ANY,        _ANY,        _ANY,   _ANY),
 }
 # fmt: on
 
+SIGNED_IN_AS_ANONYMOUS = (Role.RESIDENT, Role.STATION_STAFF)
+"""Roles that, until they get columns of their own (issue 14.2–3), may do what anonymous
+callers may (they are refused as FORBIDDEN, not UNAUTHENTICATED): sign in, register, read
+``me``."""
+
 ACTIONS: Mapping[Action, Mapping[Role, frozenset[Grant]]] = MappingProxyType({
-    a: MappingProxyType({**dict(zip(_ROLES, cells, strict=True)), Role.SYSTEM: cells[0] or _ANY})
+    a: MappingProxyType({**dict(zip(_ROLES, cells, strict=True)), Role.SYSTEM: cells[0] or _ANY,
+                         **dict.fromkeys(SIGNED_IN_AS_ANONYMOUS, cells[-1])})
     for a, cells in _TABLE.items()
 })
 """``ACTIONS[action][role]``: the grants that admit a role to an action."""
@@ -200,7 +208,7 @@ def require(caller: Caller, action: Action, subject: Subject | None = None, *,
 
 def format_actions() -> str:
     """The table as text: one row per action, one column per role (``-``: never)."""
-    roles = (*_ROLES, Role.SYSTEM)
+    roles = (*_ROLES, Role.SYSTEM, *SIGNED_IN_AS_ANONYMOUS)
     rows = [["action", *(r.value for r in roles)]]
     rows += [[a.value, *("|".join(sorted(g.value for g in ACTIONS[a][r])) or "-" for r in roles)]
              for a in Action]

@@ -129,14 +129,24 @@ REBUILDS: Mapping[Field, tuple[Field, ...]] = MappingProxyType({
 })
 """``REBUILDS[f]``: fields that, seen together with ``f`` masked, would give ``f`` back."""
 
+_AS_ANONYMOUS = (Role.RESIDENT, Role.STATION_STAFF)
+"""Signed-in residents and station staff see what anonymous callers see (issue 14.1), until
+they get columns of their own; ``me`` answers their own account."""
+_ROLES_ALL = (*_ROLES, *_AS_ANONYMOUS)
+
+
+def _row(cells: tuple[tuple[Rule, Visibility], ...]) -> tuple[tuple[Rule, Visibility], ...]:
+    return (*cells, *(cells[_ROLES.index(Role.ANONYMOUS)] for _ in _AS_ANONYMOUS))
+
+
 POLICY: Mapping[Field, Mapping[Role, Rule]] = MappingProxyType({
-    f: MappingProxyType({r: c[0] for r, c in zip(_ROLES, cells, strict=True)})
+    f: MappingProxyType({r: c[0] for r, c in zip(_ROLES_ALL, _row(cells), strict=True)})
     for f, cells in _TABLE.items()
 })
 """``POLICY[field][role]``: the one policy table."""
 
 DENIED: Mapping[Field, Mapping[Role, Visibility]] = MappingProxyType({
-    f: MappingProxyType({r: c[1] for r, c in zip(_ROLES, cells, strict=True)})
+    f: MappingProxyType({r: c[1] for r, c in zip(_ROLES_ALL, _row(cells), strict=True)})
     for f, cells in _TABLE.items()
 })
 """``DENIED[field][role]``: what a role gets where its rule does not admit the record."""
@@ -155,7 +165,7 @@ def _check_table() -> None:
                 raise RuntimeError(f"policy table: {role.value} has no scope for {f.value}")
             if rule is Rule.SELF and role is not Role.VOLUNTEER:
                 raise RuntimeError(f"policy table: {role.value} has no self for {f.value}")
-            if (role in {Role.PARTNER, Role.ANONYMOUS} and rule is not Rule.NEVER
+            if (role in {Role.PARTNER, Role.ANONYMOUS, *_AS_ANONYMOUS} and rule is not Rule.NEVER
                     and f is not Field.VOLUNTEER):
                 raise RuntimeError(f"policy table: {role.value} must never see {f.value}")
         if POLICY[Field.VOLUNTEER][Role.ANONYMOUS] is not Rule.NEVER:
@@ -166,7 +176,7 @@ def _check_table() -> None:
             if theirs not in (Rule.NEVER, mine):
                 raise RuntimeError(f"policy table: {role.value} would rebuild {masked.value} "
                                    f"from {giver.value}")
-    for role in (Role.PARTNER, Role.ANONYMOUS):
+    for role in (Role.PARTNER, Role.ANONYMOUS, *_AS_ANONYMOUS):
         for f in (Field.VOLUNTEER_ID_NUMBER, Field.VOLUNTEER_PHONE):
             if DENIED[f][role] is not Visibility.HIDDEN:
                 raise RuntimeError(f"policy table: {role.value} must get no digit of {f.value}")
@@ -280,9 +290,9 @@ def _format_cell(f: Field, role: Role) -> str:
 
 def format_policy() -> str:
     """The table as text: one row per field, one column per role, then the denied form."""
-    header = ["field", *(r.value for r in _ROLES)]
+    header = ["field", *(r.value for r in _ROLES_ALL)]
     rows = [header]
-    rows += [[f.value, *(_format_cell(f, r) for r in _ROLES)] for f in Field]
+    rows += [[f.value, *(_format_cell(f, r) for r in _ROLES_ALL)] for f in Field]
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     return "\n".join(
         "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()

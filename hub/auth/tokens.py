@@ -53,11 +53,17 @@ class Role(StrEnum):
     ORG_ADMIN = "org_admin"
     VOLUNTEER = "volunteer"
     PARTNER = "partner"
+    RESIDENT = "resident"  # 群众 signed in with a phone code or WeChat (issue 14)
+    STATION_STAFF = "station_staff"  # a station's staff, signed in the same way
     ANONYMOUS = "anonymous"
     SYSTEM = "system"  # the hub itself: CLI commands, seeding, background work; never a token
 
 
 TOKEN_ROLES = frozenset(Role) - {Role.ANONYMOUS, Role.SYSTEM}
+ACCOUNT_ROLES = frozenset({Role.RESIDENT, Role.STATION_STAFF})
+"""Roles whose ``sub`` is an Account global ID (a volunteer's is their Volunteer's)."""
+ACCOUNT_CLAIM = "acct"
+"""The signed-in account's numeric id, in tokens the hub issues at sign-in."""
 
 
 class AuthError(Exception):
@@ -102,6 +108,14 @@ class Caller:
         if self.role is not Role.VOLUNTEER or self.sub is None:
             return None
         return decode_global_id(self.sub, type_name="Volunteer")
+
+    @property
+    def account_id(self) -> int | None:
+        """The account a token issued at sign-in speaks for (issue 14), else ``None``."""
+        if self.role in ACCOUNT_ROLES and self.sub is not None:
+            return decode_global_id(self.sub, type_name="Account")
+        value = self.claims.get(ACCOUNT_CLAIM)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 ANONYMOUS = Caller(role=Role.ANONYMOUS)
@@ -175,6 +189,10 @@ def caller_from_claims(claims: Mapping[str, Any]) -> Caller:
             f"a volunteer token's 'sub' must be a Volunteer global ID, got {sub!r}",
             reason="invalid_claim",
         )
+    if role in ACCOUNT_ROLES and (sub != sub.strip()
+                                  or decode_global_id(sub, type_name="Account") is None):
+        raise AuthError(f"a {role.value} token's 'sub' must be an Account global ID, got {sub!r}",
+                        reason="invalid_claim")
     return Caller(role=role, sub=sub, region=region, org=org, claims=dict(claims))
 
 
@@ -333,6 +351,7 @@ def issue_token(
     region: str | None = None,
     org: int | str | None = None,
     ttl_s: int = 3600,
+    extra: Mapping[str, Any] | None = None,
 ) -> str:
     """Sign an HS256 token with ``settings.jwt_secret`` (demo, console sign-in, tests).
 
@@ -351,7 +370,8 @@ def issue_token(
                          f"(HUB_TOKEN_MAX_TTL_S), asked for {ttl_s} s")
     secret = _hs256_secret(settings)
     now = int(time.time())
-    claims: dict[str, Any] = {"sub": sub, "role": str(role), "iat": now, "exp": now + ttl_s}
+    claims: dict[str, Any] = {**(extra or {}), "sub": sub, "role": str(role), "iat": now,
+                              "exp": now + ttl_s}
     if region is not None:
         claims["region"] = region
     if org is not None:

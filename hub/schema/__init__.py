@@ -23,6 +23,7 @@ from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 from strawberry.utils.logging import StrawberryLogger
 
+from hub.schema.accounts import AccountQuery
 from hub.schema.common import GEOJSON_SCALAR, GeoJSON
 from hub.schema.doc_cache import DocumentCache, Documents
 from hub.schema.errors import ErrorCodes, coded
@@ -55,7 +56,7 @@ from hub.settings import Settings
 log = logging.getLogger(__name__)
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 ENTITY_TYPES = (Region, Organization, Volunteer, Station, Demand, Activity, Project)
-Query = merge_types("Query", (CoreQuery, WorkflowQuery, RecordsQuery))
+Query = merge_types("Query", (CoreQuery, WorkflowQuery, RecordsQuery, AccountQuery))
 
 
 _LIMIT_RULES: list[type[ASTValidationRule]] = [

@@ -9,6 +9,7 @@ import strawberry
 from strawberry.tools import merge_types
 
 from hub.auth.actions import Action
+from hub.schema.accounts import AccountMutation
 from hub.schema.dispatch import (
     CommitDispatchPayload,
     PreviewDispatchPayload,
@@ -31,7 +32,8 @@ class DispatchMutation:
 
 
 Mutation = merge_types(
-    "Mutation", (DispatchMutation, WorkflowMutation, RecordsMutation, RegistrationMutation))
+    "Mutation", (DispatchMutation, WorkflowMutation, RecordsMutation, RegistrationMutation,
+                 AccountMutation))
 
 _A = Action
 MUTATION_ACTIONS: Mapping[str, tuple[Action, ...]] = MappingProxyType({
@@ -61,6 +63,12 @@ MUTATION_ACTIONS: Mapping[str, tuple[Action, ...]] = MappingProxyType({
     "moveOrganization": (_A.TEAM_MANAGE, _A.TEAM_CREATE_TOP),
     "linkVolunteer": (_A.VOLUNTEER_JOIN, _A.TEAM_MANAGE),
     "importRegistrations": (_A.REGISTRATIONS_IMPORT, _A.TEAM_MANAGE),
+    "requestSignInCode": (_A.ACCOUNT_SIGN_IN,),
+    "signInWithCode": (_A.ACCOUNT_SIGN_IN,),
+    "signInWithWeChat": (_A.ACCOUNT_SIGN_IN,),
+    "refreshToken": (_A.ACCOUNT_SIGN_IN,),
+    "signOut": (_A.ACCOUNT_SIGN_IN,),
+    "updateMyProfile": (_A.VOLUNTEER_UPDATE,),
 })
 """Each mutation field and the actions (:mod:`hub.auth.actions`) its service asks about: the
 first always, the others where the input brings them in (a team to join, an issuer, a parent).

@@ -58,6 +58,10 @@ CODES = (
     "ACTIVITY_NOT_STARTED", "ALREADY_SIGNED_UP", "NOT_SIGNED_UP", "ALREADY_RECORDED",
     "UNDERAGE", "EDUCATION_TOO_LOW", "DUPLICATE", "EXITED", "NAME_RULE", "LEVEL_ORDER",
     "UNPRINTABLE_CHARACTERS",
+    # sign-in (hub.services.accounts)
+    "CODE_INVALID", "CODE_EXPIRED", "TOO_MANY_GUESSES", "SMS_UNAVAILABLE", "WECHAT_REJECTED",
+    "WECHAT_NOT_LINKED", "WECHAT_LINKED_ELSEWHERE", "TOKEN_INVALID", "TOKEN_REUSED",
+    "ACCOUNT_DISABLED", "NOT_A_VOLUNTEER",
 )
 """Every business code a payload may carry; each has a Chinese and an English sentence in the
 vocabulary (group ``errorCode``, a test checks each)."""

@@ -416,3 +416,38 @@ volunteer_availability_exception = Table("volunteer_availability_exception", met
     Column("available", sa.Boolean, nullable=False),
     Column("note", sa.Text, nullable=False),
 )
+
+# -- accounts and sign-in (migration 0016) -----------------------------------------------------
+account = Table("account", metadata,
+    Column("id", sa.BigInteger, primary_key=True),
+    Column("kind", sa.Text, nullable=False),
+    Column("phone_hash", pg.BYTEA),
+    Column("phone_masked", sa.Text),
+    Column("volunteer_id", sa.BigInteger),
+    Column("station_id", sa.BigInteger),
+    Column("wechat_openid", sa.Text),
+    Column("created_at", TIMESTAMPTZ, nullable=False),
+    Column("last_sign_in", TIMESTAMPTZ),
+    Column("disabled_at", TIMESTAMPTZ),
+)
+
+sign_in_code = Table("sign_in_code", metadata,
+    Column("id", sa.BigInteger, primary_key=True),
+    Column("phone_hash", pg.BYTEA, nullable=False),
+    Column("code_hash", pg.BYTEA, nullable=False),
+    Column("created_at", TIMESTAMPTZ, nullable=False),
+    Column("expires_at", TIMESTAMPTZ, nullable=False),
+    Column("wrong_guesses", sa.Integer, nullable=False),
+    Column("used_at", TIMESTAMPTZ),
+)
+
+refresh_token = Table("refresh_token", metadata,
+    Column("id", sa.BigInteger, primary_key=True),
+    Column("account_id", sa.BigInteger, nullable=False),
+    Column("family", pg.UUID(as_uuid=True), nullable=False),
+    Column("token_hash", pg.BYTEA, nullable=False),
+    Column("created_at", TIMESTAMPTZ, nullable=False),
+    Column("expires_at", TIMESTAMPTZ, nullable=False),
+    Column("used_at", TIMESTAMPTZ),
+    Column("revoked_at", TIMESTAMPTZ),
+)

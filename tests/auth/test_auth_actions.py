@@ -56,12 +56,25 @@ EXPECTED: dict[Action, str] = {
     Action.CERTIFICATE_ISSUE_AS:  "YY YN YN NN NN NN",
     Action.ACTIVITY_SIGN_UP:      "YY YN YN YN NN NN",
     Action.ACTIVITY_ATTENDANCE:   "YY YN YN NN NN NN",
+    Action.ACCOUNT_SIGN_IN:       "YY YY YY YY YY YY",  # the code, WeChat or token decides
 }
 
 
 def test_expectations_cover_every_action() -> None:
     assert set(EXPECTED) == set(Action) == set(ACTIONS)
     assert all(set(ACTIONS[a]) == set(Role) for a in Action)
+
+
+@pytest.mark.parametrize("role", [Role.RESIDENT, Role.STATION_STAFF], ids=str)
+def test_residents_and_station_staff_may_do_what_anonymous_callers_may(role: Role) -> None:
+    """Until issue 14.2–3 give them columns of their own; refused as FORBIDDEN, not asked to
+    sign in."""
+    caller = Caller(role, encode_global_id("Account", 5))
+    for action, target in itertools.product(Action, (INSIDE, OUTSIDE)):
+        assert can(caller, action, target) is can(ANONYMOUS, action, target), action
+    with pytest.raises(Denied) as refused:
+        require(caller, Action.DEMAND_RAISE, INSIDE)
+    assert refused.value.code == "FORBIDDEN"
 
 
 @pytest.mark.parametrize(("action", "role"), list(itertools.product(Action, CALLERS)),
@@ -89,8 +102,8 @@ def test_scopes_are_subtrees_and_fail_closed() -> None:
     hollow = [Caller(Role.DISPATCHER, "d"), Caller(Role.ORG_ADMIN, "o"),
               Caller(Role.VOLUNTEER, "not-a-global-id")]
     for caller, action in itertools.product(hollow, Action):
-        if action is not Action.VOLUNTEER_REGISTER and action is not (
-                Action.REGISTRATIONS_IMPORT):
+        if action not in (Action.VOLUNTEER_REGISTER, Action.REGISTRATIONS_IMPORT,
+                          Action.ACCOUNT_SIGN_IN):
             assert not can(caller, action, INSIDE), (caller, action)
     org = CALLERS["org_admin"]
     assert can(org, Action.TEAM_MANAGE, subject(org_paths=["1.7"]))

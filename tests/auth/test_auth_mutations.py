@@ -206,6 +206,32 @@ SCENARIOS: dict[str, tuple[str, Callable[[W], dict[str, Any]], Expect]] = {
         "{ __typename } }",
         lambda w: {"f": upload()},
         _all((Action.REGISTRATIONS_IMPORT, lambda w: None))),
+    # Sign-in (issue 14.1): open to all; refused in the payload (no code sent, no token).
+    "requestSignInCode": (
+        "mutation($i: RequestSignInCodeInput!) { requestSignInCode(input: $i) { __typename } }",
+        lambda w: {"i": {"phone": "13900001111"}},
+        _all((Action.ACCOUNT_SIGN_IN, lambda w: None))),
+    "signInWithCode": (
+        "mutation($i: SignInWithCodeInput!) { signInWithCode(input: $i) { __typename } }",
+        lambda w: {"i": {"phone": "13900001111", "code": "000000"}},
+        _all((Action.ACCOUNT_SIGN_IN, lambda w: None))),
+    "signInWithWeChat": (
+        "mutation($i: SignInWithWeChatInput!) { signInWithWeChat(input: $i) { __typename } }",
+        lambda w: {"i": {"code": "not-configured"}},
+        _all((Action.ACCOUNT_SIGN_IN, lambda w: None))),
+    "refreshToken": (
+        "mutation($i: RefreshTokenInput!) { refreshToken(input: $i) { __typename } }",
+        lambda w: {"i": {"refreshToken": "hr1.unknown"}},
+        _all((Action.ACCOUNT_SIGN_IN, lambda w: None))),
+    "signOut": (
+        "mutation($i: SignOutInput!) { signOut(input: $i) { __typename } }",
+        lambda w: {"i": {"refreshToken": "hr1.unknown"}},
+        _all((Action.ACCOUNT_SIGN_IN, lambda w: None))),
+    "updateMyProfile": (
+        "mutation($i: UpdateMyProfileInput!) { updateMyProfile(input: $i) { __typename } }",
+        lambda w: {"i": {"serviceRadiusM": 5000}},
+        lambda caller, w: can(caller, Action.VOLUNTEER_UPDATE,
+                              subject(volunteer_id=caller.volunteer_id))),
 }
 
 
@@ -253,4 +279,6 @@ async def test_each_mutation_obeys_the_action_table_for_every_role(
     assert denied or mutation in OPEN_TO_ALL, f"{mutation}: nobody was refused"
 
 
-OPEN_TO_ALL = {"registerVolunteer"}  # 在线注册: anyone, anonymous included
+OPEN_TO_ALL = {"registerVolunteer",  # 在线注册: anyone, anonymous included
+               "requestSignInCode", "signInWithCode", "signInWithWeChat", "refreshToken",
+               "signOut"}  # what they check is the code, WeChat's answer or the token

@@ -51,6 +51,8 @@ CALLERS = {
     Role.PARTNER: Caller(Role.PARTNER, "partner-1"),
     Role.ANONYMOUS: ANONYMOUS,
     Role.SYSTEM: SYSTEM,
+    Role.RESIDENT: Caller(Role.RESIDENT, encode_global_id("Account", 5)),
+    Role.STATION_STAFF: Caller(Role.STATION_STAFF, encode_global_id("Account", 6)),
 }
 
 # Inside every caller's scope at once (their own record, their region, their org subtree) ...
@@ -76,6 +78,8 @@ EXPECTED: dict[Field, dict[Role, tuple[Visibility, Visibility]]] = {
         Role.VOLUNTEER: (FULL, FULL),
         Role.PARTNER: (FULL, FULL),
         Role.ANONYMOUS: (HIDDEN, HIDDEN),  # counts per cell only (issue 11)
+        Role.RESIDENT: (HIDDEN, HIDDEN),  # as anonymous (issue 14.1)
+        Role.STATION_STAFF: (HIDDEN, HIDDEN),
         Role.SYSTEM: (FULL, FULL),
     },
     Field.VOLUNTEER_NAME: {
@@ -85,6 +89,8 @@ EXPECTED: dict[Field, dict[Role, tuple[Visibility, Visibility]]] = {
         Role.VOLUNTEER: (FULL, MASKED),
         Role.PARTNER: (MASKED, MASKED),  # 王*华
         Role.ANONYMOUS: (HIDDEN, HIDDEN),
+        Role.RESIDENT: (HIDDEN, HIDDEN),  # as anonymous (issue 14.1)
+        Role.STATION_STAFF: (HIDDEN, HIDDEN),
         Role.SYSTEM: (FULL, FULL),
     },
     Field.VOLUNTEER_ID_NUMBER: {
@@ -94,6 +100,8 @@ EXPECTED: dict[Field, dict[Role, tuple[Visibility, Visibility]]] = {
         Role.VOLUNTEER: (FULL, MASKED),
         Role.PARTNER: (HIDDEN, HIDDEN),  # no digit of an ID number (issue 11)
         Role.ANONYMOUS: (HIDDEN, HIDDEN),
+        Role.RESIDENT: (HIDDEN, HIDDEN),  # as anonymous (issue 14.1)
+        Role.STATION_STAFF: (HIDDEN, HIDDEN),
         Role.SYSTEM: (FULL, FULL),
     },
     Field.VOLUNTEER_PHONE: {
@@ -103,6 +111,8 @@ EXPECTED: dict[Field, dict[Role, tuple[Visibility, Visibility]]] = {
         Role.VOLUNTEER: (FULL, MASKED),
         Role.PARTNER: (HIDDEN, HIDDEN),
         Role.ANONYMOUS: (HIDDEN, HIDDEN),
+        Role.RESIDENT: (HIDDEN, HIDDEN),  # as anonymous (issue 14.1)
+        Role.STATION_STAFF: (HIDDEN, HIDDEN),
         Role.SYSTEM: (FULL, FULL),
     },
     Field.VOLUNTEER_LOCATION: {
@@ -112,6 +122,8 @@ EXPECTED: dict[Field, dict[Role, tuple[Visibility, Visibility]]] = {
         Role.VOLUNTEER: (FULL, COARSE),
         Role.PARTNER: (COARSE, COARSE),
         Role.ANONYMOUS: (COARSE, COARSE),
+        Role.RESIDENT: (COARSE, COARSE),  # as anonymous (issue 14.1)
+        Role.STATION_STAFF: (COARSE, COARSE),
         Role.SYSTEM: (FULL, FULL),
     },
     Field.VOLUNTEER_BIRTH_DATE: {
@@ -122,6 +134,8 @@ EXPECTED: dict[Field, dict[Role, tuple[Visibility, Visibility]]] = {
         Role.VOLUNTEER: (FULL, HIDDEN),
         Role.PARTNER: (HIDDEN, HIDDEN),
         Role.ANONYMOUS: (HIDDEN, HIDDEN),
+        Role.RESIDENT: (HIDDEN, HIDDEN),  # as anonymous (issue 14.1)
+        Role.STATION_STAFF: (HIDDEN, HIDDEN),
         Role.SYSTEM: (FULL, FULL),
     },
     Field.ORGANIZATION_CAPTAIN_PHONE: {
@@ -131,6 +145,8 @@ EXPECTED: dict[Field, dict[Role, tuple[Visibility, Visibility]]] = {
         Role.VOLUNTEER: (MASKED, MASKED),
         Role.PARTNER: (HIDDEN, HIDDEN),
         Role.ANONYMOUS: (HIDDEN, HIDDEN),
+        Role.RESIDENT: (HIDDEN, HIDDEN),  # as anonymous (issue 14.1)
+        Role.STATION_STAFF: (HIDDEN, HIDDEN),
         Role.SYSTEM: (FULL, FULL),
     },
 }

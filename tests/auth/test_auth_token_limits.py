@@ -16,12 +16,14 @@ from hub.settings import TOKEN_MAX_TTL_S, Settings, SettingsError
 SECRET = secrets.token_urlsafe(48)
 HS = Settings(jwt_secret=SECRET)
 CLAIMS = {"admin": {}, "dispatcher": {"region": "410100000000"}, "org_admin": {"org": 7},
-          "volunteer": {}, "partner": {}}
+          "volunteer": {}, "partner": {}, "resident": {}, "station_staff": {}}
+SUBS = {"volunteer": encode_global_id("Volunteer", 42),
+        "resident": encode_global_id("Account", 5), "station_staff": encode_global_id("Account", 6)}
 
 
 def _token(role: str, *, lifetime_s: float, iat: bool = True) -> str:
     now = int(time.time())
-    sub = encode_global_id("Volunteer", 42) if role == "volunteer" else "u-1"
+    sub = SUBS.get(role, "u-1")
     claims = {"sub": sub, "role": role, "exp": now + int(lifetime_s), **CLAIMS[role]}
     if iat:
         claims["iat"] = now
