@@ -1,7 +1,7 @@
 """Concurrent uses of one refresh token: exactly one rotates it, the others are reuses that
-revoke its family (issue 14.1); ``hub station-staff``; sign-in over HTTP. Both commit (the uses on separate
-connections), so they run in a scratch database (created here), never in the shared seeded
-one."""
+revoke its family (issue 14.1); ``hub station-staff``; sign-in over HTTP. All of them commit
+(the uses on separate connections), so they run in a scratch database (created here), never in
+the shared seeded one."""
 
 from __future__ import annotations
 
