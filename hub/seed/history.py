@@ -8,7 +8,8 @@ seed's transaction; the database checks them as it checks the services' (records
 demand's or activity's window, ledgers balanced and never overdrawn). Most volunteers serve a
 few hours a year, a few a great many (驻站服务周, a week's duty at a station); some of the
 longest-registered are given the hours of each star level (100, 300, 600, 1000, 1500 h), so
-every level has volunteers. The latest records wait for confirmation (待确认).
+every level has volunteers. Every record is confirmed: the queue of records waiting for
+confirmation (待确认) stays the workflow's own.
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ STATION_DAYS = 48  # service days a year at a station
 TEAM_DAYS = 30  # activity days a year of a county team
 SLOTS = ((9 * 60, 3), (14 * 60, 3), (9 * 60, 2), (15 * 60, 2), (8 * 60 + 30, 4))
 ACTIVITY_SLOTS = ((9 * 60, 3), (9 * 60, 8), (14 * 60, 3))
-PENDING_DAYS = 3  # records served in the last days wait for confirmation, half of them
 
 
 @dataclass
@@ -131,7 +131,7 @@ class Calendars:
 def _duty(v: Volunteer, target: float, writer: HistoryWriter, rng: np.random.Generator,
           when: Calendars) -> None:
     """Duty weeks at the volunteer's station (Monday to Friday, 40 h) for the busiest."""
-    mondays = [d for d in range(v.first_day, when.days - 4 - PENDING_DAYS)
+    mondays = [d for d in range(v.first_day, when.days - 5)
                if (when.first + timedelta(days=d)).weekday() == 0]
     count = min(len(mondays), int((target - 60) // float(DUTY_HOURS)))
     for d in sorted(rng.choice(mondays, size=count, replace=False).tolist()):
@@ -181,14 +181,8 @@ def seed_history(conn: psycopg.Connection, *, stations: list[SeededStation],
     weights = day_weights(first, days)
     when = Calendars(Calendar(rng, weights, STATION_DAYS), Calendar(rng, weights, TEAM_DAYS),
                      first, days)
-    writer = HistoryWriter(rng=rng, pending_from=today - timedelta(days=PENDING_DAYS),
-                           exemplars=_exemplar_ids(targets))
+    writer = HistoryWriter(rng=rng)
     for v in volunteers:
         if v.id in targets:
             _serve(v, targets[v.id], writer, rng, when, teams)
     return writer.write(conn)
-
-
-def _exemplar_ids(targets: dict[int, float]) -> frozenset[int]:
-    """Volunteers aiming at a star level's hours: none of their records waits."""
-    return frozenset(v for v, hours in targets.items() if hours >= STAR_HOURS[0])

@@ -5,8 +5,7 @@ or reviewed once its requester rated it) or a closed activity with its attended 
 service record per volunteer and occasion (its title, organiser and division copied from the
 source, its date the source's first day in China time, its hours at most the source lasts);
 a confirmation and a ``service_reward`` ledger transaction of :func:`rewards` (points and
-time-bank minutes, issuance debited) per confirmed record; a pending entry per record still
-to be confirmed; 评单 both ways.
+time-bank minutes, issuance debited) per record; 评单 both ways.
 """
 
 from __future__ import annotations
@@ -59,7 +58,7 @@ class Occasion:
     hours: int                     # how long it lasts (the most a record may hold)
     team: int | None = None
     region_code: str = ""
-    served: list[tuple[int, Decimal, bool]] = field(default_factory=list)  # id, h, pending
+    served: list[tuple[int, Decimal]] = field(default_factory=list)  # volunteer id, hours
 
     @property
     def end(self) -> datetime:
@@ -81,11 +80,8 @@ def _text(moment: datetime) -> str:
 class HistoryWriter:
     """Gathers occasions and who served them, then writes every row (:meth:`write`)."""
 
-    def __init__(self, *, rng: np.random.Generator, pending_from: date,
-                 exemplars: frozenset[int]) -> None:
+    def __init__(self, *, rng: np.random.Generator) -> None:
         self.rng = rng
-        self.pending_from = pending_from
-        self.exemplars = exemplars
         self.demands: dict[tuple[object, ...], Occasion] = {}
         self.activities: dict[tuple[object, ...], Occasion] = {}
 
@@ -120,16 +116,12 @@ class HistoryWriter:
 
     def serve(self, volunteer: Volunteer, occasion: Occasion, hours: Decimal,
               key: tuple[object, ...]) -> None:
-        """``volunteer`` served ``occasion`` for ``hours`` (once per occasion); the hours
-        count at once unless the record waits for confirmation."""
+        """``volunteer`` served ``occasion`` for ``hours`` (once per occasion)."""
         if key in volunteer.keys or len(occasion.served) >= 30:
             return
         volunteer.keys.add(key)
-        pending = (occasion.begin.date() >= self.pending_from
-                   and volunteer.id not in self.exemplars and self.rng.random() < 0.5)
-        occasion.served.append((volunteer.id, hours, pending))
-        if not pending:
-            volunteer.hours += hours
+        occasion.served.append((volunteer.id, hours))
+        volunteer.hours += hours
 
     def write(self, conn: psycopg.Connection) -> dict[str, int]:
         """COPY every row; return counts."""
@@ -138,12 +130,12 @@ class HistoryWriter:
         reviewed = (self.rng.random(len(demands)) < 0.8).tolist()
         demand_ids = _copy_demands(conn, demands, reviewed)
         activity_ids = _copy_activities(conn, activities)
-        records: list[Record] = [(o, did, None, vid, hours, pending)
-                   for o, did in zip(demands, demand_ids, strict=True)
-                   for vid, hours, pending in o.served]
-        records += [(o, None, aid, vid, hours, pending)
+        records: list[Record] = [(o, did, None, vid, hours)
+                                 for o, did in zip(demands, demand_ids, strict=True)
+                                 for vid, hours in o.served]
+        records += [(o, None, aid, vid, hours)
                     for o, aid in zip(activities, activity_ids, strict=True)
-                    for vid, hours, pending in o.served]
+                    for vid, hours in o.served]
         record_ids = _copy_records(conn, records)
         confirmed = _copy_confirmations(conn, records, record_ids)
         _copy_rewards(conn, confirmed)
@@ -170,7 +162,7 @@ class HistoryWriter:
                                     comments[int(self.rng.integers(0, len(comments)))],
                                     f"station:{occasion.station.id}", at))
                     count += 1
-                for vid, _, _ in occasion.served:
+                for vid, _ in occasion.served:
                     if self.rng.random() < 0.3:
                         rating = int(self.rng.choice(RATINGS[:3], p=(0.7, 0.25, 0.05)))
                         comment = ORGANISER_COMMENTS[
@@ -228,14 +220,14 @@ def _copy_activities(conn: psycopg.Connection, activities: list[Occasion]) -> li
         "COPY activity_signup (activity_id, volunteer_id, status, signed_up_at) FROM STDIN"
     ) as copy:
         for o, activity_id in zip(activities, ids, strict=True):
-            for vid, _, _ in o.served:
+            for vid, _ in o.served:
                 copy.write_row((activity_id, vid, "attended",
                                 _text(o.begin - timedelta(days=3))))
     return ids
 
 
-Record = tuple[Occasion, int | None, int | None, int, Decimal, bool]
-"""(occasion, demand id, activity id, volunteer id, hours, pending)."""
+Record = tuple[Occasion, int | None, int | None, int, Decimal]
+"""(occasion, demand id, activity id, volunteer id, hours)."""
 
 
 def _copy_records(conn: psycopg.Connection, records: list[Record]) -> list[int]:
@@ -243,7 +235,7 @@ def _copy_records(conn: psycopg.Connection, records: list[Record]) -> list[int]:
         "COPY service_record (volunteer_id, demand_id, activity_id, organization_id, "
         "region_code, title, served_on, hours, recorded_by, recorded_at) FROM STDIN"
     ) as copy:
-        for o, demand_id, activity_id, vid, hours, _ in records:
+        for o, demand_id, activity_id, vid, hours in records:
             organiser = o.team if o.team is not None else o.station.organization_id
             copy.write_row((vid, demand_id, activity_id, organiser, o.region_code, o.title,
                             o.begin.date(), hours, RECORDED_BY,
@@ -257,19 +249,14 @@ Confirmed = tuple[int, int, Decimal, str, str]
 
 def _copy_confirmations(conn: psycopg.Connection, records: list[Record],
                         ids: list[int]) -> list[Confirmed]:
+    """Each record confirmed by its organiser the day after."""
     confirmed: list[Confirmed] = []
-    cursor = conn.cursor()
-    with cursor.copy("COPY service_record_pending (record_id, since) FROM STDIN") as copy:
-        for (o, _, _, _, _, pending), record_id in zip(records, ids, strict=True):
-            if pending:
-                copy.write_row((record_id, _text(o.end + timedelta(minutes=30))))
-    with cursor.copy("COPY service_record_confirmation (record_id, confirmed_by, confirmed_at)"
-                     " FROM STDIN") as copy:
-        for (o, _, _, vid, hours, pending), record_id in zip(records, ids, strict=True):
-            if not pending:
-                at = _text(o.end + timedelta(days=1))
-                copy.write_row((record_id, RECORDED_BY, at))
-                confirmed.append((record_id, vid, hours, o.title, at))
+    with conn.cursor().copy("COPY service_record_confirmation (record_id, confirmed_by, "
+                            "confirmed_at) FROM STDIN") as copy:
+        for (o, _, _, vid, hours), record_id in zip(records, ids, strict=True):
+            at = _text(o.end + timedelta(days=1))
+            copy.write_row((record_id, RECORDED_BY, at))
+            confirmed.append((record_id, vid, hours, o.title, at))
     return confirmed
 
 
