@@ -54,6 +54,14 @@ _PLAIN_LIST = 10
 MAX_FRAGMENT_DEPTH = 20
 MAX_SAME_NAME = 30
 MAX_QUERY_CHARS = 100_000  # 3,000 tokens fit in far less
+_INTROSPECTION = frozenset({"__schema", "__type"})
+_TYPE_LISTS = ("fields", "inputFields", "interfaces", "possibleTypes", "enumValues")
+# Where an introspection list may be, by the nearest list above it (or the root field): as
+# in the standard introspection query (__schema → types → fields → args, directives → args).
+_INTROSPECTION_NESTING = {"__schema": ("types", "directives"), "__type": _TYPE_LISTS,
+                          "types": _TYPE_LISTS, "fields": ("args",),
+                          "directives": ("args", "locations")}
+_INTROSPECTION_LISTS = frozenset({"types", "directives", "args", "locations", *_TYPE_LISTS})
 
 
 @dataclass(frozen=True)
@@ -303,16 +311,46 @@ class _Cost:
             return _DEFAULT_PAGE
         return _PLAIN_LIST if name in self.lists else 1
 
+    def _introspection_ok(self, selection_set: SelectionSetNode | None, within: str,
+                          seen: frozenset[str]) -> bool:
+        """Whether every introspection list below lies where the standard query has one
+        (``within``: the nearest list above, or the root field)."""
+        if selection_set is None:
+            return True
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                name = selection.name.value
+                if name in _INTROSPECTION_LISTS:
+                    if name not in _INTROSPECTION_NESTING.get(within, ()):
+                        return False
+                    inner = name
+                else:
+                    inner = within
+                if not self._introspection_ok(selection.selection_set, inner, seen):
+                    return False
+            elif isinstance(selection, InlineFragmentNode):
+                if not self._introspection_ok(selection.selection_set, within, seen):
+                    return False
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                if name not in seen and name in self.fragments and not self._introspection_ok(
+                        self.fragments[name].selection_set, within, seen | {name}):
+                    return False
+        return True
+
     def _cost(self, selection_set: SelectionSetNode | None, seen: frozenset[str]) -> int:
         if selection_set is None:
             return 0
         total = 0
         for selection in selection_set.selections:
-            if isinstance(selection, FieldNode) and selection.name.value.startswith("__"):
-                # Introspection (__schema, __type) reads the schema, not data: its lists are
-                # as long as the schema is, whatever the request asks. One unit, so GraphiQL
-                # and codegen can load the schema (shape.py still bounds the document).
-                total += 1
+            if isinstance(selection, FieldNode) and selection.name.value in _INTROSPECTION:
+                # Introspection reads the schema, not data: one unit, so GraphiQL and codegen
+                # can load the schema, as long as its lists nest only as the standard query's
+                # do (``fields { type { fields { … } } }`` would multiply the schema by itself
+                # at every level): any other nesting costs more than the limit.
+                ok = self._introspection_ok(selection.selection_set, selection.name.value,
+                                            frozenset())
+                total += 1 if ok else MAX_COST + 1
             elif isinstance(selection, FieldNode):
                 inner = self._cost(selection.selection_set, seen)
                 total += 1 + self._multiplier(selection) * inner

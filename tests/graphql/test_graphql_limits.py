@@ -176,3 +176,11 @@ def test_introspection_fits_the_cost_limit() -> None:
     assert operation_cost(core, document, None, None) < MAX_COST / 100
     mixed = parse("{ __schema { types { name } } regions(parentCode: null) { code } }")
     assert operation_cost(core, mixed, None, None) > 1  # data beside it still counts
+    # Nesting the schema's lists in themselves multiplies its size at every level: refused.
+    for nested in ("{ __schema { types { fields { type { fields { name } } } } } }",
+                   "{ __type(name: \"Query\") { fields { type { fields { type "
+                   "{ fields { name } } } } } } }",
+                   "{ __schema { types { fields { type { enumValues { name } } } } } }",
+                   "{ __schema { types { ...F } } } fragment F on __Type { fields { type "
+                   "{ interfaces { fields { name } } } } }"):
+        assert operation_cost(core, parse(nested), None, None) > MAX_COST, nested
