@@ -102,7 +102,8 @@ export function liveDispatch(onEvent, onState) {
     };
   }
   open();
-  return { restart: () => { delay = 1000; open(); } };
+  // socket(): the open connection, for tests that drop it to see it come back.
+  return { restart: () => { delay = 1000; open(); }, socket: () => ws };
 }
 
 export const DEMAND = registered.Demand.body;

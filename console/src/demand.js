@@ -9,6 +9,16 @@ const esc = (s) => String(s ?? "").replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0
 export const demandId = (dbId) =>
   btoa(String.fromCharCode(...new TextEncoder().encode(`Demand:${dbId}`)));
 
+// Offers made from this page (demand|volunteer), still shown as made when the details are
+// drawn again (a live event redraws them).
+const madeHere = new Set();
+
+function markDone(button, name) {
+  button.disabled = true;
+  button.textContent = t("dispatched", { name });
+  button.classList.add("done");
+}
+
 function candidateItem(demand, v, refresh) {
   const offerable = ["open", "dispatched"].includes(demand.status)
     && new Date(demand.startsAt) > new Date();
@@ -25,8 +35,9 @@ function candidateItem(demand, v, refresh) {
     button.disabled = true;
     try {
       await mutate(HAND_DISPATCH, { demand: demand.id, volunteers: [v.id] });
-      button.textContent = t("dispatched", { name: v.name });
-      button.classList.add("done");
+      madeHere.add(`${demand.id}|${v.id}`);
+      markDone(button, v.name);
+      if (!button.isConnected) showDemand(demand.id, refresh);  // redrawn meanwhile
       refresh();
     } catch (err) {
       button.disabled = false;
@@ -34,7 +45,8 @@ function candidateItem(demand, v, refresh) {
     }
   });
   li.append(name);
-  if (offerable) li.append(button);
+  if (madeHere.has(`${demand.id}|${v.id}`)) markDone(button, v.name);
+  if (offerable || button.disabled) li.append(button);
   return li;
 }
 

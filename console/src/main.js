@@ -15,7 +15,8 @@ import { commit, confirmPlan, defaultDates, preview, showScope } from "./plan.js
 import { LEGEND, buildStyle, selectRegion, tileUrl } from "./style.js";
 
 const $ = (id) => document.getElementById(id);
-const state = { plan: null, committed: null, version: 0, accepted: new Map(), claims: {} };
+const state = { plan: null, committed: null, version: 0, accepted: new Map(), claims: {},
+  liveConnections: 0 };
 const option = (value, text) => Object.assign(document.createElement("option"),
   { value, textContent: text });
 
@@ -193,7 +194,9 @@ async function start() {
   const live = liveDispatch((event) => onLive(map, event), (s) => {
     $("live").textContent = { on: t("liveOn"), off: t("liveOff"), signin: t("liveNeedsSignIn") }[s];
     $("live").dataset.state = s;
+    if (s === "on") state.liveConnections += 1;
   });
+  window.hubConsole.live = live;
   $("signin").addEventListener("submit", async (e) => {
     e.preventDefault();
     setToken($("token").value);

@@ -81,8 +81,10 @@ def server(browser_db: str, settings: Settings) -> Iterator[str]:
     thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Chromium for one module's tests. Not kept for the session: Playwright's sync API runs
+    an event loop of its own in this thread, which the asyncio tests after it cannot share."""
     if shutil.which(CHROMIUM) is None and not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (scripts/setup.sh does)")
     ARTIFACTS.mkdir(exist_ok=True)

@@ -1,11 +1,12 @@
 """The console in headless Chromium against a seeded database, with every other host blocked:
 sign in, the default scope said on screen, borders and legend drawn, a demand opened and
 dispatched by hand to a candidate, a plan previewed (unfilled demands listed with their
-reasons), confirmed (the dialog says what goes to whom) and committed; a volunteer accepts
-one offer over the API and the map marks it live; a 点单 raised at a place on the map.
+reasons, and in a popup on a red ring), confirmed (the dialog says what goes to whom) and
+committed; the live connection dropped and back by itself; a volunteer accepts one offer over
+the API and the map marks it live; a 点单 raised at a place on the map.
 
-Screenshots: ``test-artifacts/console-preview.png``, ``console-confirm.png``,
-``console-accepted.png``, ``console-order.png``.
+Screenshots: ``test-artifacts/console-preview.png``, ``console-unfilled.png``,
+``console-confirm.png``, ``console-accepted.png``, ``console-order.png``.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ def _open_demand_with_candidates(page: Page) -> None:
             const p = m.project(f.geometry.coordinates);
             return [r.left + p.x, r.top + p.y]; }); }""")
     for x, y in spots:
+        page.evaluate("document.getElementById('details').replaceChildren()")
         page.mouse.click(x, y)
         page.wait_for_function("document.querySelector('#candidates') && "
                                "!document.querySelector('#candidates').innerText.includes('…')")
@@ -139,6 +141,8 @@ def test_console_end_to_end(offline: Offline, server: str, browser_db: str,
     unfilled = page.inner_text("#unfilled-list")
     assert not re.search(r"\b[A-Z_]{6,}\b", unfilled), unfilled  # labels, not codes
     page.screenshot(path=str(ARTIFACTS / "console-preview.png"))
+    _unfilled_on_click(page)
+    page.evaluate("c => hubConsole.map.jumpTo({center: c, zoom: 9})", [lon, lat])
     # Confirm: the dialog says how many offers go to whom; nothing is sent before.
     page.click("#commit")
     dialog = page.wait_for_selector("dialog#confirm[open]")
@@ -149,6 +153,10 @@ def test_console_end_to_end(offline: Offline, server: str, browser_db: str,
     page.click("#confirm-go")
     committed = page.wait_for_selector(".committed", timeout=60_000)
     assert committed is not None and int(committed.get_attribute("data-offered") or 0) > 0
+    # Live updates come back by themselves when the connection drops.
+    connections = page.evaluate("hubConsole.state.liveConnections")
+    page.evaluate("hubConsole.live.socket().close()")
+    _wait(page, f"hubConsole.state.liveConnections > {connections}", 15_000)
     # A volunteer accepts: the live log says so and the map marks the demand.
     _accept_one(server, browser_db, settings, city)
     page.wait_for_selector("#live-log li[data-state=accepted]", timeout=30_000)
@@ -158,6 +166,25 @@ def test_console_end_to_end(offline: Offline, server: str, browser_db: str,
     _raise_demand(page, first)
     assert not offline.elsewhere, offline.elsewhere
     assert not offline.errors, offline.errors
+
+
+def _unfilled_on_click(page: Page) -> None:
+    """An unfilled demand's red ring, clicked, says why in a popup."""
+    page.click("#unfilled-list li.clickable")
+    _wait(page, "!hubConsole.map.isMoving() && "
+                "hubConsole.map.queryRenderedFeatures({layers: ['unfilled']}).length > 0")
+    x, y = page.evaluate("""() => {
+        const m = hubConsole.map, r = m.getCanvas().getBoundingClientRect();
+        const c = m.project(m.getCenter());
+        const [f] = m.queryRenderedFeatures({layers: ['unfilled']}).sort((a, b) =>
+          m.project(a.geometry.coordinates).dist(c) - m.project(b.geometry.coordinates).dist(c));
+        const p = m.project(f.geometry.coordinates);
+        return [r.left + p.x, r.top + p.y]; }""")
+    page.mouse.click(x, y)
+    reason = page.wait_for_selector(".maplibregl-popup .reason")
+    assert reason is not None and re.search(r"[\u4e00-\u9fff]", reason.inner_text())
+    page.screenshot(path=str(ARTIFACTS / "console-unfilled.png"))
+    page.evaluate("document.querySelector('.maplibregl-popup-close-button').click()")
 
 
 def _raise_demand(page: Page, day: str) -> None:
