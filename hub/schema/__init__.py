@@ -109,9 +109,13 @@ class HubSchema(strawberry.federation.Schema):
         allowed_operation_types: Iterable[OperationType] | None = None,
         operation_extensions: dict[str, Any] | None = None,
     ) -> ExecutionResult:
+        # A subscription is served by ``subscribe`` (graphql-transport-ws) alone: executed
+        # once, its field would answer null and an internal error, so it is refused here as
+        # an operation type this transport does not carry (400, coded).
+        allowed = {t for t in (allowed_operation_types or OperationType)
+                   if t is not OperationType.SUBSCRIPTION}
         result = await super().execute(query, variable_values, context_value, root_value,
-                                       operation_name, allowed_operation_types,
-                                       operation_extensions)
+                                       operation_name, allowed, operation_extensions)
         if result.errors and not all(_finished(e) for e in result.errors):
             result.errors = coded(result.errors)  # raised where ErrorCodes does not see
         return result

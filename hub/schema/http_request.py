@@ -24,6 +24,7 @@ from strawberry.schema.exceptions import (
     CannotGetOperationTypeError,
     InvalidOperationTypeError,
 )
+from strawberry.types.graphql import OperationType
 
 from hub.schema.messages import chosen, zh
 
@@ -132,6 +133,10 @@ def from_view(exc: HTTPException) -> Refusal:
     """strawberry's own refusal (plain text) as a coded one."""
     cause = exc.__cause__
     if isinstance(cause, InvalidOperationTypeError):
+        if cause.operation_type is OperationType.SUBSCRIPTION:
+            return Refusal(400, "BAD_REQUEST", "subscriptions are served over WebSocket "
+                           "(graphql-transport-ws) only, not over HTTP",
+                           "订阅只能通过 WebSocket（graphql-transport-ws）发送，不能用 HTTP 请求")
         return Refusal(405, "METHOD_NOT_ALLOWED", exc.reason,
                        "GET 请求只能执行查询，变更请用 POST", {"Allow": "POST"})
     if isinstance(cause, CannotGetOperationTypeError):

@@ -71,6 +71,11 @@ def test_other_content_types_methods_and_broken_uploads_are_coded(client: TestCl
     _refusal(response, 405, "METHOD_NOT_ALLOWED")
     assert response.headers["allow"] == "POST"
     _refusal(client.put("/graphql", content=b"{}"), 405, "METHOD_NOT_ALLOWED")
+    # A subscription is carried by WebSocket alone: over HTTP it is refused, not run once.
+    for response in (client.post("/graphql", json={
+            "query": "subscription { dispatchEvents { toState } }"}),
+            client.get("/graphql", params={"query": "subscription { dispatchEvents { at } }"})):
+        assert "WebSocket" in _refusal(response, 400, "BAD_REQUEST")
     for body, kind in [(b"--x--", "multipart/form-data"),
                        (b'--x\r\nContent-Disposition: form-data; name="operations"\r\n\r\n1\r\n'
                         b"--x--\r\n", "multipart/form-data; boundary=x")]:
