@@ -4,12 +4,13 @@ served by the demo's volunteers, recorded, confirmed, rewarded and reviewed.
 The rows are those the services write (:func:`hub.services.records.record_service` with a
 confirmation, its ``service_reward`` ledger transaction of points and time-bank minutes
 against the issuance accounts, :mod:`hub.services.reviews`' 评单), loaded with COPY in the
-seed's transaction; the database checks them as it checks the services' (records within their
-demand's or activity's window, ledgers balanced and never overdrawn). Most volunteers serve a
-few hours a year, a few a great many (驻站服务周, a week's duty at a station); some of the
-longest-registered are given the hours of each star level (100, 300, 600, 1000, 1500 h), so
-every level has volunteers. Every record is confirmed: the queue of records waiting for
-confirmation (待确认) stays the workflow's own.
+seed's transaction. The database checks the records as it checks the services' (within their
+demand's or activity's window); the ledger is checked once, over every entry, by the rules of
+its per-entry trigger (balanced, never overdrawn: :func:`hub.seed.history_rows._check_ledger`).
+Most volunteers serve a few hours a year, a few a great many (驻站服务周, a week's duty at a
+station); some of the longest-registered are given the hours of each star level (100, 300,
+600, 1000, 1500 h), so every level has volunteers. Every record is confirmed: the queue of
+records waiting for confirmation (待确认) stays the workflow's own.
 """
 
 from __future__ import annotations
