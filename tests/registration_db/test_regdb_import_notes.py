@@ -22,12 +22,6 @@ def english(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HUB_LANGUAGE", "en")
 
 
-@pytest.fixture(autouse=True)
-def english(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`hub import` speaks the environment's language; these tests read its English."""
-    monkeypatch.setenv("HUB_LANGUAGE", "en")
-
-
 def run(settings: Settings, url: str, path: Path, report: Path | None = None,
         all_or_nothing: bool = False) -> int:
     kind = "volunteers" if "vol" in path.name else "organizations"
