@@ -315,7 +315,8 @@ _ERASE = sql.compiled(sa.update(v).where(v.c.id == sa.bindparam("id"), v.c.statu
                       .values(real_name=sa.bindparam("label", type_=sa.Text), id_number_enc=None,
                               id_number_hash=None, id_number_masked=None, phone_enc=None,
                               phone_hash=None, phone_masked=None, birth_date=None,
-                              home_geom=None, profile=sa.text("'{}'"), erased_at=sa.func.now()))
+                              home_geom=None, profile=sa.cast("{}", pg.JSONB),
+                              erased_at=sa.func.now()))
 
 
 async def exit_(db: Database, *, volunteer_id: int) -> None:
