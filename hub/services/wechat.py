@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from urllib.parse import urlencode
 
 from hub.settings import SignInSettings
 
+log = logging.getLogger(__name__)
 TIMEOUT_S = 10
 MAX_ANSWER_BYTES = 64 * 1024
 
@@ -37,7 +39,8 @@ def _get(url: str) -> dict[str, object]:
         with urllib.request.urlopen(request, timeout=TIMEOUT_S) as answer:
             body = answer.read(MAX_ANSWER_BYTES)
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        raise WeChatError(f"WeChat could not be reached: {exc}") from None
+        log.warning("code2session failed: %s", exc)  # the caller is told no more than this:
+        raise WeChatError("WeChat could not be reached") from None
     try:
         data = json.loads(body)
     except ValueError:

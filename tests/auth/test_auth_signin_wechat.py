@@ -72,10 +72,18 @@ async def test_a_wechat_login_is_linked_once_then_signs_in_by_itself(
                            "js_code": ["good-code"], "grant_type": ["authorization_code"]}
 
 
-async def test_wechat_sign_in_unconfigured_is_refused_in_the_payload(gql: Gql) -> None:
+async def test_wechat_sign_in_unconfigured_or_unreachable_is_refused_in_the_payload(
+        gql: Gql) -> None:
     refused = (await gql.data(WECHAT, {"i": {"code": "good-code"}}))["signInWithWeChat"]
     assert codes(refused) == [("WECHAT_REJECTED", "code")]
     assert "HUB_WECHAT_APP_ID" in refused["errors"][0]["messageEn"]
+    with stand_in(wechat) as gone:
+        pass  # its port is closed now
+    down = with_sign_in(gql, wechat_api_base=gone.url, **APP)
+    refused = (await down.data(WECHAT, {"i": {"code": "good-code"}}))["signInWithWeChat"]
+    assert codes(refused) == [("WECHAT_REJECTED", "code")]
+    assert refused["errors"][0]["messageEn"] == "WeChat could not be reached"
+    assert refused["errors"][0]["messageZh"] == "微信登录失败，请重新进入小程序"
 
 
 async def _session(gql: Gql, phone: str, caplog: pytest.LogCaptureFixture) -> dict[str, Any]:
