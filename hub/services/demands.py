@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from hub.auth import Caller
 from hub.auth.actions import Action, ActionSubject, actor, require
+from hub.localization import current
 from hub.registration.vocab import SKILLS
 from hub.services.subjects import demand_subject
 from hub.services.workflow import Code, Refused, WorkflowError, allowed
@@ -44,26 +45,35 @@ def check_demand(demand: NewDemand, *, now: datetime) -> list[WorkflowError]:
         if skill not in SKILLS.codes:
             unknown(f"requiredSkills[{n}]", skill)
     if len(set(demand.required_skills)) != len(demand.required_skills):
-        bad("requiredSkills", "names a skill twice")
+        bad("requiredSkills", "names a skill twice", "同一技能填写了两次")
     if not 1 <= demand.needed <= 500:
-        bad("needed", f"{demand.needed} is outside 1..500")
+        bad("needed", f"{demand.needed} is outside 1..500",
+            f"需要人数 {demand.needed} 不在 1～500 之间")
     if not 2 <= len(demand.title.strip()) <= 200:
-        bad("title", f"{demand.title!r} must be 2..200 characters")
+        bad("title", f"{demand.title!r} must be 2..200 characters",
+            f"标题 {demand.title!r} 须为 2～200 个字")
     if not 0 < demand.priority <= 100:
-        bad("priority", f"{demand.priority} is outside (0, 100]")
+        bad("priority", f"{demand.priority} is outside (0, 100]",
+            f"优先级 {demand.priority} 须大于 0 且不超过 100")
     starts, ends = demand.starts_at, demand.ends_at
     if starts.tzinfo is None or ends.tzinfo is None:
-        bad("startsAt", "times need a time zone (e.g. +08:00)")
+        bad("startsAt", "times need a time zone (e.g. +08:00)", "时间须带时区（例如 +08:00）")
         return out
+    # Times as the caller reads them: in their zone (hub/localization.py), with its offset.
+    shown_start, shown_end = (current().local(t).isoformat() for t in (starts, ends))
     if starts <= now:
-        bad("startsAt", f"{starts.isoformat()} is not in the future")
+        bad("startsAt", f"{shown_start} is not in the future",
+            f"开始时间 {shown_start} 已经过去")
     elif starts - now > MAX_LEAD:
-        bad("startsAt", f"{starts.isoformat()} is more than {MAX_LEAD.days} days ahead")
+        bad("startsAt", f"{shown_start} is more than {MAX_LEAD.days} days ahead",
+            f"开始时间 {shown_start} 超过 {MAX_LEAD.days} 天以后")
     if ends <= starts:
-        bad("endsAt", f"{ends.isoformat()} is not after startsAt {starts.isoformat()}")
+        bad("endsAt", f"{shown_end} is not after startsAt {shown_start}",
+            f"结束时间 {shown_end} 不晚于开始时间 {shown_start}")
     elif ends - starts > MAX_WINDOW:
-        bad("endsAt", f"{ends.isoformat()}: the window is longer than "
-                      f"{MAX_WINDOW.total_seconds() / 3600:.0f} hours")
+        hours = f"{MAX_WINDOW.total_seconds() / 3600:.0f}"
+        bad("endsAt", f"{shown_end}: the window is longer than {hours} hours",
+            f"结束时间 {shown_end}：服务时段超过 {hours} 小时")
     return out
 
 

@@ -167,3 +167,24 @@ async def test_naive_inputs_are_read_in_the_callers_zone(
         "SELECT lower(time_window) FROM demand ORDER BY id DESC LIMIT 1")).fetchone()
     assert stored is not None
     assert stored[0] == datetime.fromisoformat(f"{day}T09:00:00{offset}")
+
+
+@pytest.mark.parametrize(("zone", "offset"), [(None, "+08:00"), ("UTC", "+00:00")])
+async def test_a_refused_demand_says_why_in_both_languages_and_the_callers_zone(
+        client: httpx.AsyncClient, aconn: psycopg.AsyncConnection[Any], zone: str | None,
+        offset: str):
+    station = (await (await aconn.execute("SELECT min(id) FROM station")).fetchone() or [0])[0]
+    past = datetime.now(ZoneInfo("UTC")).replace(microsecond=0) - timedelta(hours=1)
+    bad = _demand(station, needed=0, title="x", startsAt=past.isoformat(),
+                  endsAt=(past + timedelta(days=5)).isoformat())
+    out = await post(client, RAISE, {"input": bad}, **({"Time_Zone": zone} if zone else {}))
+    errors = {e["field"]: e for e in out["data"]["raiseDemand"]["errors"]}
+    assert set(errors) == {"needed", "title", "startsAt", "endsAt"}
+    for error in errors.values():
+        assert chinese(error["messageZh"]) and not chinese(error["messageEn"])
+        assert error["message"] == error["messageZh"]
+    shown = past.astimezone(ZoneInfo(zone or "Asia/Shanghai")).isoformat()
+    assert shown.endswith(offset)
+    assert errors["startsAt"]["messageZh"] == f"开始时间 {shown} 已经过去"
+    assert errors["startsAt"]["messageEn"] == f"{shown} is not in the future"
+    assert "服务时段超过 72 小时" in errors["endsAt"]["messageZh"]
