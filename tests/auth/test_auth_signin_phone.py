@@ -12,12 +12,13 @@ import psycopg
 import pytest
 
 from hub.auth import ANONYMOUS, Role
-from hub.auth.ids import decode_global_id
+from hub.auth.ids import decode_global_id, encode_global_id
 from hub.services import accounts
 from hub.services.ratelimit import RateLimited
 from tests.auth.providers import stand_in, tencent_sms
 from tests.auth.signin_steps import (
     ME,
+    REFRESH,
     caller_of,
     codes,
     give_phone,
@@ -167,3 +168,22 @@ async def test_codes_go_out_through_tencent_clouds_sdk_to_its_endpoint(
     assert session is not None and session["role"] == "resident"
     cur = await aconn.execute("SELECT count(*) FROM sign_in_code WHERE used_at IS NULL")
     assert await cur.fetchone() == (0,)  # the unsent code was used up at once
+
+
+async def test_a_volunteer_who_erases_their_data_takes_their_accounts_with_them(
+        gql: Gql, aconn: psycopg.AsyncConnection[Any], caplog: pytest.LogCaptureFixture) -> None:
+    phone = "13912340071"
+    volunteer_id = await give_phone(aconn, gql.cipher, phone)
+    session = (await sign_in(gql, phone, await request_code(gql, phone, caplog)))["session"]
+    caller = caller_of(gql, session)
+    exited = await gql.data("mutation($id: ID!) { exitVolunteer(input: {id: $id, "
+                            "erasePersonalData: true}) { errors { code } } }",
+                            {"id": encode_global_id("Volunteer", volunteer_id)}, caller=caller)
+    assert exited["exitVolunteer"]["errors"] == []
+    cur = await aconn.execute("SELECT phone_hash, phone_masked, disabled_at IS NOT NULL FROM "
+                              "account WHERE volunteer_id = %s", (volunteer_id,))
+    assert await cur.fetchone() == (None, None, True)
+    refreshed = await gql.data(REFRESH, {"i": {"refreshToken": session["refreshToken"]}})
+    assert codes(refreshed["refreshToken"]) == [("TOKEN_INVALID", "refreshToken")]
+    again = (await sign_in(gql, phone, await request_code(gql, phone, caplog)))["session"]
+    assert again["role"] == "resident"  # the phone is no one's now
