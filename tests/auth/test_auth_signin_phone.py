@@ -4,7 +4,9 @@ single-use, short-lived and bounded in wrong guesses, rate limits, and ``me``.""
 
 from __future__ import annotations
 
+import logging
 import time
+from dataclasses import replace
 from typing import Any
 
 import jwt
@@ -13,6 +15,7 @@ import pytest
 
 from hub.auth import ANONYMOUS, Role
 from hub.auth.ids import decode_global_id, encode_global_id
+from hub.schema import build_schema
 from hub.services import accounts
 from hub.services.ratelimit import RateLimited
 from tests.auth.providers import stand_in, tencent_sms
@@ -22,6 +25,7 @@ from tests.auth.signin_steps import (
     caller_of,
     codes,
     give_phone,
+    logged_code,
     request_code,
     sign_in,
     with_sign_in,
@@ -187,3 +191,35 @@ async def test_a_volunteer_who_erases_their_data_takes_their_accounts_with_them(
     assert codes(refreshed["refreshToken"]) == [("TOKEN_INVALID", "refreshToken")]
     again = (await sign_in(gql, phone, await request_code(gql, phone, caplog)))["session"]
     assert again["role"] == "resident"  # the phone is no one's now
+
+
+async def test_the_sign_in_documents_are_registered_for_anonymous_only_deployments(
+        gql: Gql, caplog: pytest.LogCaptureFixture) -> None:
+    """With HUB_ANONYMOUS_REGISTERED_ONLY, a mini-program signs in by the documents' hashes."""
+    strict = build_schema()
+    held = Gql(gql.db, replace(gql.settings, anonymous_registered_only=True), gql.cipher)
+    documents = {d.name: d for d in strict.trusted}
+    assert {"RequestSignInCode", "SignInWithCode", "SignInWithWeChat", "RefreshToken",
+            "SignOut"} <= set(documents)
+
+    def by_hash(name: str) -> dict[str, Any]:
+        return {"persistedQuery": {"version": 1, "sha256Hash": documents[name].id}}
+
+    caplog.set_level(logging.WARNING, logger="hub.sms")
+    sent = await held(None, {"input": {"phone": PHONE}}, on=strict,
+                      extensions=by_hash("RequestSignInCode"))
+    assert sent.errors is None and sent.data == {
+        "requestSignInCode": {"expiresInS": 300, "errors": []}}
+    signed_in = await held(None, {"input": {"phone": PHONE, "code": logged_code(caplog)}},
+                           on=strict, extensions=by_hash("SignInWithCode"))
+    assert signed_in.errors is None and signed_in.data is not None
+    token = signed_in.data["signInWithCode"]["session"]["refreshToken"]
+    for name, field in (("RefreshToken", "refreshToken"), ("SignOut", "signOut")):
+        answer = await held(None, {"input": {"refreshToken": token}}, on=strict,
+                            extensions=by_hash(name))
+        assert answer.errors is None and answer.data is not None
+        assert answer.data[field]["errors"] == []
+        token = (answer.data[field].get("session") or {}).get("refreshToken", token)
+    unregistered = await held(
+        "mutation { signOut(input: {refreshToken: \"x\"}) { signedOut } }", on=strict)
+    assert [c for c, _ in errors_of(unregistered)] == ["PERSISTED_QUERY_NOT_IN_LIST"]
