@@ -31,11 +31,16 @@ from hub.services import records
 from hub.services.matching import MatchError, MatchRequest, build_problem
 from hub.services.subjects import dispatch_subject
 from hub.services.workflow_errors import (
+    DEMAND_STATUS,
+    DISPATCH_STATUS,
+    VOLUNTEER_STATUS,
     Code,
     Refused,
     WorkflowError,
     db_error,
     retry_conflicts,
+    shown_at,
+    status_zh,
 )
 from hub.store import demands, volunteers
 from hub.store import dispatch as store
@@ -85,15 +90,18 @@ async def _offer_once(db: Database, *, caller: Caller, demand_id: int,
             demand = await demands.lock(tx, demand_id=demand_id)
             if demand is None:
                 raise Refused([WorkflowError(Code.NOT_FOUND, "demandId",
-                                             f"demand {demand_id} does not exist")])
+                                             f"demand {demand_id} does not exist",
+                                             f"需求 {demand_id} 不存在")])
             require(caller, Action.DISPATCH_OFFER, subject(region_code=demand["region_code"]),
                     what="dispatch there")
             _offerable(demand, "demandId")
             if not 1 <= len(volunteer_ids) <= MAX_HAND_OFFERS:
                 raise WorkflowError(Code.INVALID, "volunteerIds", (
-                    f"{len(volunteer_ids)} given; give 1..{MAX_HAND_OFFERS}"))
+                    f"{len(volunteer_ids)} given; give 1..{MAX_HAND_OFFERS}"),
+                    f"选了 {len(volunteer_ids)} 名志愿者，须为 1～{MAX_HAND_OFFERS} 名")
             if len(set(volunteer_ids)) != len(volunteer_ids):
-                raise WorkflowError(Code.INVALID, "volunteerIds", "names a volunteer twice")
+                raise WorkflowError(Code.INVALID, "volunteerIds", "names a volunteer twice",
+                                    "同一志愿者选了两次")
             standing = await volunteers.get_standing(tx, ids=volunteer_ids,
                                                       until=demand["ends_at"])
             for n, vid in enumerate(volunteer_ids):
@@ -123,24 +131,32 @@ def _unfit(volunteer: Row | None, volunteer_id: int, demand: Row,
            field: str) -> WorkflowError | None:
     """Why a volunteer cannot be offered this demand by hand, if they cannot."""
     if volunteer is None:
-        return WorkflowError(Code.NOT_FOUND, field, f"volunteer {volunteer_id} does not exist")
+        return WorkflowError(Code.NOT_FOUND, field, f"volunteer {volunteer_id} does not exist",
+                             f"志愿者 {volunteer_id} 不存在")
     if volunteer["status"] != "active":
         return WorkflowError(Code.VOLUNTEER_INACTIVE, field,
-                             f"volunteer {volunteer_id} is {volunteer['status']}")
+                             f"volunteer {volunteer_id} is {volunteer['status']}",
+                             f"志愿者 {volunteer_id} 当前状态为"
+                             f"{status_zh(VOLUNTEER_STATUS, volunteer['status'])}")
     if demand["requires_insurance"] and not volunteer["insured"]:
         return WorkflowError(Code.NOT_INSURED, field, (
             f"volunteer {volunteer_id} has no accident insurance until "
-            f"{demand['ends_at'].isoformat()}, which demand {demand['id']} requires"))
+            f"{shown_at(demand['ends_at'])}, which demand {demand['id']} requires"),
+            f"需求 {demand['id']} 要求保险，志愿者 {volunteer_id} 的意外险未覆盖到 "
+            f"{shown_at(demand['ends_at'])}")
     return None
 
 
 def _offerable(demand: Row, field: str) -> None:
     if demand["status"] not in ("open", "dispatched"):
         raise WorkflowError(Code.DEMAND_CLOSED, field,
-                            f"demand {demand['id']} is {demand['status']}")
+                            f"demand {demand['id']} is {demand['status']}",
+                            f"需求 {demand['id']} 当前状态为"
+                            f"{status_zh(DEMAND_STATUS, demand['status'])}")
     if demand["starts_at"] <= demand["now"]:
         raise WorkflowError(Code.WINDOW_STARTED, field,
-                            f"demand {demand['id']} started at {demand['starts_at'].isoformat()}")
+                            f"demand {demand['id']} started at {shown_at(demand['starts_at'])}",
+                            f"需求 {demand['id']} 已于 {shown_at(demand['starts_at'])} 开始")
 
 
 @dataclass(frozen=True)
@@ -220,12 +236,15 @@ async def _change_once(db: Database, dispatch_id: int, to_state: str, step: Step
             row = await store.lock(tx, dispatch_id=dispatch_id)
             if row is None:
                 raise WorkflowError(Code.NOT_FOUND, "dispatchId",
-                                    f"dispatch {dispatch_id} does not exist")
+                                    f"dispatch {dispatch_id} does not exist",
+                                    f"派单 {dispatch_id} 不存在")
             if acting is not None:
                 require(acting.caller, acting.action, dispatch_subject(row), what=acting.what)
             if (row["status"], to_state) not in await allowed(tx):
                 raise WorkflowError(Code.INVALID_TRANSITION, "dispatchId", (
-                    f"dispatch {dispatch_id} is {row['status']}; it cannot become {to_state}"))
+                    f"dispatch {dispatch_id} is {row['status']}; it cannot become {to_state}"),
+                    f"派单 {dispatch_id} 当前为{status_zh(DISPATCH_STATUS, row['status'])}，"
+                    f"不能变为{status_zh(DISPATCH_STATUS, to_state)}")
             late = await step(tx, row)
     except psycopg.Error as exc:
         raise db_error(exc, "dispatchId", f"dispatch {dispatch_id}") from None
@@ -244,7 +263,8 @@ async def expire(tx: ConnectionDatabase, row: Row, ttl_s: int) -> WorkflowError:
                              reason="no answer before the deadline")
     await refill(tx, demand_id=row["demand_id"], ttl_s=ttl_s)
     return WorkflowError(Code.OFFER_EXPIRED, "dispatchId", (
-        f"dispatch {row['id']}: the offer expired at {row['respond_by'].isoformat()}"))
+        f"dispatch {row['id']}: the offer expired at {shown_at(row['respond_by'])}"),
+        f"派单 {row['id']} 的邀请已于 {shown_at(row['respond_by'])} 过期")
 
 
 async def accept(db: Database, *, caller: Caller, dispatch_id: int, ttl_s: int) -> Row:
@@ -270,7 +290,8 @@ async def _release(db: Database, *, dispatch_id: int, to_state: str, acting: Act
             return await expire(tx, row, ttl_s)
         if to_state == "no_show" and row["starts_at"] > row["now"]:
             raise WorkflowError(Code.TOO_EARLY, "dispatchId", (
-                f"dispatch {dispatch_id}: the window starts at {row['starts_at'].isoformat()}"))
+                f"dispatch {dispatch_id}: the window starts at {shown_at(row['starts_at'])}"),
+                f"派单 {dispatch_id} 的服务时段 {shown_at(row['starts_at'])} 才开始")
         await store.update_state(tx, dispatch_id=dispatch_id, to_state=to_state, by=by,
                                  reason=reason, responded=to_state == "declined",
                                  decline_reason=reason if to_state == "declined" else None)
@@ -316,16 +337,18 @@ async def check_in(db: Database, *, caller: Caller, dispatch_id: int, lon: float
     async def step(tx: ConnectionDatabase, row: Row) -> WorkflowError | None:
         if row["now"] < row["starts_at"] - early:
             raise WorkflowError(Code.TOO_EARLY, "dispatchId", (
-                f"dispatch {dispatch_id}: check-in opens at "
-                f"{(row['starts_at'] - early).isoformat()}"))
+                f"dispatch {dispatch_id}: check-in opens at {shown_at(row['starts_at'] - early)}"),
+                f"派单 {dispatch_id} 的签到 {shown_at(row['starts_at'] - early)} 开始")
         if row["now"] >= row["ends_at"]:
             raise WorkflowError(Code.WINDOW_STARTED, "dispatchId", (
-                f"dispatch {dispatch_id}: the window ended at {row['ends_at'].isoformat()}"))
+                f"dispatch {dispatch_id}: the window ended at {shown_at(row['ends_at'])}"),
+                f"派单 {dispatch_id} 的服务时段已于 {shown_at(row['ends_at'])} 结束")
         metres = await store.get_distance_m(tx, dispatch_id=dispatch_id, lon=lon, lat=lat)
         if metres > max_distance_m:
             raise WorkflowError(Code.TOO_FAR, "point", (
                 f"({lon:.6f}, {lat:.6f}) is {metres:.0f} m from the demand; check-in needs "
-                f"{max_distance_m:.0f} m or less"))
+                f"{max_distance_m:.0f} m or less"),
+                f"当前位置距服务地点 {metres:.0f} 米，须在 {max_distance_m:.0f} 米以内才能签到")
         await store.check_in(tx, dispatch_id=dispatch_id, lon=lon, lat=lat, distance=metres,
                              by=by)
         await demands.settle(tx, demand_id=row["demand_id"])
@@ -345,8 +368,10 @@ async def check_out(db: Database, *, caller: Caller, dispatch_id: int, lon: floa
     async def step(tx: ConnectionDatabase, row: Row) -> WorkflowError | None:
         if row["now"] < row["starts_at"]:
             raise WorkflowError(Code.TOO_EARLY, "dispatchId", (
-                f"dispatch {dispatch_id}: the window starts at {row['starts_at'].isoformat()};"
-                " check out after it starts (nothing has been served before)"))
+                f"dispatch {dispatch_id}: the window starts at {shown_at(row['starts_at'])};"
+                " check out after it starts (nothing has been served before)"),
+                f"派单 {dispatch_id} 的服务时段 {shown_at(row['starts_at'])} 才开始，"
+                "开始后才能签退")
         metres = await store.get_distance_m(tx, dispatch_id=dispatch_id, lon=lon, lat=lat)
         done = await store.check_out(tx, dispatch_id=dispatch_id, lon=lon, lat=lat,
                                      distance=metres, by=by)

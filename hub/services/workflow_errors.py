@@ -11,11 +11,15 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from enum import StrEnum
 from typing import TypeVar
 
 import psycopg
 from psycopg import errors as pg_errors
+
+from hub.localization import current
+from hub.vocabulary import Vocabulary, vocabulary
 
 
 class Code(StrEnum):
@@ -35,6 +39,21 @@ class Code(StrEnum):
     TOO_FAR = "TOO_FAR"
     IN_SERVICE = "IN_SERVICE"
     CONFLICT = "CONFLICT"
+
+
+DISPATCH_STATUS = vocabulary("dispatchStatus")
+DEMAND_STATUS = vocabulary("demandStatus")
+VOLUNTEER_STATUS = vocabulary("volunteerStatus")
+
+
+def status_zh(statuses: Vocabulary, code: str) -> str:
+    """A status's Chinese label for a message, quoted (the code if the vocabulary lacks it)."""
+    return f"“{statuses.labels.get(code, code)}”"
+
+
+def shown_at(moment: datetime) -> str:
+    """A time in a message: in the caller's zone, with its offset (hub/localization.py)."""
+    return current().local(moment).isoformat()
 
 
 class WorkflowError(Exception):
