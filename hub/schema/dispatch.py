@@ -128,12 +128,14 @@ async def preview_dispatch(info: Info, input: PreviewDispatchInput) -> PreviewDi
     try:
         code = normalize_code(input.region_code)
     except DivisionCodeError:
-        raise MatchError("regionCode", f"{input.region_code!r} is not a division code") from None
+        raise MatchError("regionCode", f"{input.region_code!r} is not a division code",
+                         message_zh=f"{input.region_code!r} 不是行政区划代码") from None
     if await info.context.loaders.region.load(code) is None:
         raise MatchError("regionCode", f"{input.region_code!r} is not a known division code",
-                         "UNKNOWN_REGION")
+                         "UNKNOWN_REGION", f"{input.region_code!r} 不是已知的行政区划代码")
     if input.options is not None and not isinstance(input.options, dict):
-        raise MatchError("options", "must be an object such as {\"weights\": {…}}")
+        raise MatchError("options", "must be an object such as {\"weights\": {…}}",
+                         message_zh="派单参数须为对象，例如 {\"weights\": {…}}")
     request = MatchRequest(code, subtree_prefix(code), input.from_, input.to, input.options or {})
     result = await matching.preview(info.context.db, info.context.caller, request,
                                     solver=lambda p: matching.solve_in(info.context.executor, p))
@@ -165,7 +167,8 @@ async def commit_dispatch(info: Info, input: CommitDispatchInput) -> CommitDispa
     try:
         uuid.UUID(str(input.plan_id))
     except ValueError:
-        raise MatchError("planId", f"{input.plan_id!r} is not a plan ID") from None
+        raise MatchError("planId", f"{input.plan_id!r} is not a plan ID",
+                         message_zh=f"{input.plan_id!r} 不是派单方案编号") from None
     result = await matching.commit(info.context.db, info.context.caller,
                                    plan_id=str(input.plan_id),
                                    ttl_s=info.context.settings.dispatch_offer_ttl_s)

@@ -23,6 +23,7 @@ from hub.auth import Caller
 from hub.auth.actions import Action, require, subject
 from hub.matching import Demand, Options, Plan, Problem, Volunteer, parse_problem, plan_to_dict
 from hub.matching import solve as solve_problem
+from hub.services.workflow_errors import shown_at
 from hub.store import demands as demand_store
 from hub.store import dispatch as store
 from hub.store.base import Database, Row
@@ -38,9 +39,11 @@ class MatchError(ValueError):
     """The request cannot be matched as asked: ``field`` names the input, ``code`` says why
     (INVALID, INVALID_PERIOD, UNKNOWN_REGION, NOT_FOUND, ALREADY_COMMITTED)."""
 
-    def __init__(self, field: str, message: str, code: str = "INVALID") -> None:
+    def __init__(self, field: str, message: str, code: str = "INVALID",
+                 message_zh: str | None = None) -> None:
         super().__init__(f"{field}: {message}")
         self.field, self.message, self.code = field, message, code
+        self.message_zh = message_zh  # None: the code's sentence
 
 
 @dataclass(frozen=True)
@@ -55,13 +58,15 @@ class MatchRequest:
 
     def __post_init__(self) -> None:
         if self.starts.tzinfo is None or self.ends.tzinfo is None:
-            raise MatchError("from", "times need a time zone (e.g. +08:00)")
+            raise MatchError("from", "times need a time zone (e.g. +08:00)",
+                             message_zh="时间须带时区（例如 +08:00）")
         if self.ends <= self.starts:
-            raise MatchError("to", f"{self.ends.isoformat()} is not after "
-                                   f"{self.starts.isoformat()}", "INVALID_PERIOD")
+            ends, starts = shown_at(self.ends), shown_at(self.starts)
+            raise MatchError("to", f"{ends} is not after {starts}", "INVALID_PERIOD",
+                             f"结束时间 {ends} 不晚于开始时间 {starts}")
         if self.ends - self.starts > timedelta(days=MAX_PERIOD_DAYS):
             raise MatchError("to", f"the period is longer than {MAX_PERIOD_DAYS} days",
-                             "INVALID_PERIOD")
+                             "INVALID_PERIOD", f"时间段超过 {MAX_PERIOD_DAYS} 天")
 
 
 def parse_options(doc: dict[str, Any] | None) -> Options:
@@ -69,7 +74,7 @@ def parse_options(doc: dict[str, Any] | None) -> Options:
     try:
         return parse_problem({"volunteers": [], "demands": [], "options": doc or {}}).options
     except ValueError as exc:
-        raise MatchError("options", str(exc)) from None
+        raise MatchError("options", str(exc), message_zh=f"派单参数有误：{exc}") from None
 
 
 def _epoch(moment: datetime) -> int:
@@ -231,12 +236,14 @@ async def commit(db: Database, caller: Caller, *, plan_id: str, ttl_s: int) -> C
     async with db.transaction() as tx:
         row = await store.lock_plan(tx, plan_id=plan_id)
         if row is None:
-            raise MatchError("planId", f"plan {plan_id} does not exist", "NOT_FOUND")
+            raise MatchError("planId", f"plan {plan_id} does not exist", "NOT_FOUND",
+                             f"派单方案 {plan_id} 不存在")
         _may_plan(caller, row["region_code"])
         by = caller.sub or caller.role.value
         if row["committed_at"] is not None:
-            raise MatchError("planId", f"plan {plan_id} was already committed at "
-                                       f"{row['committed_at'].isoformat()}", "ALREADY_COMMITTED")
+            at = shown_at(row["committed_at"])
+            raise MatchError("planId", f"plan {plan_id} was already committed at {at}",
+                             "ALREADY_COMMITTED", f"派单方案 {plan_id} 已于 {at} 提交")
         demand_ids: set[int] = set()
         for a in row["plan"]["assignments"]:
             try:

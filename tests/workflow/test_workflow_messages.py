@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 from workflow_world import offer, volunteer_caller, world
 
+from hub.auth import Caller, Role
 from hub.localization import DEFAULT, Locale
 from hub.schema.node import encode_id
 from tests.seeded import Gql
@@ -58,3 +59,23 @@ async def test_times_in_refusals_are_in_the_callers_zone(
         assert re.search(rf"的邀请已于 \S+{re.escape(offset)} 过期", error["messageZh"])
         assert re.search(rf"expired at \S+{re.escape(offset)}$", error["messageEn"])
         assert error["message"] == error["messageEn" if locale is UTC else "messageZh"]
+
+
+PREVIEW = """mutation($code: String!, $from: DateTime!, $to: DateTime!) {
+  previewDispatch(input: {regionCode: $code, from: $from, to: $to}) { plan { id } {ERRORS} } }
+""".replace("{ERRORS}", ERRORS)
+
+
+async def test_a_refused_preview_says_why_in_both_languages(gql: Gql):
+    admin = Caller(role=Role.ADMIN, sub="admin-1")
+    cases = [("410100000000", "2027-01-02T00:00:00+00:00", "2027-01-01T00:00:00+00:00",
+              "INVALID_PERIOD", "结束时间 2027-01-01T08:00:00+08:00 不晚于开始时间 "
+                                "2027-01-02T08:00:00+08:00"),
+             ("629999", "2027-01-01T00:00:00+08:00", "2027-01-02T00:00:00+08:00",
+              "UNKNOWN_REGION", "'629999' 不是已知的行政区划代码")]
+    for code, start, end, expected, zh in cases:
+        out = await gql.data(PREVIEW, {"code": code, "from": start, "to": end}, caller=admin,
+                             locale=DEFAULT)
+        [error] = out["previewDispatch"]["errors"]
+        assert error["code"] == expected and error["messageZh"] == zh
+        assert error["message"] == zh and not CJK.search(error["messageEn"])
