@@ -27,7 +27,7 @@ _LAYERS = {
                 "'title', t.title, 'category', t.category, 'status', t.status, 'needed', t.needed,"
                 f" 'startsAt', {iso_in_zone('lower(t.time_window)')},"
                 f" 'endsAt', {iso_in_zone('upper(t.time_window)')}",
-                "t.status NOT IN ('cancelled', 'reviewed')"),
+                "t.status IN ('open', 'dispatched', 'in_progress')"),
 }
 LAYERS = tuple(_LAYERS)
 _BOX = "ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326)"

@@ -69,7 +69,7 @@ _LAYERS = {
                       "array_to_string(t.required_skills, ',') AS skills, "
                       "to_char(lower(t.time_window) AT TIME ZONE 'Asia/Shanghai', "
                       "'YYYY-MM-DD HH24:MI') AS starts",
-                      "t.status NOT IN ('cancelled', 'reviewed')"),
+                      "t.status IN ('open', 'dispatched', 'in_progress')"),
 }
 
 
