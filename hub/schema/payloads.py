@@ -92,10 +92,8 @@ def refusals(exc: Exception) -> list[Refusal]:
     if isinstance(exc, registration_service.RegistrationError):
         return [Refusal(str(exc.code), exc.field, exc.message, exc.message_zh,
                         suggestion=exc.suggestion)]
-    if isinstance(exc, workflow_errors.WorkflowError | MatchError):
+    if isinstance(exc, workflow_errors.WorkflowError | MatchError | RecordsError):
         return [Refusal(str(exc.code), exc.field, exc.message, exc.message_zh)]
-    if isinstance(exc, RecordsError):
-        return [Refusal(str(exc.code), exc.field, exc.message)]
     if isinstance(exc, BadUserInput):  # an ID, point or code the resolver could not decode
         return [Refusal("INVALID", exc.extensions.get("field"), str(exc), exc.specific_zh)]
     raise TypeError(f"{type(exc).__name__} is not a refusal") from exc

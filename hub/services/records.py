@@ -39,6 +39,7 @@ from psycopg import errors as pg_errors
 from hub.auth import Caller
 from hub.auth.actions import Action, require
 from hub.services.subjects import org_subject
+from hub.services.workflow_errors import shown_at
 from hub.store import activities, demands, ledger
 from hub.store import records as store
 from hub.store.base import ConnectionDatabase, Database, Row
@@ -63,29 +64,34 @@ T = TypeVar("T")
 class RecordsError(ValueError):
     """A business rule refused the request: ``code`` for clients, ``field`` names the input."""
 
-    def __init__(self, code: str, field: str | None, message: str) -> None:
+    def __init__(self, code: str, field: str | None, message: str,
+                 message_zh: str | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.field = field
         self.message = message
+        self.message_zh = message_zh  # None: the code's sentence
 
 
 # Database rules and the coded refusal each one means.
-_REFUSALS: dict[str, tuple[str, str | None, str]] = {
-    "service_record_net_hours": ("INVALID_HOURS", "hours", "net hours would become negative"),
+_REFUSALS: dict[str, tuple[str, str | None, str, str]] = {
+    "service_record_net_hours": ("INVALID_HOURS", "hours", "net hours would become negative",
+                                 "更正后的净时长不能为负"),
     "service_record_within_window": (
         "INVALID_HOURS", "hours", "net hours would exceed the length of the demand's window "
-                                  "or the activity"),
+                                  "or the activity", "净时长不能超过需求时段或活动的时长"),
     "service_record_corrects_original": ("NOT_AN_ORIGINAL", "recordId",
-                                         "a correction cannot be corrected"),
+                                         "a correction cannot be corrected", "更正记录不能再更正"),
     "service_record_confirms_original": ("NOT_AN_ORIGINAL", "recordId",
-                                         "a correction cannot be confirmed"),
+                                         "a correction cannot be confirmed", "更正记录不能确认"),
     "service_record_confirmation_pkey": ("ALREADY_CONFIRMED", "recordId",
-                                         "the record is already confirmed"),
+                                         "the record is already confirmed", "记录已经确认"),
     "ledger_not_overdrawn": ("INSUFFICIENT_BALANCE", None, "the volunteer has already spent "
-                                                           "the points or time this takes back"),
+                                                           "the points or time this takes back",
+                             "志愿者已使用了这次要扣回的积分或时间储蓄"),
     **{key: ("ALREADY_RECORDED", None, "this service of the volunteer is already recorded; "
-                                       "correct that record instead")
+                                       "correct that record instead",
+             "志愿者的这次服务已经记录过，请更正那条记录")
        for key in ("service_record_dispatch_key", "service_record_demand_key",
                    "service_record_activity_key")},
 }
@@ -96,8 +102,8 @@ def refusal(exc: psycopg.Error) -> RecordsError:
     found = _REFUSALS.get(exc.diag.constraint_name or "")
     if found is None:
         raise exc
-    code, field, message = found
-    return RecordsError(code, field, message)
+    code, field, message, message_zh = found
+    return RecordsError(code, field, message, message_zh)
 
 
 async def in_transaction(db: Database, work: Callable[[ConnectionDatabase], Awaitable[T]]) -> T:
@@ -109,7 +115,7 @@ async def in_transaction(db: Database, work: Callable[[ConnectionDatabase], Awai
         except (pg_errors.DeadlockDetected, pg_errors.SerializationFailure):
             if attempt == CONFLICT_ATTEMPTS:
                 raise RecordsError("CONFLICT", None, "concurrent changes kept winning; "
-                                                     "try again") from None
+                                                     "try again", "并发修改冲突，请重试") from None
             await asyncio.sleep(random.uniform(0.005, 0.05) * attempt)
         except psycopg.IntegrityError as exc:
             raise refusal(exc) from None
@@ -121,10 +127,12 @@ def hours_of(value: Decimal | float | int | str, field: str = "hours") -> Decima
     try:
         hours = Decimal(str(value)).quantize(_CENT, ROUND_HALF_UP)
     except InvalidOperation:
-        raise RecordsError("INVALID_HOURS", field, f"{value!r} is not a number") from None
+        raise RecordsError("INVALID_HOURS", field, f"{value!r} is not a number",
+                           f"{value!r} 不是数字") from None
     if not hours.is_finite() or not 0 < hours <= MAX_RECORD_HOURS:
         raise RecordsError("INVALID_HOURS", field,
-                           f"{value} h is outside (0, {MAX_RECORD_HOURS}] hours")
+                           f"{value} h is outside (0, {MAX_RECORD_HOURS}] hours",
+                           f"{value} 小时须大于 0 且不超过 {MAX_RECORD_HOURS} 小时")
     return hours
 
 
@@ -198,10 +206,11 @@ async def record_service(tx: Database, *, volunteer_id: int, source: Source, hou
         row = await activities.get_source(tx, activity_id=source.activity_id)
     if row is None:
         raise RecordsError("NOT_FOUND", "demandId" if source.demand_id else "activityId",
-                           "the demand or activity does not exist")
+                           "the demand or activity does not exist", "需求或活动不存在")
     if hours > row["window_hours"]:
         raise RecordsError("INVALID_HOURS", "hours", f"{hours} h is more than the "
-                                                     f"{row['window_hours']} h it lasts")
+                                                     f"{row['window_hours']} h it lasts",
+                           f"{hours} 小时超过了它的时长 {row['window_hours']} 小时")
     try:
         async with tx.savepoint():
             record = await store.create(
@@ -229,11 +238,14 @@ async def _locked_original(tx: Database, record_id: int) -> Row:
     if await store.lock(tx, record_id=record_id):
         original = await store.get(tx, record_id=record_id)
     if original is None:
-        raise RecordsError("NOT_FOUND", "recordId", f"record {record_id} does not exist")
+        raise RecordsError("NOT_FOUND", "recordId", f"record {record_id} does not exist",
+                           f"记录 {record_id} 不存在")
     if original["corrects_id"] is not None:
         raise RecordsError("NOT_AN_ORIGINAL", "recordId",
                            f"record {record_id} is a correction; use record "
-                           f"{original['corrects_id']} instead")
+                           f"{original['corrects_id']} instead",
+                           f"记录 {record_id} 是更正记录，"
+                           f"请对原始记录 {original['corrects_id']} 操作")
     return original
 
 
@@ -241,10 +253,12 @@ def _target_hours(hours: Decimal | float | int | str) -> Decimal:
     try:
         target = Decimal(str(hours)).quantize(_CENT, ROUND_HALF_UP)
     except InvalidOperation:
-        raise RecordsError("INVALID_HOURS", "hours", f"{hours!r} is not a number") from None
+        raise RecordsError("INVALID_HOURS", "hours", f"{hours!r} is not a number",
+                           f"{hours!r} 不是数字") from None
     if not target.is_finite() or not 0 <= target <= MAX_RECORD_HOURS:
         raise RecordsError("INVALID_HOURS", "hours",
-                           f"{hours} h is outside [0, {MAX_RECORD_HOURS}] hours")
+                           f"{hours} h is outside [0, {MAX_RECORD_HOURS}] hours",
+                           f"{hours} 小时须在 0～{MAX_RECORD_HOURS} 小时之间")
     return target
 
 
@@ -259,15 +273,17 @@ async def correct_record(tx: Database, *, record_id: int, hours: Decimal, reason
     target = _target_hours(hours)
     reason = reason.strip()
     if not 2 <= len(reason) <= 500:
-        raise RecordsError("REASON_REQUIRED", "reason", "give a reason of 2 to 500 characters")
+        raise RecordsError("REASON_REQUIRED", "reason", "give a reason of 2 to 500 characters",
+                           "请填写 2～500 个字的原因")
     original = await _locked_original(tx, record_id)
     before, bound = Decimal(original["net_hours"]), Decimal(original["window_hours"])
     if target == before:
-        raise RecordsError("NO_CHANGE", "hours", f"record {record_id} already has {before} h")
+        raise RecordsError("NO_CHANGE", "hours", f"record {record_id} already has {before} h",
+                           f"记录 {record_id} 已经是 {before} 小时")
     if target > before and target > bound:
         raise RecordsError("INVALID_HOURS", "hours", (
             f"{target} h is more than the {bound} h the record's demand window or activity "
-            "lasts"))
+            "lasts"), f"{target} 小时超过了该记录的需求时段或活动时长 {bound} 小时")
     try:
         async with tx.savepoint():
             correction = await store.create_correction(
@@ -289,9 +305,10 @@ async def confirm_record(tx: Database, *, record_id: int, by: str,
     any corrections) are posted. Returns the record. ``ALREADY_CONFIRMED`` if it was."""
     original = await _locked_original(tx, record_id)
     if original["confirmed_at"] is not None:
+        at = shown_at(original["confirmed_at"])
         raise RecordsError("ALREADY_CONFIRMED", "recordId", (
-            f"record {record_id} was confirmed by {original['confirmed_by']} at "
-            f"{original['confirmed_at'].isoformat()}"))
+            f"record {record_id} was confirmed by {original['confirmed_by']} at {at}"),
+            f"记录 {record_id} 已由 {original['confirmed_by']} 于 {at} 确认")
     confirmed = await store.create_confirmation(tx, record_id=record_id, by=by, automatic=automatic)
     await _reward(tx, record=original, record_id=record_id, kind="service_reward",
                   before=Decimal(0), after=Decimal(original["net_hours"]),
@@ -318,7 +335,8 @@ async def redeem(tx: Database, *, volunteer_id: int, points: int, minutes: int, 
     """兑换: spend a volunteer's points and time-bank minutes (``INSUFFICIENT_BALANCE`` when
     the balance does not cover them, counting every posting committed before)."""
     if points < 0 or minutes < 0 or points + minutes == 0:
-        raise RecordsError("INVALID_AMOUNT", "points", "redeem a positive amount")
+        raise RecordsError("INVALID_AMOUNT", "points", "redeem a positive amount",
+                           "兑换数量须为正数")
     await _post(tx, volunteer_id=volunteer_id, counterpart="redemption", kind="redemption",
                 record_id=None, deltas=(-points, -minutes), memo=memo, by=by)
 
@@ -334,7 +352,8 @@ async def _authorised(db: Database, caller: Caller, record_id: int, action: Acti
                       what: str) -> Row:
     row = await store.get(db, record_id=record_id)
     if row is None:
-        raise RecordsError("NOT_FOUND", "recordId", f"record {record_id} not found")
+        raise RecordsError("NOT_FOUND", "recordId", f"record {record_id} not found",
+                           f"记录 {record_id} 不存在")
     require(caller, action, org_subject(row["region_code"], row["org_path"]), what=what)
     return row
 

@@ -19,7 +19,7 @@ from hub.services.workflow_errors import Code
 HUB = Path(__file__).resolve().parents[2] / "hub"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # A code written into a GraphQL error's extensions or an HTTP refusal somewhere in the source.
-WRITTEN = re.compile(r'''(?:"code":\s*|\bcode\s*=\s*|Refusal\(\d+,\s*|_refusal\()'''
+WRITTEN = re.compile(r'''(?:"code":\s*|\bcode\s*=\s*|Refusal\(\d+,\s*|_refusal\(|RecordsError\()'''
                      r'''"([A-Z][A-Z_]{3,})"''')
 
 
