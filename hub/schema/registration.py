@@ -173,6 +173,12 @@ class ImportRowError:
     reason_zh: str
 
 
+@strawberry.type(description="A note on an accepted or skipped row (提示): a duplicate skipped, "
+                             "no home or no team given, a time it could not read.")
+class ImportRowNote(ImportRowError):
+    pass
+
+
 @strawberry.input(description="集体注册: a file of volunteers or teams.")
 class ImportRegistrationsInput:
     kind: ImportKind
@@ -191,9 +197,11 @@ class ImportRegistrationsPayload:
                                     description="False when nothing was loaded.")
     row_errors: list[ImportRowError] = strawberry.field(
         default_factory=list, description=f"The first {MAX_ROW_ERRORS} rejected fields.")
+    row_notes: list[ImportRowNote] = strawberry.field(
+        default_factory=list, description=f"The first {MAX_ROW_ERRORS} notes (提示).")
     report_xlsx_base64: str | None = strawberry.field(
-        default=None, description="Every rejected row (行号, 列名, 内容, 原因) as a base64 "
-                                  ".xlsx; null when no row was rejected.")
+        default=None, description="Every rejected row (行号, 列名, 内容, 原因) and every note "
+                                  "(提示 sheet) as a base64 .xlsx; null when there are neither.")
 
 
 async def register_volunteer(info: Info,
@@ -291,7 +299,10 @@ async def import_registrations(info: Info,
         row_errors=[ImportRowError(row=e.row_number, column=e.column, value=e.value_masked,
                                    reason=e.reason, reason_zh=e.reason_zh)
                     for e in summary.errors[:MAX_ROW_ERRORS]],
-        report_xlsx_base64=None if summary.ok else base64.b64encode(
+        row_notes=[ImportRowNote(row=w.row_number, column=w.column, value=w.value_masked,
+                                 reason=w.reason, reason_zh=w.reason_zh or w.reason)
+                   for w in summary.warnings[:MAX_ROW_ERRORS]],
+        report_xlsx_base64=None if summary.ok and not summary.warnings else base64.b64encode(
             summary.report_xlsx()).decode()),
         [Refusal(Code.INVALID, "file", i.message, i.message_zh) for i in summary.file_errors])
 

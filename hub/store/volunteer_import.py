@@ -19,9 +19,10 @@ STAGE_COLUMNS = ("row_number", "team_id", "team_role", *WRITABLE)
 
 
 async def create_stage(db: Database) -> None:
-    """A temporary stage for :func:`copy_stage` rows, dropped at commit (in a transaction)."""
+    """A temporary stage for :func:`copy_stage` rows, dropped at commit (in a transaction; a
+    second import in the same transaction reuses it, emptied by :func:`copy_stage`)."""
     await db.fetch(
-        f"CREATE TEMP TABLE {STAGE} ON COMMIT DROP AS SELECT 0::int AS row_number, "
+        f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} ON COMMIT DROP AS SELECT 0::int AS row_number, "
         "0::bigint AS team_id, ''::text AS team_role, "
         f"{', '.join(WRITABLE)} FROM volunteer WITH NO DATA")
 

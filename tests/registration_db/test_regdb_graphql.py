@@ -36,7 +36,8 @@ LINK = """mutation($v: ID!, $o: ID!) { linkVolunteer(input: {volunteerId: $v, or
   role: "member"}) { volunteer { id } errors { field code } } }"""
 IMPORT = """mutation($file: Upload!, $all: Boolean!) { importRegistrations(input: {
   kind: VOLUNTEERS, file: $file, allOrNothing: $all}) { rowsRead imported skipped rejected
-  loaded rowErrors { row column reason } reportXlsxBase64 errors { code } } }"""
+  loaded rowErrors { row column reason } rowNotes { row column value reason reasonZh }
+  reportXlsxBase64 errors { code } } }"""
 
 
 def person(sequence: int, **extra: Any) -> dict[str, Any]:
@@ -182,6 +183,14 @@ async def test_import_upload_in_process(gql: Gql, make_file: MakeFile) -> None:
     result = out["importRegistrations"]
     assert (result["imported"], result["skipped"], result["rejected"]) == (1, 0, 1)
     assert result["rowErrors"][0]["column"] == "学历" and result["reportXlsxBase64"]
+    again = (await gql.data(IMPORT, {"file": UploadFile(io.BytesIO(path.read_bytes()),
+                                                        filename="vol.xlsx"), "all": False},
+                            caller=ADMIN))["importRegistrations"]
+    assert (again["imported"], again["skipped"]) == (0, 1)
+    # The skipped duplicate is named among the notes (提示), and the report carries them.
+    duplicate = [n for n in again["rowNotes"] if n["column"] in ("身份证号", "id_number")]
+    assert duplicate and duplicate[0]["reasonZh"] and again["reportXlsxBase64"]
+    assert result["rowNotes"] == [n for n in result["rowNotes"] if n["row"] != 3]
     anonymous = await gql(IMPORT, {"file": upload, "all": False})
     assert errors_of(anonymous)[0][0] == "UNAUTHENTICATED"
     as_volunteer = await gql(IMPORT, {"file": upload, "all": False},
