@@ -31,7 +31,8 @@ async def _activity(tx: Database, activity_id: int, acting: Acting) -> Row:
     place in it (subject: the activity's region and team, and the volunteer)."""
     row = await store.get_source(tx, activity_id=activity_id, lock=True)
     if row is None:
-        raise RecordsError("NOT_FOUND", "activityId", f"activity {activity_id} does not exist")
+        raise RecordsError("NOT_FOUND", "activityId", f"activity {activity_id} does not exist",
+                           f"活动 {activity_id} 不存在")
     require(acting.caller, acting.action,
             org_subject(row["region_code"], row["org_path"], acting.volunteer_id),
             what=acting.what)
@@ -61,17 +62,20 @@ async def sign_up(db: Database, caller: Caller, *, activity_id: int,
         activity = await _activity(tx, activity_id, acting)
         if activity["status"] != "published" or activity["starts_at"] <= _now():
             raise RecordsError("ACTIVITY_CLOSED", "activityId",
-                               f"activity {activity_id} is not open for sign-up")
+                               f"activity {activity_id} is not open for sign-up",
+                               f"活动 {activity_id} 未开放报名")
         status = await volunteers.get_status(tx, volunteer_id=volunteer_id)
         if status != "active":
             raise RecordsError("VOLUNTEER_INACTIVE", "volunteerId",
-                               f"volunteer {volunteer_id} is {status or 'unknown'}")
+                               f"volunteer {volunteer_id} is {status or 'unknown'}",
+                               f"志愿者 {volunteer_id} 当前不在服务状态")
         current = await store.lock_signup(tx, activity_id=activity_id, volunteer_id=volunteer_id)
         if current is not None and current["status"] == "signed_up":
-            raise RecordsError("ALREADY_SIGNED_UP", "activityId", "already signed up")
+            raise RecordsError("ALREADY_SIGNED_UP", "activityId", "already signed up", "已经报名")
         if activity["signed_up"] >= activity["capacity"]:
             raise RecordsError("ACTIVITY_FULL", "activityId",
-                               f"all {activity['capacity']} places are taken")
+                               f"all {activity['capacity']} places are taken",
+                               f"活动的 {activity['capacity']} 个名额已满")
         row = await store.set_signup_status(tx, activity_id=activity_id, volunteer_id=volunteer_id,
                                 status="signed_up")
         activity["signed_up"] = await store.update_signed_up(tx, activity_id=activity_id, delta=1)
@@ -87,10 +91,12 @@ async def cancel(db: Database, caller: Caller, *, activity_id: int,
         activity = await _activity(tx, activity_id, acting)
         current = await store.lock_signup(tx, activity_id=activity_id, volunteer_id=volunteer_id)
         if current is None or current["status"] != "signed_up":
-            raise RecordsError("NOT_SIGNED_UP", "activityId", "there is no sign-up to cancel")
+            raise RecordsError("NOT_SIGNED_UP", "activityId", "there is no sign-up to cancel",
+                               "没有可取消的报名")
         if activity["starts_at"] <= _now():
             raise RecordsError("ACTIVITY_STARTED", "activityId",
-                               "the activity has started; ask the organiser to mark absence")
+                               "the activity has started; ask the organiser to mark absence",
+                               "活动已经开始，请联系组织者登记缺席")
         row = await store.set_signup_status(tx, activity_id=activity_id, volunteer_id=volunteer_id,
                                 status="cancelled")
         activity["signed_up"] = await store.update_signed_up(tx, activity_id=activity_id, delta=-1)
@@ -110,14 +116,17 @@ async def record_attendance(db: Database, caller: Caller, *, activity_id: int,
         activity = await _activity(tx, activity_id, acting)
         if activity["starts_at"] > _now():
             raise RecordsError("ACTIVITY_NOT_STARTED", "activityId",
-                               "attendance is recorded once the activity has started")
+                               "attendance is recorded once the activity has started",
+                               "活动开始后才能登记出勤")
         current = await store.lock_signup(tx, activity_id=activity_id, volunteer_id=volunteer_id)
         if current is None or current["status"] in {"cancelled"}:
             raise RecordsError("NOT_SIGNED_UP", "volunteerId",
-                               f"volunteer {volunteer_id} is not signed up")
+                               f"volunteer {volunteer_id} is not signed up",
+                               f"志愿者 {volunteer_id} 没有报名")
         if current["status"] != "signed_up":
             raise RecordsError("ALREADY_RECORDED", "volunteerId",
-                               f"attendance was already recorded as {current['status']}")
+                               f"attendance was already recorded as {current['status']}",
+                               "已经登记过出勤")
         record = None
         if attended:
             span = activity["ends_at"] - activity["starts_at"]

@@ -93,7 +93,8 @@ async def issue(db: Database, settings: Settings, caller: Caller, *, volunteer_i
     """
     facts = await volunteers.get_facts(db, volunteer_id=volunteer_id)
     if facts is None:
-        raise RecordsError("NOT_FOUND", "volunteerId", f"volunteer {volunteer_id} not found")
+        raise RecordsError("NOT_FOUND", "volunteerId", f"volunteer {volunteer_id} not found",
+                           f"志愿者 {volunteer_id} 不存在")
     require(caller, Action.CERTIFICATE_ISSUE, volunteer_subject(facts),
             what="issue a certificate for this volunteer")
     issuer = await _issuer(db, caller, issuer_organization_id)
@@ -110,7 +111,7 @@ async def _issuer(db: Database, caller: Caller, organization_id: int | None) -> 
     org = await organizations.get(db, organization_id=org_id)
     if org is None:
         raise RecordsError("NOT_FOUND", "issuerOrganizationId",
-                           f"organisation {org_id} does not exist")
+                           f"organisation {org_id} does not exist", f"组织 {org_id} 不存在")
     require(caller, Action.CERTIFICATE_ISSUE_AS, org_subject(org["region_code"], org["path"]),
             what="issue certificates in this organisation's name")
     return org
@@ -139,27 +140,33 @@ def _check_printable(data: CertificateData) -> None:
             f"the certificate font has no glyph for {chars} (U+"
             + ", U+".join(f"{ord(ch):04X}" for ch in missing)
             + "): add them to NAME_EXTRAS in scripts/build_cert_fonts.py and rebuild the font"
-            f" / 证书字体缺少字符 {chars}，请在字体中补充后再出具证明")
+            f" / 证书字体缺少字符 {chars}，请在字体中补充后再出具证明",
+            f"证书字体缺少字符 {chars}，请在字体中补充后再出具证明")
 
 
 async def _issue(db: Database, settings: Settings, *, volunteer_id: int, first: date,
                  last: date, issuer: Row | None, issued_by: str) -> Row:
     if last < first:
-        raise RecordsError("INVALID_PERIOD", "to", f"{last} is before {first}")
+        raise RecordsError("INVALID_PERIOD", "to", f"{last} is before {first}",
+                           f"结束日期 {last} 早于开始日期 {first}")
     if last > datetime.now(CST).date():
-        raise RecordsError("INVALID_PERIOD", "to", f"{last} is in the future")
+        raise RecordsError("INVALID_PERIOD", "to", f"{last} is in the future",
+                           f"结束日期 {last} 还没到")
     if (last - first).days > MAX_PERIOD_DAYS:
-        raise RecordsError("INVALID_PERIOD", "from", "the period is longer than ten years")
+        raise RecordsError("INVALID_PERIOD", "from", "the period is longer than ten years",
+                           "时间段超过十年")
     async with db.transaction() as tx:
         person = await volunteers.get_for_certificate(tx, volunteer_id=volunteer_id)
         if person is None or person["erased_at"] is not None:
             raise RecordsError("NOT_FOUND", "volunteerId",
-                               f"volunteer {volunteer_id} does not exist")
+                               f"volunteer {volunteer_id} does not exist",
+                               f"志愿者 {volunteer_id} 不存在")
         rows = await records.list_net_in_period(tx, volunteer_id=volunteer_id, first=first,
                                                 last=last)
         if not rows:
             raise RecordsError("NO_RECORDS", "from",
-                               f"no verified service between {first} and {last}")
+                               f"no verified service between {first} and {last}",
+                               f"{first} 至 {last} 之间没有经过确认的服务记录")
         items = await _items(tx, rows)
         home = issuer["region_code"] if issuer is not None else person["region_code"]
         association = (await association_names(tx, {home})).get(home)

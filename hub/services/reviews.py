@@ -19,18 +19,20 @@ MAX_COMMENT = 500
 
 def _checked(rating: int, comment: str | None) -> str:
     if not 1 <= rating <= 5:
-        raise RecordsError("INVALID_RATING", "rating", f"{rating} is outside 1..5")
+        raise RecordsError("INVALID_RATING", "rating", f"{rating} is outside 1..5",
+                           f"评分 {rating} 须在 1 到 5 之间")
     text = (comment or "").strip()
     if len(text) > MAX_COMMENT:
         raise RecordsError("COMMENT_TOO_LONG", "comment",
-                           f"{len(text)} characters; at most {MAX_COMMENT}")
+                           f"{len(text)} characters; at most {MAX_COMMENT}",
+                           f"评语 {len(text)} 个字，最多 {MAX_COMMENT} 个字")
     return text
 
 
 async def _demand(db: Database, demand_id: int) -> Row:
     demand = await demands.get_source(db, demand_id=demand_id)
     if demand is None:
-        raise RecordsError("NOT_FOUND", "demandId", "no such demand")
+        raise RecordsError("NOT_FOUND", "demandId", "no such demand", "需求不存在")
     return demand
 
 
@@ -47,12 +49,14 @@ async def review_demand(db: Database, caller: Caller, *, demand_id: int, rating:
     async with db.transaction() as tx:
         if not await records.is_served(tx, demand_id=demand["id"]):
             raise RecordsError("NOT_SERVED", "demandId",
-                               "the demand has no verified service to review yet")
+                               "the demand has no verified service to review yet",
+                               "该需求还没有经过确认的服务，暂不能评价")
         row = await store.create(
             tx, demand_id=demand["id"], direction="requester_to_service", volunteer_id=None,
             station_id=demand["station_id"], rating=rating, comment=text, reviewed_by=reviewed_by)
         if row is None:
-            raise RecordsError("ALREADY_REVIEWED", "demandId", "the demand was already reviewed")
+            raise RecordsError("ALREADY_REVIEWED", "demandId", "the demand was already reviewed",
+                               "该需求已经评价过")
         await demands.mark_reviewed(tx, demand_id=demand["id"])
     return row
 
@@ -71,12 +75,14 @@ async def rate_organiser(db: Database, caller: Caller, *, demand_id: int, rating
     async with db.transaction() as tx:
         if not await records.is_served(tx, demand_id=demand["id"], volunteer_id=volunteer_id):
             raise RecordsError("NOT_SERVED", "demandId",
-                               "only a volunteer who served the demand may rate its organiser")
+                               "only a volunteer who served the demand may rate its organiser",
+                               "只有为该需求服务过的志愿者才能评价组织方")
         row = await store.create(
             tx, demand_id=demand["id"], direction="volunteer_to_organiser",
             volunteer_id=volunteer_id, station_id=demand["station_id"], rating=rating,
             comment=text, reviewed_by=reviewed_by)
         if row is None:
             raise RecordsError("ALREADY_REVIEWED", "demandId",
-                               "you already rated this demand's organiser")
+                               "you already rated this demand's organiser",
+                               "你已经评价过该需求的组织方")
     return row

@@ -31,3 +31,18 @@ async def test_a_refused_correction_says_why_in_both_languages(
         assert (error["field"], error["code"]) == ("hours", code)
         assert error["message"] == error["messageZh"] == zh
         assert error["messageEn"] and error["messageEn"] != zh
+
+
+REVIEW = """mutation($d: ID!, $r: Int!, $c: String) { reviewDemand(input: {demandId: $d,
+  rating: $r, comment: $c}) { errors { field code message messageZh messageEn } } }"""
+
+
+async def test_a_refused_review_says_why_in_both_languages(gql: Gql, world: World):
+    admin, gid = Caller(role=Role.ADMIN, sub="a"), encode_id("Demand", world.demand)
+    for rating, comment, field, zh in ((9, None, "rating", "评分 9 须在 1 到 5 之间"),
+                                       (5, "好" * 501, "comment", "评语 501 个字，最多 500 个字")):
+        out = await gql.data(REVIEW, {"d": gid, "r": rating, "c": comment}, caller=admin,
+                             locale=DEFAULT)
+        [error] = out["reviewDemand"]["errors"]
+        assert error["field"] == field and error["message"] == error["messageZh"]
+        assert error["messageZh"].startswith(zh) and error["messageEn"] != error["messageZh"]
