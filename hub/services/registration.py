@@ -91,7 +91,8 @@ def duplicate_message() -> str:
 
 
 # -- authorisation ----------------------------------------------------------------------------
-STRANGERS = frozenset({Role.ANONYMOUS, Role.VOLUNTEER, Role.PARTNER})
+STRANGERS = frozenset({Role.ANONYMOUS, Role.VOLUNTEER, Role.PARTNER, Role.RESIDENT,
+                       Role.STATION_STAFF})
 """Callers who may not learn whether an ID number is registered (staff may: imports say so)."""
 REGISTER_WINDOW_S = 3600
 

@@ -44,7 +44,9 @@ async def _register(gql: Gql, data: dict[str, Any], *, caller: Caller = ANONYMOU
 
 
 @pytest.mark.parametrize("caller", [ANONYMOUS, Caller(Role.PARTNER, "p-1"),
-                                    Caller(Role.VOLUNTEER, "Vm9sdW50ZWVyOjE=")], ids=str)
+                                    Caller(Role.VOLUNTEER, "Vm9sdW50ZWVyOjE="),
+                                    Caller(Role.RESIDENT, "QWNjb3VudDox"),  # signed in (14.1)
+                                    Caller(Role.STATION_STAFF, "QWNjb3VudDoy")], ids=str)
 async def test_a_taken_id_number_gets_the_same_answer_as_a_new_one(gql: Gql,
                                                                    caller: Caller) -> None:
     first = await _register(gql, person(1), caller=caller)
