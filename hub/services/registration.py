@@ -15,14 +15,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from enum import StrEnum
 from typing import Any
 
 from hub.auth import Caller, Role
 from hub.auth.actions import Action, ActionSubject, require, subject
-from hub.geo.divisions import DivisionCodeError, normalize_code
 from hub.pii import PiiCipher
-from hub.registration.errors import FieldError
 from hub.registration.fields import parse_choice, parse_choices, parse_person_name
 from hub.registration.idcard import age_on, parse_id_number
 from hub.registration.naming import check_name
@@ -30,6 +27,15 @@ from hub.registration.phone import parse_mobile
 from hub.registration.rows import MIN_AGE, parse_education
 from hub.registration.vocab import COHORTS, ORG_LEVEL_RANK, ORG_LEVELS, SKILLS, TEAM_ROLES
 from hub.services import notices, ratelimit
+from hub.services.registration_errors import (
+    DUPLICATE_ZH,
+    Collector,
+    duplicate_message,
+)
+from hub.services.registration_errors import Code as Code
+from hub.services.registration_errors import Refused as Refused
+from hub.services.registration_errors import RegistrationError as RegistrationError
+from hub.services.registration_errors import region12 as region12
 from hub.services.registration_values import (
     MINUTES_PER_DAY,
     ORG_KIND_COLUMN,
@@ -42,53 +48,6 @@ from hub.services.registration_values import (
 from hub.services.subjects import org_subject, volunteer_subject
 from hub.store import dispatch, organizations, regions, volunteers
 from hub.store.base import Database
-
-
-class Code(StrEnum):
-    """Why a registration was refused."""
-
-    INVALID = "INVALID"
-    UNDERAGE = "UNDERAGE"
-    EDUCATION_TOO_LOW = "EDUCATION_TOO_LOW"
-    DUPLICATE = "DUPLICATE"
-    UNKNOWN_REGION = "UNKNOWN_REGION"
-    NOT_FOUND = "NOT_FOUND"
-    FORBIDDEN = "FORBIDDEN"
-    EXITED = "EXITED"
-    NAME_RULE = "NAME_RULE"
-    LEVEL_ORDER = "LEVEL_ORDER"
-
-
-class RegistrationError(Exception):
-    """One refused input field (``field`` is the GraphQL input field, camelCase)."""
-
-    def __init__(self, field: str, code: Code, message: str, suggestion: str | None = None,
-                 message_zh: str | None = None):
-        super().__init__(f"{field}: {message}")
-        self.field, self.code, self.message, self.suggestion = field, code, message, suggestion
-        self.message_zh = message_zh  # None: the code's sentence
-
-
-class Refused(Exception):
-    """Every error found in one input."""
-
-    def __init__(self, errors: Sequence[RegistrationError]) -> None:
-        super().__init__("; ".join(str(e) for e in errors))
-        self.errors = list(errors)
-
-
-def region12(code: str, field_name: str = "regionCode") -> str:
-    """A 6/9/12-digit division code as 12 digits."""
-    try:
-        return normalize_code(code)
-    except DivisionCodeError as exc:
-        raise RegistrationError(field_name, Code.INVALID, str(exc)) from None
-
-
-def duplicate_message() -> str:
-    """The refusal for a taken ID number: it says nothing of who holds it."""
-    return "this ID number is already registered; sign in, or ask your team admin for help"
-
 
 # -- authorisation ----------------------------------------------------------------------------
 STRANGERS = frozenset({Role.ANONYMOUS, Role.VOLUNTEER, Role.PARTNER, Role.RESIDENT,
@@ -106,7 +65,8 @@ async def managed_org(db: Database, caller: Caller, org_id: int, field_name: str
     """The organisation, if it exists and the caller may manage it."""
     org = await organizations.get(db, organization_id=org_id)
     if org is None:
-        raise RegistrationError(field_name, Code.NOT_FOUND, f"organisation {org_id} does not exist")
+        raise RegistrationError(field_name, Code.NOT_FOUND, f"organisation {org_id} does not exist",
+                                message_zh=f"组织 {org_id} 不存在")
     require(caller, Action.TEAM_MANAGE, team_subject(org), what="manage this organisation")
     return org
 
@@ -129,25 +89,9 @@ class VolunteerInput:
     profile: dict[str, str] = field(default_factory=dict)
 
 
-class _Collector:
-    def __init__(self) -> None:
-        self.errors: list[RegistrationError] = []
-
-    def take(self, name: str, fn: Any, *args: Any, code: Code = Code.INVALID) -> Any:
-        try:
-            return fn(*args)
-        except FieldError as exc:
-            self.errors.append(RegistrationError(
-                name, code, f"{exc.value!r}: {exc.reason}" if exc.value else exc.reason,
-                message_zh=f"{exc.value!r}：{exc.reason_zh}" if exc.value else exc.reason_zh))
-        except RegistrationError as exc:
-            self.errors.append(exc)
-        return None
-
-
 def _columns(data: VolunteerInput, cipher: PiiCipher, today: date) -> dict[str, Any]:
     """Validate the given fields and turn them into column values; raise :class:`Refused`."""
-    c, out = _Collector(), {}
+    c, out = Collector(), {}
     if data.name is not None:
         out["real_name"] = c.take("name", lambda: parse_person_name(data.name, field="name"))
     if data.id_number is not None:
@@ -155,7 +99,8 @@ def _columns(data: VolunteerInput, cipher: PiiCipher, today: date) -> dict[str, 
         if ident is not None:
             if age_on(ident.birth_date, today) < MIN_AGE:
                 c.errors.append(RegistrationError("idNumber", Code.UNDERAGE,
-                                                  f"a volunteer must be at least {MIN_AGE}"))
+                                                  f"a volunteer must be at least {MIN_AGE}",
+                                                  message_zh=f"志愿者须年满 {MIN_AGE} 周岁"))
             out |= encrypted_id(cipher, ident.number)
             out |= {"birth_date": ident.birth_date, "gender": ident.gender}
     if data.mobile is not None:
@@ -192,7 +137,8 @@ def _skills(levels: dict[str, int]) -> dict[str, int]:
         code = parse_choice(name, SKILLS, field="skills", required=True)
         if code is None or code in out or not 1 <= level <= 5:
             raise RegistrationError("skills", Code.INVALID,
-                                    f"{name}: give each skill once, with a level 1–5")
+                                    f"{name}: give each skill once, with a level 1–5",
+                                    message_zh=f"{name}：每项技能填写一次，等级为 1～5")
         out[code] = level
     return out
 
@@ -201,7 +147,8 @@ def _weekly(spans: Sequence[tuple[int, int, int]] | None) -> str:
     for day, start, end in spans or ():
         if not (0 <= day <= 6 and 0 <= start < end <= MINUTES_PER_DAY):
             raise RegistrationError("availability", Code.INVALID,
-                                    f"weekday {day + 1} {start}–{end} is not a window of a day")
+                                    f"weekday {day + 1} {start}–{end} is not a window of a day",
+                                    message_zh=f"星期{day + 1} 的 {start}–{end} 不是一天之内的时段")
     return multirange(list(spans or ()))
 
 
@@ -209,7 +156,8 @@ async def _known_region(db: Database, values: dict[str, Any]) -> None:
     code = values.get("region_code")
     if code and not await regions.list_known(db, codes=[code]):
         raise Refused([RegistrationError("regionCode", Code.UNKNOWN_REGION,
-                                         f"{code} is not a known division code")])
+                                         f"{code} is not a known division code",
+                                         message_zh=f"{code} 不是已知的行政区划代码")])
 
 
 @dataclass(frozen=True)
@@ -234,7 +182,7 @@ async def register_volunteer(db: Database, cipher: PiiCipher, caller: Caller,
         await ratelimit.check(db, bucket=f"register:{attempt.client or 'unknown'}",
                               limit=attempt.per_hour, window_s=REGISTER_WINDOW_S,
                               what="registration attempts from this client")
-    missing = [RegistrationError(f, Code.INVALID, "required") for f, v in
+    missing = [RegistrationError(f, Code.INVALID, "required", message_zh="必填") for f, v in
                (("name", data.name), ("idNumber", data.id_number), ("mobile", data.mobile),
                 ("education", data.education)) if not v]
     if missing:
@@ -249,7 +197,8 @@ async def register_volunteer(db: Database, cipher: PiiCipher, caller: Caller,
         if volunteer_id is None:
             if not stranger:
                 raise Refused([RegistrationError("idNumber", Code.DUPLICATE,
-                                                 duplicate_message())])
+                                                 duplicate_message(),
+                                                 message_zh=DUPLICATE_ZH)])
             holder = await volunteers.get_id(tx, id_hash=values["id_number_hash"])
             if holder is not None:
                 await notices.tell_owner(tx, volunteer_id=holder, kind="registration_attempt")
@@ -263,7 +212,8 @@ async def register_volunteer(db: Database, cipher: PiiCipher, caller: Caller,
 async def _facts(db: Database, volunteer_id: int) -> dict[str, Any]:
     facts = await volunteers.get_facts(db, volunteer_id=volunteer_id)
     if facts is None:
-        raise Refused([RegistrationError("id", Code.NOT_FOUND, "no such volunteer")])
+        raise Refused([RegistrationError("id", Code.NOT_FOUND, "no such volunteer",
+                                         message_zh="志愿者不存在")])
     return facts
 
 
@@ -274,10 +224,12 @@ async def update_volunteer(db: Database, cipher: PiiCipher, caller: Caller, volu
     require(caller, Action.VOLUNTEER_UPDATE, volunteer_subject(facts),
             what="change this volunteer")
     if facts["status"] == "exited":
-        raise Refused([RegistrationError("id", Code.EXITED, "the volunteer has exited")])
+        raise Refused([RegistrationError("id", Code.EXITED, "the volunteer has exited",
+                                         message_zh="志愿者已退出")])
     if data.id_number is not None:
         raise Refused([RegistrationError("idNumber", Code.INVALID,
-                                         "the ID number cannot be changed")])
+                                         "the ID number cannot be changed",
+                                         message_zh="身份证号不能修改")])
     values = _columns(data, cipher, today_cst())
     await _known_region(db, values)
     async with db.transaction() as tx:
@@ -319,7 +271,9 @@ async def register_organization(db: Database, cipher: PiiCipher, caller: Caller,
     level = ORG_LEVELS.lookup(data.level)
     if level is None:
         raise Refused([RegistrationError("level", Code.INVALID, f"{data.level!r} is not one of "
-                                         "corps|team|detachment|squad (总队/队/支队/分队)")])
+                                         "corps|team|detachment|squad (总队/队/支队/分队)",
+                                         message_zh=f"{data.level!r} 不是可选的层级，"
+                                                    "可选：总队、队、支队、分队")])
     parent = (await managed_org(db, caller, data.parent_id, "parentId")
               if data.parent_id is not None else None)
     region = region12(data.region_code)
@@ -328,18 +282,21 @@ async def register_organization(db: Database, cipher: PiiCipher, caller: Caller,
                 what="add a top-level team here (an admin or the region's dispatcher may)")
     if parent is not None and ORG_LEVEL_RANK[level] <= ORG_LEVEL_RANK[parent["level"]]:
         raise Refused([RegistrationError("level", Code.LEVEL_ORDER,
-                                         f"a {level} cannot sit under a {parent['level']}")])
+                                         f"a {level} cannot sit under a {parent['level']}",
+                                         message_zh=f"{ORG_LEVELS.label(level)}不能隶属于"
+                                                    f"{ORG_LEVELS.label(parent['level'])}")])
     check = check_name(data.name, level, parent["name"] if parent else None, kind=data.kind)
     if check.is_error:
         raise Refused([RegistrationError("name", Code.NAME_RULE, check.reason or "bad name",
-                                         suggestion=check.suggestion)])
+                                         suggestion=check.suggestion,
+                                         message_zh=check.reason_zh)])
     await _known_region(db, {"region_code": region})
     values: dict[str, Any] = {
         "name": data.name, "level": level, "parent_id": data.parent_id, "region_code": region,
         "kind": ORG_KIND_COLUMN.get(data.kind or "other", "other"),
         "registered_by": caller.sub or "anonymous", "captain_name": data.captain_name}
     if data.captain_mobile:
-        mobile = _Collector()
+        mobile = Collector()
         number = mobile.take("captainMobile", lambda: parse_mobile(data.captain_mobile))
         if mobile.errors:
             raise Refused(mobile.errors)
@@ -348,7 +305,8 @@ async def register_organization(db: Database, cipher: PiiCipher, caller: Caller,
         org_id = await organizations.create(tx, values=values)
     if org_id is None:
         raise Refused([RegistrationError("name", Code.DUPLICATE,
-                                         "the parent already has a team of this name")])
+                                         "the parent already has a team of this name",
+                                         message_zh="上级已有同名队伍")])
     return org_id
 
 
@@ -364,10 +322,13 @@ async def move_organization(db: Database, caller: Caller, organization_id: int,
         if ORG_LEVEL_RANK[org["level"]] <= ORG_LEVEL_RANK[parent["level"]]:
             raise Refused([RegistrationError("parentId", Code.LEVEL_ORDER,
                                              f"a {org['level']} cannot sit under a "
-                                             f"{parent['level']}")])
+                                             f"{parent['level']}",
+                                             message_zh=f"{ORG_LEVELS.label(org['level'])}不能"
+                                             f"隶属于{ORG_LEVELS.label(parent['level'])}")])
         if str(organization_id) in parent["path"].split("."):
             raise Refused([RegistrationError("parentId", Code.LEVEL_ORDER,
-                                             "a team cannot move under its own subtree")])
+                                             "a team cannot move under its own subtree",
+                                             message_zh="队伍不能移到自己的下级之下")])
     async with db.transaction() as tx:
         await organizations.move(tx, organization_id=organization_id, parent_id=parent_id,
                                   by=caller.sub or "anonymous")
@@ -384,7 +345,8 @@ async def link_volunteer(db: Database, caller: Caller, volunteer_id: int, organi
     role_code = TEAM_ROLES.lookup(role) or (role if role == "vice_captain" else None)
     if role_code is None:
         raise Refused([RegistrationError("role", Code.INVALID,
-                                         "role is member | captain | vice_captain | admin")])
+                                         "role is member | captain | vice_captain | admin",
+                                         message_zh="角色须为队员、队长、副队长或管理员")])
     facts = await _facts(db, volunteer_id)
     joining_self = caller.volunteer_id == volunteer_id
     require(caller, Action.VOLUNTEER_JOIN, volunteer_subject(facts),
@@ -393,7 +355,8 @@ async def link_volunteer(db: Database, caller: Caller, volunteer_id: int, organi
     org = await organizations.get(db, organization_id=organization_id)
     if org is None:
         raise Refused([RegistrationError("organizationId", Code.NOT_FOUND,
-                                         f"organisation {organization_id} does not exist")])
+                                         f"organisation {organization_id} does not exist",
+                                         message_zh=f"组织 {organization_id} 不存在")])
     if joining_self:
         if role_code != "member":
             raise Refused([RegistrationError("role", Code.INVALID,

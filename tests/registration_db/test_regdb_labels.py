@@ -54,3 +54,16 @@ async def test_an_unknown_cohort_or_skill_is_refused_in_both_languages(gql: Gql)
         assert error["code"] == "INVALID" and error["message"] == error["messageZh"]
         assert word in error["messageZh"] and "不在可选范围内" in error["messageZh"]
         assert label in error["messageZh"] and "not a known" in error["messageEn"]
+
+
+async def test_refusals_of_the_service_say_why_in_chinese(gql: Gql) -> None:
+    first = (await gql.data(REGISTER, {"input": person(3)}, caller=ADMIN))["registerVolunteer"]
+    assert first["errors"] == []
+    again = (await gql.data(REGISTER, {"input": person(3)}, caller=ADMIN, locale=DEFAULT)
+             )["registerVolunteer"]
+    [error] = again["errors"]
+    assert error["code"] == "DUPLICATE" and error["message"] == error["messageZh"]
+    assert error["messageZh"].startswith("该身份证号已经登记过") and "李" not in error["messageZh"]
+    missing = (await gql.data(REGISTER, {"input": person(4, name="")}, caller=ADMIN,
+                              locale=DEFAULT))["registerVolunteer"]
+    assert [(e["field"], e["messageZh"]) for e in missing["errors"]] == [("name", "必填")]
