@@ -483,7 +483,7 @@ async def in_process(
         scope = scope_of(PARTNER, Field.VOLUNTEER_LOCATION)
 
         async def map_sql(_i: int) -> None:
-            await maplayer.feature_collection(
+            await maplayer.get_feature_collection(
                 state.reads,  # as the app reads map layers (hub.store.base.ThreadedReads)
                 layer="volunteers",
                 bbox=bbox,
@@ -502,7 +502,7 @@ async def in_process(
         map_db_ms = await server_ms(
             state,
             [
-                lambda cap: maplayer.feature_collection(
+                lambda cap: maplayer.get_feature_collection(
                     cap, layer="volunteers", bbox=bbox, limit=MAP_FEATURES, volunteer_scope=scope
                 )
             ]

@@ -199,8 +199,8 @@ async def tile(request: Request) -> Response:
     cache = _cache_of(request)
     entry = cache.get(key)
     if entry is None:
-        body = await store.tile(request.app.state.reads, layer=layer, z=z, x=x, y=y,
-                                filters=filters, volunteer_scope=scope, cells=cells)
+        body = await store.get_tile(request.app.state.reads, layer=layer, z=z, x=x, y=y,
+                                    filters=filters, volunteer_scope=scope, cells=cells)
         entry = cache.put(key, body)
     shared = visibility in {"public", "none", "cells"}
     headers = {
@@ -241,7 +241,7 @@ async def console_config(request: Request) -> Response:
 
 async def console_regions(request: Request) -> Response:
     """GET /console/regions.geojson: division seats (and outlines when loaded): the basemap."""
-    body = await store.region_features(request.app.state.db)
+    body = await store.get_region_features(request.app.state.db)
     return Response(body, media_type="application/geo+json",
                     headers={"Cache-Control": "public, max-age=3600"})
 

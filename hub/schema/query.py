@@ -280,7 +280,7 @@ class Query:
         limit = 5000 if limit is None else limit
         if not 1 <= limit <= MAX_MAP_FEATURES:
             raise BadUserInput("limit", limit, f"is outside 1..{MAX_MAP_FEATURES}")
-        text = await maplayer.feature_collection_json(
+        text = await maplayer.get_feature_collection_json(
             info.context.reads or info.context.db, layer=layer.value, bbox=bbox.wgs84("bbox"),
             limit=limit, volunteer_scope=info.context.scope(Field.VOLUNTEER_LOCATION),
             cells=not info.context.sees_volunteers, zone=current().zone_name)

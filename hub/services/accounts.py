@@ -147,7 +147,7 @@ async def request_code(db: Database, cipher: PiiCipher, settings: Settings, call
     except (sms.SmsError, OSError, ValueError) as exc:
         log.error("sign-in code for %s not sent: %s", mask_phone(phone), exc)
         async with db.transaction() as tx:
-            await store.use_code(tx, code_id=code_id)
+            await store.update_code_used(tx, code_id=code_id)
         raise AccountError(Code.SMS_UNAVAILABLE, "phone", "the text message could not be "
                                                           "sent; try again later") from None
     return conf.code_ttl_s
@@ -173,7 +173,7 @@ async def _issue(tx: Database, settings: Settings, account: Row,
     refresh = REFRESH_PREFIX + secrets.token_urlsafe(32)
     await store.create_refresh(tx, account_id=account["id"], family=family or uuid.uuid4(),
                                token_hash=_refresh_hash(refresh), ttl_s=conf.refresh_token_ttl_s)
-    await store.mark_signed_in(tx, account_id=account["id"])
+    await store.update_signed_in(tx, account_id=account["id"])
     return Tokens(_access(settings, account), conf.access_token_ttl_s, refresh,
                   conf.refresh_token_ttl_s, int(account["id"]), _ROLE_OF_KIND[account["kind"]])
 
@@ -188,13 +188,13 @@ async def _account_of_phone(tx: Database, phone: str, phone_hash: bytes) -> Row:
     account = await store.get_by_phone(tx, phone_hash=phone_hash)
     volunteer_id = None
     if account is None or account["kind"] == "resident":
-        volunteer_id = await store.volunteer_of_phone(tx, phone_hash=phone_hash)
+        volunteer_id = await store.get_volunteer_by_phone(tx, phone_hash=phone_hash)
     if account is None:
         await store.create(tx, kind="volunteer" if volunteer_id else "resident",
                            phone_hash=phone_hash, phone_masked=mask_phone(phone),
                            volunteer_id=volunteer_id)
     elif volunteer_id is not None:
-        await store.become_volunteer(tx, account_id=account["id"], volunteer_id=volunteer_id)
+        await store.update_volunteer(tx, account_id=account["id"], volunteer_id=volunteer_id)
     account = await store.get_by_phone(tx, phone_hash=phone_hash)
     if account is None:  # the volunteer signs in under another phone already
         raise AccountError(Code.INVALID, "phone", "this volunteer already has an account under "
@@ -209,14 +209,14 @@ async def _check_code(tx: Database, cipher: PiiCipher, settings: Settings, phone
     if row is None:
         return Code.CODE_EXPIRED
     if row["expired"]:
-        await store.use_code(tx, code_id=row["id"])
+        await store.update_code_used(tx, code_id=row["id"])
         return Code.CODE_EXPIRED
     if hmac.compare_digest(bytes(row["code_hash"]), _code_hash(cipher, phone, code)):
-        await store.use_code(tx, code_id=row["id"])
+        await store.update_code_used(tx, code_id=row["id"])
         return None
-    wrong = await store.count_wrong_guess(tx, code_id=row["id"])
+    wrong = await store.update_wrong_guesses(tx, code_id=row["id"])
     if wrong >= settings.sign_in.code_max_guesses:
-        await store.use_code(tx, code_id=row["id"])
+        await store.update_code_used(tx, code_id=row["id"])
         return Code.TOO_MANY_GUESSES
     return Code.CODE_INVALID
 
@@ -252,8 +252,8 @@ async def _link(tx: Database, account: Row, openid: str) -> Row:
     if account["wechat_openid"] == openid:
         return account
     other = await store.get_by_openid(tx, openid=openid)
-    if other is not None or not await store.link_openid(tx, account_id=account["id"],
-                                                        openid=openid):
+    if other is not None or not await store.update_openid(tx, account_id=account["id"],
+                                                          openid=openid):
         raise AccountError(Code.WECHAT_LINKED_ELSEWHERE, "code", "this WeChat or this account "
                                                                  "is linked already")
     found = await store.get(tx, account_id=account["id"])
@@ -298,7 +298,7 @@ async def refresh(db: Database, settings: Settings, caller: Caller, token: str) 
     async with db.transaction() as tx:
         row = await store.lock_refresh(tx, token_hash=_refresh_hash(token.strip()))
         if row is not None and row["used_at"] is not None:  # rotated: whoever holds it now
-            await store.revoke_family(tx, family=row["family"])  # may not be its owner
+            await store.update_family_revoked(tx, family=row["family"])  # may not be its owner
             refused = Code.TOKEN_REUSED, ("the refresh token was used before: every token of "
                                           "its sign-in is revoked")
         elif row is None or row["revoked_at"] is not None or row["expired"]:
@@ -307,9 +307,9 @@ async def refresh(db: Database, settings: Settings, caller: Caller, token: str) 
             account = await store.get(tx, account_id=row["account_id"])
             assert account is not None
             if account["disabled_at"] is None:
-                await store.mark_rotated(tx, token_id=row["id"])
+                await store.update_refresh_rotated(tx, token_id=row["id"])
                 return await _issue(tx, settings, account, family=row["family"])
-            await store.revoke_family(tx, family=row["family"])
+            await store.update_family_revoked(tx, family=row["family"])
             refused = Code.ACCOUNT_DISABLED, "the account is disabled"
     raise AccountError(refused[0], "refreshToken", refused[1])
 
@@ -320,6 +320,6 @@ async def sign_out(db: Database, caller: Caller, token: str) -> None:
     async with db.transaction() as tx:
         row = await store.lock_refresh(tx, token_hash=_refresh_hash(token.strip()))
         if row is not None:
-            await store.revoke_family(tx, family=row["family"])
+            await store.update_family_revoked(tx, family=row["family"])
     if row is None:
         raise AccountError(Code.TOKEN_INVALID, "refreshToken", "the refresh token is unknown")

@@ -29,7 +29,7 @@ SECONDS_PER_HOUR = Decimal(3600)
 async def _activity(tx: Database, activity_id: int, acting: Acting) -> Row:
     """The activity, locked, once the action table lets the caller act on the volunteer's
     place in it (subject: the activity's region and team, and the volunteer)."""
-    row = await store.get_source(tx, activity_id=activity_id, lock=True)
+    row = await store.lock_source(tx, activity_id=activity_id)
     if row is None:
         raise RecordsError("NOT_FOUND", "activityId", f"activity {activity_id} does not exist",
                            f"活动 {activity_id} 不存在")
@@ -76,8 +76,8 @@ async def sign_up(db: Database, caller: Caller, *, activity_id: int,
             raise RecordsError("ACTIVITY_FULL", "activityId",
                                f"all {activity['capacity']} places are taken",
                                f"活动的 {activity['capacity']} 个名额已满")
-        row = await store.set_signup_status(tx, activity_id=activity_id, volunteer_id=volunteer_id,
-                                status="signed_up")
+        row = await store.update_signup_status(tx, activity_id=activity_id,
+                                               volunteer_id=volunteer_id, status="signed_up")
         activity["signed_up"] = await store.update_signed_up(tx, activity_id=activity_id, delta=1)
     return row, activity
 
@@ -97,8 +97,8 @@ async def cancel(db: Database, caller: Caller, *, activity_id: int,
             raise RecordsError("ACTIVITY_STARTED", "activityId",
                                "the activity has started; ask the organiser to mark absence",
                                "活动已经开始，请联系组织者登记缺席")
-        row = await store.set_signup_status(tx, activity_id=activity_id, volunteer_id=volunteer_id,
-                                status="cancelled")
+        row = await store.update_signup_status(tx, activity_id=activity_id,
+                                               volunteer_id=volunteer_id, status="cancelled")
         activity["signed_up"] = await store.update_signed_up(tx, activity_id=activity_id, delta=-1)
     return row, activity
 
@@ -134,6 +134,7 @@ async def record_attendance(db: Database, caller: Caller, *, activity_id: int,
             record = await record_service(tx, volunteer_id=volunteer_id,
                                           source=Source(activity_id=activity_id),
                                           hours=hours_of(given), verified_by=verified_by)
-        row = await store.set_signup_status(tx, activity_id=activity_id, volunteer_id=volunteer_id,
-                                status="attended" if attended else "absent")
+        row = await store.update_signup_status(tx, activity_id=activity_id,
+                                               volunteer_id=volunteer_id,
+                                               status="attended" if attended else "absent")
     return row, record

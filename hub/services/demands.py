@@ -95,9 +95,9 @@ async def raise_demand(db: Database, caller: Caller, demand: NewDemand, *,
             await _demand_subject(db, demand.region_code, demand.station_id),
             what="raise a demand here")
     errors = check_demand(demand, now=datetime.now(UTC))
-    if not await regions.covers_point(db, region_code=demand.region_code,
-                                       region_prefix=region_prefix, lon=demand.lon,
-                                       lat=demand.lat):
+    if not await regions.get_covers_point(db, region_code=demand.region_code,
+                                          region_prefix=region_prefix, lon=demand.lon,
+                                          lat=demand.lat):
         errors.append(WorkflowError(Code.INVALID, "location", (
             f"({demand.lon:.6f}, {demand.lat:.6f}) does not lie in region "
             f"{demand.region_code}")))
@@ -133,4 +133,4 @@ async def cancel_demand(db: Database, caller: Caller, *, demand_id: int, reason:
         for row in rows:
             await dispatch.update_state(tx, dispatch_id=row["id"], to_state="cancelled",
                                         by=by, reason=f"demand cancelled: {reason}")
-        await store.cancel(tx, demand_id=demand_id, by=by, reason=reason)
+        await store.update_cancelled(tx, demand_id=demand_id, by=by, reason=reason)

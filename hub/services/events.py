@@ -62,8 +62,8 @@ class Listener:
     async def _run(self) -> None:
         while True:
             try:
-                async for payload in store.notifications(self.conninfo, CHANNEL,
-                                                         listening=self.ready.set):
+                async for payload in store.stream_notifications(self.conninfo, channel=CHANNEL,
+                                                                listening=self.ready.set):
                     self._fan_out(payload)
             except psycopg.Error as exc:
                 self.ready.clear()
@@ -137,4 +137,4 @@ class Events:
 
 async def conninfo_of(db: Database) -> str:
     """How to open another connection to the database ``db`` uses."""
-    return await store.conninfo_of(db)
+    return await store.get_conninfo(db)

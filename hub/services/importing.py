@@ -274,7 +274,7 @@ async def _load_volunteers(tx: ConnectionDatabase, cipher: PiiCipher, caller: Ca
                                          summary.batch_id, by)
         if pending is not None:
             inserted += (await pending)[0]
-        await volunteer_import.copy_stage(tx, staged)
+        await volunteer_import.copy_stage(tx, rows=staged)
         pending = asyncio.ensure_future(volunteer_import.create_from_stage(tx))
         progress("load", start + len(staged), len(fresh))
     if pending is not None:

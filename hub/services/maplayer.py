@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-from hub.store.maplayer import feature_collection_json as feature_collection_json
+from hub.store.maplayer import get_feature_collection_json as get_feature_collection_json

@@ -256,8 +256,8 @@ async def commit(db: Database, caller: Caller, *, plan_id: str, ttl_s: int) -> C
                 demand_ids.add(int(a["demandId"]))
             except psycopg.Error as exc:  # the database refused this one offer; say why
                 skipped.append((a["volunteerId"], a["demandId"], _why(exc)))
-        await demand_store.mark_dispatched(tx, demand_ids=sorted(demand_ids))
-        await store.mark_plan_committed(tx, plan_id=plan_id, by=by)
+        await demand_store.update_dispatched(tx, demand_ids=sorted(demand_ids))
+        await store.update_plan_committed(tx, plan_id=plan_id, by=by)
     return CommitResult(plan_id, offered, tuple(skipped))
 
 

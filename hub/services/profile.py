@@ -105,11 +105,11 @@ async def update_my_profile(db: Database, cipher: PiiCipher, caller: Caller,
                                         registration.VolunteerInput(
                                             skills=data.skills, weekly_spans=data.weekly_spans))
     async with db.transaction() as tx:
-        if radius is not None and not await store.set_service_radius(
+        if radius is not None and not await store.update_service_radius(
                 tx, volunteer_id=volunteer_id, metres=radius):
             raise AccountError(Code.EXITED, "input", "the volunteer has exited")
         if data.time_off is not None:
-            await store.replace_time_off(tx, volunteer_id=volunteer_id, periods=data.time_off)
+            await store.update_time_off(tx, volunteer_id=volunteer_id, periods=data.time_off)
     return volunteer_id
 
 
@@ -121,9 +121,9 @@ async def add_station_staff(db: Database, cipher: PiiCipher, caller: Caller, pho
                      message_zh="只有系统管理员可以添加站点工作人员")
     phone = parse_phone(phone_text)
     async with db.transaction() as tx:
-        if not await store.station_exists(tx, station_id=station_id):
+        if not await store.get_station_exists(tx, station_id=station_id):
             raise AccountError(Code.NOT_FOUND, "station", f"no station {station_id}")
-        made = await store.make_station_staff(
+        made = await store.create_station_staff(
             tx, phone_hash=cipher.blind_index(phone, field="phone"),
             phone_masked=mask_phone(phone) or "", station_id=station_id)
     if made is None:

@@ -24,6 +24,6 @@ async def check(db: Database, *, bucket: str, limit: int, window_s: int, what: s
     """Count an attempt in ``bucket``; :class:`RateLimited` once more than ``limit`` were made
     in the current window (the refused attempts count too, so hammering does not help)."""
     async with db.transaction() as tx:
-        hits, left_s = await store.count_hit(tx, bucket=bucket, window_s=window_s)
+        hits, left_s = await store.update_hits(tx, bucket=bucket, window_s=window_s)
     if hits > limit:
         raise RateLimited(what, max(1, math.ceil(left_s)))

@@ -204,8 +204,8 @@ async def register_volunteer(db: Database, cipher: PiiCipher, caller: Caller,
                 await notices.tell_owner(tx, volunteer_id=holder, kind="registration_attempt")
             return None
         if organization_id is not None:
-            await organizations.add_member(tx, volunteer_id=volunteer_id,
-                                           organization_id=organization_id, role=role)
+            await organizations.create_membership(tx, volunteer_id=volunteer_id,
+                                                  organization_id=organization_id, role=role)
     return None if stranger else volunteer_id
 
 
@@ -243,11 +243,11 @@ async def exit_volunteer(db: Database, caller: Caller, volunteer_id: int, *,
     require(caller, Action.VOLUNTEER_EXIT, volunteer_subject(facts),
             what="exit this volunteer (only the volunteer or an admin may)")
     async with db.transaction() as tx:
-        await volunteers.exit_(tx, volunteer_id=volunteer_id)
-        cancelled = await dispatch.cancel_of_volunteer(tx, volunteer_id=volunteer_id,
-                                                       reason="volunteer exited")
+        await volunteers.update_exited(tx, volunteer_id=volunteer_id)
+        cancelled = await dispatch.update_cancelled_of_volunteer(tx, volunteer_id=volunteer_id,
+                                                                 reason="volunteer exited")
         if erase and facts["erased_at"] is None:
-            await volunteers.erase(tx, volunteer_id=volunteer_id)
+            await volunteers.update_erased(tx, volunteer_id=volunteer_id)
     return cancelled
 
 
@@ -330,8 +330,8 @@ async def move_organization(db: Database, caller: Caller, organization_id: int,
                                              "a team cannot move under its own subtree",
                                              message_zh="队伍不能移到自己的下级之下")])
     async with db.transaction() as tx:
-        await organizations.move(tx, organization_id=organization_id, parent_id=parent_id,
-                                  by=caller.sub or "anonymous")
+        await organizations.update_parent(tx, organization_id=organization_id, parent_id=parent_id,
+                                          by=caller.sub or "anonymous")
 
 
 async def link_volunteer(db: Database, caller: Caller, volunteer_id: int, organization_id: int,
@@ -367,6 +367,6 @@ async def link_volunteer(db: Database, caller: Caller, volunteer_id: int, organi
     if facts["status"] == "exited":
         raise Refused([RegistrationError("volunteerId", Code.EXITED, "the volunteer has exited")])
     async with db.transaction() as tx:
-        await organizations.add_member(tx, volunteer_id=volunteer_id,
-                                       organization_id=organization_id, role=role_code,
-                                       keep_role=joining_self)
+        await organizations.create_membership(tx, volunteer_id=volunteer_id,
+                                              organization_id=organization_id, role=role_code,
+                                              keep_role=joining_self)

@@ -47,7 +47,7 @@ async def review_demand(db: Database, caller: Caller, *, demand_id: int, rating:
     reviewed_by = recorded_name(caller)
     text = _checked(rating, comment)
     async with db.transaction() as tx:
-        if not await records.is_served(tx, demand_id=demand["id"]):
+        if not await records.get_served(tx, demand_id=demand["id"]):
             raise RecordsError("NOT_SERVED", "demandId",
                                "the demand has no verified service to review yet",
                                "该需求还没有经过确认的服务，暂不能评价")
@@ -57,7 +57,7 @@ async def review_demand(db: Database, caller: Caller, *, demand_id: int, rating:
         if row is None:
             raise RecordsError("ALREADY_REVIEWED", "demandId", "the demand was already reviewed",
                                "该需求已经评价过")
-        await demands.mark_reviewed(tx, demand_id=demand["id"])
+        await demands.update_reviewed(tx, demand_id=demand["id"])
     return row
 
 
@@ -73,7 +73,7 @@ async def rate_organiser(db: Database, caller: Caller, *, demand_id: int, rating
     reviewed_by = recorded_name(caller)
     text = _checked(rating, comment)
     async with db.transaction() as tx:
-        if not await records.is_served(tx, demand_id=demand["id"], volunteer_id=volunteer_id):
+        if not await records.get_served(tx, demand_id=demand["id"], volunteer_id=volunteer_id):
             raise RecordsError("NOT_SERVED", "demandId",
                                "only a volunteer who served the demand may rate its organiser",
                                "只有为该需求服务过的志愿者才能评价组织方")

@@ -38,7 +38,7 @@ async def expire_due(db: Database, *, ttl_s: int, limit: int = SWEEP_BATCH) -> i
 
 async def _due(db: Database, limit: int) -> list[int]:
     async with db.transaction() as tx:
-        return await store.list_due_offers(tx, limit=limit)
+        return await store.lock_due_offers(tx, limit=limit)
 
 
 async def _expire_quietly(tx: ConnectionDatabase, row: Row, ttl_s: int) -> None:
@@ -52,7 +52,7 @@ async def settle_due(db: Database, *, batch: int = SWEEP_BATCH) -> None:
     after: int | None = 0
     while after is not None:
         async with db.transaction() as tx:
-            after = await demands.settle_started(tx, after_id=after, limit=batch)
+            after = await demands.update_status_of_started(tx, after_id=after, limit=batch)
 
 
 def _ignore(step: str, outcome: str, items: int) -> None:

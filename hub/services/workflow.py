@@ -102,8 +102,8 @@ async def _offer_once(db: Database, *, caller: Caller, demand_id: int,
             if len(set(volunteer_ids)) != len(volunteer_ids):
                 raise WorkflowError(Code.INVALID, "volunteerIds", "names a volunteer twice",
                                     "同一志愿者选了两次")
-            standing = await volunteers.get_standing(tx, ids=volunteer_ids,
-                                                      until=demand["ends_at"])
+            standing = await volunteers.get_many_standing(tx, ids=volunteer_ids,
+                                                          until=demand["ends_at"])
             for n, vid in enumerate(volunteer_ids):
                 field = f"volunteerIds[{n}]"
                 unfit = _unfit(standing.get(vid), vid, demand, field)
@@ -121,7 +121,7 @@ async def _offer_once(db: Database, *, caller: Caller, demand_id: int,
                     errors.append(db_error(exc, field, f"volunteer {vid}"))
             if errors:
                 raise Refused(errors)
-            await demands.mark_dispatched(tx, demand_ids=[demand_id])
+            await demands.update_dispatched(tx, demand_ids=[demand_id])
     except WorkflowError as exc:
         raise Refused([exc]) from None
     return made
@@ -297,7 +297,7 @@ async def _release(db: Database, *, dispatch_id: int, to_state: str, acting: Act
                                  decline_reason=reason if to_state == "declined" else None)
         if reoffer:
             await refill(tx, demand_id=row["demand_id"], ttl_s=ttl_s)
-        await demands.settle(tx, demand_id=row["demand_id"])
+        await demands.update_status(tx, demand_id=row["demand_id"])
         return None
 
     return await change(db, dispatch_id, to_state, step, acting)
@@ -349,9 +349,9 @@ async def check_in(db: Database, *, caller: Caller, dispatch_id: int, lon: float
                 f"({lon:.6f}, {lat:.6f}) is {metres:.0f} m from the demand; check-in needs "
                 f"{max_distance_m:.0f} m or less"),
                 f"当前位置距服务地点 {metres:.0f} 米，须在 {max_distance_m:.0f} 米以内才能签到")
-        await store.check_in(tx, dispatch_id=dispatch_id, lon=lon, lat=lat, distance=metres,
-                             by=by)
-        await demands.settle(tx, demand_id=row["demand_id"])
+        await store.update_checked_in(tx, dispatch_id=dispatch_id, lon=lon, lat=lat,
+                                      distance=metres, by=by)
+        await demands.update_status(tx, demand_id=row["demand_id"])
         return None
 
     return await change(db, dispatch_id, "checked_in", step, Acting(
@@ -373,8 +373,8 @@ async def check_out(db: Database, *, caller: Caller, dispatch_id: int, lon: floa
                 f"派单 {dispatch_id} 的服务时段 {shown_at(row['starts_at'])} 才开始，"
                 "开始后才能签退")
         metres = await store.get_distance_m(tx, dispatch_id=dispatch_id, lon=lon, lat=lat)
-        done = await store.check_out(tx, dispatch_id=dispatch_id, lon=lon, lat=lat,
-                                     distance=metres, by=by)
+        done = await store.update_checked_out(tx, dispatch_id=dispatch_id, lon=lon, lat=lat,
+                                              distance=metres, by=by)
         if done["hours"] > 0:
             try:
                 await records.record_service(
@@ -383,7 +383,7 @@ async def check_out(db: Database, *, caller: Caller, dispatch_id: int, lon: floa
                     hours=done["hours"], verified_by=by, pending=True)
             except records.RecordsError as exc:
                 raise WorkflowError(Code.INVALID, "dispatchId", exc.message) from None
-        await demands.settle(tx, demand_id=row["demand_id"])
+        await demands.update_status(tx, demand_id=row["demand_id"])
         return None
 
     return await change(db, dispatch_id, "completed", step, Acting(

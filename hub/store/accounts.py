@@ -85,22 +85,22 @@ async def create(db: Database, *, kind: str, phone_hash: bytes | None, phone_mas
     return int(rows[0]["id"]) if rows else None
 
 
-async def become_volunteer(db: Database, *, account_id: int, volunteer_id: int) -> None:
+async def update_volunteer(db: Database, *, account_id: int, volunteer_id: int) -> None:
     """A resident's account becomes a volunteer's (they registered with its mobile)."""
     await sql.fetch(db, _BECOME_VOLUNTEER, {"id": account_id, "v": volunteer_id})
 
 
-async def link_openid(db: Database, *, account_id: int, openid: str) -> bool:
+async def update_openid(db: Database, *, account_id: int, openid: str) -> bool:
     """Link a WeChat openid to an account that has none; False when it has one."""
     return bool(await sql.fetch(db, _LINK, {"id": account_id, "o": openid}))
 
 
-async def mark_signed_in(db: Database, *, account_id: int) -> None:
+async def update_signed_in(db: Database, *, account_id: int) -> None:
     """Note the time of a sign-in."""
     await sql.fetch(db, _SIGNED_IN, {"id": account_id})
 
 
-async def volunteer_of_phone(db: Database, *, phone_hash: bytes) -> int | None:
+async def get_volunteer_by_phone(db: Database, *, phone_hash: bytes) -> int | None:
     """The registered (not exited) volunteer with this mobile, if any."""
     rows = await sql.fetch(db, _VOLUNTEER_BY_PHONE, {"h": phone_hash})
     return int(rows[0]["id"]) if rows else None
@@ -134,13 +134,13 @@ async def lock_live_code(db: Database, *, phone_hash: bytes) -> Row | None:
     return rows[0] if rows else None
 
 
-async def count_wrong_guess(db: Database, *, code_id: int) -> int:
+async def update_wrong_guesses(db: Database, *, code_id: int) -> int:
     """Count a wrong guess at a code: the wrong guesses so far."""
     rows = await sql.fetch(db, _WRONG, {"id": code_id})
     return int(rows[0]["wrong_guesses"])
 
 
-async def use_code(db: Database, *, code_id: int) -> None:
+async def update_code_used(db: Database, *, code_id: int) -> None:
     """A code is used (right, expired, or guessed wrong too often): never accepted again."""
     await sql.fetch(db, _USE, {"id": code_id})
 
@@ -172,12 +172,12 @@ async def lock_refresh(db: Database, *, token_hash: bytes) -> Row | None:
     return rows[0] if rows else None
 
 
-async def mark_rotated(db: Database, *, token_id: int) -> None:
+async def update_refresh_rotated(db: Database, *, token_id: int) -> None:
     """A refresh token was exchanged for its successor."""
     await sql.fetch(db, _ROTATED, {"id": token_id})
 
 
-async def revoke_family(db: Database, *, family: UUID) -> None:
+async def update_family_revoked(db: Database, *, family: UUID) -> None:
     """Revoke every token of a family (sign-out, or a rotated token used again)."""
     await sql.fetch(db, _REVOKE_FAMILY, {"f": family})
 
@@ -207,8 +207,8 @@ async def list_time_off(db: Database, *, volunteer_id: int) -> list[Row]:
     return await sql.fetch(db, _TIME_OFF, {"v": volunteer_id})
 
 
-async def replace_time_off(db: Database, *, volunteer_id: int,
-                           periods: Sequence[tuple[datetime, datetime, str]]) -> None:
+async def update_time_off(db: Database, *, volunteer_id: int,
+                          periods: Sequence[tuple[datetime, datetime, str]]) -> None:
     """Replace a volunteer's time off that has not ended with ``periods`` (start, end, note)."""
     await sql.fetch(db, _DROP_TIME_OFF, {"v": volunteer_id})
     for starts, ends, note in periods:
@@ -216,7 +216,7 @@ async def replace_time_off(db: Database, *, volunteer_id: int,
                                             "note": note})
 
 
-async def set_service_radius(db: Database, *, volunteer_id: int, metres: int) -> bool:
+async def update_service_radius(db: Database, *, volunteer_id: int, metres: int) -> bool:
     """Set how far a volunteer will travel; False when they have exited."""
     return bool(await sql.fetch(db, _RADIUS, {"v": volunteer_id, "r": metres}))
 
@@ -229,8 +229,8 @@ _STAFF = sql.compiled(pg.insert(a).values(
     where=a.c.kind != "volunteer").returning(a.c.id))
 
 
-async def make_station_staff(db: Database, *, phone_hash: bytes, phone_masked: str,
-                             station_id: int) -> int | None:
+async def create_station_staff(db: Database, *, phone_hash: bytes, phone_masked: str,
+                               station_id: int) -> int | None:
     """Make the phone's account (a new one, or a resident's) a station's staff; ``None`` when
     the phone is a volunteer's."""
     rows = await sql.fetch(db, _STAFF, {"h": phone_hash, "m": phone_masked, "s": station_id})
@@ -240,6 +240,6 @@ async def make_station_staff(db: Database, *, phone_hash: bytes, phone_masked: s
 _STATION = sql.compiled(sa.select(station.c.id).where(station.c.id == sa.bindparam("s")))
 
 
-async def station_exists(db: Database, *, station_id: int) -> bool:
+async def get_station_exists(db: Database, *, station_id: int) -> bool:
     """Whether a station has this id."""
     return bool(await sql.fetch(db, _STATION, {"s": station_id}))

@@ -74,9 +74,15 @@ _GET_SOURCE = sql.compiled(_SOURCE)
 _LOCK_SOURCE = sql.compiled(_SOURCE.with_for_update(of=a))
 
 
-async def get_source(db: Database, *, activity_id: int, lock: bool = False) -> Row | None:
-    """An activity with what a record copies; ``lock`` holds its row for the transaction."""
-    rows = await sql.fetch(db, _LOCK_SOURCE if lock else _GET_SOURCE, {"id": activity_id})
+async def get_source(db: Database, *, activity_id: int) -> Row | None:
+    """An activity with what a record copies."""
+    rows = await sql.fetch(db, _GET_SOURCE, {"id": activity_id})
+    return rows[0] if rows else None
+
+
+async def lock_source(db: Database, *, activity_id: int) -> Row | None:
+    """:func:`get_source`, its activity row locked for the transaction."""
+    rows = await sql.fetch(db, _LOCK_SOURCE, {"id": activity_id})
     return rows[0] if rows else None
 
 
@@ -104,8 +110,8 @@ _SET_SIGNUP_STATUS = sql.compiled(_signup.on_conflict_do_update(
     .returning(*_SIGNUP_COLUMNS))
 
 
-async def set_signup_status(db: Database, *, activity_id: int, volunteer_id: int,
-                            status: str) -> Row:
+async def update_signup_status(db: Database, *, activity_id: int, volunteer_id: int,
+                               status: str) -> Row:
     """Create the sign-up or set its status."""
     rows = await sql.fetch(db, _SET_SIGNUP_STATUS,
                            {"a": activity_id, "v": volunteer_id, "status": status})

@@ -135,12 +135,12 @@ _STARTED = sql.compiled(sa.select(d.c.id).where(
     .with_for_update(skip_locked=True))
 
 
-async def settle(db: Database, *, demand_id: int) -> None:
+async def update_status(db: Database, *, demand_id: int) -> None:
     """Move a demand on as ``_SETTLE`` says; the caller holds the demand's lock."""
     await sql.fetch(db, _SETTLE, {"ids": [demand_id]})
 
 
-async def settle_started(db: Database, *, after_id: int, limit: int) -> int | None:
+async def update_status_of_started(db: Database, *, after_id: int, limit: int) -> int | None:
     """Settle up to ``limit`` dispatched or in-progress demands whose window has started, with
     ids above ``after_id`` (locked in id order; those another transaction holds are skipped
     this time). Returns the last id looked at, or None when there were none."""
@@ -151,7 +151,7 @@ async def settle_started(db: Database, *, after_id: int, limit: int) -> int | No
     return int(rows[-1]["id"])
 
 
-async def cancel(db: Database, *, demand_id: int, by: str, reason: str) -> None:
+async def update_cancelled(db: Database, *, demand_id: int, by: str, reason: str) -> None:
     """Cancel a demand (its dispatches are cancelled by the caller first)."""
     await sql.fetch(db, _CANCEL, {"id": demand_id, "by": by, "reason": reason})
 
@@ -215,7 +215,7 @@ async def list_open(db: Database, *, region_prefix: str, starts: datetime,
                                        "ends": ends})
 
 
-async def mark_dispatched(db: Database, *, demand_ids: Sequence[int]) -> None:
+async def update_dispatched(db: Database, *, demand_ids: Sequence[int]) -> None:
     """Open demands that received offers become dispatched."""
     await sql.fetch(db, _DISPATCHED, {"ids": list(demand_ids)})
 
@@ -237,6 +237,6 @@ async def get_source(db: Database, *, demand_id: int) -> Row | None:
     return rows[0] if rows else None
 
 
-async def mark_reviewed(db: Database, *, demand_id: int) -> None:
+async def update_reviewed(db: Database, *, demand_id: int) -> None:
     """A done demand becomes reviewed (评单)."""
     await sql.fetch(db, _REVIEWED, {"id": demand_id})

@@ -129,15 +129,15 @@ _CHECK_OUT = sql.compiled(sa.update(x).where(x.c.id == _ID).values(
     .returning(x.c.volunteer_id, x.c.demand_id, x.c.hours))
 
 
-async def check_in(db: Database, *, dispatch_id: int, lon: float, lat: float,
-                   distance: float, by: str) -> None:
+async def update_checked_in(db: Database, *, dispatch_id: int, lon: float, lat: float,
+                            distance: float, by: str) -> None:
     """Record the check-in point and time and move to checked_in."""
     await sql.fetch(db, _CHECK_IN, {"id": dispatch_id, "lon": lon, "lat": lat, "m": distance,
                                     "by": by})
 
 
-async def check_out(db: Database, *, dispatch_id: int, lon: float, lat: float,
-                    distance: float, by: str) -> Row:
+async def update_checked_out(db: Database, *, dispatch_id: int, lon: float, lat: float,
+                             distance: float, by: str) -> Row:
     """Record the check-out and the hours served, clipped to the demand's window."""
     rows = await sql.fetch(db, _CHECK_OUT, {"id": dispatch_id, "lon": lon, "lat": lat,
                                             "m": distance, "by": by})
@@ -164,7 +164,7 @@ async def list_active(db: Database, *, demand_id: int) -> list[Row]:
     return await sql.fetch(db, _ACTIVE, {"id": demand_id})
 
 
-async def list_due_offers(db: Database, *, limit: int) -> list[int]:
+async def lock_due_offers(db: Database, *, limit: int) -> list[int]:
     """Offers past their deadline, locked; rows another process holds are skipped."""
     rows = await sql.fetch(db, _DUE, {"n": limit})
     return [r["id"] for r in rows]
@@ -335,12 +335,12 @@ async def create(db: Database, *, demand_id: int, volunteer_id: int, plan_id: st
     return rows[0]
 
 
-async def mark_plan_committed(db: Database, *, plan_id: str, by: str) -> None:
+async def update_plan_committed(db: Database, *, plan_id: str, by: str) -> None:
     """Record that a plan was committed."""
     await sql.fetch(db, _PLAN_COMMITTED, {"id": plan_id, "by": by})
 
 
-async def cancel_of_volunteer(db: Database, *, volunteer_id: int, reason: str) -> int:
+async def update_cancelled_of_volunteer(db: Database, *, volunteer_id: int, reason: str) -> int:
     """Cancel a volunteer's offered and accepted dispatches (退出); return how many."""
     rows = await sql.fetch(db, _CANCEL_OF_VOLUNTEER, {"id": volunteer_id, "reason": reason})
     return len(rows)

@@ -11,8 +11,8 @@ from psycopg.conninfo import make_conninfo
 from hub.store.base import Database
 
 
-async def notifications(conninfo: str, channel: str, *,
-                        listening: Callable[[], None]) -> AsyncIterator[str]:
+async def stream_notifications(conninfo: str, *, channel: str,
+                               listening: Callable[[], None]) -> AsyncIterator[str]:
     """The payloads NOTIFYed on ``channel``, from a connection that LISTENs to it; calls
     ``listening`` once it does. Ends with ``psycopg.Error`` when the connection is lost."""
     async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as conn:
@@ -22,7 +22,7 @@ async def notifications(conninfo: str, channel: str, *,
             yield note.payload
 
 
-async def conninfo_of(db: Database) -> str:
+async def get_conninfo(db: Database) -> str:
     """How to open another connection to the database ``db`` uses."""
     async with db.connection() as conn:
         params = conn.info.get_parameters()

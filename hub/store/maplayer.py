@@ -33,12 +33,12 @@ LAYERS = tuple(_LAYERS)
 _BOX = "ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326)"
 
 
-async def feature_collection(db: ValueReader, *, layer: str,
-                             bbox: tuple[float, float, float, float], limit: int,
-                             volunteer_scope: Scope, cells: bool = False,
-                             zone: str = DEFAULT_ZONE) -> dict[str, Any]:
+async def get_feature_collection(db: ValueReader, *, layer: str,
+                                 bbox: tuple[float, float, float, float], limit: int,
+                                 volunteer_scope: Scope, cells: bool = False,
+                                 zone: str = DEFAULT_ZONE) -> dict[str, Any]:
     """At most ``limit`` features of ``layer`` in a WGS-84 ``bbox``; ``truncated`` if more."""
-    parsed: dict[str, Any] = orjson.loads(await feature_collection_json(
+    parsed: dict[str, Any] = orjson.loads(await get_feature_collection_json(
         db, layer=layer, bbox=bbox, limit=limit, volunteer_scope=volunteer_scope, cells=cells,
         zone=zone))
     return parsed
@@ -65,11 +65,11 @@ def _cells_sql(condition: str) -> str:
         "LIMIT %(limit)s + 1) f")
 
 
-async def feature_collection_json(db: ValueReader, *, layer: str,
-                                  bbox: tuple[float, float, float, float], limit: int,
-                                  volunteer_scope: Scope, cells: bool = False,
-                                  zone: str = DEFAULT_ZONE) -> str:
-    """:func:`feature_collection` as JSON text, written by PostgreSQL and never parsed here.
+async def get_feature_collection_json(db: ValueReader, *, layer: str,
+                                      bbox: tuple[float, float, float, float], limit: int,
+                                      volunteer_scope: Scope, cells: bool = False,
+                                      zone: str = DEFAULT_ZONE) -> str:
+    """:func:`get_feature_collection` as JSON text, written by PostgreSQL and never parsed here.
 
     The features are concatenated as text (``json_build_object`` only for properties), which
     is about a fifth faster than aggregating json values; a GraphQL answer over HTTP embeds

@@ -123,7 +123,8 @@ _MOVE = sql.compiled(sa.update(o).where(o.c.id == sa.bindparam("id")).values(
     parent_id=sa.bindparam("parent_id", type_=sa.BigInteger)))
 
 
-async def move(db: Database, *, organization_id: int, parent_id: int | None, by: str) -> None:
+async def update_parent(db: Database, *, organization_id: int, parent_id: int | None,
+                        by: str) -> None:
     """Put a team under another parent, logged; the tree triggers check levels and cycles."""
     params = {"id": organization_id, "parent_id": parent_id, "by": by}
     await sql.fetch(db, _MOVE_LOG, params)
@@ -142,8 +143,8 @@ _CAPTAIN = sql.compiled(sa.update(o).where(o.c.id == sa.bindparam("o")).values(
     captain_id=sa.bindparam("v")))
 
 
-async def add_member(db: Database, *, volunteer_id: int, organization_id: int, role: str,
-                     keep_role: bool = False) -> None:
+async def create_membership(db: Database, *, volunteer_id: int, organization_id: int, role: str,
+                            keep_role: bool = False) -> None:
     """Make the volunteer a member with ``role``, or change their role (with ``keep_role``
     an existing membership stays as it is); a captain becomes the team's captain."""
     params = {"v": volunteer_id, "o": organization_id, "r": role}

@@ -34,7 +34,7 @@ _PRUNE = sql.compiled(sa.delete(r).where(sa.tuple_(r.c.bucket, r.c.window_start)
     .limit(100))))
 
 
-async def count_hit(db: Database, *, bucket: str, window_s: int) -> tuple[int, float]:
+async def update_hits(db: Database, *, bucket: str, window_s: int) -> tuple[int, float]:
     """Count one hit in ``bucket``'s current window: (hits so far, seconds the window has left).
 
     One upsert, so concurrent hits from any number of processes are all counted.

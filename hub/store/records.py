@@ -238,7 +238,7 @@ _IS_SERVED_BY = sql.compiled(sa.select(sa.exists().where(*_SERVED, r.c.volunteer
                                        .label("served")))
 
 
-async def is_served(db: Database, *, demand_id: int, volunteer_id: int | None = None) -> bool:
+async def get_served(db: Database, *, demand_id: int, volunteer_id: int | None = None) -> bool:
     """Whether the demand has net service (by this volunteer, if given)."""
     if volunteer_id is None:
         rows = await sql.fetch(db, _IS_SERVED, {"d": demand_id})

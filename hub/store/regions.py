@@ -72,8 +72,8 @@ _COVERS = sql.compiled(sa.select(sa.case(
     .where(r.c.code == _CODE))
 
 
-async def covers_point(db: Database, *, region_code: str, region_prefix: str, lon: float,
-                       lat: float) -> bool:
+async def get_covers_point(db: Database, *, region_code: str, region_prefix: str, lon: float,
+                           lat: float) -> bool:
     """Whether a point lies in a region: its boundary where known, else the subtree holds
     one of the three county seats nearest the point (a Voronoi stand-in for the border)."""
     rows = await sql.fetch(db, _COVERS, {"lon": lon, "lat": lat, "code": region_code,

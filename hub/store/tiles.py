@@ -154,15 +154,15 @@ def _cluster_sql(geom: str, table: str, where: list[str], params: dict[str, Any]
     )
 
 
-async def tile(db: ValueReader, *, layer: str, z: int, x: int, y: int, filters: TileFilters,
-               volunteer_scope: Scope, cells: bool = False) -> bytes:
+async def get_tile(db: ValueReader, *, layer: str, z: int, x: int, y: int, filters: TileFilters,
+                   volunteer_scope: Scope, cells: bool = False) -> bytes:
     """The MVT bytes of one tile (empty when nothing is in it)."""
     sql, params = tile_sql(layer=layer, z=z, x=x, y=y, filters=filters,
                            volunteer_scope=volunteer_scope, cells=cells)
     return bytes(await db.fetch_value(sql, params, binary=True) or b"")
 
 
-async def region_features(db: Database) -> bytes:
+async def get_region_features(db: Database) -> bytes:
     """Division seats (province, city, county) and outlines where loaded, as GeoJSON bytes.
 
     The console's offline basemap: every feature carries ``code``, ``name`` and ``level``;

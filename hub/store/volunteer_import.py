@@ -27,7 +27,7 @@ async def create_stage(db: Database) -> None:
         f"{', '.join(WRITABLE)} FROM volunteer WITH NO DATA")
 
 
-async def copy_stage(db: Database, rows: Iterable[Sequence[Any]]) -> None:
+async def copy_stage(db: Database, *, rows: Iterable[Sequence[Any]]) -> None:
     """Empty the stage and COPY rows of :data:`STAGE_COLUMNS` into it."""
     await db.fetch(f"TRUNCATE {STAGE}")
     async with db.connection() as conn, conn.cursor() as cur, cur.copy(

@@ -319,12 +319,12 @@ _ERASE = sql.compiled(sa.update(v).where(v.c.id == sa.bindparam("id"), v.c.statu
                               erased_at=sa.func.now()))
 
 
-async def exit_(db: Database, *, volunteer_id: int) -> None:
+async def update_exited(db: Database, *, volunteer_id: int) -> None:
     """退出: mark the volunteer exited (their open dispatches are the dispatch store's)."""
     await sql.fetch(db, _EXIT, {"id": volunteer_id})
 
 
-async def erase(db: Database, *, volunteer_id: int) -> None:
+async def update_erased(db: Database, *, volunteer_id: int) -> None:
     """Erase an exited volunteer's personal data; service records keep the anonymised row."""
     await sql.fetch(db, _ERASE, {"id": volunteer_id, "label": f"已注销志愿者 #{volunteer_id}"})
 
@@ -344,7 +344,7 @@ async def get_status(db: Database, *, volunteer_id: int) -> str | None:
     return str(rows[0]["status"]) if rows else None
 
 
-async def get_standing(db: Database, *, ids: Sequence[int], until: datetime) -> dict[int, Row]:
+async def get_many_standing(db: Database, *, ids: Sequence[int], until: datetime) -> dict[int, Row]:
     """Each existing volunteer's status and whether insurance covers them until ``until``."""
     rows = await sql.fetch(db, _STANDING, {"ids": list(ids), "until": until})
     return {r["id"]: r for r in rows}

@@ -26,18 +26,18 @@ async def test_a_sign_up_again_is_dated_anew_and_a_cancellation_keeps_its_date(
         aconn: psycopg.AsyncConnection[Any], db: ConnectionDatabase, world: World):
     activity, volunteer = world.future_activity, world.volunteers[0]
     assert await activities.lock_signup(db, activity_id=activity, volunteer_id=volunteer) is None
-    first = await activities.set_signup_status(db, activity_id=activity, volunteer_id=volunteer,
-                                               status="signed_up")
+    first = await activities.update_signup_status(db, activity_id=activity, volunteer_id=volunteer,
+                                                  status="signed_up")
     assert await activities.lock_signup(db, activity_id=activity, volunteer_id=volunteer) == first
     await aconn.execute("UPDATE activity_signup SET signed_up_at = signed_up_at - interval '1 day'"
                         " WHERE activity_id = %s AND volunteer_id = %s", (activity, volunteer))
     ((earlier,),) = await _rows(aconn, "SELECT signed_up_at FROM activity_signup "
                                        "WHERE activity_id = %s", (activity,))
-    cancelled = await activities.set_signup_status(db, activity_id=activity,
-                                                   volunteer_id=volunteer, status="cancelled")
+    cancelled = await activities.update_signup_status(db, activity_id=activity,
+                                                      volunteer_id=volunteer, status="cancelled")
     assert (cancelled["status"], cancelled["signed_up_at"]) == ("cancelled", earlier)
-    again = await activities.set_signup_status(db, activity_id=activity, volunteer_id=volunteer,
-                                               status="signed_up")
+    again = await activities.update_signup_status(db, activity_id=activity, volunteer_id=volunteer,
+                                                  status="signed_up")
     ((now,),) = await _rows(aconn, "SELECT now()")
     assert (again["status"], again["signed_up_at"]) == ("signed_up", now)
     assert await activities.update_signed_up(db, activity_id=activity, delta=2) == 2
@@ -50,8 +50,8 @@ async def test_an_activity_source_is_served_on_its_first_day_in_china(
     await aconn.execute("UPDATE activity SET time_window = tstzrange('2026-03-01 23:30+00', "
                         "'2026-03-02 01:00+00') WHERE id = %s", (world.past_activity,))
     row = await activities.get_source(db, activity_id=world.past_activity)
-    assert row is not None and row == await activities.get_source(
-        db, activity_id=world.past_activity, lock=True)
+    assert row is not None and row == await activities.lock_source(
+        db, activity_id=world.past_activity)
     assert row["day"] == date(2026, 3, 2) == row["starts_at"].astimezone(
         ZoneInfo("Asia/Shanghai")).date()
     assert (row["window_hours"], row["org_path"]) == (Decimal("1.5"), world.org_path)
@@ -87,12 +87,12 @@ async def test_stars_at_a_date_count_confirmed_hours_served_by_then(
 
 async def test_served_demands_and_the_review_given_once(db: ConnectionDatabase, world: World):
     mine, other = world.volunteers[0], world.volunteers[1]
-    assert not await records.is_served(db, demand_id=world.demand)
+    assert not await records.get_served(db, demand_id=world.demand)
     await record_service(db, volunteer_id=mine, source=Source(demand_id=world.demand),
                          hours=Decimal(1), verified_by="t")
-    assert await records.is_served(db, demand_id=world.demand)
-    assert await records.is_served(db, demand_id=world.demand, volunteer_id=mine)
-    assert not await records.is_served(db, demand_id=world.demand, volunteer_id=other)
+    assert await records.get_served(db, demand_id=world.demand)
+    assert await records.get_served(db, demand_id=world.demand, volunteer_id=mine)
+    assert not await records.get_served(db, demand_id=world.demand, volunteer_id=other)
     given = {"demand_id": world.demand, "direction": "requester_to_service", "volunteer_id": None,
              "station_id": world.station, "rating": 4, "comment": "好", "reviewed_by": "r"}
     row = await reviews.create(db, **given)
