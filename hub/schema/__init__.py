@@ -38,7 +38,7 @@ from hub.schema.limits import (
     graphql_core_schema,
 )
 from hub.schema.mutation import Mutation
-from hub.schema.observe import Observe, federated_tracing
+from hub.schema.observe import Observe, federated_tracing, over_http
 from hub.schema.organizations import Activity, Organization, Project
 from hub.schema.places import Demand, Station
 from hub.schema.plans import CompiledPlans, Plans
@@ -94,10 +94,14 @@ class HubSchema(strawberry.federation.Schema):
     def get_extensions(self, sync: bool = False) -> list[SchemaExtension]:
         """The request's extensions, without compiled plans for a synchronous execution (it
         cannot await one) and for a request tracing its fields (ftv1 needs graphql-core's
-        execution to see each field)."""
+        execution to see each field); over HTTP, without those that do nothing there (each
+        extension's hooks cost every request a few context managers)."""
         extensions = super().get_extensions(sync)
         if sync:  # nor per-operation reads, which are awaited (and only served over WebSockets)
             return [e for e in extensions if not isinstance(e, CompiledPlans | OperationReads)]
+        if over_http():  # per-operation reads serve WebSockets; a no-op tracer has no hooks
+            extensions = [e for e in extensions if not isinstance(e, OperationReads)
+                          and type(e) is not SchemaExtension]
         if any(isinstance(e, ApolloFederationTracingExtension) for e in extensions):
             return [e for e in extensions if not isinstance(e, CompiledPlans)]
         return extensions

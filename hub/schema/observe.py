@@ -25,6 +25,12 @@ from strawberry.extensions.tracing import ApolloFederationTracingExtension
 TRACE_HEADER = b"apollo-federation-include-trace"
 _trace_requested: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "hub_trace_requested", default=False)
+_over_http: contextvars.ContextVar[bool] = contextvars.ContextVar("hub_over_http", default=False)
+
+
+def over_http() -> bool:
+    """Whether this task serves an HTTP request (not a WebSocket, nor a direct call)."""
+    return _over_http.get()
 
 
 def mark_compiled(context: Any) -> None:
@@ -37,15 +43,10 @@ class Observe(SchemaExtension):
 
     def on_operation(self) -> Iterator[None]:
         started = perf_counter()
-        self.executed = False
         try:
             yield
         finally:
             self._record(perf_counter() - started)
-
-    def on_execute(self) -> Iterator[None]:
-        self.executed = True  # it parsed and validated
-        yield
 
     def _record(self, seconds: float) -> None:
         run = self.execution_context
@@ -53,10 +54,12 @@ class Observe(SchemaExtension):
         metrics = getattr(getattr(getattr(request, "app", None), "state", None), "metrics", None)
         if metrics is None:
             return
-        kind = run.operation_type.value if self.executed else "unknown"
+        # It parsed and validated, and reached execution (which gives a result).
+        executed = (run.graphql_document is not None and not run.pre_execution_errors
+                    and run.result is not None)
+        kind = run.operation_type.value if executed else "unknown"
         ok = not run.pre_execution_errors and not getattr(run.result, "errors", None)
-        metrics.graphql(operation=metrics.operations.label(run.operation_name,
-                                                           valid=self.executed),
+        metrics.graphql(operation=metrics.operations.label(run.operation_name, valid=executed),
                         kind=kind, compiled=bool(getattr(run.context, "compiled", False)),
                         ok=ok, seconds=seconds)
 
@@ -69,7 +72,8 @@ def federated_tracing() -> SchemaExtension:
 
 
 class TraceRequests:
-    """Notes, for the request's task, whether it asks for an ftv1 trace."""
+    """Notes, for the request's task, whether it asks for an ftv1 trace, and whether it is an
+    HTTP request (:func:`over_http`)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -78,11 +82,15 @@ class TraceRequests:
         wanted = scope["type"] in ("http", "websocket") and any(
             name == TRACE_HEADER and value.strip().lower() == b"ftv1"
             for name, value in scope["headers"])
-        if not wanted:
-            await self.app(scope, receive, send)
-            return
-        token = _trace_requested.set(True)
+        http = _over_http.set(scope["type"] == "http")
         try:
-            await self.app(scope, receive, send)
+            if not wanted:
+                await self.app(scope, receive, send)
+                return
+            token = _trace_requested.set(True)
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                _trace_requested.reset(token)
         finally:
-            _trace_requested.reset(token)
+            _over_http.reset(http)
