@@ -1,7 +1,7 @@
 """Pages that PostgreSQL writes as JSON, for the registered documents' compiled plans.
 
 A registered document that selects only ``volunteers(near: …) { edges { node { … } } }``
-with fields PostgreSQL can write itself (``hub.store.volunteers.node_json``: ids, names under
+with fields PostgreSQL can write itself (``hub.store.volunteer_json.node_json``: ids, names under
 the policy, statuses, distances, skills, cohorts, visible homes…) gets its page as one JSON
 text from one statement, embedded in the answer as it is (``orjson.Fragment``) rather than
 built as fifty Python objects and fifty dicts. The policy is the same: names and homes come

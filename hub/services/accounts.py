@@ -39,6 +39,7 @@ from hub.services import ratelimit, sms, wechat
 from hub.services.workflow_errors import WorkflowError
 from hub.settings import Settings
 from hub.store import accounts as store
+from hub.store import volunteers
 from hub.store.base import Database, Row
 
 log = logging.getLogger(__name__)
@@ -188,7 +189,7 @@ async def _account_of_phone(tx: Database, phone: str, phone_hash: bytes) -> Row:
     account = await store.get_by_phone(tx, phone_hash=phone_hash)
     volunteer_id = None
     if account is None or account["kind"] == "resident":
-        volunteer_id = await store.get_volunteer_by_phone(tx, phone_hash=phone_hash)
+        volunteer_id = await volunteers.get_id_by_phone(tx, phone_hash=phone_hash)
     if account is None:
         await store.create(tx, kind="volunteer" if volunteer_id else "resident",
                            phone_hash=phone_hash, phone_masked=mask_phone(phone),

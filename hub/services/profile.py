@@ -20,6 +20,7 @@ from hub.services import registration, workflow
 from hub.services.accounts import AccountError, Code, parse_phone
 from hub.services.workflow_errors import Refused
 from hub.store import accounts as store
+from hub.store import stations, volunteers
 from hub.store.base import Database, Row
 
 MIN_RADIUS_M, MAX_RADIUS_M = 100, 500_000
@@ -53,7 +54,7 @@ async def mine(db: Database, caller: Caller) -> Mine | None:
     offers = await workflow.list_(db, filter=workflow.DispatchFilter(
         volunteer_id=volunteer_id, statuses=("offered",)), first=MAX_OFFERS, after_id=None)
     return Mine(account, volunteer_id, offers[:MAX_OFFERS],
-                await store.list_time_off(db, volunteer_id=volunteer_id))
+                await volunteers.list_time_off(db, volunteer_id=volunteer_id))
 
 
 @dataclass
@@ -105,11 +106,11 @@ async def update_my_profile(db: Database, cipher: PiiCipher, caller: Caller,
                                         registration.VolunteerInput(
                                             skills=data.skills, weekly_spans=data.weekly_spans))
     async with db.transaction() as tx:
-        if radius is not None and not await store.update_service_radius(
+        if radius is not None and not await volunteers.update_service_radius(
                 tx, volunteer_id=volunteer_id, metres=radius):
             raise AccountError(Code.EXITED, "input", "the volunteer has exited")
         if data.time_off is not None:
-            await store.update_time_off(tx, volunteer_id=volunteer_id, periods=data.time_off)
+            await volunteers.update_time_off(tx, volunteer_id=volunteer_id, periods=data.time_off)
     return volunteer_id
 
 
@@ -121,7 +122,7 @@ async def add_station_staff(db: Database, cipher: PiiCipher, caller: Caller, pho
                      message_zh="只有系统管理员可以添加站点工作人员")
     phone = parse_phone(phone_text)
     async with db.transaction() as tx:
-        if not await store.get_station_exists(tx, station_id=station_id):
+        if not await stations.get_exists(tx, station_id=station_id):
             raise AccountError(Code.NOT_FOUND, "station", f"no station {station_id}")
         made = await store.create_station_staff(
             tx, phone_hash=cipher.blind_index(phone, field="phone"),

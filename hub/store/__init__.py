@@ -29,7 +29,7 @@ else by keyword (``db, *, …``), and its name starts with one verb of this voca
     (``organizations.update_parent``, ``accounts.update_openid``), and a counter after the
     counter (``ratelimit.update_hits``, ``accounts.update_wrong_guesses``: they return the
     count reached). ``update_<what>`` may replace a set of child rows
-    (``accounts.update_time_off``).
+    (``volunteers.update_time_off``).
 ``delete_<what>``
     Removes rows (none needed yet: the hub keeps history and marks rows instead).
 ``lock`` / ``lock_<what>``
@@ -46,8 +46,8 @@ else by keyword (``db, *, …``), and its name starts with one verb of this voca
 The helper modules are not domains and keep their own names: :mod:`~hub.store.base`
 (connections, pools), :mod:`~hub.store.sql` (compiling and running statements),
 :mod:`~hub.store.tables` (the schema), :mod:`~hub.store.listing` (the paged listing the
-domains' ``list_``/``count`` are built on), :mod:`~hub.store.local_time` and
-:mod:`~hub.store.visibility` (SQL fragments). Functions that run nothing and only build a
-statement or a fragment (``tiles.tile_sql``, ``volunteers.node_json``) are named after what
-they build.
+domains' ``list_``/``count`` are built on), :mod:`~hub.store.local_time`,
+:mod:`~hub.store.visibility` and :mod:`~hub.store.volunteer_json` (SQL fragments). Functions
+that run nothing and only build a statement or a fragment (``tiles.tile_sql``,
+``volunteer_json.node_json``) are named after what they build.
 """

@@ -6,8 +6,6 @@ services (:mod:`hub.services.accounts`) own the transactions.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -17,13 +15,10 @@ from sqlalchemy.dialects import postgresql as pg
 from hub.store import sql
 from hub.store.base import Database, Row
 from hub.store.tables import (
-    TIMESTAMPTZ,
     account,
     refresh_token,
     sign_in_code,
-    station,
     volunteer,
-    volunteer_availability_exception,
 )
 
 a, c, t, v = account, sign_in_code, refresh_token, volunteer
@@ -53,8 +48,6 @@ _LINK = sql.compiled(sa.update(a).where(a.c.id == sa.bindparam("id"),
                      .values(wechat_openid=sa.bindparam("o")).returning(a.c.id))
 _SIGNED_IN = sql.compiled(sa.update(a).where(a.c.id == sa.bindparam("id"))
                           .values(last_sign_in=_NOW))
-_VOLUNTEER_BY_PHONE = sql.compiled(sa.select(v.c.id).where(
-    v.c.phone_hash == sa.bindparam("h"), v.c.status != "exited").order_by(v.c.id).limit(1))
 
 
 async def get_by_phone(db: Database, *, phone_hash: bytes) -> Row | None:
@@ -98,12 +91,6 @@ async def update_openid(db: Database, *, account_id: int, openid: str) -> bool:
 async def update_signed_in(db: Database, *, account_id: int) -> None:
     """Note the time of a sign-in."""
     await sql.fetch(db, _SIGNED_IN, {"id": account_id})
-
-
-async def get_volunteer_by_phone(db: Database, *, phone_hash: bytes) -> int | None:
-    """The registered (not exited) volunteer with this mobile, if any."""
-    rows = await sql.fetch(db, _VOLUNTEER_BY_PHONE, {"h": phone_hash})
-    return int(rows[0]["id"]) if rows else None
 
 
 # -- one-time codes ----------------------------------------------------------------------------
@@ -182,45 +169,6 @@ async def update_family_revoked(db: Database, *, family: UUID) -> None:
     await sql.fetch(db, _REVOKE_FAMILY, {"f": family})
 
 
-# -- a volunteer's own profile (updateMyProfile) -----------------------------------------------
-_off = volunteer_availability_exception
-_TIME_OFF = sql.compiled(sa.select(
-    _off.c.id, sa.func.lower(_off.c.period).label("starts_at"),
-    sa.func.upper(_off.c.period).label("ends_at"), _off.c.note)
-    .where(_off.c.volunteer_id == sa.bindparam("v"), _off.c.available.is_(False),
-           sa.func.upper(_off.c.period) > _NOW)
-    .order_by(sa.func.lower(_off.c.period)))
-_DROP_TIME_OFF = sql.compiled(sa.delete(_off).where(
-    _off.c.volunteer_id == sa.bindparam("v"), _off.c.available.is_(False),
-    sa.func.upper(_off.c.period) > _NOW))
-_ADD_TIME_OFF = sql.compiled(sa.insert(_off).values(
-    volunteer_id=sa.bindparam("v"), available=False, note=sa.bindparam("note"),
-    period=sa.func.tstzrange(sa.bindparam("s", type_=TIMESTAMPTZ),
-                             sa.bindparam("e", type_=TIMESTAMPTZ))))
-_RADIUS = sql.compiled(sa.update(v).where(v.c.id == sa.bindparam("v"), v.c.status != "exited")
-                       .values(service_radius_m=sa.bindparam("r", type_=sa.Integer))
-                       .returning(v.c.id))
-
-
-async def list_time_off(db: Database, *, volunteer_id: int) -> list[Row]:
-    """A volunteer's time off (不可服务时段) that has not ended, earliest first."""
-    return await sql.fetch(db, _TIME_OFF, {"v": volunteer_id})
-
-
-async def update_time_off(db: Database, *, volunteer_id: int,
-                          periods: Sequence[tuple[datetime, datetime, str]]) -> None:
-    """Replace a volunteer's time off that has not ended with ``periods`` (start, end, note)."""
-    await sql.fetch(db, _DROP_TIME_OFF, {"v": volunteer_id})
-    for starts, ends, note in periods:
-        await sql.fetch(db, _ADD_TIME_OFF, {"v": volunteer_id, "s": starts, "e": ends,
-                                            "note": note})
-
-
-async def update_service_radius(db: Database, *, volunteer_id: int, metres: int) -> bool:
-    """Set how far a volunteer will travel; False when they have exited."""
-    return bool(await sql.fetch(db, _RADIUS, {"v": volunteer_id, "r": metres}))
-
-
 _STAFF = sql.compiled(pg.insert(a).values(
     kind="station_staff", phone_hash=sa.bindparam("h"), phone_masked=sa.bindparam("m"),
     station_id=sa.bindparam("s")).on_conflict_do_update(
@@ -235,11 +183,3 @@ async def create_station_staff(db: Database, *, phone_hash: bytes, phone_masked:
     the phone is a volunteer's."""
     rows = await sql.fetch(db, _STAFF, {"h": phone_hash, "m": phone_masked, "s": station_id})
     return int(rows[0]["id"]) if rows else None
-
-
-_STATION = sql.compiled(sa.select(station.c.id).where(station.c.id == sa.bindparam("s")))
-
-
-async def get_station_exists(db: Database, *, station_id: int) -> bool:
-    """Whether a station has this id."""
-    return bool(await sql.fetch(db, _STATION, {"s": station_id}))

@@ -77,3 +77,11 @@ async def get_org_path(db: Database, *, station_id: int) -> str | None:
     """The path (``"1.7.70"``) of the organisation operating the station, if one does."""
     rows = await sql.fetch(db, _ORG_PATH, {"id": station_id})
     return str(rows[0]["path"]) if rows else None
+
+
+_EXISTS = sql.compiled(sa.select(station.c.id).where(station.c.id == sa.bindparam("s")))
+
+
+async def get_exists(db: Database, *, station_id: int) -> bool:
+    """Whether a station has this id."""
+    return bool(await sql.fetch(db, _EXISTS, {"s": station_id}))
