@@ -15,7 +15,7 @@ export const LEGEND = [
   ["volunteerCells", "cell", COLOURS.volunteer], ["volunteerPoint", "dot", COLOURS.volunteer],
   ["station", "dot", COLOURS.station], ["demandOpen", "dot", COLOURS.open],
   ["demandDispatched", "dot", COLOURS.dispatched],
-  ["demandInProgress", "dot", COLOURS.in_progress], ["demandDone", "dot", COLOURS.done],
+  ["demandInProgress", "dot", COLOURS.in_progress],
   ["unfilledRing", "ring", COLOURS.unfilled], ["acceptedMark", "ring", COLOURS.accepted],
   ["assignLine", "line", COLOURS.line], ["boundaryProvince", "border", COLOURS.province],
   ["boundaryCity", "border", COLOURS.city], ["boundaryCounty", "border", COLOURS.county],
