@@ -69,7 +69,8 @@ bench-records: setup
 	$(BIN)/python bench/bench_records_race.py
 
 # The hub beside PostGraphile v4/v5 and the bare SQL on the same 1,000,000 volunteers
-# (../shared/bench-anchors, partner for anonymous: bench/anchors/run.sh). ARGS="--quick" for a
+# (../shared/bench-anchors; a partner for anonymous, and the hub as `hub serve` serves it:
+# bench/anchors/run.sh). ARGS="--quick" for a
 # smoke run; the full run (3 rounds) takes about 21 minutes. Needs `make bench-graphql` once.
 bench-anchors: setup bench-tools
 	bench/anchors/run.sh $(ARGS)

@@ -15,7 +15,8 @@ Run with `.venv/bin/python bench/bench_graphql.py [--quick] [--reseed] [--volunt
   Centres of `near` are random volunteers' homes in Henan, so 5 km always has neighbours.
   Partners see coarsened locations and masked names (the policy), admins exact ones
   (anonymous callers get no volunteer record).
-* HTTP: ``uvicorn --factory`` (bench/bench_graphql_app.py) with 1 and 2 workers on 127.0.0.1,
+* HTTP: ``python -m hub.serve`` (as ``hub serve --workers N``; bench/bench_graphql_app.py) with
+  1 and 2 workers on 127.0.0.1,
   loaded by ``wrk`` (or bench/bench_graphql_load.py when wrk is missing) as a separate process.
   Servers are stopped (process group, SIGTERM then SIGKILL) before the program exits.
 """
@@ -544,7 +545,7 @@ def _free_port() -> int:
 
 @contextlib.contextmanager
 def uvicorn_server(url: str, workers: int) -> Iterator[str]:
-    """A uvicorn serving the hub on 127.0.0.1 in its own process group; yields its base URL."""
+    """The hub served on 127.0.0.1 in its own process group; yields its base URL."""
     port = _free_port()
     env = {
         **os.environ,
@@ -553,26 +554,10 @@ def uvicorn_server(url: str, workers: int) -> Iterator[str]:
             filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])
         ),
     }
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        "bench_graphql_app:app",
-        "--app-dir",
-        str(BENCH_DIR),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-        "--loop",
-        os.environ.get("HUB_BENCH_LOOP", "auto"),
-    ]
+    # As `hub serve --workers N` serves: each worker its own SO_REUSEPORT socket (hub/serve.py).
+    command = [sys.executable, "-m", "hub.serve", "bench_graphql_app:app", "--app-dir",
+               str(BENCH_DIR), "--host", "127.0.0.1", "--port", str(port), "--workers",
+               str(workers), "--log-level", "warning", "--no-access-log"]
     proc = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from hub.settings import Settings
 
@@ -93,17 +94,33 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
 
 
 # -- serve / demo ---------------------------------------------------------------------------
-def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
-
+def served_app() -> Any:
+    """The app as ``hub serve`` makes it, from the environment: each worker's (hub.serve)."""
     from hub.app import create_app
     from hub.db import app_database_url
 
+    settings = Settings.from_env()
     # The app runs as its own role, which may read and write rows but not change the schema.
+    return create_app(settings, database_url=app_database_url(settings, start=False))
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from hub.app import create_app, dev_settings
+    from hub.db import app_database_url
+    from hub.serve import PortInUse, Serving, serve
+
+    host, port = args.host or settings.host, args.port or settings.port
+    workers = getattr(args, "workers", 1) or 1
+    if workers > 1:  # each worker its own socket on the port, so connections spread evenly
+        dev_settings(settings)  # generated secrets written once, before the workers read them
+        try:
+            return serve(Serving("hub.cli:served_app", host=host, port=port, workers=workers))
+        except PortInUse as exc:
+            raise SystemExit(f"hub serve: {exc}") from None
     app = create_app(settings, database_url=app_database_url(settings, start=False))
-    uvicorn.run(
-        app, host=args.host or settings.host, port=args.port or settings.port, log_level="info"
-    )
+    uvicorn.run(app, host=host, port=port, log_level="info")
     return 0
 
 
@@ -232,6 +249,8 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=text)
         p.add_argument("--host", default=None)
         p.add_argument("--port", type=int, default=None)
+        p.add_argument("--workers", type=int, default=1,
+                       help="processes, each with its own socket on the port (SO_REUSEPORT)")
         p.set_defaults(func=func)
 
     match = sub.add_parser("match", help="dispatch volunteers to demands (OR-Tools)")
