@@ -6,7 +6,6 @@ the test's rolled-back transaction."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,12 +14,7 @@ import httpx
 import psycopg
 import pytest
 
-from hub.app import create_app
-from hub.auth import issue_token
 from hub.schema.node import encode_id
-from hub.settings import Settings
-from hub.store.base import ConnectionDatabase
-from tests.conftest import acting_as_app
 
 CJK = range(0x4E00, 0xA000)
 BAD_ID = '{ node(id: "not-base64!!") { id } }'
@@ -33,17 +27,6 @@ RAISE = """mutation($input: RaiseDemandInput!) { raiseDemand(input: $input) {
 
 def chinese(text: str) -> bool:
     return any(ord(ch) in CJK for ch in text)
-
-
-@pytest.fixture
-async def client(aconn: psycopg.AsyncConnection[Any], settings: Settings
-                 ) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings, database=ConnectionDatabase(aconn))
-    token = issue_token(settings, sub="admin-1", role="admin")
-    async with acting_as_app(aconn), app.router.lifespan_context(app), httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://hub",
-            headers={"Authorization": f"Bearer {token}"}) as http:
-        yield http
 
 
 async def post(client: httpx.AsyncClient, query: str, variables: dict[str, Any] | None = None,
@@ -60,10 +43,10 @@ async def post(client: httpx.AsyncClient, query: str, variables: dict[str, Any] 
     ("fr, en;q=0.5", "en"), ("en;q=0.2, zh-TW", "zh"), ("*", "zh"), ("de", "zh"),
     ("en;q=0", "zh"), ("en;q=bad, zh;q=0.1", "zh"),
 ])
-async def test_messages_follow_accept_language(client: httpx.AsyncClient, accept: str | None,
+async def test_messages_follow_accept_language(admin_http: httpx.AsyncClient, accept: str | None,
                                                language: str):
     headers = {"Accept_Language": accept} if accept else {}
-    [error] = (await post(client, BAD_ID, **headers))["errors"]
+    [error] = (await post(admin_http, BAD_ID, **headers))["errors"]
     extensions = error["extensions"]
     assert extensions["code"] == "BAD_USER_INPUT"
     assert chinese(extensions["messageZh"]) and not chinese(extensions["messageEn"])
@@ -71,17 +54,17 @@ async def test_messages_follow_accept_language(client: httpx.AsyncClient, accept
     assert error["message"] == extensions["messageZh" if language == "zh" else "messageEn"]
 
 
-async def test_refusals_before_execution_in_both_languages(client: httpx.AsyncClient):
-    batch = await client.post("/graphql", json=[{"query": "{ __typename }"}])
+async def test_refusals_before_execution_in_both_languages(admin_http: httpx.AsyncClient):
+    batch = await admin_http.post("/graphql", json=[{"query": "{ __typename }"}])
     [error] = batch.json()["errors"]
     assert batch.status_code == 400 and error["extensions"]["code"] == "BATCHING_NOT_SUPPORTED"
     assert error["message"] == error["extensions"]["messageZh"] == "不支持批量请求，请逐个发送"
-    english = await client.post("/graphql", json=[], headers={"Accept-Language": "en"})
+    english = await admin_http.post("/graphql", json=[], headers={"Accept-Language": "en"})
     [error] = english.json()["errors"]
     assert error["message"] == error["extensions"]["messageEn"]
     assert "batched requests" in error["message"]
     for accept in (None, "en"):
-        bad = await client.post("/graphql", json={"query": "{ __typename }"}, headers={
+        bad = await admin_http.post("/graphql", json={"query": "{ __typename }"}, headers={
             "Authorization": "Bearer not.a.token", **({"Accept-Language": accept} if accept
                                                        else {})})
         [error] = bad.json()["errors"]
@@ -91,12 +74,12 @@ async def test_refusals_before_execution_in_both_languages(client: httpx.AsyncCl
         assert not chinese(error["extensions"]["messageEn"])
 
 
-async def test_payload_errors_in_both_languages(client: httpx.AsyncClient,
+async def test_payload_errors_in_both_languages(admin_http: httpx.AsyncClient,
                                                 aconn: psycopg.AsyncConnection[Any]):
     station = (await (await aconn.execute("SELECT min(id) FROM station")).fetchone() or [0])[0]
     bad = _demand(station, category="烹饪")
     for accept in (None, "en"):
-        out = (await post(client, RAISE, {"input": bad},
+        out = (await post(admin_http, RAISE, {"input": bad},
                           **({"Accept_Language": accept} if accept else {})))
         [error] = out["data"]["raiseDemand"]["errors"]
         assert (error["field"], error["code"]) == ("category", "INVALID")
@@ -119,10 +102,10 @@ def _demand(station: int, **extra: Any) -> dict[str, Any]:
     ({"X_Time_Zone": "America/New_York"}, "America/New_York"),
     ({"Time_Zone": "Asia/Kathmandu", "Accept_Language": "en"}, "Asia/Kathmandu"),
 ])
-async def test_times_go_out_in_the_callers_zone(client: httpx.AsyncClient,
+async def test_times_go_out_in_the_callers_zone(admin_http: httpx.AsyncClient,
                                                 headers: dict[str, str], zone: str):
-    edges = (await post(client, DEMANDS, **headers))["data"]["demands"]["edges"]
-    baseline = (await post(client, DEMANDS))["data"]["demands"]["edges"]
+    edges = (await post(admin_http, DEMANDS, **headers))["data"]["demands"]["edges"]
+    baseline = (await post(admin_http, DEMANDS))["data"]["demands"]["edges"]
     assert edges and len(edges) == len(baseline)
     for edge, base in zip(edges, baseline, strict=True):
         moment = datetime.fromisoformat(edge["node"]["startsAt"])
@@ -130,7 +113,7 @@ async def test_times_go_out_in_the_callers_zone(client: httpx.AsyncClient,
         assert moment.utcoffset() == moment.astimezone(ZoneInfo(zone)).utcoffset()
     assert all(b["node"]["startsAt"].endswith("+08:00") for b in baseline)
     # The map layer's JSON is written by PostgreSQL: in the same zone, the same text.
-    layer = await post(client, "{ mapLayer(layer: DEMANDS, bbox: {west: 73, south: 18, "
+    layer = await post(admin_http, "{ mapLayer(layer: DEMANDS, bbox: {west: 73, south: 18, "
                                "east: 135, north: 54}, limit: 10000) }", **headers)
     written = {f["id"]: f["properties"]["startsAt"] for f in layer["data"]["mapLayer"]["features"]}
     shown = {e["node"]["id"]: e["node"]["startsAt"] for e in edges}
@@ -139,10 +122,10 @@ async def test_times_go_out_in_the_callers_zone(client: httpx.AsyncClient,
 
 
 @pytest.mark.parametrize("name", ["Mars/Olympus_Mons", "../../etc/passwd", "Asia", "x" * 300])
-async def test_an_unknown_time_zone_is_coded_in_both_languages(client: httpx.AsyncClient,
+async def test_an_unknown_time_zone_is_coded_in_both_languages(admin_http: httpx.AsyncClient,
                                                                name: str):
     for accept in (None, "en"):
-        response = await client.post("/graphql", json={"query": "{ __typename }"}, headers={
+        response = await admin_http.post("/graphql", json={"query": "{ __typename }"}, headers={
             "Time-Zone": name, **({"Accept-Language": accept} if accept else {})})
         [error] = response.json()["errors"]
         assert response.status_code == 400 and error["extensions"]["code"] == "BAD_USER_INPUT"
@@ -154,12 +137,12 @@ async def test_an_unknown_time_zone_is_coded_in_both_languages(client: httpx.Asy
 @pytest.mark.parametrize(("zone", "offset"), [("UTC", "+00:00"), (None, "+08:00"),
                                               ("Asia/Urumqi", "+06:00")])
 async def test_naive_inputs_are_read_in_the_callers_zone(
-        client: httpx.AsyncClient, aconn: psycopg.AsyncConnection[Any], zone: str | None,
+        admin_http: httpx.AsyncClient, aconn: psycopg.AsyncConnection[Any], zone: str | None,
         offset: str):
     station = (await (await aconn.execute("SELECT min(id) FROM station")).fetchone() or [0])[0]
     day = (datetime.now() + timedelta(days=4)).date().isoformat()
     naive = _demand(station, startsAt=f"{day}T09:00:00", endsAt=f"{day}T11:00:00")
-    out = (await post(client, RAISE, {"input": naive},
+    out = (await post(admin_http, RAISE, {"input": naive},
                       **({"Time_Zone": zone} if zone else {})))["data"]["raiseDemand"]
     assert out["errors"] == []
     assert out["demand"]["startsAt"] == f"{day}T09:00:00{offset}"
@@ -171,13 +154,13 @@ async def test_naive_inputs_are_read_in_the_callers_zone(
 
 @pytest.mark.parametrize(("zone", "offset"), [(None, "+08:00"), ("UTC", "+00:00")])
 async def test_a_refused_demand_says_why_in_both_languages_and_the_callers_zone(
-        client: httpx.AsyncClient, aconn: psycopg.AsyncConnection[Any], zone: str | None,
+        admin_http: httpx.AsyncClient, aconn: psycopg.AsyncConnection[Any], zone: str | None,
         offset: str):
     station = (await (await aconn.execute("SELECT min(id) FROM station")).fetchone() or [0])[0]
     past = datetime.now(ZoneInfo("UTC")).replace(microsecond=0) - timedelta(hours=1)
     bad = _demand(station, needed=0, title="x", startsAt=past.isoformat(),
                   endsAt=(past + timedelta(days=5)).isoformat())
-    out = await post(client, RAISE, {"input": bad}, **({"Time_Zone": zone} if zone else {}))
+    out = await post(admin_http, RAISE, {"input": bad}, **({"Time_Zone": zone} if zone else {}))
     errors = {e["field"]: e for e in out["data"]["raiseDemand"]["errors"]}
     assert set(errors) == {"needed", "title", "startsAt", "endsAt"}
     for error in errors.values():

@@ -4,45 +4,27 @@ Through the whole HTTP app on the seeded PostGIS, in the test's rolled-back tran
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import psycopg
-import pytest
 
-from hub.app import create_app
-from hub.auth import issue_token
 from hub.schema.node import decode_id
-from hub.settings import Settings
-from hub.store.base import ConnectionDatabase
-from tests.conftest import acting_as_app
 
 LAYER = ("{ mapLayer(layer: DEMANDS, bbox: {west: 73, south: 18, east: 135, north: 54}, "
          "limit: 10000) }")
 LIVE = ("open", "dispatched", "in_progress")
 
 
-@pytest.fixture
-async def client(aconn: psycopg.AsyncConnection[Any], settings: Settings
-                 ) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings, database=ConnectionDatabase(aconn))
-    token = issue_token(settings, sub="admin-1", role="admin")
-    async with acting_as_app(aconn), app.router.lifespan_context(app), httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://hub",
-            headers={"Authorization": f"Bearer {token}"}) as http:
-        yield http
-
-
 async def test_only_demands_still_to_be_served_are_drawn(
-        client: httpx.AsyncClient, aconn: psycopg.AsyncConnection[Any]):
+        admin_http: httpx.AsyncClient, aconn: psycopg.AsyncConnection[Any]):
     ids = [r[0] for r in await (await aconn.execute(
         "SELECT id FROM demand ORDER BY id LIMIT 6")).fetchall()]
     states = dict(zip(ids, ("open", "dispatched", "in_progress", "done", "reviewed",
                             "cancelled"), strict=True))
     for ident, state in states.items():
         await aconn.execute("UPDATE demand SET status = %s WHERE id = %s", (state, ident))
-    body = (await client.post("/graphql", json={"query": LAYER})).json()
+    body = (await admin_http.post("/graphql", json={"query": LAYER})).json()
     drawn = {decode_id(f["id"], "Demand"): f["properties"]["status"]
              for f in body["data"]["mapLayer"]["features"]}
     assert drawn and set(drawn.values()) <= set(LIVE)
