@@ -184,7 +184,7 @@ async def _candidates(tx: Database, demand: Row) -> list[tuple[str, float]]:
 async def refill(tx: ConnectionDatabase, *, demand_id: int, ttl_s: int) -> Refill | None:
     """Offer a freed slot to the next best candidate, or record why it stays empty."""
     demand = await demands.lock(tx, demand_id=demand_id)
-    if demand is None or demand["status"] not in ("open", "dispatched", "in_progress") or (
+    if demand is None or demand["status"] not in demands.TO_BE_SERVED or (
             demand["taken"] >= demand["needed"]):
         return None
     reason = "the window has started; nobody else can be asked in time"

@@ -21,6 +21,11 @@ from hub.store.listing import Cursor, Filters, ListSpec, Near, Within, fetch_pag
 from hub.store.listing import count as count_rows
 from hub.store.tables import TIMESTAMPTZ, demand, dispatch, station
 
+TO_BE_SERVED = ("open", "dispatched", "in_progress")
+"""A demand's statuses while it is still to be served: settled by dispatch, drawn on the map."""
+TO_BE_SERVED_SQL = "t.status IN (" + ", ".join(f"'{s}'" for s in TO_BE_SERVED) + ")"
+"""The same as SQL text on alias ``t`` (literals: the map's statements keep generic plans)."""
+
 SPEC = ListSpec("demand", (
     "t.id, t.title, t.description, t.category, t.required_skills, t.needed, "
     "lower(t.time_window) AS starts_at, upper(t.time_window) AS ends_at, t.station_id, "
@@ -125,7 +130,7 @@ _NEXT = (sa.select(_s.c.id, sa.case(
     .where(_s.c.id == sa.any_(_IDS)).group_by(_s.c.id).subquery("n"))
 _SETTLE = sql.compiled(sa.update(d).where(
     d.c.id == _NEXT.c.id,
-    d.c.status == sa.any_(sa.literal(["open", "dispatched", "in_progress"], pg.ARRAY(sa.Text))),
+    d.c.status == sa.any_(sa.literal(list(TO_BE_SERVED), pg.ARRAY(sa.Text))),
     d.c.status != _NEXT.c.status).values(status=_NEXT.c.status, updated_at=sa.func.now()))
 _STARTED = sql.compiled(sa.select(d.c.id).where(
     d.c.status == sa.any_(sa.literal(["dispatched", "in_progress"], pg.ARRAY(sa.Text))),

@@ -12,6 +12,7 @@ import orjson
 
 from hub.auth import Scope
 from hub.store.base import ValueReader
+from hub.store.demands import TO_BE_SERVED_SQL
 from hub.store.listing import VISIBLE_SLACK_DEG
 from hub.store.local_time import DEFAULT_ZONE, iso_in_zone, zone_params
 from hub.store.visibility import exact_predicate, visible_home
@@ -27,7 +28,7 @@ _LAYERS = {
                 "'title', t.title, 'category', t.category, 'status', t.status, 'needed', t.needed,"
                 f" 'startsAt', {iso_in_zone('lower(t.time_window)')},"
                 f" 'endsAt', {iso_in_zone('upper(t.time_window)')}",
-                "t.status IN ('open', 'dispatched', 'in_progress')"),
+                TO_BE_SERVED_SQL),
 }
 LAYERS = tuple(_LAYERS)
 _BOX = "ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326)"

@@ -20,6 +20,7 @@ from hub.auth import Scope
 from hub.auth.ids import region_prefix
 from hub.geo.tiles import WEB_MERCATOR_HALF_WORLD_M, tile_bounds_lonlat
 from hub.store.base import Database, ValueReader
+from hub.store.demands import TO_BE_SERVED_SQL
 from hub.store.visibility import CELL_DEG, exact_predicate, visible_home
 
 LAYERS = ("volunteers", "stations", "demands")
@@ -69,7 +70,7 @@ _LAYERS = {
                       "array_to_string(t.required_skills, ',') AS skills, "
                       "to_char(lower(t.time_window) AT TIME ZONE 'Asia/Shanghai', "
                       "'YYYY-MM-DD HH24:MI') AS starts",
-                      "t.status IN ('open', 'dispatched', 'in_progress')"),
+                      TO_BE_SERVED_SQL),
 }
 
 
