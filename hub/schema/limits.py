@@ -176,10 +176,14 @@ class Costs:
 
 
 def _hashable(value: Any) -> Any:
-    """A variable's value as a key: sizes are ints; a list (``representations``) by length."""
+    """A variable's value as a key of its cost: a list (``representations``) by its length, an
+    int by itself; the type is part of the key, since 5.0 equals 5 but does not count as a
+    size (and True counts as 1). Any other value counts as no size, so all of them are one."""
     if isinstance(value, list | tuple):
         return ("list", len(value))
-    return value if isinstance(value, int | str | float | bool | None) else ("other", id(value))
+    if isinstance(value, int):
+        return (type(value), value)
+    return "other"
 
 
 def cost_error(cost: int) -> GraphQLError | None:
