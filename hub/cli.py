@@ -94,12 +94,12 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
 
 
 # -- serve / demo ---------------------------------------------------------------------------
-def served_app() -> Any:
-    """The app as ``hub serve`` makes it, from the environment: each worker's (hub.serve)."""
+def served_app(settings: Settings | None = None) -> Any:
+    """The app as ``hub serve`` makes it (each worker's, from the environment: hub.serve)."""
     from hub.app import create_app
     from hub.db import app_database_url
 
-    settings = Settings.from_env()
+    settings = settings or Settings.from_env()
     # The app runs as its own role, which may read and write rows but not change the schema.
     return create_app(settings, database_url=app_database_url(settings, start=False))
 
@@ -107,8 +107,7 @@ def served_app() -> Any:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    from hub.app import create_app, dev_settings
-    from hub.db import app_database_url
+    from hub.app import dev_settings
     from hub.serve import PortInUse, Serving, serve
 
     host, port = args.host or settings.host, args.port or settings.port
@@ -119,8 +118,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             return serve(Serving("hub.cli:served_app", host=host, port=port, workers=workers))
         except PortInUse as exc:
             raise SystemExit(f"hub serve: {exc}") from None
-    app = create_app(settings, database_url=app_database_url(settings, start=False))
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    uvicorn.run(served_app(settings), host=host, port=port, log_level="info")
     return 0
 
 
