@@ -8,7 +8,8 @@ of them admits it:
   admin: the subject belongs to their organisation or one beneath it (``Subject.org_ids``
   holds the subject's organisations *and their ancestors*);
 * ``SELF``     — a volunteer acting on their own record (``Subject.volunteer_id``);
-* ``REQUESTER``— whoever raised the subject (a demand's ``raised_by``).
+* ``REQUESTER``— whoever raised the subject (a demand's ``raised_by``);
+* ``STATION``  — station staff: the subject is at (or is) their station (``station_id``).
 
 Services call :func:`require` with the caller they were given (GraphQL passes the request's
 caller, the CLI passes :data:`hub.auth.tokens.SYSTEM`); nothing else decides who may act.
@@ -67,54 +68,49 @@ class Grant(StrEnum):
     IN_SCOPE = "in_scope"
     SELF = "self"
     REQUESTER = "requester"
+    STATION = "station"
 
 
-_ANY, _IN, _SELF, _REQ = (frozenset({g}) for g in (Grant.ANY, Grant.IN_SCOPE, Grant.SELF,
-                                                   Grant.REQUESTER))
+_ANY, _IN, _SELF, _REQ, _STN = (frozenset({g}) for g in (
+    Grant.ANY, Grant.IN_SCOPE, Grant.SELF, Grant.REQUESTER, Grant.STATION))
 _NO: frozenset[Grant] = frozenset()
 _IN_OR_SELF = _IN | _SELF
 _ROLES = (Role.ADMIN, Role.DISPATCHER, Role.ORG_ADMIN, Role.VOLUNTEER, Role.PARTNER,
-          Role.ANONYMOUS)
+          Role.RESIDENT, Role.STATION_STAFF, Role.ANONYMOUS)
 
 # fmt: off
 _TABLE: dict[Action, tuple[frozenset[Grant], ...]] = {
-    #                               admin dispatcher   org_admin    volunteer    partner anonym
-    Action.VOLUNTEER_REGISTER:      (_ANY, _ANY,        _ANY,        _ANY,        _ANY,   _ANY),
-    Action.VOLUNTEER_UPDATE:        (_ANY, _IN,         _IN,         _SELF,       _NO,    _NO),
-    Action.VOLUNTEER_EXIT:          (_ANY, _NO,         _NO,         _SELF,       _NO,    _NO),
-    Action.VOLUNTEER_JOIN:          (_ANY, _IN,         _IN,         _SELF,       _NO,    _NO),
-    Action.TEAM_CREATE_TOP:         (_ANY, _IN,         _NO,         _NO,         _NO,    _NO),
-    Action.TEAM_MANAGE:             (_ANY, _IN,         _IN,         _NO,         _NO,    _NO),
-    Action.REGISTRATIONS_IMPORT:    (_ANY, _ANY,        _ANY,        _NO,         _NO,    _NO),
-    Action.DEMAND_RAISE:            (_ANY, _IN,         _IN,         _NO,         _NO,    _NO),
-    Action.DEMAND_CANCEL:           (_ANY, _IN,         _IN,         _NO,         _NO,    _NO),
-    Action.DEMAND_REVIEW:           (_ANY, _IN | _REQ,  _REQ,        _REQ,        _REQ,   _NO),
-    Action.DEMAND_RATE_ORGANISER:   (_NO,  _NO,         _NO,         _SELF,       _NO,    _NO),
-    Action.DISPATCH_PLAN:           (_ANY, _IN,         _NO,         _NO,         _NO,    _NO),
-    Action.DISPATCH_OFFER:          (_ANY, _IN,         _NO,         _NO,         _NO,    _NO),
-    Action.DISPATCH_RESPOND:        (_NO,  _NO,         _NO,         _SELF,       _NO,    _NO),
-    Action.DISPATCH_CANCEL:         (_ANY, _IN,         _NO,         _SELF,       _NO,    _NO),
-    Action.DISPATCH_NO_SHOW:        (_ANY, _IN,         _NO,         _NO,         _NO,    _NO),
-    Action.DISPATCH_WATCH:          (_ANY, _IN,         _NO,         _SELF,       _NO,    _NO),
-    Action.RECORD_CORRECT:          (_ANY, _IN,         _IN,         _NO,         _NO,    _NO),
-    Action.RECORD_CONFIRM:          (_ANY, _IN,         _IN,         _NO,         _NO,    _NO),
-    Action.RECORD_READ:             (_ANY, _IN,         _IN,         _SELF,       _NO,    _NO),
-    Action.CERTIFICATE_ISSUE:       (_ANY, _IN,         _IN,         _SELF,       _NO,    _NO),
-    Action.CERTIFICATE_ISSUE_AS:    (_ANY, _IN,         _IN,         _NO,         _NO,    _NO),
-    Action.ACTIVITY_SIGN_UP:        (_ANY, _IN,         _IN,         _SELF,       _NO,    _NO),
-    Action.ACTIVITY_ATTENDANCE:     (_ANY, _IN,         _IN,         _NO,         _NO,    _NO),
-    Action.ACCOUNT_SIGN_IN:         (_ANY, _ANY,        _ANY,        _ANY,        _ANY,   _ANY),
+    #                             admin dispatcher  orgadm vol.   partnr resid. staff anon
+    Action.VOLUNTEER_REGISTER:    (_ANY, _ANY,       _ANY,  _ANY,  _ANY, _ANY, _ANY, _ANY),
+    Action.VOLUNTEER_UPDATE:      (_ANY, _IN,        _IN,   _SELF, _NO,  _NO,  _NO,  _NO),
+    Action.VOLUNTEER_EXIT:        (_ANY, _NO,        _NO,   _SELF, _NO,  _NO,  _NO,  _NO),
+    Action.VOLUNTEER_JOIN:        (_ANY, _IN,        _IN,   _SELF, _NO,  _NO,  _NO,  _NO),
+    Action.TEAM_CREATE_TOP:       (_ANY, _IN,        _NO,   _NO,   _NO,  _NO,  _NO,  _NO),
+    Action.TEAM_MANAGE:           (_ANY, _IN,        _IN,   _NO,   _NO,  _NO,  _NO,  _NO),
+    Action.REGISTRATIONS_IMPORT:  (_ANY, _ANY,       _ANY,  _NO,   _NO,  _NO,  _NO,  _NO),
+    Action.DEMAND_RAISE:          (_ANY, _IN,        _IN,   _NO,   _NO,  _NO,  _NO,  _NO),
+    Action.DEMAND_CANCEL:         (_ANY, _IN,        _IN,   _NO,   _NO,  _NO,  _NO,  _NO),
+    Action.DEMAND_REVIEW:         (_ANY, _IN | _REQ, _REQ,  _REQ,  _REQ, _NO,  _NO,  _NO),
+    Action.DEMAND_RATE_ORGANISER: (_NO,  _NO,        _NO,   _SELF, _NO,  _NO,  _NO,  _NO),
+    Action.DISPATCH_PLAN:         (_ANY, _IN,        _NO,   _NO,   _NO,  _NO,  _NO,  _NO),
+    Action.DISPATCH_OFFER:        (_ANY, _IN,        _NO,   _NO,   _NO,  _NO,  _NO,  _NO),
+    Action.DISPATCH_RESPOND:      (_NO,  _NO,        _NO,   _SELF, _NO,  _NO,  _NO,  _NO),
+    Action.DISPATCH_CANCEL:       (_ANY, _IN,        _NO,   _SELF, _NO,  _NO,  _NO,  _NO),
+    Action.DISPATCH_NO_SHOW:      (_ANY, _IN,        _NO,   _NO,   _NO,  _NO,  _NO,  _NO),
+    Action.DISPATCH_WATCH:        (_ANY, _IN,        _NO,   _SELF, _NO,  _NO,  _NO,  _NO),
+    Action.RECORD_CORRECT:        (_ANY, _IN,        _IN,   _NO,   _NO,  _NO,  _NO,  _NO),
+    Action.RECORD_CONFIRM:        (_ANY, _IN,        _IN,   _NO,   _NO,  _NO,  _NO,  _NO),
+    Action.RECORD_READ:           (_ANY, _IN,        _IN,   _SELF, _NO,  _NO,  _NO,  _NO),
+    Action.CERTIFICATE_ISSUE:     (_ANY, _IN,        _IN,   _SELF, _NO,  _NO,  _NO,  _NO),
+    Action.CERTIFICATE_ISSUE_AS:  (_ANY, _IN,        _IN,   _NO,   _NO,  _NO,  _NO,  _NO),
+    Action.ACTIVITY_SIGN_UP:      (_ANY, _IN,        _IN,   _SELF, _NO,  _NO,  _NO,  _NO),
+    Action.ACTIVITY_ATTENDANCE:   (_ANY, _IN,        _IN,   _NO,   _NO,  _NO,  _NO,  _NO),
+    Action.ACCOUNT_SIGN_IN:       (_ANY, _ANY,       _ANY,  _ANY,  _ANY, _ANY, _ANY, _ANY),
 }
 # fmt: on
 
-SIGNED_IN_AS_ANONYMOUS = (Role.RESIDENT, Role.STATION_STAFF)
-"""Roles that, until they get columns of their own (issue 14.2–3), may do what anonymous
-callers may (they are refused as FORBIDDEN, not UNAUTHENTICATED): sign in, register, read
-``me``."""
-
 ACTIONS: Mapping[Action, Mapping[Role, frozenset[Grant]]] = MappingProxyType({
-    a: MappingProxyType({**dict(zip(_ROLES, cells, strict=True)), Role.SYSTEM: cells[0] or _ANY,
-                         **dict.fromkeys(SIGNED_IN_AS_ANONYMOUS, cells[-1])})
+    a: MappingProxyType({**dict(zip(_ROLES, cells, strict=True)), Role.SYSTEM: cells[0] or _ANY})
     for a, cells in _TABLE.items()
 })
 """``ACTIONS[action][role]``: the grants that admit a role to an action."""
@@ -131,6 +127,8 @@ def _check_table() -> None:
                 raise RuntimeError(f"action table: {role.value} has no scope ({action.value})")
             if Grant.SELF in held and role is not Role.VOLUNTEER:
                 raise RuntimeError(f"action table: {role.value} has no self ({action.value})")
+            if Grant.STATION in held and role is not Role.STATION_STAFF:
+                raise RuntimeError(f"action table: {role.value} has no station ({action.value})")
             if Grant.ANY in held and len(held) > 1:
                 raise RuntimeError(f"action table: ANY stands alone ({action.value})")
 
@@ -155,6 +153,7 @@ class ActionSubject(Subject):
     """A :class:`~hub.auth.policy.Subject` with the ``raised_by`` of what it is about."""
 
     requester: str | None = None
+    station_id: int | None = None
 
 
 def _in_scope(caller: Caller, subject: Subject) -> bool:
@@ -191,6 +190,9 @@ def can(caller: Caller, action: Action, subject: Subject | None = None) -> bool:
     if Grant.SELF in held and subject.volunteer_id is not None and (
             subject.volunteer_id == caller.volunteer_id):
         return True
+    if Grant.STATION in held and caller.station_id is not None and (
+            getattr(subject, "station_id", None) == caller.station_id):
+        return True
     return Grant.REQUESTER in held and _is_requester(caller, subject)
 
 
@@ -208,7 +210,7 @@ def require(caller: Caller, action: Action, subject: Subject | None = None, *,
 
 def format_actions() -> str:
     """The table as text: one row per action, one column per role (``-``: never)."""
-    roles = (*_ROLES, Role.SYSTEM, *SIGNED_IN_AS_ANONYMOUS)
+    roles = (*_ROLES, Role.SYSTEM)
     rows = [["action", *(r.value for r in roles)]]
     rows += [[a.value, *("|".join(sorted(g.value for g in ACTIONS[a][r])) or "-" for r in roles)]
              for a in Action]
@@ -218,9 +220,10 @@ def format_actions() -> str:
 
 
 def subject(*, region_code: str | None = None, org_paths: Iterable[str | None] = (),
-            volunteer_id: int | None = None, requester: str | None = None) -> ActionSubject:
+            volunteer_id: int | None = None, requester: str | None = None,
+            station_id: int | None = None) -> ActionSubject:
     """The subject of an action from stored values: ``org_paths`` are ltree paths as text
     (``"1.7.70"``), so every organisation on them counts (the org and its ancestors)."""
     ids = frozenset(int(x) for path in org_paths if path for x in str(path).split("."))
     return ActionSubject(volunteer_id=volunteer_id, region_code=region_code, org_ids=ids,
-                         requester=requester)
+                         requester=requester, station_id=station_id)

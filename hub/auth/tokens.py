@@ -64,6 +64,8 @@ ACCOUNT_ROLES = frozenset({Role.RESIDENT, Role.STATION_STAFF})
 """Roles whose ``sub`` is an Account global ID (a volunteer's is their Volunteer's)."""
 ACCOUNT_CLAIM = "acct"
 """The signed-in account's numeric id, in tokens the hub issues at sign-in."""
+STATION_CLAIM = "station"
+"""A station staff member's station (numeric id), in tokens the hub issues at sign-in."""
 
 
 class AuthError(Exception):
@@ -116,6 +118,15 @@ class Caller:
             return decode_global_id(self.sub, type_name="Account")
         value = self.claims.get(ACCOUNT_CLAIM)
         return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    @property
+    def station_id(self) -> int | None:
+        """The station a station-staff caller works at (the ``station`` claim), else ``None``."""
+        if self.role is not Role.STATION_STAFF:
+            return None
+        value = self.claims.get(STATION_CLAIM)
+        return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 \
+            else None
 
 
 ANONYMOUS = Caller(role=Role.ANONYMOUS)

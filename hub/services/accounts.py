@@ -31,7 +31,7 @@ from enum import StrEnum
 
 from hub.auth.actions import Action, require
 from hub.auth.ids import encode_global_id
-from hub.auth.tokens import ACCOUNT_CLAIM, Caller, Role, issue_token
+from hub.auth.tokens import ACCOUNT_CLAIM, STATION_CLAIM, Caller, Role, issue_token
 from hub.pii import PiiCipher, mask_phone
 from hub.registration.errors import FieldError
 from hub.registration.phone import parse_mobile
@@ -160,7 +160,7 @@ def _access(settings: Settings, account: Row) -> str:
     if role is Role.VOLUNTEER:
         return issue_token(settings, sub=encode_global_id("Volunteer", account["volunteer_id"]),
                            role=role, ttl_s=ttl, extra={ACCOUNT_CLAIM: account["id"]})
-    extra = {"station": account["station_id"]} if account["station_id"] else None
+    extra = {STATION_CLAIM: account["station_id"]} if account["station_id"] else None
     return issue_token(settings, sub=encode_global_id("Account", account["id"]), role=role,
                        ttl_s=ttl, extra=extra)
 

@@ -11,7 +11,16 @@ import itertools
 
 import pytest
 
-from hub.auth.actions import ACTIONS, Action, Denied, can, format_actions, require, subject
+from hub.auth.actions import (
+    ACTIONS,
+    Action,
+    Denied,
+    Grant,
+    can,
+    format_actions,
+    require,
+    subject,
+)
 from hub.auth.ids import encode_global_id
 from hub.auth.tokens import ANONYMOUS, SYSTEM, Caller, Role
 
@@ -22,41 +31,44 @@ CALLERS = {
     "org_admin": Caller(Role.ORG_ADMIN, "o", org=7),
     "volunteer": Caller(Role.VOLUNTEER, encode_global_id("Volunteer", 42)),
     "partner": Caller(Role.PARTNER, "requester-1"),
+    "resident": Caller(Role.RESIDENT, encode_global_id("Account", 5)),
+    "station_staff": Caller(Role.STATION_STAFF, encode_global_id("Account", 6),
+                            claims={"station": 3}),
     "anonymous": ANONYMOUS,
 }
 INSIDE = subject(region_code="410102000000", org_paths=["1.7.70"], volunteer_id=42,
-                 requester="requester-1")
+                 requester="requester-1", station_id=3)
 OUTSIDE = subject(region_code="620102000000", org_paths=["1.8"], volunteer_id=43,
-                  requester="someone-else")
+                  requester="someone-else", station_id=4)
 
 # (inside, outside) per role: Y = may, N = may not. Order: admin, dispatcher, org_admin,
-# volunteer, partner, anonymous.
+# volunteer, partner, resident, station staff, anonymous.
 EXPECTED: dict[Action, str] = {
-    Action.VOLUNTEER_REGISTER:    "YY YY YY YY YY YY",  # 在线注册: anyone
-    Action.VOLUNTEER_UPDATE:      "YY YN YN YN NN NN",
-    Action.VOLUNTEER_EXIT:        "YY NN NN YN NN NN",  # the volunteer or an admin
-    Action.VOLUNTEER_JOIN:        "YY YN YN YN NN NN",  # own request, or already in scope
-    Action.TEAM_CREATE_TOP:       "YY YN NN NN NN NN",
-    Action.TEAM_MANAGE:           "YY YN YN NN NN NN",
-    Action.REGISTRATIONS_IMPORT:  "YY YY YY NN NN NN",  # rows' teams: TEAM_MANAGE each
-    Action.DEMAND_RAISE:          "YY YN YN NN NN NN",
-    Action.DEMAND_CANCEL:         "YY YN YN NN NN NN",
-    Action.DEMAND_REVIEW:         "YY YN NN NN YN NN",  # the requester, or the region
-    Action.DEMAND_RATE_ORGANISER: "NN NN NN YN NN NN",  # a volunteer for themself
-    Action.DISPATCH_PLAN:         "YY YN NN NN NN NN",
-    Action.DISPATCH_OFFER:        "YY YN NN NN NN NN",
-    Action.DISPATCH_RESPOND:      "NN NN NN YN NN NN",  # only the volunteer offered
-    Action.DISPATCH_CANCEL:       "YY YN NN YN NN NN",
-    Action.DISPATCH_NO_SHOW:      "YY YN NN NN NN NN",
-    Action.DISPATCH_WATCH:        "YY YN NN YN NN NN",
-    Action.RECORD_CORRECT:        "YY YN YN NN NN NN",  # never the volunteer
-    Action.RECORD_CONFIRM:        "YY YN YN NN NN NN",  # the organiser or a dispatcher
-    Action.RECORD_READ:           "YY YN YN YN NN NN",
-    Action.CERTIFICATE_ISSUE:     "YY YN YN YN NN NN",
-    Action.CERTIFICATE_ISSUE_AS:  "YY YN YN NN NN NN",
-    Action.ACTIVITY_SIGN_UP:      "YY YN YN YN NN NN",
-    Action.ACTIVITY_ATTENDANCE:   "YY YN YN NN NN NN",
-    Action.ACCOUNT_SIGN_IN:       "YY YY YY YY YY YY",  # the code, WeChat or token decides
+    Action.VOLUNTEER_REGISTER:    "YY YY YY YY YY YY YY YY",  # 在线注册: anyone
+    Action.VOLUNTEER_UPDATE:      "YY YN YN YN NN NN NN NN",
+    Action.VOLUNTEER_EXIT:        "YY NN NN YN NN NN NN NN",  # the volunteer or an admin
+    Action.VOLUNTEER_JOIN:        "YY YN YN YN NN NN NN NN",  # own request, or already in scope
+    Action.TEAM_CREATE_TOP:       "YY YN NN NN NN NN NN NN",
+    Action.TEAM_MANAGE:           "YY YN YN NN NN NN NN NN",
+    Action.REGISTRATIONS_IMPORT:  "YY YY YY NN NN NN NN NN",  # rows' teams: TEAM_MANAGE each
+    Action.DEMAND_RAISE:          "YY YN YN NN NN NN NN NN",
+    Action.DEMAND_CANCEL:         "YY YN YN NN NN NN NN NN",
+    Action.DEMAND_REVIEW:         "YY YN NN NN YN NN NN NN",  # the requester, or the region
+    Action.DEMAND_RATE_ORGANISER: "NN NN NN YN NN NN NN NN",  # a volunteer for themself
+    Action.DISPATCH_PLAN:         "YY YN NN NN NN NN NN NN",
+    Action.DISPATCH_OFFER:        "YY YN NN NN NN NN NN NN",
+    Action.DISPATCH_RESPOND:      "NN NN NN YN NN NN NN NN",  # only the volunteer offered
+    Action.DISPATCH_CANCEL:       "YY YN NN YN NN NN NN NN",
+    Action.DISPATCH_NO_SHOW:      "YY YN NN NN NN NN NN NN",
+    Action.DISPATCH_WATCH:        "YY YN NN YN NN NN NN NN",
+    Action.RECORD_CORRECT:        "YY YN YN NN NN NN NN NN",  # never the volunteer
+    Action.RECORD_CONFIRM:        "YY YN YN NN NN NN NN NN",  # the organiser or a dispatcher
+    Action.RECORD_READ:           "YY YN YN YN NN NN NN NN",
+    Action.CERTIFICATE_ISSUE:     "YY YN YN YN NN NN NN NN",
+    Action.CERTIFICATE_ISSUE_AS:  "YY YN YN NN NN NN NN NN",
+    Action.ACTIVITY_SIGN_UP:      "YY YN YN YN NN NN NN NN",
+    Action.ACTIVITY_ATTENDANCE:   "YY YN YN NN NN NN NN NN",
+    Action.ACCOUNT_SIGN_IN:       "YY YY YY YY YY YY YY YY",  # the code, WeChat or token decides
 }
 
 
@@ -66,15 +78,29 @@ def test_expectations_cover_every_action() -> None:
 
 
 @pytest.mark.parametrize("role", [Role.RESIDENT, Role.STATION_STAFF], ids=str)
-def test_residents_and_station_staff_may_do_what_anonymous_callers_may(role: Role) -> None:
-    """Until issue 14.2–3 give them columns of their own; refused as FORBIDDEN, not asked to
-    sign in."""
+def test_signed_in_residents_and_station_staff_are_refused_as_forbidden(role: Role) -> None:
+    """They are signed in: a refusal is FORBIDDEN, never a request to sign in."""
     caller = Caller(role, encode_global_id("Account", 5))
-    for action, target in itertools.product(Action, (INSIDE, OUTSIDE)):
-        assert can(caller, action, target) is can(ANONYMOUS, action, target), action
     with pytest.raises(Denied) as refused:
-        require(caller, Action.DEMAND_RAISE, INSIDE)
+        require(caller, Action.DISPATCH_PLAN, INSIDE)
     assert refused.value.code == "FORBIDDEN"
+
+
+def test_the_station_grant_needs_the_callers_own_station() -> None:
+    """``STATION`` admits station staff whose ``station`` claim names the subject's station;
+    without the claim, or for another role carrying one, it fails closed."""
+    staff = CALLERS["station_staff"]
+    assert staff.station_id == 3
+    claimless = Caller(Role.STATION_STAFF, encode_global_id("Account", 6))
+    pretender = Caller(Role.RESIDENT, encode_global_id("Account", 6), claims={"station": 3})
+    bogus = [Caller(Role.STATION_STAFF, "x", claims={"station": v}) for v in (True, -3, "3")]
+    assert claimless.station_id is None and pretender.station_id is None
+    assert all(c.station_id is None for c in bogus)
+    station_actions = [a for a in Action if Grant.STATION in ACTIONS[a][Role.STATION_STAFF]]
+    for action in station_actions:
+        assert can(staff, action, INSIDE) and not can(staff, action, OUTSIDE), action
+        assert not can(claimless, action, INSIDE), action
+        assert not can(staff, action, subject(region_code="410102000000")), action
 
 
 @pytest.mark.parametrize(("action", "role"), list(itertools.product(Action, CALLERS)),
