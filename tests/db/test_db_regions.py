@@ -54,3 +54,23 @@ def test_points_are_stored_in_wgs84(conn: psycopg.Connection):
         "FROM region WHERE code = '410100000000'"
     ).fetchone()
     assert row is not None and 200 < row[0] < 800
+
+
+def test_a_region_setting_is_inherited_from_the_nearest_ancestor_that_sets_it(
+        conn: psycopg.Connection):
+    """hub_region_setting: the county's own value, else its city's, else its province's."""
+    county, city, province = "410102000000", "410100000000", "410000000000"
+
+    def setting(code: str, name: str) -> str | None:
+        return conn.execute("SELECT hub_region_setting(%s, %s)", (code, name)).fetchone()[0]
+
+    assert setting(county, "record_auto_confirm_hours") is None
+    conn.execute("INSERT INTO region_setting (region_code, record_auto_confirm_hours, "
+                 "claims_need_approval) VALUES (%s, 72, true)", (province,))
+    conn.execute("INSERT INTO region_setting (region_code, claims_need_approval) "
+                 "VALUES (%s, false)", (city,))
+    assert setting(county, "record_auto_confirm_hours") == "72"  # the province's
+    assert setting(county, "claims_need_approval") == "false"  # the city's, nearer
+    assert setting("420000000000", "claims_need_approval") is None
+    with pytest.raises(psycopg.errors.InvalidParameterValue):
+        setting(county, "region_code")

@@ -24,6 +24,14 @@ region = Table("region", metadata,
     Column("is_revolutionary", sa.Boolean, nullable=False),
 )
 
+region_setting = Table("region_setting", metadata,
+    Column("region_code", sa.Text, primary_key=True),
+    Column("claims_need_approval", sa.Boolean),
+    Column("record_auto_confirm_hours", sa.Integer),
+    Column("updated_at", TIMESTAMPTZ, nullable=False),
+    Column("updated_by", sa.Text, nullable=False),
+)
+
 organization = Table("organization", metadata,
     Column("id", sa.BigInteger, primary_key=True),
     Column("name", sa.Text, nullable=False),

@@ -57,6 +57,9 @@ activity = Table("activity", metadata,
     Column("signed_up", sa.Integer, nullable=False),
     Column("status", sa.Text, nullable=False),
     Column("created_at", TIMESTAMPTZ, nullable=False),
+    Column("safety_plan", sa.Text, nullable=False),
+    Column("requires_insurance", sa.Boolean, nullable=False),
+    Column("required_skills", SKILL_CODES),
 )
 
 activity_signup = Table("activity_signup", metadata,
