@@ -22,6 +22,7 @@ from starlette.staticfiles import StaticFiles
 
 from hub import unavailable_http, vocabulary
 from hub.auth import TokenVerifier, load_or_create_secret
+from hub.certs import attendance_code
 from hub.certs.signing import load_or_create_key_text
 from hub.db.pool import Availability, DatabaseUnavailable, make_pools
 from hub.metrics import HttpMetrics, Metrics, metrics_endpoint
@@ -91,6 +92,9 @@ def dev_settings(settings: Settings) -> Settings:
     if not settings.certificate_signing_key:
         settings = replace(settings,
                            certificate_signing_key=load_or_create_key_text(settings.home))
+    if not settings.attendance_code_key:
+        settings = replace(settings, attendance_code_key=load_or_create_secret(
+            settings.home, attendance_code.KEY_FILE_NAME))
     return settings
 
 

@@ -41,6 +41,14 @@ def _int(env: dict[str, str], key: str, default: int) -> int:
         raise SettingsError(f"Config {key!r} must be an integer, got {raw!r}.") from None
 
 
+def _attendance_step(env: dict[str, str]) -> int:
+    key = "HUB_ATTENDANCE_CODE_STEP_S"
+    step = _int(env, key, 120)
+    if not 10 <= step <= 3600:
+        raise SettingsError(f"Config {key!r} must be 10..3600 seconds, got {env.get(key)!r}.")
+    return step
+
+
 def _flag(env: dict[str, str], key: str) -> bool:
     raw = env.get(key, "").strip().lower()
     if raw in ("", "0", "false", "no"):
@@ -150,6 +158,10 @@ class Settings:
     jwt_public_key: str | None = None
     jwt_algorithm: str = "HS256"
     certificate_signing_key: str | None = None
+    # HMAC key of activities' rotating attendance codes (hub/certs/attendance_code.py); the
+    # demo generates one under home. A code rotates every step and is accepted for two.
+    attendance_code_key: str | None = None
+    attendance_code_step_s: int = 120
     checkin_max_distance_m: float = 500.0
     dispatch_offer_ttl_s: int = 24 * 3600
     checkin_tolerance_s: int = 3600
@@ -169,6 +181,9 @@ class Settings:
     basemap_url: str | None = None
     basemap_crs: str = "WGS84"
     register_attempts_per_hour: int = 20
+    # Demands residents and station staff raise (public 点单): per account and per client.
+    demand_raises_per_account_per_hour: int = 5
+    demand_raises_per_client_per_hour: int = 30
     token_max_ttl_s: tuple[tuple[str, int], ...] = tuple(TOKEN_MAX_TTL_S.items())
     sign_in: SignInSettings = field(default_factory=SignInSettings)
     # Where uvicorn's worker processes keep their metrics for /metrics to add up; prometheus_client
@@ -198,6 +213,8 @@ class Settings:
             jwt_public_key=env.get("HUB_JWT_PUBLIC_KEY") or None,
             jwt_algorithm=algorithm,
             certificate_signing_key=env.get("HUB_CERT_SIGNING_KEY") or None,
+            attendance_code_key=env.get("HUB_ATTENDANCE_CODE_KEY") or None,
+            attendance_code_step_s=_attendance_step(env),
             checkin_max_distance_m=_float(env, "HUB_CHECKIN_MAX_DISTANCE_M", 500.0),
             dispatch_offer_ttl_s=_int(env, "HUB_DISPATCH_OFFER_TTL_S", 24 * 3600),
             checkin_tolerance_s=_int(env, "HUB_CHECKIN_TOLERANCE_S", 3600),
@@ -216,6 +233,10 @@ class Settings:
             basemap_url=env.get("HUB_BASEMAP_URL") or None,
             basemap_crs=env.get("HUB_BASEMAP_CRS", "WGS84"),
             register_attempts_per_hour=_int(env, "HUB_REGISTER_ATTEMPTS_PER_HOUR", 20),
+            demand_raises_per_account_per_hour=int(_positive(
+                env, "HUB_DEMAND_RAISES_PER_ACCOUNT_PER_HOUR", 5)),
+            demand_raises_per_client_per_hour=int(_positive(
+                env, "HUB_DEMAND_RAISES_PER_CLIENT_PER_HOUR", 30)),
             token_max_ttl_s=_ttl_map(env, "HUB_TOKEN_MAX_TTL_S"),
             sign_in=SignInSettings.from_env(env),
             metrics_dir=_directory(env, "PROMETHEUS_MULTIPROC_DIR"),

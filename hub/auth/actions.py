@@ -38,11 +38,17 @@ class Action(StrEnum):
     VOLUNTEER_UPDATE = "volunteer.update"  # the volunteer
     VOLUNTEER_EXIT = "volunteer.exit"  # the volunteer
     VOLUNTEER_JOIN = "volunteer.join"  # the volunteer who joins a team (with TEAM_MANAGE)
+    VOLUNTEER_LEAVE_TEAM = "volunteer.leave_team"  # the volunteer, in the team they leave
+    VOLUNTEER_TRANSFER = "volunteer.transfer"  # the volunteer, in each of the two teams
+    VOLUNTEER_SUSPEND = "volunteer.suspend"  # suspend or reinstate: the volunteer, their teams
+    REGION_SETTINGS = "region.settings"  # a region's programme settings: the region
     TEAM_CREATE_TOP = "team.create_top"  # a top-level team: its region
     TEAM_MANAGE = "team.manage"  # the team (register beneath it, move it, link members to it)
     REGISTRATIONS_IMPORT = "registrations.import"  # none; each row's team needs TEAM_MANAGE
     DEMAND_RAISE = "demand.raise"  # the demand: its region and its station's organisations
-    DEMAND_CANCEL = "demand.cancel"  # the demand
+    DEMAND_CANCEL = "demand.cancel"  # the demand, with its requester
+    DEMAND_VET = "demand.vet"  # 审核 before dispatch: the demand (its station if a resident's)
+    DEMANDS_IMPORT = "demands.import"  # none; each row's region needs DEMAND_RAISE
     DEMAND_REVIEW = "demand.review"  # the demand, with its requester
     DEMAND_RATE_ORGANISER = "demand.rate_organiser"  # the volunteer who served it
     DISPATCH_PLAN = "dispatch.plan"  # the region planned (previewDispatch, commitDispatch)
@@ -51,6 +57,8 @@ class Action(StrEnum):
     DISPATCH_CANCEL = "dispatch.cancel"  # the dispatch: its demand's region and its volunteer
     DISPATCH_NO_SHOW = "dispatch.no_show"  # the dispatch's demand
     DISPATCH_WATCH = "dispatch.watch"  # the region watched, or the volunteer's own dispatches
+    DEMAND_CLAIM = "demand.claim"  # 抢单: the volunteer who claims (and lists what they may)
+    CLAIM_APPROVE = "claim.approve"  # approve or reject a pending claim: its demand's region
     RECORD_CORRECT = "record.correct"  # the record: its region and organising team
     RECORD_CONFIRM = "record.confirm"  # the record
     RECORD_READ = "record.read"  # the volunteer whose records, balances, certificates
@@ -58,7 +66,12 @@ class Action(StrEnum):
     CERTIFICATE_ISSUE_AS = "certificate.issue_as"  # the organisation named as issuer
     ACTIVITY_SIGN_UP = "activity.sign_up"  # the volunteer, with the activity (see signups)
     ACTIVITY_ATTENDANCE = "activity.attendance"  # the activity
+    ACTIVITY_CHECK_IN = "activity.check_in"  # the volunteer checking in or out, with the activity
     ACCOUNT_SIGN_IN = "account.sign_in"  # none: whoever holds the phone, WeChat or token
+    STATION_MANAGE = "station.manage"  # the station: its region (and itself, for its staff)
+    ACTIVITY_MANAGE = "activity.manage"  # the activity: its region and organising team
+    PROJECT_MANAGE = "project.manage"  # the project: its owner team (and that team's region)
+    PUBLICATION_REVIEW = "publication.review"  # 谁主办谁负责: what is submitted, as MANAGE's
 
 
 class Grant(StrEnum):
@@ -85,12 +98,18 @@ _TABLE: dict[Action, tuple[frozenset[Grant], ...]] = {
     Action.VOLUNTEER_UPDATE:      (_ANY, _IN,        _IN,   _SELF, _NO,  _NO,  _NO,  _NO),
     Action.VOLUNTEER_EXIT:        (_ANY, _NO,        _NO,   _SELF, _NO,  _NO,  _NO,  _NO),
     Action.VOLUNTEER_JOIN:        (_ANY, _IN,        _IN,   _SELF, _NO,  _NO,  _NO,  _NO),
+    Action.VOLUNTEER_LEAVE_TEAM:  (_ANY, _IN,        _IN,   _SELF, _NO,  _NO,  _NO,  _NO),
+    Action.VOLUNTEER_TRANSFER:    (_ANY, _IN,        _IN,   _SELF, _NO,  _NO,  _NO,  _NO),
+    Action.VOLUNTEER_SUSPEND:     (_ANY, _IN,        _IN,   _NO,   _NO,  _NO,  _NO,  _NO),
+    Action.REGION_SETTINGS:       (_ANY, _IN,        _NO,   _NO,   _NO,  _NO,  _NO,  _NO),
     Action.TEAM_CREATE_TOP:       (_ANY, _IN,        _NO,   _NO,   _NO,  _NO,  _NO,  _NO),
     Action.TEAM_MANAGE:           (_ANY, _IN,        _IN,   _NO,   _NO,  _NO,  _NO,  _NO),
     Action.REGISTRATIONS_IMPORT:  (_ANY, _ANY,       _ANY,  _NO,   _NO,  _NO,  _NO,  _NO),
-    Action.DEMAND_RAISE:          (_ANY, _IN,        _IN,   _NO,   _NO,  _NO,  _NO,  _NO),
-    Action.DEMAND_CANCEL:         (_ANY, _IN,        _IN,   _NO,   _NO,  _NO,  _NO,  _NO),
-    Action.DEMAND_REVIEW:         (_ANY, _IN | _REQ, _REQ,  _REQ,  _REQ, _NO,  _NO,  _NO),
+    Action.DEMAND_RAISE:          (_ANY, _IN,        _IN,   _NO,   _NO,  _ANY, _STN, _NO),
+    Action.DEMAND_CANCEL:         (_ANY, _IN,        _IN,   _NO,   _NO,  _REQ, _REQ, _NO),
+    Action.DEMAND_VET:            (_ANY, _IN,        _NO,   _NO,   _NO,  _NO,  _STN, _NO),
+    Action.DEMANDS_IMPORT:        (_ANY, _ANY,       _NO,   _NO,   _NO,  _NO,  _NO,  _NO),
+    Action.DEMAND_REVIEW:         (_ANY, _IN | _REQ, _REQ,  _REQ,  _REQ, _REQ, _REQ | _STN, _NO),
     Action.DEMAND_RATE_ORGANISER: (_NO,  _NO,        _NO,   _SELF, _NO,  _NO,  _NO,  _NO),
     Action.DISPATCH_PLAN:         (_ANY, _IN,        _NO,   _NO,   _NO,  _NO,  _NO,  _NO),
     Action.DISPATCH_OFFER:        (_ANY, _IN,        _NO,   _NO,   _NO,  _NO,  _NO,  _NO),
@@ -98,14 +117,21 @@ _TABLE: dict[Action, tuple[frozenset[Grant], ...]] = {
     Action.DISPATCH_CANCEL:       (_ANY, _IN,        _NO,   _SELF, _NO,  _NO,  _NO,  _NO),
     Action.DISPATCH_NO_SHOW:      (_ANY, _IN,        _NO,   _NO,   _NO,  _NO,  _NO,  _NO),
     Action.DISPATCH_WATCH:        (_ANY, _IN,        _NO,   _SELF, _NO,  _NO,  _NO,  _NO),
+    Action.DEMAND_CLAIM:          (_NO,  _NO,        _NO,   _SELF, _NO,  _NO,  _NO,  _NO),
+    Action.CLAIM_APPROVE:         (_ANY, _IN,        _NO,   _NO,   _NO,  _NO,  _NO,  _NO),
     Action.RECORD_CORRECT:        (_ANY, _IN,        _IN,   _NO,   _NO,  _NO,  _NO,  _NO),
-    Action.RECORD_CONFIRM:        (_ANY, _IN,        _IN,   _NO,   _NO,  _NO,  _NO,  _NO),
+    Action.RECORD_CONFIRM:        (_ANY, _IN,        _IN,   _NO,   _NO,  _NO,  _STN, _NO),
     Action.RECORD_READ:           (_ANY, _IN,        _IN,   _SELF, _NO,  _NO,  _NO,  _NO),
     Action.CERTIFICATE_ISSUE:     (_ANY, _IN,        _IN,   _SELF, _NO,  _NO,  _NO,  _NO),
     Action.CERTIFICATE_ISSUE_AS:  (_ANY, _IN,        _IN,   _NO,   _NO,  _NO,  _NO,  _NO),
     Action.ACTIVITY_SIGN_UP:      (_ANY, _IN,        _IN,   _SELF, _NO,  _NO,  _NO,  _NO),
     Action.ACTIVITY_ATTENDANCE:   (_ANY, _IN,        _IN,   _NO,   _NO,  _NO,  _NO,  _NO),
+    Action.ACTIVITY_CHECK_IN:     (_NO,  _NO,        _NO,   _SELF, _NO,  _NO,  _NO,  _NO),
     Action.ACCOUNT_SIGN_IN:       (_ANY, _ANY,       _ANY,  _ANY,  _ANY, _ANY, _ANY, _ANY),
+    Action.STATION_MANAGE:        (_ANY, _IN,        _NO,   _NO,   _NO,  _NO,  _STN, _NO),
+    Action.ACTIVITY_MANAGE:       (_ANY, _NO,        _IN,   _NO,   _NO,  _NO,  _NO,  _NO),
+    Action.PROJECT_MANAGE:        (_ANY, _NO,        _IN,   _NO,   _NO,  _NO,  _NO,  _NO),
+    Action.PUBLICATION_REVIEW:    (_ANY, _IN,        _IN,   _NO,   _NO,  _NO,  _NO,  _NO),
 }
 # fmt: on
 

@@ -396,12 +396,13 @@ def issue_token(
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
-def load_or_create_secret(home: Path) -> str:
-    """A persistent random HS256 secret in ``home/jwt.secret`` (mode 0600), for the local demo."""
-    path = home / SECRET_FILE_NAME
+def load_or_create_secret(home: Path, file_name: str = SECRET_FILE_NAME) -> str:
+    """A persistent random secret in ``home/file_name`` (mode 0600; default: the HS256 token
+    secret ``jwt.secret``), for the local demo."""
+    path = home / file_name
     if not path.exists():
         home.mkdir(parents=True, exist_ok=True, mode=0o700)
-        staging = home / f".{SECRET_FILE_NAME}.{os.getpid()}.{secrets.token_hex(4)}"
+        staging = home / f".{file_name}.{os.getpid()}.{secrets.token_hex(4)}"
         fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_urlsafe(48) + "\n")

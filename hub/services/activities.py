@@ -1,8 +1,11 @@
 """活动报名: sign up for an organisation's activity, cancel, and record attendance with hours.
 
 The activity row is locked for every change, so concurrent sign-ups queue and the capacity is
-never exceeded (the ``signed_up <= capacity`` CHECK is the database's own backstop). Attendance
-appends a service record through :func:`hub.services.records.record_service`.
+never exceeded (the ``signed_up <= capacity`` CHECK is the database's own backstop). A full
+activity takes further sign-ups on its waitlist, first come first served; a freed place goes
+to the first of them in the transaction that frees it. Attendance appends a service record
+through :func:`hub.services.records.record_service` (check-in and check-out by code or
+geofence: :mod:`hub.services.attendance`).
 """
 
 from __future__ import annotations
@@ -12,21 +15,27 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from hub.auth import Caller
-from hub.auth.actions import Action, require
+from hub.auth.actions import Action, require, subject
+from hub.services.notices import tell_owner
 from hub.services.records import RecordsError, Source, hours_of, record_service, recorded_name
-from hub.services.subjects import org_subject
+from hub.services.subjects import org_subject, volunteer_subject
 from hub.store import activities as store
-from hub.store import volunteers
+from hub.store import signups, volunteers
 from hub.store.activities import get_many as get_many
 from hub.store.activities import get_many_projects as get_many_projects
 from hub.store.activities import list_of_projects as list_of_projects
 from hub.store.activities import list_projects as list_projects
+from hub.store.activity_list import PUBLIC_STATUSES as PUBLIC_STATUSES
+from hub.store.activity_list import ActivityFilter as ActivityFilter
+from hub.store.activity_list import count as count
+from hub.store.activity_list import list_ as list_
 from hub.store.base import Database, Row
 
 SECONDS_PER_HOUR = Decimal(3600)
+PROMOTED = "activity_waitlist_promoted"  # the owner notice of a volunteer moved up
 
 
-async def _activity(tx: Database, activity_id: int, acting: Acting) -> Row:
+async def locked_activity(tx: Database, activity_id: int, acting: Acting) -> Row:
     """The activity, locked, once the action table lets the caller act on the volunteer's
     place in it (subject: the activity's region and team, and the volunteer)."""
     row = await store.lock_source(tx, activity_id=activity_id)
@@ -49,58 +58,139 @@ class Acting:
     what: str
 
 
-def _now() -> datetime:
+def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
 async def sign_up(db: Database, caller: Caller, *, activity_id: int,
                   volunteer_id: int) -> tuple[Row, Row]:
-    """Sign a volunteer up (``activity.sign_up``); returns (sign-up, activity)."""
+    """Sign a volunteer up (``activity.sign_up``), or put them on the waitlist when every
+    place is taken; returns (sign-up with its waitlist position, activity).
+
+    Refused: an activity not published or already started, a volunteer not active, one
+    already signed up or waitlisted, and one whose insurance does not cover the activity's
+    last day where it requires insurance (``INSURANCE_REQUIRED``). Required skills are not
+    a condition (the organiser chose who may come by publishing it): the sign-up answers
+    ``missing_skills`` so the volunteer and the organiser see them.
+    """
     acting = Acting(caller, Action.ACTIVITY_SIGN_UP, volunteer_id,
                     "sign this volunteer up for this activity")
     async with db.transaction() as tx:
-        activity = await _activity(tx, activity_id, acting)
-        if activity["status"] != "published" or activity["starts_at"] <= _now():
+        activity = await locked_activity(tx, activity_id, acting)
+        if activity["status"] != "published" or activity["starts_at"] <= utc_now():
             raise RecordsError("ACTIVITY_CLOSED", "activityId",
                                f"activity {activity_id} is not open for sign-up",
                                f"活动 {activity_id} 未开放报名")
-        status = await volunteers.get_status(tx, volunteer_id=volunteer_id)
-        if status != "active":
-            raise RecordsError("VOLUNTEER_INACTIVE", "volunteerId",
-                               f"volunteer {volunteer_id} is {status or 'unknown'}",
-                               f"志愿者 {volunteer_id} 当前不在服务状态")
-        current = await store.lock_signup(tx, activity_id=activity_id, volunteer_id=volunteer_id)
-        if current is not None and current["status"] == "signed_up":
-            raise RecordsError("ALREADY_SIGNED_UP", "activityId", "already signed up", "已经报名")
-        if activity["signed_up"] >= activity["capacity"]:
-            raise RecordsError("ACTIVITY_FULL", "activityId",
-                               f"all {activity['capacity']} places are taken",
-                               f"活动的 {activity['capacity']} 个名额已满")
-        row = await store.update_signup_status(tx, activity_id=activity_id,
-                                               volunteer_id=volunteer_id, status="signed_up")
-        activity["signed_up"] = await store.update_signed_up(tx, activity_id=activity_id, delta=1)
-    return row, activity
+        fit = await _fit(tx, activity_id, volunteer_id)
+        current = await signups.lock(tx, activity_id=activity_id, volunteer_id=volunteer_id)
+        if current is not None and current["status"] in {"signed_up", "waitlisted"}:
+            code = "ALREADY_SIGNED_UP" if current["status"] == "signed_up" else "ALREADY_WAITLISTED"
+            raise RecordsError(code, "activityId", f"already {current['status'].replace('_', ' ')}",
+                               "已经报名" if code == "ALREADY_SIGNED_UP" else "已经在候补名单上")
+        full = activity["signed_up"] >= activity["capacity"]
+        await signups.update_status(tx, activity_id=activity_id, volunteer_id=volunteer_id,
+                                    status="waitlisted" if full else "signed_up")
+        if not full:
+            activity["signed_up"] = await signups.update_signed_up(tx, activity_id=activity_id,
+                                                                   delta=1)
+        row = await _as_now(tx, activity_id, volunteer_id)
+    return {**row, "missing_skills": fit["missing_skills"]}, activity
+
+
+async def _fit(tx: Database, activity_id: int, volunteer_id: int) -> Row:
+    """The volunteer's fit for the activity, refused when inactive or uninsured."""
+    fit = await signups.get_fit(tx, activity_id=activity_id, volunteer_id=volunteer_id)
+    status = fit["status"] if fit else None
+    if fit is None or status != "active":
+        raise RecordsError("VOLUNTEER_INACTIVE", "volunteerId",
+                           f"volunteer {volunteer_id} is {status or 'unknown'}",
+                           f"志愿者 {volunteer_id} 当前不在服务状态")
+    insured, last_day = fit["insured_until"], fit["ends_on"]
+    if fit["requires_insurance"] and (insured is None or insured < last_day):
+        held = (f"insurance ends on {insured.isoformat()}" if insured
+                else "no insurance is on record")
+        held_zh = f"保险有效期至 {insured.isoformat()}" if insured else "没有保险记录"
+        raise RecordsError(
+            "INSURANCE_REQUIRED", "volunteerId",
+            f"activity {activity_id} requires insurance covering {last_day.isoformat()} "
+            f"(China time), its last day; {held}",
+            f"活动 {activity_id} 要求保险覆盖活动结束日 {last_day.isoformat()}"
+            f"（北京时间），{held_zh}")
+    return fit
+
+
+async def _as_now(tx: Database, activity_id: int, volunteer_id: int) -> Row:
+    row = await signups.get(tx, activity_id=activity_id, volunteer_id=volunteer_id)
+    assert row is not None  # written in this transaction
+    return row
 
 
 async def cancel(db: Database, caller: Caller, *, activity_id: int,
                  volunteer_id: int) -> tuple[Row, Row]:
-    """Cancel a sign-up before the activity starts (``activity.sign_up``)."""
+    """Cancel a sign-up before the activity starts, or leave its waitlist at any time
+    (``activity.sign_up``). A freed place goes to the first waitlisted volunteer in the same
+    transaction (:func:`fill_from_waitlist`)."""
     acting = Acting(caller, Action.ACTIVITY_SIGN_UP, volunteer_id,
                     "cancel this volunteer's sign-up")
     async with db.transaction() as tx:
-        activity = await _activity(tx, activity_id, acting)
-        current = await store.lock_signup(tx, activity_id=activity_id, volunteer_id=volunteer_id)
-        if current is None or current["status"] != "signed_up":
+        activity = await locked_activity(tx, activity_id, acting)
+        current = await signups.lock(tx, activity_id=activity_id, volunteer_id=volunteer_id)
+        if current is None or current["status"] not in {"signed_up", "waitlisted"}:
             raise RecordsError("NOT_SIGNED_UP", "activityId", "there is no sign-up to cancel",
                                "没有可取消的报名")
-        if activity["starts_at"] <= _now():
+        waitlisted = current["status"] == "waitlisted"
+        if not waitlisted and activity["starts_at"] <= utc_now():
             raise RecordsError("ACTIVITY_STARTED", "activityId",
                                "the activity has started; ask the organiser to mark absence",
                                "活动已经开始，请联系组织者登记缺席")
-        row = await store.update_signup_status(tx, activity_id=activity_id,
-                                               volunteer_id=volunteer_id, status="cancelled")
-        activity["signed_up"] = await store.update_signed_up(tx, activity_id=activity_id, delta=-1)
+        await signups.update_status(tx, activity_id=activity_id, volunteer_id=volunteer_id,
+                                    status="cancelled")
+        if not waitlisted:
+            activity["signed_up"] = await signups.update_signed_up(
+                tx, activity_id=activity_id, delta=-1)
+            activity["signed_up"] += len(await _promote(tx, activity))
+        row = await _as_now(tx, activity_id, volunteer_id)
     return row, activity
+
+
+async def fill_from_waitlist(tx: Database, *, activity_id: int) -> list[int]:
+    """Give the activity's free places to its first waitlisted volunteers, in order, inside
+    the caller's transaction; returns who moved up. Call it after anything that frees places
+    or adds them (a cancellation, a larger capacity, publishing again). Locks the activity
+    (again, if the caller did: a no-op), so concurrent changes queue."""
+    activity = await store.lock_source(tx, activity_id=activity_id)
+    return await _promote(tx, activity) if activity else []
+
+
+async def _promote(tx: Database, activity: Row) -> list[int]:
+    """Move the first waitlisted volunteers up into the free places of a locked activity
+    that is still open (published, not started), telling each (an owner notice)."""
+    free = activity["capacity"] - activity["signed_up"]
+    if free <= 0 or activity["status"] != "published" or activity["starts_at"] <= utc_now():
+        return []
+    moved = await signups.update_promoted(tx, activity_id=activity["id"], places=free)
+    if moved:
+        await signups.update_signed_up(tx, activity_id=activity["id"], delta=len(moved))
+        for volunteer_id in moved:
+            await tell_owner(tx, volunteer_id=volunteer_id, kind=PROMOTED)
+    return moved
+
+
+SIGN_UP_STATUSES = ("signed_up", "waitlisted", "checked_in", "attended", "absent", "cancelled")
+
+
+async def signups_of(db: Database, caller: Caller, *, volunteer_id: int, first: int,
+                     after: int | None, statuses: tuple[str, ...] = SIGN_UP_STATUSES
+                     ) -> list[Row]:
+    """A volunteer's sign-ups, newest activity first, with their waitlist positions: up to
+    ``first + 1`` after the activity id ``after``. Whoever may read the volunteer's records
+    may read these (``record.read``: the volunteer, their managers)."""
+    facts = await volunteers.get_facts(db, volunteer_id=volunteer_id)
+    require(caller, Action.RECORD_READ,
+            volunteer_subject(facts) if facts else subject(volunteer_id=volunteer_id),
+            what="see this volunteer's sign-ups")
+    return await signups.list_(db, volunteer_id=volunteer_id, statuses=statuses,
+                               before_activity=after, first=first)
 
 
 async def record_attendance(db: Database, caller: Caller, *, activity_id: int,
@@ -113,17 +203,17 @@ async def record_attendance(db: Database, caller: Caller, *, activity_id: int,
                     "record attendance at this activity")
     verified_by = recorded_name(caller)
     async with db.transaction() as tx:
-        activity = await _activity(tx, activity_id, acting)
-        if activity["starts_at"] > _now():
+        activity = await locked_activity(tx, activity_id, acting)
+        if activity["starts_at"] > utc_now():
             raise RecordsError("ACTIVITY_NOT_STARTED", "activityId",
                                "attendance is recorded once the activity has started",
                                "活动开始后才能登记出勤")
-        current = await store.lock_signup(tx, activity_id=activity_id, volunteer_id=volunteer_id)
-        if current is None or current["status"] in {"cancelled"}:
+        current = await signups.lock(tx, activity_id=activity_id, volunteer_id=volunteer_id)
+        if current is None or current["status"] in {"cancelled", "waitlisted"}:
             raise RecordsError("NOT_SIGNED_UP", "volunteerId",
                                f"volunteer {volunteer_id} is not signed up",
                                f"志愿者 {volunteer_id} 没有报名")
-        if current["status"] != "signed_up":
+        if current["status"] not in {"signed_up", "checked_in"}:
             raise RecordsError("ALREADY_RECORDED", "volunteerId",
                                f"attendance was already recorded as {current['status']}",
                                "已经登记过出勤")
@@ -134,7 +224,7 @@ async def record_attendance(db: Database, caller: Caller, *, activity_id: int,
             record = await record_service(tx, volunteer_id=volunteer_id,
                                           source=Source(activity_id=activity_id),
                                           hours=hours_of(given), verified_by=verified_by)
-        row = await store.update_signup_status(tx, activity_id=activity_id,
-                                               volunteer_id=volunteer_id,
-                                               status="attended" if attended else "absent")
+        row = await signups.update_status(tx, activity_id=activity_id,
+                                          volunteer_id=volunteer_id,
+                                          status="attended" if attended else "absent")
     return row, record

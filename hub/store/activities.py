@@ -1,4 +1,4 @@
-"""Statements on activities (活动), their projects (项目) and sign-ups (活动报名).
+"""Statements on activities (活动) and their projects (项目); sign-ups: :mod:`hub.store.signups`.
 
 Built with SQLAlchemy Core on :mod:`hub.store.tables` and run by :mod:`hub.store.sql`.
 """
@@ -11,8 +11,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 
 from hub.store import sql
+from hub.store.publishing import org_path_of, org_region_of
 from hub.store.base import Database, Row
-from hub.store.tables import activity, activity_signup, organization, project
+from hub.store.tables import activity, organization, project
 
 CST = "Asia/Shanghai"
 """The time zone whose calendar day a record of an activity is served on."""
@@ -22,14 +23,16 @@ _NO_DISTANCE = sa.null().cast(pg.DOUBLE_PRECISION).label("distance_m")
 PROJECT_COLUMNS = (project.c.id, project.c.name, project.c.description, project.c.owner_id,
                    project.c.category, sa.func.lower(project.c.period).label("starts_on"),
                    sa.func.upper(project.c.period).label("ends_on"), project.c.funding_yuan,
-                   project.c.status)
+                   project.c.status, project.c.funding_source, project.c.sub_programme,
+                   org_path_of(project.c.owner_id), org_region_of(project.c.owner_id))
 a = activity
 ACTIVITY_COLUMNS = (
     a.c.id, a.c.title, a.c.description, a.c.organization_id, a.c.project_id, a.c.category,
     sa.func.lower(a.c.time_window).label("starts_at"),
     sa.func.upper(a.c.time_window).label("ends_at"), a.c.station_id, a.c.region_code,
     a.c.capacity, a.c.signed_up, a.c.status, sa.func.ST_X(a.c.location_geom).label("lon"),
-    sa.func.ST_Y(a.c.location_geom).label("lat"), _NO_DISTANCE)
+    sa.func.ST_Y(a.c.location_geom).label("lat"), a.c.requires_insurance, a.c.required_skills,
+    _NO_DISTANCE, a.c.safety_plan, org_path_of(a.c.organization_id))
 
 
 _PROJECTS = sql.compiled(sa.select(*PROJECT_COLUMNS).where(project.c.id == sa.any_(_IDS)))
@@ -84,47 +87,3 @@ async def lock_source(db: Database, *, activity_id: int) -> Row | None:
     """:func:`get_source`, its activity row locked for the transaction."""
     rows = await sql.fetch(db, _LOCK_SOURCE, {"id": activity_id})
     return rows[0] if rows else None
-
-
-s = activity_signup
-_SIGNUP_COLUMNS = (s.c.activity_id, s.c.volunteer_id, s.c.status, s.c.signed_up_at)
-_A, _V = sa.bindparam("a", type_=sa.BigInteger), sa.bindparam("v", type_=sa.BigInteger)
-_LOCK_SIGNUP = sql.compiled(
-    sa.select(*_SIGNUP_COLUMNS)
-    .where(s.c.activity_id == _A, s.c.volunteer_id == _V).with_for_update())
-
-
-async def lock_signup(db: Database, *, activity_id: int, volunteer_id: int) -> Row | None:
-    """A volunteer's sign-up for an activity, locked for the transaction."""
-    rows = await sql.fetch(db, _LOCK_SIGNUP, {"a": activity_id, "v": volunteer_id})
-    return rows[0] if rows else None
-
-
-_signup = pg.insert(s).values(activity_id=_A, volunteer_id=_V,
-                              status=sa.bindparam("status"))
-_SET_SIGNUP_STATUS = sql.compiled(_signup.on_conflict_do_update(
-    index_elements=[s.c.activity_id, s.c.volunteer_id],
-    set_={"status": _signup.excluded.status,
-          "signed_up_at": sa.case((_signup.excluded.status == "signed_up", sa.func.now()),
-                                  else_=s.c.signed_up_at)})
-    .returning(*_SIGNUP_COLUMNS))
-
-
-async def update_signup_status(db: Database, *, activity_id: int, volunteer_id: int,
-                               status: str) -> Row:
-    """Create the sign-up or set its status."""
-    rows = await sql.fetch(db, _SET_SIGNUP_STATUS,
-                           {"a": activity_id, "v": volunteer_id, "status": status})
-    return rows[0]
-
-
-_UPDATE_SIGNED_UP = sql.compiled(
-    sa.update(a).where(a.c.id == _A)
-    .values(signed_up=a.c.signed_up + sa.bindparam("d", type_=sa.Integer))
-    .returning(a.c.signed_up))
-
-
-async def update_signed_up(db: Database, *, activity_id: int, delta: int) -> int:
-    """Add ``delta`` to the activity's sign-up counter (its CHECK refuses overbooking)."""
-    rows = await sql.fetch(db, _UPDATE_SIGNED_UP, {"a": activity_id, "d": delta})
-    return int(rows[0]["signed_up"])

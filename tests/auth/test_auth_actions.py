@@ -48,12 +48,19 @@ EXPECTED: dict[Action, str] = {
     Action.VOLUNTEER_UPDATE:      "YY YN YN YN NN NN NN NN",
     Action.VOLUNTEER_EXIT:        "YY NN NN YN NN NN NN NN",  # the volunteer or an admin
     Action.VOLUNTEER_JOIN:        "YY YN YN YN NN NN NN NN",  # own request, or already in scope
+    Action.VOLUNTEER_LEAVE_TEAM:  "YY YN YN YN NN NN NN NN",  # oneself, or the team's managers
+    Action.VOLUNTEER_TRANSFER:    "YY YN YN YN NN NN NN NN",  # oneself, or managers of both
+    Action.VOLUNTEER_SUSPEND:     "YY YN YN NN NN NN NN NN",  # a team's admin, never oneself
+    Action.REGION_SETTINGS:       "YY YN NN NN NN NN NN NN",  # the region's dispatcher
     Action.TEAM_CREATE_TOP:       "YY YN NN NN NN NN NN NN",
     Action.TEAM_MANAGE:           "YY YN YN NN NN NN NN NN",
     Action.REGISTRATIONS_IMPORT:  "YY YY YY NN NN NN NN NN",  # rows' teams: TEAM_MANAGE each
-    Action.DEMAND_RAISE:          "YY YN YN NN NN NN NN NN",
-    Action.DEMAND_CANCEL:         "YY YN YN NN NN NN NN NN",
-    Action.DEMAND_REVIEW:         "YY YN NN NN YN NN NN NN",  # the requester, or the region
+    Action.DEMAND_RAISE:          "YY YN YN NN NN YY YN NN",  # 点单: residents anywhere
+    Action.DEMAND_CANCEL:         "YY YN YN NN NN NN NN NN",  # (+ a resident or staff: own)
+    Action.DEMAND_VET:            "YY YN NN NN NN NN YN NN",  # 审核: region or own station
+    Action.DEMANDS_IMPORT:        "YY YY NN NN NN NN NN NN",  # rows' regions: DEMAND_RAISE
+    Action.DEMAND_REVIEW:         "YY YN NN NN YN NN YN NN",  # the requester, or the region
+    # (a resident who raised it: tests/records/test_records_region_confirm.py; staff: station)
     Action.DEMAND_RATE_ORGANISER: "NN NN NN YN NN NN NN NN",  # a volunteer for themself
     Action.DISPATCH_PLAN:         "YY YN NN NN NN NN NN NN",
     Action.DISPATCH_OFFER:        "YY YN NN NN NN NN NN NN",
@@ -61,14 +68,21 @@ EXPECTED: dict[Action, str] = {
     Action.DISPATCH_CANCEL:       "YY YN NN YN NN NN NN NN",
     Action.DISPATCH_NO_SHOW:      "YY YN NN NN NN NN NN NN",
     Action.DISPATCH_WATCH:        "YY YN NN YN NN NN NN NN",
+    Action.DEMAND_CLAIM:          "NN NN NN YN NN NN NN NN",  # 抢单: only for oneself
+    Action.CLAIM_APPROVE:         "YY YN NN NN NN NN NN NN",  # the demand's dispatcher
     Action.RECORD_CORRECT:        "YY YN YN NN NN NN NN NN",  # never the volunteer
-    Action.RECORD_CONFIRM:        "YY YN YN NN NN NN NN NN",  # the organiser or a dispatcher
+    Action.RECORD_CONFIRM:        "YY YN YN NN NN NN YN NN",  # organiser, dispatcher, station
     Action.RECORD_READ:           "YY YN YN YN NN NN NN NN",
     Action.CERTIFICATE_ISSUE:     "YY YN YN YN NN NN NN NN",
     Action.CERTIFICATE_ISSUE_AS:  "YY YN YN NN NN NN NN NN",
     Action.ACTIVITY_SIGN_UP:      "YY YN YN YN NN NN NN NN",
     Action.ACTIVITY_ATTENDANCE:   "YY YN YN NN NN NN NN NN",
+    Action.ACTIVITY_CHECK_IN:     "NN NN NN YN NN NN NN NN",  # 签到/签退: only for oneself
     Action.ACCOUNT_SIGN_IN:       "YY YY YY YY YY YY YY YY",  # the code, WeChat or token decides
+    Action.STATION_MANAGE:        "YY YN NN NN NN NN YN NN",  # the region, or its own staff
+    Action.ACTIVITY_MANAGE:       "YY NN YN NN NN NN NN NN",  # the organising team's admins
+    Action.PROJECT_MANAGE:        "YY NN YN NN NN NN NN NN",  # the owner team's admins
+    Action.PUBLICATION_REVIEW:    "YY YN YN NN NN NN NN NN",  # the host: team or above, region
 }
 
 
@@ -129,7 +143,7 @@ def test_scopes_are_subtrees_and_fail_closed() -> None:
               Caller(Role.VOLUNTEER, "not-a-global-id")]
     for caller, action in itertools.product(hollow, Action):
         if action not in (Action.VOLUNTEER_REGISTER, Action.REGISTRATIONS_IMPORT,
-                          Action.ACCOUNT_SIGN_IN):
+                          Action.DEMANDS_IMPORT, Action.ACCOUNT_SIGN_IN):
             assert not can(caller, action, INSIDE), (caller, action)
     org = CALLERS["org_admin"]
     assert can(org, Action.TEAM_MANAGE, subject(org_paths=["1.7"]))

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 
 from hub.services.records import Source, record_service
-from hub.store import activities, ledger, records, reviews
+from hub.store import activities, ledger, records, reviews, signups
 from hub.store.base import ConnectionDatabase
 from tests.records.records_world import REGION, World  # REGION: a county of Henan (41)
 
@@ -25,23 +25,23 @@ async def _rows(aconn: psycopg.AsyncConnection[Any], sql: str, params: Any = Non
 async def test_a_sign_up_again_is_dated_anew_and_a_cancellation_keeps_its_date(
         aconn: psycopg.AsyncConnection[Any], db: ConnectionDatabase, world: World):
     activity, volunteer = world.future_activity, world.volunteers[0]
-    assert await activities.lock_signup(db, activity_id=activity, volunteer_id=volunteer) is None
-    first = await activities.update_signup_status(db, activity_id=activity, volunteer_id=volunteer,
+    assert await signups.lock(db, activity_id=activity, volunteer_id=volunteer) is None
+    first = await signups.update_status(db, activity_id=activity, volunteer_id=volunteer,
                                                   status="signed_up")
-    assert await activities.lock_signup(db, activity_id=activity, volunteer_id=volunteer) == first
+    assert await signups.lock(db, activity_id=activity, volunteer_id=volunteer) == first
     await aconn.execute("UPDATE activity_signup SET signed_up_at = signed_up_at - interval '1 day'"
                         " WHERE activity_id = %s AND volunteer_id = %s", (activity, volunteer))
     ((earlier,),) = await _rows(aconn, "SELECT signed_up_at FROM activity_signup "
                                        "WHERE activity_id = %s", (activity,))
-    cancelled = await activities.update_signup_status(db, activity_id=activity,
+    cancelled = await signups.update_status(db, activity_id=activity,
                                                       volunteer_id=volunteer, status="cancelled")
     assert (cancelled["status"], cancelled["signed_up_at"]) == ("cancelled", earlier)
-    again = await activities.update_signup_status(db, activity_id=activity, volunteer_id=volunteer,
+    again = await signups.update_status(db, activity_id=activity, volunteer_id=volunteer,
                                                   status="signed_up")
     ((now,),) = await _rows(aconn, "SELECT now()")
     assert (again["status"], again["signed_up_at"]) == ("signed_up", now)
-    assert await activities.update_signed_up(db, activity_id=activity, delta=2) == 2
-    assert await activities.update_signed_up(db, activity_id=activity, delta=-1) == 1
+    assert await signups.update_signed_up(db, activity_id=activity, delta=2) == 2
+    assert await signups.update_signed_up(db, activity_id=activity, delta=-1) == 1
 
 
 async def test_an_activity_source_is_served_on_its_first_day_in_china(
@@ -113,9 +113,9 @@ async def test_pending_records_fall_due_oldest_first(
         await aconn.execute("UPDATE service_record_pending SET since = now() - %s::interval "
                             "WHERE record_id = %s", (age, row["id"]))
         made.append(row["id"])
-    assert await records.list_pending_due(db, older_than_s=3600, limit=10) == [made[1], made[0]]
-    assert await records.list_pending_due(db, older_than_s=1.5, limit=2) == [made[1], made[0]]
-    assert await records.list_pending_due(db, older_than_s=0, limit=10) == [
+    assert await records.list_pending_due(db, default_s=3600, limit=10) == [made[1], made[0]]
+    assert await records.list_pending_due(db, default_s=1.5, limit=2) == [made[1], made[0]]
+    assert await records.list_pending_due(db, default_s=0, limit=10) == [
         made[1], made[0], made[2]]
 
 
