@@ -24,7 +24,9 @@ from strawberry.types.graphql import OperationType
 from strawberry.utils.logging import StrawberryLogger
 
 from hub.schema.accounts import AccountQuery
+from hub.schema.claims import ClaimQuery
 from hub.schema.common import GEOJSON_SCALAR, GeoJSON
+from hub.schema.demand_review import DemandReviewQuery
 from hub.schema.doc_cache import DocumentCache, Documents
 from hub.schema.errors import ErrorCodes, coded
 from hub.schema.limits import (
@@ -37,6 +39,7 @@ from hub.schema.limits import (
     QueryLimits,
     graphql_core_schema,
 )
+from hub.schema.membership import MembershipQuery
 from hub.schema.mutation import Mutation
 from hub.schema.observe import Observe, federated_tracing, over_http
 from hub.schema.organizations import Activity, Organization, Project
@@ -44,6 +47,7 @@ from hub.schema.places import Demand, Station
 from hub.schema.plans import CompiledPlans, Plans
 from hub.schema.query import Query as CoreQuery
 from hub.schema.records import RecordsQuery
+from hub.schema.region_settings import RegionSettingsQuery
 from hub.schema.regions import Region
 from hub.schema.times import DATETIME_SCALAR
 from hub.schema.trusted import PersistedQueries, TrustedDocuments
@@ -56,7 +60,9 @@ from hub.settings import Settings
 log = logging.getLogger(__name__)
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 ENTITY_TYPES = (Region, Organization, Volunteer, Station, Demand, Activity, Project)
-Query = merge_types("Query", (CoreQuery, WorkflowQuery, RecordsQuery, AccountQuery))
+Query = merge_types("Query", (CoreQuery, WorkflowQuery, RecordsQuery, AccountQuery,
+                               ClaimQuery, DemandReviewQuery, RegionSettingsQuery,
+                               MembershipQuery))
 
 
 _LIMIT_RULES: list[type[ASTValidationRule]] = [

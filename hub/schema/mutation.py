@@ -10,6 +10,10 @@ from strawberry.tools import merge_types
 
 from hub.auth.actions import Action
 from hub.schema.accounts import AccountMutation
+from hub.schema.membership import MembershipMutation
+from hub.schema.attendance import AttendanceMutation
+from hub.schema.claims import ClaimMutation
+from hub.schema.demand_review import DemandReviewMutation
 from hub.schema.dispatch import (
     CommitDispatchPayload,
     PreviewDispatchPayload,
@@ -17,6 +21,8 @@ from hub.schema.dispatch import (
     preview_dispatch,
 )
 from hub.schema.payloads import mutation
+from hub.schema.publishing import PublishingMutation
+from hub.schema.region_settings import RegionSettingsMutation
 from hub.schema.records_mutations import RecordsMutation
 from hub.schema.registration import RegistrationMutation
 from hub.schema.workflow import WorkflowMutation
@@ -33,7 +39,8 @@ class DispatchMutation:
 
 Mutation = merge_types(
     "Mutation", (DispatchMutation, WorkflowMutation, RecordsMutation, RegistrationMutation,
-                 AccountMutation))
+                 AccountMutation, ClaimMutation, DemandReviewMutation, AttendanceMutation,
+                 RegionSettingsMutation, MembershipMutation, PublishingMutation))
 
 _A = Action
 MUTATION_ACTIONS: Mapping[str, tuple[Action, ...]] = MappingProxyType({
@@ -41,6 +48,8 @@ MUTATION_ACTIONS: Mapping[str, tuple[Action, ...]] = MappingProxyType({
     "commitDispatch": (_A.DISPATCH_PLAN,),
     "raiseDemand": (_A.DEMAND_RAISE,),
     "cancelDemand": (_A.DEMAND_CANCEL,),
+    "approveDemand": (_A.DEMAND_VET,),
+    "rejectDemand": (_A.DEMAND_VET,),
     "dispatch": (_A.DISPATCH_OFFER,),
     "acceptDispatch": (_A.DISPATCH_RESPOND,),
     "declineDispatch": (_A.DISPATCH_RESPOND,),
@@ -54,6 +63,9 @@ MUTATION_ACTIONS: Mapping[str, tuple[Action, ...]] = MappingProxyType({
     "confirmServiceRecord": (_A.RECORD_CONFIRM,),
     "issueCertificate": (_A.CERTIFICATE_ISSUE, _A.CERTIFICATE_ISSUE_AS),
     "signUpForActivity": (_A.ACTIVITY_SIGN_UP,),
+    "issueActivityAttendanceCode": (_A.ACTIVITY_ATTENDANCE,),
+    "checkInToActivity": (_A.ACTIVITY_CHECK_IN,),
+    "checkOutOfActivity": (_A.ACTIVITY_CHECK_IN,),
     "cancelActivitySignUp": (_A.ACTIVITY_SIGN_UP,),
     "recordActivityAttendance": (_A.ACTIVITY_ATTENDANCE,),
     "registerVolunteer": (_A.VOLUNTEER_REGISTER, _A.TEAM_MANAGE),
@@ -69,6 +81,25 @@ MUTATION_ACTIONS: Mapping[str, tuple[Action, ...]] = MappingProxyType({
     "refreshToken": (_A.ACCOUNT_SIGN_IN,),
     "signOut": (_A.ACCOUNT_SIGN_IN,),
     "updateMyProfile": (_A.VOLUNTEER_UPDATE,),
+    "createStation": (_A.STATION_MANAGE,),
+    "updateStation": (_A.STATION_MANAGE,),
+    "createActivity": (_A.ACTIVITY_MANAGE,),
+    "updateActivity": (_A.ACTIVITY_MANAGE,),
+    "createProject": (_A.PROJECT_MANAGE,),
+    "updateProject": (_A.PROJECT_MANAGE,),
+    # By the kind of the ID given: its MANAGE action; reviewSubmission: PUBLICATION_REVIEW.
+    "submitForReview": (_A.STATION_MANAGE, _A.ACTIVITY_MANAGE, _A.PROJECT_MANAGE),
+    "reviewSubmission": (_A.PUBLICATION_REVIEW,),
+    "closePublication": (_A.STATION_MANAGE, _A.ACTIVITY_MANAGE, _A.PROJECT_MANAGE),
+    "archivePublication": (_A.STATION_MANAGE, _A.ACTIVITY_MANAGE, _A.PROJECT_MANAGE),
+    "updateRegionSettings": (_A.REGION_SETTINGS,),
+    "leaveTeam": (_A.VOLUNTEER_LEAVE_TEAM,),
+    "transferVolunteer": (_A.VOLUNTEER_TRANSFER,),
+    "suspendVolunteer": (_A.VOLUNTEER_SUSPEND,),
+    "reinstateVolunteer": (_A.VOLUNTEER_SUSPEND,),
+    "claimDemand": (_A.DEMAND_CLAIM,),
+    "approveClaim": (_A.CLAIM_APPROVE,),
+    "rejectClaim": (_A.CLAIM_APPROVE,),
 })
 """Each mutation field and the actions (:mod:`hub.auth.actions`) its service asks about: the
 first always, the others where the input brings them in (a team to join, an issuer, a parent).

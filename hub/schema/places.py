@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, Self
 
 import strawberry
 from strawberry import relay
 
+from hub.auth import Field, Subject, Visibility
+
 from hub.schema.common import CRS, GeoPoint, geo_point
 from hub.schema.context import Info
+from hub.schema.demand_intake_types import DemandApproval, PriorityRule, rule_loader
 from hub.schema.node import LoadedNode
 from hub.schema.organizations import Organization, load_organization
+from hub.schema.publishing_types import Reviewed
 from hub.schema.records import StationRatings
 from hub.schema.regions import Region, load_region
 from hub.schema.volunteers import WeeklyWindow, weekly_windows
+from hub.services import demand_review
 from hub.store.base import Row
 
 
@@ -46,7 +53,7 @@ class Located:
 
 
 @strawberry.federation.type(keys=["id"], description="科技志愿服务站点: a fixed place of service.")
-class Station(LoadedNode, Located, StationRatings):
+class Station(LoadedNode, Located, StationRatings, Reviewed):
     loader = "station"
     id: relay.NodeID[int]
     name: str
@@ -55,8 +62,27 @@ class Station(LoadedNode, Located, StationRatings):
                                              "science_museum | museum | memorial_hall | park | "
                                              "community_facility | science_base")
     address: str
-    status: str
+    status: str = strawberry.field(description="draft | pending_review | rejected | active | "
+                                               "closed | archived (the first three and "
+                                               "archived: seen by its managers only)")
     row: strawberry.Private[Row]
+
+    @strawberry.field(description="联系人 name.")
+    def contact_name(self) -> str:
+        return str(self.row.get("contact_name") or "")
+
+    @strawberry.federation.field(tags=["pii"], description="联系人 mobile: to those who manage "
+                                                            "the station (admins, the region's "
+                                                            "dispatchers); null to others.")
+    def contact_phone(self, info: Info) -> str | None:
+        blob = self.row.get("contact_phone_enc")
+        if blob is None:
+            return None
+        seen = info.context.visibility(Field.STATION_CONTACT_PHONE,
+                                       lambda: Subject(region_code=self.row["region_code"]))
+        if seen is not Visibility.FULL:
+            return None
+        return info.context.cipher.decrypt(blob, field="phone")
 
     @classmethod
     def from_row(cls, row: Row) -> Station:
@@ -104,10 +130,15 @@ class Demand(LoadedNode, Located):
     needed: int = strawberry.field(description="Volunteers needed.")
     starts_at: datetime
     ends_at: datetime
-    priority: float
+    priority: float = strawberry.field(description=(
+        "The priority matching uses: the base, raised by a priority rule (老少边贫) if one "
+        "applied when the demand was created."))
+    base_priority: float = strawberry.field(description="The priority asked for.")
     requires_insurance: bool
-    status: str = strawberry.field(description="open | dispatched | in_progress | done | "
-                                               "reviewed | cancelled")
+    status: str = strawberry.field(description="pending_review | rejected | open | dispatched | "
+                                               "in_progress | done | reviewed | cancelled "
+                                               "(pending_review and rejected: seen only by the "
+                                               "requester and the reviewers)")
     raised_by_kind: str
     created_at: datetime
     unfilled_reason: str | None = strawberry.field(
@@ -115,14 +146,27 @@ class Demand(LoadedNode, Located):
     row: strawberry.Private[Row]
 
     @classmethod
-    def from_row(cls, row: Row) -> Demand:
+    def from_row(cls, row: Row) -> Self:
         return cls(id=row["id"], title=row["title"], description=row["description"],
                    category=row["category"], required_skills=row["required_skills"],
                    needed=row["needed"], starts_at=row["starts_at"], ends_at=row["ends_at"],
-                   priority=row["priority"], requires_insurance=row["requires_insurance"],
+                   priority=row["priority"], base_priority=row["base_priority"],
+                   requires_insurance=row["requires_insurance"],
                    status=row["status"], raised_by_kind=row["raised_by_kind"],
                    created_at=row["created_at"], unfilled_reason=row["unfilled_reason"],
                    row=row)
+
+    @classmethod
+    async def load(cls, info: Info, key: Any) -> Self | None:
+        row = await info.context.loaders.demand.load(int(key))
+        return cls.from_row(row) if row and demand_review.may_see(info.context.caller,
+                                                                  row) else None
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Sequence[str], required: bool = False
+    ) -> list[Self | None]:
+        return [await cls.load(info, int(i)) for i in node_ids]
 
     @strawberry.field
     def location(self, crs: CRS | None = CRS.WGS84) -> GeoPoint | None:
@@ -131,6 +175,19 @@ class Demand(LoadedNode, Located):
     @strawberry.field(description="Metres (exact WGS-84) from the `near` point.")
     def distance_m(self) -> float | None:
         return self._distance()
+
+    @strawberry.field(description="The priority rule that raised the priority, if one did.")
+    async def priority_rule(self, info: Info) -> PriorityRule | None:
+        rule = self.row["priority_rule_id"]
+        found = await rule_loader(info).load(rule) if rule is not None else None
+        return PriorityRule.from_row(found) if found else None
+
+    @strawberry.field(description="审核 before dispatch of a resident's or station's demand: "
+                                  "null when none was needed, or for callers other than its "
+                                  "requester and reviewers.")
+    def approval(self, info: Info) -> DemandApproval | None:
+        return DemandApproval.of(demand_review.may_see_review(info.context.caller, self.row),
+                                 self.row)
 
     @strawberry.field
     async def station(self, info: Info) -> Station | None:

@@ -141,10 +141,17 @@ def _dispatch_id(value: strawberry.ID) -> int:
 
 @strawberry.type
 class WorkflowMutation:
-    @mutation("点单: raise a demand for service at a place and time.")
+    @mutation("点单: raise a demand for service at a place and time. A resident's (anywhere; at "
+              "a station they choose, if any) or a station staff's (at their station) starts "
+              "pending_review until its reviewer approves it (approveDemand), and is "
+              "rate-limited per account and per client (RATE_LIMITED).")
     async def raise_demand(self, info: Info, input: RaiseDemandInput) -> RaiseDemandPayload:
         demand = await _new_demand(info, input)
-        demand_id = await demands.raise_demand(info.context.db, info.context.caller, demand,
+        ctx = info.context
+        limits = demands.RaiseLimits(
+            client=ctx.client, per_account=ctx.settings.demand_raises_per_account_per_hour,
+            per_client=ctx.settings.demand_raises_per_client_per_hour)
+        demand_id = await demands.raise_demand(ctx.db, ctx.caller, demand, limits=limits,
                                                region_prefix=subtree_prefix(demand.region_code))
         return RaiseDemandPayload(demand=await Demand.load(info, demand_id))
 

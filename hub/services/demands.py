@@ -3,16 +3,22 @@
 A demand is validated before it is stored: known category and skills, 1..500 volunteers, a
 window in the future and at most ``MAX_WINDOW`` long, and a point inside the stated region.
 Cancelling a demand cancels its offers and bookings, and is refused once service began.
+
+Residents and station staff raise demands too (public 点单, issue 14.3): theirs start
+``pending_review`` until a reviewer approves them (:mod:`hub.services.demand_review`), and
+their raising is rate-limited per account and per client (``RATE_LIMITED``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from hub.auth import Caller
+from hub.auth import Caller, Role
 from hub.auth.actions import Action, ActionSubject, actor, require
 from hub.localization import current
 from hub.registration.vocab import SKILLS
+from hub.services import ratelimit
 from hub.services.subjects import demand_subject
 from hub.services.workflow import Code, Refused, WorkflowError, allowed
 from hub.store import demands as store
@@ -26,6 +32,19 @@ from hub.store.demands import list_ as list_
 
 MAX_WINDOW = timedelta(hours=72)
 MAX_LEAD = timedelta(days=366)
+REVIEWED_FIRST = {Role.RESIDENT: "community", Role.STATION_STAFF: "station"}
+"""Roles whose demands wait for review (审核), and the ``raised_by_kind`` their demands get."""
+HOUR_S = 3600
+
+
+@dataclass(frozen=True)
+class RaiseLimits:
+    """Where a resident's or station's demand comes from (the client's address) and how many
+    each account and each client may raise an hour."""
+
+    client: str | None = None
+    per_account: int = 5
+    per_client: int = 30
 
 
 def check_demand(demand: NewDemand, *, now: datetime) -> list[WorkflowError]:
@@ -77,23 +96,41 @@ def check_demand(demand: NewDemand, *, now: datetime) -> list[WorkflowError]:
     return out
 
 
-async def _demand_subject(db: Database, region_code: str, station_id: int | None
-                          ) -> ActionSubject:
-    """A demand as the action table sees it: its region, and the teams running its station."""
+async def _demand_subject(db: Database, region_code: str, station_id: int | None,
+                          requester: str | None = None) -> ActionSubject:
+    """A demand as the action table sees it: its region, the teams running its station, the
+    station itself, and who raised it."""
     path = (await stations.get_org_path(db, station_id=station_id)
             if station_id is not None else None)
-    return demand_subject(region_code, [path])
+    return demand_subject(region_code, [path], requester, station_id)
+
+
+async def _limit(db: Database, caller: Caller, limits: RaiseLimits) -> None:
+    """Count a resident's or station's attempt to raise a demand, per account and client."""
+    await ratelimit.check(db, bucket=f"demand-raise:account:{caller.role.value}:{caller.sub}",
+                          limit=limits.per_account, window_s=HOUR_S,
+                          what="demands raised from this account")
+    if limits.client:
+        await ratelimit.check(db, bucket=f"demand-raise:client:{limits.client[:120]}",
+                              limit=limits.per_client, window_s=HOUR_S,
+                              what="demands raised from this client")
 
 
 async def raise_demand(db: Database, caller: Caller, demand: NewDemand, *,
-                       region_prefix: str) -> int:
-    """Validate and store a demand (status open); raise :class:`Refused` listing every error.
+                       region_prefix: str, limits: RaiseLimits = RaiseLimits()) -> int:
+    """Validate and store a demand; raise :class:`Refused` listing every error.
 
-    ``demand.raise`` on the demand's region (and station) decides who may.
+    ``demand.raise`` on the demand's region (and station) decides who may. A resident's or a
+    station's demand is rate-limited (``limits``) and starts pending review, with the kind
+    of its raiser; everyone else's starts open.
     """
     require(caller, Action.DEMAND_RAISE,
             await _demand_subject(db, demand.region_code, demand.station_id),
             what="raise a demand here")
+    kind = REVIEWED_FIRST.get(caller.role)
+    if kind is not None:
+        await _limit(db, caller, limits)
+        demand = replace(demand, status="pending_review", raised_by_kind=kind)
     errors = check_demand(demand, now=datetime.now(UTC))
     if not await regions.get_covers_point(db, region_code=demand.region_code,
                                           region_prefix=region_prefix, lon=demand.lon,
@@ -118,12 +155,13 @@ async def cancel_demand(db: Database, caller: Caller, *, demand_id: int, reason:
         if demand is None:
             raise WorkflowError(Code.NOT_FOUND, "demandId", f"demand {demand_id} does not exist")
         require(caller, Action.DEMAND_CANCEL,
-                await _demand_subject(tx, demand["region_code"], demand["station_id"]),
+                await _demand_subject(tx, demand["region_code"], demand["station_id"],
+                                      demand["raised_by"]),
                 what="cancel this demand")
-        if demand["status"] not in ("open", "dispatched"):
+        if demand["status"] not in ("pending_review", "open", "dispatched"):
             raise WorkflowError(Code.DEMAND_CLOSED, "demandId",
-                                f"demand {demand_id} is {demand['status']}; only open or "
-                                "dispatched demands can be cancelled")
+                                f"demand {demand_id} is {demand['status']}; only pending, "
+                                "open or dispatched demands can be cancelled")
         rows = await dispatch.list_active(tx, demand_id=demand_id)
         moves = await allowed(tx)
         serving = [r["id"] for r in rows if (r["status"], "cancelled") not in moves]

@@ -29,6 +29,18 @@ def volunteer_subject(facts: Row) -> ActionSubject:
 
 
 def demand_subject(region_code: str, station_org_paths: Iterable[str | None] = (),
-                   requester: str | None = None) -> ActionSubject:
-    """A demand: its region, the teams running its station, and who raised it."""
-    return subject(region_code=region_code, org_paths=station_org_paths, requester=requester)
+                   requester: str | None = None, station_id: int | None = None
+                   ) -> ActionSubject:
+    """A demand: its region, the teams running its station, who raised it, and its station
+    (for the station's staff)."""
+    return subject(region_code=region_code, org_paths=station_org_paths, requester=requester,
+                   station_id=station_id)
+
+
+def vetting_subject(row: Row) -> ActionSubject:
+    """A demand to review (审核): its region, and its station when a resident raised it (a
+    station's staff review residents' demands at their station, never their own station's:
+    those the region's dispatcher reviews)."""
+    resident = str(row["raised_by"]).startswith("resident:")
+    return subject(region_code=row["region_code"],
+                   station_id=row["station_id"] if resident else None)

@@ -19,19 +19,25 @@ from hub.store import sql
 from hub.store.base import Database, Row
 from hub.store.listing import Cursor, Filters, ListSpec, Near, Within, fetch_page, get_by_ids
 from hub.store.listing import count as count_rows
-from hub.store.tables import TIMESTAMPTZ, demand, dispatch, station
+from hub.store.tables import TIMESTAMPTZ, demand, dispatch, station, volunteer
 
 TO_BE_SERVED = ("open", "dispatched", "in_progress")
 """A demand's statuses while it is still to be served: settled by dispatch, drawn on the map."""
 TO_BE_SERVED_SQL = "t.status IN (" + ", ".join(f"'{s}'" for s in TO_BE_SERVED) + ")"
 """The same as SQL text on alias ``t`` (literals: the map's statements keep generic plans)."""
+UNVETTED = ("pending_review", "rejected")
+"""A demand's statuses before a reviewer approved it (审核, migration 0021): never matched,
+dispatched, claimed or drawn; listed only for its reviewers and its requester."""
+VETTED_SQL = "t.status NOT IN (" + ", ".join(f"'{s}'" for s in UNVETTED) + ")"
+"""Demands past review, as SQL text on alias ``t``."""
 
 SPEC = ListSpec("demand", (
     "t.id, t.title, t.description, t.category, t.required_skills, t.needed, "
     "lower(t.time_window) AS starts_at, upper(t.time_window) AS ends_at, t.station_id, "
     "t.region_code, t.raised_by_kind, t.priority, t.requires_insurance, t.status, "
     "t.created_at, ST_X(t.location_geom) AS lon, ST_Y(t.location_geom) AS lat, "
-    "t.unfilled_reason"))
+    "t.unfilled_reason, t.raised_by, t.base_priority, t.priority_rule_id, t.vetted_by, "
+    "t.vetted_at, t.rejection_reason, t.external_ref"))
 
 
 @dataclass(frozen=True)
@@ -45,11 +51,22 @@ class DemandFilter:
     starts_after: datetime | None = None
     ends_before: datetime | None = None
     station_id: int | None = None
+    raised_by: str | None = None
+    unvetted: bool = False
+    """Include demands pending review or rejected (only for their reviewers or requester)."""
+    raised_by_residents: bool = False
+    """Only demands a resident raised (what a station's staff review)."""
 
 
 def _filters(f: DemandFilter) -> Filters:
     out = Filters()
     out.region(f.region_prefix)
+    if not f.unvetted:
+        out.add(VETTED_SQL)
+    if f.raised_by is not None:
+        out.add("t.raised_by = %(raised_by)s", raised_by=f.raised_by)
+    if f.raised_by_residents:
+        out.add("t.raised_by LIKE 'resident:%%'")
     out.any_of("category", f.categories)
     out.any_of("status", f.statuses)
     if f.skills:
@@ -88,7 +105,7 @@ _LOCK = sql.compiled(sa.select(
     d.c.id, d.c.status, d.c.needed, d.c.region_code, d.c.station_id,
     sa.func.lower(d.c.time_window).label("starts_at"),
     sa.func.upper(d.c.time_window).label("ends_at"), d.c.unfilled_reason,
-    d.c.requires_insurance, sa.func.now().label("now"), _TAKEN.label("taken"),
+    d.c.requires_insurance, sa.func.now().label("now"), _TAKEN.label("taken"), d.c.raised_by,
 ).where(d.c.id == _ID).with_for_update(of=d))
 _UNFILLED = sql.compiled(sa.update(d).where(d.c.id == _ID).values(
     unfilled_reason=sa.bindparam("reason", type_=sa.Text), unfilled_at=sa.func.now(),
@@ -180,10 +197,12 @@ class NewDemand:
     raised_by_kind: str
     priority: float
     requires_insurance: bool
+    status: str = "open"  # or pending_review: a resident's or a station's (migration 0021)
 
 
 async def create(db: Database, *, demand: NewDemand) -> int:
-    """Insert a demand; return its id."""
+    """Insert a demand; return its id. Its priority may be raised by a rule
+    (demand_priority_rule, applied by the database as the row is inserted)."""
     rows = await sql.fetch(db, sa.insert(d).values(
         title=demand.title, description=demand.description, category=demand.category,
         required_skills=sa.literal(list(demand.required_skills), pg.ARRAY(sa.Text)),
@@ -193,6 +212,7 @@ async def create(db: Database, *, demand: NewDemand) -> int:
         region_code=demand.region_code, raised_by=demand.raised_by,
         raised_by_kind=demand.raised_by_kind,
         priority=demand.priority, requires_insurance=demand.requires_insurance,
+        status=demand.status,
     ).returning(d.c.id))
     return int(rows[0]["id"])
 
@@ -200,17 +220,49 @@ async def create(db: Database, *, demand: NewDemand) -> int:
 _TAKEN_NOW = (sa.select(sa.func.count().label("taken"))
               .where(_x.c.demand_id == d.c.id, _x.c.active).lateral("taken"))
 _REMAINING = d.c.needed - sa.func.coalesce(_TAKEN_NOW.c.taken, 0)
-_OPEN = sql.compiled(sa.select(
+_OPEN_COLUMNS = (
     d.c.id, sa.func.ST_X(d.c.location_geom).label("lon"),
     sa.func.ST_Y(d.c.location_geom).label("lat"), d.c.required_skills,
     _REMAINING.label("remaining"), sa.func.lower(d.c.time_window).label("starts_at"),
-    sa.func.upper(d.c.time_window).label("ends_at"), d.c.priority, d.c.requires_insurance,
-).select_from(d.outerjoin(_TAKEN_NOW, sa.true())).where(
-    d.c.region_code.like(sa.bindparam("prefix", type_=sa.Text)),
-    d.c.status == sa.any_(sa.literal(["open", "dispatched"], pg.ARRAY(sa.Text))),
+    sa.func.upper(d.c.time_window).label("ends_at"), d.c.priority, d.c.requires_insurance)
+# Open to matching: open or dispatched, with slots still to fill.
+_OPEN_TO_MATCH = (d.c.status == sa.any_(sa.literal(["open", "dispatched"], pg.ARRAY(sa.Text))),
+                  _REMAINING > 0)
+_OPEN = sql.compiled(sa.select(*_OPEN_COLUMNS).select_from(d.outerjoin(_TAKEN_NOW, sa.true()))
+                     .where(
+    d.c.region_code.like(sa.bindparam("prefix", type_=sa.Text)), *_OPEN_TO_MATCH,
     sa.func.lower(d.c.time_window) >= sa.bindparam("starts", type_=TIMESTAMPTZ),
-    sa.func.lower(d.c.time_window) < sa.bindparam("ends", type_=TIMESTAMPTZ),
-    _REMAINING > 0).order_by(d.c.id))
+    sa.func.lower(d.c.time_window) < sa.bindparam("ends", type_=TIMESTAMPTZ)).order_by(d.c.id))
+# 抢单: open demands starting from now to `within` seconds on, within a volunteer's own
+# service radius of their home, which they hold no active dispatch of and had no claim of
+# rejected; the soonest first.
+_v, _h = volunteer.alias("v"), dispatch.alias("h")
+_HELD = sa.exists().where(_h.c.demand_id == d.c.id, _h.c.volunteer_id == _v.c.id,
+                          sa.or_(_h.c.active, _h.c.status == "claim_rejected"))
+_OPEN_NEAR = sql.compiled(sa.select(*_OPEN_COLUMNS, d.c.region_code).select_from(
+    d.join(_v, sa.func.ST_DWithin(_v.c.home, d.c.location, _v.c.service_radius_m))
+    .outerjoin(_TAKEN_NOW, sa.true())).where(
+    _v.c.id == _ID, *_OPEN_TO_MATCH, sa.func.lower(d.c.time_window) > sa.func.now(),
+    sa.func.lower(d.c.time_window) < sa.func.now() + sql.seconds(
+        sa.bindparam("within", type_=sa.Integer)), ~_HELD)
+    .order_by(sa.func.lower(d.c.time_window), d.c.id).limit(sa.bindparam("n", type_=sa.Integer)))
+_OPEN_ONE = sql.compiled(sa.select(*_OPEN_COLUMNS, d.c.region_code).select_from(
+    d.outerjoin(_TAKEN_NOW, sa.true())).where(d.c.id == _ID, *_OPEN_TO_MATCH))
+
+
+async def list_open_near(db: Database, *, volunteer_id: int, within_s: int,
+                         limit: int) -> list[Row]:
+    """Open demands a volunteer could claim, as :func:`list_open` gives them (and their region):
+    starting within ``within_s`` from now, within the volunteer's service radius, not held by
+    them; ``limit`` of them, the soonest first."""
+    return await sql.fetch(db, _OPEN_NEAR, {"id": volunteer_id, "within": within_s,
+                                            "n": limit})
+
+
+async def get_open(db: Database, *, demand_id: int) -> Row | None:
+    """A demand as :func:`list_open` gives it, if it is open to matching with slots to fill."""
+    rows = await sql.fetch(db, _OPEN_ONE, {"id": demand_id})
+    return rows[0] if rows else None
 
 
 async def list_open(db: Database, *, region_prefix: str, starts: datetime,

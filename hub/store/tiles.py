@@ -20,7 +20,7 @@ from hub.auth import Scope
 from hub.auth.ids import region_prefix
 from hub.geo.tiles import WEB_MERCATOR_HALF_WORLD_M, tile_bounds_lonlat
 from hub.store.base import Database, ValueReader
-from hub.store.demands import TO_BE_SERVED_SQL
+from hub.store.demands import TO_BE_SERVED_SQL, VETTED_SQL
 from hub.store.visibility import CELL_DEG, exact_predicate, visible_home
 
 LAYERS = ("volunteers", "stations", "demands")
@@ -89,6 +89,7 @@ def _conditions(layer: str, filters: TileFilters, params: dict[str, Any]) -> lis
         column = "t.skill_codes @>" if layer == "volunteers" else "t.required_skills &&"
         where.append(f"{column} %(skills)s::text[]")
     if layer == "demands":
+        where.append(VETTED_SQL)  # whatever statuses are asked for: never one not approved
         if filters.categories:
             params["categories"] = list(filters.categories)
             where.append("t.category = ANY(%(categories)s)")

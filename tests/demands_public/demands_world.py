@@ -1,0 +1,42 @@
+"""Callers and documents of the public 点单 tests (station 1 lies in Zhengzhou)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from hub.auth import Caller, Role
+from hub.auth.ids import encode_global_id
+from hub.schema.node import encode_id
+
+RESIDENT = Caller(Role.RESIDENT, encode_global_id("Account", 9001))
+NEIGHBOUR = Caller(Role.RESIDENT, encode_global_id("Account", 9002))
+STAFF_1 = Caller(Role.STATION_STAFF, encode_global_id("Account", 9003), claims={"station": 1})
+STAFF_2 = Caller(Role.STATION_STAFF, encode_global_id("Account", 9004), claims={"station": 2})
+PARTNER = Caller(Role.PARTNER, "partner-platform-1")
+
+DEMAND_FIELDS = """id status priority basePriority raisedByKind
+  approval { status decidedBy decidedAt reason }"""
+RAISE = f"""mutation($input: RaiseDemandInput!) {{ raiseDemand(input: $input) {{
+  demand {{ {DEMAND_FIELDS} }} errors {{ field code message }} }} }}"""
+APPROVE = f"""mutation($id: ID!) {{ approveDemand(input: {{demandId: $id}}) {{
+  demand {{ {DEMAND_FIELDS} }} errors {{ field code message messageZh }} }} }}"""
+REJECT = f"""mutation($id: ID!, $reason: String!) {{
+  rejectDemand(input: {{demandId: $id, reason: $reason}}) {{
+  demand {{ {DEMAND_FIELDS} }} errors {{ field code message messageZh }} }} }}"""
+NODE = f"""query($id: ID!) {{ node(id: $id) {{ ... on Demand {{ {DEMAND_FIELDS} }} }} }}"""
+TO_APPROVE = """query($region: String) { demandsToApprove(regionCode: $region, first: 100) {
+  totalCount edges { node { id status } } } }"""
+MINE = f"""{{ myDemands(first: 50) {{ totalCount edges {{ node {{ {DEMAND_FIELDS} }} }} }} }}"""
+
+
+def demand_input(station_id: int | None = 1, **extra: Any) -> dict[str, Any]:
+    """A demand two days ahead (at a station, or wherever ``extra`` says)."""
+    starts = datetime.now().astimezone() + timedelta(days=2)
+    out: dict[str, Any] = {
+        "title": "社区老年人健康讲座", "category": "health", "needed": 1,
+        "requiredSkills": ["health"], "startsAt": starts.isoformat(),
+        "endsAt": (starts + timedelta(hours=2)).isoformat()}
+    if station_id is not None:
+        out["stationId"] = encode_id("Station", station_id)
+    return out | extra
