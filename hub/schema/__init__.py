@@ -24,6 +24,7 @@ from strawberry.types.graphql import OperationType
 from strawberry.utils.logging import StrawberryLogger
 
 from hub.schema.accounts import AccountQuery
+from hub.schema.activities import ActivityQuery
 from hub.schema.claims import ClaimQuery
 from hub.schema.common import GEOJSON_SCALAR, GeoJSON
 from hub.schema.demand_review import DemandReviewQuery
@@ -45,6 +46,7 @@ from hub.schema.observe import Observe, federated_tracing, over_http
 from hub.schema.organizations import Activity, Organization, Project
 from hub.schema.places import Demand, Station
 from hub.schema.plans import CompiledPlans, Plans
+from hub.schema.publishing import PublishingQuery
 from hub.schema.query import Query as CoreQuery
 from hub.schema.records import RecordsQuery
 from hub.schema.region_settings import RegionSettingsQuery
@@ -62,7 +64,7 @@ SDL_PATH = Path(__file__).with_name("schema.graphql")
 ENTITY_TYPES = (Region, Organization, Volunteer, Station, Demand, Activity, Project)
 Query = merge_types("Query", (CoreQuery, WorkflowQuery, RecordsQuery, AccountQuery,
                                ClaimQuery, DemandReviewQuery, RegionSettingsQuery,
-                               MembershipQuery))
+                               MembershipQuery, PublishingQuery, ActivityQuery))
 
 
 _LIMIT_RULES: list[type[ASTValidationRule]] = [

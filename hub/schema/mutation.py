@@ -10,7 +10,6 @@ from strawberry.tools import merge_types
 
 from hub.auth.actions import Action
 from hub.schema.accounts import AccountMutation
-from hub.schema.membership import MembershipMutation
 from hub.schema.attendance import AttendanceMutation
 from hub.schema.claims import ClaimMutation
 from hub.schema.demand_review import DemandReviewMutation
@@ -20,10 +19,11 @@ from hub.schema.dispatch import (
     commit_dispatch,
     preview_dispatch,
 )
+from hub.schema.membership import MembershipMutation
 from hub.schema.payloads import mutation
 from hub.schema.publishing import PublishingMutation
-from hub.schema.region_settings import RegionSettingsMutation
 from hub.schema.records_mutations import RecordsMutation
+from hub.schema.region_settings import RegionSettingsMutation
 from hub.schema.registration import RegistrationMutation
 from hub.schema.workflow import WorkflowMutation
 

@@ -8,9 +8,12 @@ from decimal import Decimal
 import strawberry
 from strawberry import relay
 
+from hub.schema.activity_fields import SignUpFields
 from hub.schema.common import CRS, GeoPoint, geo_point
 from hub.schema.context import Info
+from hub.schema.membership import OrganizationMembership
 from hub.schema.node import LoadedNode
+from hub.schema.publishing_types import Reviewed
 from hub.schema.records import OrganizationRatings
 from hub.schema.regions import Region, load_region
 from hub.schema.volunteers import Volunteer, load_volunteer
@@ -31,7 +34,7 @@ class Member:
 
 @strawberry.federation.type(keys=["id"],
                             description="科技志愿服务组织: 总队 (corps) → 队 (team) → 支队 → 分队.")
-class Organization(LoadedNode, OrganizationRatings):
+class Organization(LoadedNode, OrganizationRatings, OrganizationMembership):
     loader = "organization"
     id: relay.NodeID[int]
     name: str
@@ -95,7 +98,7 @@ class Organization(LoadedNode, OrganizationRatings):
 
 
 @strawberry.federation.type(keys=["id"], description="项目: a named, funded programme.")
-class Project(LoadedNode):
+class Project(LoadedNode, Reviewed):
     loader = "project"
     id: relay.NodeID[int]
     name: str
@@ -104,8 +107,19 @@ class Project(LoadedNode):
     starts_on: date
     ends_on: date
     funding_yuan: Decimal | None
-    status: str
+    status: str = strawberry.field(description="draft | pending_review | rejected | planned | "
+                                               "active | closed | archived (the first three "
+                                               "and archived: seen by its managers only)")
     row: strawberry.Private[Row]
+
+    @strawberry.field(description="资金来源: where the funding comes from.")
+    def funding_source(self) -> str:
+        return str(self.row.get("funding_source") or "")
+
+    @strawberry.field(description="子项目: a code of the subProgramme vocabulary "
+                                  "(e.g. zhihui_civilization_centers, 智惠行动).")
+    def sub_programme(self) -> str | None:
+        return self.row.get("sub_programme")
 
     @classmethod
     def from_row(cls, row: Row) -> Project:
@@ -124,7 +138,7 @@ class Project(LoadedNode):
 
 
 @strawberry.federation.type(keys=["id"], description="活动: an event with online sign-up.")
-class Activity(LoadedNode):
+class Activity(LoadedNode, Reviewed, SignUpFields):
     loader = "activity"
     id: relay.NodeID[int]
     title: str
@@ -134,8 +148,14 @@ class Activity(LoadedNode):
     ends_at: datetime
     capacity: int
     signed_up: int
-    status: str
+    status: str = strawberry.field(description="draft | pending_review | rejected | published | "
+                                               "closed | cancelled | archived (the first three "
+                                               "and archived: seen by its managers only)")
     row: strawberry.Private[Row]
+
+    @strawberry.field(description="安全预案 (seed 003): required before it is submitted.")
+    def safety_plan(self) -> str:
+        return str(self.row.get("safety_plan") or "")
 
     @classmethod
     def from_row(cls, row: Row) -> Activity:

@@ -58,10 +58,22 @@ CODES = (
     "ACTIVITY_NOT_STARTED", "ALREADY_SIGNED_UP", "NOT_SIGNED_UP", "ALREADY_RECORDED",
     "UNDERAGE", "EDUCATION_TOO_LOW", "DUPLICATE", "EXITED", "NAME_RULE", "LEVEL_ORDER",
     "UNPRINTABLE_CHARACTERS",
+    # leaving, transfer and suspension (hub.services.membership)
+    "NOT_A_MEMBER", "ALREADY_MEMBER", "SAME_TEAM", "CAPTAIN_MUST_HAND_OVER", "ALREADY_SUSPENDED",
+    "NOT_SUSPENDED",
     # sign-in (hub.services.accounts)
     "CODE_INVALID", "CODE_EXPIRED", "TOO_MANY_GUESSES", "SMS_UNAVAILABLE", "WECHAT_REJECTED",
     "WECHAT_NOT_LINKED", "WECHAT_LINKED_ELSEWHERE", "TOKEN_INVALID", "TOKEN_REUSED",
     "ACCOUNT_DISABLED", "NOT_A_VOLUNTEER",
+    # 抢单 (hub.services.claims)
+    "NOT_ELIGIBLE", "ALREADY_CLAIMED",
+    # publishing and review (hub.services.publishing)
+    "SAFETY_PLAN_REQUIRED", "SELF_REVIEW", "NOT_EDITABLE", "LOCKED_WHILE_PUBLISHED",
+    "CAPACITY_BELOW_SIGN_UPS",
+    # the waitlist and attendance (hub.services.activities, hub.services.attendance)
+    "ALREADY_WAITLISTED", "INSURANCE_REQUIRED", "ATTENDANCE_CLOSED", "ATTENDANCE_CODE_INVALID",
+    "ATTENDANCE_CODE_OTHER_ACTIVITY", "ATTENDANCE_CODE_EXPIRED", "ATTENDANCE_CODE_USED",
+    "ALREADY_CHECKED_IN", "NOT_CHECKED_IN",
 )
 """Every business code a payload may carry; each has a Chinese and an English sentence in the
 vocabulary (group ``errorCode``, a test checks each)."""

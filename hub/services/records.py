@@ -3,8 +3,10 @@
 :func:`record_service` is what the dispatch workflow calls when a volunteer checks out, and what
 activity attendance calls: it appends the record in the caller's transaction. A record made by
 an organiser (attendance) is confirmed at once; one made from a volunteer's own check-out is
-*pending* (待确认) until the organiser or a dispatcher confirms it (:func:`confirm_record`) or
-the background sweep does after ``HUB_RECORD_AUTO_CONFIRM_S`` (:func:`confirm_due`). Only
+*pending* (待确认) until the organiser, a dispatcher or the station confirms it
+(:func:`confirm_record`) or the background sweep does once the period of its region has passed
+(``region_setting.record_auto_confirm_hours``, inherited down the region tree; else the hub's
+``HUB_RECORD_AUTO_CONFIRM_S``) (:func:`confirm_due`). Only
 confirmed records count: the 积分 (points) and 时间储蓄 (time-bank minutes) rewards are posted
 when a record is confirmed, and stars and certificates read confirmed records only.
 
@@ -37,8 +39,7 @@ import psycopg
 from psycopg import errors as pg_errors
 
 from hub.auth import Caller
-from hub.auth.actions import Action, require
-from hub.services.subjects import org_subject
+from hub.auth.actions import Action, require, subject
 from hub.services.workflow_errors import shown_at
 from hub.store import activities, demands, ledger
 from hub.store import records as store
@@ -316,18 +317,29 @@ async def confirm_record(tx: Database, *, record_id: int, by: str,
     return {**original, **confirmed}
 
 
-async def confirm_due(db: Database, *, after_s: float, limit: int = SWEEP_BATCH) -> int:
-    """Confirm records pending for at least ``after_s`` seconds (one transaction each, so a
-    hand confirmation meanwhile just skips one); returns how many were confirmed."""
+async def confirm_due(db: Database, *, after_s: float | None,
+                      limit: int = SWEEP_BATCH) -> int:
+    """Confirm records whose waiting period has passed: their region's
+    (``record_auto_confirm_hours``, inherited down the region tree), else ``after_s`` (the
+    hub's default; None: only where a region sets a period). One transaction each, which
+    checks again that the record is still due (a hand confirmation or a longer period set
+    meanwhile just skips it); returns how many were confirmed."""
     done = 0
-    for record_id in await store.list_pending_due(db, older_than_s=after_s, limit=limit):
+    for record_id in await store.list_pending_due(db, default_s=after_s, limit=limit):
         try:
-            await in_transaction(db, functools.partial(
-                confirm_record, record_id=record_id, by=AUTO_CONFIRMER, automatic=True))
-            done += 1
+            if await in_transaction(db, functools.partial(
+                    _confirm_if_due, record_id=record_id, default_s=after_s)):
+                done += 1
         except RecordsError as exc:
             log.debug("record %s not auto-confirmed: %s", record_id, exc)
     return done
+
+
+async def _confirm_if_due(tx: Database, *, record_id: int, default_s: float | None) -> bool:
+    if not await store.lock_pending_due(tx, record_id=record_id, default_s=default_s):
+        return False
+    await confirm_record(tx, record_id=record_id, by=AUTO_CONFIRMER, automatic=True)
+    return True
 
 
 async def redeem(tx: Database, *, volunteer_id: int, points: int, minutes: int, memo: str,
@@ -354,7 +366,9 @@ async def _authorised(db: Database, caller: Caller, record_id: int, action: Acti
     if row is None:
         raise RecordsError("NOT_FOUND", "recordId", f"record {record_id} not found",
                            f"记录 {record_id} 不存在")
-    require(caller, action, org_subject(row["region_code"], row["org_path"]), what=what)
+    # The record's region, organising team and the station of its demand or activity.
+    require(caller, action, subject(region_code=row["region_code"], org_paths=[row["org_path"]],
+                                    station_id=row["station_id"]), what=what)
     return row
 
 

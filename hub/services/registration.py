@@ -46,7 +46,7 @@ from hub.services.registration_values import (
     today_cst,
 )
 from hub.services.subjects import org_subject, volunteer_subject
-from hub.store import dispatch, organizations, regions, volunteers
+from hub.store import dispatch, memberships, organizations, regions, volunteers
 from hub.store.base import Database
 
 # -- authorisation ----------------------------------------------------------------------------
@@ -246,6 +246,10 @@ async def exit_volunteer(db: Database, caller: Caller, volunteer_id: int, *,
         await volunteers.update_exited(tx, volunteer_id=volunteer_id)
         cancelled = await dispatch.update_cancelled_of_volunteer(tx, volunteer_id=volunteer_id,
                                                                  reason="volunteer exited")
+        # Their teams list them no more (kept in membership_history), nor as captain.
+        await memberships.delete(tx, volunteer_id=volunteer_id, organization_id=None,
+                                 how="exited", reason="", by=caller.sub or caller.role.value)
+        await memberships.update_captaincies_ended(tx, volunteer_id=volunteer_id)
         if erase and facts["erased_at"] is None:
             await volunteers.update_erased(tx, volunteer_id=volunteer_id)
     return cancelled

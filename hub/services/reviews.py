@@ -41,9 +41,10 @@ async def review_demand(db: Database, caller: Caller, *, demand_id: int, rating:
     """The requester's one review of the service given on a demand (``demand.review``)."""
     demand = await _demand(db, demand_id)
     require(caller, Action.DEMAND_REVIEW,
-            demand_subject(demand["region_code"], requester=demand["raised_by"]),
-            what="review this demand: only its requester, an admin or a dispatcher of its "
-                 "region may")
+            demand_subject(demand["region_code"], requester=demand["raised_by"],
+                           station_id=demand["station_id"]),
+            what="review this demand: only its requester, its station, an admin or a "
+                 "dispatcher of its region may")
     reviewed_by = recorded_name(caller)
     text = _checked(rating, comment)
     async with db.transaction() as tx:

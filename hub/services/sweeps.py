@@ -1,5 +1,6 @@
-"""Background work of the dispatch lifecycle: offers that expire, demands whose window starts or
-ends with nobody acting, pending records that confirm themselves. One pass is :func:`sweep`;
+"""Background work of the dispatch lifecycle: offers that expire, claims nobody approved before
+the demand started (抢单), demands whose window starts or ends with nobody acting, pending
+records that confirm themselves. One pass is :func:`sweep`;
 :func:`background` runs it every ``sweep_s`` while the app serves (issue 15 moves it onto the
 job queue). It acts as the hub itself (``hub.services.workflow.HUB_ACTOR``).
 """
@@ -12,7 +13,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from hub.db.pool import DatabaseUnavailable
-from hub.services import records
+from hub.services import claims, records
 from hub.services.workflow import SWEEP_BATCH, WorkflowError, change, expire, expired
 from hub.store import demands
 from hub.store import dispatch as store
@@ -62,17 +63,20 @@ def _ignore(step: str, outcome: str, items: int) -> None:
 async def sweep(db: Database, *, ttl_s: int, auto_confirm_s: float | None,
                 stop: asyncio.Event | None = None, outcome: StepOutcome = _ignore) -> None:
     """One pass of the background work: expire overdue offers, settle started demands, and
-    confirm records pending longer than ``auto_confirm_s`` (None or 0: never). A step that
-    fails is logged and the others still run; none starts once ``stop`` is set. Each step's
-    outcome (``ok``, ``unavailable``, ``failed``) and how many items it handled go to
-    ``outcome`` (the app's metrics)."""
-    wait_s = auto_confirm_s or 0
+    confirm pending records whose region's period has passed, or ``auto_confirm_s`` where no
+    region above them sets one (None or 0: no default period; regions' own still apply). A
+    step that fails is logged and the others still run; none starts once ``stop`` is set.
+    Each step's outcome (``ok``, ``unavailable``, ``failed``) and how many items it handled go
+    to ``outcome`` (the app's metrics)."""
+    default_s = auto_confirm_s or None
     steps: tuple[tuple[str, str, Callable[[], Awaitable[object]]], ...] = (
         ("expire_offers", "expiring overdue offers", lambda: expire_due(db, ttl_s=ttl_s)),
+        ("expire_claims", "expiring claims nobody approved",
+         lambda: claims.expire_due(db)),
         ("settle_demands", "settling started demands", lambda: settle_due(db)),
         ("confirm_records", "confirming pending records",
-         lambda: records.confirm_due(db, after_s=wait_s)))
-    for name, what, step in steps[:None if wait_s else -1]:
+         lambda: records.confirm_due(db, after_s=default_s)))
+    for name, what, step in steps:
         if stop is not None and stop.is_set():
             return
         try:
@@ -93,7 +97,8 @@ async def background(db: Database, *, ttl_s: int, sweep_s: float | None,
                      auto_confirm_s: float | None = None,
                      outcome: StepOutcome = _ignore) -> AsyncIterator[None]:
     """While the app runs: every ``sweep_s``, :func:`sweep` (expire overdue offers, settle
-    demands, auto-confirm pending records after ``auto_confirm_s``; each step's outcome to
+    demands, auto-confirm pending records after their region's period or ``auto_confirm_s``;
+    each step's outcome to
     ``outcome``); at exit, stop the sweeper."""
     stop = asyncio.Event()
 

@@ -39,6 +39,17 @@ class Code(StrEnum):
     TOO_FAR = "TOO_FAR"
     IN_SERVICE = "IN_SERVICE"
     CONFLICT = "CONFLICT"
+    # 抢单 (hub.services.claims)
+    NOT_ELIGIBLE = "NOT_ELIGIBLE"
+    ALREADY_CLAIMED = "ALREADY_CLAIMED"
+    # publishing and review (hub.services.publishing)
+    REASON_REQUIRED = "REASON_REQUIRED"
+    UNKNOWN_REGION = "UNKNOWN_REGION"
+    SAFETY_PLAN_REQUIRED = "SAFETY_PLAN_REQUIRED"
+    SELF_REVIEW = "SELF_REVIEW"
+    NOT_EDITABLE = "NOT_EDITABLE"
+    LOCKED_WHILE_PUBLISHED = "LOCKED_WHILE_PUBLISHED"
+    CAPACITY_BELOW_SIGN_UPS = "CAPACITY_BELOW_SIGN_UPS"
 
 
 DISPATCH_STATUS = vocabulary("dispatchStatus")
@@ -87,6 +98,10 @@ def db_error(exc: psycopg.Error, field: str, what: str) -> WorkflowError:
         return WorkflowError(Code.SLOTS_FULL, field, f"{what}: the demand's slots are all taken")
     if constraint == "dispatch_transition":
         return WorkflowError(Code.INVALID_TRANSITION, field, str(exc).splitlines()[0])
+    if constraint == "dispatch_volunteer_active":  # suspended or exited meanwhile (sql/0023)
+        return WorkflowError(Code.VOLUNTEER_INACTIVE, field, f"{what}: the volunteer is not "
+                                                             "active (suspended or exited)",
+                             "志愿者已暂停服务或已退出")
     if isinstance(exc, pg_errors.DeadlockDetected | pg_errors.SerializationFailure):
         return WorkflowError(Code.CONFLICT, field, f"{what}: a concurrent change won; try again")
     if isinstance(exc, psycopg.IntegrityError):  # any other rule of the database: still coded

@@ -44,7 +44,7 @@ COLUMNS = (
     x.c.offered_at, x.c.respond_by, x.c.responded_at, x.c.decline_reason, x.c.changed_by,
     x.c.change_reason, x.c.check_in_at, x.c.check_in_distance_m, x.c.check_out_at,
     x.c.check_out_distance_m, sa.cast(x.c.hours, pg.DOUBLE_PRECISION).label("hours"),
-    d.c.region_code, d.c.station_id,
+    x.c.claimed, d.c.region_code, d.c.station_id,
     sa.func.ST_X(x.c.check_in_geom).label("check_in_lon"),
     sa.func.ST_Y(x.c.check_in_geom).label("check_in_lat"),
     sa.func.ST_X(x.c.check_out_geom).label("check_out_lon"),
@@ -227,11 +227,13 @@ _REACHABLE_IDS = (sa.select(w.c.id).select_from(d.join(w, sa.and_(
     sa.func.ST_DWithin(w.c.home, d.c.location, _LARGEST_RADIUS),
     sa.func.ST_DWithin(w.c.home, d.c.location, w.c.service_radius_m))))
     .where(d.c.id == sa.any_(_IDS), w.c.status == "active"))
-_REACHABLE = sql.compiled(sa.select(
+_MATCHED = sa.select(
     v.c.id, sa.func.ST_X(v.c.home_geom).label("lon"), sa.func.ST_Y(v.c.home_geom).label("lat"),
     v.c.skills, v.c.service_radius_m, v.c.capacity_per_week,
     sa.cast(v.c.weekly_availability, sa.Text).label("weekly"), v.c.insured_until,
-).where(v.c.status == "active", v.c.id.in_(_REACHABLE_IDS)).order_by(v.c.id))
+).where(v.c.status == "active")
+_REACHABLE = sql.compiled(_MATCHED.where(v.c.id.in_(_REACHABLE_IDS)).order_by(v.c.id))
+_MATCHED_ONE = sql.compiled(_MATCHED.where(v.c.id == _ID))
 e = volunteer_availability_exception
 _PERIOD = sa.func.tstzrange(sa.bindparam("starts", type_=TIMESTAMPTZ),
                             sa.bindparam("ends", type_=TIMESTAMPTZ), type_=pg.TSTZRANGE)
@@ -252,6 +254,12 @@ _EXTRA = sql.compiled(sa.select(
 async def list_reachable_volunteers(db: Database, *, demand_ids: Sequence[int]) -> list[Row]:
     """Active volunteers within their own service radius of at least one of the demands."""
     return await sql.fetch(db, _REACHABLE, {"ids": list(demand_ids)})
+
+
+async def get_matched_volunteer(db: Database, *, volunteer_id: int) -> Row | None:
+    """An active volunteer as the matcher reads them (None: no such active volunteer)."""
+    rows = await sql.fetch(db, _MATCHED_ONE, {"id": volunteer_id})
+    return rows[0] if rows else None
 
 
 async def list_busy_windows(db: Database, *, volunteer_ids: Sequence[int], starts: datetime,
@@ -338,6 +346,20 @@ async def create(db: Database, *, demand_id: int, volunteer_id: int, plan_id: st
 async def update_plan_committed(db: Database, *, plan_id: str, by: str) -> None:
     """Record that a plan was committed."""
     await sql.fetch(db, _PLAN_COMMITTED, {"id": plan_id, "by": by})
+
+
+_WITHDRAWABLE = sql.compiled(
+    sa.select(x.c.id, x.c.demand_id, x.c.status).where(
+        x.c.volunteer_id == _ID, x.c.active,
+        sa.exists().where(dispatch_transition.c.from_state == x.c.status,
+                          dispatch_transition.c.to_state == "cancelled"))
+    .order_by(x.c.demand_id, x.c.id))
+
+
+async def list_withdrawable_of_volunteer(db: Database, *, volunteer_id: int) -> list[Row]:
+    """A volunteer's active dispatches that may still be cancelled (offered, accepted, a
+    pending claim; not one checked in), by demand."""
+    return await sql.fetch(db, _WITHDRAWABLE, {"id": volunteer_id})
 
 
 async def update_cancelled_of_volunteer(db: Database, *, volunteer_id: int, reason: str) -> int:

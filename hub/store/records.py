@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
@@ -21,6 +22,8 @@ from sqlalchemy.dialects import postgresql as pg
 from hub.store import sql
 from hub.store.base import Database, Row
 from hub.store.tables import (
+    activity,
+    demand,
     ledger_account,
     ledger_entry,
     organization,
@@ -104,17 +107,22 @@ async def lock(db: Database, *, record_id: int) -> bool:
     return bool(await sql.fetch(db, _LOCK, {"id": record_id}))
 
 
+_dm, _ac = demand.alias("dm"), activity.alias("ac")
 _GET = sql.compiled(
     sa.select(*RECORD_COLUMNS, NET.label("net_hours"), *CONFIRMATION_COLUMNS,
               sa.func.hub_record_bound(r.c.demand_id, r.c.activity_id).label("window_hours"),
-              sa.cast(o.c.path, sa.Text).label("org_path"))
-    .select_from(r.outerjoin(k, _OF_ORIGINAL).outerjoin(o, o.c.id == r.c.organization_id))
+              sa.cast(o.c.path, sa.Text).label("org_path"),
+              sa.func.coalesce(_dm.c.station_id, _ac.c.station_id).label("station_id"))
+    .select_from(r.outerjoin(k, _OF_ORIGINAL).outerjoin(o, o.c.id == r.c.organization_id)
+                 .outerjoin(_dm, _dm.c.id == r.c.demand_id)
+                 .outerjoin(_ac, _ac.c.id == r.c.activity_id))
     .where(r.c.id == _ID))
 
 
 async def get(db: Database, *, record_id: int) -> Row | None:
     """A record with its net hours, its confirmation, the most hours its source allows
-    (``window_hours``) and its organiser's subtree path."""
+    (``window_hours``), its organiser's subtree path and the station of its demand or
+    activity (``station_id``, None if none)."""
     rows = await sql.fetch(db, _GET, {"id": record_id})
     return rows[0] if rows else None
 
@@ -122,7 +130,6 @@ async def get(db: Database, *, record_id: int) -> Row | None:
 _CONFIRM = sql.compiled(sa.insert(k).values(
     record_id=_ID, confirmed_by=sa.bindparam("by"), automatic=sa.bindparam("auto"))
     .returning(k.c.confirmed_at, k.c.confirmed_by))
-_PENDING = sql.compiled(sa.insert(service_record_pending).values(record_id=_ID))
 
 
 async def create_confirmation(db: Database, *, record_id: int, by: str, automatic: bool) -> Row:
@@ -131,22 +138,69 @@ async def create_confirmation(db: Database, *, record_id: int, by: str, automati
     return rows[0]
 
 
-async def create_pending(db: Database, *, record_id: int) -> None:
-    """Put a new pending record on the queue the auto-confirm sweep reads."""
-    await sql.fetch(db, _PENDING, {"id": record_id})
+def _due(region_code: Any, since: Any) -> Any:
+    """When a record of ``region_code`` pending since ``since`` confirms itself by its region
+    tree's period (``hub_region_setting``); NULL where none is set (the hub's default then)."""
+    hours = sa.cast(sa.func.hub_region_setting(region_code, "record_auto_confirm_hours"),
+                    sa.Integer)
+    return since + sa.func.make_interval(0, 0, 0, 0, hours)
 
 
 p = service_record_pending
-_DUE = sql.compiled(
+_PENDING = sql.compiled(sa.insert(p).from_select(
+    ["record_id", "due_at"],
+    sa.select(r.c.id, _due(r.c.region_code, sa.func.now())).where(r.c.id == _ID)))
+_REDUE = sql.compiled(
+    sa.update(p).where(p.c.record_id == r.c.id,
+                       r.c.region_code.startswith(sa.bindparam("prefix", type_=sa.Text)))
+    .values(due_at=_due(r.c.region_code, p.c.since)).returning(p.c.record_id))
+
+
+async def create_pending(db: Database, *, record_id: int) -> None:
+    """Queue a new pending record for the auto-confirm sweep, due once its region's period (as
+    set now) has passed (``due_at`` NULL: the hub's default period, from ``since``)."""
+    await sql.fetch(db, _PENDING, {"id": record_id})
+
+
+async def update_pending_due(db: Database, *, region_prefix: str) -> int:
+    """Work out again when the records still pending in a region subtree confirm themselves
+    (its settings changed): the period in force now, from each one's check-out. Returns how
+    many are pending there."""
+    return len(await sql.fetch(db, _REDUE, {"prefix": region_prefix}))
+
+
+_N, _D = sa.bindparam("n", type_=sa.Integer), sa.bindparam("default", type_=sa.Interval)
+_by_region = (sa.select(p.c.record_id, p.c.due_at.label("due"))
+              .where(p.c.due_at.is_not(None), p.c.due_at <= sa.func.now())
+              .order_by(p.c.due_at).limit(_N))
+_by_default = (sa.select(p.c.record_id, (p.c.since + _D).label("due"))
+               .where(p.c.due_at.is_(None), p.c.since <= sa.func.now() - _D)
+               .order_by(p.c.since).limit(_N))
+_both = sa.union_all(_by_region, _by_default).subquery("due")
+_DUE = sql.compiled(sa.select(_both.c.record_id).order_by(_both.c.due).limit(_N))
+_DUE_BY_REGION = sql.compiled(_by_region)
+_LOCK_DUE = sql.compiled(
     sa.select(p.c.record_id)
-    .where(p.c.since <= sa.func.now() - sa.bindparam("age", type_=sa.Interval))
-    .order_by(p.c.since).limit(sa.bindparam("n")))
+    .where(p.c.record_id == _ID, sa.func.coalesce(p.c.due_at, p.c.since + _D) <= sa.func.now())
+    .with_for_update())
 
 
-async def list_pending_due(db: Database, *, older_than_s: float, limit: int) -> list[int]:
-    """Pending originals recorded at least ``older_than_s`` ago, oldest first."""
-    rows = await sql.fetch(db, _DUE, {"age": timedelta(seconds=older_than_s), "n": limit})
+async def list_pending_due(db: Database, *, default_s: float | None, limit: int) -> list[int]:
+    """Pending originals whose period has passed, soonest due first: their region's period,
+    else ``default_s`` (None: only those whose region sets one). Two index ranges, each read
+    in order (``service_record_pending_due_idx`` and ``_default_idx``)."""
+    if default_s is None:
+        rows = await sql.fetch(db, _DUE_BY_REGION, {"n": limit})
+    else:
+        rows = await sql.fetch(db, _DUE, {"n": limit, "default": timedelta(seconds=default_s)})
     return [row["record_id"] for row in rows]
+
+
+async def lock_pending_due(db: Database, *, record_id: int, default_s: float | None) -> bool:
+    """Lock a pending record's place in the queue if it is still due; False when it is not
+    (confirmed meanwhile, or its region's period grew)."""
+    interval = None if default_s is None else timedelta(seconds=default_s)
+    return bool(await sql.fetch(db, _LOCK_DUE, {"id": record_id, "default": interval}))
 
 
 _wanted = sa.func.unnest(_IDS).table_valued("id").render_derived(name="v")

@@ -72,6 +72,28 @@ membership = Table("membership", metadata,
     Column("joined_at", TIMESTAMPTZ, nullable=False),
 )
 
+membership_history = Table("membership_history", metadata,
+    Column("id", sa.BigInteger, primary_key=True),
+    Column("volunteer_id", sa.BigInteger, nullable=False),
+    Column("organization_id", sa.BigInteger, nullable=False),
+    Column("role", sa.Text, nullable=False),
+    Column("joined_at", TIMESTAMPTZ, nullable=False),
+    Column("left_at", TIMESTAMPTZ, nullable=False),
+    Column("how", sa.Text, nullable=False),
+    Column("reason", sa.Text, nullable=False),
+    Column("left_by", sa.Text, nullable=False),
+)
+
+volunteer_status_change = Table("volunteer_status_change", metadata,
+    Column("id", sa.BigInteger, primary_key=True),
+    Column("volunteer_id", sa.BigInteger, nullable=False),
+    Column("from_status", sa.Text, nullable=False),
+    Column("to_status", sa.Text, nullable=False),
+    Column("reason", sa.Text, nullable=False),
+    Column("changed_by", sa.Text, nullable=False),
+    Column("changed_at", TIMESTAMPTZ, nullable=False),
+)
+
 volunteer = Table("volunteer", metadata,
     Column("id", sa.BigInteger, primary_key=True),
     Column("real_name", sa.Text, nullable=False),

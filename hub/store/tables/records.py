@@ -35,6 +35,7 @@ service_record_confirmation = Table("service_record_confirmation", metadata,
 service_record_pending = Table("service_record_pending", metadata,
     Column("record_id", sa.BigInteger, primary_key=True),
     Column("since", TIMESTAMPTZ, nullable=False),
+    Column("due_at", TIMESTAMPTZ),
 )
 
 star_threshold = Table("star_threshold", metadata,
@@ -87,4 +88,16 @@ review = Table("review", metadata,
     Column("comment", sa.Text, nullable=False),
     Column("reviewed_by", sa.Text, nullable=False),
     Column("created_at", TIMESTAMPTZ, nullable=False),
+)
+
+publication_review = Table("publication_review", metadata,
+    Column("id", sa.BigInteger, primary_key=True),
+    Column("subject_kind", sa.Text, nullable=False),
+    Column("subject_id", sa.BigInteger, nullable=False),
+    Column("decision", sa.Text, nullable=False),
+    Column("from_status", sa.Text, nullable=False),
+    Column("to_status", sa.Text, nullable=False),
+    Column("reason", sa.Text, nullable=False),
+    Column("actor", sa.Text, nullable=False),
+    Column("at", TIMESTAMPTZ, nullable=False),
 )

@@ -1,0 +1,247 @@
+"""退队, 转队 and 暂停: a volunteer leaves a team, moves to another, or is suspended.
+
+* **Leaving** (``volunteer.leave_team`` on the team): the volunteer themself, or a manager of
+  the team removing a member (with a reason). The membership moves to ``membership_history``
+  (joined, left, how, why, by whom), so the team's member list shows current members and its
+  past ones stay on record.
+* **Transfer** (``volunteer.transfer`` on both teams): the volunteer themself (immediate, as
+  joining a team by ``linkVolunteer`` is), or a manager of both teams. One transaction ends
+  the old membership (``transferred``) and starts a plain membership in the new team.
+* **Records follow the volunteer**: service records, hours, stars, points and certificates
+  are the volunteer's and never move; a team's hours count what its members served while
+  members (:func:`hub.store.memberships.list_served_hours`).
+* **Captains** (``organization.captain_id``) cannot leave or transfer until the team has a
+  new captain (``CAPTAIN_MUST_HAND_OVER``; name one with ``linkVolunteer(role: captain)``).
+* **Suspension** (``volunteer.suspend``: an admin, the volunteer's region dispatcher, an org
+  admin of one of their teams; never themself) needs a reason and is logged with who and when
+  (``volunteer_status_change``); so is reinstatement. A suspended volunteer is never offered,
+  cannot accept, claim or sign up (sql/0023's ``dispatch_volunteer_active`` and the status
+  checks of the workflow and sign-ups), and their offers, bookings and pending claims are
+  withdrawn in the same transaction as the suspension, each slot offered to the next best
+  candidate as a cancellation by a dispatcher would be. Service already checked in stays:
+  the volunteer checks out and the record is confirmed as usual.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from hub.auth import Caller
+from hub.auth.actions import Action, actor, require
+from hub.services import workflow
+from hub.services.records import RecordsError, in_transaction, recorded_name
+from hub.services.subjects import org_subject, volunteer_subject
+from hub.store import demands, organizations, volunteers
+from hub.store import dispatch as dispatches
+from hub.store import memberships as store
+from hub.store.base import ConnectionDatabase, Database, Row
+from hub.store.memberships import list_served_hours as list_served_hours
+
+REASON_MAX = 500
+
+
+class MembershipError(RecordsError):
+    """A refused change of membership or status: ``code``, ``field``, messages."""
+
+
+def _reason(text: str | None, *, required: bool) -> str:
+    reason = (text or "").strip()
+    if (required and len(reason) < 2) or len(reason) > REASON_MAX:
+        raise MembershipError("REASON_REQUIRED", "reason",
+                              f"give a reason of 2 to {REASON_MAX} characters "
+                              f"({len(reason)} given)",
+                              f"请填写 2～{REASON_MAX} 个字的原因（现为 {len(reason)} 个字）")
+    return reason
+
+
+async def _team(db: Database, organization_id: int, field: str) -> Row:
+    org = await organizations.get(db, organization_id=organization_id)
+    if org is None:
+        raise MembershipError("NOT_FOUND", field, f"organisation {organization_id} does not "
+                                                  "exist", f"组织 {organization_id} 不存在")
+    return org
+
+
+async def _volunteer(db: Database, volunteer_id: int) -> Row:
+    facts = await volunteers.get_facts(db, volunteer_id=volunteer_id)
+    if facts is None:
+        raise MembershipError("NOT_FOUND", "volunteerId",
+                              f"volunteer {volunteer_id} does not exist",
+                              f"志愿者 {volunteer_id} 不存在")
+    return facts
+
+
+def _in_team(org: Row, volunteer_id: int) -> Any:
+    return org_subject(org["region_code"], org["path"], volunteer_id)
+
+
+async def _end(tx: Database, *, volunteer_id: int, org: Row, how: str, reason: str,
+               by: str) -> Row:
+    """End a current membership (locked first); a captain must hand over first."""
+    member = await store.lock(tx, volunteer_id=volunteer_id, organization_id=org["id"])
+    if member is None:
+        raise MembershipError("NOT_A_MEMBER", "organizationId",
+                              f"volunteer {volunteer_id} is not a member of {org['name']}",
+                              f"志愿者 {volunteer_id} 不是{org['name']}的成员")
+    if member["is_captain"]:
+        raise MembershipError("CAPTAIN_MUST_HAND_OVER", "volunteerId", (
+            f"volunteer {volunteer_id} is the captain of {org['name']}; name a new captain "
+            "first (linkVolunteer with role captain)"),
+            f"志愿者 {volunteer_id} 是{org['name']}的队长，请先任命新队长")
+    [ended] = await store.delete(tx, volunteer_id=volunteer_id, organization_id=org["id"],
+                                 how=how, reason=reason, by=by)
+    return ended
+
+
+async def leave_team(db: Database, caller: Caller, *, volunteer_id: int, organization_id: int,
+                     reason: str | None) -> Row:
+    """退队: end a volunteer's membership of a team; returns the history row."""
+    org = await _team(db, organization_id, "organizationId")
+    require(caller, Action.VOLUNTEER_LEAVE_TEAM, _in_team(org, volunteer_id),
+            what="take this volunteer out of this team (they themself or its managers may)")
+    await _volunteer(db, volunteer_id)
+    own = caller.volunteer_id == volunteer_id
+    text = _reason(reason, required=not own)
+
+    async def work(tx: ConnectionDatabase) -> Row:
+        return await _end(tx, volunteer_id=volunteer_id, org=org, how="left" if own else
+                          "removed", reason=text, by=recorded_name(caller))
+
+    return await in_transaction(db, work)
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """What a transfer did: the ended membership and the team joined."""
+
+    ended: Row
+    joined_organization_id: int
+
+
+async def transfer(db: Database, caller: Caller, *, volunteer_id: int, from_id: int,
+                   to_id: int, reason: str | None) -> Transfer:
+    """转队: move a volunteer from one team to another at once (as a plain member)."""
+    if from_id == to_id:
+        raise MembershipError("SAME_TEAM", "toOrganizationId",
+                              "the volunteer would move to the team they are leaving",
+                              "转入和转出的是同一支队伍")
+    source = await _team(db, from_id, "fromOrganizationId")
+    target = await _team(db, to_id, "toOrganizationId")
+    for org in (source, target):
+        require(caller, Action.VOLUNTEER_TRANSFER, _in_team(org, volunteer_id),
+                what="move this volunteer between these teams (they themself, or a manager "
+                     "of both teams may)")
+    facts = await _volunteer(db, volunteer_id)
+    if facts["status"] == "exited":
+        raise MembershipError("EXITED", "volunteerId", f"volunteer {volunteer_id} has exited",
+                              f"志愿者 {volunteer_id} 已退出")
+    text = _reason(reason, required=caller.volunteer_id != volunteer_id)
+
+    async def work(tx: ConnectionDatabase) -> Transfer:
+        if await store.lock(tx, volunteer_id=volunteer_id, organization_id=to_id) is not None:
+            raise MembershipError("ALREADY_MEMBER", "toOrganizationId",
+                                  f"volunteer {volunteer_id} is already in {target['name']}",
+                                  f"志愿者 {volunteer_id} 已是{target['name']}的成员")
+        ended = await _end(tx, volunteer_id=volunteer_id, org=source, how="transferred",
+                           reason=text, by=recorded_name(caller))
+        await organizations.create_membership(tx, volunteer_id=volunteer_id,
+                                              organization_id=to_id, role="member")
+        return Transfer(ended, to_id)
+
+    return await in_transaction(db, work)
+
+
+# -- suspension ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class StatusChange:
+    """A logged change of status, and the dispatches it withdrew."""
+
+    change: Row
+    withdrawn: tuple[int, ...] = ()
+
+
+async def _authorised(db: Database, caller: Caller, volunteer_id: int, what: str) -> None:
+    facts = await _volunteer(db, volunteer_id)
+    require(caller, Action.VOLUNTEER_SUSPEND, volunteer_subject(facts), what=what)
+
+
+async def suspend(db: Database, caller: Caller, *, volunteer_id: int, reason: str,
+                  ttl_s: int) -> StatusChange:
+    """暂停: suspend an active volunteer with a reason and withdraw their dispatches."""
+    await _authorised(db, caller, volunteer_id, "suspend this volunteer (an admin of one of "
+                                                "their teams, their dispatcher or an admin may)")
+    text = _reason(reason, required=True)
+    by = actor(caller)
+
+    async def work(tx: ConnectionDatabase) -> StatusChange:
+        # Writers of a dispatch lock its demand, then it; an offer or acceptance then
+        # share-locks the volunteer (sql/0023). Lock the dispatches seen now first, then the
+        # volunteer, so an acceptance in flight finishes (and is withdrawn) instead of
+        # deadlocking; then those made before the volunteer's lock was taken.
+        held: dict[int, Row] = {}
+        for row in await dispatches.list_withdrawable_of_volunteer(tx, volunteer_id=volunteer_id):
+            held[row["id"]] = await dispatches.lock(tx, dispatch_id=row["id"]) or row
+        status = await store.lock_volunteer(tx, volunteer_id=volunteer_id)
+        if status != "active":
+            exited = status == "exited"
+            raise MembershipError("EXITED" if exited else "ALREADY_SUSPENDED", "volunteerId",
+                                  f"volunteer {volunteer_id} is {status}",
+                                  f"志愿者 {volunteer_id} 已{'退出' if exited else '暂停服务'}")
+        change = await store.update_status(tx, volunteer_id=volunteer_id, status="suspended",
+                                           reason=text, by=recorded_name(caller))
+        for row in await dispatches.list_withdrawable_of_volunteer(tx, volunteer_id=volunteer_id):
+            if row["id"] not in held:
+                held[row["id"]] = await dispatches.lock(tx, dispatch_id=row["id"]) or row
+        allowed = await workflow.allowed(tx)
+        withdrawn = []
+        for dispatch_id, row in sorted(held.items()):
+            if not row.get("active", True) or (row["status"], "cancelled") not in allowed:
+                continue
+            await dispatches.update_state(tx, dispatch_id=dispatch_id, to_state="cancelled",
+                                          by=by, reason=f"volunteer suspended: {text}")
+            await workflow.refill(tx, demand_id=row["demand_id"], ttl_s=ttl_s)
+            await demands.update_status(tx, demand_id=row["demand_id"])
+            withdrawn.append(dispatch_id)
+        return StatusChange(change, tuple(withdrawn))
+
+    return await in_transaction(db, work)
+
+
+async def reinstate(db: Database, caller: Caller, *, volunteer_id: int,
+                    reason: str) -> StatusChange:
+    """恢复: a suspended volunteer is active again (with a reason, logged)."""
+    await _authorised(db, caller, volunteer_id, "reinstate this volunteer")
+    text = _reason(reason, required=True)
+
+    async def work(tx: ConnectionDatabase) -> StatusChange:
+        status = await store.lock_volunteer(tx, volunteer_id=volunteer_id)
+        if status != "suspended":
+            code = "EXITED" if status == "exited" else "NOT_SUSPENDED"
+            raise MembershipError(code, "volunteerId", f"volunteer {volunteer_id} is {status}",
+                                  f"志愿者 {volunteer_id} 当前未被暂停")
+        return StatusChange(await store.update_status(
+            tx, volunteer_id=volunteer_id, status="active", reason=text,
+            by=recorded_name(caller)))
+
+    return await in_transaction(db, work)
+
+
+async def status_changes(db: Database, caller: Caller, *, volunteer_id: int,
+                         limit: int) -> list[Row]:
+    """A volunteer's suspensions and reinstatements (``record.read``: themself, or their
+    managers)."""
+    facts = await _volunteer(db, volunteer_id)
+    require(caller, Action.RECORD_READ, volunteer_subject(facts),
+            what="read this volunteer's status history")
+    return await store.list_status_changes(db, volunteer_id=volunteer_id, limit=limit)
+
+
+async def past_members(db: Database, caller: Caller, *, organization_id: int,
+                       limit: int) -> list[Row]:
+    """A team's ended memberships with why (``team.manage``: its managers)."""
+    org = await _team(db, organization_id, "organizationId")
+    require(caller, Action.TEAM_MANAGE, org_subject(org["region_code"], org["path"]),
+            what="see this team's past members")
+    return await store.list_past(db, organization_ids=[organization_id], limit=limit)
