@@ -83,7 +83,8 @@ class Dispatch(LoadedNode):
     loader = LOADER
     id: relay.NodeID[int]
     state: str = strawberry.field(description="offered | accepted | checked_in | completed | "
-                                              "declined | expired | cancelled | no_show")
+                                              "declined | expired | cancelled | no_show | "
+                                              "claim_pending | claim_rejected")
     active: bool = strawberry.field(description="Holds the slot and the volunteer's time.")
     starts_at: datetime
     ends_at: datetime
@@ -99,6 +100,7 @@ class Dispatch(LoadedNode):
     check_out_at: datetime | None
     hours: float | None = strawberry.field(description="Check-in to check-out, clipped to the "
                                                         "demand's window.")
+    claimed: bool = strawberry.field(description="抢单: the volunteer claimed it themself.")
     row: strawberry.Private[Row]
 
     @classmethod
@@ -110,7 +112,8 @@ class Dispatch(LoadedNode):
                    respond_by=row["respond_by"], responded_at=row["responded_at"],
                    decline_reason=row["decline_reason"], check_in_at=row["check_in_at"],
                    check_in_distance_m=row["check_in_distance_m"],
-                   check_out_at=row["check_out_at"], hours=row["hours"], row=row)
+                   check_out_at=row["check_out_at"], hours=row["hours"],
+                   claimed=row["claimed"], row=row)
 
     @classmethod
     async def load(cls, info: Info, key: Any) -> Self | None:

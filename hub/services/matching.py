@@ -137,6 +137,18 @@ async def build_problem(db: Database, request: MatchRequest) -> Problem:
     options = parse_options(request.options)
     demand_rows = await demand_store.list_open(db, region_prefix=request.region_prefix,
                                                starts=request.starts, ends=request.ends)
+    if not demand_rows:
+        return Problem(volunteers=(), demands=(), options=options)
+    rows = await store.list_reachable_volunteers(db, demand_ids=[r["id"] for r in demand_rows])
+    return await problem_of(db, demand_rows, rows, options)
+
+
+async def problem_of(db: Database, demand_rows: list[Row], volunteer_rows: list[Row],
+                     options: Options) -> Problem:
+    """The matcher's problem for open demands (rows of ``demands.list_open``) and volunteers
+    (rows of ``dispatch.list_reachable_volunteers``): each volunteer's weekly windows and dated
+    extra ones over the demands' span, minus bookings and absences; a volunteer whose capacity
+    over the span is used up is left out. The one conversion 派单 and 抢单 share."""
     demands = tuple(Demand(
         id=str(r["id"]), lon=r["lon"], lat=r["lat"],
         skills=tuple(dict.fromkeys(r["required_skills"])),
@@ -148,7 +160,7 @@ async def build_problem(db: Database, request: MatchRequest) -> Problem:
     # Volunteers' windows are needed over the span of the demands themselves.
     span_starts = min(r["starts_at"] for r in demand_rows)
     span_ends = max(r["ends_at"] for r in demand_rows)
-    rows = await store.list_reachable_volunteers(db, demand_ids=[int(d.id) for d in demands])
+    rows = volunteer_rows
     ids = [r["id"] for r in rows]
     busy: dict[int, list[Window]] = defaultdict(list)
     booked: dict[int, int] = defaultdict(int)

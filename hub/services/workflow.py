@@ -94,7 +94,7 @@ async def _offer_once(db: Database, *, caller: Caller, demand_id: int,
                                              f"需求 {demand_id} 不存在")])
             require(caller, Action.DISPATCH_OFFER, subject(region_code=demand["region_code"]),
                     what="dispatch there")
-            _offerable(demand, "demandId")
+            offerable(demand, "demandId")
             if not 1 <= len(volunteer_ids) <= MAX_HAND_OFFERS:
                 raise WorkflowError(Code.INVALID, "volunteerIds", (
                     f"{len(volunteer_ids)} given; give 1..{MAX_HAND_OFFERS}"),
@@ -106,9 +106,9 @@ async def _offer_once(db: Database, *, caller: Caller, demand_id: int,
                                                           until=demand["ends_at"])
             for n, vid in enumerate(volunteer_ids):
                 field = f"volunteerIds[{n}]"
-                unfit = _unfit(standing.get(vid), vid, demand, field)
-                if unfit is not None:
-                    errors.append(unfit)
+                refusal = unfit(standing.get(vid), vid, demand, field)
+                if refusal is not None:
+                    errors.append(refusal)
                     continue
                 try:
                     async with tx.savepoint():
@@ -127,7 +127,7 @@ async def _offer_once(db: Database, *, caller: Caller, demand_id: int,
     return made
 
 
-def _unfit(volunteer: Row | None, volunteer_id: int, demand: Row,
+def unfit(volunteer: Row | None, volunteer_id: int, demand: Row,
            field: str) -> WorkflowError | None:
     """Why a volunteer cannot be offered this demand by hand, if they cannot."""
     if volunteer is None:
@@ -147,7 +147,7 @@ def _unfit(volunteer: Row | None, volunteer_id: int, demand: Row,
     return None
 
 
-def _offerable(demand: Row, field: str) -> None:
+def offerable(demand: Row, field: str) -> None:
     if demand["status"] not in ("open", "dispatched"):
         raise WorkflowError(Code.DEMAND_CLOSED, field,
                             f"demand {demand['id']} is {demand['status']}",
@@ -273,6 +273,10 @@ async def accept(db: Database, *, caller: Caller, dispatch_id: int, ttl_s: int) 
     async def step(tx: ConnectionDatabase, row: Row) -> WorkflowError | None:
         if expired(row):
             return await expire(tx, row, ttl_s)
+        if row["status"] == "claim_pending":  # 抢单 awaiting approval: the dispatcher's step
+            raise WorkflowError(Code.INVALID_TRANSITION, "dispatchId", (
+                f"dispatch {dispatch_id} is a claim awaiting the dispatcher's approval"),
+                f"派单 {dispatch_id} 是待调度员审核的抢单")
         await store.update_state(tx, dispatch_id=dispatch_id, to_state="accepted", by=by,
                                  responded=True)
         return None

@@ -19,15 +19,18 @@ STATES = ("offered", "accepted", "checked_in", "completed", "declined", "expired
 ALLOWED = {("offered", "accepted"), ("offered", "declined"), ("offered", "expired"),
            ("offered", "cancelled"), ("accepted", "checked_in"), ("accepted", "cancelled"),
            ("accepted", "no_show"), ("checked_in", "completed")}
+# 抢单 (sql/0022): a claim starts accepted or claim_pending; only a pending claim moves on.
+CLAIM_MOVES = {("claim_pending", "accepted"), ("claim_pending", "claim_rejected"),
+               ("claim_pending", "expired"), ("claim_pending", "cancelled")}
 PAIRS = [(a, b) for a in STATES for b in STATES if a != b]
 
 
 async def test_the_transitions_are_defined_once_in_the_database(
         aconn: psycopg.AsyncConnection[Any]):
-    assert await workflow.allowed(ConnectionDatabase(aconn)) == ALLOWED
+    assert await workflow.allowed(ConnectionDatabase(aconn)) == ALLOWED | CLAIM_MOVES
     cur = await aconn.execute("SELECT state FROM dispatch_state WHERE active ORDER BY state")
-    assert [r[0] for r in await cur.fetchall()] == ["accepted", "checked_in", "completed",
-                                                    "offered"]
+    assert [r[0] for r in await cur.fetchall()] == ["accepted", "checked_in", "claim_pending",
+                                                    "completed", "offered"]
 
 
 @pytest.mark.parametrize(("from_state", "to_state"), PAIRS)

@@ -122,6 +122,7 @@ demand = Table("demand", metadata,
     Column("external_scope", sa.Text),
     Column("base_priority", pg.REAL, nullable=False),
     Column("priority_rule_id", sa.BigInteger),
+    Column("import_batch_id", sa.BigInteger),
 )
 
 demand_priority_rule = Table("demand_priority_rule", metadata,
