@@ -32,6 +32,7 @@ from hub.auth import Caller
 from hub.auth.actions import Action, actor, require, subject
 from hub.matching import Problem
 from hub.matching.fit import Fit, Unfit, fits_of_volunteer
+from hub.services import region_settings
 from hub.services.claim_words import ineligible
 from hub.services.matching import MAX_PERIOD_DAYS, parse_options, problem_of
 from hub.services.workflow import (
@@ -82,6 +83,14 @@ async def _fits(db: Database, demand_rows: list[Row], volunteer: Row) -> list[Fi
     return await asyncio.to_thread(fits_of_volunteer, problem, str(volunteer["id"]))
 
 
+async def _needs_approval(db: Database, region_code: str) -> bool:
+    """Whether claims in the region wait for a dispatcher (its setting, else inherited, else
+    no: :func:`hub.services.region_settings.effective`)."""
+    found = await region_settings.effective(db, region_code=region_code,
+                                            default_auto_confirm_s=None)
+    return bool(found.claims_need_approval.value)
+
+
 @dataclass(frozen=True)
 class Page:
     """A page of claimable demands (``first + 1`` rows: one more tells there are more) and
@@ -112,7 +121,7 @@ async def claimable(db: Database, caller: Caller, *, first: int,
     fitting.sort(key=lambda r: (r["distance_m"], r["id"]))
     mark = (-1.0, 0) if after is None else (after.distance_m or 0.0, after.id)
     page = [r for r in fitting if (r["distance_m"], r["id"]) > mark][:first + 1]
-    approval = {code: await store.get_needs_approval(db, region_code=code)
+    approval = {code: await _needs_approval(db, code)
                 for code in {r["region_code"] for r in page}}
     return Page([{**r, "needs_approval": approval[r["region_code"]]} for r in page],
                 len(fitting))
@@ -146,7 +155,7 @@ async def _claim_once(db: Database, caller: Caller, volunteer_id: int, demand_id
                 raise refusal
             await _not_booked(tx, demand, volunteer_id)
             distance_m = await _eligible(tx, demand, volunteer_id)
-            pending = await store.get_needs_approval(tx, region_code=demand["region_code"])
+            pending = await _needs_approval(tx, demand["region_code"])
             try:
                 async with tx.savepoint():
                     row = await store.create(

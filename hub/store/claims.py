@@ -63,14 +63,3 @@ async def lock_due(db: Database, *, limit: int) -> list[int]:
     rows = await sql.fetch(db, _DUE, {"n": limit})
     return [r["id"] for r in rows]
 
-
-_NEEDS_APPROVAL = sql.compiled(sa.select(sa.func.coalesce(sa.cast(
-    sa.func.hub_region_setting(sa.bindparam("code", type_=sa.Text), "claims_need_approval"),
-    sa.Boolean), sa.false()).label("v")))
-
-
-async def get_needs_approval(db: Database, *, region_code: str) -> bool:
-    """Whether claims of demands in the region await a dispatcher's approval: the region's
-    ``claims_need_approval``, else its nearest ancestor's, else no (sql/0018)."""
-    rows = await sql.fetch(db, _NEEDS_APPROVAL, {"code": region_code})
-    return bool(rows[0]["v"])
