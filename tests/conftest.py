@@ -87,6 +87,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         data_key=TEST_DATA_KEY,
         jwt_secret=TEST_JWT_SECRET,
         jwt_algorithm="HS256",
+        attendance_code_key="test-attendance-code-key-0123456789",
         home=tmp_path_factory.mktemp("hub-home"),
     )
 

@@ -94,7 +94,9 @@ async def sign_up(db: Database, caller: Caller, *, activity_id: int,
             activity["signed_up"] = await signups.update_signed_up(tx, activity_id=activity_id,
                                                                    delta=1)
         row = await _as_now(tx, activity_id, volunteer_id)
-    return {**row, "missing_skills": fit["missing_skills"]}, activity
+    held = set(fit["skill_codes"] or ())
+    missing = [skill for skill in fit["required_skills"] or () if skill not in held]
+    return {**row, "missing_skills": missing}, activity
 
 
 async def _fit(tx: Database, activity_id: int, volunteer_id: int) -> Row:
@@ -191,6 +193,12 @@ async def signups_of(db: Database, caller: Caller, *, volunteer_id: int, first: 
             what="see this volunteer's sign-ups")
     return await signups.list_(db, volunteer_id=volunteer_id, statuses=statuses,
                                before_activity=after, first=first)
+
+
+async def count_signups_of(db: Database, *, volunteer_id: int,
+                           statuses: tuple[str, ...] = SIGN_UP_STATUSES) -> int:
+    """How many sign-ups :func:`signups_of` pages through (after its check)."""
+    return await signups.count(db, volunteer_id=volunteer_id, statuses=statuses)
 
 
 async def record_attendance(db: Database, caller: Caller, *, activity_id: int,

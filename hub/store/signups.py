@@ -53,7 +53,8 @@ _upsert = pg.insert(s).values(
 _SET_STATUS = sql.compiled(_upsert.on_conflict_do_update(
     index_elements=[s.c.activity_id, s.c.volunteer_id],
     set_={"status": _upsert.excluded.status, "waitlist_no": _upsert.excluded.waitlist_no,
-          "signed_up_at": sa.case((_upsert.excluded.status.in_(("signed_up", "waitlisted")),
+          "signed_up_at": sa.case((sa.or_(_upsert.excluded.status == "signed_up",
+                                          _upsert.excluded.status == "waitlisted"),
                                    sa.func.now()), else_=s.c.signed_up_at)})
     .returning(*COLUMNS))
 
@@ -67,11 +68,15 @@ async def update_status(db: Database, *, activity_id: int, volunteer_id: int,
     return rows[0]
 
 
-_first = (sa.select(s.c.volunteer_id).where(s.c.activity_id == _A, s.c.status == "waitlisted")
-          .order_by(s.c.waitlist_no).limit(sa.bindparam("n", type_=sa.Integer))
-          .with_for_update())
+_q = s.alias("q")
+_first = (sa.select(_q.c.volunteer_id).where(_q.c.activity_id == _A, _q.c.status == "waitlisted")
+          .order_by(_q.c.waitlist_no).limit(sa.bindparam("n", type_=sa.Integer))
+          .with_for_update().cte("first").prefix_with("MATERIALIZED"))
+# The chosen rows once, in a CTE: as a subquery of the UPDATE the locking scan would run
+# again for each row and, skipping rows this statement had just moved up, take further ones.
 _PROMOTE = sql.compiled(
-    sa.update(s).where(s.c.activity_id == _A, s.c.volunteer_id.in_(_first.scalar_subquery()))
+    sa.update(s).where(s.c.activity_id == _A,
+                       s.c.volunteer_id.in_(sa.select(_first.c.volunteer_id)))
     .values(status="signed_up", waitlist_no=None, signed_up_at=sa.func.now())
     .returning(s.c.volunteer_id))
 
@@ -99,16 +104,14 @@ _GET_FIT = sql.compiled(
     sa.select(v.c.status, v.c.insured_until, a.c.requires_insurance,
               sa.cast(sa.func.timezone(CST, sa.func.upper(a.c.time_window)), sa.Date)
               .label("ends_on"),
-              sa.func.array(sa.select(sa.func.unnest(a.c.required_skills))
-                            .except_(sa.select(sa.func.unnest(v.c.skill_codes)))
-                            .scalar_subquery()).label("missing_skills"))
+              a.c.required_skills, v.c.skill_codes)
     .where(a.c.id == _A, v.c.id == _V))
 
 
 async def get_fit(db: Database, *, activity_id: int, volunteer_id: int) -> Row | None:
     """What sign-up checks of the volunteer against the activity: their status, insurance
-    (``insured_until`` against ``ends_on``, the activity's last day in China time) and the
-    required skills they lack (``missing_skills``)."""
+    (``insured_until`` against ``ends_on``, the activity's last day in China time), the
+    activity's ``required_skills`` and the volunteer's ``skill_codes``."""
     rows = await sql.fetch(db, _GET_FIT, {"a": activity_id, "v": volunteer_id})
     return rows[0] if rows else None
 
@@ -170,3 +173,14 @@ async def list_(db: Database, *, volunteer_id: int, statuses: Sequence[str],
     """Up to ``first + 1`` of a volunteer's sign-ups, newest activity first."""
     return await sql.fetch(db, _MINE, {"v": volunteer_id, "statuses": list(statuses),
                                        "before": before_activity or 2**63 - 1, "n": first + 1})
+
+
+_COUNT = sql.compiled(sa.select(sa.func.count().label("n")).where(
+    s.c.volunteer_id == _V,
+    s.c.status == sa.any_(sa.bindparam("statuses", type_=pg.ARRAY(sa.Text)))))
+
+
+async def count(db: Database, *, volunteer_id: int, statuses: Sequence[str]) -> int:
+    """How many sign-ups of these statuses a volunteer has."""
+    rows = await sql.fetch(db, _COUNT, {"v": volunteer_id, "statuses": list(statuses)})
+    return int(rows[0]["n"])
