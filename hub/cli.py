@@ -274,13 +274,14 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--ttl-hours", type=int, default=12)
     token.set_defaults(func=cmd_token)
 
-    template = sub.add_parser("template", help="write a collective registration .xlsx template")
-    template.add_argument("kind", choices=["volunteers", "organizations"])
+    template = sub.add_parser("template", help="write a collective registration or demand "
+                                               ".xlsx template")
+    template.add_argument("kind", choices=["volunteers", "organizations", "demands"])
     template.add_argument("file", help="FILE.xlsx")
     template.set_defaults(func=cmd_template)
 
-    imp = sub.add_parser("import", help="import volunteers or teams from .xlsx / .csv")
-    imp.add_argument("kind", choices=["volunteers", "organizations"])
+    imp = sub.add_parser("import", help="import volunteers, teams or demands from .xlsx / .csv")
+    imp.add_argument("kind", choices=["volunteers", "organizations", "demands"])
     imp.add_argument("file", help="FILE.xlsx or FILE.csv")
     imp.add_argument("--report", help="write the rejected rows to this .xlsx")
     imp.add_argument("--all-or-nothing", action="store_true",

@@ -145,3 +145,9 @@ BEGIN
 END $$;
 CREATE TRIGGER demand_priority_rule BEFORE INSERT ON demand
   FOR EACH ROW EXECUTE FUNCTION demand_apply_priority_rule();
+
+-- 4. An import of demands is an import batch like a volunteers' or a teams' file.
+ALTER TABLE import_batch DROP CONSTRAINT import_batch_kind_check;
+ALTER TABLE import_batch ADD CONSTRAINT import_batch_kind_check
+  CHECK (kind IN ('volunteers', 'organizations', 'demands'));
+ALTER TABLE demand ADD COLUMN import_batch_id bigint REFERENCES import_batch (id);

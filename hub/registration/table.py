@@ -32,7 +32,7 @@ from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, Shee
 
 from hub.registration.normalize import clean_text, is_blank
 
-DATA_SHEET_NAMES = ("志愿者信息", "队伍信息")
+DATA_SHEET_NAMES = ("志愿者信息", "队伍信息", "需求信息")
 INSTRUCTIONS_SHEET_NAME = "填写说明"
 HEADER_SEARCH_ROWS = 20
 _ZIP_MAGIC = b"PK\x03\x04"

@@ -28,12 +28,13 @@ from hub.registration.columns import (
     VOLUNTEER_COLUMNS,
     Column,
 )
+from hub.registration.demand_rows import DEMAND_COLUMNS
 from hub.registration.errors import mask_middle
 from hub.registration.results import FileIssue, RowError, RowWarning
 from hub.registration.table import DATA_SHEET_NAMES, INSTRUCTIONS_SHEET_NAME
 from hub.registration.vocab import DEFAULT_CRS
 
-TemplateKind = Literal["volunteers", "organizations"]
+TemplateKind = Literal["volunteers", "organizations", "demands"]
 Target = str | BinaryIO
 #: Rows below the header that get text formats and drop-downs.
 TEMPLATE_ROWS = 2000
@@ -70,17 +71,32 @@ _ORGANIZATION_NOTES = (
     "县区为“**县（区）科技志愿服务队”；其他单位为“**单位科技志愿服务队”。",
     *_COMMON_NOTES,
 )
+_DEMAND_NOTES = (
+    "每行填写一条群众需求（点单），由新时代文明实践中心、党群服务中心等站点收集后汇总导入。",
+    "需求编号在本单位内唯一；再次导入同一文件时，已导入的编号自动跳过，不会重复。",
+    "时间按北京时间填写，如 2026-12-20 09:00；开始时间须晚于导入时间，服务时段最长72小时。",
+    "服务地点：填写站点名称（须与平台上的站点全称一致），或填写经纬度；坐标须在所填行政区划内。",
+    "调度员只能导入本辖区的需求；导入后需求直接进入待派单状态（无需再审核）。",
+    "老少边贫地区的需求，优先级按平台规则自动提高。",
+    *_COMMON_NOTES[:2],
+    "可多选的列（所需技能）用“、”分隔多个值。",
+    "也可另存为 CSV（UTF-8 或 GBK 编码）后上传。",
+)
 
 
 def write_template(kind: TemplateKind, path: Target) -> None:
-    """Write the ``"volunteers"`` or ``"organizations"`` template to ``path`` (or a file)."""
+    """Write the ``"volunteers"``, ``"organizations"`` or ``"demands"`` template to ``path``
+    (or a file)."""
     notes: tuple[str, ...]
     if kind == "volunteers":
         columns, sheet_name, notes = VOLUNTEER_COLUMNS, DATA_SHEET_NAMES[0], _VOLUNTEER_NOTES
     elif kind == "organizations":
         columns, sheet_name, notes = ORGANIZATION_COLUMNS, DATA_SHEET_NAMES[1], _ORGANIZATION_NOTES
+    elif kind == "demands":
+        columns, sheet_name, notes = DEMAND_COLUMNS, DATA_SHEET_NAMES[2], _DEMAND_NOTES
     else:
-        raise ValueError(f"unknown template kind {kind!r}; use 'volunteers' or 'organizations'")
+        raise ValueError(f"unknown template kind {kind!r}; use 'volunteers', 'organizations' "
+                         "or 'demands'")
     workbook = Workbook()
     data = workbook.active
     assert data is not None  # a new workbook always has one sheet

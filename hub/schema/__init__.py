@@ -27,6 +27,7 @@ from hub.schema.accounts import AccountQuery
 from hub.schema.activities import ActivityQuery
 from hub.schema.claims import ClaimQuery
 from hub.schema.common import GEOJSON_SCALAR, GeoJSON
+from hub.schema.demand_import import DemandImportQuery
 from hub.schema.demand_review import DemandReviewQuery
 from hub.schema.doc_cache import DocumentCache, Documents
 from hub.schema.errors import ErrorCodes, coded
@@ -63,7 +64,8 @@ log = logging.getLogger(__name__)
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 ENTITY_TYPES = (Region, Organization, Volunteer, Station, Demand, Activity, Project)
 Query = merge_types("Query", (CoreQuery, WorkflowQuery, RecordsQuery, AccountQuery,
-                               ClaimQuery, DemandReviewQuery, RegionSettingsQuery,
+                               ClaimQuery, DemandReviewQuery, DemandImportQuery,
+                               RegionSettingsQuery,
                                MembershipQuery, PublishingQuery, ActivityQuery))
 
 

@@ -12,6 +12,7 @@ from hub.auth.actions import Action
 from hub.schema.accounts import AccountMutation
 from hub.schema.attendance import AttendanceMutation
 from hub.schema.claims import ClaimMutation
+from hub.schema.demand_import import DemandImportMutation
 from hub.schema.demand_review import DemandReviewMutation
 from hub.schema.dispatch import (
     CommitDispatchPayload,
@@ -39,7 +40,8 @@ class DispatchMutation:
 
 Mutation = merge_types(
     "Mutation", (DispatchMutation, WorkflowMutation, RecordsMutation, RegistrationMutation,
-                 AccountMutation, ClaimMutation, DemandReviewMutation, AttendanceMutation,
+                 AccountMutation, ClaimMutation, DemandReviewMutation, DemandImportMutation,
+                 AttendanceMutation,
                  RegionSettingsMutation, MembershipMutation, PublishingMutation))
 
 _A = Action
@@ -50,6 +52,7 @@ MUTATION_ACTIONS: Mapping[str, tuple[Action, ...]] = MappingProxyType({
     "cancelDemand": (_A.DEMAND_CANCEL,),
     "approveDemand": (_A.DEMAND_VET,),
     "rejectDemand": (_A.DEMAND_VET,),
+    "importDemands": (_A.DEMANDS_IMPORT, _A.DEMAND_RAISE),
     "dispatch": (_A.DISPATCH_OFFER,),
     "acceptDispatch": (_A.DISPATCH_RESPOND,),
     "declineDispatch": (_A.DISPATCH_RESPOND,),

@@ -16,7 +16,7 @@ from hub.services.registration_values import may_manage_org
 from hub.store import organizations, regions
 from hub.store.base import Database
 
-Kind = Literal["volunteers", "organizations"]
+Kind = Literal["volunteers", "organizations", "demands"]
 _HEADERS = {("volunteers", c.key): c.header for c in VOLUNTEER_COLUMNS} | {
     ("organizations", c.key): c.header for c in ORGANIZATION_COLUMNS}
 

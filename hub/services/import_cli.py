@@ -1,4 +1,5 @@
-"""``hub template`` and ``hub import``: collective registration files from the command line.
+"""``hub template`` and ``hub import``: collective registration files, and files of demands
+(点单导入, :mod:`hub.services.demand_import`), from the command line.
 
 ``hub import`` runs as the local operator (an admin), reads the data key from HUB_DATA_KEY
 (else the persistent generated key under .hub/ of the embedded demo), shows a progress bar on
@@ -20,12 +21,14 @@ from hub.auth.tokens import SYSTEM
 from hub.localization import from_environment
 from hub.pii import load_or_create_key
 from hub.registration.templates import write_template
+from hub.services.demand_import import DemandImportRequest, import_demands
 from hub.services.importing import KINDS, ImportRequest, ImportSummary, Kind, import_file
 from hub.settings import Settings
 from hub.store.base import connect
 
 OPERATOR = SYSTEM  # the CLI acts as the explicit system caller (hub.auth.actions)
 MAX_LISTED = 20
+CLI_KINDS: tuple[Kind, ...] = (*KINDS, "demands")
 
 
 def _say(message: str) -> None:
@@ -33,10 +36,10 @@ def _say(message: str) -> None:
 
 
 def _kind(kind: str) -> Kind | None:
-    for known in KINDS:
+    for known in CLI_KINDS:
         if kind == known:
             return known
-    _say(f"hub: kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    _say(f"hub: kind must be one of {', '.join(CLI_KINDS)}, got {kind!r}")
     return None
 
 
@@ -78,6 +81,10 @@ class _Bar:
 
 
 async def _run(url: str, settings: Settings, request: ImportRequest, bar: _Bar) -> ImportSummary:
+    if request.kind == "demands":  # no personal numbers: no data key needed
+        async with connect(url) as db:
+            return await import_demands(db, OPERATOR, DemandImportRequest(
+                request.data, request.filename, request.all_or_nothing))
     cipher = load_or_create_key(configured=settings.data_key, home=settings.home)
     async with connect(url) as db:
         return await import_file(db, cipher, OPERATOR, request, progress=bar)

@@ -47,7 +47,7 @@ class ImportedDemand:
     external_scope: str
 
 
-def _values(row: ImportedDemand) -> dict[str, Any]:
+def _values(row: ImportedDemand, batch_id: int | None) -> dict[str, Any]:
     x = row.demand
     return {
         "title": x.title, "description": x.description, "category": x.category,
@@ -58,15 +58,17 @@ def _values(row: ImportedDemand) -> dict[str, Any]:
         "region_code": x.region_code, "raised_by": x.raised_by,
         "raised_by_kind": x.raised_by_kind, "priority": x.priority,
         "requires_insurance": x.requires_insurance, "status": x.status,
-        "external_ref": row.external_ref, "external_scope": row.external_scope}
+        "external_ref": row.external_ref, "external_scope": row.external_scope,
+        "import_batch_id": batch_id}
 
 
-async def create_imported(db: Database, *, rows: Sequence[ImportedDemand]) -> dict[str, int]:
+async def create_imported(db: Database, *, rows: Sequence[ImportedDemand],
+                          batch_id: int | None) -> dict[str, int]:
     """Insert imported demands; a reference already imported in the scope is left alone
     (``ON CONFLICT DO NOTHING``). Returns reference → new id, for the rows inserted."""
     if not rows:
         return {}
-    out = await sql.fetch(db, pg.insert(d).values([_values(x) for x in rows])
+    out = await sql.fetch(db, pg.insert(d).values([_values(x, batch_id) for x in rows])
                           .on_conflict_do_nothing(constraint="demand_external_key")
                           .returning(d.c.id, d.c.external_ref))
     return {str(x["external_ref"]): int(x["id"]) for x in out}
