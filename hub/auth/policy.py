@@ -62,6 +62,7 @@ class Field(StrEnum):
     VOLUNTEER_LOCATION = "volunteer.location"
     VOLUNTEER_BIRTH_DATE = "volunteer.birth_date"
     ORGANIZATION_CAPTAIN_PHONE = "organization.captain_phone"
+    STATION_CONTACT_PHONE = "station.contact_phone"  # subject: the station (its region)
 
 
 class Rule(StrEnum):
@@ -117,6 +118,8 @@ _TABLE: dict[Field, tuple[tuple[Rule, Visibility], ...]] = {
     Field.VOLUNTEER_LOCATION:      (_A,  IC,      IC,     SC,    NC,     NC,    _A),
     Field.VOLUNTEER_BIRTH_DATE:    (_A,  NH,      IH,     SH,    NH,     NH,    _A),
     Field.ORGANIZATION_CAPTAIN_PHONE: (_A, IM,    IM,     NM,    NH,     NH,    _A),
+    # Those who manage the station (action station.manage): admins, the region's dispatchers.
+    Field.STATION_CONTACT_PHONE:   (_A,  IH,      NH,     NH,    NH,     NH,    _A),
 }
 # fmt: on
 

@@ -26,7 +26,15 @@ from hub.auth import (
     scope_of,
 )
 from hub.pii import PiiCipher
-from hub.services import activities, demands, organizations, regions, stations, volunteers
+from hub.services import (
+    activities,
+    demands,
+    organizations,
+    publishing,
+    regions,
+    stations,
+    volunteers,
+)
 from hub.services.events import Events
 from hub.settings import Settings
 from hub.store.base import Database, RequestDatabase, Row, ValueReader
@@ -60,11 +68,21 @@ class Loaders:
     them, and a request should not pay for the others.
     """
 
-    def __init__(self, db: Database, scope_org: int | None, *, see_volunteers: bool = True
-                 ) -> None:
+    def __init__(self, db: Database, scope_org: int | None, *, see_volunteers: bool = True,
+                 caller: Caller | None = None) -> None:
         self.db = db
         self.scope_org = scope_org
         self.see_volunteers = see_volunteers
+        self.caller = caller
+
+    def _seen(self, kind: str, fetch: Fetch) -> Fetch:
+        """``fetch`` keeping the rows the caller may see: published ones, and drafts and
+        submissions the caller manages or reviews (hub.services.publishing)."""
+        async def seen(keys: Sequence[Any]) -> list[Row]:
+            rows = await fetch(keys)
+            return rows if self.caller is None else publishing.visible_rows(self.caller, kind,
+                                                                             rows)
+        return seen
 
     @cached_property
     def volunteer(self) -> DataLoader[int, Row | None]:
@@ -77,7 +95,8 @@ class Loaders:
 
     @cached_property
     def station(self) -> DataLoader[int, Row | None]:
-        return _loader(lambda ids: stations.get_many(self.db, ids=ids), "id")
+        return _loader(self._seen("station", lambda ids: stations.get_many(self.db, ids=ids)),
+                       "id")
 
     @cached_property
     def demand(self) -> DataLoader[int, Row | None]:
@@ -93,11 +112,13 @@ class Loaders:
 
     @cached_property
     def project(self) -> DataLoader[int, Row | None]:
-        return _loader(lambda ids: activities.get_many_projects(self.db, ids=ids), "id")
+        return _loader(self._seen(
+            "project", lambda ids: activities.get_many_projects(self.db, ids=ids)), "id")
 
     @cached_property
     def activity(self) -> DataLoader[int, Row | None]:
-        return _loader(lambda ids: activities.get_many(self.db, ids=ids), "id")
+        return _loader(self._seen("activity", lambda ids: activities.get_many(self.db, ids=ids)),
+                       "id")
 
     @cached_property
     def memberships(self) -> DataLoader[int, list[Row]]:
@@ -121,14 +142,26 @@ class Loaders:
 
     @cached_property
     def projects_of(self) -> DataLoader[int, list[Row]]:
-        return _group_loader(
-            lambda ids: activities.list_projects(self.db, owner_ids=ids), "owner_id")
+        return _group_loader(self._seen(
+            "project", lambda ids: activities.list_projects(self.db, owner_ids=ids)), "owner_id")
 
     @cached_property
     def activities_of(self) -> DataLoader[int, list[Row]]:
-        return _group_loader(
-            lambda ids: activities.list_of_projects(self.db, project_ids=ids),
+        return _group_loader(self._seen(
+            "activity", lambda ids: activities.list_of_projects(self.db, project_ids=ids)),
             "project_id")
+
+    @cached_property
+    def reviews(self) -> DataLoader[tuple[str, int], list[Row]]:
+        """The review log of (kind, id) pairs: one statement per kind."""
+        async def load(keys: list[tuple[str, int]]) -> list[list[Row]]:
+            found: dict[tuple[str, int], list[Row]] = {k: [] for k in keys}
+            for kind in sorted({k for k, _ in keys}):
+                ids = [i for k, i in keys if k == kind]
+                for row in await publishing.list_reviews(self.db, kind=kind, subject_ids=ids):
+                    found[(kind, row["subject_id"])].append(row)
+            return [found[k] for k in keys]
+        return DataLoader(load_fn=load)
 
     @cached_property
     def region_children(self) -> DataLoader[str, list[Row]]:
@@ -174,7 +207,7 @@ class Context:
     def _new_loaders(self) -> Loaders:
         org_scope = scope_of(self.caller, Field.VOLUNTEER_LOCATION)
         return Loaders(self.db, org_scope.org_id if isinstance(org_scope, ScopeOrg) else None,
-                       see_volunteers=self.sees_volunteers)
+                       see_volunteers=self.sees_volunteers, caller=self.caller)
 
     def for_operation(self) -> Context:
         """A copy for one operation of a WebSocket connection: the connection's caller, with

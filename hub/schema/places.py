@@ -10,7 +10,6 @@ import strawberry
 from strawberry import relay
 
 from hub.auth import Field, Subject, Visibility
-
 from hub.schema.common import CRS, GeoPoint, geo_point
 from hub.schema.context import Info
 from hub.schema.demand_intake_types import DemandApproval, PriorityRule, rule_loader

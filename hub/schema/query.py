@@ -38,7 +38,15 @@ from hub.schema.places import Demand, Station
 from hub.schema.regions import Region
 from hub.schema.vocab_args import codes
 from hub.schema.volunteers import Volunteer, column_groups
-from hub.services import demands, maplayer, organizations, regions, stations, volunteers
+from hub.services import (
+    demands,
+    maplayer,
+    organizations,
+    publishing,
+    regions,
+    stations,
+    volunteers,
+)
 from hub.vocabulary import vocabulary
 
 STATION_KINDS = vocabulary("stationKind").codes
@@ -106,6 +114,7 @@ class MapLayer(Enum):
     VOLUNTEERS = "volunteers"
     STATIONS = "stations"
     DEMANDS = "demands"
+    ACTIVITIES = "activities"
 
 
 def _spatial(near: NearInput | None, within: WithinInput | None) -> tuple[Any, Any]:
@@ -200,7 +209,8 @@ class Query:
         query = stations.StationFilter(region_prefix=await _region_prefix(info, f.region_code),
                              kinds=codes("filter.kinds", f.kinds, _STATION_KINDS),
                              statuses=codes("filter.statuses", f.statuses,
-                                            _STATUSES["stationStatus"]))
+                                            _STATUSES["stationStatus"]),
+                             reach=publishing.reach(info.context.caller, "station"))
         near_q, within_q = _spatial(near, within)
         db = info.context.db
         rows = await stations.list_(db, filter=query, first=size, after=cursor, near=near_q,

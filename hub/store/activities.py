@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 
 from hub.store import sql
-from hub.store.publishing import org_path_of, org_region_of
 from hub.store.base import Database, Row
+from hub.store.publishing import org_path_of, org_region_of
 from hub.store.tables import activity, organization, project
 
 CST = "Asia/Shanghai"

@@ -15,6 +15,7 @@ from hub.store.base import ValueReader
 from hub.store.demands import TO_BE_SERVED_SQL
 from hub.store.listing import VISIBLE_SLACK_DEG
 from hub.store.local_time import DEFAULT_ZONE, iso_in_zone, zone_params
+from hub.store.publishing import public_sql
 from hub.store.visibility import exact_predicate, visible_home
 
 _ID = "encode(convert_to('{type}:' || t.id, 'UTF8'), 'base64')"
@@ -23,7 +24,7 @@ _LAYERS = {
                    "'status', t.status, 'skills', t.skill_codes, 'exact', {exact}",
                    "t.status = 'active'"),
     "stations": ("station", "location_geom", "Station",
-                 "'name', t.name, 'kind', t.kind, 'status', t.status", "TRUE"),
+                 "'name', t.name, 'kind', t.kind, 'status', t.status", public_sql("station")),
     "demands": ("demand", "location_geom", "Demand",
                 "'title', t.title, 'category', t.category, 'status', t.status, 'needed', t.needed,"
                 f" 'startsAt', {iso_in_zone('lower(t.time_window)')},"

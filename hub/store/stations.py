@@ -8,7 +8,7 @@ with SQLAlchemy Core (:mod:`hub.store.tables`, run by :mod:`hub.store.sql`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
@@ -16,13 +16,15 @@ from hub.store import sql
 from hub.store.base import Database, Row
 from hub.store.listing import Cursor, Filters, ListSpec, Near, Within, fetch_page, get_by_ids
 from hub.store.listing import count as count_rows
+from hub.store.publishing import Reach, add_visible
 from hub.store.tables import organization, station
 
 SPEC = ListSpec("station", (
     "t.id, t.name, t.kind, t.region_code, t.organization_id, t.address, t.status, "
     "ST_X(t.location_geom) AS lon, ST_Y(t.location_geom) AS lat, t.has_place, t.has_team, "
     "t.has_projects, t.has_facilities, t.has_rules, t.has_signage, "
-    "t.opening_hours::text AS weekly"))
+    "t.opening_hours::text AS weekly, t.contact_name, t.contact_phone_enc, "
+    "t.contact_phone_masked"))
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class StationFilter:
     region_prefix: str | None = None
     kinds: tuple[str, ...] = ()
     statuses: tuple[str, ...] = ()
+    reach: Reach = field(default_factory=Reach)  # the unpublished ones the caller may see
 
 
 def _filters(f: StationFilter) -> Filters:
@@ -39,6 +42,7 @@ def _filters(f: StationFilter) -> Filters:
     out.region(f.region_prefix)
     out.any_of("kind", f.kinds)
     out.any_of("status", f.statuses)
+    add_visible(out, kind="station", reach=f.reach)
     return out
 
 

@@ -21,6 +21,7 @@ from hub.auth.ids import region_prefix
 from hub.geo.tiles import WEB_MERCATOR_HALF_WORLD_M, tile_bounds_lonlat
 from hub.store.base import Database, ValueReader
 from hub.store.demands import TO_BE_SERVED_SQL, VETTED_SQL
+from hub.store.publishing import public_sql
 from hub.store.visibility import CELL_DEG, exact_predicate, visible_home
 
 LAYERS = ("volunteers", "stations", "demands")
@@ -88,6 +89,8 @@ def _conditions(layer: str, filters: TileFilters, params: dict[str, Any]) -> lis
         params["skills"] = list(filters.skills)
         column = "t.skill_codes @>" if layer == "volunteers" else "t.required_skills &&"
         where.append(f"{column} %(skills)s::text[]")
+    if layer == "stations":
+        where.append(public_sql("station"))  # whatever statuses are asked for: never a draft
     if layer == "demands":
         where.append(VETTED_SQL)  # whatever statuses are asked for: never one not approved
         if filters.categories:

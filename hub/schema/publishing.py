@@ -1,0 +1,420 @@
+"""Publishing mutations: create and edit stations, activities and projects, and take them
+through review (谁主办谁负责): submitForReview, reviewSubmission, closePublication,
+archivePublication take the global ID of any of the three (hub/services/publishing.py)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Annotated, Any
+
+import strawberry
+
+from hub.registration.vocab import SKILLS
+from hub.schema.common import Connection, PointInput, connection, page_args
+from hub.schema.context import Info
+from hub.schema.errors import BadUserInput
+from hub.schema.node import decode_id, split_id
+from hub.schema.organizations import Activity, Project
+from hub.schema.payloads import mutation, payload
+from hub.schema.places import Station
+from hub.schema.publishing_types import PublicationReview
+from hub.schema.registration import WeeklyWindowInput
+from hub.schema.vocab_args import codes
+from hub.services import publishing
+from hub.services import publishing_values as values
+from hub.vocabulary import vocabulary
+
+Publication = Annotated[Station | Activity | Project, strawberry.union(
+    "Publication", description="A station, an activity or a project.")]
+_TYPES: dict[str, Any] = {"Station": Station, "Activity": Activity, "Project": Project}
+
+
+@strawberry.input(description="六有 flags (seed 001); those not given stay as they are.")
+class SixHasInput:
+    place: bool | None = None
+    team: bool | None = None
+    projects: bool | None = None
+    facilities: bool | None = None
+    rules: bool | None = None
+    signage: bool | None = None
+
+
+@strawberry.input(description="A station's fields; on update, those not given stay as they are.")
+class StationFieldsInput:
+    name: str | None = None
+    kind: str | None = strawberry.field(default=None, description="A stationKind code or label.")
+    address: str | None = None
+    location: PointInput | None = strawberry.field(default=None, description=(
+        "Where (WGS-84, GCJ-02 or BD-09 by `crs`)."))
+    region_code: str | None = strawberry.field(default=None, description=(
+        "The division the location lies in (checked)."))
+    organization_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The operating organisation.")
+    six_has: SixHasInput | None = None
+    opening_hours: list[WeeklyWindowInput] | None = strawberry.field(
+        default=None, description="Weekly windows (China Standard Time), as volunteers give "
+                                  "their availability; replaces the hours.")
+    contact_name: str | None = None
+    contact_phone: str | None = strawberry.field(default=None, description=(
+        "A mainland mobile; \"\" clears it."))
+
+
+@strawberry.input
+class CreateStationInput(StationFieldsInput):
+    pass
+
+
+@strawberry.input
+class UpdateStationInput(StationFieldsInput):
+    id: strawberry.ID
+
+
+@strawberry.input(description="An activity's fields; on update, those not given stay.")
+class ActivityFieldsInput:
+    title: str | None = None
+    description: str | None = None
+    project_id: strawberry.ID | None = strawberry.field(default=None, description=(
+        "A project of the organising team, one above it or one beneath it."))
+    category: str | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    location: PointInput | None = strawberry.field(default=None, description=(
+        "Where; defaults to the station's location."))
+    station_id: strawberry.ID | None = strawberry.field(default=None, description=(
+        "An open station it takes place at."))
+    region_code: str | None = strawberry.field(default=None, description=(
+        "The division the location lies in; defaults to the station's."))
+    capacity: int | None = None
+    required_skills: list[str] | None = None
+    safety_plan: str | None = strawberry.field(default=None, description=(
+        "安全预案: required before it is submitted for review."))
+    requires_insurance: bool | None = None
+
+
+@strawberry.input
+class CreateActivityInput(ActivityFieldsInput):
+    organization_id: strawberry.ID = strawberry.field(description="The organising team.")
+
+
+@strawberry.input
+class UpdateActivityInput(ActivityFieldsInput):
+    id: strawberry.ID
+
+
+@strawberry.input(description="A project's fields; on update, those not given stay.")
+class ProjectFieldsInput:
+    name: str | None = None
+    description: str | None = None
+    category: str | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
+    funding_yuan: Decimal | None = None
+    funding_source: str | None = None
+    sub_programme: str | None = strawberry.field(default=None, description=(
+        "A subProgramme code or label (e.g. 助力新时代文明实践中心建设)."))
+
+
+@strawberry.input
+class CreateProjectInput(ProjectFieldsInput):
+    owner_id: strawberry.ID = strawberry.field(description="The team that runs it.")
+
+
+@strawberry.input
+class UpdateProjectInput(ProjectFieldsInput):
+    id: strawberry.ID
+
+
+def _optional_id(value: strawberry.ID | None, kind: str, field: str) -> int | None:
+    return None if value is None else decode_id(str(value), kind, field)
+
+
+def _point(value: PointInput | None) -> tuple[float, float] | None:
+    return None if value is None else value.wgs84("location")
+
+
+def _station_fields(data: StationFieldsInput) -> values.StationFields:
+    six = None if data.six_has is None else {
+        k: v for k, v in vars(data.six_has).items() if k in values.SIX_HAS and v is not None}
+    hours = None if data.opening_hours is None else [w.span() for w in data.opening_hours]
+    return values.StationFields(
+        name=data.name, kind=data.kind, address=data.address, point=_point(data.location),
+        region_code=data.region_code,
+        organization_id=_optional_id(data.organization_id, "Organization", "organizationId"),
+        six_has=six, opening_hours=hours, contact_name=data.contact_name,
+        contact_phone=data.contact_phone)
+
+
+def _activity_fields(data: ActivityFieldsInput, team: int | None) -> values.ActivityFields:
+    return values.ActivityFields(
+        title=data.title, description=data.description, organization_id=team,
+        project_id=_optional_id(data.project_id, "Project", "projectId"),
+        category=data.category, starts_at=data.starts_at, ends_at=data.ends_at,
+        point=_point(data.location),
+        station_id=_optional_id(data.station_id, "Station", "stationId"),
+        region_code=data.region_code, capacity=data.capacity,
+        required_skills=data.required_skills, safety_plan=data.safety_plan,
+        requires_insurance=data.requires_insurance)
+
+
+def _project_fields(data: ProjectFieldsInput, owner: int | None) -> values.ProjectFields:
+    return values.ProjectFields(
+        name=data.name, description=data.description, owner_id=owner, category=data.category,
+        starts_on=data.starts_on, ends_on=data.ends_on, funding_yuan=data.funding_yuan,
+        funding_source=data.funding_source, sub_programme=data.sub_programme)
+
+
+_EDIT = ("INVALID", "NOT_FOUND", "UNKNOWN_REGION", "WINDOW_STARTED")
+_LIVE = ("NOT_EDITABLE", "LOCKED_WHILE_PUBLISHED")
+_STEP = ("INVALID", "NOT_FOUND", "INVALID_TRANSITION")
+
+
+@payload(*_EDIT)
+class CreateStationPayload:
+    station: Station | None = None
+
+
+@payload(*_EDIT, *_LIVE)
+class UpdateStationPayload:
+    station: Station | None = None
+
+
+@payload(*_EDIT)
+class CreateActivityPayload:
+    activity: Activity | None = None
+
+
+@payload(*_EDIT, *_LIVE, "CAPACITY_BELOW_SIGN_UPS")
+class UpdateActivityPayload:
+    activity: Activity | None = None
+
+
+@payload(*_EDIT)
+class CreateProjectPayload:
+    project: Project | None = None
+
+
+@payload(*_EDIT, *_LIVE)
+class UpdateProjectPayload:
+    project: Project | None = None
+
+
+async def _load(info: Info, type_name: str, id: int) -> Any:
+    info.context.authenticate(info.context.caller)  # fresh loaders: what was just written
+    return await _TYPES[type_name].load(info, id)
+
+
+async def create_station(info: Info, input: CreateStationInput) -> CreateStationPayload:
+    ctx = info.context
+    made = await publishing.create(ctx.db, ctx.cipher, ctx.caller, kind="station",
+                                   data=_station_fields(input))
+    return CreateStationPayload(station=await _load(info, "Station", made))
+
+
+async def update_station(info: Info, input: UpdateStationInput) -> UpdateStationPayload:
+    ctx, id = info.context, decode_id(str(input.id), "Station")
+    await publishing.update(ctx.db, ctx.cipher, ctx.caller, kind="station", id=id,
+                            data=_station_fields(input))
+    return UpdateStationPayload(station=await _load(info, "Station", id))
+
+
+async def create_activity(info: Info, input: CreateActivityInput) -> CreateActivityPayload:
+    ctx = info.context
+    team = decode_id(str(input.organization_id), "Organization", "organizationId")
+    made = await publishing.create(ctx.db, ctx.cipher, ctx.caller, kind="activity",
+                                   data=_activity_fields(input, team))
+    return CreateActivityPayload(activity=await _load(info, "Activity", made))
+
+
+async def update_activity(info: Info, input: UpdateActivityInput) -> UpdateActivityPayload:
+    ctx, id = info.context, decode_id(str(input.id), "Activity")
+    await publishing.update(ctx.db, ctx.cipher, ctx.caller, kind="activity", id=id,
+                            data=_activity_fields(input, None))
+    return UpdateActivityPayload(activity=await _load(info, "Activity", id))
+
+
+async def create_project(info: Info, input: CreateProjectInput) -> CreateProjectPayload:
+    ctx = info.context
+    owner = decode_id(str(input.owner_id), "Organization", "ownerId")
+    made = await publishing.create(ctx.db, ctx.cipher, ctx.caller, kind="project",
+                                   data=_project_fields(input, owner))
+    return CreateProjectPayload(project=await _load(info, "Project", made))
+
+
+async def update_project(info: Info, input: UpdateProjectInput) -> UpdateProjectPayload:
+    ctx, id = info.context, decode_id(str(input.id), "Project")
+    await publishing.update(ctx.db, ctx.cipher, ctx.caller, kind="project", id=id,
+                            data=_project_fields(input, None))
+    return UpdateProjectPayload(project=await _load(info, "Project", id))
+
+
+@strawberry.enum(description="A reviewer's decision.")
+class ReviewDecision(Enum):
+    APPROVE = "approve"
+    REJECT = "reject"
+
+
+@strawberry.input(description="A station, an activity or a project by its global ID.")
+class SubmitForReviewInput:
+    id: strawberry.ID
+
+
+@strawberry.input
+class ReviewSubmissionInput:
+    id: strawberry.ID
+    decision: ReviewDecision
+    reason: str | None = strawberry.field(default=None, description=(
+        "Why (required to reject; at most 1000 characters)."))
+
+
+@strawberry.input
+class ClosePublicationInput:
+    id: strawberry.ID
+    reason: str | None = None
+
+
+@strawberry.input
+class ArchivePublicationInput(ClosePublicationInput):
+    pass
+
+
+@strawberry.type
+class StepResult:
+    """The publication as it now is, and the log entry of the step."""
+
+    publication: Publication | None = None
+    review: PublicationReview | None = None
+
+
+@payload(*_STEP, "SAFETY_PLAN_REQUIRED", "WINDOW_STARTED")
+class SubmitForReviewPayload(StepResult):
+    """提交审核."""
+
+
+@payload(*_STEP, "REASON_REQUIRED", "SELF_REVIEW", "SAFETY_PLAN_REQUIRED", "WINDOW_STARTED")
+class ReviewSubmissionPayload(StepResult):
+    """审核: approve (publish) or reject with a reason."""
+
+
+@payload(*_STEP)
+class ClosePublicationPayload(StepResult):
+    """关闭."""
+
+
+@payload(*_STEP)
+class ArchivePublicationPayload(StepResult):
+    """归档."""
+
+
+def _target(value: strawberry.ID) -> tuple[str, int]:
+    type_name, _ = split_id(str(value), "id")
+    if type_name not in _TYPES:
+        raise BadUserInput("id", value, "is not the ID of a Station, Activity or Project")
+    return type_name, decode_id(str(value), type_name)
+
+
+async def _step(info: Info, value: strawberry.ID, step: publishing.Step,
+                reason: str | None = None) -> dict[str, Any]:
+    type_name, id = _target(value)
+    done = await publishing.transition(info.context.db, info.context.caller,
+                                       kind=type_name.lower(), id=id, step=step, reason=reason)
+    return {"publication": await _load(info, type_name, id),
+            "review": PublicationReview.from_row(done.review)}
+
+
+async def submit_for_review(info: Info, input: SubmitForReviewInput) -> SubmitForReviewPayload:
+    return SubmitForReviewPayload(**await _step(info, input.id, publishing.Step.SUBMIT))
+
+
+async def review_submission(info: Info, input: ReviewSubmissionInput
+                            ) -> ReviewSubmissionPayload:
+    step = publishing.Step(input.decision.value)
+    return ReviewSubmissionPayload(**await _step(info, input.id, step, input.reason))
+
+
+async def close_publication(info: Info, input: ClosePublicationInput
+                            ) -> ClosePublicationPayload:
+    return ClosePublicationPayload(**await _step(info, input.id, publishing.Step.CLOSE,
+                                                 input.reason))
+
+
+async def archive_publication(info: Info, input: ArchivePublicationInput
+                              ) -> ArchivePublicationPayload:
+    return ArchivePublicationPayload(**await _step(info, input.id, publishing.Step.ARCHIVE,
+                                                   input.reason))
+
+
+@strawberry.type
+class PublishingMutation:
+    create_station: CreateStationPayload = mutation(
+        "A new station (a draft): dispatchers of its region, admins.", create_station)
+    update_station: UpdateStationPayload = mutation(
+        "Edit a station: a draft or rejected one wholly; an open one only its hours, contact "
+        "and 六有 flags. Its region's dispatchers, its own staff, admins.", update_station)
+    create_activity: CreateActivityPayload = mutation(
+        "A new activity (a draft) of a team: the team's org admins (or above), admins.",
+        create_activity)
+    update_activity: UpdateActivityPayload = mutation(
+        "Edit an activity: a draft or rejected one wholly; a published one only its capacity "
+        "(never below its sign-ups) and description.", update_activity)
+    create_project: CreateProjectPayload = mutation(
+        "A new project (a draft) of a team: the team's org admins (or above), admins.",
+        create_project)
+    update_project: UpdateProjectPayload = mutation(
+        "Edit a project: a draft or rejected one wholly; an active one only its description.",
+        update_project)
+    submit_for_review: SubmitForReviewPayload = mutation(
+        "提交审核: a draft or rejected station, activity or project goes to review.",
+        submit_for_review)
+    review_submission: ReviewSubmissionPayload = mutation(
+        "审核 (谁主办谁负责): approve (publish) or reject with a reason; a reviewer of the "
+        "hosting team or above, the region's dispatchers, admins; never the submitter.",
+        review_submission)
+    close_publication: ClosePublicationPayload = mutation(
+        "Close a published station, activity or project.", close_publication)
+    archive_publication: ArchivePublicationPayload = mutation(
+        "Archive a draft, rejected, closed or cancelled one (hidden from the public).",
+        archive_publication)
+
+
+@strawberry.input(description="Project conditions; all given ones must hold.")
+class ProjectFilter:
+    owner_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Run by this organisation or one below it.")
+    statuses: list[str] | None = None
+    categories: list[str] | None = None
+    sub_programmes: list[str] | None = None
+
+
+_PROJECT_STATUSES = vocabulary("projectStatus", "project status")
+
+
+async def _project_query(info: Info, f: ProjectFilter) -> publishing.ProjectFilter:
+    owner_path = None
+    if f.owner_id is not None:
+        row = await info.context.loaders.organization.load(
+            decode_id(str(f.owner_id), "Organization", "filter.ownerId"))
+        if row is None:
+            raise BadUserInput("filter.ownerId", f.owner_id, "does not exist")
+        owner_path = row["path"]
+    return publishing.ProjectFilter(
+        owner_path=owner_path,
+        statuses=codes("filter.statuses", f.statuses, _PROJECT_STATUSES),
+        categories=codes("filter.categories", f.categories, SKILLS),
+        sub_programmes=codes("filter.subProgrammes", f.sub_programmes, values.SUB_PROGRAMMES),
+        reach=publishing.reach(info.context.caller, "project"))
+
+
+@strawberry.type
+class PublishingQuery:
+    @strawberry.field(description="Projects (项目) in id order: published ones, and the drafts "
+                                  "and submissions the caller manages or reviews.")
+    async def projects(self, info: Info, first: int | None = None, after: str | None = None,
+                       filter: ProjectFilter | None = None) -> Connection[Project]:
+        size, cursor = page_args(first, after)
+        query = await _project_query(info, filter or ProjectFilter())
+        db = info.context.db
+        rows = await publishing.list_projects(db, filter=query, first=size, after=cursor)
+        return connection(rows, first=size, after=cursor, make=Project.from_row,
+                          count_thunk=lambda: publishing.count_projects(db, filter=query))
