@@ -93,13 +93,12 @@ async def list_past(db: Database, *, organization_ids: Sequence[int], limit: int
 # A record counts for a team when served during a stint of the volunteer in it; a record
 # served before any stint of the volunteer was recorded (registered or imported earlier, when
 # joining was not dated) counts for the team(s) of their earliest stint.
-_stints = sa.union_all(
+_every_stint = sa.union_all(
     sa.select(m.c.volunteer_id, m.c.organization_id, m.c.joined_at,
               sa.literal(None, type_=h.c.left_at.type).label("left_at")),
-    sa.select(h.c.volunteer_id, h.c.organization_id, h.c.joined_at, h.c.left_at),
-).subquery("stint")
-_first = (sa.select(sa.func.min(_stints.c.joined_at)).select_from(_stints.alias("f"))
-          .where(sa.literal_column("f.volunteer_id") == _stints.c.volunteer_id)
+    sa.select(h.c.volunteer_id, h.c.organization_id, h.c.joined_at, h.c.left_at))
+_stints, _f = _every_stint.subquery("stint"), _every_stint.subquery("f")
+_first = (sa.select(sa.func.min(_f.c.joined_at)).where(_f.c.volunteer_id == _stints.c.volunteer_id)
           .scalar_subquery())
 _CST = "Asia/Shanghai"
 
