@@ -99,6 +99,19 @@ SCENARIOS: dict[str, tuple[str, Callable[[W], dict[str, Any]], Expect]] = {
         "mutation($i: CancelDemandInput!) { cancelDemand(input: $i) { __typename } }",
         lambda w: {"i": {"demandId": gid("Demand", w.open_demand), "reason": "场地取消"}},
         _all((Action.DEMAND_CANCEL, _demand_of))),
+    # 审核 (public 点单): the open demand is past review, so who may is refused in the payload.
+    "approveDemand": (
+        "mutation($i: ApproveDemandInput!) { approveDemand(input: $i) { __typename } }",
+        lambda w: {"i": {"demandId": gid("Demand", w.open_demand)}},
+        _all((Action.DEMAND_VET, lambda w: subject(region_code=REGION)))),
+    "rejectDemand": (
+        "mutation($i: RejectDemandInput!) { rejectDemand(input: $i) { __typename } }",
+        lambda w: {"i": {"demandId": gid("Demand", w.open_demand), "reason": "重复"}},
+        _all((Action.DEMAND_VET, lambda w: subject(region_code=REGION)))),
+    "importDemands": (
+        "mutation($f: Upload!) { importDemands(input: {file: $f}) { __typename } }",
+        lambda w: {"f": upload()},
+        _all((Action.DEMANDS_IMPORT, lambda w: None))),
     "dispatch": (
         "mutation($i: DispatchInput!) { dispatch(input: $i) { __typename } }",
         lambda w: {"i": {"demandId": gid("Demand", w.open_demand),
@@ -232,6 +245,35 @@ SCENARIOS: dict[str, tuple[str, Callable[[W], dict[str, Any]], Expect]] = {
         lambda w: {"i": {"serviceRadiusM": 5000}},
         lambda caller, w: can(caller, Action.VOLUNTEER_UPDATE,
                               subject(volunteer_id=caller.volunteer_id))),
+    # Region settings, leaving, transfer and suspension (issue 14.5, 14.6).
+    "updateRegionSettings": (
+        "mutation($i: UpdateRegionSettingsInput!) { updateRegionSettings(input: $i) "
+        "{ __typename } }",
+        lambda w: {"i": {"regionCode": REGION, "claimsNeedApproval": True}},
+        _all((Action.REGION_SETTINGS, lambda w: subject(region_code=REGION)))),
+    "leaveTeam": (
+        "mutation($i: LeaveTeamInput!) { leaveTeam(input: $i) { __typename } }",
+        lambda w: {"i": {"organizationId": gid("Organization", w.base.org),
+                         "volunteerId": gid("Volunteer", w.volunteer), "reason": "个人原因"}},
+        _all((Action.VOLUNTEER_LEAVE_TEAM, lambda w: w.of_volunteer()))),
+    "transferVolunteer": (
+        "mutation($i: TransferVolunteerInput!) { transferVolunteer(input: $i) { __typename } }",
+        lambda w: {"i": {"fromOrganizationId": gid("Organization", w.base.org),
+                         "toOrganizationId": gid("Organization", w.child_team),
+                         "volunteerId": gid("Volunteer", w.volunteer), "reason": "工作调动"}},
+        _all((Action.VOLUNTEER_TRANSFER, lambda w: w.of_volunteer()),
+             (Action.VOLUNTEER_TRANSFER, lambda w: subject(
+                 region_code=REGION, org_paths=[f"{w.base.org_path}.{w.child_team}"],
+                 volunteer_id=w.volunteer)))),
+    "suspendVolunteer": (
+        "mutation($i: SuspendVolunteerInput!) { suspendVolunteer(input: $i) { __typename } }",
+        lambda w: {"i": {"volunteerId": gid("Volunteer", w.volunteer), "reason": "多次爽约"}},
+        _all((Action.VOLUNTEER_SUSPEND, lambda w: w.of_volunteer()))),
+    "reinstateVolunteer": (
+        "mutation($i: ReinstateVolunteerInput!) { reinstateVolunteer(input: $i) "
+        "{ __typename } }",
+        lambda w: {"i": {"volunteerId": gid("Volunteer", w.volunteer), "reason": "情况已说明"}},
+        _all((Action.VOLUNTEER_SUSPEND, lambda w: w.of_volunteer()))),
 }
 
 
