@@ -139,6 +139,20 @@ SCENARIOS: dict[str, tuple[str, Callable[[W], dict[str, Any]], Expect]] = {
     "markNoShow": (
         "mutation($input: MarkNoShowInput!) { markNoShow(input: $input) { __typename } }",
         _offer, _all((Action.DISPATCH_NO_SHOW, _dispatch_of))),
+    # 抢单: any volunteer for themself; approving is the region's (the offer is no claim, so
+    # who may is refused in the payload).
+    "claimDemand": (
+        "mutation($i: ClaimDemandInput!) { claimDemand(input: $i) { __typename } }",
+        lambda w: {"i": {"demandId": gid("Demand", w.open_demand)}},
+        lambda caller, w: can(caller, Action.DEMAND_CLAIM,
+                              subject(volunteer_id=caller.volunteer_id))),
+    "approveClaim": (
+        "mutation($input: ApproveClaimInput!) { approveClaim(input: $input) { __typename } }",
+        _offer, _all((Action.CLAIM_APPROVE, _dispatch_of))),
+    "rejectClaim": (
+        "mutation($input: RejectClaimInput!) { rejectClaim(input: $input) { __typename } }",
+        lambda w: {"input": {**_offer(w)["input"], "reason": "人手已足"}},
+        _all((Action.CLAIM_APPROVE, _dispatch_of))),
     "reviewDemand": (
         "mutation($i: ReviewDemandInput!) { reviewDemand(input: $i) { __typename } }",
         lambda w: {"i": {"demandId": gid("Demand", w.base.demand), "rating": 5}},
