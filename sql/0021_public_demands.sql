@@ -151,3 +151,13 @@ ALTER TABLE import_batch DROP CONSTRAINT import_batch_kind_check;
 ALTER TABLE import_batch ADD CONSTRAINT import_batch_kind_check
   CHECK (kind IN ('volunteers', 'organizations', 'demands'));
 ALTER TABLE demand ADD COLUMN import_batch_id bigint REFERENCES import_batch (id);
+
+-- 5. Whom to call about a resident's demand (personal data: the field policy's demand.contact,
+--    admins and the region's dispatchers only): a name, and a mobile encrypted as a volunteer's
+--    is (hub/pii.py) with its masked form.
+ALTER TABLE demand
+  ADD COLUMN contact_name         text CHECK (char_length(btrim(contact_name)) BETWEEN 1 AND 50),
+  ADD COLUMN contact_phone_enc    bytea,
+  ADD COLUMN contact_phone_masked text,
+  ADD CONSTRAINT demand_contact_phone_complete
+    CHECK ((contact_phone_enc IS NULL) = (contact_phone_masked IS NULL));

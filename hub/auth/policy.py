@@ -63,6 +63,7 @@ class Field(StrEnum):
     VOLUNTEER_BIRTH_DATE = "volunteer.birth_date"
     ORGANIZATION_CAPTAIN_PHONE = "organization.captain_phone"
     STATION_CONTACT_PHONE = "station.contact_phone"  # subject: the station (its region)
+    DEMAND_CONTACT = "demand.contact"  # a requester's contact name and mobile; the demand
 
 
 class Rule(StrEnum):
@@ -120,6 +121,8 @@ _TABLE: dict[Field, tuple[tuple[Rule, Visibility], ...]] = {
     Field.ORGANIZATION_CAPTAIN_PHONE: (_A, IM,    IM,     NM,    NH,     NH,    _A),
     # Those who manage the station (action station.manage): admins, the region's dispatchers.
     Field.STATION_CONTACT_PHONE:   (_A,  IH,      NH,     NH,    NH,     NH,    _A),
+    # Who reviews and dispatches the demand: admins, the region's dispatchers (public 点单).
+    Field.DEMAND_CONTACT:          (_A,  IM,      NH,     NH,    NH,     NH,    _A),
 }
 # fmt: on
 

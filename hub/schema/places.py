@@ -10,6 +10,7 @@ import strawberry
 from strawberry import relay
 
 from hub.auth import Field, Subject, Visibility
+from hub.pii import mask_name
 from hub.schema.common import CRS, GeoPoint, geo_point
 from hub.schema.context import Info
 from hub.schema.demand_intake_types import DemandApproval, PriorityRule, rule_loader
@@ -174,6 +175,32 @@ class Demand(LoadedNode, Located):
     @strawberry.field(description="Metres (exact WGS-84) from the `near` point.")
     def distance_m(self) -> float | None:
         return self._distance()
+
+    def _contact(self, info: Info) -> Visibility:
+        return info.context.visibility(Field.DEMAND_CONTACT,
+                                       lambda: Subject(region_code=self.row["region_code"]))
+
+    @strawberry.federation.field(tags=["pii"], description="Whom to call about the demand: to "
+                                                            "admins and the region's "
+                                                            "dispatchers (masked to other "
+                                                            "dispatchers); null to others.")
+    def contact_name(self, info: Info) -> str | None:
+        name = self.row.get("contact_name")
+        seen = self._contact(info) if name else Visibility.HIDDEN
+        if seen is Visibility.FULL:
+            return str(name)
+        return mask_name(name) if seen is Visibility.MASKED else None
+
+    @strawberry.federation.field(tags=["pii"], description="Their mobile: to admins and the "
+                                                            "region's dispatchers (masked to "
+                                                            "other dispatchers); null to "
+                                                            "others.")
+    def contact_phone(self, info: Info) -> str | None:
+        blob = self.row.get("contact_phone_enc")
+        seen = self._contact(info) if blob is not None else Visibility.HIDDEN
+        if seen is Visibility.FULL and blob is not None:
+            return info.context.cipher.decrypt(blob, field="phone")
+        return self.row["contact_phone_masked"] if seen is Visibility.MASKED else None
 
     @strawberry.field(description="The priority rule that raised the priority, if one did.")
     async def priority_rule(self, info: Info) -> PriorityRule | None:

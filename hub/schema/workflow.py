@@ -88,6 +88,12 @@ class RaiseDemandInput:
         "community | grassroots | station | dispatcher (default by role)."))
     priority: float = 1.0
     requires_insurance: bool = False
+    contact_name: str | None = strawberry.field(default=None, description=(
+        "Whom to call about it (1..50 characters); seen by admins and the region's "
+        "dispatchers only."))
+    contact_phone: str | None = strawberry.field(default=None, description=(
+        "Their mainland mobile; stored encrypted, seen by admins and the region's dispatchers "
+        "only (masked by other dispatchers)."))
 
 
 async def _new_demand(info: Info, data: RaiseDemandInput) -> demands.NewDemand:
@@ -151,8 +157,10 @@ class WorkflowMutation:
         limits = demands.RaiseLimits(
             client=ctx.client, per_account=ctx.settings.demand_raises_per_account_per_hour,
             per_client=ctx.settings.demand_raises_per_client_per_hour)
+        contact = demands.Contact(name=input.contact_name, phone=input.contact_phone)
         demand_id = await demands.raise_demand(ctx.db, ctx.caller, demand, limits=limits,
-                                               region_prefix=subtree_prefix(demand.region_code))
+                                               region_prefix=subtree_prefix(demand.region_code),
+                                               contact=contact, cipher=ctx.cipher)
         return RaiseDemandPayload(demand=await Demand.load(info, demand_id))
 
     @mutation("Cancel an open or dispatched demand; its offers and bookings are cancelled.")

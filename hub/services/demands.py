@@ -17,12 +17,15 @@ from datetime import UTC, datetime, timedelta
 from hub.auth import Caller, Role
 from hub.auth.actions import Action, ActionSubject, actor, require
 from hub.localization import current
+from hub.pii import PiiCipher, mask_phone
+from hub.registration.errors import FieldError
+from hub.registration.phone import parse_mobile
 from hub.registration.vocab import SKILLS
 from hub.services import ratelimit
 from hub.services.subjects import demand_subject
 from hub.services.workflow import Code, Refused, WorkflowError, allowed
 from hub.store import demands as store
-from hub.store import dispatch, regions, stations
+from hub.store import dispatch, publishing, regions, stations
 from hub.store.base import Database
 from hub.store.demands import DemandFilter as DemandFilter
 from hub.store.demands import NewDemand as NewDemand
@@ -45,6 +48,35 @@ class RaiseLimits:
     client: str | None = None
     per_account: int = 5
     per_client: int = 30
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Whom to call about a demand, in clear (personal data: the policy's demand.contact)."""
+
+    name: str | None = None
+    phone: str | None = None
+
+
+def _with_contact(demand: NewDemand, contact: Contact, cipher: PiiCipher | None,
+                  errors: list[WorkflowError]) -> NewDemand:
+    """The demand with its contact checked, and the mobile encrypted and masked."""
+    name = (contact.name or "").strip() or None
+    if name is not None and len(name) > 50:
+        errors.append(WorkflowError(Code.INVALID, "contactName", f"{len(name)} characters; at "
+                                    "most 50", f"联系人共 {len(name)} 个字，最多 50 个字"))
+    if not contact.phone:
+        return replace(demand, contact_name=name)
+    try:
+        phone = parse_mobile(contact.phone, field="contactPhone")
+    except FieldError as exc:
+        errors.append(WorkflowError(Code.INVALID, "contactPhone", f"{exc.value!r}: {exc.reason}",
+                                    f"{exc.value!r}：{exc.reason_zh}"))
+        return demand
+    if cipher is None:
+        raise RuntimeError("a contact's mobile needs the data key to be stored")
+    return replace(demand, contact_name=name, contact_phone_masked=mask_phone(phone),
+                   contact_phone_enc=cipher.encrypt(phone, field="phone"))
 
 
 def check_demand(demand: NewDemand, *, now: datetime) -> list[WorkflowError]:
@@ -116,13 +148,21 @@ async def _limit(db: Database, caller: Caller, limits: RaiseLimits) -> None:
                               what="demands raised from this client")
 
 
+async def _station_open(db: Database, station_id: int) -> bool:
+    """Whether demands may be raised at the station: published and not closed (14.2)."""
+    row = await publishing.get(db, kind="station", id=station_id)
+    return row is not None and row["status"] in publishing.OPEN["station"]
+
+
 async def raise_demand(db: Database, caller: Caller, demand: NewDemand, *,
-                       region_prefix: str, limits: RaiseLimits = RaiseLimits()) -> int:
+                       region_prefix: str, limits: RaiseLimits = RaiseLimits(),
+                       contact: Contact = Contact(), cipher: PiiCipher | None = None) -> int:
     """Validate and store a demand; raise :class:`Refused` listing every error.
 
     ``demand.raise`` on the demand's region (and station) decides who may. A resident's or a
     station's demand is rate-limited (``limits``) and starts pending review, with the kind
-    of its raiser; everyone else's starts open.
+    of its raiser; everyone else's starts open. ``contact``'s mobile is stored encrypted
+    with ``cipher``.
     """
     require(caller, Action.DEMAND_RAISE,
             await _demand_subject(db, demand.region_code, demand.station_id),
@@ -132,6 +172,11 @@ async def raise_demand(db: Database, caller: Caller, demand: NewDemand, *,
         await _limit(db, caller, limits)
         demand = replace(demand, status="pending_review", raised_by_kind=kind)
     errors = check_demand(demand, now=datetime.now(UTC))
+    demand = _with_contact(demand, contact, cipher, errors)
+    if demand.station_id is not None and not await _station_open(db, demand.station_id):
+        errors.append(WorkflowError(Code.INVALID, "stationId", (
+            f"station {demand.station_id} is not open (a draft, under review or closed)"),
+            f"站点 {demand.station_id} 未开放（草稿、待审核或已关闭）"))
     if not await regions.get_covers_point(db, region_code=demand.region_code,
                                           region_prefix=region_prefix, lon=demand.lon,
                                           lat=demand.lat):

@@ -37,7 +37,8 @@ SPEC = ListSpec("demand", (
     "t.region_code, t.raised_by_kind, t.priority, t.requires_insurance, t.status, "
     "t.created_at, ST_X(t.location_geom) AS lon, ST_Y(t.location_geom) AS lat, "
     "t.unfilled_reason, t.raised_by, t.base_priority, t.priority_rule_id, t.vetted_by, "
-    "t.vetted_at, t.rejection_reason, t.external_ref"))
+    "t.vetted_at, t.rejection_reason, t.external_ref, t.contact_name, t.contact_phone_enc, "
+    "t.contact_phone_masked"))
 
 
 @dataclass(frozen=True)
@@ -198,6 +199,9 @@ class NewDemand:
     priority: float
     requires_insurance: bool
     status: str = "open"  # or pending_review: a resident's or a station's (migration 0021)
+    contact_name: str | None = None  # whom to call (personal data, policy demand.contact)
+    contact_phone_enc: bytes | None = None  # their mobile, encrypted (hub/pii.py)
+    contact_phone_masked: str | None = None
 
 
 async def create(db: Database, *, demand: NewDemand) -> int:
@@ -212,7 +216,9 @@ async def create(db: Database, *, demand: NewDemand) -> int:
         region_code=demand.region_code, raised_by=demand.raised_by,
         raised_by_kind=demand.raised_by_kind,
         priority=demand.priority, requires_insurance=demand.requires_insurance,
-        status=demand.status,
+        status=demand.status, contact_name=demand.contact_name,
+        contact_phone_enc=demand.contact_phone_enc,
+        contact_phone_masked=demand.contact_phone_masked,
     ).returning(d.c.id))
     return int(rows[0]["id"])
 

@@ -62,12 +62,14 @@ INSIDE = {
     ),
     "organization": Subject(region_code="410102000000", org_ids=frozenset({70, 7, 1})),
     "station": Subject(region_code="410102000000"),
+    "demand": Subject(region_code="410102000000"),
 }
 # ... and outside every caller's scope at once.
 OUTSIDE = {
     "volunteer": Subject(volunteer_id=43, region_code="420100000000", org_ids=frozenset({8, 1})),
     "organization": Subject(region_code="420100000000", org_ids=frozenset({8, 1})),
     "station": Subject(region_code="420100000000"),
+    "demand": Subject(region_code="420100000000"),
 }
 SUBJECT_KIND = {f: f.value.split(".")[0] for f in Field}
 
@@ -154,6 +156,17 @@ EXPECTED: dict[Field, dict[Role, tuple[Visibility, Visibility]]] = {
     Field.STATION_CONTACT_PHONE: {  # those who manage the station only (issue 14.2)
         Role.ADMIN: (FULL, FULL),
         Role.DISPATCHER: (FULL, HIDDEN),
+        Role.ORG_ADMIN: (HIDDEN, HIDDEN),
+        Role.VOLUNTEER: (HIDDEN, HIDDEN),
+        Role.PARTNER: (HIDDEN, HIDDEN),
+        Role.ANONYMOUS: (HIDDEN, HIDDEN),
+        Role.RESIDENT: (HIDDEN, HIDDEN),
+        Role.STATION_STAFF: (HIDDEN, HIDDEN),
+        Role.SYSTEM: (FULL, FULL),
+    },
+    Field.DEMAND_CONTACT: {  # a resident's contact: who dispatches the demand (issue 14.3)
+        Role.ADMIN: (FULL, FULL),
+        Role.DISPATCHER: (FULL, MASKED),
         Role.ORG_ADMIN: (HIDDEN, HIDDEN),
         Role.VOLUNTEER: (HIDDEN, HIDDEN),
         Role.PARTNER: (HIDDEN, HIDDEN),

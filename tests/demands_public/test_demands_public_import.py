@@ -130,9 +130,9 @@ async def test_an_imported_demand_in_a_poor_county_gets_the_raised_priority(
                                          服务地点经度=lon, 服务地点纬度=lat, 优先级=1.5)]),
                         caller=ADMIN)
     assert out["imported"] == 1, out["rowErrors"]
-    row = await (await aconn.execute("SELECT priority, base_priority, priority_rule_id IS NOT NULL, "
-                               "external_scope FROM demand WHERE external_ref = 'LK-1'")
-           ).fetchone()
+    row = await (await aconn.execute(
+        "SELECT priority, base_priority, priority_rule_id IS NOT NULL, external_scope "
+        "FROM demand WHERE external_ref = 'LK-1'")).fetchone()
     assert row == (3.0, 1.5, True, "")
 
 

@@ -188,3 +188,23 @@ async def test_a_resident_cancels_their_own_pending_demand_only(gql: Gql):
     assert code == "FORBIDDEN"
     out = (await gql.data(cancel, {"id": demand["id"]}, caller=RESIDENT))["cancelDemand"]
     assert out == {"demand": {"id": demand["id"], "status": "cancelled"}, "errors": []}
+
+
+async def test_a_residents_contact_is_personal_data(gql: Gql):
+    contact = {"contactName": "王秀兰", "contactPhone": "13912345678"}
+    demand = await _raise(gql, RESIDENT, **contact)
+    show = """query($id: ID!) { node(id: $id) { ... on Demand { contactName contactPhone } } }"""
+    full = (await gql.data(show, {"id": demand["id"]}, caller=ZHENGZHOU))["node"]
+    assert full == {"contactName": "王秀兰", "contactPhone": "13912345678"}
+    for caller in (STAFF_1, RESIDENT):  # the policy's demand.contact: no resident or staff
+        seen = (await gql.data(show, {"id": demand["id"]}, caller=caller))["node"]
+        assert seen == {"contactName": None, "contactPhone": None}, caller
+    await gql.data(APPROVE, {"id": demand["id"]}, caller=ZHENGZHOU)
+    masked = (await gql.data(show, {"id": demand["id"]}, caller=LANZHOU))["node"]
+    assert masked["contactPhone"] == "139****5678" and masked["contactName"] != "王秀兰"
+    for caller in (PARTNER, ANONYMOUS):
+        seen = (await gql.data(show, {"id": demand["id"]}, caller=caller))["node"]
+        assert seen == {"contactName": None, "contactPhone": None}, caller
+    bad = await gql.data(RAISE, {"input": demand_input(contactPhone="12345")}, caller=RESIDENT)
+    [error] = bad["raiseDemand"]["errors"]
+    assert error["field"] == "contactPhone" and error["code"] == "INVALID"

@@ -123,6 +123,9 @@ demand = Table("demand", metadata,
     Column("base_priority", pg.REAL, nullable=False),
     Column("priority_rule_id", sa.BigInteger),
     Column("import_batch_id", sa.BigInteger),
+    Column("contact_name", sa.Text),
+    Column("contact_phone_enc", pg.BYTEA),
+    Column("contact_phone_masked", sa.Text),
 )
 
 demand_priority_rule = Table("demand_priority_rule", metadata,
