@@ -91,8 +91,9 @@ def given(data: Any) -> set[str]:
 
 
 def camel(name: str) -> str:
-    """A field's name as the API spells it (``starts_at`` → ``startsAt``)."""
-    head, *rest = name.split("_")
+    """A field's name as the API spells it (``starts_at`` → ``startsAt``, ``point`` →
+    ``location``)."""
+    head, *rest = ("location" if name in {"point", "lon", "lat"} else name).split("_")
     return head + "".join(p.title() for p in rest)
 
 

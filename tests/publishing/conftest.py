@@ -3,6 +3,7 @@ station, and the HTTP app with signed tokens (each test's rows are rolled back).
 
 from __future__ import annotations
 
+import base64
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -60,11 +61,12 @@ class Land:
     station: int
 
 
-async def make_land(conn: psycopg.AsyncConnection[Any]) -> Land:
+async def make_land(conn: psycopg.AsyncConnection[Any], tag: str = "") -> Land:
+    """The land's rows on ``conn``; ``tag`` tells committed lands' team names apart."""
     async def org(name: str, level: str, parent: int | None, region: str) -> int:
         return int(await one(conn, "INSERT INTO organization (name, level, parent_id, "
                                    "region_code, kind) VALUES (%s, %s, %s, %s, 'association') "
-                                   "RETURNING id", (name, level, parent, region)))
+                                   "RETURNING id", (tag + name, level, parent, region)))
 
     corps = await org("洛阳市科技志愿服务总队", "corps", None, REGION)
     team = await org("西工区科技志愿服务队", "team", corps, REGION)
@@ -84,6 +86,11 @@ async def land(pconn: psycopg.AsyncConnection[Any]) -> Land:
 
 def gid(kind: str, key: int) -> str:
     return encode_id(kind, key)
+
+
+def key_of(global_id: str) -> int:
+    """The numeric key of a global ID."""
+    return int(base64.b64decode(global_id).decode().split(":")[1])
 
 
 def soon(days: int = 5, hours: int = 0) -> str:

@@ -16,6 +16,7 @@ from tests.publishing.conftest import (
     Land,
     codes,
     gid,
+    key_of,
     one,
     top_codes,
 )
@@ -57,7 +58,7 @@ async def test_a_station_from_draft_to_archive(api: Api, land: Land,
     sid = station["id"]
     # Stored as every phone is: encrypted, masked, never in clear.
     stored = await one(pconn, "SELECT contact_phone_masked FROM station WHERE id = %s",
-                       (_key(sid),))
+                       (key_of(sid),))
     assert stored == "138****5678"
 
     # A draft is nobody's business but its managers'.
@@ -83,7 +84,7 @@ async def test_a_station_from_draft_to_archive(api: Api, land: Land,
 
     # Its own staff edit it (they may not create one) and it goes back for review.
     staff_id = gid("Account", 9001)
-    staff = api.token("station_staff", staff_id, station=_key(sid))
+    staff = api.token("station_staff", staff_id, station=key_of(sid))
     edited = (await api.data(staff, UPDATE_STATION, {"i": {
         "id": sid, "name": "西工区科普服务站（中州路）",
         "sixHas": {"signage": True}}}))["updateStation"]
@@ -122,8 +123,3 @@ async def test_a_station_from_draft_to_archive(api: Api, land: Land,
     again = (await api.data(alice, SUBMIT, {"id": sid}))["submitForReview"]
     assert codes(again) == ["INVALID_TRANSITION"]
 
-
-def _key(global_id: str) -> int:
-    import base64
-
-    return int(base64.b64decode(global_id).decode().split(":")[1])
