@@ -8,7 +8,8 @@ from typing import Any
 from psycopg import AsyncConnection
 
 from hub.auth import Caller, Role
-from hub.schema.node import encode_id
+from hub.schema.node import decode_id, encode_id
+from tests.seeded import Gql
 
 CLAIM = """mutation($id: ID!) { claimDemand(input: {demandId: $id}) {
   dispatch { id state claimed offeredBy distanceM respondBy history { fromState toState actor } }
@@ -76,3 +77,21 @@ async def later(conn: AsyncConnection[Any], days: float) -> datetime:
     """A whole second ``days`` from now (the database's now)."""
     now = await one(conn, "SELECT now()")
     return (now + timedelta(days=days)).replace(microsecond=0)
+
+
+def ids_of(listing: Any) -> list[int]:
+    """The demand ids of a claimableDemands page, in order."""
+    return [decode_id(e["node"]["demand"]["id"], "Demand") for e in listing["edges"]]
+
+
+async def listed(gql: Gql, volunteer_id: int, first: int = 100) -> Any:
+    """claimableDemands as the volunteer sees it."""
+    data = await gql.data(LIST, {"first": first}, caller=volunteer_caller(volunteer_id))
+    return data["claimableDemands"]
+
+
+async def claim(gql: Gql, volunteer_id: int, demand_id: int) -> Any:
+    """claimDemand's payload for the volunteer."""
+    data = await gql.data(CLAIM, {"id": demand_gid(demand_id)},
+                          caller=volunteer_caller(volunteer_id))
+    return data["claimDemand"]

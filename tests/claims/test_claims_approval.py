@@ -7,13 +7,13 @@ from typing import Any
 import psycopg
 from claims_world import (
     APPROVE,
-    CLAIM,
-    LIST,
     REJECT,
     add_demand,
     add_volunteer,
-    demand_gid,
+    claim,
+    ids_of,
     later,
+    listed,
     one,
     station,
     volunteer_caller,
@@ -43,27 +43,20 @@ async def _approval_world(aconn: psycopg.AsyncConnection[Any]) -> tuple[int, lis
     return demand, [await add_volunteer(aconn, lon, lat, region) for _ in range(3)]
 
 
-async def _claim(gql: Gql, volunteer_id: int, demand_id: int) -> Any:
-    data = await gql.data(CLAIM, {"id": demand_gid(demand_id)},
-                          caller=volunteer_caller(volunteer_id))
-    return data["claimDemand"]
-
-
 async def test_a_pending_claim_holds_the_slot_until_the_dispatcher_approves(
         gql: Gql, aconn: psycopg.AsyncConnection[Any]):
     demand, (me, other, _) = await _approval_world(aconn)
-    listing = (await gql.data(LIST, {"first": 100}, caller=volunteer_caller(me))
-               )["claimableDemands"]
+    listing = await listed(gql, me)
     [node] = [e["node"] for e in listing["edges"]
               if decode_id(e["node"]["demand"]["id"], "Demand") == demand]
     assert node["needsApproval"] is True
-    out = await _claim(gql, me, demand)
+    out = await claim(gql, me, demand)
     assert out["errors"] == []
     pending = out["dispatch"]
     assert pending["state"] == "claim_pending" and pending["claimed"] is True
     assert [h["toState"] for h in pending["history"]] == ["claim_pending"]
     # The slot is held: nobody else may claim it; the volunteer may not approve it themself.
-    [error] = (await _claim(gql, other, demand))["errors"]
+    [error] = (await claim(gql, other, demand))["errors"]
     assert error["code"] == "SLOTS_FULL"
     accepted = (await gql.data(ACCEPT, {"id": pending["id"]}, caller=volunteer_caller(me))
                 )["acceptDispatch"]
@@ -84,7 +77,7 @@ async def test_a_pending_claim_holds_the_slot_until_the_dispatcher_approves(
 async def test_a_rejected_claim_frees_the_slot_and_is_not_claimed_again(
         gql: Gql, aconn: psycopg.AsyncConnection[Any]):
     demand, (me, other, third) = await _approval_world(aconn)
-    pending = (await _claim(gql, me, demand))["dispatch"]
+    pending = (await claim(gql, me, demand))["dispatch"]
     empty = (await gql.data(REJECT, {"id": pending["id"], "reason": "  "}, caller=ZHENGZHOU)
              )["rejectClaim"]
     assert [(e["field"], e["code"]) for e in empty["errors"]] == [("reason", "INVALID")]
@@ -93,13 +86,10 @@ async def test_a_rejected_claim_frees_the_slot_and_is_not_claimed_again(
     assert out["errors"] == []
     assert out["dispatch"] == {"id": pending["id"], "state": "claim_rejected",
                                "declineReason": "需要有急救证书的志愿者"}
-    [error] = (await _claim(gql, me, demand))["errors"]
+    [error] = (await claim(gql, me, demand))["errors"]
     assert error["code"] == "ALREADY_CLAIMED" and "rejected" in error["message"]
-    listing = (await gql.data(LIST, {"first": 100}, caller=volunteer_caller(me))
-               )["claimableDemands"]
-    assert demand not in [decode_id(e["node"]["demand"]["id"], "Demand")
-                          for e in listing["edges"]]
-    assert (await _claim(gql, other, demand))["dispatch"]["state"] == "claim_pending"
+    assert demand not in ids_of(await listed(gql, me))
+    assert (await claim(gql, other, demand))["dispatch"]["state"] == "claim_pending"
     # An offered (not claimed) dispatch is not the dispatcher's to approve as a claim.
     region, lon, lat = await station(aconn)
     elsewhere = await add_demand(aconn, lon, lat, region, await later(aconn, 9))
@@ -120,7 +110,7 @@ async def test_a_claim_nobody_decides_expires_when_the_demand_starts(
     ids = []
     for v in (me, other):
         await aconn.execute("UPDATE demand SET needed = needed + 1 WHERE id = %s", (demand,))
-        ids.append((await _claim(gql, v, demand))["dispatch"]["id"])
+        ids.append((await claim(gql, v, demand))["dispatch"]["id"])
     # The window has started (as far as the claims' deadlines know).
     await aconn.execute("UPDATE dispatch SET offered_at = now() - interval '2 hours', "
                         "respond_by = now() - interval '1 hour' WHERE demand_id = %s",

@@ -11,34 +11,22 @@ from claims_world import (
     LIST,
     add_demand,
     add_volunteer,
+    claim,
     demand_gid,
+    ids_of,
     later,
+    listed,
     one,
     station,
     volunteer_caller,
 )
 
 from hub.auth import Caller, Role
-from hub.schema.node import decode_id, encode_id
+from hub.schema.node import encode_id
 from tests.seeded import Gql, errors_of
 
 HOUR = timedelta(hours=1)
 ZHENGZHOU = Caller(role=Role.DISPATCHER, sub="d-zz", region="410100000000")
-
-
-def ids_of(listing: Any) -> list[int]:
-    return [decode_id(e["node"]["demand"]["id"], "Demand") for e in listing["edges"]]
-
-
-async def listed(gql: Gql, volunteer_id: int, first: int = 100) -> Any:
-    data = await gql.data(LIST, {"first": first}, caller=volunteer_caller(volunteer_id))
-    return data["claimableDemands"]
-
-
-async def claim(gql: Gql, volunteer_id: int, demand_id: int) -> Any:
-    data = await gql.data(CLAIM, {"id": demand_gid(demand_id)},
-                          caller=volunteer_caller(volunteer_id))
-    return data["claimDemand"]
 
 
 async def test_a_volunteer_sees_what_fits_them_and_nothing_else(

@@ -21,6 +21,7 @@ from hub.services import claims, workflow
 from hub.services.workflow import Code, Refused, WorkflowError
 from hub.store.base import ConnectionDatabase
 from tests.conftest import migrated_database
+from tests.workflow.workflow_world import dispatch_invariants
 
 TASKS = 30
 LON, LAT, REGION = 113.6073, 34.7495, "410102000000"
@@ -71,18 +72,6 @@ async def _volunteers(db: ConnectionDatabase) -> list[int]:
     return [r["id"] for r in await db.fetch("SELECT id FROM volunteer ORDER BY id")]
 
 
-async def _invariants(db: ConnectionDatabase) -> None:
-    over = await db.fetch(
-        "SELECT d.id, d.needed, count(x.id) AS taken FROM demand d JOIN dispatch x ON "
-        "x.demand_id = d.id AND x.active GROUP BY d.id HAVING count(x.id) > d.needed")
-    assert over == [], f"overbooked demands: {over}"
-    double = await db.fetch(
-        "SELECT a.id, b.id AS other FROM dispatch a JOIN dispatch b ON a.volunteer_id = "
-        "b.volunteer_id AND a.id < b.id AND a.active AND b.active AND a.time_window && "
-        "b.time_window")
-    assert double == [], f"double-booked volunteers: {double}"
-
-
 def _codes(results: list[Any]) -> Counter[str]:
     out: Counter[str] = Counter()
     for r in results:
@@ -112,7 +101,7 @@ async def test_thirty_volunteers_claim_three_slots_at_once(
     events = await db.fetch("SELECT count(*) AS n FROM dispatch_event WHERE demand_id = %s",
                             (demand,))
     assert events[0]["n"] == 3  # one event per claim, none for the refused
-    await _invariants(db)
+    await dispatch_invariants(db)
 
 
 async def test_one_volunteer_claiming_overlapping_demands_at_once_gets_one(
@@ -127,7 +116,7 @@ async def test_one_volunteer_claiming_overlapping_demands_at_once_gets_one(
     codes = _codes(results)
     assert codes["ok"] == 1, codes
     assert set(codes) - {"ok"} == {Code.DOUBLE_BOOKED.value}, codes
-    await _invariants(db)
+    await dispatch_invariants(db)
 
 
 async def test_a_claim_and_a_hand_dispatch_of_the_last_slot_one_wins(
@@ -146,7 +135,7 @@ async def test_a_claim_and_a_hand_dispatch_of_the_last_slot_one_wins(
         active = await db.fetch("SELECT count(*) AS n FROM dispatch WHERE demand_id = %s AND "
                                 "active", (demand,))
         assert active[0]["n"] == 1
-    await _invariants(db)
+    await dispatch_invariants(db)
 
 
 async def test_pending_claims_hold_the_slots_under_a_race(
@@ -173,4 +162,4 @@ async def test_pending_claims_hold_the_slots_under_a_race(
         assert _codes(list(results)) == {"ok": 2, Code.INVALID_TRANSITION.value: 8}
     finally:
         await db.fetch("DELETE FROM region_setting WHERE region_code = '410100000000'")
-    await _invariants(db)
+    await dispatch_invariants(db)

@@ -14,6 +14,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from workflow_world import dispatch_invariants
 
 from hub.auth.tokens import SYSTEM
 from hub.services import workflow
@@ -88,23 +89,11 @@ async def _actor(db: ConnectionDatabase, n: int, seen: Counter[str]) -> None:
             seen[exc.code.value] += 1
 
 
-async def _invariants(db: ConnectionDatabase) -> None:
-    over = await db.fetch(
-        "SELECT d.id, d.needed, count(x.id) AS taken FROM demand d JOIN dispatch x ON "
-        "x.demand_id = d.id AND x.active GROUP BY d.id HAVING count(x.id) > d.needed")
-    assert over == [], f"overbooked demands: {over}"
-    double = await db.fetch(
-        "SELECT a.id, b.id AS other FROM dispatch a JOIN dispatch b ON a.volunteer_id = "
-        "b.volunteer_id AND a.id < b.id AND a.active AND b.active AND a.time_window && "
-        "b.time_window")
-    assert double == [], f"double-booked volunteers: {double}"
-
-
 async def test_concurrent_dispatchers_and_volunteers_keep_the_invariants(
         connections: list[ConnectionDatabase]):
     seen: Counter[str] = Counter()
     await asyncio.gather(*(_actor(db, n, seen) for n, db in enumerate(connections)))
-    await _invariants(connections[0])
+    await dispatch_invariants(connections[0])
     # The race really happened: offers were made, answered, and refused once slots filled.
     # (Double booking under a race is driven deterministically in the next test.)
     assert seen["offered"] > 0 and seen["accept"] > 0 and seen["decline"] > 0
@@ -132,7 +121,7 @@ async def test_one_volunteer_offered_by_many_dispatchers_at_once_is_booked_once(
     refused = [r for r in results if isinstance(r, Refused)]
     assert len(booked) == 1 and len(refused) == TASKS - 1, results
     assert {e.code for r in refused for e in r.errors} == {Code.DOUBLE_BOOKED}
-    await _invariants(db)
+    await dispatch_invariants(db)
 
 
 async def test_one_offer_accepted_by_many_at_once_is_accepted_once(
@@ -161,4 +150,4 @@ async def test_one_offer_accepted_by_many_at_once_is_accepted_once(
     events: list[Any] = await db.fetch("SELECT count(*) AS n FROM dispatch_event WHERE "
                                        "dispatch_id = %s AND to_state = 'accepted'", (made,))
     assert events[0]["n"] == 1
-    await _invariants(db)
+    await dispatch_invariants(db)

@@ -10,6 +10,7 @@ from psycopg import AsyncConnection
 
 from hub.auth import Caller, Role
 from hub.schema.node import encode_id
+from hub.store.base import Database
 
 ADMIN = Caller(role=Role.ADMIN, sub="a1")
 ZHENGZHOU = Caller(role=Role.DISPATCHER, sub="d-zz", region="410100000000")
@@ -118,3 +119,17 @@ async def walk_to(conn: AsyncConnection[Any], dispatch_id: int, state: str) -> N
     for to_state, extra in PATHS[state]:
         await conn.execute(f"UPDATE dispatch SET status = %s{extra} WHERE id = %s",
                            (to_state, dispatch_id))
+
+
+async def dispatch_invariants(db: Database) -> None:
+    """No demand has more active dispatches than it needs; no volunteer holds two active
+    dispatches in overlapping windows (what every race test checks at its end)."""
+    over = await db.fetch(
+        "SELECT d.id, d.needed, count(x.id) AS taken FROM demand d JOIN dispatch x ON "
+        "x.demand_id = d.id AND x.active GROUP BY d.id HAVING count(x.id) > d.needed")
+    assert over == [], f"overbooked demands: {over}"
+    double = await db.fetch(
+        "SELECT a.id, b.id AS other FROM dispatch a JOIN dispatch b ON a.volunteer_id = "
+        "b.volunteer_id AND a.id < b.id AND a.active AND b.active AND a.time_window && "
+        "b.time_window")
+    assert double == [], f"double-booked volunteers: {double}"
