@@ -42,6 +42,7 @@ class ActionsWorld:
     child_team: int
     other_org: int
     other_volunteer: int
+    project: int  # a draft project of the team
 
     @property
     def volunteer(self) -> int:
@@ -119,9 +120,12 @@ async def make_actions_world(conn: psycopg.AsyncConnection[Any]) -> ActionsWorld
                                  "ORDER BY id LIMIT 1")
     other_volunteer = await _one(conn, "SELECT id FROM volunteer WHERE region_code LIKE '62%%' "
                                        "ORDER BY id LIMIT 1")
+    project = await _one(conn, "INSERT INTO project (name, owner_id, period, status) VALUES "
+                               "('记录测试项目', %s, '[2030-01-01,2030-12-31)', 'draft') "
+                               "RETURNING id", (base.org,))
     return ActionsWorld(base=base, open_demand=open_demand, offer=offer, record=record["id"],
                         pending=pending["id"], plan=plan_id, child_team=child,
-                        other_org=other_org, other_volunteer=other_volunteer)
+                        other_org=other_org, other_volunteer=other_volunteer, project=project)
 
 
 Variables = Callable[[ActionsWorld], dict[str, Any]]

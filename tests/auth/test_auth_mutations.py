@@ -72,6 +72,10 @@ def _dispatch_of(w: W) -> ActionSubject:
     return subject(region_code=REGION, volunteer_id=w.volunteer)
 
 
+def _station_of(w: W) -> ActionSubject:
+    return subject(region_code=REGION, station_id=w.base.station)
+
+
 def _activity_of(w: W) -> ActionSubject:
     return w.of_volunteer()
 
@@ -288,6 +292,53 @@ SCENARIOS: dict[str, tuple[str, Callable[[W], dict[str, Any]], Expect]] = {
         "{ __typename } }",
         lambda w: {"i": {"volunteerId": gid("Volunteer", w.volunteer), "reason": "情况已说明"}},
         _all((Action.VOLUNTEER_SUSPEND, lambda w: w.of_volunteer()))),
+    # Publishing (issue 14.2): who manages each kind, who reviews (hub.services.publishing).
+    "createStation": (
+        "mutation($i: CreateStationInput!) { createStation(input: $i) { __typename } }",
+        lambda w: {"i": {"name": "记录测试站点", "kind": "park", "location": POINT,
+                         "regionCode": REGION}},
+        _all((Action.STATION_MANAGE, lambda w: subject(region_code=REGION)))),
+    "updateStation": (
+        "mutation($i: UpdateStationInput!) { updateStation(input: $i) { __typename } }",
+        lambda w: {"i": {"id": gid("Station", w.base.station), "contactName": "王老师"}},
+        _all((Action.STATION_MANAGE, _station_of))),
+    "createActivity": (
+        "mutation($i: CreateActivityInput!) { createActivity(input: $i) { __typename } }",
+        lambda w: {"i": {"organizationId": gid("Organization", w.base.org), "title": "科普讲座",
+                         "category": "health", "startsAt": f"{SOON}T09:00:00+08:00",
+                         "endsAt": f"{SOON}T11:00:00+08:00", "capacity": 10,
+                         "location": POINT, "regionCode": REGION}},
+        _all((Action.ACTIVITY_MANAGE, lambda w: w.team()))),
+    "updateActivity": (
+        "mutation($i: UpdateActivityInput!) { updateActivity(input: $i) { __typename } }",
+        lambda w: {"i": {"id": gid("Activity", w.base.future_activity), "capacity": 40}},
+        _all((Action.ACTIVITY_MANAGE, lambda w: w.team()))),
+    "createProject": (
+        "mutation($i: CreateProjectInput!) { createProject(input: $i) { __typename } }",
+        lambda w: {"i": {"ownerId": gid("Organization", w.base.org), "name": "记录测试项目二",
+                         "startsOn": "2030-01-01", "endsOn": "2030-06-30"}},
+        _all((Action.PROJECT_MANAGE, lambda w: w.team()))),
+    "updateProject": (
+        "mutation($i: UpdateProjectInput!) { updateProject(input: $i) { __typename } }",
+        lambda w: {"i": {"id": gid("Project", w.project), "description": "说明"}},
+        _all((Action.PROJECT_MANAGE, lambda w: w.team()))),
+    "submitForReview": (
+        "mutation($i: SubmitForReviewInput!) { submitForReview(input: $i) { __typename } }",
+        lambda w: {"i": {"id": gid("Project", w.project)}},
+        _all((Action.PROJECT_MANAGE, lambda w: w.team()))),
+    "reviewSubmission": (
+        "mutation($i: ReviewSubmissionInput!) { reviewSubmission(input: $i) { __typename } }",
+        lambda w: {"i": {"id": gid("Activity", w.base.future_activity), "decision": "APPROVE"}},
+        _all((Action.PUBLICATION_REVIEW, lambda w: w.team()))),
+    "closePublication": (
+        "mutation($i: ClosePublicationInput!) { closePublication(input: $i) { __typename } }",
+        lambda w: {"i": {"id": gid("Station", w.base.station)}},
+        _all((Action.STATION_MANAGE, _station_of))),
+    "archivePublication": (
+        "mutation($i: ArchivePublicationInput!) { archivePublication(input: $i) "
+        "{ __typename } }",
+        lambda w: {"i": {"id": gid("Activity", w.base.future_activity)}},
+        _all((Action.ACTIVITY_MANAGE, lambda w: w.team()))),
 }
 
 
