@@ -62,3 +62,10 @@ def fits_of_volunteer(problem: Problem, volunteer_id: str) -> list[Fit]:
         for i in np.flatnonzero(~ok).tolist():
             why[i] = rule
     return [Fit(arr.dem_ids[i], float(dist[i]), why[i]) for i in range(arr.n_dem)]
+
+
+def distances_m(lon: float, lat: float, lons: list[float], lats: list[float]) -> list[float]:
+    """WGS-84 geodesic metres from one point to each of many (the matcher's measure)."""
+    there_lon, there_lat = np.asarray(lons, dtype=np.float64), np.asarray(lats, dtype=np.float64)
+    here_lon, here_lat = np.full(there_lon.size, lon), np.full(there_lat.size, lat)
+    return [float(m) for m in geodesic_m(here_lon, here_lat, there_lon, there_lat)]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import strawberry
 
-from hub.schema.common import Connection, connection, page_args
+from hub.schema.common import Connection, PointInput, connection, page_args
 from hub.schema.context import Info
 from hub.schema.node import decode_id
 from hub.schema.payloads import mutation, payload
@@ -25,7 +25,10 @@ from hub.store.base import Row
                              "reach, insurance: the matcher's rules) and may claim.")
 class ClaimableDemand:
     distance_m: float = strawberry.field(description=(
-        "From the volunteer's home to the demand (metres, WGS-84 geodesic)."))
+        "From the volunteer's home to the demand (metres, WGS-84 geodesic): within their "
+        "service radius."))
+    distance_from_near_m: float | None = strawberry.field(description=(
+        "From the `near` point asked for (metres, WGS-84 geodesic); null without one."))
     slots_left: int = strawberry.field(description="Slots not yet offered, claimed or booked.")
     needs_approval: bool = strawberry.field(description=(
         "A claim waits for a dispatcher's approval (the region's setting)."))
@@ -33,8 +36,10 @@ class ClaimableDemand:
 
     @classmethod
     def from_row(cls, row: Row) -> ClaimableDemand:
-        return cls(distance_m=row["distance_m"], slots_left=int(row["remaining"]),
-                   needs_approval=row["needs_approval"], row=row)
+        return cls(distance_m=row["home_distance_m"],
+                   distance_from_near_m=row["near_distance_m"],
+                   slots_left=int(row["remaining"]), needs_approval=row["needs_approval"],
+                   row=row)
 
     @strawberry.field(description="The demand.")
     async def demand(self, info: Info) -> Demand | None:
@@ -46,12 +51,16 @@ class ClaimQuery:
     @strawberry.field(description=(
         "抢单: open demands starting in the next "
         f"{claims.HORIZON.days} days that the signed-in volunteer fits and may claim, "
-        "nearest to their home first (within their service radius). Volunteers only."))
+        "nearest first: to their home, or to `near` (e.g. where they are now; any CRS). "
+        "Whether a demand fits is always measured from home, within the service radius, as "
+        "for 派单. Volunteers only."))
     async def claimable_demands(self, info: Info, first: int | None = None,
-                                after: str | None = None) -> Connection[ClaimableDemand]:
+                                after: str | None = None, near: PointInput | None = None
+                                ) -> Connection[ClaimableDemand]:
         size, cursor = page_args(first, after)
+        point = near.wgs84("near") if near is not None else None
         page = await claims.claimable(info.context.db, info.context.caller, first=size,
-                                      after=cursor)
+                                      after=cursor, near=point)
 
         async def total() -> int:
             return page.total

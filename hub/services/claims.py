@@ -31,7 +31,7 @@ import psycopg
 from hub.auth import Caller
 from hub.auth.actions import Action, actor, require, subject
 from hub.matching import Problem
-from hub.matching.fit import Fit, Unfit, fits_of_volunteer
+from hub.matching.fit import Fit, Unfit, distances_m, fits_of_volunteer
 from hub.services import region_settings
 from hub.services.claim_words import ineligible
 from hub.services.matching import MAX_PERIOD_DAYS, parse_options, problem_of
@@ -100,12 +100,15 @@ class Page:
     total: int
 
 
-async def claimable(db: Database, caller: Caller, *, first: int,
-                    after: Cursor | None) -> Page:
+async def claimable(db: Database, caller: Caller, *, first: int, after: Cursor | None,
+                    near: tuple[float, float] | None = None) -> Page:
     """Open demands the calling volunteer fits and may claim, nearest first (then by id):
-    each row as ``demands.list_open`` gives it, with ``distance_m`` (geodesic, from home),
-    ``region_code`` and ``needs_approval``. Demands starting within :data:`HORIZON`; the
-    :data:`SCAN_LIMIT` soonest within the volunteer's radius are judged."""
+    each row as ``demands.list_open`` gives it, with ``home_distance_m`` (geodesic, from home:
+    what the service radius bounds), ``near_distance_m`` (from ``near``, a WGS-84 point, when
+    given), ``distance_m`` (what the list is ordered by: the latter, else the former),
+    ``region_code`` and
+    ``needs_approval``. Demands starting within :data:`HORIZON`; the :data:`SCAN_LIMIT`
+    soonest within the volunteer's radius are judged."""
     volunteer_id = _volunteer_id(caller)
     volunteer = await dispatches.get_matched_volunteer(db, volunteer_id=volunteer_id)
     if volunteer is None:  # not active: nothing to claim
@@ -115,9 +118,14 @@ async def claimable(db: Database, caller: Caller, *, first: int,
                                         limit=SCAN_LIMIT)
     if not rows:
         return Page([], 0)
-    fitting = [{**r, "distance_m": f.distance_m}
+    fitting = [{**r, "home_distance_m": f.distance_m, "near_distance_m": None,
+                "distance_m": f.distance_m}
                for r, f in zip(rows, await _fits(db, rows, volunteer), strict=True)
                if f.unfit is None]
+    if near is not None:
+        away = distances_m(*near, [r["lon"] for r in fitting], [r["lat"] for r in fitting])
+        fitting = [{**r, "near_distance_m": m, "distance_m": m}
+                   for r, m in zip(fitting, away, strict=True)]
     fitting.sort(key=lambda r: (r["distance_m"], r["id"]))
     mark = (-1.0, 0) if after is None else (after.distance_m or 0.0, after.id)
     page = [r for r in fitting if (r["distance_m"], r["id"]) > mark][:first + 1]

@@ -22,7 +22,7 @@ from claims_world import (
 )
 
 from hub.auth import Caller, Role
-from hub.schema.node import encode_id
+from hub.schema.node import decode_id, encode_id
 from tests.seeded import Gql, errors_of
 
 HOUR = timedelta(hours=1)
@@ -150,3 +150,30 @@ async def test_the_list_pages_by_distance(gql: Gql, aconn: psycopg.AsyncConnecti
             break
         after = page["pageInfo"]["endCursor"]
     assert seen == mine  # nearest first, each once
+
+
+NEAR = """query($near: PointInput) { claimableDemands(first: 100, near: $near) {
+  edges { node { distanceM distanceFromNearM demand { id } } } } }"""
+
+
+async def test_near_orders_by_where_the_volunteer_is_now(
+        gql: Gql, aconn: psycopg.AsyncConnection[Any]):
+    region, lon, lat = await station(aconn)
+    me = await add_volunteer(aconn, lon, lat, region, radius_m=3000,
+                             skills='{"enterprise_innovation": 2}')
+    starts = await later(aconn, 7)
+    mine = [await add_demand(aconn, lon + 0.008 * k, lat, region, starts, hours=1,
+                             skills=("enterprise_innovation",)) for k in range(3)]
+    there = {"lon": lon + 0.016, "lat": lat}  # at the farthest demand
+    data = await gql.data(NEAR, {"near": there}, caller=volunteer_caller(me))
+    nodes = {decode_id(e["node"]["demand"]["id"], "Demand"): e["node"]
+             for e in data["claimableDemands"]["edges"]}
+    order = [d for d in ids_of(data["claimableDemands"]) if d in mine]
+    assert order == mine[::-1]  # nearest to `near` first
+    assert nodes[mine[2]]["distanceFromNearM"] < 1 < nodes[mine[2]]["distanceM"]
+    assert nodes[mine[0]]["distanceM"] < 1 < nodes[mine[0]]["distanceFromNearM"]
+    home = await gql.data(NEAR, {}, caller=volunteer_caller(me))
+    assert all(e["node"]["distanceFromNearM"] is None
+               for e in home["claimableDemands"]["edges"])
+    bad = await gql(NEAR, {"near": {"lon": lon, "lat": 100}}, caller=volunteer_caller(me))
+    assert [c for c, _ in errors_of(bad)] == ["BAD_USER_INPUT"]
