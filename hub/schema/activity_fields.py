@@ -3,6 +3,7 @@ whether the calling volunteer fits them (mixed into :class:`hub.schema.organizat
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import strawberry
@@ -24,10 +25,12 @@ class ActivityFit:
     fits: bool = strawberry.field(description="No skill missing and insured.")
 
 
+@strawberry.type
 class SignUpFields:
     """Resolvers on an activity row (``ACTIVITY_COLUMNS`` or the list's)."""
 
-    row: strawberry.Private[Row]
+    if TYPE_CHECKING:
+        row: Row
 
     @strawberry.field(description="Places not yet taken (a full activity takes a waitlist).")
     def places_left(self) -> int:

@@ -311,7 +311,8 @@ class _Cost:
                 # message (BAD_USER_INPUT naming the argument), so they count at the maximum.
                 return max(1, min(value, most) // divisor)
         name = field.name.value
-        if name in {"volunteers", "stations", "demands", "organizations"}:
+        if name in {"volunteers", "stations", "demands", "organizations", "activities",
+                    "activitySignUps"}:
             return _DEFAULT_PAGE
         return _PLAIN_LIST if name in self.lists else 1
 

@@ -25,7 +25,6 @@ from hub.store.activities import get_many as get_many
 from hub.store.activities import get_many_projects as get_many_projects
 from hub.store.activities import list_of_projects as list_of_projects
 from hub.store.activities import list_projects as list_projects
-from hub.store.activity_list import PUBLIC_STATUSES as PUBLIC_STATUSES
 from hub.store.activity_list import ActivityFilter as ActivityFilter
 from hub.store.activity_list import count as count
 from hub.store.activity_list import list_ as list_

@@ -7,15 +7,16 @@ holds the two to each other).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from hub.store.base import Database, Row
 from hub.store.listing import Cursor, Filters, ListSpec, Near, Within, fetch_page
 from hub.store.listing import count as count_rows
+from hub.store.publishing import Reach, add_visible
 
-PUBLIC_STATUSES = ("published", "closed")
-"""The statuses anyone may find an activity in; the default list shows 'published' only."""
+UPCOMING_ACTIVITY_SQL = "t.status = 'published' AND upper(t.time_window) > now()"
+"""What the map draws of activities (alias ``t``): published ones not yet over."""
 
 SPEC = ListSpec("activity", (
     "t.id, t.title, t.description, t.organization_id, t.project_id, t.category, "
@@ -26,8 +27,9 @@ SPEC = ListSpec("activity", (
 
 @dataclass(frozen=True)
 class ActivityFilter:
-    """Conditions on activities; ``statuses`` must be among :data:`PUBLIC_STATUSES` (the
-    service checks), and none given means 'published'."""
+    """Conditions on activities; no ``statuses`` means 'published'. Whatever is asked for,
+    only public activities and those within ``reach`` (the unpublished ones the caller may
+    manage or review: :func:`hub.services.publishing.reach`) are listed."""
 
     region_prefix: str | None = None
     categories: tuple[str, ...] = ()
@@ -37,13 +39,15 @@ class ActivityFilter:
     organization_path: str | None = None  # this organisation and those below it
     project_id: int | None = None
     has_free_places: bool | None = None
+    reach: Reach = field(default_factory=Reach)
 
 
 def _filters(f: ActivityFilter) -> Filters:
     out = Filters()
     out.region(f.region_prefix)
     out.any_of("category", f.categories)
-    out.any_of("status", tuple(s for s in f.statuses if s in PUBLIC_STATUSES) or ("published",))
+    out.any_of("status", f.statuses or ("published",))
+    add_visible(out, kind="activity", reach=f.reach)
     if f.starts_after or f.ends_before:
         out.add("t.time_window && tstzrange(%(win_from)s, %(win_to)s)",
                 win_from=f.starts_after, win_to=f.ends_before)

@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 
 from hub.auth import Scope
+from hub.store.activity_list import UPCOMING_ACTIVITY_SQL
 from hub.store.base import ValueReader
 from hub.store.demands import TO_BE_SERVED_SQL
 from hub.store.listing import VISIBLE_SLACK_DEG
@@ -30,6 +31,12 @@ _LAYERS = {
                 f" 'startsAt', {iso_in_zone('lower(t.time_window)')},"
                 f" 'endsAt', {iso_in_zone('upper(t.time_window)')}",
                 TO_BE_SERVED_SQL),
+    "activities": ("activity", "location_geom", "Activity",
+                   "'title', t.title, 'category', t.category, 'status', t.status,"
+                   " 'capacity', t.capacity, 'signedUp', t.signed_up,"
+                   f" 'startsAt', {iso_in_zone('lower(t.time_window)')},"
+                   f" 'endsAt', {iso_in_zone('upper(t.time_window)')}",
+                   UPCOMING_ACTIVITY_SQL),
 }
 LAYERS = tuple(_LAYERS)
 _BOX = "ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326)"

@@ -19,12 +19,13 @@ from typing import Any
 from hub.auth import Scope
 from hub.auth.ids import region_prefix
 from hub.geo.tiles import WEB_MERCATOR_HALF_WORLD_M, tile_bounds_lonlat
+from hub.store.activity_list import UPCOMING_ACTIVITY_SQL
 from hub.store.base import Database, ValueReader
 from hub.store.demands import TO_BE_SERVED_SQL, VETTED_SQL
 from hub.store.publishing import public_sql
 from hub.store.visibility import CELL_DEG, exact_predicate, visible_home
 
-LAYERS = ("volunteers", "stations", "demands")
+LAYERS = ("volunteers", "stations", "demands", "activities")
 CLUSTER_BELOW_Z = 11
 CELLS_PER_TILE = 32  # a cluster cell is 128 of the tile's 4096 units (16 px on a 512 px tile)
 EXTENT = 4096
@@ -72,6 +73,12 @@ _LAYERS = {
                       "to_char(lower(t.time_window) AT TIME ZONE 'Asia/Shanghai', "
                       "'YYYY-MM-DD HH24:MI') AS starts",
                       TO_BE_SERVED_SQL),
+    "activities": _Layer("activity", "location_geom",
+                         "t.title, t.category, t.status, t.capacity, t.signed_up, t.region_code, "
+                         "array_to_string(t.required_skills, ',') AS skills, "
+                         "to_char(lower(t.time_window) AT TIME ZONE 'Asia/Shanghai', "
+                         "'YYYY-MM-DD HH24:MI') AS starts",
+                         UPCOMING_ACTIVITY_SQL),
 }
 
 
@@ -91,8 +98,11 @@ def _conditions(layer: str, filters: TileFilters, params: dict[str, Any]) -> lis
         where.append(f"{column} %(skills)s::text[]")
     if layer == "stations":
         where.append(public_sql("station"))  # whatever statuses are asked for: never a draft
+    if layer == "activities":
+        where.append(public_sql("activity"))  # whatever statuses are asked for: never a draft
     if layer == "demands":
         where.append(VETTED_SQL)  # whatever statuses are asked for: never one not approved
+    if layer in ("demands", "activities"):
         if filters.categories:
             params["categories"] = list(filters.categories)
             where.append("t.category = ANY(%(categories)s)")

@@ -19,16 +19,11 @@ from hub.services import activities, attendance, records
 from hub.services.attendance import Proof
 from hub.services.records import RecordsError
 from hub.store.base import ConnectionDatabase
+from tests.activities.attendance_steps import started
 from tests.activities.conftest import RULES
 from tests.records.records_world import World
 
 LON, LAT = 112.45, 34.62  # the world's activities are here
-
-
-async def _started(aconn: psycopg.AsyncConnection[Any], activity: int) -> None:
-    """The activity began an hour ago and ends in two."""
-    await aconn.execute("UPDATE activity SET time_window = tstzrange(now() - interval '1 hour',"
-                        " now() + interval '2 hours') WHERE id = %s", (activity,))
 
 
 async def _refused(call: Any) -> str:
@@ -44,7 +39,7 @@ async def test_code_check_in_then_a_later_code_checks_out_into_a_pending_record(
     await activities.sign_up(db, SYSTEM, activity_id=a, volunteer_id=v)
     assert await _refused(attendance.current_code(db, world.org_admin(), activity_id=a,
                                                   rules=RULES)) == "ATTENDANCE_CLOSED"
-    await _started(aconn, a)
+    await started(aconn, a)
     with pytest.raises(Denied):
         await attendance.current_code(db, me, activity_id=a, rules=RULES)
     shown = await attendance.current_code(db, world.org_admin(), activity_id=a, rules=RULES)
@@ -80,8 +75,8 @@ async def test_another_activitys_expired_and_altered_codes_are_refused(
     a, v = world.future_activity, world.volunteers[0]
     me = world.volunteer(0)
     await activities.sign_up(db, SYSTEM, activity_id=a, volunteer_id=v)
-    await _started(aconn, a)
-    await _started(aconn, world.past_activity)
+    await started(aconn, a)
+    await started(aconn, world.past_activity)
     other = await attendance.current_code(db, SYSTEM, activity_id=world.past_activity,
                                           rules=RULES)
     stale = attendance_code.issue(RULES.key, activity_id=a, step_s=RULES.step_s,
@@ -103,7 +98,7 @@ async def test_geofence_accepts_within_the_distance_and_refuses_beyond(
     a, v = world.future_activity, world.volunteers[1]
     me = world.volunteer(1)
     await activities.sign_up(db, SYSTEM, activity_id=a, volunteer_id=v)
-    await _started(aconn, a)
+    await started(aconn, a)
     far = Proof(lon=LON + 0.01, lat=LAT)  # ~920 m east
     assert await _refused(attendance.check_in(db, me, activity_id=a, volunteer_id=v,
                                               proof=far, rules=RULES)) == "TOO_FAR"
@@ -129,7 +124,7 @@ async def test_only_the_volunteer_with_a_place_checks_in_and_only_while_open(
     assert await _refused(attendance.check_in(db, world.volunteer(0), activity_id=a,
                                               volunteer_id=v0, proof=here, rules=RULES)
                           ) == "ATTENDANCE_CLOSED"
-    await _started(aconn, a)
+    await started(aconn, a)
     assert await _refused(attendance.check_in(db, world.volunteer(2), activity_id=a,
                                               volunteer_id=v2, proof=here, rules=RULES)
                           ) == "NOT_SIGNED_UP"

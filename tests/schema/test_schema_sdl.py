@@ -221,7 +221,8 @@ def test_crs_enum():
 
 def test_map_layer_enum():
     layer = definition("MapLayer", EnumTypeDefinitionNode)
-    assert {v.name.value for v in layer.values or ()} >= {"VOLUNTEERS", "STATIONS", "DEMANDS"}
+    assert {v.name.value for v in layer.values or ()} >= {"VOLUNTEERS", "STATIONS", "DEMANDS",
+                                                          "ACTIVITIES"}
 
 
 @pytest.mark.parametrize(
@@ -266,6 +267,7 @@ QUERY_FIELDS = {
             ("volunteers", "Volunteer"),
             ("stations", "Station"),
             ("demands", "Demand"),
+            ("activities", "Activity"),
         )
     },
     "organizations": (
@@ -295,7 +297,7 @@ def test_federation_query_fields():
 
 
 def test_connections_have_relay_shape():
-    for kind in ("Volunteer", "Station", "Demand", "Organization"):
+    for kind in ("Volunteer", "Station", "Demand", "Organization", "Activity"):
         connection = fields(f"{kind}Connection")
         assert signature(connection["edges"]) == f"edges: [{kind}Edge!]!"
         assert signature(connection["pageInfo"]) == "pageInfo: PageInfo!"
