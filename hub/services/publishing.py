@@ -31,6 +31,7 @@ from hub.auth.actions import ACTIONS, Action, ActionSubject, Grant, actor, can, 
 from hub.auth.ids import region_prefix
 from hub.geo.divisions import subtree_prefix
 from hub.pii import PiiCipher
+from hub.services import activities
 from hub.services import publishing_values as values
 from hub.services.workflow_errors import Code, Refused, WorkflowError
 from hub.store import organizations, regions, stations
@@ -241,6 +242,8 @@ async def update(db: Database, cipher: PiiCipher, caller: Caller, *, kind: str, 
             raise Refused(checks.errors)
         if checks.values:
             await store.update(tx, kind=kind, id=id, values=checks.values)
+        if kind == "activity" and "capacity" in checks.values:
+            await activities.fill_from_waitlist(tx, activity_id=id)  # more places: move up
 
 
 def _checks(kind: str, data: Fields, cipher: PiiCipher, *, creating: bool,

@@ -10,8 +10,11 @@ import psycopg
 import pytest
 
 from hub.auth.tokens import SYSTEM
-from hub.services import activities
+from hub.pii import PiiCipher
+from hub.services import activities, publishing
+from hub.services.publishing_values import ActivityFields
 from hub.services.records import RecordsError
+from hub.settings import Settings
 from hub.store.base import ConnectionDatabase
 from tests.records.records_world import World
 
@@ -121,3 +124,16 @@ async def test_missing_skills_are_shown_not_refused(
     await aconn.execute("""UPDATE volunteer SET skills = '{"health": 2}' WHERE id = %s""", (v,))
     row, _ = await activities.sign_up(db, SYSTEM, activity_id=a, volunteer_id=v)
     assert row["status"] == "signed_up" and row["missing_skills"] == ["emergency"]
+
+
+async def test_raising_the_capacity_by_update_activity_moves_the_waitlist_up(
+        aconn: psycopg.AsyncConnection[Any], db: ConnectionDatabase, world: World,
+        settings: Settings):
+    a, vs = world.future_activity, world.volunteers
+    for v in vs:
+        await activities.sign_up(db, SYSTEM, activity_id=a, volunteer_id=v)
+    assert settings.data_key is not None
+    await publishing.update(db, PiiCipher.from_text(settings.data_key), world.org_admin(),
+                            kind="activity", id=a, data=ActivityFields(capacity=4))
+    statuses = await _statuses(aconn, a)
+    assert [statuses[v][0] for v in vs] == ["signed_up"] * 4
