@@ -4,23 +4,31 @@ archivePublication take the global ID of any of the three (hub/services/publishi
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal
 from enum import Enum
 from typing import Annotated, Any
 
 import strawberry
 
 from hub.registration.vocab import SKILLS
-from hub.schema.common import Connection, PointInput, connection, page_args
+from hub.schema.common import Connection, connection, page_args
 from hub.schema.context import Info
 from hub.schema.errors import BadUserInput
 from hub.schema.node import decode_id, split_id
 from hub.schema.organizations import Activity, Project
 from hub.schema.payloads import mutation, payload
 from hub.schema.places import Station
+from hub.schema.publishing_inputs import (
+    CreateActivityInput,
+    CreateProjectInput,
+    CreateStationInput,
+    UpdateActivityInput,
+    UpdateProjectInput,
+    UpdateStationInput,
+    activity_fields,
+    project_fields,
+    station_fields,
+)
 from hub.schema.publishing_types import PublicationReview
-from hub.schema.registration import WeeklyWindowInput
 from hub.schema.vocab_args import codes
 from hub.services import publishing
 from hub.services import publishing_values as values
@@ -29,140 +37,6 @@ from hub.vocabulary import vocabulary
 Publication = Annotated[Station | Activity | Project, strawberry.union(
     "Publication", description="A station, an activity or a project.")]
 _TYPES: dict[str, Any] = {"Station": Station, "Activity": Activity, "Project": Project}
-
-
-@strawberry.input(description="六有 flags (seed 001); those not given stay as they are.")
-class SixHasInput:
-    place: bool | None = None
-    team: bool | None = None
-    projects: bool | None = None
-    facilities: bool | None = None
-    rules: bool | None = None
-    signage: bool | None = None
-
-
-@strawberry.input(description="A station's fields; on update, those not given stay as they are.")
-class StationFieldsInput:
-    name: str | None = None
-    kind: str | None = strawberry.field(default=None, description="A stationKind code or label.")
-    address: str | None = None
-    location: PointInput | None = strawberry.field(default=None, description=(
-        "Where (WGS-84, GCJ-02 or BD-09 by `crs`)."))
-    region_code: str | None = strawberry.field(default=None, description=(
-        "The division the location lies in (checked)."))
-    organization_id: strawberry.ID | None = strawberry.field(
-        default=None, description="The operating organisation.")
-    six_has: SixHasInput | None = None
-    opening_hours: list[WeeklyWindowInput] | None = strawberry.field(
-        default=None, description="Weekly windows (China Standard Time), as volunteers give "
-                                  "their availability; replaces the hours.")
-    contact_name: str | None = None
-    contact_phone: str | None = strawberry.field(default=None, description=(
-        "A mainland mobile; \"\" clears it."))
-
-
-@strawberry.input
-class CreateStationInput(StationFieldsInput):
-    pass
-
-
-@strawberry.input
-class UpdateStationInput(StationFieldsInput):
-    id: strawberry.ID
-
-
-@strawberry.input(description="An activity's fields; on update, those not given stay.")
-class ActivityFieldsInput:
-    title: str | None = None
-    description: str | None = None
-    project_id: strawberry.ID | None = strawberry.field(default=None, description=(
-        "A project of the organising team, one above it or one beneath it."))
-    category: str | None = None
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
-    location: PointInput | None = strawberry.field(default=None, description=(
-        "Where; defaults to the station's location."))
-    station_id: strawberry.ID | None = strawberry.field(default=None, description=(
-        "An open station it takes place at."))
-    region_code: str | None = strawberry.field(default=None, description=(
-        "The division the location lies in; defaults to the station's."))
-    capacity: int | None = None
-    required_skills: list[str] | None = None
-    safety_plan: str | None = strawberry.field(default=None, description=(
-        "安全预案: required before it is submitted for review."))
-    requires_insurance: bool | None = None
-
-
-@strawberry.input
-class CreateActivityInput(ActivityFieldsInput):
-    organization_id: strawberry.ID = strawberry.field(description="The organising team.")
-
-
-@strawberry.input
-class UpdateActivityInput(ActivityFieldsInput):
-    id: strawberry.ID
-
-
-@strawberry.input(description="A project's fields; on update, those not given stay.")
-class ProjectFieldsInput:
-    name: str | None = None
-    description: str | None = None
-    category: str | None = None
-    starts_on: date | None = None
-    ends_on: date | None = None
-    funding_yuan: Decimal | None = None
-    funding_source: str | None = None
-    sub_programme: str | None = strawberry.field(default=None, description=(
-        "A subProgramme code or label (e.g. 助力新时代文明实践中心建设)."))
-
-
-@strawberry.input
-class CreateProjectInput(ProjectFieldsInput):
-    owner_id: strawberry.ID = strawberry.field(description="The team that runs it.")
-
-
-@strawberry.input
-class UpdateProjectInput(ProjectFieldsInput):
-    id: strawberry.ID
-
-
-def _optional_id(value: strawberry.ID | None, kind: str, field: str) -> int | None:
-    return None if value is None else decode_id(str(value), kind, field)
-
-
-def _point(value: PointInput | None) -> tuple[float, float] | None:
-    return None if value is None else value.wgs84("location")
-
-
-def _station_fields(data: StationFieldsInput) -> values.StationFields:
-    six = None if data.six_has is None else {
-        k: v for k, v in vars(data.six_has).items() if k in values.SIX_HAS and v is not None}
-    hours = None if data.opening_hours is None else [w.span() for w in data.opening_hours]
-    return values.StationFields(
-        name=data.name, kind=data.kind, address=data.address, point=_point(data.location),
-        region_code=data.region_code,
-        organization_id=_optional_id(data.organization_id, "Organization", "organizationId"),
-        six_has=six, opening_hours=hours, contact_name=data.contact_name,
-        contact_phone=data.contact_phone)
-
-
-def _activity_fields(data: ActivityFieldsInput, team: int | None) -> values.ActivityFields:
-    return values.ActivityFields(
-        title=data.title, description=data.description, organization_id=team,
-        project_id=_optional_id(data.project_id, "Project", "projectId"),
-        category=data.category, starts_at=data.starts_at, ends_at=data.ends_at,
-        point=_point(data.location),
-        station_id=_optional_id(data.station_id, "Station", "stationId"),
-        region_code=data.region_code, capacity=data.capacity,
-        required_skills=data.required_skills, safety_plan=data.safety_plan,
-        requires_insurance=data.requires_insurance)
-
-
-def _project_fields(data: ProjectFieldsInput, owner: int | None) -> values.ProjectFields:
-    return values.ProjectFields(
-        name=data.name, description=data.description, owner_id=owner, category=data.category,
-        starts_on=data.starts_on, ends_on=data.ends_on, funding_yuan=data.funding_yuan,
-        funding_source=data.funding_source, sub_programme=data.sub_programme)
 
 
 _EDIT = ("INVALID", "NOT_FOUND", "UNKNOWN_REGION", "WINDOW_STARTED")
@@ -205,48 +79,50 @@ async def _load(info: Info, type_name: str, id: int) -> Any:
     return await _TYPES[type_name].load(info, id)
 
 
-async def create_station(info: Info, input: CreateStationInput) -> CreateStationPayload:
+async def _created(info: Info, type_name: str, data: publishing.Fields) -> Any:
     ctx = info.context
-    made = await publishing.create(ctx.db, ctx.cipher, ctx.caller, kind="station",
-                                   data=_station_fields(input))
-    return CreateStationPayload(station=await _load(info, "Station", made))
+    made = await publishing.create(ctx.db, ctx.cipher, ctx.caller, kind=type_name.lower(),
+                                   data=data)
+    return await _load(info, type_name, made)
+
+
+async def _updated(info: Info, type_name: str, value: strawberry.ID,
+                   data: publishing.Fields) -> Any:
+    ctx, id = info.context, decode_id(str(value), type_name)
+    await publishing.update(ctx.db, ctx.cipher, ctx.caller, kind=type_name.lower(), id=id,
+                            data=data)
+    return await _load(info, type_name, id)
+
+
+async def create_station(info: Info, input: CreateStationInput) -> CreateStationPayload:
+    return CreateStationPayload(station=await _created(info, "Station", station_fields(input)))
 
 
 async def update_station(info: Info, input: UpdateStationInput) -> UpdateStationPayload:
-    ctx, id = info.context, decode_id(str(input.id), "Station")
-    await publishing.update(ctx.db, ctx.cipher, ctx.caller, kind="station", id=id,
-                            data=_station_fields(input))
-    return UpdateStationPayload(station=await _load(info, "Station", id))
+    return UpdateStationPayload(station=await _updated(info, "Station", input.id,
+                                                       station_fields(input)))
 
 
 async def create_activity(info: Info, input: CreateActivityInput) -> CreateActivityPayload:
-    ctx = info.context
     team = decode_id(str(input.organization_id), "Organization", "organizationId")
-    made = await publishing.create(ctx.db, ctx.cipher, ctx.caller, kind="activity",
-                                   data=_activity_fields(input, team))
-    return CreateActivityPayload(activity=await _load(info, "Activity", made))
+    return CreateActivityPayload(activity=await _created(info, "Activity",
+                                                         activity_fields(input, team)))
 
 
 async def update_activity(info: Info, input: UpdateActivityInput) -> UpdateActivityPayload:
-    ctx, id = info.context, decode_id(str(input.id), "Activity")
-    await publishing.update(ctx.db, ctx.cipher, ctx.caller, kind="activity", id=id,
-                            data=_activity_fields(input, None))
-    return UpdateActivityPayload(activity=await _load(info, "Activity", id))
+    return UpdateActivityPayload(activity=await _updated(info, "Activity", input.id,
+                                                         activity_fields(input, None)))
 
 
 async def create_project(info: Info, input: CreateProjectInput) -> CreateProjectPayload:
-    ctx = info.context
     owner = decode_id(str(input.owner_id), "Organization", "ownerId")
-    made = await publishing.create(ctx.db, ctx.cipher, ctx.caller, kind="project",
-                                   data=_project_fields(input, owner))
-    return CreateProjectPayload(project=await _load(info, "Project", made))
+    return CreateProjectPayload(project=await _created(info, "Project",
+                                                       project_fields(input, owner)))
 
 
 async def update_project(info: Info, input: UpdateProjectInput) -> UpdateProjectPayload:
-    ctx, id = info.context, decode_id(str(input.id), "Project")
-    await publishing.update(ctx.db, ctx.cipher, ctx.caller, kind="project", id=id,
-                            data=_project_fields(input, None))
-    return UpdateProjectPayload(project=await _load(info, "Project", id))
+    return UpdateProjectPayload(project=await _updated(info, "Project", input.id,
+                                                       project_fields(input, None)))
 
 
 @strawberry.enum(description="A reviewer's decision.")

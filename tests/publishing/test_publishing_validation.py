@@ -28,7 +28,7 @@ from tests.publishing.documents import (
 
 
 async def _count(conn: psycopg.AsyncConnection[Any], table: str) -> int:
-    return int(await one(conn, f"SELECT count(*) FROM {table}"))  # noqa: S608 (a test's name)
+    return int(await one(conn, f"SELECT count(*) FROM {table}"))
 
 
 async def test_a_station_with_every_field_wrong(api: Api, land: Land,
