@@ -200,6 +200,23 @@ SCENARIOS: dict[str, tuple[str, Callable[[W], dict[str, Any]], Expect]] = {
         lambda w: {"i": {"activityId": gid("Activity", w.base.past_activity),
                          "volunteerId": gid("Volunteer", w.volunteer)}},
         _all((Action.ACTIVITY_ATTENDANCE, _activity_of))),
+    "issueActivityAttendanceCode": (
+        "mutation($i: IssueActivityAttendanceCodeInput!) { issueActivityAttendanceCode("
+        "input: $i) { __typename } }",
+        lambda w: {"i": {"activityId": gid("Activity", w.base.past_activity)}},
+        _all((Action.ACTIVITY_ATTENDANCE, lambda w: w.team()))),
+    "checkInToActivity": (
+        "mutation($i: ActivityAttendanceInput!) { checkInToActivity(input: $i) "
+        "{ __typename } }",
+        lambda w: {"i": {"activityId": gid("Activity", w.base.future_activity),
+                         "volunteerId": gid("Volunteer", w.volunteer), "point": POINT}},
+        _all((Action.ACTIVITY_CHECK_IN, _activity_of))),
+    "checkOutOfActivity": (
+        "mutation($i: ActivityAttendanceInput!) { checkOutOfActivity(input: $i) "
+        "{ __typename } }",
+        lambda w: {"i": {"activityId": gid("Activity", w.base.future_activity),
+                         "volunteerId": gid("Volunteer", w.volunteer), "point": POINT}},
+        _all((Action.ACTIVITY_CHECK_IN, _activity_of))),
     "registerVolunteer": (
         "mutation($i: RegisterVolunteerInput!) { registerVolunteer(input: $i) "
         "{ __typename } }",
