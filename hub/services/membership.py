@@ -89,8 +89,9 @@ async def _end(tx: Database, *, volunteer_id: int, org: Row, how: str, reason: s
             f"volunteer {volunteer_id} is the captain of {org['name']}; name a new captain "
             "first (linkVolunteer with role captain)"),
             f"志愿者 {volunteer_id} 是{org['name']}的队长，请先任命新队长")
-    [ended] = await store.delete(tx, volunteer_id=volunteer_id, organization_id=org["id"],
-                                 how=how, reason=reason, by=by)
+    [ended] = await store.delete_membership(tx, volunteer_id=volunteer_id,
+                                            organization_id=org["id"], how=how, reason=reason,
+                                            by=by)
     return ended
 
 

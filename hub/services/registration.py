@@ -247,8 +247,9 @@ async def exit_volunteer(db: Database, caller: Caller, volunteer_id: int, *,
         cancelled = await dispatch.update_cancelled_of_volunteer(tx, volunteer_id=volunteer_id,
                                                                  reason="volunteer exited")
         # Their teams list them no more (kept in membership_history), nor as captain.
-        await memberships.delete(tx, volunteer_id=volunteer_id, organization_id=None,
-                                 how="exited", reason="", by=caller.sub or caller.role.value)
+        await memberships.delete_membership(tx, volunteer_id=volunteer_id, organization_id=None,
+                                            how="exited", reason="",
+                                            by=caller.sub or caller.role.value)
         await memberships.update_captaincies_ended(tx, volunteer_id=volunteer_id)
         if erase and facts["erased_at"] is None:
             await volunteers.update_erased(tx, volunteer_id=volunteer_id)

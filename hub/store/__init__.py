@@ -31,7 +31,8 @@ else by keyword (``db, *, …``), and its name starts with one verb of this voca
     count reached). ``update_<what>`` may replace a set of child rows
     (``volunteers.update_time_off``).
 ``delete_<what>``
-    Removes rows (none needed yet: the hub keeps history and marks rows instead).
+    Removes rows; the hub keeps history, so a removal keeps what it removed
+    (``memberships.delete_membership`` moves an ended membership into its history).
 ``lock`` / ``lock_<what>``
     ``SELECT … FOR UPDATE``: the row(s) locked for the rest of the transaction
     (``demands.lock``, ``activities.lock_source``, ``dispatch.lock_due_offers`` with

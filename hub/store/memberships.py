@@ -61,8 +61,8 @@ _END_ONE = _end(m.c.organization_id == _O)
 _END_ALL = _end()
 
 
-async def delete(db: Database, *, volunteer_id: int, organization_id: int | None, how: str,
-                 reason: str, by: str) -> list[Row]:
+async def delete_membership(db: Database, *, volunteer_id: int, organization_id: int | None,
+                            how: str, reason: str, by: str) -> list[Row]:
     """End a membership (``organization_id`` None: every one of the volunteer's), keeping it
     in ``membership_history`` with how, why and by whom; returns the history rows."""
     params = {"v": volunteer_id, "o": organization_id, "how": how, "reason": reason, "by": by}
