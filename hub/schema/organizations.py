@@ -13,7 +13,7 @@ from hub.schema.common import CRS, GeoPoint, geo_point
 from hub.schema.context import Info
 from hub.schema.membership import OrganizationMembership
 from hub.schema.node import LoadedNode
-from hub.schema.publishing_types import Reviewed
+from hub.schema.publishing_types import AtStation, Reviewed
 from hub.schema.records import OrganizationRatings
 from hub.schema.regions import Region, load_region
 from hub.schema.volunteers import Volunteer, load_volunteer
@@ -138,7 +138,7 @@ class Project(LoadedNode, Reviewed):
 
 
 @strawberry.federation.type(keys=["id"], description="活动: an event with online sign-up.")
-class Activity(LoadedNode, Reviewed, SignUpFields):
+class Activity(LoadedNode, Reviewed, SignUpFields, AtStation):
     loader = "activity"
     id: relay.NodeID[int]
     title: str

@@ -6,13 +6,16 @@ Kept apart from :mod:`hub.schema.publishing` (the mutations), which imports thos
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from hub.schema.context import Info
 from hub.services import publishing
 from hub.store.base import Row
+
+if TYPE_CHECKING:
+    from hub.schema.places import Station
 
 
 @strawberry.type(description="One step of a publication's life cycle: a submission for review, "
@@ -56,3 +59,20 @@ class Reviewed:
             return None
         rows = await info.context.loaders.reviews.load((self._kind(), self.row["id"]))
         return [PublicationReview.from_row(r) for r in rows]
+
+
+@strawberry.type
+class AtStation:
+    """An activity's station field (:class:`~hub.schema.organizations.Activity`)."""
+
+    if TYPE_CHECKING:
+        row: Row
+
+    @strawberry.field(description="The station it takes place at, if one (and if the caller "
+                                  "may see it).")
+    async def station(self, info: Info) -> Annotated[
+            Station, strawberry.lazy("hub.schema.places")] | None:
+        from hub.schema.places import load_station
+
+        station = self.row.get("station_id")
+        return await load_station(info, station) if station else None

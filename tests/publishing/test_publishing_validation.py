@@ -27,6 +27,10 @@ from tests.publishing.documents import (
 )
 
 
+AT_STATION = """query($id: ID!) { node(id: $id) { ... on Activity {
+  station { id } location { lon lat } region { code } } } }"""
+
+
 async def _count(conn: psycopg.AsyncConnection[Any], table: str) -> int:
     return int(await one(conn, f"SELECT count(*) FROM {table}"))
 
@@ -85,6 +89,10 @@ async def test_an_activity_at_a_station_takes_its_place_and_region(
         "category": "youth_science", "startsAt": soon(3), "endsAt": soon(3, 3), "capacity": 20,
         "stationId": gid("Station", land.station)}}))["createActivity"]
     assert made["errors"] == []
+    placed = (await api.data(organiser, AT_STATION, {"id": made["activity"]["id"]}))["node"]
+    assert placed == {"station": {"id": gid("Station", land.station)},
+                      "location": {"lon": POINT["lon"], "lat": POINT["lat"]},
+                      "region": {"code": REGION}}
     await pconn.execute("UPDATE station SET status = 'closed' WHERE id = %s", (land.station,))
     moved = (await api.data(organiser, UPDATE_ACTIVITY, {"i": {
         "id": made["activity"]["id"], "stationId": gid("Station", land.station)}}))
