@@ -21,7 +21,7 @@ from hub.services import claims, workflow
 from hub.services.workflow import Code, Refused, WorkflowError
 from hub.store.base import ConnectionDatabase
 from tests.conftest import migrated_database
-from tests.workflow.workflow_world import dispatch_invariants
+from tests.workflow.workflow_world import dispatch_invariants, separate_connections
 
 TASKS = 30
 LON, LAT, REGION = 113.6073, 34.7495, "410102000000"
@@ -45,13 +45,8 @@ def race_url(server_url: str) -> str:
 
 @pytest.fixture
 async def connections(race_url: str) -> AsyncIterator[list[ConnectionDatabase]]:
-    conns = [await psycopg.AsyncConnection.connect(race_url, autocommit=True)
-             for _ in range(TASKS)]
-    try:
-        yield [ConnectionDatabase(c) for c in conns]
-    finally:
-        for c in conns:
-            await c.close()
+    async with separate_connections(race_url, TASKS) as racers:
+        yield racers
 
 
 async def _demand(db: ConnectionDatabase, *, needed: int, days: int, hours: int = 2,

@@ -14,7 +14,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from workflow_world import dispatch_invariants
+from workflow_world import dispatch_invariants, separate_connections
 
 from hub.auth.tokens import SYSTEM
 from hub.services import workflow
@@ -50,13 +50,8 @@ def race_url(server_url: str) -> str:
 
 @pytest.fixture
 async def connections(race_url: str) -> AsyncIterator[list[ConnectionDatabase]]:
-    conns = [await psycopg.AsyncConnection.connect(race_url, autocommit=True)
-             for _ in range(TASKS)]
-    try:
-        yield [ConnectionDatabase(c) for c in conns]
-    finally:
-        for c in conns:
-            await c.close()
+    async with separate_connections(race_url, TASKS) as racers:
+        yield racers
 
 
 async def _ids(db: ConnectionDatabase, sql: str) -> list[int]:

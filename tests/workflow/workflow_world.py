@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -10,7 +12,7 @@ from psycopg import AsyncConnection
 
 from hub.auth import Caller, Role
 from hub.schema.node import encode_id
-from hub.store.base import Database
+from hub.store.base import ConnectionDatabase, Database
 
 ADMIN = Caller(role=Role.ADMIN, sub="a1")
 ZHENGZHOU = Caller(role=Role.DISPATCHER, sub="d-zz", region="410100000000")
@@ -133,3 +135,14 @@ async def dispatch_invariants(db: Database) -> None:
         "b.volunteer_id AND a.id < b.id AND a.active AND b.active AND a.time_window && "
         "b.time_window")
     assert double == [], f"double-booked volunteers: {double}"
+
+
+@contextlib.asynccontextmanager
+async def separate_connections(url: str, n: int) -> AsyncIterator[list[ConnectionDatabase]]:
+    """``n`` autocommit connections to ``url``: racers whose transactions really commit."""
+    conns = [await AsyncConnection.connect(url, autocommit=True) for _ in range(n)]
+    try:
+        yield [ConnectionDatabase(c) for c in conns]
+    finally:
+        for c in conns:
+            await c.close()
