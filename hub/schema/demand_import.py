@@ -13,13 +13,8 @@ from strawberry.file_uploads import Upload
 
 from hub.registration.templates import write_template
 from hub.schema.context import Info
-from hub.schema.payloads import Refusal, mutation, payload, with_refusals
-from hub.schema.registration import (
-    MAX_ROW_ERRORS,
-    MAX_UPLOAD_BYTES,
-    ImportRowError,
-    ImportRowNote,
-)
+from hub.schema.payloads import mutation, payload
+from hub.schema.registration import MAX_UPLOAD_BYTES, ImportResult, import_answer
 from hub.services import demand_import
 from hub.services.workflow import Code, WorkflowError
 
@@ -32,20 +27,8 @@ class ImportDemandsInput:
 
 
 @payload(Code.INVALID, description="What an import of demands did.")
-class ImportDemandsPayload:
-    rows_read: int = 0
-    imported: int = 0
-    skipped: int = strawberry.field(default=0, description="需求编号 imported before.")
-    rejected: int = strawberry.field(default=0, description="Rows with at least one error.")
-    loaded: bool = strawberry.field(default=False,
-                                    description="False when nothing was loaded.")
-    row_errors: list[ImportRowError] = strawberry.field(
-        default_factory=list, description=f"The first {MAX_ROW_ERRORS} rejected fields.")
-    row_notes: list[ImportRowNote] = strawberry.field(
-        default_factory=list, description=f"The first {MAX_ROW_ERRORS} notes (提示).")
-    report_xlsx_base64: str | None = strawberry.field(
-        default=None, description="Every rejected row (行号, 列名, 内容, 原因) and every note "
-                                  "(提示 sheet) as a base64 .xlsx; null when there are neither.")
+class ImportDemandsPayload(ImportResult):
+    """点单导入."""
 
 
 async def import_demands(info: Info, input: ImportDemandsInput) -> ImportDemandsPayload:
@@ -58,18 +41,7 @@ async def import_demands(info: Info, input: ImportDemandsInput) -> ImportDemands
     request = demand_import.DemandImportRequest(
         data, getattr(input.file, "filename", None) or "upload", input.all_or_nothing)
     summary = await demand_import.import_demands(ctx.db, ctx.caller, request)
-    return with_refusals(ImportDemandsPayload(
-        rows_read=summary.rows_read, imported=summary.imported, skipped=summary.skipped,
-        rejected=summary.rejected, loaded=summary.loaded,
-        row_errors=[ImportRowError(row=e.row_number, column=e.column, value=e.value_masked,
-                                   reason=e.reason, reason_zh=e.reason_zh)
-                    for e in summary.errors[:MAX_ROW_ERRORS]],
-        row_notes=[ImportRowNote(row=w.row_number, column=w.column, value=w.value_masked,
-                                 reason=w.reason, reason_zh=w.reason_zh or w.reason)
-                   for w in summary.warnings[:MAX_ROW_ERRORS]],
-        report_xlsx_base64=None if summary.ok and not summary.warnings else base64.b64encode(
-            summary.report_xlsx()).decode()),
-        [Refusal(Code.INVALID, "file", i.message, i.message_zh) for i in summary.file_errors])
+    return import_answer(ImportDemandsPayload, summary)
 
 
 @strawberry.type

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 from datetime import date
 from enum import Enum
+from typing import TypeVar
 
 import strawberry
 from strawberry.file_uploads import Upload
@@ -187,11 +188,13 @@ class ImportRegistrationsInput:
         "Load nothing when any row is rejected."))
 
 
-@payload(Code.INVALID, description="What an import did.")
-class ImportRegistrationsPayload:
+@strawberry.type(description="What an import of a file did.")
+class ImportResult:
     rows_read: int = 0
     imported: int = 0
-    skipped: int = strawberry.field(default=0, description="Already registered (duplicates).")
+    skipped: int = strawberry.field(default=0, description=(
+        "Rows imported or registered before (duplicates: an ID number, a team's name under "
+        "its parent, a demand's 需求编号)."))
     rejected: int = strawberry.field(default=0, description="Rows with at least one error.")
     loaded: bool = strawberry.field(default=False,
                                     description="False when nothing was loaded.")
@@ -202,6 +205,31 @@ class ImportRegistrationsPayload:
     report_xlsx_base64: str | None = strawberry.field(
         default=None, description="Every rejected row (行号, 列名, 内容, 原因) and every note "
                                   "(提示 sheet) as a base64 .xlsx; null when there are neither.")
+
+
+@payload(Code.INVALID, description="What an import did.")
+class ImportRegistrationsPayload(ImportResult):
+    """集体注册."""
+
+
+Answer = TypeVar("Answer", bound=ImportResult)
+
+
+def import_answer(payload_type: type[Answer], summary: importing.ImportSummary) -> Answer:
+    """The payload of an import (volunteers, teams or demands): its counts, the first rejected
+    fields and notes, the report, and the file's problems as the payload's errors."""
+    return with_refusals(payload_type(
+        rows_read=summary.rows_read, imported=summary.imported, skipped=summary.skipped,
+        rejected=summary.rejected, loaded=summary.loaded,
+        row_errors=[ImportRowError(row=e.row_number, column=e.column, value=e.value_masked,
+                                   reason=e.reason, reason_zh=e.reason_zh)
+                    for e in summary.errors[:MAX_ROW_ERRORS]],
+        row_notes=[ImportRowNote(row=w.row_number, column=w.column, value=w.value_masked,
+                                 reason=w.reason, reason_zh=w.reason_zh or w.reason)
+                   for w in summary.warnings[:MAX_ROW_ERRORS]],
+        report_xlsx_base64=None if summary.ok and not summary.warnings else base64.b64encode(
+            summary.report_xlsx()).decode()),
+        [Refusal(Code.INVALID, "file", i.message, i.message_zh) for i in summary.file_errors])
 
 
 async def register_volunteer(info: Info,
@@ -293,18 +321,7 @@ async def import_registrations(info: Info,
                                       getattr(input.file, "filename", None) or "upload",
                                       input.all_or_nothing)
     summary = await importing.import_file(ctx.db, ctx.cipher, ctx.caller, request)
-    return with_refusals(ImportRegistrationsPayload(
-        rows_read=summary.rows_read, imported=summary.imported, skipped=summary.skipped,
-        rejected=summary.rejected, loaded=summary.loaded,
-        row_errors=[ImportRowError(row=e.row_number, column=e.column, value=e.value_masked,
-                                   reason=e.reason, reason_zh=e.reason_zh)
-                    for e in summary.errors[:MAX_ROW_ERRORS]],
-        row_notes=[ImportRowNote(row=w.row_number, column=w.column, value=w.value_masked,
-                                 reason=w.reason, reason_zh=w.reason_zh or w.reason)
-                   for w in summary.warnings[:MAX_ROW_ERRORS]],
-        report_xlsx_base64=None if summary.ok and not summary.warnings else base64.b64encode(
-            summary.report_xlsx()).decode()),
-        [Refusal(Code.INVALID, "file", i.message, i.message_zh) for i in summary.file_errors])
+    return import_answer(ImportRegistrationsPayload, summary)
 
 
 @strawberry.type

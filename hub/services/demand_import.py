@@ -15,7 +15,6 @@ this against a concurrent import of the same file too. Priority rules apply as t
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,11 +25,11 @@ from hub.auth.actions import Action, actor, can, require, subject
 from hub.geo.crs import convert
 from hub.geo.divisions import subtree_prefix
 from hub.registration.demand_rows import DEMAND_COLUMNS, DemandRow, validate_demand_rows
-from hub.registration.results import FileIssue, RowError, RowWarning
-from hub.registration.table import TableError, read_table
+from hub.registration.results import RowError, RowWarning
+from hub.registration.table import read_table
 from hub.services.demands import NewDemand, check_demand
 from hub.services.import_checks import code12
-from hub.services.importing import ImportSummary
+from hub.services.importing import ImportSummary, validated
 from hub.store import demand_intake, imports, regions
 from hub.store.base import Database
 from hub.store.demand_intake import ImportedDemand
@@ -72,17 +71,9 @@ async def import_demands(db: Database, caller: Caller,
     require(caller, Action.DEMANDS_IMPORT,
             what="import demands (an admin or a dispatcher may, for their region)")
     summary = ImportSummary("demands")
-    try:
-        results = await asyncio.to_thread(
-            lambda: validate_demand_rows(read_table(request.data, request.filename,
-                                                    max_rows=MAX_ROWS)))
-    except TableError as exc:
-        summary.file_errors.append(FileIssue(exc.message, exc.message_zh))
-        return summary
-    summary.rows_read = results.rows_read
-    summary.errors, summary.file_errors = list(results.errors), list(results.file_errors)
-    summary.warnings = list(results.row_warnings)
-    if summary.file_errors:
+    results = await validated(summary, lambda: validate_demand_rows(
+        read_table(request.data, request.filename, max_rows=MAX_ROWS)))
+    if results is None:
         return summary
     scope = scope_of(caller)
     try:

@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -119,6 +119,24 @@ class _Abort(Exception):
     """Rolls the import's transaction back (all-or-nothing with bad rows)."""
 
 
+R = TypeVar("R")
+
+
+async def validated(summary: ImportSummary, validate: Callable[[], RowResults[R]]
+                    ) -> RowResults[R] | None:
+    """Read and validate a file (``validate``, in a thread) and take its counts and problems
+    into ``summary``; None when the file as a whole cannot be used (problems in ``summary``)."""
+    try:
+        results = await asyncio.to_thread(validate)
+    except TableError as exc:
+        summary.file_errors.append(FileIssue(exc.message, exc.message_zh))
+        return None
+    summary.rows_read = results.rows_read
+    summary.errors, summary.file_errors = list(results.errors), list(results.file_errors)
+    summary.warnings = list(results.row_warnings)
+    return None if summary.file_errors else results
+
+
 def _validate(request: ImportRequest, today: date) -> RowResults[Any]:
     table: Table = read_table(request.data, request.filename, max_rows=MAX_ROWS)
     if request.kind == "volunteers":
@@ -133,16 +151,9 @@ async def import_file(db: Database, cipher: PiiCipher, caller: Caller, request: 
             what="import registrations (an admin, a dispatcher or an org admin may)")
     summary = ImportSummary(request.kind)
     progress("check", 0, 0)
-    try:
-        results = await asyncio.to_thread(_validate, request, today_cst())
-    except TableError as exc:
-        summary.file_errors.append(FileIssue(exc.message, exc.message_zh))
-        return summary
-    summary.rows_read = results.rows_read
-    summary.errors, summary.file_errors = list(results.errors), list(results.file_errors)
-    summary.warnings = list(results.row_warnings)
-    progress("check", results.rows_read, results.rows_read)
-    if summary.file_errors:
+    results = await validated(summary, lambda: _validate(request, today_cst()))
+    progress("check", summary.rows_read, summary.rows_read)
+    if results is None:
         return summary
     if request.all_or_nothing and summary.errors:  # nothing loads: still report every problem
         if request.kind == "volunteers":

@@ -40,3 +40,22 @@ def demand_input(station_id: int | None = 1, **extra: Any) -> dict[str, Any]:
     if station_id is not None:
         out["stationId"] = encode_id("Station", station_id)
     return out | extra
+
+
+STATION = "中原区新时代文明实践中心"  # station 1, in 郑州市中原区 (410102)
+
+
+def when(days: int, hour: int) -> str:
+    """A time in Beijing time as a spreadsheet holds it, ``days`` ahead."""
+    day = datetime.now().astimezone() + timedelta(days=days)
+    return f"{day:%Y-%m-%d} {hour:02d}:00"
+
+
+def demand_row(ref: str, **overrides: object) -> dict[str, object]:
+    """A good row of the demand template (at station 1), headers as in the template."""
+    row: dict[str, object] = {
+        "需求编号": ref, "需求标题": "社区老年人慢性病防治讲座", "服务类别": "医疗健康",
+        "所需技能": "医疗健康", "需要人数": 2, "开始时间": when(3, 9), "结束时间": when(3, 11),
+        "行政区划代码": "410102", "站点名称": STATION, "需求来源": "站点", "需要保险": "否"}
+    row.update(overrides)
+    return row

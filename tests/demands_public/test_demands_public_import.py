@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import io
-from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -14,6 +13,8 @@ from starlette.datastructures import UploadFile
 
 from hub.auth import Caller, Role
 from hub.registration.templates import write_template
+from tests.demands_public.demands_world import demand_row as _row
+from tests.demands_public.demands_world import when
 from tests.seeded import Gql, errors_of
 from tests.workflow.workflow_world import ADMIN, ZHENGZHOU, one
 
@@ -21,23 +22,6 @@ IMPORT = """mutation($file: Upload!, $all: Boolean!) { importDemands(input: {fil
   allOrNothing: $all}) { rowsRead imported skipped rejected loaded reportXlsxBase64
   rowErrors { row column value reason reasonZh } rowNotes { row column value reasonZh }
   errors { field code message } } }"""
-STATION = "中原区新时代文明实践中心"  # station 1, in 郑州市中原区 (410102)
-
-
-def _when(days: int, hour: int) -> str:
-    day = datetime.now().astimezone() + timedelta(days=days)
-    return f"{day:%Y-%m-%d} {hour:02d}:00"
-
-
-def _row(ref: str, **overrides: object) -> dict[str, object]:
-    row: dict[str, object] = {
-        "需求编号": ref, "需求标题": "社区老年人慢性病防治讲座", "服务类别": "医疗健康",
-        "所需技能": "医疗健康", "需要人数": 2, "开始时间": _when(3, 9), "结束时间": _when(3, 11),
-        "行政区划代码": "410102", "站点名称": STATION, "需求来源": "站点", "需要保险": "否"}
-    row.update(overrides)
-    return row
-
-
 def _file(rows: list[dict[str, object]]) -> bytes:
     """The demand template with ``rows`` filled in below its example row."""
     template = io.BytesIO()
@@ -67,7 +51,7 @@ MIXED = [
     _row("ZY-004", 需要人数=0),
     _row("ZY-005", 行政区划代码="620102", 站点名称=None, 服务地点经度=103.83,
          服务地点纬度=36.06),
-    _row("ZY-006", 结束时间=_when(3, 8)),
+    _row("ZY-006", 结束时间=when(3, 8)),
     _row("ZY-007", 站点名称="不存在的站点"),
     _row("ZY-001", 需求标题="重复编号"),
 ]
