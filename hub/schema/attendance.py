@@ -41,12 +41,18 @@ class IssueActivityAttendanceCodePayload:
 
 @strawberry.input(description="签到/签退: the organiser's current code, or where the volunteer "
                                "is (within the check-in distance of the activity); one of them.")
-class ActivityAttendanceInput:
+class CheckInToActivityInput:
     activity_id: strawberry.ID
     code: str | None = None
     point: PointInput | None = None
     volunteer_id: strawberry.ID | None = strawberry.field(
         default=None, description="Default: the calling volunteer (only they may).")
+
+
+@strawberry.input(description="签退: a later code than the check-in's, or where the volunteer "
+                               "is; one of them.")
+class CheckOutOfActivityInput(CheckInToActivityInput):
+    pass
 
 
 _REFUSED = ("INVALID", "NOT_FOUND", "NOT_SIGNED_UP", "ATTENDANCE_CLOSED",
@@ -66,7 +72,7 @@ class CheckOutOfActivityPayload(SignUpResult):
     record: ServiceRecord | None = None
 
 
-def _proof(input: ActivityAttendanceInput) -> Proof:
+def _proof(input: CheckInToActivityInput) -> Proof:
     if (input.code is None) == (input.point is None):
         raise BadUserInput("code", input.code, "give the code or the point (one of them)",
                            "请提供签到码或当前位置（二选一）")
@@ -87,7 +93,7 @@ async def issue_activity_attendance_code(info: Info, input: IssueActivityAttenda
         rotates_at=code.rotates_at, step_seconds=rules.step_s))
 
 
-async def check_in_to_activity(info: Info, input: ActivityAttendanceInput
+async def check_in_to_activity(info: Info, input: CheckInToActivityInput
                                ) -> CheckInToActivityPayload:
     row = await attendance.check_in(
         info.context.db, info.context.caller, activity_id=activity_key(input.activity_id),
@@ -96,7 +102,7 @@ async def check_in_to_activity(info: Info, input: ActivityAttendanceInput
     return CheckInToActivityPayload(sign_up=sign_up_of(row))
 
 
-async def check_out_of_activity(info: Info, input: ActivityAttendanceInput
+async def check_out_of_activity(info: Info, input: CheckOutOfActivityInput
                                 ) -> CheckOutOfActivityPayload:
     row, record = await attendance.check_out(
         info.context.db, info.context.caller, activity_id=activity_key(input.activity_id),

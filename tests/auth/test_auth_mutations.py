@@ -206,13 +206,13 @@ SCENARIOS: dict[str, tuple[str, Callable[[W], dict[str, Any]], Expect]] = {
         lambda w: {"i": {"activityId": gid("Activity", w.base.past_activity)}},
         _all((Action.ACTIVITY_ATTENDANCE, lambda w: w.team()))),
     "checkInToActivity": (
-        "mutation($i: ActivityAttendanceInput!) { checkInToActivity(input: $i) "
+        "mutation($i: CheckInToActivityInput!) { checkInToActivity(input: $i) "
         "{ __typename } }",
         lambda w: {"i": {"activityId": gid("Activity", w.base.future_activity),
                          "volunteerId": gid("Volunteer", w.volunteer), "point": POINT}},
         _all((Action.ACTIVITY_CHECK_IN, _activity_of))),
     "checkOutOfActivity": (
-        "mutation($i: ActivityAttendanceInput!) { checkOutOfActivity(input: $i) "
+        "mutation($i: CheckOutOfActivityInput!) { checkOutOfActivity(input: $i) "
         "{ __typename } }",
         lambda w: {"i": {"activityId": gid("Activity", w.base.future_activity),
                          "volunteerId": gid("Volunteer", w.volunteer), "point": POINT}},
