@@ -18,6 +18,7 @@ from tests.publishing.conftest import (
     gid,
     key_of,
     one,
+    soon,
     top_codes,
 )
 from tests.publishing.documents import (
@@ -37,6 +38,11 @@ NEW = {"name": "西工区科普服务站", "kind": "新时代文明实践站", "
        "sixHas": {"place": True, "team": True, "rules": True},
        "openingHours": [{"weekday": 6, "start": "09:00", "end": "17:00"}],
        "contactName": "王老师", "contactPhone": "13812345678"}
+
+
+RAISE = f"""mutation($s: ID!) {{ raiseDemand(input: {{title: "科普讲座", category: "health",
+  needed: 2, startsAt: "{soon(4)}", endsAt: "{soon(4, 2)}", stationId: $s}}) {{
+  errors {{ code field }} }} }}"""
 
 
 def _listed(data: dict[str, Any], station_id: str) -> bool:
@@ -67,7 +73,11 @@ async def test_a_station_from_draft_to_archive(api: Api, land: Land,
     assert sid not in str(await api.data(None, MAP))
     assert _listed(await api.data(alice, STATIONS, {"r": REGION}), sid)
     outsider = api.token("dispatcher", "carol", region=FAR_REGION)
-    assert (await api.data(outsider, NODE, {"id": sid}))["node"] is None
+    partner = api.token("partner", "partner-1")
+    for stranger in (outsider, partner):
+        assert (await api.data(stranger, NODE, {"id": sid}))["node"] is None
+        assert not _listed(await api.data(stranger, STATIONS, {"r": REGION}), sid)
+    assert codes((await api.data(alice, RAISE, {"s": sid}))["raiseDemand"]) == ["INVALID"]
 
     submitted = (await api.data(alice, SUBMIT, {"id": sid}))["submitForReview"]
     assert submitted["publication"]["status"] == "pending_review"
@@ -117,6 +127,8 @@ async def test_a_station_from_draft_to_archive(api: Api, land: Land,
     assert (await api.data(alice, CLOSE, {"id": sid}))["closePublication"]["publication"][
         "status"] == "closed"
     assert (await api.data(None, NODE, {"id": sid}))["node"]["status"] == "closed"
+    refused = (await api.data(alice, RAISE, {"s": sid}))["raiseDemand"]
+    assert [e["field"] for e in refused["errors"]] == ["stationId"]
     archived = (await api.data(alice, ARCHIVE, {"id": sid}))["archivePublication"]
     assert archived["publication"]["status"] == "archived"
     assert (await api.data(None, NODE, {"id": sid}))["node"] is None

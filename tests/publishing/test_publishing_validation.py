@@ -26,7 +26,6 @@ from tests.publishing.documents import (
     UPDATE_ACTIVITY,
 )
 
-
 AT_STATION = """query($id: ID!) { node(id: $id) { ... on Activity {
   station { id } location { lon lat } region { code } } } }"""
 
