@@ -18,6 +18,7 @@ from hub.schema.node import decode_id, encode_id
 from hub.schema.payloads import mutation, payload
 from hub.schema.records_common import volunteer_id_of
 from hub.services import membership as service
+from hub.services import suspension
 from hub.store.base import Database, Row
 
 if TYPE_CHECKING:
@@ -182,6 +183,9 @@ class SuspendVolunteerPayload:
     change: VolunteerStatusChange | None = None
     withdrawn_dispatch_ids: list[strawberry.ID] = strawberry.field(
         default_factory=list, description="Offers, bookings and claims withdrawn.")
+    left_activity_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list, description="Activities not yet started whose place or waitlist "
+                                          "entry was cancelled (places go to the waitlist).")
 
 
 @payload("INVALID", "NOT_FOUND", "REASON_REQUIRED", "NOT_SUSPENDED", "EXITED", "CONFLICT")
@@ -216,17 +220,19 @@ def _volunteer(value: strawberry.ID) -> int:
 
 
 async def suspend_volunteer(info: Info, input: SuspendVolunteerInput) -> SuspendVolunteerPayload:
-    done = await service.suspend(info.context.db, info.context.caller,
+    done = await suspension.suspend(info.context.db, info.context.caller,
                                  volunteer_id=_volunteer(input.volunteer_id), reason=input.reason,
                                  ttl_s=info.context.settings.dispatch_offer_ttl_s)
     return SuspendVolunteerPayload(
         change=VolunteerStatusChange.from_row(done.change),
-        withdrawn_dispatch_ids=[strawberry.ID(encode_id("Dispatch", d)) for d in done.withdrawn])
+        withdrawn_dispatch_ids=[strawberry.ID(encode_id("Dispatch", d)) for d in done.withdrawn],
+        left_activity_ids=[strawberry.ID(encode_id("Activity", a))
+                           for a in done.left_activities])
 
 
 async def reinstate_volunteer(info: Info, input: ReinstateVolunteerInput
                               ) -> ReinstateVolunteerPayload:
-    done = await service.reinstate(info.context.db, info.context.caller,
+    done = await suspension.reinstate(info.context.db, info.context.caller,
                                    volunteer_id=_volunteer(input.volunteer_id),
                                    reason=input.reason)
     return ReinstateVolunteerPayload(change=VolunteerStatusChange.from_row(done.change))
@@ -241,8 +247,8 @@ class MembershipMutation:
         "转队: move a volunteer from one team to another (themself, or a manager of both "
         "teams); their records, hours, stars and points stay theirs.", transfer_volunteer)
     suspend_volunteer: SuspendVolunteerPayload = mutation(
-        "暂停: suspend a volunteer with a reason; their offers, bookings and claims are "
-        "withdrawn.", suspend_volunteer)
+        "暂停: suspend a volunteer with a reason; their offers, bookings, claims and places "
+        "in activities not yet started are withdrawn.", suspend_volunteer)
     reinstate_volunteer: ReinstateVolunteerPayload = mutation(
         "恢复: reinstate a suspended volunteer with a reason.", reinstate_volunteer)
 
@@ -253,7 +259,7 @@ class MembershipQuery:
                                   f"(themself or their managers; at most {MAX_LISTED}).")
     async def volunteer_status_changes(self, info: Info, volunteer_id: strawberry.ID,
                                        first: int | None = 20) -> list[VolunteerStatusChange]:
-        rows = await service.status_changes(info.context.db, info.context.caller,
+        rows = await suspension.status_changes(info.context.db, info.context.caller,
                                             volunteer_id=_volunteer(volunteer_id),
                                             limit=_limit(first))
         return [VolunteerStatusChange.from_row(r) for r in rows]

@@ -1,4 +1,4 @@
-"""退队, 转队 and 暂停: a volunteer leaves a team, moves to another, or is suspended.
+"""退队 and 转队: a volunteer leaves a team or moves to another.
 
 * **Leaving** (``volunteer.leave_team`` on the team): the volunteer themself, or a manager of
   the team removing a member (with a reason). The membership moves to ``membership_history``
@@ -12,14 +12,7 @@
   members (:func:`hub.store.memberships.list_served_hours`).
 * **Captains** (``organization.captain_id``) cannot leave or transfer until the team has a
   new captain (``CAPTAIN_MUST_HAND_OVER``; name one with ``linkVolunteer(role: captain)``).
-* **Suspension** (``volunteer.suspend``: an admin, the volunteer's region dispatcher, an org
-  admin of one of their teams; never themself) needs a reason and is logged with who and when
-  (``volunteer_status_change``); so is reinstatement. A suspended volunteer is never offered,
-  cannot accept, claim or sign up (sql/0023's ``dispatch_volunteer_active`` and the status
-  checks of the workflow and sign-ups), and their offers, bookings and pending claims are
-  withdrawn in the same transaction as the suspension, each slot offered to the next best
-  candidate as a cancellation by a dispatcher would be. Service already checked in stays:
-  the volunteer checks out and the record is confirmed as usual.
+Suspension and reinstatement are :mod:`hub.services.suspension`.
 """
 
 from __future__ import annotations
@@ -28,13 +21,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from hub.auth import Caller
-from hub.auth.actions import Action, actor, require
-from hub.services import workflow
+from hub.auth.actions import Action, require
 from hub.services.records import RecordsError, in_transaction, recorded_name
-from hub.services.subjects import org_subject, volunteer_subject
-from hub.store import demands, organizations, volunteers
-from hub.store import dispatch as dispatches
+from hub.services.subjects import org_subject
 from hub.store import memberships as store
+from hub.store import organizations, volunteers
 from hub.store.base import ConnectionDatabase, Database, Row
 from hub.store.memberships import list_served_hours as list_served_hours
 
@@ -45,7 +36,7 @@ class MembershipError(RecordsError):
     """A refused change of membership or status: ``code``, ``field``, messages."""
 
 
-def _reason(text: str | None, *, required: bool) -> str:
+def reason_of(text: str | None, *, required: bool) -> str:
     reason = (text or "").strip()
     if (required and len(reason) < 2) or len(reason) > REASON_MAX:
         raise MembershipError("REASON_REQUIRED", "reason",
@@ -63,7 +54,8 @@ async def _team(db: Database, organization_id: int, field: str) -> Row:
     return org
 
 
-async def _volunteer(db: Database, volunteer_id: int) -> Row:
+async def volunteer_facts(db: Database, volunteer_id: int) -> Row:
+    """The volunteer's facts for the action table (``NOT_FOUND`` if there is none)."""
     facts = await volunteers.get_facts(db, volunteer_id=volunteer_id)
     if facts is None:
         raise MembershipError("NOT_FOUND", "volunteerId",
@@ -101,9 +93,9 @@ async def leave_team(db: Database, caller: Caller, *, volunteer_id: int, organiz
     org = await _team(db, organization_id, "organizationId")
     require(caller, Action.VOLUNTEER_LEAVE_TEAM, _in_team(org, volunteer_id),
             what="take this volunteer out of this team (they themself or its managers may)")
-    await _volunteer(db, volunteer_id)
+    await volunteer_facts(db, volunteer_id)
     own = caller.volunteer_id == volunteer_id
-    text = _reason(reason, required=not own)
+    text = reason_of(reason, required=not own)
 
     async def work(tx: ConnectionDatabase) -> Row:
         return await _end(tx, volunteer_id=volunteer_id, org=org, how="left" if own else
@@ -133,11 +125,11 @@ async def transfer(db: Database, caller: Caller, *, volunteer_id: int, from_id: 
         require(caller, Action.VOLUNTEER_TRANSFER, _in_team(org, volunteer_id),
                 what="move this volunteer between these teams (they themself, or a manager "
                      "of both teams may)")
-    facts = await _volunteer(db, volunteer_id)
+    facts = await volunteer_facts(db, volunteer_id)
     if facts["status"] == "exited":
         raise MembershipError("EXITED", "volunteerId", f"volunteer {volunteer_id} has exited",
                               f"志愿者 {volunteer_id} 已退出")
-    text = _reason(reason, required=caller.volunteer_id != volunteer_id)
+    text = reason_of(reason, required=caller.volunteer_id != volunteer_id)
 
     async def work(tx: ConnectionDatabase) -> Transfer:
         if await store.lock(tx, volunteer_id=volunteer_id, organization_id=to_id) is not None:
@@ -151,92 +143,6 @@ async def transfer(db: Database, caller: Caller, *, volunteer_id: int, from_id: 
         return Transfer(ended, to_id)
 
     return await in_transaction(db, work)
-
-
-# -- suspension ---------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class StatusChange:
-    """A logged change of status, and the dispatches it withdrew."""
-
-    change: Row
-    withdrawn: tuple[int, ...] = ()
-
-
-async def _authorised(db: Database, caller: Caller, volunteer_id: int, what: str) -> None:
-    facts = await _volunteer(db, volunteer_id)
-    require(caller, Action.VOLUNTEER_SUSPEND, volunteer_subject(facts), what=what)
-
-
-async def suspend(db: Database, caller: Caller, *, volunteer_id: int, reason: str,
-                  ttl_s: int) -> StatusChange:
-    """暂停: suspend an active volunteer with a reason and withdraw their dispatches."""
-    await _authorised(db, caller, volunteer_id, "suspend this volunteer (an admin of one of "
-                                                "their teams, their dispatcher or an admin may)")
-    text = _reason(reason, required=True)
-    by = actor(caller)
-
-    async def work(tx: ConnectionDatabase) -> StatusChange:
-        # Writers of a dispatch lock its demand, then it; an offer or acceptance then
-        # share-locks the volunteer (sql/0023). Lock the dispatches seen now first, then the
-        # volunteer, so an acceptance in flight finishes (and is withdrawn) instead of
-        # deadlocking; then those made before the volunteer's lock was taken.
-        held: dict[int, Row] = {}
-        for row in await dispatches.list_withdrawable_of_volunteer(tx, volunteer_id=volunteer_id):
-            held[row["id"]] = await dispatches.lock(tx, dispatch_id=row["id"]) or row
-        status = await store.lock_volunteer(tx, volunteer_id=volunteer_id)
-        if status != "active":
-            exited = status == "exited"
-            raise MembershipError("EXITED" if exited else "ALREADY_SUSPENDED", "volunteerId",
-                                  f"volunteer {volunteer_id} is {status}",
-                                  f"志愿者 {volunteer_id} 已{'退出' if exited else '暂停服务'}")
-        change = await store.update_status(tx, volunteer_id=volunteer_id, status="suspended",
-                                           reason=text, by=recorded_name(caller))
-        for row in await dispatches.list_withdrawable_of_volunteer(tx, volunteer_id=volunteer_id):
-            if row["id"] not in held:
-                held[row["id"]] = await dispatches.lock(tx, dispatch_id=row["id"]) or row
-        allowed = await workflow.allowed(tx)
-        withdrawn = []
-        for dispatch_id, row in sorted(held.items()):
-            if not row.get("active", True) or (row["status"], "cancelled") not in allowed:
-                continue
-            await dispatches.update_state(tx, dispatch_id=dispatch_id, to_state="cancelled",
-                                          by=by, reason=f"volunteer suspended: {text}")
-            await workflow.refill(tx, demand_id=row["demand_id"], ttl_s=ttl_s)
-            await demands.update_status(tx, demand_id=row["demand_id"])
-            withdrawn.append(dispatch_id)
-        return StatusChange(change, tuple(withdrawn))
-
-    return await in_transaction(db, work)
-
-
-async def reinstate(db: Database, caller: Caller, *, volunteer_id: int,
-                    reason: str) -> StatusChange:
-    """恢复: a suspended volunteer is active again (with a reason, logged)."""
-    await _authorised(db, caller, volunteer_id, "reinstate this volunteer")
-    text = _reason(reason, required=True)
-
-    async def work(tx: ConnectionDatabase) -> StatusChange:
-        status = await store.lock_volunteer(tx, volunteer_id=volunteer_id)
-        if status != "suspended":
-            code = "EXITED" if status == "exited" else "NOT_SUSPENDED"
-            raise MembershipError(code, "volunteerId", f"volunteer {volunteer_id} is {status}",
-                                  f"志愿者 {volunteer_id} 当前未被暂停")
-        return StatusChange(await store.update_status(
-            tx, volunteer_id=volunteer_id, status="active", reason=text,
-            by=recorded_name(caller)))
-
-    return await in_transaction(db, work)
-
-
-async def status_changes(db: Database, caller: Caller, *, volunteer_id: int,
-                         limit: int) -> list[Row]:
-    """A volunteer's suspensions and reinstatements (``record.read``: themself, or their
-    managers)."""
-    facts = await _volunteer(db, volunteer_id)
-    require(caller, Action.RECORD_READ, volunteer_subject(facts),
-            what="read this volunteer's status history")
-    return await store.list_status_changes(db, volunteer_id=volunteer_id, limit=limit)
 
 
 async def past_members(db: Database, caller: Caller, *, organization_id: int,

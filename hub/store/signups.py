@@ -105,7 +105,10 @@ _GET_FIT = sql.compiled(
               sa.cast(sa.func.timezone(CST, sa.func.upper(a.c.time_window)), sa.Date)
               .label("ends_on"),
               a.c.required_skills, v.c.skill_codes)
-    .where(a.c.id == _A, v.c.id == _V))
+    .where(a.c.id == _A, v.c.id == _V)
+    # The volunteer's row share-locked: a suspension in progress (hub.services.membership)
+    # finishes first, so its status is read after it, never a sign-up slipping past it.
+    .with_for_update(read=True, of=v))
 
 
 async def get_fit(db: Database, *, activity_id: int, volunteer_id: int) -> Row | None:
@@ -184,3 +187,16 @@ async def count(db: Database, *, volunteer_id: int, statuses: Sequence[str]) -> 
     """How many sign-ups of these statuses a volunteer has."""
     rows = await sql.fetch(db, _COUNT, {"v": volunteer_id, "statuses": list(statuses)})
     return int(rows[0]["n"])
+
+
+_OPEN = sql.compiled(
+    sa.select(s.c.activity_id, s.c.status).select_from(s.join(a, a.c.id == s.c.activity_id))
+    .where(s.c.volunteer_id == _V,
+           s.c.status == sa.any_(sa.literal(["signed_up", "waitlisted"], pg.ARRAY(sa.Text))),
+           sa.func.lower(a.c.time_window) > sa.func.now())
+    .order_by(s.c.activity_id))
+
+
+async def list_open_of_volunteer(db: Database, *, volunteer_id: int) -> list[Row]:
+    """A volunteer's places and waitlist entries for activities not yet started."""
+    return await sql.fetch(db, _OPEN, {"v": volunteer_id})

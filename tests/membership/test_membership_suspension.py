@@ -22,7 +22,8 @@ from tests.seeded import Gql, errors_of
 
 ERR = "errors { code field message messageZh }"
 SUSPEND = ("mutation($i: SuspendVolunteerInput!) { suspendVolunteer(input: $i) { change { "
-           "fromStatus toStatus reason changedBy } withdrawnDispatchIds " + ERR + " } }")
+           "fromStatus toStatus reason changedBy } withdrawnDispatchIds leftActivityIds "
+           + ERR + " } }")
 REINSTATE = ("mutation($i: ReinstateVolunteerInput!) { reinstateVolunteer(input: $i) { "
              "change { fromStatus toStatus reason } " + ERR + " } }")
 LOG = """query($v: ID!) { volunteerStatusChanges(volunteerId: $v) {
@@ -31,7 +32,7 @@ LOG = """query($v: ID!) { volunteerStatusChanges(volunteerId: $v) {
 
 @pytest.fixture
 async def world(aconn: psycopg.AsyncConnection[Any]) -> World:
-    return await make_world(aconn)
+    return await make_world(aconn, capacity=1)  # one place: a second sign-up waits
 
 
 async def _open_demand(conn: psycopg.AsyncConnection[Any], world: World, days: int) -> int:
@@ -63,6 +64,9 @@ async def test_suspension_withdraws_offers_and_bookings_and_is_logged(
     [booked] = await workflow.offer(db, caller=SYSTEM, demand_id=second, volunteer_ids=[vid],
                                     ttl_s=3600)
     await workflow.accept(db, caller=world.volunteer(0), dispatch_id=booked, ttl_s=3600)
+    for n in (0, 1):  # the place, then the waitlist
+        await activities.sign_up(db, SYSTEM, activity_id=world.future_activity,
+                                 volunteer_id=world.volunteers[n])
     done = (await gql.data(SUSPEND, {"i": {"volunteerId": encode_id("Volunteer", vid),
                                            "reason": "多次无故缺席"}},
                            caller=world.org_admin()))["suspendVolunteer"]
@@ -74,6 +78,11 @@ async def test_suspension_withdraws_offers_and_bookings_and_is_logged(
     for dispatch_id in (offered, booked):
         assert await _status(aconn, "dispatch", dispatch_id) == "cancelled"
     assert await _status(aconn, "volunteer", vid) == "suspended"
+    # Their place in the activity goes to the first on its waitlist.
+    assert done["leftActivityIds"] == [encode_id("Activity", world.future_activity)]
+    cur = await aconn.execute("SELECT volunteer_id, status FROM activity_signup WHERE "
+                              "activity_id = %s ORDER BY volunteer_id", (world.future_activity,))
+    assert await cur.fetchall() == [(vid, "cancelled"), (world.volunteers[1], "signed_up")]
     # Never offered, cannot take a slot or sign up, while suspended.
     with pytest.raises(Refused) as refused:
         await workflow.offer(db, caller=SYSTEM, demand_id=first, volunteer_ids=[vid],
