@@ -26,6 +26,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+import psycopg
+
 from hub.auth import Caller, Role
 from hub.auth.actions import ACTIONS, Action, ActionSubject, Grant, actor, can, require, subject
 from hub.auth.ids import region_prefix
@@ -33,7 +35,7 @@ from hub.geo.divisions import subtree_prefix
 from hub.pii import PiiCipher
 from hub.services import activities
 from hub.services import publishing_values as values
-from hub.services.workflow_errors import Code, Refused, WorkflowError
+from hub.services.workflow_errors import Code, Refused, WorkflowError, db_error
 from hub.store import organizations, regions, stations
 from hub.store import publishing as store
 from hub.store.base import Database, Row
@@ -220,8 +222,11 @@ async def create(db: Database, cipher: PiiCipher, caller: Caller, *, kind: str,
         await _check_places(tx, kind, checks)
         if checks.errors:
             raise Refused(checks.errors)
-        return await store.create(tx, kind=kind, values={
-            **checks.values, "status": "draft", "created_by": actor(caller)})
+        try:
+            return await store.create(tx, kind=kind, values={
+                **checks.values, "status": "draft", "created_by": actor(caller)})
+        except psycopg.IntegrityError as exc:  # a rule only the database knows: still coded
+            raise db_error(exc, "input", f"this {NAMES[kind][0]}") from exc
 
 
 async def update(db: Database, cipher: PiiCipher, caller: Caller, *, kind: str, id: int,
@@ -241,7 +246,10 @@ async def update(db: Database, cipher: PiiCipher, caller: Caller, *, kind: str, 
         if checks.errors:
             raise Refused(checks.errors)
         if checks.values:
-            await store.update(tx, kind=kind, id=id, values=checks.values)
+            try:
+                await store.update(tx, kind=kind, id=id, values=checks.values)
+            except psycopg.IntegrityError as exc:
+                raise db_error(exc, "input", f"{NAMES[kind][0]} {id}") from exc
         if kind == "activity" and "capacity" in checks.values:
             await activities.fill_from_waitlist(tx, activity_id=id)  # more places: move up
 
@@ -295,6 +303,10 @@ async def _check_places(tx: Database, kind: str, checks: values.Checks,
     """What needs the database: the station an activity is at (its point and region by
     default), the project it belongs to, the region the point lies in."""
     v = checks.values
+    if "organization_id" in v and kind == "station" and not await organizations.get_many(
+            tx, ids=[v["organization_id"]]):
+        checks.bad("organizationId", f"organisation {v['organization_id']} does not exist",
+                   f"组织 {v['organization_id']} 不存在", Code.NOT_FOUND)
     if kind == "project":
         return
     if kind == "activity":

@@ -22,12 +22,17 @@ from tests.publishing.documents import (
     CREATE_ACTIVITY,
     CREATE_PROJECT,
     CREATE_STATION,
+    NODE,
     SUBMIT,
     UPDATE_ACTIVITY,
 )
 
 AT_STATION = """query($id: ID!) { node(id: $id) { ... on Activity {
   station { id } location { lon lat } region { code } } } }"""
+
+
+CLOSE_WHY = """mutation($id: ID!, $r: String) { closePublication(input: {id: $id, reason: $r})
+  { errors { code field } } }"""
 
 
 async def _count(conn: psycopg.AsyncConnection[Any], table: str) -> int:
@@ -115,3 +120,16 @@ async def test_not_found_and_wrong_ids(api: Api, land: Land) -> None:
     assert codes(missing["submitForReview"]) == ["NOT_FOUND"]
     wrong = (await api.data(admin, SUBMIT, {"id": gid("Volunteer", 1)}))
     assert codes(wrong["submitForReview"]) == ["INVALID"]
+
+
+async def test_unknown_operator_and_overlong_reason(api: Api, land: Land) -> None:
+    admin = api.token("admin", "admin-1")
+    answer = (await api.data(admin, CREATE_STATION, {"i": {
+        "name": "科普站", "kind": "park", "location": POINT, "regionCode": REGION,
+        "organizationId": gid("Organization", 987654)}}))["createStation"]
+    assert [(e["code"], e["field"]) for e in answer["errors"]] == [("NOT_FOUND",
+                                                                   "organizationId")]
+    station = gid("Station", land.station)
+    long = await api.data(admin, CLOSE_WHY, {"id": station, "r": "因" * 1001})
+    assert codes(long["closePublication"]) == ["INVALID"]
+    assert (await api.data(None, NODE, {"id": station}))["node"]["status"] == "active"
