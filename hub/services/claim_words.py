@@ -38,6 +38,8 @@ def ineligible(fit: Fit, volunteer: Row, demand: Row) -> WorkflowError:
               "availability (China time), or on time off")
         zh = f"您在需求 {d} 的整个时段（{window}）并非全程可服务：超出每周可服务时间或正在请假"
     else:
-        en = f"your service capacity for the week of demand {d} is used up"
-        zh = f"您在需求 {d} 所在周的可服务次数已用完"
+        cap = volunteer["capacity_per_week"]
+        en = (f"you serve at most {cap} time(s) a week (your capacity), and the week of "
+              f"demand {d} (China time) is full")
+        zh = f"您每周最多服务 {cap} 次，需求 {d} 所在的一周（北京时间）已排满"
     return WorkflowError(Code.NOT_ELIGIBLE, "demandId", en, zh)

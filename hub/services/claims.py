@@ -23,8 +23,9 @@ when the demand's window starts with nobody deciding.
 from __future__ import annotations
 
 import asyncio
+from collections import defaultdict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import psycopg
 
@@ -34,7 +35,7 @@ from hub.matching import Problem
 from hub.matching.fit import Fit, Unfit, distances_m, fits_of_volunteer
 from hub.services import region_settings
 from hub.services.claim_words import ineligible
-from hub.services.matching import MAX_PERIOD_DAYS, parse_options, problem_of
+from hub.services.matching import CST, MAX_PERIOD_DAYS, parse_options, problem_of
 from hub.services.workflow import (
     HUB_ACTOR,
     SWEEP_BATCH,
@@ -75,12 +76,31 @@ def _volunteer_id(caller: Caller) -> int:
     return caller.volunteer_id
 
 
+def _week_of(moment: datetime) -> tuple[datetime, datetime]:
+    """The China-time week (Monday 00:00 to the next) that ``moment`` falls in."""
+    day = moment.astimezone(CST).date()
+    monday = datetime.combine(day - timedelta(days=day.weekday()), time(), CST)
+    return monday, monday + timedelta(days=7)
+
+
 async def _fits(db: Database, demand_rows: list[Row], volunteer: Row) -> list[Fit]:
-    """The matcher's verdict on each demand for the volunteer, in the rows' order."""
-    problem: Problem = await problem_of(db, demand_rows, [volunteer], parse_options(None))
-    if not problem.volunteers:  # no capacity left over the demands' span
-        return [Fit(str(r["id"]), 0.0, Unfit.NO_CAPACITY) for r in demand_rows]
-    return await asyncio.to_thread(fits_of_volunteer, problem, str(volunteer["id"]))
+    """The matcher's verdict on each demand for the volunteer, in the rows' order. Each
+    China-time week is one problem, so the volunteer's weekly capacity counts their bookings
+    in the week the demand starts in, as a week's 派单 plan counts them."""
+    weeks: dict[tuple[datetime, datetime], list[Row]] = defaultdict(list)
+    for r in demand_rows:
+        weeks[_week_of(r["starts_at"])].append(r)
+    found: dict[str, Fit] = {}
+    for week, rows in weeks.items():
+        problem: Problem = await problem_of(db, rows, [volunteer], parse_options(None),
+                                            span=week)
+        if not problem.volunteers:  # no capacity left that week
+            found.update((str(r["id"]), Fit(str(r["id"]), 0.0, Unfit.NO_CAPACITY))
+                         for r in rows)
+            continue
+        fits = await asyncio.to_thread(fits_of_volunteer, problem, str(volunteer["id"]))
+        found.update((f.demand_id, f) for f in fits)
+    return [found[str(r["id"])] for r in demand_rows]
 
 
 async def _needs_approval(db: Database, region_code: str) -> bool:

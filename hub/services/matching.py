@@ -144,11 +144,14 @@ async def build_problem(db: Database, request: MatchRequest) -> Problem:
 
 
 async def problem_of(db: Database, demand_rows: list[Row], volunteer_rows: list[Row],
-                     options: Options) -> Problem:
+                     options: Options, *, span: tuple[datetime, datetime] | None = None
+                     ) -> Problem:
     """The matcher's problem for open demands (rows of ``demands.list_open``) and volunteers
     (rows of ``dispatch.list_reachable_volunteers``): each volunteer's weekly windows and dated
     extra ones over the demands' span, minus bookings and absences; a volunteer whose capacity
-    over the span is used up is left out. The one conversion 派单 and 抢单 share."""
+    over the span is used up is left out. The span is the demands' own unless ``span`` widens
+    it (e.g. to a whole week, so that bookings anywhere in it use up weekly capacity). The one
+    conversion 派单 and 抢单 share."""
     demands = tuple(Demand(
         id=str(r["id"]), lon=r["lon"], lat=r["lat"],
         skills=tuple(dict.fromkeys(r["required_skills"])),
@@ -160,6 +163,8 @@ async def problem_of(db: Database, demand_rows: list[Row], volunteer_rows: list[
     # Volunteers' windows are needed over the span of the demands themselves.
     span_starts = min(r["starts_at"] for r in demand_rows)
     span_ends = max(r["ends_at"] for r in demand_rows)
+    if span is not None:
+        span_starts, span_ends = min(span_starts, span[0]), max(span_ends, span[1])
     rows = volunteer_rows
     ids = [r["id"] for r in rows]
     busy: dict[int, list[Window]] = defaultdict(list)

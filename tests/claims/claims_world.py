@@ -50,13 +50,13 @@ async def station(conn: AsyncConnection[Any]) -> tuple[str, float, float]:
 async def add_volunteer(conn: AsyncConnection[Any], lon: float, lat: float, region: str, *,
                         skills: str = '{"health": 3}', weekly: str = "{[0,10080)}",
                         radius_m: int = 5000, insured_until: str | None = None,
-                        status: str = "active") -> int:
+                        status: str = "active", per_week: int = 10) -> int:
     """A volunteer living at (lon, lat)."""
     return int(await one(conn, (
         "INSERT INTO volunteer (real_name, skills, home_geom, region_code, weekly_availability, "
         "service_radius_m, capacity_per_week, insured_until, status) VALUES ('抢单志愿者', %s, "
-        "ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s, %s, %s, 10, %s, %s) RETURNING id"),
-        (skills, lon, lat, region, weekly, radius_m, insured_until, status)))
+        "ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s, %s, %s, %s, %s, %s) RETURNING id"),
+        (skills, lon, lat, region, weekly, radius_m, per_week, insured_until, status)))
 
 
 async def add_demand(conn: AsyncConnection[Any], lon: float, lat: float, region: str,

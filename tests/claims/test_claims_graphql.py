@@ -177,3 +177,22 @@ async def test_near_orders_by_where_the_volunteer_is_now(
                for e in home["claimableDemands"]["edges"])
     bad = await gql(NEAR, {"near": {"lon": lon, "lat": 100}}, caller=volunteer_caller(me))
     assert [c for c, _ in errors_of(bad)] == ["BAD_USER_INPUT"]
+
+
+async def test_weekly_capacity_counts_the_bookings_of_the_china_time_week(
+        gql: Gql, aconn: psycopg.AsyncConnection[Any]):
+    region, lon, lat = await station(aconn)
+    me = await add_volunteer(aconn, lon, lat, region, per_week=1)
+    # A Tuesday 10:00 China time at least a week ahead, the Thursday after, and the next Tuesday.
+    tuesday = await one(aconn, "SELECT (date_trunc('week', timezone('Asia/Shanghai', now())) "
+                               "+ interval '15 days 10 hours') AT TIME ZONE 'Asia/Shanghai'")
+    first = await add_demand(aconn, lon, lat, region, tuesday)
+    same_week = await add_demand(aconn, lon, lat, region, tuesday + timedelta(days=2))
+    next_week = await add_demand(aconn, lon, lat, region, tuesday + timedelta(days=7))
+    assert {first, same_week, next_week} <= set(ids_of(await listed(gql, me)))
+    assert (await claim(gql, me, first))["errors"] == []
+    got = ids_of(await listed(gql, me))
+    assert same_week not in got and next_week in got
+    [error] = (await claim(gql, me, same_week))["errors"]
+    assert error["code"] == "NOT_ELIGIBLE" and "at most 1 time(s) a week" in error["message"]
+    assert (await claim(gql, me, next_week))["errors"] == []
