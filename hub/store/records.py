@@ -150,10 +150,19 @@ p = service_record_pending
 _PENDING = sql.compiled(sa.insert(p).from_select(
     ["record_id", "due_at"],
     sa.select(r.c.id, _due(r.c.region_code, sa.func.now())).where(r.c.id == _ID)))
+# The period of each region with records pending in the subtree, looked up once per region
+# (hub_region_setting walks up the tree), then every pending record of those regions.
+_codes = (sa.select(r.c.region_code.label("code")).distinct()
+          .select_from(p.join(r, r.c.id == p.c.record_id))
+          .where(r.c.region_code.startswith(sa.bindparam("prefix", type_=sa.Text)))
+          .subquery("codes"))
+_per = sa.select(_codes.c.code, sa.cast(sa.func.hub_region_setting(
+    _codes.c.code, "record_auto_confirm_hours"), sa.Integer).label("hours")).cte(
+    "per").prefix_with("MATERIALIZED")
 _REDUE = sql.compiled(
-    sa.update(p).where(p.c.record_id == r.c.id,
-                       r.c.region_code.startswith(sa.bindparam("prefix", type_=sa.Text)))
-    .values(due_at=_due(r.c.region_code, p.c.since)).returning(p.c.record_id))
+    sa.update(p).add_cte(_per).where(p.c.record_id == r.c.id, r.c.region_code == _per.c.code)
+    .values(due_at=p.c.since + sa.func.make_interval(0, 0, 0, 0, _per.c.hours))
+    .returning(p.c.record_id))
 
 
 async def create_pending(db: Database, *, record_id: int) -> None:
