@@ -13,7 +13,7 @@ from hub.schema.common import Connection, NearInput, WithinInput, connection, pa
 from hub.schema.context import Info
 from hub.schema.errors import BadUserInput
 from hub.schema.organizations import Activity
-from hub.schema.query import _region_prefix, _spatial
+from hub.schema.query import _organization_path, _region_prefix, _spatial
 from hub.schema.signups import ActivitySignUp, sign_up_of
 from hub.schema.vocab_args import codes
 from hub.services import activities, publishing
@@ -42,15 +42,7 @@ class ActivityFilter:
 async def _query(info: Info, f: ActivityFilter) -> activities.ActivityFilter:
     if f.from_ and f.to and f.to <= f.from_:
         raise BadUserInput("filter.to", f.to.isoformat(), "must be after filter.from")
-    org_path = None
-    if f.organization_id is not None:
-        org_id = nodes_.decode_id(str(f.organization_id), "Organization",
-                                  "filter.organizationId")
-        row = await info.context.loaders.organization.load(org_id)
-        if row is None:
-            raise BadUserInput("filter.organizationId", f.organization_id, "does not exist",
-                               "不存在")
-        org_path = str(row["path"])
+    org_path = await _organization_path(info, f.organization_id)
     project = (nodes_.decode_id(str(f.project_id), "Project", "filter.projectId")
                if f.project_id else None)
     return activities.ActivityFilter(

@@ -70,6 +70,18 @@ async def _region_prefix(info: Info, code: str | None,
     return subtree_prefix(normal)
 
 
+async def _organization_path(info: Info, value: strawberry.ID | None,
+                             field: str = "filter.organizationId") -> str | None:
+    """The path of the organisation a filter names (its subtree), if it names one."""
+    if value is None:
+        return None
+    row = await info.context.loaders.organization.load(
+        nodes_.decode_id(str(value), "Organization", field))
+    if row is None:
+        raise BadUserInput(field, value, "does not exist", "不存在")
+    return str(row["path"])
+
+
 @strawberry.input(description="Volunteer conditions; all given ones must hold.")
 class VolunteerFilter:
     region_code: str | None = strawberry.field(default=None, description="Division subtree.")
@@ -153,14 +165,7 @@ async def volunteer_page(info: Info, *, first: int | None, after: str | None,
 async def _volunteer_query(info: Info, f: VolunteerFilter | None) -> volunteers.VolunteerFilter:
     if f is None:
         return volunteers.VolunteerFilter()
-    org_path = None
-    if f.organization_id is not None:
-        org_id = nodes_.decode_id(str(f.organization_id), "Organization",
-                                  "filter.organizationId")
-        row = await info.context.loaders.organization.load(org_id)
-        if row is None:
-            raise BadUserInput("filter.organizationId", f.organization_id, "does not exist")
-        org_path = row["path"]
+    org_path = await _organization_path(info, f.organization_id)
     return volunteers.VolunteerFilter(
         region_prefix=await _region_prefix(info, f.region_code),
         skills=codes("filter.skills", f.skills, SKILLS),

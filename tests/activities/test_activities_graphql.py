@@ -6,8 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg
+from graphql import parse
 
 from hub.auth import ANONYMOUS, ScopeAll
+from hub.schema import schema
+from hub.schema.limits import operation_cost
 from hub.schema.node import encode_id
 from hub.store.base import ConnectionDatabase
 from hub.store.tiles import TileFilters, get_tile
@@ -175,3 +178,15 @@ async def test_nested_activities_do_not_grow_with_rows(gql: Gql, world: World):
         await gql.data(NESTED, {"n": n}, caller=world.volunteer(0))
         counts.append(gql.db.statements - before)
     assert counts[0] == counts[1] and counts[0] <= 8
+
+
+def test_activity_lists_are_costed_as_pages_like_stations():
+    gql = schema()._schema
+
+    def cost(field: str, node: str = "id region { name }") -> int:
+        return operation_cost(gql, parse(f"{{ {field} {{ edges {{ node {{ {node} }} }} }} }}"),
+                              None, None)
+
+    assert cost("activities") == cost("stations") > 20 * 5  # a default page, not one row
+    assert cost("activities(first: 100)") == cost("stations(first: 100)") > 100 * 5
+    assert cost("activitySignUps", "status activity { title }") == cost("stations")
