@@ -10,7 +10,9 @@ A claim is a dispatch row (``claimed``), made through the same path as an offer:
 row is locked first (:func:`hub.store.demands.lock`), then the row is inserted under the
 database's guards: ``dispatch_guard`` counts every active dispatch against ``needed`` and the
 exclusion constraint refuses overlapping active dispatches of one volunteer. So claims and
-hand dispatch share every slot and no race can overfill a demand or double-book anyone.
+hand dispatch share every slot and no race can overfill a demand or double-book anyone. One
+volunteer's claims also queue behind each other (:func:`hub.store.claims.lock_volunteer`),
+so their weekly capacity holds under a race too.
 
 Where the demand's region requires approval (``claims_need_approval``, inherited down the
 region tree, default no) the claim starts ``claim_pending``: it holds the slot and the
@@ -173,6 +175,7 @@ async def _claim_once(db: Database, caller: Caller, volunteer_id: int, demand_id
                 raise WorkflowError(Code.NOT_FOUND, field, f"demand {demand_id} does not exist",
                                     f"需求 {demand_id} 不存在")
             offerable(demand, field)
+            await store.lock_volunteer(tx, volunteer_id=volunteer_id)
             await _not_held(tx, demand_id, volunteer_id)
             if demand["taken"] >= demand["needed"]:
                 raise _full(demand)

@@ -33,6 +33,13 @@ _HELD = sql.compiled(sa.select(x.c.id, x.c.status, x.c.claimed, x.c.changed_by,
     x.c.volunteer_id == sa.bindparam("volunteer", type_=sa.BigInteger),
     sa.or_(x.c.active, x.c.status == "claim_rejected"))
     .order_by(x.c.active.desc(), x.c.id.desc()))
+# One volunteer's claims queue here (a transaction-scoped advisory lock in a key space of its
+# own), taken after the demand's lock: nothing else takes it, so it adds no lock cycle.
+_CLAIMS_KEY = 0x636C616D  # 'clam'
+_INT4 = 2_147_483_647  # volunteer ids fold into the lock's 32-bit key (a clash only queues)
+_LOCK_VOLUNTEER = sql.compiled(sa.select(sa.func.pg_advisory_xact_lock(
+    sa.literal(_CLAIMS_KEY, sa.Integer),
+    sa.cast(sa.bindparam("v", type_=sa.BigInteger) % _INT4, sa.Integer)).label("locked")))
 # 'claim_pending' as a constant: a generic plan may use the partial index
 # dispatch_claim_due_idx (sql/0022).
 _DUE = sql.compiled(sa.select(x.c.id).where(
@@ -55,6 +62,12 @@ async def list_held(db: Database, *, demand_id: int, volunteer_id: int) -> list[
     """The volunteer's dispatches of a demand that bar another claim: active ones, and
     rejected claims (active first, then the newest)."""
     return await sql.fetch(db, _HELD, {"demand": demand_id, "volunteer": volunteer_id})
+
+
+async def lock_volunteer(db: Database, *, volunteer_id: int) -> None:
+    """Wait for the volunteer's other claims in progress, and hold theirs back until this
+    transaction ends: what one claim reads of the volunteer's week then stays true."""
+    await sql.fetch(db, _LOCK_VOLUNTEER, {"v": volunteer_id})
 
 
 async def lock_due(db: Database, *, limit: int) -> list[int]:

@@ -158,3 +158,29 @@ async def test_pending_claims_hold_the_slots_under_a_race(
     finally:
         await db.fetch("DELETE FROM region_setting WHERE region_code = '410100000000'")
     await dispatch_invariants(db)
+
+
+async def test_a_volunteers_weekly_capacity_holds_when_they_claim_a_week_at_once(
+        connections: list[ConnectionDatabase]):
+    db = connections[0]
+    [row] = await db.fetch(
+        "INSERT INTO volunteer (real_name, skills, home_geom, region_code, weekly_availability, "
+        "service_radius_m, capacity_per_week) VALUES ('每周一次', '{\"health\": 2}', "
+        "ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s, '{[0,10080)}', 10000, 1) RETURNING id",
+        (LON, LAT, REGION))
+    # Ten demands on one China-time week's Wednesday, an hour apart and not overlapping.
+    [week] = await db.fetch("SELECT (date_trunc('week', timezone('Asia/Shanghai', now())) + "
+                            "interval '8 weeks 2 days 8 hours') AT TIME ZONE 'Asia/Shanghai' "
+                            "AS at")
+    demands = [(await db.fetch(
+        "INSERT INTO demand (title, category, required_skills, needed, time_window, "
+        "location_geom, region_code, raised_by) VALUES ('一周', 'health', '{health}', 2, "
+        "tstzrange(%(at)s + make_interval(hours => %(k)s), %(at)s + make_interval(hours => "
+        "%(k)s, mins => 50)), ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326), %(r)s, "
+        "'test') RETURNING id", {"at": week["at"], "k": k, "lon": LON, "lat": LAT,
+                                 "r": REGION}))[0]["id"] for k in range(10)]
+    results = await asyncio.gather(
+        *(claims.claim(c, volunteer_caller(row["id"]), demand_id=d)
+          for c, d in zip(connections, demands, strict=False)), return_exceptions=True)
+    assert _codes(list(results)) == {"ok": 1, Code.NOT_ELIGIBLE.value: 9}
+    await dispatch_invariants(db)
