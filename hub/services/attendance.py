@@ -136,6 +136,10 @@ async def _locked(tx: Database, caller: Caller, activity_id: int,
     acting = Acting(caller, Action.ACTIVITY_CHECK_IN, volunteer_id,
                     "check in or out: only the volunteer signed up may")
     activity = await locked_activity(tx, activity_id, acting)
+    if activity["status"] not in SHOWN:
+        raise RecordsError("ATTENDANCE_CLOSED", "activityId",
+                           f"activity {activity_id} is {activity['status']}",
+                           f"活动 {activity_id} 当前状态（{activity['status']}）不能签到")
     current = await signups.lock(tx, activity_id=activity_id, volunteer_id=volunteer_id)
     if current is None or current["status"] in {"cancelled", "waitlisted"}:
         raise RecordsError("NOT_SIGNED_UP", "activityId",

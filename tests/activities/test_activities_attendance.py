@@ -140,6 +140,11 @@ async def test_only_the_volunteer_with_a_place_checks_in_and_only_while_open(
     await attendance.check_in(db, world.volunteer(0), activity_id=a, volunteer_id=v0,
                               proof=here, rules=RULES)
     # the organiser may still record a checked-in volunteer by hand (hours confirmed at once)
+    await aconn.execute("UPDATE activity SET status = 'cancelled' WHERE id = %s", (a,))
+    assert await _refused(attendance.check_in(db, world.volunteer(1), activity_id=a,
+                                              volunteer_id=v1, proof=here, rules=RULES)
+                          ) == "ATTENDANCE_CLOSED"
+    await aconn.execute("UPDATE activity SET status = 'published' WHERE id = %s", (a,))
     row, record = await activities.record_attendance(
         db, world.org_admin(), activity_id=a, volunteer_id=v0, attended=True,
         hours=Decimal("1.5"))

@@ -1,6 +1,6 @@
-"""Many sign-ups and cancellations at once, through the app's real pool (each call its own
-connection and transaction): never more signed up than the capacity, the waitlist moves up
-first come first served, and nobody is lost."""
+"""Many sign-ups, cancellations and capacity increases at once, through the app's real pool
+(each call its own connection and transaction): never more signed up than the capacity, the
+waitlist moves up first come first served, and nobody is lost."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from hub.store.base import PoolDatabase
 from tests.conftest import as_app, migrated_database
 from tests.records.records_world import make_world
 
-PEOPLE, CAPACITY, QUITTERS = 48, 9, 16
+PEOPLE, CAPACITY, QUITTERS, GROWS = 48, 9, 16, 3
 
 
 @pytest.fixture(scope="module")
@@ -47,15 +47,24 @@ async def _outcome(call: Any) -> tuple[str, Any]:
     return "OK", row
 
 
-def _rows(url: str, activity: int) -> dict[int, tuple[str, int | None]]:
+def _rows(url: str, activity: int, capacity: int) -> dict[int, tuple[str, int | None]]:
     with psycopg.connect(url) as conn:
         cap, counter = conn.execute("SELECT capacity, signed_up FROM activity WHERE id = %s",
                                     (activity,)).fetchone() or (0, 0)
         rows = conn.execute("SELECT volunteer_id, status, waitlist_no FROM activity_signup "
                             "WHERE activity_id = %s", (activity,)).fetchall()
     signed = sum(1 for _, status, _ in rows if status == "signed_up")
-    assert (cap, counter) == (CAPACITY, signed), "the counter is the signed-up rows"
+    assert (cap, counter) == (capacity, signed), "the counter is the signed-up rows"
     return {v: (status, no) for v, status, no in rows}
+
+
+async def _grow(db: PoolDatabase, activity: int) -> tuple[str, Any]:
+    """One more place, given to the waitlist in the same transaction (as updateActivity
+    does; the UPDATE locks the activity's row first)."""
+    async with db.transaction() as tx:
+        await tx.fetch("UPDATE activity SET capacity = capacity + 1 WHERE id = %(a)s",
+                       {"a": activity})
+        return "OK", await activities.fill_from_waitlist(tx, activity_id=activity)
 
 
 async def test_concurrent_sign_ups_and_cancellations_keep_capacity_and_fifo(
@@ -85,16 +94,17 @@ async def test_concurrent_sign_ups_and_cancellations_keep_capacity_and_fifo(
     stayed = [v for v in people if v not in quitters]
     calls += [activities.sign_up(pool_db, SYSTEM, activity_id=a, volunteer_id=v)
               for v in rng.sample(stayed, 8)]  # already in: refused, nothing changes
-    rng.shuffle(calls)
-    second = await asyncio.gather(*(_outcome(c) for c in calls))
+    outcomes = [_outcome(c) for c in calls] + [_grow(pool_db, a) for _ in range(GROWS)]
+    rng.shuffle(outcomes)
+    second = await asyncio.gather(*outcomes)
     assert {code for code, _ in second} <= {"OK", "ALREADY_SIGNED_UP", "ALREADY_WAITLISTED"}
 
-    rows = _rows(race_url, a)
+    rows = _rows(race_url, a, CAPACITY + GROWS)
     assert {v for v, (status, _) in rows.items() if status == "cancelled"} == set(quitters)
     assert all(rows[v][0] in {"signed_up", "waitlisted"} for v in stayed), "nobody lost"
     signed = [v for v in stayed if rows[v][0] == "signed_up"]
     waiting = [v for v in stayed if rows[v][0] == "waitlisted"]
-    assert len(signed) == min(CAPACITY, len(stayed)), "no free place while someone waits"
+    assert len(signed) == min(CAPACITY + GROWS, len(stayed)), "no free place while one waits"
     # FIFO: everyone moved up joined the waitlist before everyone still waiting.
     moved = [queued[v] for v in signed if v in queued]
     assert moved and waiting
