@@ -45,6 +45,10 @@ RAISE = f"""mutation($s: ID!) {{ raiseDemand(input: {{title: "科普讲座", cat
   errors {{ code field }} }} }}"""
 
 
+ENTITIES = """query($r: [_Any!]!) { _entities(representations: $r) {
+  ... on Station { id status } } }"""
+
+
 def _listed(data: dict[str, Any], station_id: str) -> bool:
     return station_id in {e["node"]["id"] for e in data["stations"]["edges"]}
 
@@ -69,6 +73,8 @@ async def test_a_station_from_draft_to_archive(api: Api, land: Land,
 
     # A draft is nobody's business but its managers'.
     assert (await api.data(None, NODE, {"id": sid}))["node"] is None
+    entities = await api.data(None, ENTITIES, {"r": [{"__typename": "Station", "id": sid}]})
+    assert entities["_entities"] == [None]  # nor through the federation gateway
     assert not _listed(await api.data(None, STATIONS, {"r": REGION}), sid)
     assert sid not in str(await api.data(None, MAP))
     assert _listed(await api.data(alice, STATIONS, {"r": REGION}), sid)
