@@ -26,6 +26,7 @@ VALID = [
     '{ regions(parentCode: "410000") { code name } }',
     '{ stations(first: 5) { edges { node { id name kind } } totalCount } }',
     '{ demands(first: 3, filter: {statuses: ["open"]}) { edges { node { id title } } } }',
+    '{ activities(first: 3, filter: {hasFreePlaces: true}) { edges { node { id placesLeft } } } }',
     'query($p: PointInput!) { nearestStations(point: $p, k: 3) { name } }',
     'query Q($id: ID!) { node(id: $id) { id ... on Region { name } } }',
     '{ mapLayer(layer: STATIONS, bbox: {west: 113, south: 34, east: 114, north: 35}, limit: 5) }',
