@@ -28,6 +28,7 @@ SUB_PROGRAMMES = vocabulary("subProgramme", "sub-programme")
 SIX_HAS = ("place", "team", "projects", "facilities", "rules", "signage")
 MAX_TEXT = 5000
 MAX_CAPACITY = 10_000
+MAX_WINDOWS = 70  # opening hours: ten windows a day
 MAX_ACTIVITY_SPAN = timedelta(days=31)
 MAX_LEAD = timedelta(days=366)
 MAX_PROJECT_DAYS = 3660
@@ -149,6 +150,10 @@ class Checks:
 
 
 def _weekly(checks: Checks, spans: Sequence[tuple[int, int, int]]) -> None:
+    if len(spans) > MAX_WINDOWS:
+        checks.bad("openingHours", f"{len(spans)} windows given; at most {MAX_WINDOWS}",
+                   f"填写了 {len(spans)} 个时段，最多 {MAX_WINDOWS} 个")
+        return
     for n, (day, start, end) in enumerate(spans):
         if not (0 <= day <= 6 and 0 <= start < end <= MINUTES_PER_DAY):
             checks.bad(f"openingHours[{n}]",

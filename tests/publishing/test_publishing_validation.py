@@ -25,6 +25,7 @@ from tests.publishing.documents import (
     NODE,
     SUBMIT,
     UPDATE_ACTIVITY,
+    UPDATE_STATION,
 )
 
 AT_STATION = """query($id: ID!) { node(id: $id) { ... on Activity {
@@ -133,3 +134,8 @@ async def test_unknown_operator_and_overlong_reason(api: Api, land: Land) -> Non
     long = await api.data(admin, CLOSE_WHY, {"id": station, "r": "因" * 1001})
     assert codes(long["closePublication"]) == ["INVALID"]
     assert (await api.data(None, NODE, {"id": station}))["node"]["status"] == "active"
+    windows = [{"weekday": 1 + n % 7, "start": "08:00", "end": "09:00"} for n in range(71)]
+    many = (await api.data(admin, UPDATE_STATION, {"i": {"id": station,
+                                                         "openingHours": windows}}))
+    assert [(e["code"], e["field"]) for e in many["updateStation"]["errors"]] == [
+        ("INVALID", "openingHours")]
