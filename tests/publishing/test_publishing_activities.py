@@ -136,3 +136,22 @@ async def test_a_project_with_its_sub_programme_and_funding(api: Api, land: Land
         "publication"]["status"] == "active"
     assert (await api.data(None, PROJECTS, owner))["projects"]["totalCount"] == 1
 
+
+
+PENDING = """query($s: [String!]) { activities(first: 50, filter: {statuses: $s}) {
+  totalCount edges { node { id status } } } }"""
+
+
+async def test_reviewers_find_what_waits_for_them(api: Api, land: Land) -> None:
+    organiser = api.token("org_admin", "team-admin", org=land.team)
+    made = (await api.data(organiser, CREATE_ACTIVITY, {"i": _activity(
+        land, safetyPlan="预案")}))["createActivity"]["activity"]
+    await api.data(organiser, SUBMIT, {"id": made["id"]})
+    waiting = {"s": ["pending_review"]}
+    for reviewer in (api.token("org_admin", "corps-admin", org=land.corps),
+                     api.token("dispatcher", "luoyang", region="410300000000")):
+        found = (await api.data(reviewer, PENDING, waiting))["activities"]
+        assert [e["node"]["id"] for e in found["edges"]] == [made["id"]]
+    for stranger in (None, api.token("org_admin", "far-admin", org=land.far_corps),
+                     api.token("volunteer", gid("Volunteer", 1))):
+        assert (await api.data(stranger, PENDING, waiting))["activities"]["totalCount"] == 0
