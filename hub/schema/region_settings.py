@@ -67,7 +67,7 @@ async def _effective(info: Info, region_code: str) -> RegionSettings:
 @strawberry.input(description="Settings to change; leave one out to keep it, give null to "
                               "inherit it again from the region above.")
 class UpdateRegionSettingsInput:
-    region_code: str
+    region_code: str = strawberry.field(description="A 6-, 9- or 12-digit division code.")
     claims_need_approval: bool | None = strawberry.UNSET
     record_auto_confirm_hours: int | None = strawberry.field(
         default=strawberry.UNSET,

@@ -16,7 +16,8 @@ from typing import Any
 
 from hub.auth import Caller
 from hub.auth.actions import Action, require, subject
-from hub.auth.ids import is_division_code, region_prefix
+from hub.auth.ids import region_prefix
+from hub.geo.divisions import DivisionCodeError, normalize_code
 from hub.services.records import RecordsError, in_transaction, recorded_name
 from hub.store import records
 from hub.store import region_settings as store
@@ -48,12 +49,13 @@ class RegionSettings:
 
 
 def _checked_code(region_code: str) -> str:
-    code = region_code.strip()
-    if not is_division_code(code):
+    """A 6-, 9- or 12-digit division code as 12 digits (``UNKNOWN_REGION`` otherwise)."""
+    try:
+        return normalize_code(region_code)
+    except DivisionCodeError:
         raise RecordsError("UNKNOWN_REGION", "regionCode",
-                           f"{region_code!r} is not a 12-digit division code",
-                           f"{region_code!r} 不是 12 位行政区划代码")
-    return code
+                           f"{region_code!r} is not a 6-, 9- or 12-digit division code",
+                           f"{region_code!r} 不是 6、9 或 12 位行政区划代码") from None
 
 
 async def effective(db: Database, *, region_code: str,

@@ -16,6 +16,7 @@ from hub.auth import Caller, Role
 from hub.auth.actions import Action, can, subject
 from hub.schema.node import encode_id
 from hub.services.records import Source, confirm_due, record_service
+from hub.store import records
 from hub.store.base import ConnectionDatabase
 from tests.auth.signin_steps import caller_of, request_code, sign_in
 from tests.records.records_world import REGION, World
@@ -122,6 +123,19 @@ async def test_a_longer_period_set_meanwhile_keeps_a_record_waiting(
     assert await confirm_due(db, after_s=3600) == 1 and await _confirmed(aconn, record)
 
 
+async def test_the_sweep_checks_again_that_a_record_is_still_due(
+        gql: Gql, aconn: psycopg.AsyncConnection[Any], db: ConnectionDatabase, world: World):
+    record = await _pending(db, world.volunteers[0], world.demand)
+    await aconn.execute("UPDATE service_record_pending SET since = since - interval '3 hours' "
+                        "WHERE record_id = %s", (record,))
+    await _set(gql, regionCode="410303", recordAutoConfirmHours=2)  # 6 digits: the county
+    assert await records.list_pending_due(db, default_s=None, limit=10) == [record]
+    # The period grows between the sweep's list and its transaction: not due any more.
+    await _set(gql, regionCode=REGION, recordAutoConfirmHours=12)
+    assert not await records.lock_pending_due(db, record_id=record, default_s=None)
+    assert await confirm_due(db, after_s=None) == 0 and not await _confirmed(aconn, record)
+
+
 @pytest.mark.parametrize(("given", "code", "field"), [
     ({"regionCode": REGION, "recordAutoConfirmHours": 0}, "INVALID_HOURS",
      "recordAutoConfirmHours"),
@@ -186,6 +200,20 @@ async def test_a_resident_reviews_the_demand_they_raised_once(
     again = (await gql.data(REVIEW, {"d": gid}, caller=resident))["reviewDemand"]
     assert again["errors"] == [{"code": "ALREADY_REVIEWED", "field": "demandId"}]
     assert await _one(aconn, "SELECT status FROM demand WHERE id = %s", (demand,)) == "reviewed"
+
+
+async def test_station_staff_review_demands_collected_at_their_station(
+        gql: Gql, db: ConnectionDatabase, world: World):
+    async with db.transaction() as tx:
+        await record_service(tx, volunteer_id=world.volunteers[0],
+                             source=Source(demand_id=world.demand), hours=Decimal(2),
+                             verified_by="t")
+    gid = encode_id("Demand", world.demand)
+    elsewhere = Caller(Role.STATION_STAFF, encode_id("Account", 8),
+                       claims={"station": world.station + 100_000})
+    assert errors_of(await gql(REVIEW, {"d": gid}, caller=elsewhere))[0][0] == "FORBIDDEN"
+    staff = Caller(Role.STATION_STAFF, encode_id("Account", 9), claims={"station": world.station})
+    assert (await gql.data(REVIEW, {"d": gid}, caller=staff))["reviewDemand"] == {"errors": []}
 
 
 def test_residents_and_station_staff_in_the_action_table() -> None:
