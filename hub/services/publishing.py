@@ -35,7 +35,7 @@ from hub.geo.divisions import subtree_prefix
 from hub.pii import PiiCipher
 from hub.services import activities
 from hub.services import publishing_values as values
-from hub.services.workflow_errors import Code, Refused, WorkflowError, db_error
+from hub.services.workflow_errors import Code, Refused, WorkflowError, db_error, status_zh
 from hub.store import organizations, regions, stations
 from hub.store import publishing as store
 from hub.store.base import Database, Row
@@ -44,6 +44,7 @@ from hub.store.projects import count as count_projects
 from hub.store.projects import list_ as list_projects
 from hub.store.publishing import LIVE, OPEN, PUBLIC, Reach
 from hub.store.publishing import list_reviews as list_reviews
+from hub.vocabulary import vocabulary
 
 __all__ = ["KINDS", "LIVE", "PUBLIC", "ProjectFilter", "Reach", "Step", "count_projects",
            "create", "list_projects", "list_reviews",
@@ -72,6 +73,18 @@ class Step(StrEnum):
     REJECT = "reject"
     CLOSE = "close"
     ARCHIVE = "archive"
+
+
+DONE = {Step.SUBMIT: "submitted for review", Step.APPROVE: "approved",
+        Step.REJECT: "rejected", Step.CLOSE: "closed", Step.ARCHIVE: "archived"}
+DONE_ZH = {Step.SUBMIT: "提交审核", Step.APPROVE: "审核通过", Step.REJECT: "退回",
+           Step.CLOSE: "关闭", Step.ARCHIVE: "归档"}
+STATUSES = {kind: vocabulary(f"{kind}Status") for kind in store.KINDS}
+
+
+def _status_zh(kind: str, status: str) -> str:
+    """A status's Chinese label, quoted, for a message."""
+    return status_zh(STATUSES[kind], status)
 
 
 def _from(kind: str, step: Step) -> tuple[str, ...]:
@@ -166,8 +179,9 @@ async def transition(db: Database, caller: Caller, *, kind: str, id: int, step: 
         status = row["status"]
         if status not in _from(kind, step):
             raise WorkflowError(Code.INVALID_TRANSITION, "id",
-                                f"a {en} that is {status} cannot be {step.value}d",
-                                f"{NAMES[kind][1]}当前状态（{status}）不能执行此操作（{step.value}）")
+                                f"a {en} that is {status} cannot be {DONE[step]}",
+                                f"{NAMES[kind][1]}当前为{_status_zh(kind, status)}，"
+                                f"不能{DONE_ZH[step]}")
         if step is Step.REJECT and not text:
             raise WorkflowError(Code.REASON_REQUIRED, "reason", "a rejection needs a reason",
                                 "退回须填写原因")
@@ -272,7 +286,7 @@ def _editable(kind: str, row: Row, checks: values.Checks) -> None:
         return
     if status not in OPEN[kind]:
         raise WorkflowError(Code.NOT_EDITABLE, "id", f"a {en} that is {status} cannot be edited",
-                            f"{NAMES[kind][1]}当前状态（{status}）不能修改")
+                            f"{NAMES[kind][1]}当前为{_status_zh(kind, status)}，不能修改")
     locked = sorted(set(checks.values) - LIVE_EDITABLE[kind])
     if locked:
         names = ", ".join(values.camel(n) for n in locked)

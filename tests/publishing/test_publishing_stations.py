@@ -140,4 +140,7 @@ async def test_a_station_from_draft_to_archive(api: Api, land: Land,
     assert (await api.data(None, NODE, {"id": sid}))["node"] is None
     again = (await api.data(alice, SUBMIT, {"id": sid}))["submitForReview"]
     assert codes(again) == ["INVALID_TRANSITION"]
+    assert again["errors"][0]["messageEn"] == (
+        "a station that is archived cannot be submitted for review")
+    assert again["errors"][0]["messageZh"] == "站点当前为“已归档”，不能提交审核"
 
