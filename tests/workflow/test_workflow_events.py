@@ -21,7 +21,7 @@ from hub.pii import PiiCipher
 from hub.schema import schema
 from hub.schema.context import Context
 from hub.schema.node import encode_id
-from hub.services import events, workflow
+from hub.services import claims, events, workflow
 from hub.settings import Settings
 from hub.store.base import ConnectionDatabase
 from tests.conftest import as_app, migrated_database
@@ -255,3 +255,25 @@ def test_each_event_over_a_websocket_reads_the_dispatch_as_it_is(events_url: str
                 break
             time.sleep(0.01)
         assert stats.get("pool_available", 0) == stats.get("pool_size", 0), stats
+
+
+async def test_a_claim_is_heard_as_any_dispatch_is(
+        db: ConnectionDatabase, live: events.Events, events_url: str, settings: Settings):
+    mine = await _subscribe(db, settings, ZHENGZHOU, live=live)
+    first = asyncio.ensure_future(mine.__anext__())
+    await asyncio.sleep(0.05)
+    await _listening(live)
+    async with await psycopg.AsyncConnection.connect(events_url, autocommit=True) as conn:
+        writer = ConnectionDatabase(conn)
+        demand = (await writer.fetch("SELECT id FROM demand"))[0]["id"]
+        [volunteer] = await writer.fetch(
+            "INSERT INTO volunteer (real_name, home_geom, region_code, weekly_availability) "
+            "VALUES ('抢单者', ST_SetSRID(ST_MakePoint(113.6, 34.75), 4326), '410102000000', "
+            "'{[0,10080)}') RETURNING id")
+        claimer = Caller(Role.VOLUNTEER, encode_id("Volunteer", volunteer["id"]))
+        made = await claims.claim(writer, claimer, demand_id=demand)
+        event = (await asyncio.wait_for(first, 5)).data["dispatchEvents"]
+        assert (event["dispatchId"], event["fromState"], event["toState"], event["actor"],
+                event["reason"]) == (encode_id("Dispatch", made["id"]), None, "accepted",
+                                     f"volunteer:{claimer.sub}", "claimed by the volunteer")
+    await mine.aclose()
