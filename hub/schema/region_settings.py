@@ -3,6 +3,7 @@ from, and the mutation that sets them (hub.services.region_settings)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import Enum
 
 import strawberry
@@ -44,6 +45,9 @@ class RegionSettings:
     region_code: str
     claims_need_approval: ClaimsApprovalSetting
     record_auto_confirm: AutoConfirmSetting
+    updated_at: datetime | None = strawberry.field(
+        description="When the region's own settings last changed; null: it sets none.")
+    updated_by: str | None = strawberry.field(description="Who changed them (token subject).")
 
     @classmethod
     def of(cls, found: service.RegionSettings) -> RegionSettings:
@@ -54,7 +58,8 @@ class RegionSettings:
                        from_region_code=claims.from_region),
                    record_auto_confirm=AutoConfirmSetting(
                        hours=None if hours.value is None else float(hours.value),
-                       source=SettingSource(hours.source), from_region_code=hours.from_region))
+                       source=SettingSource(hours.source), from_region_code=hours.from_region),
+                   updated_at=found.updated_at, updated_by=found.updated_by)
 
 
 async def _effective(info: Info, region_code: str) -> RegionSettings:

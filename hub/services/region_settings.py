@@ -12,6 +12,7 @@ longer one keeps waiting those not yet confirmed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from hub.auth import Caller
@@ -46,6 +47,9 @@ class RegionSettings:
     region_code: str
     claims_need_approval: Setting
     record_auto_confirm_hours: Setting
+    updated_at: datetime | None = None
+    """When the region's own settings last changed (None: it never set any)."""
+    updated_by: str | None = None
 
 
 def _checked_code(region_code: str) -> str:
@@ -76,7 +80,8 @@ async def effective(db: Database, *, region_code: str,
         return Setting(default, DEFAULT, None)
 
     return RegionSettings(code, resolved("claims_need_approval", False),
-                          resolved("record_auto_confirm_hours", hours))
+                          resolved("record_auto_confirm_hours", hours),
+                          chain[0]["updated_at"], chain[0]["updated_by"])
 
 
 UNCHANGED: Any = object()

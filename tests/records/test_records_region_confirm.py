@@ -25,10 +25,10 @@ from tests.seeded import Gql, errors_of
 PROVINCE, CITY, OTHER_COUNTY = "410000000000", "410300000000", "410305000000"
 ADMIN = Caller(Role.ADMIN, "admin-1")
 UPDATE = """mutation($i: UpdateRegionSettingsInput!) { updateRegionSettings(input: $i) {
-  settings { regionCode claimsNeedApproval { value source fromRegionCode }
+  settings { regionCode updatedBy claimsNeedApproval { value source fromRegionCode }
              recordAutoConfirm { hours source fromRegionCode } }
   pendingRecordsRescheduled errors { code field message messageZh } } }"""
-SETTINGS = """query($c: String!) { regionSettings(regionCode: $c) { regionCode
+SETTINGS = """query($c: String!) { regionSettings(regionCode: $c) { regionCode updatedBy
   claimsNeedApproval { value source fromRegionCode }
   recordAutoConfirm { hours source fromRegionCode } } }"""
 CONFIRM = """mutation($r: ID!) { confirmServiceRecord(input: {recordId: $r}) {
@@ -90,7 +90,9 @@ async def test_each_record_waits_for_its_own_regions_period(
     # Set after the check-outs: a region's change reaches the records already pending.
     province = await _set(gql, regionCode=PROVINCE, recordAutoConfirmHours=48)
     assert province["errors"] == [] and province["pendingRecordsRescheduled"] >= 2
-    county = await _set(gql, regionCode=OTHER_COUNTY, recordAutoConfirmHours=2)
+    county = await _set(gql, Caller(Role.DISPATCHER, "d-city", region=CITY),
+                        regionCode=OTHER_COUNTY, recordAutoConfirmHours=2)
+    assert county["settings"]["updatedBy"] == "d-city"
     assert county["settings"]["recordAutoConfirm"] == {
         "hours": 2.0, "source": "OWN", "fromRegionCode": OTHER_COUNTY}
     inherited = (await gql.data(SETTINGS, {"c": REGION}))["regionSettings"]
@@ -98,6 +100,7 @@ async def test_each_record_waits_for_its_own_regions_period(
                                               "fromRegionCode": PROVINCE}
     assert inherited["claimsNeedApproval"] == {"value": False, "source": "DEFAULT",
                                                "fromRegionCode": None}
+    assert inherited["updatedBy"] is None  # 西工区 sets nothing of its own
     # Three hours after check-out: 涧西区's two hours have passed, the province's 48 have not,
     # and the hub's default (one hour here) gives way to the region's own setting.
     assert await confirm_due(db, after_s=3600) >= 1
