@@ -21,11 +21,13 @@ from demands_world import (
     demand_input,
 )
 
-from hub.auth import ANONYMOUS
+from hub.auth import ANONYMOUS, ScopeAll
 from hub.schema.node import encode_id
 from hub.store import demands as store
+from hub.store import tiles
 from hub.store.base import ConnectionDatabase
 from tests.seeded import Gql, errors_of
+from tests.tiles.tiles_helpers import features, tile_of
 from tests.workflow.workflow_world import ADMIN, LANZHOU, ZHENGZHOU, add_volunteers, one
 
 DISPATCH = """mutation($input: DispatchInput!) { dispatch(input: $input) {
@@ -208,3 +210,24 @@ async def test_a_residents_contact_is_personal_data(gql: Gql):
     bad = await gql.data(RAISE, {"input": demand_input(contactPhone="12345")}, caller=RESIDENT)
     [error] = bad["raiseDemand"]["errors"]
     assert error["field"] == "contactPhone" and error["code"] == "INVALID"
+
+
+async def test_vector_tiles_never_draw_an_unapproved_demand(
+        gql: Gql, aconn: psycopg.AsyncConnection[Any]):
+    lon, lat = await one(aconn, "SELECT ST_X(location_geom) + 0.0007, ST_Y(location_geom) "
+                                "FROM station WHERE id = 1")
+    db = ConnectionDatabase(aconn)
+    x, y = tile_of(lon, lat, 18)
+
+    async def drawn(*statuses: str) -> int:
+        body = await tiles.get_tile(db, layer="demands", z=18, x=x, y=y,
+                                    filters=tiles.TileFilters(statuses=statuses),
+                                    volunteer_scope=ScopeAll())
+        return len(features(body, "demands"))
+
+    before = (await drawn(), await drawn("open"))
+    demand = await _raise(gql, RESIDENT, location={"lon": lon, "lat": lat})
+    assert (await drawn(), await drawn("open")) == before
+    assert await drawn("pending_review", "rejected") == 0
+    await gql.data(APPROVE, {"id": demand["id"]}, caller=STAFF_1)
+    assert (await drawn(), await drawn("open")) == (before[0] + 1, before[1] + 1)
