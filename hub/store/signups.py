@@ -69,9 +69,12 @@ async def update_status(db: Database, *, activity_id: int, volunteer_id: int,
 
 
 _q = s.alias("q")
-_first = (sa.select(_q.c.volunteer_id).where(_q.c.activity_id == _A, _q.c.status == "waitlisted")
+_first = (sa.select(_q.c.volunteer_id)
+          .select_from(_q.join(volunteer, volunteer.c.id == _q.c.volunteer_id))
+          .where(_q.c.activity_id == _A, _q.c.status == "waitlisted",
+                 volunteer.c.status == "active")
           .order_by(_q.c.waitlist_no).limit(sa.bindparam("n", type_=sa.Integer))
-          .with_for_update().cte("first").prefix_with("MATERIALIZED"))
+          .with_for_update(of=_q).cte("first").prefix_with("MATERIALIZED"))
 # The chosen rows once, in a CTE: as a subquery of the UPDATE the locking scan would run
 # again for each row and, skipping rows this statement had just moved up, take further ones.
 _PROMOTE = sql.compiled(
@@ -82,7 +85,8 @@ _PROMOTE = sql.compiled(
 
 
 async def update_promoted(db: Database, *, activity_id: int, places: int) -> list[int]:
-    """Move the first ``places`` waitlisted volunteers up to signed up; their ids."""
+    """Move the first ``places`` waitlisted volunteers still active up to signed up (one who
+    left or was suspended meanwhile keeps their number and is passed over); their ids."""
     rows = await sql.fetch(db, _PROMOTE, {"a": activity_id, "n": places})
     return [int(r["volunteer_id"]) for r in rows]
 

@@ -137,3 +137,14 @@ async def test_raising_the_capacity_by_update_activity_moves_the_waitlist_up(
                             kind="activity", id=a, data=ActivityFields(capacity=4))
     statuses = await _statuses(aconn, a)
     assert [statuses[v][0] for v in vs] == ["signed_up"] * 4
+
+
+async def test_a_volunteer_no_longer_active_is_passed_over(
+        aconn: psycopg.AsyncConnection[Any], db: ConnectionDatabase, world: World):
+    a, (v0, v1, v2, v3) = world.future_activity, world.volunteers
+    for v in (v0, v1, v2, v3):
+        await activities.sign_up(db, SYSTEM, activity_id=a, volunteer_id=v)
+    await aconn.execute("UPDATE volunteer SET status = 'suspended' WHERE id = %s", (v2,))
+    await activities.cancel(db, SYSTEM, activity_id=a, volunteer_id=v0)
+    statuses = await _statuses(aconn, a)
+    assert (statuses[v2], statuses[v3]) == (("waitlisted", True), ("signed_up", False))
