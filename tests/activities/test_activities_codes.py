@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+from hub.app import dev_settings
 from hub.certs.attendance_code import CodeRefused, issue, verify
+from hub.settings import Settings, SettingsError
 from tests.activities.conftest import KEY
 
 NOW = datetime(2026, 12, 5, 8, 0, 30, tzinfo=UTC)
@@ -48,3 +51,14 @@ def test_another_activitys_code_and_altered_codes_are_refused():
 def test_a_short_key_is_refused_naming_the_setting():
     with pytest.raises(ValueError, match="HUB_ATTENDANCE_CODE_KEY"):
         issue("short", activity_id=1, now=NOW, step_s=STEP)
+
+
+def test_the_step_is_bounded_and_the_demo_key_is_made_once(tmp_path: Path):
+    with pytest.raises(SettingsError, match="HUB_ATTENDANCE_CODE_STEP_S"):
+        Settings.from_env({"HUB_ATTENDANCE_CODE_STEP_S": "5"})
+    assert Settings.from_env({"HUB_ATTENDANCE_CODE_STEP_S": "60"}).attendance_code_step_s == 60
+    first = dev_settings(Settings(home=tmp_path)).attendance_code_key
+    assert first and len(first) >= 32
+    assert dev_settings(Settings(home=tmp_path)).attendance_code_key == first
+    assert dev_settings(Settings(home=tmp_path, attendance_code_key=KEY)).attendance_code_key \
+        == KEY
