@@ -49,6 +49,7 @@ class Action(StrEnum):
     DEMAND_CANCEL = "demand.cancel"  # the demand, with its requester
     DEMAND_VET = "demand.vet"  # 审核 before dispatch: the demand (its station if a resident's)
     DEMANDS_IMPORT = "demands.import"  # none; each row's region needs DEMAND_RAISE
+    PRIORITY_RULE_MANAGE = "priority_rule.manage"  # none: the hub's demand priority rules
     DEMAND_REVIEW = "demand.review"  # the demand, with its requester
     DEMAND_RATE_ORGANISER = "demand.rate_organiser"  # the volunteer who served it
     DISPATCH_PLAN = "dispatch.plan"  # the region planned (previewDispatch, commitDispatch)
@@ -109,6 +110,7 @@ _TABLE: dict[Action, tuple[frozenset[Grant], ...]] = {
     Action.DEMAND_CANCEL:         (_ANY, _IN,        _IN,   _NO,   _NO,  _REQ, _REQ, _NO),
     Action.DEMAND_VET:            (_ANY, _IN,        _NO,   _NO,   _NO,  _NO,  _STN, _NO),
     Action.DEMANDS_IMPORT:        (_ANY, _ANY,       _NO,   _NO,   _NO,  _NO,  _NO,  _NO),
+    Action.PRIORITY_RULE_MANAGE:  (_ANY, _NO,        _NO,   _NO,   _NO,  _NO,  _NO,  _NO),
     Action.DEMAND_REVIEW:         (_ANY, _IN | _REQ, _REQ,  _REQ,  _REQ, _REQ, _REQ | _STN, _NO),
     Action.DEMAND_RATE_ORGANISER: (_NO,  _NO,        _NO,   _SELF, _NO,  _NO,  _NO,  _NO),
     Action.DISPATCH_PLAN:         (_ANY, _IN,        _NO,   _NO,   _NO,  _NO,  _NO,  _NO),

@@ -47,6 +47,7 @@ from hub.schema.observe import Observe, federated_tracing, over_http
 from hub.schema.organizations import Activity, Organization, Project
 from hub.schema.places import Demand, Station
 from hub.schema.plans import CompiledPlans, Plans
+from hub.schema.priority_rules import PriorityRuleQuery
 from hub.schema.publishing import PublishingQuery
 from hub.schema.query import Query as CoreQuery
 from hub.schema.records import RecordsQuery
@@ -65,7 +66,7 @@ SDL_PATH = Path(__file__).with_name("schema.graphql")
 ENTITY_TYPES = (Region, Organization, Volunteer, Station, Demand, Activity, Project)
 Query = merge_types("Query", (CoreQuery, WorkflowQuery, RecordsQuery, AccountQuery,
                                ClaimQuery, DemandReviewQuery, DemandImportQuery,
-                               RegionSettingsQuery,
+                               PriorityRuleQuery, RegionSettingsQuery,
                                MembershipQuery, PublishingQuery, ActivityQuery))
 
 

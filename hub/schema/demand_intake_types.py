@@ -9,7 +9,7 @@ import strawberry
 from strawberry.dataloader import DataLoader
 
 from hub.schema.context import Info
-from hub.services import demand_review
+from hub.services import priority_rules
 from hub.store.base import Row
 
 
@@ -46,7 +46,7 @@ def rule_loader(info: Info) -> DataLoader[int, Row | None]:
         db = info.context.db
 
         async def load(ids: list[int]) -> list[Row | None]:
-            rows = {r["id"]: r for r in await demand_review.get_many_priority_rules(db, ids=ids)}
+            rows = {r["id"]: r for r in await priority_rules.get_many(db, ids=ids)}
             return [rows.get(i) for i in ids]
 
         loaders.__dict__["priority_rule"] = DataLoader(load_fn=load)

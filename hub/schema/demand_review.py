@@ -1,4 +1,4 @@
-"""GraphQL for public 点单's review before dispatch (审核) and the priority rules.
+"""GraphQL for public 点单's review before dispatch (审核).
 
 approveDemand / rejectDemand: an admin, the region's dispatcher, or, for a resident's demand at
 their station, the station's staff (:mod:`hub.services.demand_review`). demandsToApprove lists
@@ -12,7 +12,6 @@ import strawberry
 from hub.geo.divisions import DivisionCodeError, normalize_code
 from hub.schema.common import Connection, connection, page_args
 from hub.schema.context import Info
-from hub.schema.demand_intake_types import PriorityRule
 from hub.schema.errors import BadUserInput
 from hub.schema.node import decode_id
 from hub.schema.payloads import mutation, payload
@@ -111,9 +110,3 @@ class DemandReviewQuery:
                                                     first=size, after=cursor)
         return connection(rows, first=size, after=cursor, make=Demand.from_row,
                           count_thunk=count)
-
-    @strawberry.field(description="The rules that raise a new demand's priority (老少边贫 "
-                                  "first, seed 003), oldest first.")
-    async def demand_priority_rules(self, info: Info) -> list[PriorityRule]:
-        return [PriorityRule.from_row(r)
-                for r in await demand_review.list_priority_rules(info.context.db)]

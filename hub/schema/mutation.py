@@ -22,6 +22,7 @@ from hub.schema.dispatch import (
 )
 from hub.schema.membership import MembershipMutation
 from hub.schema.payloads import mutation
+from hub.schema.priority_rules import PriorityRuleMutation
 from hub.schema.publishing import PublishingMutation
 from hub.schema.records_mutations import RecordsMutation
 from hub.schema.region_settings import RegionSettingsMutation
@@ -41,7 +42,7 @@ class DispatchMutation:
 Mutation = merge_types(
     "Mutation", (DispatchMutation, WorkflowMutation, RecordsMutation, RegistrationMutation,
                  AccountMutation, ClaimMutation, DemandReviewMutation, DemandImportMutation,
-                 AttendanceMutation,
+                 PriorityRuleMutation, AttendanceMutation,
                  RegionSettingsMutation, MembershipMutation, PublishingMutation))
 
 _A = Action
@@ -53,6 +54,8 @@ MUTATION_ACTIONS: Mapping[str, tuple[Action, ...]] = MappingProxyType({
     "approveDemand": (_A.DEMAND_VET,),
     "rejectDemand": (_A.DEMAND_VET,),
     "importDemands": (_A.DEMANDS_IMPORT, _A.DEMAND_RAISE),
+    "addDemandPriorityRule": (_A.PRIORITY_RULE_MANAGE,),
+    "endDemandPriorityRule": (_A.PRIORITY_RULE_MANAGE,),
     "dispatch": (_A.DISPATCH_OFFER,),
     "acceptDispatch": (_A.DISPATCH_RESPOND,),
     "declineDispatch": (_A.DISPATCH_RESPOND,),

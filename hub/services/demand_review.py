@@ -110,13 +110,3 @@ async def list_mine(db: Database, caller: Caller, *, first: int, after: Cursor |
     query = DemandFilter(raised_by=actor(caller), unvetted=True)
     rows = await store.list_(db, filter=query, first=first, after=after, near=None, within=None)
     return rows, lambda: store.count(db, filter=query, near=None, within=None)
-
-
-async def list_priority_rules(db: Database) -> list[Row]:
-    """Every priority rule (老少边贫 first, seed 003), oldest first."""
-    return await intake.list_priority_rules(db)
-
-
-async def get_many_priority_rules(db: Database, *, ids: list[int]) -> list[Row]:
-    """Priority rules by id."""
-    return await intake.get_many_priority_rules(db, ids=ids)

@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql as pg
 from hub.store import sql
 from hub.store.base import Database, Row
 from hub.store.demands import NewDemand
-from hub.store.tables import demand, demand_priority_rule, station
+from hub.store.tables import TIMESTAMPTZ, demand, demand_priority_rule, station
 
 d, r = demand, demand_priority_rule
 _ID = sa.bindparam("id", type_=sa.BigInteger)
@@ -122,3 +122,39 @@ async def list_priority_rules(db: Database) -> list[Row]:
 async def get_many_priority_rules(db: Database, *, ids: Sequence[int]) -> list[Row]:
     """Priority rules by id."""
     return await sql.fetch(db, _RULES_BY_ID, {"ids": list(ids)})
+
+
+async def create_priority_rule(db: Database, *, values: dict[str, Any]) -> int:
+    """Add a priority rule (``active_from`` None: from now; ``active_until`` None: no end)."""
+    start = values.pop("active_from", None)
+    end = values.pop("active_until", None)
+    rows = await sql.fetch(db, sa.insert(r).values(
+        **values, active=sa.func.tstzrange(
+            sa.func.coalesce(sa.literal(start, TIMESTAMPTZ), sa.func.now()),
+            sa.literal(end, TIMESTAMPTZ), type_=pg.TSTZRANGE)).returning(r.c.id))
+    return int(rows[0]["id"])
+
+
+_LOCK_RULE = sql.compiled(sa.select(
+    r.c.id, (sa.func.lower(r.c.active) > sa.func.now()).label("not_begun"),
+    (sa.func.upper(r.c.active) <= sa.func.now()).label("ended"),
+).where(r.c.id == _ID).with_for_update())
+_END_RULE = sql.compiled(sa.update(r).where(r.c.id == _ID).values(
+    active=sa.func.tstzrange(sa.func.lower(r.c.active), sa.func.now(), type_=pg.TSTZRANGE)))
+_DROP_RULE = sql.compiled(sa.delete(r).where(r.c.id == _ID))
+
+
+async def lock_priority_rule(db: Database, *, rule_id: int) -> Row | None:
+    """A rule locked for the transaction: whether it has not begun, or has ended."""
+    rows = await sql.fetch(db, _LOCK_RULE, {"id": rule_id})
+    return rows[0] if rows else None
+
+
+async def update_priority_rule_ended(db: Database, *, rule_id: int) -> None:
+    """End a rule in force now (demands raised before keep what it gave them)."""
+    await sql.fetch(db, _END_RULE, {"id": rule_id})
+
+
+async def delete_priority_rule(db: Database, *, rule_id: int) -> None:
+    """Remove a rule that has not begun (no demand can have been raised by it)."""
+    await sql.fetch(db, _DROP_RULE, {"id": rule_id})

@@ -59,6 +59,7 @@ EXPECTED: dict[Action, str] = {
     Action.DEMAND_CANCEL:         "YY YN YN NN NN NN NN NN",  # (+ a resident or staff: own)
     Action.DEMAND_VET:            "YY YN NN NN NN NN YN NN",  # 审核: region or own station
     Action.DEMANDS_IMPORT:        "YY YY NN NN NN NN NN NN",  # rows' regions: DEMAND_RAISE
+    Action.PRIORITY_RULE_MANAGE:  "YY NN NN NN NN NN NN NN",  # 老少边贫 rules: the hub's
     Action.DEMAND_REVIEW:         "YY YN NN NN YN NN YN NN",  # the requester, or the region
     # (a resident who raised it: tests/records/test_records_region_confirm.py; staff: station)
     Action.DEMAND_RATE_ORGANISER: "NN NN NN YN NN NN NN NN",  # a volunteer for themself

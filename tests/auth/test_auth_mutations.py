@@ -116,6 +116,16 @@ SCENARIOS: dict[str, tuple[str, Callable[[W], dict[str, Any]], Expect]] = {
         "mutation($f: Upload!) { importDemands(input: {file: $f}) { __typename } }",
         lambda w: {"f": upload()},
         _all((Action.DEMANDS_IMPORT, lambda w: None))),
+    "addDemandPriorityRule": (
+        "mutation($i: AddDemandPriorityRuleInput!) { addDemandPriorityRule(input: $i) "
+        "{ __typename } }",
+        lambda w: {"i": {"name": "老区优先", "flags": ["revolutionary"], "multiplier": 2}},
+        _all((Action.PRIORITY_RULE_MANAGE, lambda w: None))),
+    "endDemandPriorityRule": (
+        "mutation($i: EndDemandPriorityRuleInput!) { endDemandPriorityRule(input: $i) "
+        "{ __typename } }",
+        lambda w: {"i": {"ruleId": 1}},
+        _all((Action.PRIORITY_RULE_MANAGE, lambda w: None))),
     "dispatch": (
         "mutation($i: DispatchInput!) { dispatch(input: $i) { __typename } }",
         lambda w: {"i": {"demandId": gid("Demand", w.open_demand),

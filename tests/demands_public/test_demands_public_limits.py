@@ -77,15 +77,25 @@ async def test_a_demand_in_a_poor_county_gets_the_raised_priority(
     assert plain["priority"] == 3 and plain["priorityRule"] is None
 
 
+END = """mutation($id: Int!) { endDemandPriorityRule(input: {ruleId: $id}) {
+  rule { id inForce activeUntil } errors { field code } } }"""
+ADD = """mutation($i: AddDemandPriorityRuleInput!) { addDemandPriorityRule(input: $i) {
+  rule { id name flags floor multiplier inForce } errors { field code message messageZh } } }"""
+
+
 async def test_changing_the_rule_changes_new_demands_only(
         gql: Gql, aconn: psycopg.AsyncConnection[Any]):
     before = await _raise_at(gql, aconn, "410225000000", priority=2)
     assert before["priority"] == 4
     # The old rule ends now; a new one (a floor of 50 for 老区) starts.
-    await aconn.execute("UPDATE demand_priority_rule SET active = tstzrange(lower(active), now())")
-    await aconn.execute(
-        "INSERT INTO demand_priority_rule (name, flags, floor, active) VALUES "
-        "('革命老区 50 起', '{revolutionary}', 50, tstzrange(now(), NULL))")
+    [rule] = (await gql.data(RULE))["demandPriorityRules"]
+    ended = (await gql.data(END, {"id": rule["id"]}, caller=ADMIN))["endDemandPriorityRule"]
+    assert ended["errors"] == [] and not ended["rule"]["inForce"]
+    again = (await gql.data(END, {"id": rule["id"]}, caller=ADMIN))["endDemandPriorityRule"]
+    assert [e["code"] for e in again["errors"]] == ["INVALID_TRANSITION"]
+    added = (await gql.data(ADD, {"i": {"name": "革命老区 50 起", "flags": ["revolutionary"],
+                                        "floor": 50}}, caller=ADMIN))["addDemandPriorityRule"]
+    assert added["errors"] == [] and added["rule"]["inForce"]
     after = await _raise_at(gql, aconn, "410225000000", priority=2)
     assert after["priority"] == 50 and after["priorityRule"]["flags"] == ["revolutionary"]
     again = (await gql.data(SHOW, {"id": before["id"]}, caller=ADMIN))["node"]
@@ -93,6 +103,28 @@ async def test_changing_the_rule_changes_new_demands_only(
     # A rule never lowers a priority, and never beyond 100.
     high = await _raise_at(gql, aconn, "410225000000", priority=80)
     assert high["priority"] == 80 and high["priorityRule"] is None
+
+
+async def test_a_bad_rule_is_refused_field_by_field_and_only_admins_manage_rules(gql: Gql):
+    bad = {"name": "x", "flags": ["rich"], "regionPrefix": "41a", "category": "占卜",
+           "multiplier": 0.5, "floor": 101}
+    out = (await gql.data(ADD, {"i": bad}, caller=ADMIN))["addDemandPriorityRule"]
+    assert out["rule"] is None
+    assert {e["field"] for e in out["errors"]} == {
+        "name", "flags[0]", "regionPrefix", "category", "multiplier", "floor"}
+    assert all(e["code"] == "INVALID" and e["messageZh"] for e in out["errors"])
+    later = datetime.now(UTC) + timedelta(days=30)
+    future = (await gql.data(ADD, {"i": {"name": "明年起", "multiplier": 3,
+                                         "activeFrom": later.isoformat()}},
+                             caller=ADMIN))["addDemandPriorityRule"]
+    assert future["errors"] == [] and not future["rule"]["inForce"]
+    removed = (await gql.data(END, {"id": future["rule"]["id"]}, caller=ADMIN)
+               )["endDemandPriorityRule"]
+    assert removed == {"rule": None, "errors": []}  # it never began: removed
+    for caller in (ZHENGZHOU, RESIDENT):
+        [(code, _)] = errors_of(await gql(ADD, {"i": {"name": "调度员规则", "multiplier": 2}},
+                                          caller=caller))
+        assert code == "FORBIDDEN"
 
 
 async def test_a_priority_rule_is_data_the_database_checks(aconn: psycopg.AsyncConnection[Any]):
