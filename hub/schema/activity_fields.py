@@ -4,14 +4,12 @@ whether the calling volunteer fits them (mixed into :class:`hub.schema.organizat
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 import strawberry
 
 from hub.schema.context import Info
+from hub.services import activities
 from hub.store.base import Row
-
-CHINA = ZoneInfo("Asia/Shanghai")
 
 
 @strawberry.type(description="How the calling volunteer meets an activity's requirements.")
@@ -56,10 +54,9 @@ class SignUpFields:
         me = await info.context.loaders.volunteer.load(own) if own is not None else None
         if me is None:
             return None
-        skills = me.get("skills") or {}
-        missing = [s for s in self.row.get("required_skills") or () if s not in skills]
-        last_day = self.row["ends_at"].astimezone(CHINA).date()
-        insured = not self.row.get("requires_insurance") or (
-            me.get("insured_until") is not None and me["insured_until"] >= last_day)
+        missing = activities.missing_skills(self.row.get("required_skills"), me.get("skills"))
+        insured = activities.insured_for(bool(self.row.get("requires_insurance")),
+                                         me.get("insured_until"),
+                                         activities.last_day(self.row["ends_at"]))
         return ActivityFit(missing_skills=missing, insured=insured,
                            fits=insured and not missing)

@@ -10,9 +10,11 @@ geofence: :mod:`hub.services.attendance`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from hub.auth import Caller
 from hub.auth.actions import Action, require, subject
@@ -32,6 +34,7 @@ from hub.store.base import Database, Row
 
 SECONDS_PER_HOUR = Decimal(3600)
 PROMOTED = "activity_waitlist_promoted"  # the owner notice of a volunteer moved up
+CHINA = ZoneInfo(store.CST)
 
 
 async def locked_activity(tx: Database, activity_id: int, acting: Acting) -> Row:
@@ -93,9 +96,24 @@ async def sign_up(db: Database, caller: Caller, *, activity_id: int,
             activity["signed_up"] = await signups.update_signed_up(tx, activity_id=activity_id,
                                                                    delta=1)
         row = await _as_now(tx, activity_id, volunteer_id)
-    held = set(fit["skill_codes"] or ())
-    missing = [skill for skill in fit["required_skills"] or () if skill not in held]
-    return {**row, "missing_skills": missing}, activity
+    return {**row, "missing_skills": missing_skills(fit["required_skills"],
+                                                    fit["skill_codes"])}, activity
+
+
+def missing_skills(required: Iterable[str] | None, held: Iterable[str] | None) -> list[str]:
+    """The required skills not held, in the activity's order (shown; not a condition)."""
+    have = set(held or ())
+    return [skill for skill in required or () if skill not in have]
+
+
+def last_day(ends_at: datetime) -> date:
+    """The China-time day an activity ends on: the day insurance must cover."""
+    return ends_at.astimezone(CHINA).date()
+
+
+def insured_for(requires_insurance: bool, insured_until: date | None, ends_on: date) -> bool:
+    """Whether the volunteer's insurance lets them sign up (always, when none is required)."""
+    return not requires_insurance or (insured_until is not None and insured_until >= ends_on)
 
 
 async def _fit(tx: Database, activity_id: int, volunteer_id: int) -> Row:
@@ -106,16 +124,16 @@ async def _fit(tx: Database, activity_id: int, volunteer_id: int) -> Row:
         raise RecordsError("VOLUNTEER_INACTIVE", "volunteerId",
                            f"volunteer {volunteer_id} is {status or 'unknown'}",
                            f"志愿者 {volunteer_id} 当前不在服务状态")
-    insured, last_day = fit["insured_until"], fit["ends_on"]
-    if fit["requires_insurance"] and (insured is None or insured < last_day):
+    insured, ends_on = fit["insured_until"], fit["ends_on"]
+    if not insured_for(fit["requires_insurance"], insured, ends_on):
         held = (f"insurance ends on {insured.isoformat()}" if insured
                 else "no insurance is on record")
         held_zh = f"保险有效期至 {insured.isoformat()}" if insured else "没有保险记录"
         raise RecordsError(
             "INSURANCE_REQUIRED", "volunteerId",
-            f"activity {activity_id} requires insurance covering {last_day.isoformat()} "
+            f"activity {activity_id} requires insurance covering {ends_on.isoformat()} "
             f"(China time), its last day; {held}",
-            f"活动 {activity_id} 要求保险覆盖活动结束日 {last_day.isoformat()}"
+            f"活动 {activity_id} 要求保险覆盖活动结束日 {ends_on.isoformat()}"
             f"（北京时间），{held_zh}")
     return fit
 
