@@ -188,10 +188,13 @@ _by_default = (sa.select(p.c.record_id, (p.c.since + _D).label("due"))
 _both = sa.union_all(_by_region, _by_default).subquery("due")
 _DUE = sql.compiled(sa.select(_both.c.record_id).order_by(_both.c.due).limit(_N))
 _DUE_BY_REGION = sql.compiled(_by_region)
+# Due by the settings in force now (not the stored due_at, which a settings change committed
+# while the record was being checked out would have missed): never confirmed early.
 _LOCK_DUE = sql.compiled(
-    sa.select(p.c.record_id)
-    .where(p.c.record_id == _ID, sa.func.coalesce(p.c.due_at, p.c.since + _D) <= sa.func.now())
-    .with_for_update())
+    sa.select(p.c.record_id).select_from(p.join(r, r.c.id == p.c.record_id))
+    .where(p.c.record_id == _ID,
+           sa.func.coalesce(_due(r.c.region_code, p.c.since), p.c.since + _D) <= sa.func.now())
+    .with_for_update(of=p))
 
 
 async def list_pending_due(db: Database, *, default_s: float | None, limit: int) -> list[int]:
@@ -206,8 +209,8 @@ async def list_pending_due(db: Database, *, default_s: float | None, limit: int)
 
 
 async def lock_pending_due(db: Database, *, record_id: int, default_s: float | None) -> bool:
-    """Lock a pending record's place in the queue if it is still due; False when it is not
-    (confirmed meanwhile, or its region's period grew)."""
+    """Lock a pending record's place in the queue if it is still due by the settings in force
+    now; False when it is not (confirmed meanwhile, or its region's period grew)."""
     interval = None if default_s is None else timedelta(seconds=default_s)
     return bool(await sql.fetch(db, _LOCK_DUE, {"id": record_id, "default": interval}))
 

@@ -137,6 +137,11 @@ async def test_the_sweep_checks_again_that_a_record_is_still_due(
     await _set(gql, regionCode=REGION, recordAutoConfirmHours=12)
     assert not await records.lock_pending_due(db, record_id=record, default_s=None)
     assert await confirm_due(db, after_s=None) == 0 and not await _confirmed(aconn, record)
+    # Even a stale due time (a change that committed while the record was being checked
+    # out) never confirms it early: the sweep decides by the settings in force.
+    await aconn.execute("UPDATE service_record_pending SET due_at = now() - interval '1 hour' "
+                        "WHERE record_id = %s", (record,))
+    assert await confirm_due(db, after_s=None) == 0 and not await _confirmed(aconn, record)
 
 
 @pytest.mark.parametrize(("given", "code", "field"), [
