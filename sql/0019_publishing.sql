@@ -38,14 +38,14 @@ ALTER TABLE project
   ADD COLUMN sub_programme text CHECK (sub_programme ~ '^[a-z_]{2,40}$');
 CREATE INDEX project_status_idx ON project (status);
 
--- 4. Every submission, approval, rejection, closing and archiving, with who, when and why:
---    append-only, as the records are.
+-- 4. Every submission (and its withdrawal), approval, rejection, closing and archiving, with
+--    who, when and why: append-only, as the records are.
 CREATE TABLE publication_review (
   id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   subject_kind text NOT NULL CHECK (subject_kind IN ('station', 'activity', 'project')),
   subject_id   bigint NOT NULL,
-  decision     text NOT NULL CHECK (decision IN ('submit', 'approve', 'reject', 'close',
-                                                 'archive')),
+  decision     text NOT NULL CHECK (decision IN ('submit', 'withdraw', 'approve', 'reject',
+                                                 'close', 'archive')),
   from_status  text NOT NULL,
   to_status    text NOT NULL,
   reason       text NOT NULL DEFAULT '' CHECK (char_length(reason) <= 1000),

@@ -95,6 +95,7 @@ MUTATION_ACTIONS: Mapping[str, tuple[Action, ...]] = MappingProxyType({
     "updateProject": (_A.PROJECT_MANAGE,),
     # By the kind of the ID given: its MANAGE action; reviewSubmission: PUBLICATION_REVIEW.
     "submitForReview": (_A.STATION_MANAGE, _A.ACTIVITY_MANAGE, _A.PROJECT_MANAGE),
+    "withdrawSubmission": (_A.STATION_MANAGE, _A.ACTIVITY_MANAGE, _A.PROJECT_MANAGE),
     "reviewSubmission": (_A.PUBLICATION_REVIEW,),
     "closePublication": (_A.STATION_MANAGE, _A.ACTIVITY_MANAGE, _A.PROJECT_MANAGE),
     "archivePublication": (_A.STATION_MANAGE, _A.ACTIVITY_MANAGE, _A.PROJECT_MANAGE),

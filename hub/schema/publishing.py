@@ -136,6 +136,11 @@ class SubmitForReviewInput:
     id: strawberry.ID
 
 
+@strawberry.input(description="A submission by its station's, activity's or project's global ID.")
+class WithdrawSubmissionInput:
+    id: strawberry.ID
+
+
 @strawberry.input
 class ReviewSubmissionInput:
     id: strawberry.ID
@@ -166,6 +171,11 @@ class StepResult:
 @payload(*_STEP, "SAFETY_PLAN_REQUIRED", "WINDOW_STARTED")
 class SubmitForReviewPayload(StepResult):
     """提交审核."""
+
+
+@payload(*_STEP)
+class WithdrawSubmissionPayload(StepResult):
+    """撤回审核: back to a draft."""
 
 
 @payload(*_STEP, "REASON_REQUIRED", "SELF_REVIEW", "SAFETY_PLAN_REQUIRED", "WINDOW_STARTED")
@@ -201,6 +211,11 @@ async def _step(info: Info, value: strawberry.ID, step: publishing.Step,
 
 async def submit_for_review(info: Info, input: SubmitForReviewInput) -> SubmitForReviewPayload:
     return SubmitForReviewPayload(**await _step(info, input.id, publishing.Step.SUBMIT))
+
+
+async def withdraw_submission(info: Info, input: WithdrawSubmissionInput
+                              ) -> WithdrawSubmissionPayload:
+    return WithdrawSubmissionPayload(**await _step(info, input.id, publishing.Step.WITHDRAW))
 
 
 async def review_submission(info: Info, input: ReviewSubmissionInput
@@ -243,6 +258,9 @@ class PublishingMutation:
     submit_for_review: SubmitForReviewPayload = mutation(
         "提交审核: a draft or rejected station, activity or project goes to review.",
         submit_for_review)
+    withdraw_submission: WithdrawSubmissionPayload = mutation(
+        "撤回审核: a submission not yet decided goes back to a draft (its managers).",
+        withdraw_submission)
     review_submission: ReviewSubmissionPayload = mutation(
         "审核 (谁主办谁负责): approve (publish) or reject with a reason; a reviewer of the "
         "hosting team or above, the region's dispatchers, admins; never the submitter.",

@@ -1,7 +1,7 @@
 """Publishing and review (谁主办谁负责, seed 003): one life cycle for stations, activities and
 projects, used three times.
 
-``draft`` → submit → ``pending_review`` → approve → live (a station ``active``, an activity
+``draft`` → submit → ``pending_review`` (→ withdraw → ``draft``) → approve → live (a station ``active``, an activity
 ``published``, a project ``active``) or reject (with a reason) → ``rejected``, which is edited
 and submitted again; live → close → ``closed``; draft, rejected, closed (or cancelled) →
 archive → ``archived``. Every step is one transaction on the locked row, logged in the
@@ -69,16 +69,18 @@ class Step(StrEnum):
     """A step of the life cycle (the review log's ``decision``)."""
 
     SUBMIT = "submit"
+    WITHDRAW = "withdraw"
     APPROVE = "approve"
     REJECT = "reject"
     CLOSE = "close"
     ARCHIVE = "archive"
 
 
-DONE = {Step.SUBMIT: "submitted for review", Step.APPROVE: "approved",
-        Step.REJECT: "rejected", Step.CLOSE: "closed", Step.ARCHIVE: "archived"}
-DONE_ZH = {Step.SUBMIT: "提交审核", Step.APPROVE: "审核通过", Step.REJECT: "退回",
-           Step.CLOSE: "关闭", Step.ARCHIVE: "归档"}
+DONE = {Step.SUBMIT: "submitted for review", Step.WITHDRAW: "withdrawn from review",
+        Step.APPROVE: "approved", Step.REJECT: "rejected", Step.CLOSE: "closed",
+        Step.ARCHIVE: "archived"}
+DONE_ZH = {Step.SUBMIT: "提交审核", Step.WITHDRAW: "撤回审核", Step.APPROVE: "审核通过",
+           Step.REJECT: "退回", Step.CLOSE: "关闭", Step.ARCHIVE: "归档"}
 STATUSES = {kind: vocabulary(f"{kind}Status") for kind in store.KINDS}
 
 
@@ -89,15 +91,16 @@ def _status_zh(kind: str, status: str) -> str:
 
 def _from(kind: str, step: Step) -> tuple[str, ...]:
     """The statuses a step leaves."""
-    return {Step.SUBMIT: EDITABLE, Step.APPROVE: ("pending_review",),
+    return {Step.SUBMIT: EDITABLE, Step.WITHDRAW: ("pending_review",),
+            Step.APPROVE: ("pending_review",),
             Step.REJECT: ("pending_review",), Step.CLOSE: OPEN[kind],
             Step.ARCHIVE: (*EDITABLE, "closed", "cancelled")}[step]
 
 
 def _to(kind: str, step: Step) -> str:
     """The status a step reaches."""
-    return {Step.SUBMIT: "pending_review", Step.APPROVE: LIVE[kind], Step.REJECT: "rejected",
-            Step.CLOSE: "closed", Step.ARCHIVE: "archived"}[step]
+    return {Step.SUBMIT: "pending_review", Step.WITHDRAW: "draft", Step.APPROVE: LIVE[kind],
+            Step.REJECT: "rejected", Step.CLOSE: "closed", Step.ARCHIVE: "archived"}[step]
 
 
 def host(kind: str, row: Row) -> ActionSubject:

@@ -353,6 +353,11 @@ SCENARIOS: dict[str, tuple[str, Callable[[W], dict[str, Any]], Expect]] = {
         "mutation($i: SubmitForReviewInput!) { submitForReview(input: $i) { __typename } }",
         lambda w: {"i": {"id": gid("Project", w.project)}},
         _all((Action.PROJECT_MANAGE, lambda w: w.team()))),
+    "withdrawSubmission": (
+        "mutation($i: WithdrawSubmissionInput!) { withdrawSubmission(input: $i) "
+        "{ __typename } }",
+        lambda w: {"i": {"id": gid("Station", w.base.station)}},
+        _all((Action.STATION_MANAGE, _station_of))),
     "reviewSubmission": (
         "mutation($i: ReviewSubmissionInput!) { reviewSubmission(input: $i) { __typename } }",
         lambda w: {"i": {"id": gid("Activity", w.base.future_activity), "decision": "APPROVE"}},

@@ -24,6 +24,8 @@ UPDATE_PROJECT = f"""mutation($i: UpdateProjectInput!) {{ updateProject(input: $
   project {{ id name status description }} {ERRORS} }} }}"""
 SUBMIT = f"""mutation($id: ID!) {{ submitForReview(input: {{id: $id}}) {{
   {PUBLICATION} review {{ decision toStatus actor }} {ERRORS} }} }}"""
+WITHDRAW = f"""mutation($id: ID!) {{ withdrawSubmission(input: {{id: $id}}) {{
+  {PUBLICATION} review {{ decision toStatus }} {ERRORS} }} }}"""
 REVIEW = f"""mutation($id: ID!, $d: ReviewDecision!, $r: String) {{
   reviewSubmission(input: {{id: $id, decision: $d, reason: $r}}) {{
   {PUBLICATION} review {{ decision toStatus reason actor }} {ERRORS} }} }}"""

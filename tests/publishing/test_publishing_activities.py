@@ -20,6 +20,7 @@ from tests.publishing.documents import (
     SUBMIT,
     UPDATE_ACTIVITY,
     UPDATE_PROJECT,
+    WITHDRAW,
 )
 
 
@@ -123,6 +124,15 @@ async def test_a_project_with_its_sub_programme_and_funding(api: Api, land: Land
         land, projectId=pid)}))["createActivity"]
     assert linked["errors"] == []
 
+    # Submitted by mistake: withdrawn (no decision yet), corrected, submitted again.
+    await api.data(organiser, SUBMIT, {"id": pid})
+    withdrawn = (await api.data(organiser, WITHDRAW, {"id": pid}))["withdrawSubmission"]
+    assert withdrawn["review"] == {"decision": "withdraw", "toStatus": "draft"}
+    renamed = (await api.data(organiser, UPDATE_PROJECT, {"i": {"id": pid,
+                                                                "name": "西工区智惠行动项目"}}))
+    assert renamed["updateProject"]["project"]["name"] == "西工区智惠行动项目"
+    twice = (await api.data(organiser, WITHDRAW, {"id": pid}))["withdrawSubmission"]
+    assert codes(twice) == ["INVALID_TRANSITION"]
     await api.data(organiser, SUBMIT, {"id": pid})
     rejected = (await api.data(api.token("dispatcher", "d", region="410300000000"), REVIEW, {
         "id": pid, "d": "REJECT", "r": "预算说明不足"}))["reviewSubmission"]
