@@ -15,7 +15,7 @@ from hub.registration.templates import write_template
 from hub.schema.context import Info
 from hub.schema.payloads import mutation, payload
 from hub.schema.registration import MAX_UPLOAD_BYTES, ImportResult, import_answer
-from hub.services import demand_import
+from hub.services import demand_import, importing
 from hub.services.workflow import Code, WorkflowError
 
 
@@ -38,8 +38,8 @@ async def import_demands(info: Info, input: ImportDemandsInput) -> ImportDemands
         raise WorkflowError(Code.INVALID, "file", "the file is larger than "
                                                   f"{MAX_UPLOAD_BYTES // 2**20} MB",
                             f"文件超过 {MAX_UPLOAD_BYTES // 2**20} MB")
-    request = demand_import.DemandImportRequest(
-        data, getattr(input.file, "filename", None) or "upload", input.all_or_nothing)
+    request = importing.ImportRequest(
+        "demands", data, getattr(input.file, "filename", None) or "upload", input.all_or_nothing)
     summary = await demand_import.import_demands(ctx.db, ctx.caller, request)
     return import_answer(ImportDemandsPayload, summary)
 

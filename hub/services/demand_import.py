@@ -15,8 +15,6 @@ this against a concurrent import of the same file too. Priority rules apply as t
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,9 +27,9 @@ from hub.registration.results import RowError, RowWarning
 from hub.registration.table import read_table
 from hub.services.demands import NewDemand, check_demand
 from hub.services.import_checks import code12
-from hub.services.importing import ImportSummary, validated
-from hub.store import demand_intake, imports, regions
-from hub.store.base import Database
+from hub.services.importing import ImportRequest, ImportSummary, load_in_batch, validated
+from hub.store import demand_intake, regions
+from hub.store.base import ConnectionDatabase, Database
 from hub.store.demand_intake import ImportedDemand
 
 MAX_ROWS = 5000
@@ -43,19 +41,6 @@ ALREADY_IMPORTED = ("this 需求编号 was imported before: the row is skipped a
                     "该需求编号已导入：本行作为重复跳过")
 
 
-@dataclass(frozen=True)
-class DemandImportRequest:
-    """One file of demands and how to load it."""
-
-    data: bytes
-    filename: str
-    all_or_nothing: bool = False
-
-
-class _Abort(Exception):
-    """Rolls the import back (all-or-nothing with bad rows)."""
-
-
 def scope_of(caller: Caller) -> str:
     """The scope a demand's 需求编号 is unique in: a dispatcher's region, else ''."""
     return (caller.region or "") if caller.role is Role.DISPATCHER else ""
@@ -65,8 +50,7 @@ def _error(row: int, key: str, value: str, reason: str, reason_zh: str) -> RowEr
     return RowError(row, _HEADERS.get(key, key), value, reason, reason_zh)
 
 
-async def import_demands(db: Database, caller: Caller,
-                         request: DemandImportRequest) -> ImportSummary:
+async def import_demands(db: Database, caller: Caller, request: ImportRequest) -> ImportSummary:
     """Validate and load one file of demands; see the module docstring."""
     require(caller, Action.DEMANDS_IMPORT,
             what="import demands (an admin or a dispatcher may, for their region)")
@@ -76,32 +60,20 @@ async def import_demands(db: Database, caller: Caller,
     if results is None:
         return summary
     scope = scope_of(caller)
-    try:
-        async with db.transaction() as tx:
-            fresh = await _checked(tx, caller, results.good, scope, summary)
-            if request.all_or_nothing and summary.errors:
-                raise _Abort
-            summary.batch_id = await imports.create(tx, values={
-                "kind": "demands", "filename": request.filename[:200],
-                "file_sha256": hashlib.sha256(request.data).digest(),
-                "imported_by": caller.sub or "cli", "organization_id": None,
-                "all_or_nothing": request.all_or_nothing, "rows_read": summary.rows_read,
-                "imported": 0, "skipped": 0, "rejected": summary.rejected})
-            made = await demand_intake.create_imported(tx, rows=[d for _, d in fresh],
-                                                       batch_id=summary.batch_id)
-            for row, _ in fresh:  # taken meanwhile by a concurrent import of the same file
-                if row.external_ref not in made:
-                    summary.warnings.append(_note(row))
-            summary.imported = len(made)
-            summary.skipped = summary.rows_read - summary.rejected - summary.imported
-            await imports.update(tx, batch_id=summary.batch_id, imported=summary.imported,
-                                 skipped=summary.skipped, rejected=summary.rejected)
-    except _Abort:
-        summary.imported = summary.skipped = 0
-        summary.batch_id = None
-        return summary
-    summary.loaded = True
-    return summary
+
+    async def load(tx: ConnectionDatabase) -> None:
+        fresh = await _checked(tx, caller, results.good, scope, summary)
+        if request.all_or_nothing and summary.errors:
+            return  # load_in_batch rolls back
+        made = await demand_intake.create_imported(tx, rows=[d for _, d in fresh],
+                                                   batch_id=summary.batch_id)
+        for row, _ in fresh:  # taken meanwhile by a concurrent import of the same file
+            if row.external_ref not in made:
+                summary.warnings.append(_note(row))
+        summary.imported = len(made)
+        summary.skipped = summary.rows_read - summary.rejected - summary.imported
+
+    return await load_in_batch(db, caller, summary, request, load)
 
 
 def _note(row: DemandRow) -> RowWarning:

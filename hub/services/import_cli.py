@@ -21,7 +21,7 @@ from hub.auth.tokens import SYSTEM
 from hub.localization import from_environment
 from hub.pii import load_or_create_key
 from hub.registration.templates import write_template
-from hub.services.demand_import import DemandImportRequest, import_demands
+from hub.services.demand_import import import_demands
 from hub.services.importing import KINDS, ImportRequest, ImportSummary, Kind, import_file
 from hub.settings import Settings
 from hub.store.base import connect
@@ -83,8 +83,7 @@ class _Bar:
 async def _run(url: str, settings: Settings, request: ImportRequest, bar: _Bar) -> ImportSummary:
     if request.kind == "demands":  # no personal numbers: no data key needed
         async with connect(url) as db:
-            return await import_demands(db, OPERATOR, DemandImportRequest(
-                request.data, request.filename, request.all_or_nothing))
+            return await import_demands(db, OPERATOR, request)
     cipher = load_or_create_key(configured=settings.data_key, home=settings.home)
     async with connect(url) as db:
         return await import_file(db, cipher, OPERATOR, request, progress=bar)

@@ -16,7 +16,7 @@ import hashlib
 import io
 import json
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
@@ -160,6 +160,22 @@ async def import_file(db: Database, cipher: PiiCipher, caller: Caller, request: 
             await _check_references(db, caller, [*results.rejected_references, *results.good],
                                     summary)
         return summary
+    async def load(tx: ConnectionDatabase) -> None:
+        if request.kind == "volunteers":
+            await _check_references(tx, caller, results.rejected_references, summary)
+            await _load_volunteers(tx, cipher, caller, results.good, summary, progress)
+        else:
+            await _load_organizations(tx, cipher, caller, results.good, summary, progress)
+
+    return await load_in_batch(db, caller, summary, request, load)
+
+
+async def load_in_batch(db: Database, caller: Caller, summary: ImportSummary,
+                        request: ImportRequest,
+                        load: Callable[[ConnectionDatabase], Awaitable[None]]) -> ImportSummary:
+    """Record the file as an import batch and run ``load`` in the same transaction, with the
+    counts it leaves on ``summary``; with ``all_or_nothing`` roll it all back when any row
+    was rejected (``loaded`` stays False and the counts are 0)."""
     try:
         async with db.transaction() as tx:
             summary.batch_id = batch_id = await imports.create(tx, values={
@@ -168,15 +184,11 @@ async def import_file(db: Database, cipher: PiiCipher, caller: Caller, request: 
                 "imported_by": caller.sub or "cli", "organization_id": caller.org,
                 "all_or_nothing": request.all_or_nothing, "rows_read": summary.rows_read,
                 "imported": 0, "skipped": 0, "rejected": summary.rejected})
-            if request.kind == "volunteers":
-                await _check_references(tx, caller, results.rejected_references, summary)
-                await _load_volunteers(tx, cipher, caller, results.good, summary, progress)
-            else:
-                await _load_organizations(tx, cipher, caller, results.good, summary, progress)
+            await load(tx)
             if request.all_or_nothing and summary.errors:
                 raise _Abort
             await imports.update(tx, batch_id=batch_id, imported=summary.imported,
-                                     skipped=summary.skipped, rejected=summary.rejected)
+                                 skipped=summary.skipped, rejected=summary.rejected)
     except _Abort:
         summary.imported = summary.skipped = 0
         summary.batch_id = None
