@@ -9,6 +9,7 @@ from collections import Counter
 from typing import Any
 
 import psycopg
+import pytest
 
 from hub.auth import Caller, Role
 from hub.services import publishing
@@ -74,3 +75,15 @@ async def test_approve_and_reject_at_once_give_one_outcome(pub_url: str) -> None
     (decision, reached), (_, status) = log
     assert decision in {"approve", "reject"} and reached == status
     assert status == ("published" if decision == "approve" else "rejected")
+
+
+async def test_the_review_log_is_append_only(pub_url: str) -> None:
+    activity = await _pending_activity(pub_url)
+    await _decide(pub_url, activity, 0, publishing.Step.REJECT)
+    async with await psycopg.AsyncConnection.connect(pub_url) as conn:
+        for statement in ("UPDATE publication_review SET reason = '改写' WHERE subject_id = %s",
+                          "DELETE FROM publication_review WHERE subject_id = %s"):
+            with pytest.raises(psycopg.errors.RestrictViolation):
+                await conn.execute(statement, (activity,))
+            await conn.rollback()
+    assert await _log(pub_url, activity) == [("reject", "rejected"), ("status", "rejected")]
