@@ -173,9 +173,8 @@ async def import_file(db: Database, cipher: PiiCipher, caller: Caller, request: 
 async def load_in_batch(db: Database, caller: Caller, summary: ImportSummary,
                         request: ImportRequest,
                         load: Callable[[ConnectionDatabase], Awaitable[None]]) -> ImportSummary:
-    """Record the file as an import batch and run ``load`` in the same transaction, with the
-    counts it leaves on ``summary``; with ``all_or_nothing`` roll it all back when any row
-    was rejected (``loaded`` stays False and the counts are 0)."""
+    """Record the file as an import batch and run ``load`` in one transaction with it; with
+    ``all_or_nothing`` roll all back when a row was rejected (``loaded`` stays False)."""
     try:
         async with db.transaction() as tx:
             summary.batch_id = batch_id = await imports.create(tx, values={
