@@ -4,8 +4,9 @@ projects, used three times.
 ``draft`` → submit → ``pending_review`` (→ withdraw → ``draft``) → approve → live (a
 station ``active``, an activity ``published``, a project ``active``) or reject (with a reason)
 → ``rejected``, which is edited and submitted again; live → close → ``closed``; draft,
-rejected, closed (or cancelled) → archive → ``archived``. Every step is one transaction on the locked row, logged in the
-append-only ``publication_review`` table, so two reviewers acting at once give one outcome.
+rejected, closed (or cancelled) → archive → ``archived``. Every step is one transaction on the
+locked row, logged in the append-only ``publication_review`` table, so two reviewers acting
+at once give one outcome.
 
 Who: the kind's MANAGE action creates, edits, submits, closes and archives (org admins for
 their teams' activities and projects; dispatchers and the station's own staff for stations);
