@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
 from datetime import datetime, timedelta
 from typing import Any
 
+from openpyxl import load_workbook
+
 from hub.auth import Caller, Role
 from hub.auth.ids import encode_global_id
+from hub.registration.templates import write_template
 from hub.schema.node import encode_id
 
 RESIDENT = Caller(Role.RESIDENT, encode_global_id("Account", 9001))
@@ -59,3 +63,18 @@ def demand_row(ref: str, **overrides: object) -> dict[str, object]:
         "行政区划代码": "410102", "站点名称": STATION, "需求来源": "站点", "需要保险": "否"}
     row.update(overrides)
     return row
+
+
+def demand_file(rows: list[dict[str, object]]) -> bytes:
+    """The demand template with ``rows`` filled in below its example row."""
+    template = io.BytesIO()
+    write_template("demands", template)
+    book = load_workbook(io.BytesIO(template.getvalue()))
+    sheet = book["需求信息"]
+    columns = {cell.value: cell.column for cell in sheet[1]}
+    for n, row in enumerate(rows, start=3):
+        for header, value in row.items():
+            sheet.cell(row=n, column=columns[header], value=value)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -12,9 +12,8 @@ from openpyxl import load_workbook
 from starlette.datastructures import UploadFile
 
 from hub.auth import Caller, Role
-from hub.registration.templates import write_template
+from tests.demands_public.demands_world import demand_file, when
 from tests.demands_public.demands_world import demand_row as _row
-from tests.demands_public.demands_world import when
 from tests.seeded import Gql, errors_of
 from tests.workflow.workflow_world import ADMIN, ZHENGZHOU, one
 
@@ -22,21 +21,6 @@ IMPORT = """mutation($file: Upload!, $all: Boolean!) { importDemands(input: {fil
   allOrNothing: $all}) { rowsRead imported skipped rejected loaded reportXlsxBase64
   rowErrors { row column value reason reasonZh } rowNotes { row column value reasonZh }
   errors { field code message } } }"""
-def _file(rows: list[dict[str, object]]) -> bytes:
-    """The demand template with ``rows`` filled in below its example row."""
-    template = io.BytesIO()
-    write_template("demands", template)
-    book = load_workbook(io.BytesIO(template.getvalue()))
-    sheet = book["需求信息"]
-    columns = {cell.value: cell.column for cell in sheet[1]}
-    for n, row in enumerate(rows, start=3):
-        for header, value in row.items():
-            sheet.cell(row=n, column=columns[header], value=value)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
 async def _import(gql: Gql, data: bytes, caller: Caller = ZHENGZHOU,
                   all_or_nothing: bool = False) -> dict[str, Any]:
     upload = UploadFile(io.BytesIO(data), filename="点单.xlsx")
@@ -59,7 +43,7 @@ MIXED = [
 
 async def test_good_rows_load_and_bad_rows_are_reported_row_by_row(
         gql: Gql, aconn: psycopg.AsyncConnection[Any]):
-    out = await _import(gql, _file(MIXED))
+    out = await _import(gql, demand_file(MIXED))
     assert out["errors"] == [] and out["loaded"]
     assert (out["rowsRead"], out["imported"], out["skipped"], out["rejected"]) == (8, 2, 0, 6)
     by_row = {e["row"]: e for e in out["rowErrors"]}
@@ -83,7 +67,7 @@ async def test_good_rows_load_and_bad_rows_are_reported_row_by_row(
 
 async def test_importing_the_same_file_again_adds_nothing(
         gql: Gql, aconn: psycopg.AsyncConnection[Any]):
-    data = _file(MIXED)
+    data = demand_file(MIXED)
     await _import(gql, data)
     again = await _import(gql, data)
     assert (again["imported"], again["skipped"], again["rejected"]) == (0, 2, 6)
@@ -97,12 +81,12 @@ async def test_all_or_nothing_loads_nothing_when_a_row_is_bad(
         gql: Gql, aconn: psycopg.AsyncConnection[Any]):
     before = await one(aconn, "SELECT count(*) FROM demand")
     batches = await one(aconn, "SELECT count(*) FROM import_batch")
-    out = await _import(gql, _file(MIXED), all_or_nothing=True)
+    out = await _import(gql, demand_file(MIXED), all_or_nothing=True)
     assert not out["loaded"] and out["imported"] == 0 and out["rejected"] == 6
     assert len(out["rowErrors"]) == 6
     assert await one(aconn, "SELECT count(*) FROM demand") == before
     assert await one(aconn, "SELECT count(*) FROM import_batch") == batches
-    good = await _import(gql, _file(MIXED[:2]), all_or_nothing=True)
+    good = await _import(gql, demand_file(MIXED[:2]), all_or_nothing=True)
     assert good["loaded"] and good["imported"] == 2 and good["reportXlsxBase64"] is None
 
 
@@ -110,7 +94,7 @@ async def test_an_imported_demand_in_a_poor_county_gets_the_raised_priority(
         gql: Gql, aconn: psycopg.AsyncConnection[Any]):
     lon, lat = await one(aconn, "SELECT ST_X(centroid_geom), ST_Y(centroid_geom) FROM region "
                                 "WHERE code = '410225000000'")
-    out = await _import(gql, _file([_row("LK-1", 行政区划代码="410225", 站点名称=None,
+    out = await _import(gql, demand_file([_row("LK-1", 行政区划代码="410225", 站点名称=None,
                                          服务地点经度=lon, 服务地点纬度=lat, 优先级=1.5)]),
                         caller=ADMIN)
     assert out["imported"] == 1, out["rowErrors"]
@@ -121,7 +105,7 @@ async def test_an_imported_demand_in_a_poor_county_gets_the_raised_priority(
 
 
 async def test_who_may_import_demands(gql: Gql):
-    data = _file(MIXED[:1])
+    data = demand_file(MIXED[:1])
     for caller in (Caller(Role.ORG_ADMIN, "o", org=1), Caller(Role.PARTNER, "p"),
                    Caller(Role.RESIDENT, "r")):
         result = await gql(IMPORT, {"file": UploadFile(io.BytesIO(data), filename="a.xlsx"),
@@ -139,7 +123,7 @@ async def test_an_unreadable_file_and_the_template(gql: Gql):
     assert book.sheetnames == ["需求信息", "填写说明"]
     headers = [c.value for c in book["需求信息"][1]]
     assert headers[:3] == ["序号", "需求编号", "需求标题"]
-    missing = _file([{"需求编号": "X"}])
+    missing = demand_file([{"需求编号": "X"}])
     out = await _import(gql, missing)
     assert out["rejected"] == 1 and {e["column"] for e in out["rowErrors"]} >= {
         "需求标题", "服务类别", "需要人数", "开始时间", "结束时间", "行政区划代码"}

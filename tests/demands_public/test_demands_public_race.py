@@ -1,6 +1,6 @@
-"""Reviewers at once: of many approving and rejecting one demand concurrently, exactly one
-decides and the others are told it was decided (INVALID_TRANSITION). Separate connections that
-commit, so a scratch database of its own."""
+"""At once: of many reviewers approving and rejecting one demand, exactly one decides and the
+others are told it was decided (INVALID_TRANSITION); of several imports of one file, each row
+is loaded once. Separate connections that commit, so a scratch database of its own."""
 
 from __future__ import annotations
 
@@ -12,10 +12,12 @@ import psycopg
 import pytest
 
 from hub.auth import Caller, Role
-from hub.services import demand_review
+from hub.services import demand_import, demand_review
+from hub.services.importing import ImportRequest
 from hub.services.workflow import Code, WorkflowError
 from hub.store.base import ConnectionDatabase
 from tests.conftest import migrated_database
+from tests.demands_public.demands_world import demand_file, demand_row
 
 TASKS = 12
 ROUNDS = 5
@@ -73,3 +75,19 @@ async def test_two_reviewers_at_once_make_one_decision(connections: list[Connect
         winner = "open" if seen["approved"] else "rejected"
         assert row["status"] == winner and row["vetted_by"] is not None
         assert (row["rejection_reason"] is None) is (winner == "open")
+
+
+async def test_the_same_file_imported_at_once_is_loaded_once(
+        connections: list[ConnectionDatabase]):
+    rows = [demand_row(f"RACE-{n}", 站点名称=None, 服务地点经度=113.62, 服务地点纬度=34.75)
+            for n in range(5)]
+    request = ImportRequest("demands", demand_file(rows), "race.xlsx")
+    dispatcher = REVIEWERS[1]
+    summaries = await asyncio.gather(*(demand_import.import_demands(db, dispatcher, request)
+                                       for db in connections[:6]))
+    assert sum(s.imported for s in summaries) == 5
+    assert all(s.loaded and s.imported + s.skipped == 5 for s in summaries)
+    [row] = await connections[0].fetch(
+        "SELECT count(*) AS n, count(DISTINCT external_ref) AS refs FROM demand "
+        "WHERE external_ref LIKE 'RACE-%%' AND external_scope = %s", (dispatcher.region,))
+    assert (row["n"], row["refs"]) == (5, 5)
