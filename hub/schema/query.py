@@ -224,7 +224,9 @@ class Query:
             rows, first=size, after=cursor, make=Station.from_row,
             count_thunk=lambda: stations.count(db, filter=query, near=near_q, within=within_q))
 
-    @strawberry.field(description="Demands (点单), by id or nearest first with `near`.")
+    @strawberry.field(description="Demands (点单), by id or nearest first with `near`; never "
+                                  "one pending review or rejected (see demandsToApprove and "
+                                  "myDemands).")
     async def demands(self, info: Info, first: int | None = None, after: str | None = None,
                       filter: DemandFilter | None = None, near: NearInput | None = None,
                       within: WithinInput | None = None) -> Connection[Demand]:
