@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry.dataloader import DataLoader
 
+from hub.auth import Caller
+from hub.auth.actions import Denied
 from hub.schema.context import Info, _loader
 from hub.schema.errors import BadUserInput
 from hub.schema.node import decode_id, encode_id
@@ -82,21 +84,38 @@ class TeamService:
     volunteers: int = strawberry.field(description="How many volunteers served them.")
 
 
+_Team = tuple[int, int, str, str]  # (limit, id, region_code, path): a past-members request
+
+
 @dataclass
 class _Loaders:
     db: Database
+    caller: Caller
     served: DataLoader[int, Row | None] = field(init=False)
+    past: DataLoader[_Team, list[Row]] = field(init=False)
 
     def __post_init__(self) -> None:
         db = self.db
         self.served = _loader(lambda ids: service.list_served_hours(db, organization_ids=ids),
                               "organization_id")
+        self.past = DataLoader(load_fn=self._past)
+
+    async def _past(self, keys: list[_Team]) -> list[list[Row] | Denied]:
+        """Past members of the teams asked for, one statement per distinct ``first``."""
+        found: dict[_Team, list[Row] | Denied] = {}
+        for limit in sorted({k[0] for k in keys}):
+            wanted = [k for k in keys if k[0] == limit]
+            teams = [{"id": i, "region_code": code, "path": path} for _, i, code, path in wanted]
+            results = await service.past_members_of(self.db, self.caller, teams=teams,
+                                                    limit=limit)
+            found.update(zip(wanted, results, strict=True))
+        return [found[k] for k in keys]
 
 
 def _loaders(info: Info) -> _Loaders:
     found = getattr(info.context, "membership_loaders", None)
     if found is None:
-        found = _Loaders(info.context.db)
+        found = _Loaders(info.context.db, info.context.caller)
         setattr(info.context, "membership_loaders", found)  # noqa: B010 - per request
     return found
 
@@ -126,8 +145,9 @@ class OrganizationMembership:
     @strawberry.field(description=f"Memberships that ended, latest first (its managers; at "
                                   f"most {MAX_LISTED}).")
     async def past_members(self, info: Info, first: int | None = 20) -> list[PastMembership]:
-        rows = await service.past_members(info.context.db, info.context.caller,
-                                          organization_id=self.row["id"], limit=_limit(first))
+        row = self.row
+        rows = await _loaders(info).past.load((_limit(first), row["id"], row["region_code"],
+                                               row["path"]))
         return [PastMembership.from_row(r) for r in rows]
 
 

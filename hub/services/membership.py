@@ -17,11 +17,12 @@ Suspension and reinstatement are :mod:`hub.services.suspension`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from hub.auth import Caller
-from hub.auth.actions import Action, require
+from hub.auth.actions import Action, Denied, require
 from hub.services.records import RecordsError, in_transaction, recorded_name
 from hub.services.subjects import org_subject
 from hub.store import memberships as store
@@ -145,10 +146,24 @@ async def transfer(db: Database, caller: Caller, *, volunteer_id: int, from_id: 
     return await in_transaction(db, work)
 
 
-async def past_members(db: Database, caller: Caller, *, organization_id: int,
-                       limit: int) -> list[Row]:
-    """A team's ended memberships with why (``team.manage``: its managers)."""
-    org = await _team(db, organization_id, "organizationId")
-    require(caller, Action.TEAM_MANAGE, org_subject(org["region_code"], org["path"]),
-            what="see this team's past members")
-    return await store.list_past(db, organization_ids=[organization_id], limit=limit)
+async def past_members_of(db: Database, caller: Caller, *, teams: Sequence[Row],
+                          limit: int) -> list[list[Row] | Denied]:
+    """Teams' ended memberships with why, latest first (``team.manage``: their managers), for
+    several teams (rows with ``id``, ``region_code``, ``path``) in one statement: per team
+    its memberships, or the :class:`Denied` refusal where the caller does not manage it."""
+    refused = {t["id"]: _refusal(caller, t) for t in teams}
+    allowed = [i for i, denied in refused.items() if denied is None]
+    rows = await store.list_past(db, organization_ids=allowed, limit=limit) if allowed else []
+    by_team: dict[int, list[Row]] = {i: [] for i in allowed}
+    for row in rows:
+        by_team[row["organization_id"]].append(row)
+    return [refused[t["id"]] or by_team[t["id"]] for t in teams]
+
+
+def _refusal(caller: Caller, team: Row) -> Denied | None:
+    try:
+        require(caller, Action.TEAM_MANAGE, org_subject(team["region_code"], team["path"]),
+                what="see this team's past members")
+    except Denied as denied:
+        return denied
+    return None

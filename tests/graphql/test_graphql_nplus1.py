@@ -6,6 +6,7 @@ from typing import Any
 
 import psycopg
 
+from hub.auth import Caller, Role
 from hub.schema.node import encode_id
 from tests.seeded import PARTNER, Gql
 
@@ -60,3 +61,40 @@ async def test_entities_for_100_representations_are_batched(gql: Gql,
     data = await gql.data(ENTITIES, {"r": reps})  # strawberry popped __typename from the first
     assert [e is None for e in data["_entities"]] == [True] * 90 + [False] * 10
     assert gql.db.statements - before <= 2
+
+
+PAST = """query($n: Int!) { organizations(first: $n, filter: {levels: ["squad"]}) { edges {
+  node { name pastMembers(first: 5) { how reason volunteer { name } } } } } }"""
+
+
+async def test_past_members_of_many_teams_are_batched(gql: Gql,
+                                                     aconn: psycopg.AsyncConnection[Any]):
+    # Every squad gets two ended memberships, so each team's list has rows to load.
+    await aconn.execute(
+        "INSERT INTO membership_history (volunteer_id, organization_id, role, joined_at, how, "
+        "reason, left_by) SELECT m.volunteer_id, m.organization_id, 'member', "
+        "now() - interval '30 days', 'removed', '测试', 'admin:1' FROM (SELECT volunteer_id, "
+        "organization_id, row_number() OVER (PARTITION BY organization_id ORDER BY "
+        "volunteer_id) AS k FROM membership JOIN organization o ON o.id = organization_id "
+        "WHERE o.level = 'squad') m WHERE m.k <= 2")
+    admin = Caller(Role.ADMIN, "admin-1")
+    before = gql.db.statements
+    few = await gql.data(PAST, {"n": 3}, caller=admin)
+    cost_few = gql.db.statements - before
+    before = gql.db.statements
+    many = await gql.data(PAST, {"n": 25}, caller=admin)
+    assert gql.db.statements - before == cost_few <= 6
+    teams = [e["node"] for e in many["organizations"]["edges"]]
+    cur = await aconn.execute("SELECT o.name, least(count(*), 5) FROM membership_history h "
+                              "JOIN organization o ON o.id = h.organization_id GROUP BY o.name")
+    expected = dict(await cur.fetchall())
+    shown = {t["name"]: len(t["pastMembers"]) for t in teams}
+    assert len(teams) == 25 and sum(shown.values()) >= 25
+    assert shown == {t["name"]: expected.get(t["name"], 0) for t in teams}
+    assert all(p["volunteer"]["name"] and p["how"] == "removed"
+               for t in teams for p in t["pastMembers"])
+    assert len(few["organizations"]["edges"]) == 3
+    # A caller who manages none of them is refused on each team, still in one pass.
+    result = await gql(PAST, {"n": 3}, caller=PARTNER)
+    assert result.errors and {(e.extensions or {}).get("code") for e in result.errors} == {
+        "FORBIDDEN"}
