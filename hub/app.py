@@ -13,6 +13,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 import orjson
+import psycopg
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -27,12 +28,12 @@ from hub.certs.signing import load_or_create_key_text
 from hub.db.pool import Availability, DatabaseUnavailable, make_pools
 from hub.metrics import HttpMetrics, Metrics, metrics_endpoint
 from hub.pii import load_or_create_key
-from hub.services import events, sweeps
+from hub.services import events
 from hub.settings import Settings
-from hub.store.base import ConnectionDatabase, PoolDatabase, ThreadedReads
+from hub.store import jobs as job_store
+from hub.store.base import ConnectionDatabase, Database, PoolDatabase, ThreadedReads
 
 CONSOLE_DIR = Path(__file__).resolve().parent / "static" / "console"
-OFFER_SWEEP_S = 30.0  # how often overdue dispatch offers are expired and offered again
 
 
 async def healthz(request: Request) -> Response:
@@ -84,6 +85,15 @@ def serving_gc(gen0: int) -> Iterator[None]:
         gc.set_threshold(*threshold)
 
 
+async def job_counts(db: Database) -> dict[str, int] | None:
+    """The job queue's jobs by state, for ``/metrics``; None when the database does not
+    answer (the scrape still succeeds, with the last counts)."""
+    try:
+        return await job_store.count_by_status(db)
+    except (DatabaseUnavailable, psycopg.Error):
+        return None
+
+
 def dev_settings(settings: Settings) -> Settings:
     """Settings with the persistent generated token secret and certificate signing key under
     ``home`` (the demo's) in place of those not set, read once."""
@@ -120,6 +130,7 @@ def create_app(settings: Settings, *, database_url: str | None = None,
         metrics.know_operations(document.name for document in graphql.hub_schema.trusted)
         metrics.plan_counts = graphql.hub_schema.plans.counts
         app.state.tile_cache = tiles.TileCache()
+        app.state.job_counts = lambda: job_counts(app.state.db)
         # The matcher runs in its own process (started on first use), so a long solve never
         # holds this process's GIL and the event loop keeps serving.
         with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as executor:
@@ -134,11 +145,10 @@ def create_app(settings: Settings, *, database_url: str | None = None,
 
     @contextlib.asynccontextmanager
     async def serving(app: Starlette, metrics: Metrics) -> AsyncIterator[None]:
+        # Background work (offer expiry, auto-confirm…) is the job queue's: `hub worker`.
         if database is not None:
             app.state.db = app.state.reads = database
-            async with sweeps.background(database, ttl_s=settings.dispatch_offer_ttl_s,
-                                           sweep_s=None, outcome=metrics.sweep_step):
-                yield
+            yield
             return
         if database_url is None:
             raise ValueError("create_app needs database_url or database")
@@ -153,11 +163,7 @@ def create_app(settings: Settings, *, database_url: str | None = None,
         app.state.db = PoolDatabase(pool, availability)
         app.state.reads = ThreadedReads(reads, availability)
         try:
-            async with sweeps.background(app.state.db, ttl_s=settings.dispatch_offer_ttl_s,
-                                           sweep_s=OFFER_SWEEP_S,
-                                           auto_confirm_s=settings.record_auto_confirm_s,
-                                           outcome=metrics.sweep_step), \
-                    metrics.watching({"requests": pool, "reads": reads}):
+            async with metrics.watching({"requests": pool, "reads": reads}):
                 with serving_gc(settings.gc_gen0_threshold):
                     yield
         finally:

@@ -1,4 +1,5 @@
-"""The ``hub`` command: demo, serve, db, seed, match, template, import, export-schema."""
+"""The ``hub`` command: demo, serve, worker, jobs, db, seed, match, template, import,
+export-schema."""
 
 from __future__ import annotations
 
@@ -122,7 +123,22 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.jobs.cli import worker_command
+
+    return worker_command(settings, concurrency=args.concurrency, name=args.name,
+                          queues=args.queue, metrics_port=args.metrics_port)
+
+
+def cmd_jobs(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.jobs.cli import jobs_command
+
+    return jobs_command(settings, args.action, job_id=args.job_id, limit=args.limit)
+
+
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    import subprocess
+
     from hub.db import database_url
     from hub.db.migrate import migrate
     from hub.seed import SeedOptions, is_seeded, seed
@@ -135,7 +151,17 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     host, port = args.host or settings.host, args.port or settings.port
     print(f"hub demo: http://{host}:{port}/  (GraphQL at http://{host}:{port}/graphql)", flush=True)
     args.host, args.port = host, port
-    return cmd_serve(args, settings)
+    # One worker beside the server runs the background jobs (offer expiry, auto-confirm…).
+    worker = subprocess.Popen([sys.executable, "-m", "hub.cli", "worker"])
+    try:
+        return cmd_serve(args, settings)
+    finally:
+        worker.terminate()  # SIGTERM: running jobs finish (HUB_WORKER_SHUTDOWN_S), then it exits
+        try:
+            worker.wait(timeout=settings.jobs.shutdown_s + 5)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
 
 
 # -- match ----------------------------------------------------------------------------------
@@ -250,6 +276,23 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--workers", type=int, default=1,
                        help="processes, each with its own socket on the port (SO_REUSEPORT)")
         p.set_defaults(func=func)
+
+    worker = sub.add_parser("worker", help="run the job queue's jobs (as many workers as you "
+                                           "like, on any machines) until SIGTERM")
+    worker.add_argument("--concurrency", type=int, default=None,
+                        help="jobs run at once (default HUB_WORKER_CONCURRENCY, 4)")
+    worker.add_argument("--name", default=None, help="this worker's name in the logs")
+    worker.add_argument("--queue", action="append", default=None,
+                        help="only this queue's jobs (repeatable; default: every queue)")
+    worker.add_argument("--metrics-port", type=int, default=None,
+                        help="serve this worker's metrics (Prometheus) on this port")
+    worker.set_defaults(func=cmd_worker)
+
+    jobs = sub.add_parser("jobs", help="the job queue's dead letters: failed | retry ID")
+    jobs.add_argument("action", choices=["failed", "retry"])
+    jobs.add_argument("job_id", type=int, nargs="?", help="the job to retry")
+    jobs.add_argument("--limit", type=int, default=100, help="failed jobs listed (1..1000)")
+    jobs.set_defaults(func=cmd_jobs)
 
     match = sub.add_parser("match", help="dispatch volunteers to demands (OR-Tools)")
     match.add_argument("--problem", help="a problem JSON file (no database needed)")

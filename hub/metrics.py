@@ -8,7 +8,9 @@ registry: nothing is registered in prometheus_client's global one. It counts
 * HTTP responses by status and route (:class:`HttpMetrics`, an ASGI middleware);
 * the connection pools' use (psycopg_pool's ``get_stats()``), refreshed every
   :data:`POOL_REFRESH_S` and on each scrape;
-* the background sweep's steps by outcome, and the items each step handled;
+* the background steps' outcomes and the items each handled (in ``hub worker``'s process,
+  served on its ``--metrics-port``);
+* the job queue's jobs by state (``hub_jobs``), read from the database at each scrape;
 * each registered document's compiled plan: runs it answered, runs it handed to graphql-core.
 
 Operation names are labels only when the app knows them (:meth:`Metrics.know_operations`: the
@@ -52,6 +54,7 @@ POOL_STATS = ("pool_min", "pool_max", "pool_size", "pool_available", "requests_w
               "requests_num", "requests_queued", "requests_wait_ms", "requests_errors",
               "usage_ms", "returns_bad", "connections_num", "connections_ms",
               "connections_errors", "connections_lost")
+JOB_STATES = ("todo", "doing", "succeeded", "failed", "cancelled", "aborted")
 ROUTES = frozenset({"graphql", "tiles", "certificates", "healthz", "readyz", "metrics"})
 LATENCY_BUCKETS_S = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
                      10.0, 30.0)
@@ -123,6 +126,11 @@ class Metrics:
             "hub_db_pool", "psycopg_pool's get_stats() of each connection pool: sizes now, "
             "and counts and milliseconds since the pool opened.", ["pool", "stat"],
             registry=r, multiprocess_mode="livesum")
+        # One count for the whole database, whichever process reads it: the latest read wins.
+        self.jobs = Gauge(
+            "hub_jobs", "Jobs in the queue by state (todo, doing, succeeded, failed: dead "
+            "letters, cancelled, aborted), read from the database at each scrape.", ["state"],
+            registry=r, multiprocess_mode="mostrecent")
         self.plan_runs = Gauge(
             "hub_compiled_plan_runs", "Runs of each registered document's compiled plan since "
             "the process started: answered by the plan, or fell back to graphql-core.",
@@ -141,6 +149,11 @@ class Metrics:
         self.sweep_steps.labels(step, outcome).inc()
         if items:
             self.sweep_items.labels(step).inc(items)
+
+    def job_states(self, counts: dict[str, int]) -> None:
+        """The queue's jobs by state now (states not in ``counts`` have none)."""
+        for state in {*JOB_STATES, *counts}:
+            self.jobs.labels(state).set(counts.get(state, 0))
 
     def know_operations(self, names: Iterable[str]) -> None:
         """Operation names that are always their own label (the registered documents')."""
@@ -197,6 +210,10 @@ class Metrics:
 async def metrics_endpoint(request: Request) -> Response:
     """``GET /metrics``."""
     metrics: Metrics = request.app.state.metrics
+    job_counts = getattr(request.app.state, "job_counts", None)
+    counts = await job_counts() if job_counts is not None else None
+    if counts is not None:  # None: the database did not answer; the last counts stand
+        metrics.job_states(counts)
     body = await asyncio.to_thread(metrics.exposition)
     return Response(body, media_type=CONTENT_TYPE_LATEST)
 

@@ -146,6 +146,40 @@ class SignInSettings:
                    **counts, **texts)
 
 
+def _sweep_period(env: dict[str, str]) -> int:
+    """A period a cron line can say: a divisor of a minute, or whole minutes dividing an hour."""
+    key = "HUB_SWEEP_S"
+    period = _int(env, key, 30)
+    if not (0 < period < 60 and 60 % period == 0) and not (
+            period >= 60 and period % 60 == 0 and 3600 % period == 0):
+        raise SettingsError(f"Config {key!r} must divide a minute (1..30 s) or be whole minutes "
+                            f"dividing an hour (60..3600 s), got {env.get(key)!r}.")
+    return period
+
+
+@dataclass(frozen=True)
+class JobSettings:
+    """The job queue (hub.jobs, docs/jobs.md): periods, retries, workers."""
+
+    sweep_s: int = 30  # how often each periodic step (offer expiry, auto-confirm…) runs
+    max_attempts: int = 5  # tries of a job before it stays failed (a dead letter)
+    retry_base_s: float = 2.0  # the first retry's wait; each next one waits twice as long
+    retry_max_s: float = 3600.0  # no wait between tries is longer
+    concurrency: int = 4  # jobs one worker runs at once
+    keep_done_hours: int = 72  # succeeded jobs are deleted after this; failed ones stay
+    shutdown_s: float = 30.0  # on SIGTERM, how long running jobs may go on before abort
+
+    @classmethod
+    def from_env(cls, env: dict[str, str]) -> JobSettings:
+        return cls(sweep_s=_sweep_period(env),
+                   max_attempts=int(_positive(env, "HUB_JOB_MAX_ATTEMPTS", 5)),
+                   retry_base_s=_positive(env, "HUB_JOB_RETRY_BASE_S", 2.0),
+                   retry_max_s=_positive(env, "HUB_JOB_RETRY_MAX_S", 3600.0),
+                   concurrency=int(_positive(env, "HUB_WORKER_CONCURRENCY", 4)),
+                   keep_done_hours=int(_positive(env, "HUB_JOB_KEEP_HOURS", 72)),
+                   shutdown_s=_positive(env, "HUB_WORKER_SHUTDOWN_S", 30.0))
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable about the hub."""
@@ -186,6 +220,7 @@ class Settings:
     demand_raises_per_client_per_hour: int = 30
     token_max_ttl_s: tuple[tuple[str, int], ...] = tuple(TOKEN_MAX_TTL_S.items())
     sign_in: SignInSettings = field(default_factory=SignInSettings)
+    jobs: JobSettings = field(default_factory=JobSettings)
     # Where uvicorn's worker processes keep their metrics for /metrics to add up; prometheus_client
     # reads the same variable itself when imported. None: one process's own metrics.
     metrics_dir: Path | None = None
@@ -239,5 +274,6 @@ class Settings:
                 env, "HUB_DEMAND_RAISES_PER_CLIENT_PER_HOUR", 30)),
             token_max_ttl_s=_ttl_map(env, "HUB_TOKEN_MAX_TTL_S"),
             sign_in=SignInSettings.from_env(env),
+            jobs=JobSettings.from_env(env),
             metrics_dir=_directory(env, "PROMETHEUS_MULTIPROC_DIR"),
         )

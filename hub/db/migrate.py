@@ -1,7 +1,9 @@
 """Apply ``sql/NNNN_name.sql`` migrations in order, once each, under an advisory lock.
 
 Each migration runs in its own transaction together with the row that records it, so a
-failed migration leaves nothing behind. The SHA-256 of every applied file is recorded; an
+failed migration leaves nothing behind. The job queue's schema (procrastinate's, which the
+hub's files may refer to) comes first, brought to the installed version by
+``hub.db.queue_schema``. The SHA-256 of every applied file is recorded; an
 applied migration whose file has since been edited is refused, naming the file. Migrations
 run as the schema owner; afterwards the app's role is given what it needs (``hub.db.roles``).
 """
@@ -16,6 +18,7 @@ from pathlib import Path
 
 import psycopg
 
+from hub.db import queue_schema
 from hub.db.roles import RoleError, app_url, grant_app_role
 from hub.settings import PROJECT_ROOT
 
@@ -85,6 +88,10 @@ def migrate(
         conn.execute("SELECT pg_advisory_lock(%s)", (ADVISORY_LOCK_KEY,))
         try:
             conn.execute(_LEDGER)
+            try:
+                queue_schema.apply(conn, log=log)
+            except (queue_schema.QueueSchemaError, psycopg.Error) as exc:
+                raise MigrationError(f"the job queue's schema: {exc}".strip()) from exc
             rows = conn.execute("SELECT version, name, checksum FROM schema_migration").fetchall()
             applied = {int(v): (n, c) for v, n, c in rows}
             for migration in migrations:

@@ -1,16 +1,17 @@
 """Background work of the dispatch lifecycle: offers that expire, claims nobody approved before
 the demand started (抢单), demands whose window starts or ends with nobody acting, pending
-records that confirm themselves. One pass is :func:`sweep`;
-:func:`background` runs it every ``sweep_s`` while the app serves (issue 15 moves it onto the
-job queue). It acts as the hub itself (``hub.services.workflow.HUB_ACTOR``).
+records that confirm themselves. Each is a :data:`STEPS` entry; the job queue's workers run
+each as a periodic job, once per period across all of them (``hub.jobs``, docs/jobs.md), and
+:func:`sweep` runs them all once in this process. They act as the hub itself
+(``hub.services.workflow.HUB_ACTOR``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from hub.db.pool import DatabaseUnavailable
 from hub.services import claims, records
@@ -20,7 +21,6 @@ from hub.store import dispatch as store
 from hub.store.base import ConnectionDatabase, Database, Row
 
 log = logging.getLogger(__name__)
-STOP_TIMEOUT_S = 10.0  # how long shutdown waits for a sweep in progress
 StepOutcome = Callable[[str, str, int], None]  # (step, outcome, items handled)
 
 
@@ -60,66 +60,65 @@ def _ignore(step: str, outcome: str, items: int) -> None:
     """The default :data:`StepOutcome`: nobody counts."""
 
 
+@dataclass(frozen=True)
+class Step:
+    """One step of the background work: its name (the job's), what it does (for logs), and
+    how it runs given the database, the offers' time to live and the hub's default
+    auto-confirm period (None: none; regions' own periods still apply). Each is idempotent:
+    it re-checks under row locks that an item is still due before acting, so two runs at once
+    (two workers, or a retry after a lost reply) act on each item once."""
+
+    name: str
+    what: str
+    run: Callable[[Database, int, float | None], Awaitable[object]]
+
+
+STEPS: tuple[Step, ...] = (
+    Step("expire_offers", "expiring overdue offers",
+         lambda db, ttl_s, _auto: expire_due(db, ttl_s=ttl_s)),
+    Step("expire_claims", "expiring claims nobody approved",
+         lambda db, _ttl, _auto: claims.expire_due(db)),
+    Step("settle_demands", "settling started demands",
+         lambda db, _ttl, _auto: settle_due(db)),
+    Step("confirm_records", "confirming pending records",
+         lambda db, _ttl, auto_s: records.confirm_due(db, after_s=auto_s or None)),
+)
+"""Every step, in the order :func:`sweep` runs them; the job queue runs each as a periodic job
+of its own (``hub.jobs.steps``), so one failing step does not hold up the others."""
+
+
+async def run_step(db: Database, step: Step, *, ttl_s: int, auto_confirm_s: float | None,
+                   outcome: StepOutcome = _ignore) -> int:
+    """Run one step; its outcome (``ok``, ``unavailable``, ``failed``) and how many items it
+    handled go to ``outcome``. A failure is counted and raised again."""
+    try:
+        done = await step.run(db, ttl_s, auto_confirm_s)
+    except DatabaseUnavailable:
+        outcome(step.name, "unavailable", 0)
+        raise
+    except Exception:
+        outcome(step.name, "failed", 0)
+        raise
+    items = done if isinstance(done, int) else 0
+    outcome(step.name, "ok", items)
+    return items
+
+
 async def sweep(db: Database, *, ttl_s: int, auto_confirm_s: float | None,
                 stop: asyncio.Event | None = None, outcome: StepOutcome = _ignore) -> None:
-    """One pass of the background work: expire overdue offers, settle started demands, and
-    confirm pending records whose region's period has passed, or ``auto_confirm_s`` where no
-    region above them sets one (None or 0: no default period; regions' own still apply). A
-    step that fails is logged and the others still run; none starts once ``stop`` is set.
-    Each step's outcome (``ok``, ``unavailable``, ``failed``) and how many items it handled go
-    to ``outcome`` (the app's metrics)."""
-    default_s = auto_confirm_s or None
-    steps: tuple[tuple[str, str, Callable[[], Awaitable[object]]], ...] = (
-        ("expire_offers", "expiring overdue offers", lambda: expire_due(db, ttl_s=ttl_s)),
-        ("expire_claims", "expiring claims nobody approved",
-         lambda: claims.expire_due(db)),
-        ("settle_demands", "settling started demands", lambda: settle_due(db)),
-        ("confirm_records", "confirming pending records",
-         lambda: records.confirm_due(db, after_s=default_s)))
-    for name, what, step in steps:
+    """One pass of every step in this process (tests; the worker runs them as jobs): expire
+    overdue offers and unapproved claims, settle started demands, and confirm pending records
+    whose region's period has passed, or ``auto_confirm_s`` where no region above them sets
+    one (None or 0: no default period). A step that fails is logged and the others still
+    run; none starts once ``stop`` is set. Each step's outcome goes to ``outcome``
+    (:func:`run_step`)."""
+    for step in STEPS:
         if stop is not None and stop.is_set():
             return
         try:
-            done = await step()
+            await run_step(db, step, ttl_s=ttl_s, auto_confirm_s=auto_confirm_s,
+                           outcome=outcome)
         except DatabaseUnavailable as exc:  # an outage: one line, and the next pass retries
-            log.warning("%s skipped: %s", what, exc)
-            outcome(name, "unavailable", 0)
-        except Exception:  # logged and retried next time; the app keeps serving
-            log.exception("%s failed", what)
-            outcome(name, "failed", 0)
-        else:
-            outcome(name, "ok", done if isinstance(done, int) else 0)
-
-
-@contextlib.asynccontextmanager
-async def background(db: Database, *, ttl_s: int, sweep_s: float | None,
-                     stop_timeout_s: float = STOP_TIMEOUT_S,
-                     auto_confirm_s: float | None = None,
-                     outcome: StepOutcome = _ignore) -> AsyncIterator[None]:
-    """While the app runs: every ``sweep_s``, :func:`sweep` (expire overdue offers, settle
-    demands, auto-confirm pending records after their region's period or ``auto_confirm_s``;
-    each step's outcome to
-    ``outcome``); at exit, stop the sweeper."""
-    stop = asyncio.Event()
-
-    async def sweeper() -> None:
-        assert sweep_s is not None
-        while not stop.is_set():
-            await sweep(db, ttl_s=ttl_s, auto_confirm_s=auto_confirm_s, stop=stop,
-                        outcome=outcome)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=sweep_s)
-
-    task = asyncio.create_task(sweeper(), name="hub-offer-sweeper") if sweep_s else None
-    try:
-        yield
-    finally:
-        if task is not None:
-            # Let a sweep in progress finish its transaction; cancel it only if it hangs.
-            # (A bare cancel can be lost on Python 3.11: asyncio.wait_for inside psycopg_pool
-            # drops one that arrives as a connection does, and the loop would go on forever.)
-            stop.set()
-            try:
-                await asyncio.wait_for(task, timeout=stop_timeout_s)
-            except TimeoutError:
-                log.warning("the offer sweeper did not stop within %ss", stop_timeout_s)
+            log.warning("%s skipped: %s", step.what, exc)
+        except Exception:  # logged and retried next time
+            log.exception("%s failed", step.what)

@@ -8,7 +8,8 @@ from sqlalchemy.dialects import postgresql
 
 from hub.store.tables import metadata
 
-# Every ordinary table of the public schema that no extension owns (PostGIS's spatial_ref_sys).
+# Every ordinary table of the public schema that no extension owns (PostGIS's spatial_ref_sys)
+# and the job queue's library does not (procrastinate_*: hub/db/queue_schema.py applies them).
 COLUMNS = """
 SELECT c.relname AS table, a.attname AS column, format_type(a.atttypid, a.atttypmod) AS type,
        NOT a.attnotnull AS nullable, a.attgenerated <> '' AS generated,
@@ -18,6 +19,7 @@ FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
 WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')
+  AND c.relname NOT LIKE 'procrastinate\\_%'
 ORDER BY 1, a.attnum
 """
 Shape = tuple[str, str, str, bool, bool, bool]

@@ -10,6 +10,7 @@ modules by what the tables hold (``people``, ``work``, ``records``) on one ``Met
 
 from __future__ import annotations
 
+from hub.store.tables.jobs import job_error
 from hub.store.tables.people import (
     account,
     import_batch,
@@ -83,6 +84,7 @@ __all__ = [
     "dispatch_state",
     "dispatch_transition",
     "import_batch",
+    "job_error",
     "ledger_account",
     "ledger_entry",
     "ledger_transaction",
