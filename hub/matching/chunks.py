@@ -242,9 +242,10 @@ class _Chunk:
     low_m: float | None  # flow-based lower bound on the cost tier, metres
 
 
-def _model(
+def chunk_model(
     arr: Arrays, pairs: Pairs, idx: I64, cost_m: F64, p_int: I64, fairness: float
 ) -> tuple[ChunkModel, float]:
+    """The CP-SAT model of the pairs ``idx`` (indexed in that order), and its distance unit."""
     vs, v_loc = np.unique(pairs.v[idx], return_inverse=True)
     ds, d_loc = np.unique(pairs.d[idx], return_inverse=True)
     unit = cp_unit(cost_m[idx], fairness, CP_COST_CAP)
@@ -292,7 +293,7 @@ def _start(
         second = Phase(hint, flow.tier2(hint), flow.tier2(relaxed), True)
         low = flow.tier2(relaxed) * flow.unit_m - slack
         return _Chunk(idx, None, first, second, flow.unit_m, low)
-    model, unit = _model(arr, pairs, idx, cost_m, p_int, fairness)
+    model, unit = chunk_model(arr, pairs, idx, cost_m, p_int, fairness)
     if shortcut:
         first = Phase(hint, hint_p, relaxed_p, True)  # the relaxation bounds Σ P from above
     else:

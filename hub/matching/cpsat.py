@@ -118,6 +118,11 @@ class ChunkModel:
         self.filled = sum(int(c) * x[p] for p, c in enumerate(self.prio.tolist()))
         self.kept = -1
 
+    def require(self, pairs: BOOL, at_least: int) -> None:
+        """Constraint: at least ``at_least`` of the marked pairs are chosen (the priority-area
+        floor, priority.py)."""
+        self.model.add(sum(self.x[p] for p in np.flatnonzero(pairs).tolist()) >= at_least)
+
     def primary(self, plan: BOOL) -> int:
         return int(self.prio[plan].sum())
 

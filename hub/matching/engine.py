@@ -23,6 +23,7 @@ from hub.matching.chunks import FLOW_COST_CAP, ChunkFlow, overlapping, solve_chu
 from hub.matching.decode import Outcome, make_plan
 from hub.matching.flow import CostRangeError
 from hub.matching.objective import fairness_m, pair_cost_m, quantise_priorities
+from hub.matching.priority import with_floor
 from hub.matching.problem import Plan, Problem, ProblemError
 from hub.matching.structure import Structure, analyse
 
@@ -60,7 +61,15 @@ def _plan_cost_m(pairs: Pairs, plan: BOOL, cost_m: F64, fairness: float) -> floa
 
 
 def solve(problem: Problem) -> Plan:
-    """The best plan: most priority-weighted slots, then least cost (docs/matching.md)."""
+    """The best plan: most priority-weighted slots, then least cost (docs/matching.md); with
+    ``options.priority_min_fill_rate``, under the priority-area floor (priority.py)."""
+    plain = _solve_plain(problem)
+    if problem.options.priority_min_fill_rate is None:
+        return plain
+    return with_floor(problem, plain)
+
+
+def _solve_plain(problem: Problem) -> Plan:
     started = time.perf_counter()
     timings: dict[str, float] = {}
     opts = problem.options

@@ -21,6 +21,7 @@ from hub.matching.problem import (
     Demand,
     Options,
     Plan,
+    PriorityFloor,
     Problem,
     ProblemError,
     Volunteer,
@@ -48,6 +49,7 @@ DEMAND_KEYS = {
     "end",
     "priority",
     "requiresInsurance",
+    "priorityArea",
 }
 DEMAND_REQUIRED = ("id", "lon", "lat", "start", "end")
 
@@ -240,6 +242,9 @@ def _demand(raw: Any, path: str) -> Demand:
     insurance = doc.get("requiresInsurance", False)
     if not isinstance(insurance, bool):
         raise ProblemError(f"{path}.requiresInsurance", f"{_show(insurance)} must be true or false")
+    area = doc.get("priorityArea", False)
+    if not isinstance(area, bool):
+        raise ProblemError(f"{path}.priorityArea", f"{_show(area)} must be true or false")
     return Demand(
         id=ident,
         lon=lon,
@@ -250,11 +255,14 @@ def _demand(raw: Any, path: str) -> Demand:
         end_s=end,
         priority=_positive(doc.get("priority", 1.0), f"{path}.priority"),
         requires_insurance=insurance,
+        priority_area=area,
     )
 
 
 def _options(raw: Any) -> Options:
-    doc = _object(raw, "options", {"weights", "timeLimitS", "crs", "engine"})
+    doc = _object(
+        raw, "options", {"weights", "timeLimitS", "crs", "engine", "priorityMinFillRate"}
+    )
     weights = _object(doc.get("weights", {}), "options.weights", {"skill", "fairness"})
     defaults = Options()
     crs = doc.get("crs", defaults.crs)
@@ -273,7 +281,15 @@ def _options(raw: Any) -> Options:
         time_limit_s=_positive(doc.get("timeLimitS", defaults.time_limit_s), "options.timeLimitS"),
         crs=crs,
         engine=engine,
+        priority_min_fill_rate=_rate(doc.get("priorityMinFillRate")),
     )
+
+
+def _rate(value: Any) -> float | None:
+    """A fill rate in [0, 1], or None (no floor)."""
+    if value is None:
+        return None
+    return _number(value, "options.priorityMinFillRate", 0, 1)
 
 
 def parse_problem(doc: Mapping[str, Any]) -> Problem:
@@ -321,6 +337,7 @@ def problem_to_dict(problem: Problem) -> dict[str, Any]:
                 "end": _iso(d.end_s),
                 "priority": d.priority,
                 "requiresInsurance": d.requires_insurance,
+                "priorityArea": d.priority_area,
             }
             for d in problem.demands
         ],
@@ -329,6 +346,7 @@ def problem_to_dict(problem: Problem) -> dict[str, Any]:
             "timeLimitS": o.time_limit_s,
             "crs": o.crs,
             "engine": o.engine,
+            "priorityMinFillRate": o.priority_min_fill_rate,
         },
     }
 
@@ -351,6 +369,8 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "components": dict(s.components),
         "timings": dict(s.timings),
     }
+    if s.priority_floor is not None:
+        stats["priorityFloor"] = _floor(s.priority_floor)
     return {
         "assignments": [
             {
@@ -366,4 +386,21 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
             for u in plan.unfilled
         ],
         "stats": stats,
+    }
+
+
+def _floor(f: PriorityFloor) -> dict[str, Any]:
+    return {
+        "minFillRate": f.min_fill_rate,
+        "slots": f.slots,
+        "reachable": f.reachable,
+        "reachableProven": f.reachable_proven,
+        "required": f.required,
+        "filled": f.filled,
+        "binding": f.binding,
+        "filledWithout": f.filled_without,
+        "objectiveWithout": f.objective_without,
+        "distanceWithoutM": f.distance_without_m,
+        "priceDistanceM": f.price_distance_m,
+        "priceObjective": f.price_objective,
     }

@@ -58,6 +58,8 @@ class Demand:
     end_s: int
     priority: float = 1.0
     requires_insurance: bool = False
+    #: In a priority area (老少边贫: remote, poor, border, ethnic or old revolutionary base).
+    priority_area: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +71,8 @@ class Options:
     time_limit_s: float = 30.0
     crs: str = "WGS84"
     engine: str = "auto"
+    #: Fill at least min(⌈rate × slots⌉, slots reachable) of the priority-area slots (None: off).
+    priority_min_fill_rate: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +149,31 @@ class Stats:
     distance_resolution_m: float
     components: Mapping[str, int] = field(default_factory=dict)
     timings: Mapping[str, float] = field(default_factory=dict)
+    priority_floor: PriorityFloor | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PriorityFloor:
+    """The minimum fill rate for priority areas (老少边贫) and its price.
+
+    ``required`` = min(⌈rate × slots⌉, reachable): the floor never asks for more priority-area
+    slots than any plan can fill, so it is always feasible. ``*_without`` describe the optimum
+    with no floor; the price is what the floor costs against it (distance in metres, and Σ
+    priority × filled slots given up). ``binding`` is False when that optimum already met it.
+    """
+
+    min_fill_rate: float
+    slots: int
+    reachable: int
+    reachable_proven: bool
+    required: int
+    filled: int
+    binding: bool
+    filled_without: int
+    objective_without: float
+    distance_without_m: float
+    price_distance_m: float
+    price_objective: float
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from dataclasses import replace
 
 import numpy as np
 from pyproj import Geod
@@ -95,7 +96,9 @@ def skill_bonus(v: Volunteer, d: Demand) -> float:
 
 
 def milp_optimum(problem: Problem) -> tuple[float, float]:
-    """(max Σ priority × filled, then min second tier) by two HiGHS solves."""
+    """(max Σ priority × filled, then min second tier) by two HiGHS solves; under the
+    priority-area floor when ``options.priority_min_fill_rate`` is set (docs/matching.md:
+    at least min(⌈rate × slots⌉, most any plan fills) priority-area slots)."""
     pairs = sorted(feasible_pairs(problem).items())
     if not pairs:
         return 0.0, 0.0
@@ -131,6 +134,15 @@ def milp_optimum(problem: Problem) -> tuple[float, float]:
     cons = [LinearConstraint(matrix.tocsr(), -np.inf, upper)]
     integrality = np.ones(n_all)
     bounds = Bounds(0, 1)
+    rate = o.priority_min_fill_rate
+    if rate is not None:
+        area = np.zeros(n_all)
+        for p, ((_, j), _) in enumerate(pairs):
+            area[p] = 1.0 if dems[j].priority_area else 0.0
+        most = milp(-area, constraints=cons, integrality=integrality, bounds=bounds)
+        assert most.success
+        required = floor_required(problem, round(-float(most.fun)))
+        cons.append(LinearConstraint(area.reshape(1, -1), required - 1e-7, np.inf))
     first = milp(-prio, constraints=cons, integrality=integrality, bounds=bounds)
     assert first.success
     z1 = -float(first.fun)
@@ -138,6 +150,22 @@ def milp_optimum(problem: Problem) -> tuple[float, float]:
     second = milp(tier2, constraints=[*cons, keep], integrality=integrality, bounds=bounds)
     assert second.success
     return z1, float(second.fun)
+
+
+def floor_required(problem: Problem, reachable: int) -> int:
+    """min(⌈rate × priority-area slots⌉, reachable), computed plainly."""
+    rate = problem.options.priority_min_fill_rate
+    assert rate is not None
+    slots = sum(d.needed for d in problem.demands if d.priority_area)
+    return min(int(np.ceil(round(rate * slots, 9))), reachable)
+
+
+def milp_reachable(problem: Problem) -> int:
+    """The most priority-area slots any plan fills (HiGHS, a plain restatement)."""
+    only = [d for d in problem.demands if d.priority_area]
+    sub = Problem(problem.volunteers, tuple(replace(d, priority=1.0) for d in only),
+                  replace(problem.options, priority_min_fill_rate=None))
+    return round(milp_optimum(sub)[0])
 
 
 def random_problem(
