@@ -9,7 +9,11 @@ of them admits it:
   holds the subject's organisations *and their ancestors*);
 * ``SELF``     — a volunteer acting on their own record (``Subject.volunteer_id``);
 * ``REQUESTER``— whoever raised the subject (a demand's ``raised_by``);
-* ``STATION``  — station staff: the subject is at (or is) their station (``station_id``).
+* ``STATION``  — station staff: the subject is at (or is) their station (``station_id``);
+* ``CAPTAIN``  — a volunteer who captains the subject's team (队长 or 副队长): the caller's
+  volunteer id is in ``ActionSubject.captain_ids``. A volunteer's token names no team, so the
+  service loads who captains the team it acts on (``hub.store.teams.get_many_teams``) into the
+  subject; a captain of another team is refused like any outsider.
 
 Services call :func:`require` with the caller they were given (GraphQL passes the request's
 caller, the CLI passes :data:`hub.auth.tokens.SYSTEM`); nothing else decides who may act.
@@ -73,6 +77,17 @@ class Action(StrEnum):
     ACTIVITY_MANAGE = "activity.manage"  # the activity: its region and organising team
     PROJECT_MANAGE = "project.manage"  # the project: its owner team (and that team's region)
     PUBLICATION_REVIEW = "publication.review"  # 谁主办谁负责: what is submitted, as MANAGE's
+    TEAM_OFFER = "team.offer"  # offer a demand to a team, or withdraw it: the demand's region
+    TEAM_ASSIGN = "team.assign"  # a team's incoming offers: assign, return, list (the team)
+    TEAM_PAIRING = "team.pairing"  # 学会–县区 pairings: the county paired
+    # Recognition rounds (优秀, 四个十佳; issue 16.3). READ: rounds, candidates and lists (an org
+    # admin: rounds covering their team, its subtree's candidates only); NOMINATE: the round's region and the
+    # candidate's organisations; MANAGE (open, review, publish): the round's region.
+    RECOGNITION_READ = "recognition.read"
+    RECOGNITION_NOMINATE = "recognition.nominate"
+    RECOGNITION_MANAGE = "recognition.manage"
+    REPORT_ANNUAL = "report.annual"  # the yearly summary sent upward: the region reported
+    REPORT_STANDARD_EXPORT = "report.standard_export"  # MZ/T 061 data elements: admins only
 
 
 class Grant(StrEnum):
@@ -83,10 +98,11 @@ class Grant(StrEnum):
     SELF = "self"
     REQUESTER = "requester"
     STATION = "station"
+    CAPTAIN = "captain"
 
 
-_ANY, _IN, _SELF, _REQ, _STN = (frozenset({g}) for g in (
-    Grant.ANY, Grant.IN_SCOPE, Grant.SELF, Grant.REQUESTER, Grant.STATION))
+_ANY, _IN, _SELF, _REQ, _STN, _CPT = (frozenset({g}) for g in (
+    Grant.ANY, Grant.IN_SCOPE, Grant.SELF, Grant.REQUESTER, Grant.STATION, Grant.CAPTAIN))
 _NO: frozenset[Grant] = frozenset()
 _IN_OR_SELF = _IN | _SELF
 _ROLES = (Role.ADMIN, Role.DISPATCHER, Role.ORG_ADMIN, Role.VOLUNTEER, Role.PARTNER,
@@ -134,6 +150,14 @@ _TABLE: dict[Action, tuple[frozenset[Grant], ...]] = {
     Action.ACTIVITY_MANAGE:       (_ANY, _NO,        _IN,   _NO,   _NO,  _NO,  _NO,  _NO),
     Action.PROJECT_MANAGE:        (_ANY, _NO,        _IN,   _NO,   _NO,  _NO,  _NO,  _NO),
     Action.PUBLICATION_REVIEW:    (_ANY, _IN,        _IN,   _NO,   _NO,  _NO,  _NO,  _NO),
+    Action.TEAM_OFFER:            (_ANY, _IN,        _NO,   _NO,   _NO,  _NO,  _NO,  _NO),
+    Action.TEAM_ASSIGN:           (_ANY, _NO,        _IN,   _CPT,  _NO,  _NO,  _NO,  _NO),
+    Action.TEAM_PAIRING:          (_ANY, _IN,        _NO,   _NO,   _NO,  _NO,  _NO,  _NO),
+    Action.RECOGNITION_READ:      (_ANY, _IN,        _IN,   _NO,   _NO,  _NO,  _NO,  _NO),
+    Action.RECOGNITION_NOMINATE:  (_ANY, _IN,        _IN,   _NO,   _NO,  _NO,  _NO,  _NO),
+    Action.RECOGNITION_MANAGE:    (_ANY, _IN,        _NO,   _NO,   _NO,  _NO,  _NO,  _NO),
+    Action.REPORT_ANNUAL:         (_ANY, _IN,        _NO,   _NO,   _NO,  _NO,  _NO,  _NO),
+    Action.REPORT_STANDARD_EXPORT: (_ANY, _NO,       _NO,   _NO,   _NO,  _NO,  _NO,  _NO),
 }
 # fmt: on
 
@@ -157,6 +181,8 @@ def _check_table() -> None:
                 raise RuntimeError(f"action table: {role.value} has no self ({action.value})")
             if Grant.STATION in held and role is not Role.STATION_STAFF:
                 raise RuntimeError(f"action table: {role.value} has no station ({action.value})")
+            if Grant.CAPTAIN in held and role is not Role.VOLUNTEER:
+                raise RuntimeError(f"action table: {role.value} has no captaincy ({action.value})")
             if Grant.ANY in held and len(held) > 1:
                 raise RuntimeError(f"action table: ANY stands alone ({action.value})")
 
@@ -182,6 +208,8 @@ class ActionSubject(Subject):
 
     requester: str | None = None
     station_id: int | None = None
+    captain_ids: frozenset[int] = frozenset()
+    """Volunteers who captain the subject's team (队长, 副队长), for ``CAPTAIN``."""
 
 
 def _in_scope(caller: Caller, subject: Subject) -> bool:
@@ -221,6 +249,9 @@ def can(caller: Caller, action: Action, subject: Subject | None = None) -> bool:
     if Grant.STATION in held and caller.station_id is not None and (
             getattr(subject, "station_id", None) == caller.station_id):
         return True
+    if Grant.CAPTAIN in held and caller.volunteer_id is not None and (
+            caller.volunteer_id in getattr(subject, "captain_ids", frozenset())):
+        return True
     return Grant.REQUESTER in held and _is_requester(caller, subject)
 
 
@@ -249,9 +280,10 @@ def format_actions() -> str:
 
 def subject(*, region_code: str | None = None, org_paths: Iterable[str | None] = (),
             volunteer_id: int | None = None, requester: str | None = None,
-            station_id: int | None = None) -> ActionSubject:
+            station_id: int | None = None, captain_ids: Iterable[int] = ()) -> ActionSubject:
     """The subject of an action from stored values: ``org_paths`` are ltree paths as text
     (``"1.7.70"``), so every organisation on them counts (the org and its ancestors)."""
     ids = frozenset(int(x) for path in org_paths if path for x in str(path).split("."))
     return ActionSubject(volunteer_id=volunteer_id, region_code=region_code, org_ids=ids,
-                         requester=requester, station_id=station_id)
+                         requester=requester, station_id=station_id,
+                         captain_ids=frozenset(captain_ids))

@@ -37,9 +37,9 @@ CALLERS = {
     "anonymous": ANONYMOUS,
 }
 INSIDE = subject(region_code="410102000000", org_paths=["1.7.70"], volunteer_id=42,
-                 requester="requester-1", station_id=3)
+                 requester="requester-1", station_id=3, captain_ids=[42, 44])
 OUTSIDE = subject(region_code="620102000000", org_paths=["1.8"], volunteer_id=43,
-                  requester="someone-else", station_id=4)
+                  requester="someone-else", station_id=4, captain_ids=[43])
 
 # (inside, outside) per role: Y = may, N = may not. Order: admin, dispatcher, org_admin,
 # volunteer, partner, resident, station staff, anonymous.
@@ -84,6 +84,14 @@ EXPECTED: dict[Action, str] = {
     Action.ACTIVITY_MANAGE:       "YY NN YN NN NN NN NN NN",  # the organising team's admins
     Action.PROJECT_MANAGE:        "YY NN YN NN NN NN NN NN",  # the owner team's admins
     Action.PUBLICATION_REVIEW:    "YY YN YN NN NN NN NN NN",  # the host: team or above, region
+    Action.TEAM_OFFER:            "YY YN NN NN NN NN NN NN",  # the demand's dispatcher
+    Action.TEAM_ASSIGN:           "YY NN YN YN NN NN NN NN",  # the team's captain or its admins
+    Action.TEAM_PAIRING:          "YY YN NN NN NN NN NN NN",  # the county's dispatcher
+    Action.RECOGNITION_READ:      "YY YN YN NN NN NN NN NN",  # org admins: rounds over their team
+    Action.RECOGNITION_NOMINATE:  "YY YN YN NN NN NN NN NN",  # the region's, or from one's subtree
+    Action.RECOGNITION_MANAGE:    "YY YN NN NN NN NN NN NN",  # open, review, publish: the region
+    Action.REPORT_ANNUAL:         "YY YN NN NN NN NN NN NN",  # the yearly summary of one's region
+    Action.REPORT_STANDARD_EXPORT: "YY NN NN NN NN NN NN NN",  # MZ/T 061 export: admins only
 }
 
 

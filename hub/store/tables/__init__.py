@@ -10,6 +10,19 @@ modules by what the tables hold (``people``, ``work``, ``records``) on one ``Met
 
 from __future__ import annotations
 
+from hub.store.tables.figures import (
+    campaign,
+    campaign_activity,
+    campaign_demand,
+    campaign_edition,
+    organization_member_count,
+    pilot,
+    pilot_quota,
+    pilot_quota_set,
+    star_rule,
+    star_tally,
+    star_tally_seen,
+)
 from hub.store.tables.jobs import job_error
 from hub.store.tables.people import (
     account,
@@ -29,6 +42,11 @@ from hub.store.tables.people import (
     volunteer_availability_exception,
     volunteer_status_change,
 )
+from hub.store.tables.recognition import (
+    recognition_award,
+    recognition_nomination,
+    recognition_round,
+)
 from hub.store.tables.records import (
     certificate,
     ledger_account,
@@ -41,6 +59,7 @@ from hub.store.tables.records import (
     service_record_pending,
     star_threshold,
 )
+from hub.store.tables.teams import escalation_step, team_offer, team_pairing
 from hub.store.tables.types import (
     COHORT_CODES,
     LQUERY,
@@ -75,6 +94,10 @@ __all__ = [
     "account",
     "activity",
     "activity_signup",
+    "campaign",
+    "campaign_activity",
+    "campaign_demand",
+    "campaign_edition",
     "certificate",
     "demand",
     "demand_priority_rule",
@@ -83,6 +106,7 @@ __all__ = [
     "dispatch_plan",
     "dispatch_state",
     "dispatch_transition",
+    "escalation_step",
     "import_batch",
     "job_error",
     "ledger_account",
@@ -92,11 +116,18 @@ __all__ = [
     "membership_history",
     "metadata",
     "organization",
+    "organization_member_count",
     "organization_move",
     "owner_notice",
+    "pilot",
+    "pilot_quota",
+    "pilot_quota_set",
     "project",
     "publication_review",
     "rate_limit",
+    "recognition_award",
+    "recognition_nomination",
+    "recognition_round",
     "refresh_token",
     "region",
     "region_setting",
@@ -107,8 +138,13 @@ __all__ = [
     "service_record_confirmation",
     "service_record_pending",
     "sign_in_code",
+    "star_rule",
+    "star_tally",
+    "star_tally_seen",
     "star_threshold",
     "station",
+    "team_offer",
+    "team_pairing",
     "volunteer",
     "volunteer_availability_exception",
     "volunteer_status_change",
