@@ -74,7 +74,13 @@ _first = (sa.select(_q.c.volunteer_id)
           .where(_q.c.activity_id == _A, _q.c.status == "waitlisted",
                  volunteer.c.status == "active")
           .order_by(_q.c.waitlist_no).limit(sa.bindparam("n", type_=sa.Integer))
-          .with_for_update(of=_q).cte("first").prefix_with("MATERIALIZED"))
+          .with_for_update(of=_q)
+          # The volunteer's row share-locked, as sign-up reads it: a suspension or exit
+          # changing the status meanwhile is waited for, and the status read again after it
+          # commits (a volunteer no longer active is passed over and the next one taken: the
+          # rows are locked before LIMIT counts them), never a stale 'active'.
+          .suffix_with("FOR SHARE OF volunteer")
+          .cte("first").prefix_with("MATERIALIZED"))
 # The chosen rows once, in a CTE: as a subquery of the UPDATE the locking scan would run
 # again for each row and, skipping rows this statement had just moved up, take further ones.
 _PROMOTE = sql.compiled(
@@ -86,7 +92,8 @@ _PROMOTE = sql.compiled(
 
 async def update_promoted(db: Database, *, activity_id: int, places: int) -> list[int]:
     """Move the first ``places`` waitlisted volunteers still active up to signed up (one who
-    left or was suspended meanwhile keeps their number and is passed over); their ids."""
+    left or was suspended meanwhile keeps their number and is passed over; their status is
+    read share-locked, after any change of it in progress); their ids."""
     rows = await sql.fetch(db, _PROMOTE, {"a": activity_id, "n": places})
     return [int(r["volunteer_id"]) for r in rows]
 

@@ -14,7 +14,7 @@ import pytest
 
 from hub.auth.tokens import SYSTEM
 from hub.db.pool import make_pools
-from hub.services import activities
+from hub.services import activities, suspension
 from hub.services.records import RecordsError
 from hub.store.base import PoolDatabase
 from tests.conftest import as_app, migrated_database
@@ -110,3 +110,63 @@ async def test_concurrent_sign_ups_and_cancellations_keep_capacity_and_fifo(
     assert moved and waiting
     assert max(moved) < min(queued[v] for v in waiting)
     assert all(rows[v][1] == queued[v] for v in waiting), "waiting keep their numbers"
+
+
+async def _another_world(url: str, *, volunteers: int, capacity: int) -> Any:
+    """A world beside those earlier tests of the module committed (their team renamed)."""
+    async with await psycopg.AsyncConnection.connect(url) as setup:
+        await setup.execute("UPDATE organization SET name = name || '-' || id WHERE name = "
+                            "'记录测试科技志愿服务队'")
+        world = await make_world(setup, volunteers=volunteers, capacity=capacity)
+        await setup.commit()
+    return world
+
+
+async def test_promotion_waits_for_a_status_change_in_progress(race_url: str,
+                                                                pool_db: PoolDatabase):
+    """A waitlisted volunteer whose status is being changed (an exit or suspension not yet
+    committed) is not moved up on the stale 'active': the promotion waits for the change,
+    reads the status again and takes the next one."""
+    world = await _another_world(race_url, volunteers=3, capacity=1)
+    a, (holder, first, second) = world.future_activity, world.volunteers
+    for v in (holder, first, second):
+        await activities.sign_up(pool_db, SYSTEM, activity_id=a, volunteer_id=v)
+    async with await psycopg.AsyncConnection.connect(race_url) as changing:
+        await changing.execute("UPDATE volunteer SET status = 'suspended' WHERE id = %s",
+                               (first,))
+        cancel = asyncio.ensure_future(activities.cancel(pool_db, SYSTEM, activity_id=a,
+                                                         volunteer_id=holder))
+        await asyncio.sleep(0.5)
+        assert not cancel.done(), "the promotion waits for the status change to commit"
+        await changing.commit()
+    await cancel
+    rows = _rows(race_url, a, 1)
+    assert rows[first][0] == "waitlisted" and rows[second][0] == "signed_up"
+
+
+async def test_suspensions_racing_promotions_leave_no_suspended_volunteer_a_place(
+        race_url: str, pool_db: PoolDatabase):
+    """Places freed while waitlisted volunteers are suspended: every place goes to someone
+    still active, and no suspended volunteer keeps a place or a waitlist entry."""
+    world = await _another_world(race_url, volunteers=24, capacity=6)
+    a, people = world.future_activity, list(world.volunteers)
+    for v in people:  # in order: the first 6 hold places, 18 wait
+        await activities.sign_up(pool_db, SYSTEM, activity_id=a, volunteer_id=v)
+    quitters, suspended = people[:4], people[6:14:2] + people[15:18]
+    calls: list[Any] = [_outcome(activities.cancel(pool_db, SYSTEM, activity_id=a,
+                                                   volunteer_id=v)) for v in quitters]
+    calls += [suspension.suspend(pool_db, SYSTEM, volunteer_id=v, reason="并发测试", ttl_s=60)
+              for v in suspended]
+    random.Random(4).shuffle(calls)
+    done = await asyncio.gather(*calls)
+    assert all(r[0] == "OK" for r in done if isinstance(r, tuple))
+    rows = _rows(race_url, a, 6)
+    assert all(rows[v][0] == "cancelled" for v in (*quitters, *suspended))
+    signed = [v for v, (status, _) in rows.items() if status == "signed_up"]
+    assert len(signed) == 6 and not set(signed) & set(suspended)
+    with psycopg.connect(race_url) as conn:
+        assert conn.execute("SELECT count(*) FROM volunteer WHERE id = ANY(%s) AND status <> "
+                            "'active'", (signed,)).fetchone() == (0,)
+    # FIFO among those still waiting: every active one moved up came before every one waiting.
+    waiting = [v for v in people if rows[v][0] == "waitlisted"]
+    assert waiting and max(people.index(v) for v in signed) < min(people.index(v) for v in waiting)
