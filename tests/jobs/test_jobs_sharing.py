@@ -103,3 +103,31 @@ async def test_a_step_run_twice_at_once_confirms_a_due_record_once(
         postings = conn.execute("SELECT count(*) FROM ledger_transaction "
                                 "WHERE service_record_id = %s", (record,)).fetchone()
     assert confirmations == (1,) and postings == (1,)
+
+
+async def test_a_job_left_doing_by_a_dead_worker_is_tried_again_and_completed(
+        fast: Settings, empty_queue: str, jobs_url: str):
+    ran: list[int] = []
+
+    async def count(n: int) -> None:
+        ran.append(n)
+
+    # A worker that died mid-job: its job is `doing`, its heartbeat a minute old.
+    with psycopg.connect(jobs_url, autocommit=True) as conn:
+        row = conn.execute("INSERT INTO procrastinate_workers (last_heartbeat) VALUES "
+                           "(now() - interval '1 minute') RETURNING id").fetchone()
+        assert row is not None
+        conn.execute("INSERT INTO procrastinate_jobs (queue_name, task_name, status, args, "
+                     "worker_id) VALUES ('default', 'test.count', 'doing', '{\"n\": 7}', %s)",
+                     (row[0],))
+    async with a_worker(empty_queue, fast, periodic=False) as w:
+        w.app.task(name="test.count")(count)
+        await w.app.configure_task(PREFIX + "retry_stalled_jobs").defer_async(timestamp=0)
+
+        async def completed() -> bool:
+            jobs = await w.app.job_manager.list_jobs_async(task="test.count")
+            return [job.status for job in jobs] == ["succeeded"]
+
+        async with running(w.run(name="survivor")):
+            await until(completed)
+    assert ran == [7]
