@@ -157,3 +157,24 @@ def _rule_out(
     else:
         text = "nobody within reach has all of " + ", ".join(repr(s) for s in req)
     return Unfilled(ident, n_missing, "NO_SKILL", text)
+
+
+# Why a volunteer holds a slot that came to them through a team offer (team dispatch and
+# escalation, issue 15.5–15.6): the dispatch's `reason`, in both languages.
+ESCALATION_STEPS = {
+    1: ("escalated to the parent team", "由上级队伍补位"),
+    2: ("escalated to the corps", "由上级总队补位"),
+    3: ("escalated to a paired 学会 team", "由结对学会队伍补位"),
+}
+
+
+def team_dispatch_reason(team_name: str, team_offer_id: int, escalation_step: int | None) -> str:
+    """The explanation of a dispatch its team's captain made: which team, which offer, and
+    which escalation step brought the demand to that team (none: offered to it by hand)."""
+    if escalation_step is None:
+        return (f"assigned by the captain of {team_name} (team offer {team_offer_id}) · "
+                f"由{team_name}队长指派")
+    en, zh = ESCALATION_STEPS[escalation_step]
+    return (f"{en} (escalation step {escalation_step}): assigned by the captain of "
+            f"{team_name} (team offer {team_offer_id}) · {zh}（逐级上报第{escalation_step}步，"
+            f"{team_name}队长指派）")

@@ -53,6 +53,7 @@ from hub.schema.query import Query as CoreQuery
 from hub.schema.records import RecordsQuery
 from hub.schema.region_settings import RegionSettingsQuery
 from hub.schema.regions import Region
+from hub.schema.teams import TeamQuery
 from hub.schema.times import DATETIME_SCALAR
 from hub.schema.trusted import PersistedQueries, TrustedDocuments
 from hub.schema.volunteers import Volunteer
@@ -67,7 +68,8 @@ ENTITY_TYPES = (Region, Organization, Volunteer, Station, Demand, Activity, Proj
 Query = merge_types("Query", (CoreQuery, WorkflowQuery, RecordsQuery, AccountQuery,
                                ClaimQuery, DemandReviewQuery, DemandImportQuery,
                                PriorityRuleQuery, RegionSettingsQuery,
-                               MembershipQuery, PublishingQuery, ActivityQuery))
+                               MembershipQuery, PublishingQuery, ActivityQuery, TeamQuery,
+                               EquityQuery))
 
 
 _LIMIT_RULES: list[type[ASTValidationRule]] = [

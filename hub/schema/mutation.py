@@ -21,12 +21,14 @@ from hub.schema.dispatch import (
     preview_dispatch,
 )
 from hub.schema.membership import MembershipMutation
+from hub.schema.pairings import PairingMutation
 from hub.schema.payloads import mutation
 from hub.schema.priority_rules import PriorityRuleMutation
 from hub.schema.publishing import PublishingMutation
 from hub.schema.records_mutations import RecordsMutation
 from hub.schema.region_settings import RegionSettingsMutation
 from hub.schema.registration import RegistrationMutation
+from hub.schema.teams import TeamMutation
 from hub.schema.workflow import WorkflowMutation
 
 
@@ -43,7 +45,8 @@ Mutation = merge_types(
     "Mutation", (DispatchMutation, WorkflowMutation, RecordsMutation, RegistrationMutation,
                  AccountMutation, ClaimMutation, DemandReviewMutation, DemandImportMutation,
                  PriorityRuleMutation, AttendanceMutation,
-                 RegionSettingsMutation, MembershipMutation, PublishingMutation))
+                 RegionSettingsMutation, MembershipMutation, PublishingMutation,
+                 TeamMutation, PairingMutation))
 
 _A = Action
 MUTATION_ACTIONS: Mapping[str, tuple[Action, ...]] = MappingProxyType({
@@ -107,6 +110,11 @@ MUTATION_ACTIONS: Mapping[str, tuple[Action, ...]] = MappingProxyType({
     "claimDemand": (_A.DEMAND_CLAIM,),
     "approveClaim": (_A.CLAIM_APPROVE,),
     "rejectClaim": (_A.CLAIM_APPROVE,),
+    "offerDemandToTeam": (_A.TEAM_OFFER,),
+    "assignTeamMembers": (_A.TEAM_ASSIGN,),
+    "returnTeamOffer": (_A.TEAM_ASSIGN,),
+    "addTeamPairing": (_A.TEAM_PAIRING,),
+    "endTeamPairing": (_A.TEAM_PAIRING,),
 })
 """Each mutation field and the actions (:mod:`hub.auth.actions`) its service asks about: the
 first always, the others where the input brings them in (a team to join, an issuer, a parent).

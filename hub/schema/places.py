@@ -19,6 +19,7 @@ from hub.schema.organizations import Organization, load_organization
 from hub.schema.publishing_types import Reviewed
 from hub.schema.records import StationRatings
 from hub.schema.regions import Region, load_region
+from hub.schema.teams import EscalationStep, TeamOffer, escalation_of, team_offers_of
 from hub.schema.volunteers import WeeklyWindow, weekly_windows
 from hub.services import demand_review
 from hub.store.base import Row
@@ -219,6 +220,18 @@ class Demand(LoadedNode, Located):
     async def station(self, info: Info) -> Station | None:
         station = self.row["station_id"]
         return await load_station(info, station) if station else None
+
+    @strawberry.field(description="逐级上报: each escalation step of the demand (parent team, "
+                                  "corps, paired 学会 teams) and what it offered; for the "
+                                  "region's dispatchers (empty for others).")
+    async def escalation(self, info: Info) -> list[EscalationStep]:
+        return await escalation_of(info, self.row)
+
+    @strawberry.field(description="派单到队伍: the demand's team offers, oldest first, with "
+                                  "what each team returned and why; for the region's "
+                                  "dispatchers (empty for others).")
+    async def team_offers(self, info: Info) -> list[TeamOffer]:
+        return await team_offers_of(info, self.row)
 
     @strawberry.field
     async def region(self, info: Info) -> Region | None:

@@ -42,6 +42,9 @@ class Code(StrEnum):
     # 抢单 (hub.services.claims)
     NOT_ELIGIBLE = "NOT_ELIGIBLE"
     ALREADY_CLAIMED = "ALREADY_CLAIMED"
+    # team dispatch and escalation (hub.services.teams, hub.services.escalation)
+    NOT_A_MEMBER = "NOT_A_MEMBER"
+    DUPLICATE = "DUPLICATE"
     # publishing and review (hub.services.publishing)
     REASON_REQUIRED = "REASON_REQUIRED"
     UNKNOWN_REGION = "UNKNOWN_REGION"

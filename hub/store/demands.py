@@ -100,8 +100,8 @@ async def get_many(db: Database, *, ids: Sequence[int]) -> list[Row]:
 
 d = demand
 _ID = sa.bindparam("id", type_=sa.BigInteger)
-_TAKEN = (sa.select(sa.func.count()).select_from(dispatch)
-          .where(dispatch.c.demand_id == d.c.id, dispatch.c.active).scalar_subquery())
+# Slots spoken for: active dispatches, and open team offers' slots (hub_demand_taken, sql/0026).
+_TAKEN = sa.func.hub_demand_taken(d.c.id, type_=sa.Integer)
 _LOCK = sql.compiled(sa.select(
     d.c.id, d.c.status, d.c.needed, d.c.region_code, d.c.station_id,
     sa.func.lower(d.c.time_window).label("starts_at"),
@@ -223,8 +223,8 @@ async def create(db: Database, *, demand: NewDemand) -> int:
     return int(rows[0]["id"])
 
 
-_TAKEN_NOW = (sa.select(sa.func.count().label("taken"))
-              .where(_x.c.demand_id == d.c.id, _x.c.active).lateral("taken"))
+_TAKEN_NOW = (sa.select(sa.func.hub_demand_taken(d.c.id, type_=sa.Integer).label("taken"))
+              .lateral("taken"))
 _REMAINING = d.c.needed - sa.func.coalesce(_TAKEN_NOW.c.taken, 0)
 _OPEN_COLUMNS = (
     d.c.id, sa.func.ST_X(d.c.location_geom).label("lon"),

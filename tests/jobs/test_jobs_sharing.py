@@ -7,10 +7,12 @@ from __future__ import annotations
 import asyncio
 import collections
 import datetime as dt
+import logging
 from typing import Any
 
 import procrastinate
 import psycopg
+import pytest
 
 from hub.jobs.queue import PREFIX
 from hub.services import sweeps
@@ -47,7 +49,8 @@ async def test_two_workers_share_fifty_jobs_each_run_once_to_completion(
 
 
 async def test_each_periodic_step_runs_once_per_period_across_two_workers(
-        fast: Settings, empty_queue: str, jobs_url: str):
+        fast: Settings, empty_queue: str, jobs_url: str, caplog: pytest.LogCaptureFixture):
+    caplog.set_level(logging.DEBUG, logger="procrastinate.periodic")
     async with a_worker(empty_queue, fast, periodic=True) as one, \
             a_worker(empty_queue, fast, periodic=True) as two:
 
@@ -72,6 +75,10 @@ async def test_each_periodic_step_runs_once_per_period_across_two_workers(
         failed = conn.execute("SELECT count(*) FROM procrastinate_jobs "
                               "WHERE status = 'failed'").fetchone()
     assert twice == [], "a period was deferred twice"
+    # Both workers tried to defer the same periods: the database let one through each time.
+    actions = collections.Counter(getattr(r, "action", None) for r in caplog.records)
+    assert actions["periodic_task_deferred"] == sum(n for _, n in ran), actions
+    assert actions["periodic_task_already_deferred"] >= len(sweeps.STEPS), actions
     assert failed == (0,)
     # Each step ran once per job, in one of the two workers, and counted its outcome there.
     outcomes = collections.Counter(step for step, outcome, _ in one.outcomes + two.outcomes

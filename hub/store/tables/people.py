@@ -30,6 +30,7 @@ region_setting = Table("region_setting", metadata,
     Column("record_auto_confirm_hours", sa.Integer),
     Column("updated_at", TIMESTAMPTZ, nullable=False),
     Column("updated_by", sa.Text, nullable=False),
+    Column("escalate_before_hours", sa.Integer),
 )
 
 organization = Table("organization", metadata,

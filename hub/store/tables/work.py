@@ -166,6 +166,7 @@ dispatch = Table("dispatch", metadata,
     Column("check_out_distance_m", pg.DOUBLE_PRECISION),
     Column("hours", sa.Numeric(7, 2)),
     Column("claimed", sa.Boolean, nullable=False),
+    Column("team_offer_id", sa.BigInteger),
 )
 
 dispatch_event = Table("dispatch_event", metadata,
