@@ -122,7 +122,8 @@ _REVIEWED = sql.compiled(sa.update(d).where(d.c.id == _ID, d.c.status == "done")
 
 
 async def lock(db: Database, *, demand_id: int) -> Row | None:
-    """A demand locked for the rest of the transaction, with its active dispatch count."""
+    """A demand locked for the rest of the transaction, with ``taken``: its slots spoken for
+    (active dispatches and open team offers' slots)."""
     rows = await sql.fetch(db, _LOCK, {"id": demand_id})
     return rows[0] if rows else None
 
