@@ -33,7 +33,14 @@ export async function gql(query, variables = {}) {
   if (body.errors?.[0]?.extensions?.code === "PERSISTED_QUERY_NOT_FOUND") {
     body = await post({ query, variables });  // a server with other documents: send the text
   }
-  if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join("; "));
+  if (body.errors?.length) {
+    // Top-level errors (FORBIDDEN, UNAUTHENTICATED, bad input…) in the console's language.
+    const zh = getLang() === "zh";
+    const err = new Error(body.errors.map((e) =>
+      (zh && e.extensions?.messageZh) || e.extensions?.messageEn || e.message).join("; "));
+    err.codes = body.errors.map((e) => e.extensions?.code).filter(Boolean);
+    throw err;
+  }
   return body.data;
 }
 
@@ -43,8 +50,10 @@ export async function mutate(query, variables = {}) {
   const payload = Object.values(await gql(query, variables))[0];
   if (payload.errors?.length) {
     const zh = getLang() === "zh";
-    throw new Error(payload.errors.map((e) =>
-      `${e.field ? `${e.field}: ` : ""}${zh ? e.messageZh : e.message}`).join("; "));
+    const err = new Error(payload.errors.map((e) =>
+      `${e.field ? `${e.field}: ` : ""}${zh ? e.messageZh : (e.messageEn ?? e.message)}`).join("; "));
+    err.errors = payload.errors;  // each with code and field, for forms to place them
+    throw err;
   }
   return payload;
 }

@@ -2,6 +2,7 @@
 // the one vocabulary the API and the templates use: GET /vocabulary.json, or, if that request
 // fails, the copy of hub/data/vocabulary.json built into this bundle. UI text is below.
 import builtIn from "../../hub/data/vocabulary.json";
+import { FORMS_TEXT } from "./words.js";
 
 const TEXT = {
   zh: {
@@ -67,6 +68,8 @@ const TEXT = {
     km: "km", person: "",
   },
 };
+
+for (const l of ["zh", "en"]) Object.assign(TEXT[l], FORMS_TEXT[l]);
 
 let lang = localStorage.getItem("hub.lang") === "en" ? "en" : "zh";
 let vocabulary = builtIn;

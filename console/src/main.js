@@ -1,6 +1,7 @@
 // The dispatcher console: map with legend and offline borders, scope (region and dates),
 // preview → confirm → commit, unfilled demands with reasons, demand details with hand
-// dispatch, the 点单 form, and live dispatch states that reconnect by themselves.
+// dispatch, the 点单 form, and live dispatch states that reconnect by themselves; beside 调度
+// the tabs of src/tabs.js (审核, 新建/编辑, 签到, 区域设置, 需求导入, 成员).
 import maplibregl from "maplibre-gl";
 import "maplibre-gl/dist/maplibre-gl.css";
 import "./style.css";
@@ -11,12 +12,23 @@ import { demandId, showDemand } from "./demand.js";
 import { gcjProtocol } from "./gcj.js";
 import { codes, getLang, label, loadVocabulary, setLang, t } from "./i18n.js";
 import { fillOrderChoices, pickPlace, submitOrder } from "./order.js";
+import { attendancePanel } from "./attendance.js";
+import { importPanel } from "./imports.js";
+import { membersPanel } from "./members.js";
+import { publishPanel } from "./publish.js";
+import { reviewPanel } from "./review.js";
+import { settingsPanel } from "./settings.js";
+import { activeTab, register, relabelTabs, showTabsFor, takePlace, wireTabs } from "./tabs.js";
 import { commit, confirmPlan, defaultDates, preview, showScope } from "./plan.js";
 import { LEGEND, buildStyle, selectRegion, tileUrl } from "./style.js";
 
 const $ = (id) => document.getElementById(id);
 const state = { plan: null, committed: null, version: 0, accepted: new Map(), claims: {},
   liveConnections: 0 };
+const tabs = { map: null, refreshTiles: () => tabs.map && refreshTiles(tabs.map) };
+for (const [name, panel] of Object.entries({ review: reviewPanel, publish: publishPanel,
+  attendance: attendancePanel, settings: settingsPanel, import: importPanel,
+  members: membersPanel })) register(name, panel);
 const option = (value, text) => Object.assign(document.createElement("option"),
   { value, textContent: text });
 
@@ -126,6 +138,10 @@ async function markAccepted(map, id) {
 
 function wireMap(map) {
   map.on("click", (e) => {
+    if (activeTab() !== "dispatch") {
+      takePlace(e.lngLat);  // a form of another tab choosing its place
+      return;
+    }
     if ($("order").open) {
       pickPlace(map, e.lngLat);
       return;
@@ -148,7 +164,7 @@ function wireMap(map) {
   });
   map.on("click", "volunteer-cells", (e) => {
     // Choosing the 点单's place, or a demand drawn over the cell: no popup.
-    if ($("order").open || map.queryRenderedFeatures(e.point,
+    if (activeTab() !== "dispatch" || $("order").open || map.queryRenderedFeatures(e.point,
       { layers: ["demands", "unfilled"] }).length) return;
     new maplibregl.Popup().setLngLat(e.lngLat)
       .setText(`${e.features[0].properties.count} ${t("volunteers")}`).addTo(map);
@@ -166,6 +182,7 @@ function relabel() {
   drawLegend();
   showWho();
   showScope();
+  relabelTabs(tabs);
 }
 
 async function start() {
@@ -185,6 +202,8 @@ async function start() {
       ? { url, headers: authHeaders() } : { url }),
   });
   window.hubConsole = { map, state };
+  tabs.map = map;
+  wireTabs(tabs);
   map.addControl(new maplibregl.NavigationControl(), "top-right");
   map.on("load", async () => {
     refreshTiles(map);
@@ -203,6 +222,7 @@ async function start() {
     e.preventDefault();
     setToken($("token").value);
     showWho();
+    showTabsFor(tabs);
     live.restart();
     await defaultRegion(map);
     refreshTiles(map);

@@ -1,0 +1,250 @@
+"""The console's tabs for dispatchers and org admins, in headless Chromium with every other
+host blocked: a station drafted with a click on the map (errors shown beside the fields,
+from the page's own checks and from the API), submitted, approved from another dispatcher's
+审核 queue and drawn on the map; a resident's demand rejected with a reason (refused without
+one); the attendance QR code of an activity shown and replaced after its step (10 s on this
+server), with the sign-up list and its waitlist; the region settings saved, inherited values
+said as such; the English labels.
+
+Screenshots: ``test-artifacts/console-forms-*.png``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+import pytest
+import uvicorn
+from playwright.sync_api import Page
+
+from hub.app import create_app
+from hub.auth import issue_token
+from hub.schema.node import encode_id
+from hub.settings import Settings
+from tests.browser.conftest import ARTIFACTS, Offline, _free_port
+from tests.conftest import as_app
+
+pytestmark = pytest.mark.browser
+STEP_S = 10  # the attendance code's step on this module's server (the setting's least)
+
+
+@pytest.fixture(scope="module")
+def server(browser_db: str, settings: Settings) -> Iterator[str]:
+    """The hub as conftest's, with attendance codes rotating every 10 s."""
+    port = _free_port()
+    app = create_app(replace(settings, attendance_code_step_s=STEP_S),
+                     database_url=as_app(browser_db))
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                        ws="websockets-sansio"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+def _one(db_url: str, query: str, args: tuple[Any, ...] = ()) -> Any:
+    with psycopg.connect(db_url) as conn:
+        row = conn.execute(query, args).fetchone()
+    assert row is not None, query
+    return row[0] if len(row) == 1 else row
+
+
+def _call(server: str, token: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    body = json.dumps({"query": query, "variables": variables}).encode()
+    request = urllib.request.Request(server + "/graphql", data=body, headers={
+        "Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        answer: dict[str, Any] = json.load(response)
+    assert not answer.get("errors"), answer
+    return answer["data"]
+
+
+def _sign_in(page: Page, server: str, token: str) -> None:
+    page.goto(server + "/")
+    page.wait_for_function("document.body.dataset.ready === '1'", polling=200, timeout=30_000)
+    page.fill("#token", token)
+    page.click("#signin button[type=submit]")
+
+
+def _no_keys(page: Page, selector: str) -> None:
+    """Every label is text, not an i18n key (camelCase) or a code."""
+    text = page.inner_text(selector)
+    assert not re.search(r"\b[a-z]+[A-Z][A-Za-z]+\b", text), text
+    assert not re.search(r"\b[A-Z]{3,}_[A-Z_]+\b", text), text
+
+
+def _county(db_url: str) -> tuple[str, str, float, float]:
+    """(city, county, lon, lat) of a county seat with open stations (for a point inside it)."""
+    row = _one(db_url, """
+        SELECT c.parent_code, c.code, ST_X(c.centroid_geom), ST_Y(c.centroid_geom)
+        FROM region c JOIN station s ON s.region_code = c.code
+        WHERE c.level = 'county' AND s.status = 'active'
+        GROUP BY c.code ORDER BY count(*) DESC, c.code LIMIT 1""")
+    return str(row[0]), str(row[1]), float(row[2]), float(row[3])
+
+
+def _click_map_at(page: Page, lon: float, lat: float) -> None:
+    page.evaluate("c => hubConsole.map.jumpTo({center: c, zoom: 12})", [lon, lat])
+    page.wait_for_function("hubConsole.map.loaded()", polling=200)
+    box = page.locator("#map canvas").bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
+def test_station_drafted_submitted_approved_and_on_the_map(
+        offline: Offline, server: str, browser_db: str, settings: Settings) -> None:
+    page = offline.page
+    city, county, lon, lat = _county(browser_db)
+    drafter = issue_token(settings, sub="dispatcher-forms-1", role="dispatcher", region=city)
+    _sign_in(page, server, drafter)
+    page.wait_for_selector("#tabs button[data-tab=publish]:not([hidden])")
+    assert page.is_hidden("#tabs button[data-tab=members]")  # an org admin's tab
+    page.click("#tabs button[data-tab=publish]")
+    page.wait_for_selector("#pub-form .field[data-field=name]")
+    assert page.is_hidden("#scope")
+    # Checked before sending: required fields, the mobile's form, a place.
+    page.fill("#pub-form [name=contactPhone]", "12345")
+    page.click("#pub-save")
+    assert "必填" in page.inner_text("#pub-form .field[data-field=name] .field-error")
+    assert "手机" in page.inner_text("#pub-form .field[data-field=contactPhone] .field-error")
+    assert page.inner_text("#pub-form .field[data-field=location] .field-error")
+    # The API's own refusal, coded, beside its field: a one-character name.
+    page.fill("#pub-form [name=contactPhone]", "13800138000")
+    page.fill("#pub-form [name=name]", "站")
+    page.select_option("#pub-form [name=kind]", "science_base")
+    _click_map_at(page, lon, lat)
+    page.wait_for_function("document.querySelector('#pub-form [name=location]').value !== ''")
+    page.click("#pub-save")
+    page.wait_for_function("document.querySelector('#pub-form .field[data-field=name] "
+                           ".field-error').textContent.includes('[')")
+    name_error = page.inner_text("#pub-form .field[data-field=name] .field-error")
+    assert "[INVALID]" in name_error and "站" in name_error, name_error
+    # A good one: saved as a draft, then submitted for review.
+    name = f"科普e站·{int(time.time())}"
+    page.fill("#pub-form [name=name]", name)
+    page.fill("#pub-form [name=address]", "文化路 1 号")
+    for six in ("place", "team", "projects", "facilities", "rules", "signage"):
+        page.check(f"#pub-form [name='sixHas.{six}']")
+    for day in ("1", "2", "3", "4", "5"):
+        page.check(f"#pub-form [name='openDays.{day}']")
+    page.fill("#pub-form [name=openStart]", "09:00")
+    page.fill("#pub-form [name=openEnd]", "17:30")
+    page.fill("#pub-form [name=contactName]", "王老师")
+    page.click("#pub-save")
+    page.wait_for_selector("#pub-form[data-status=draft]")
+    assert name in page.inner_text("#pub-list")
+    page.screenshot(path=str(ARTIFACTS / "console-forms-station.png"))
+    page.click("#pub-submit")
+    page.wait_for_selector("#pub-form[data-status=pending_review]")
+    assert "已提交审核" in page.inner_text("#pub-form .form-done")
+    row = _one(browser_db, "SELECT status, region_code, has_signage, lower(opening_hours) "
+                           "FROM station WHERE name = %s", (name,))
+    assert row[:3] == ("pending_review", county, True), row
+
+    # Another dispatcher of the city approves it from the review queue; it is drawn.
+    reviewer = issue_token(settings, sub="dispatcher-forms-2", role="dispatcher", region=city)
+    _sign_in(page, server, reviewer)
+    page.click("#tabs button[data-tab=review]")
+    card = page.locator(".review-card[data-kind=station]", has_text=name)
+    card.wait_for()
+    assert "有标识" in card.inner_text() and "周一 09:00–17:30" in card.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "console-forms-review.png"))
+    card.locator(".approve").click()
+    page.wait_for_selector(".review-card[data-kind=station][data-outcome=approved]")
+    assert _one(browser_db, "SELECT status FROM station WHERE name = %s", (name,)) == "active"
+    page.click("#tabs button[data-tab=dispatch]")
+    page.evaluate("c => hubConsole.map.jumpTo({center: c, zoom: 12})", [lon, lat])
+    page.wait_for_function(
+        "n => hubConsole.map.queryRenderedFeatures({layers: ['stations']})"
+        ".some(f => f.properties.name === n)", arg=name, polling=300, timeout=30_000)
+    assert not offline.elsewhere, offline.elsewhere
+    assert not offline.errors, offline.errors
+
+
+RAISE = """mutation($i: RaiseDemandInput!) { raiseDemand(input: $i) {
+  demand { id status } errors { code message } } }"""
+
+
+def test_a_residents_demand_rejected_with_a_reason(
+        offline: Offline, server: str, browser_db: str, settings: Settings) -> None:
+    page = offline.page
+    city, county, lon, lat = _county(browser_db)
+    resident = issue_token(settings, sub=encode_id("Account", 77001), role="resident")
+    starts = datetime.now(UTC) + timedelta(days=3)
+    title = f"社区老人智能手机培训·{int(time.time())}"
+    raised = _call(server, resident, RAISE, {"i": {
+        "title": title, "category": "health", "needed": 2,
+        "startsAt": starts.isoformat(), "endsAt": (starts + timedelta(hours=2)).isoformat(),
+        "regionCode": county, "location": {"lon": lon, "lat": lat}}})["raiseDemand"]
+    assert raised["demand"]["status"] == "pending_review", raised
+    page = offline.page
+    _sign_in(page, server, issue_token(settings, sub="dispatcher-forms-3", role="dispatcher",
+                                       region=city))
+    page.click("#tabs button[data-tab=review]")
+    card = page.locator(".review-card[data-kind=demand]", has_text=title)
+    card.wait_for()
+    assert "社区群众" in card.inner_text(), card.inner_text()
+    card.locator(".reject").click()  # no reason: refused here, nothing sent
+    assert "请填写原因" in card.locator(".form-error").inner_text()
+    assert _one(browser_db, "SELECT status FROM demand WHERE title = %s", (title,)) \
+        == "pending_review"
+    card.locator("input.reason").fill("时间与社区活动冲突，请改期后重新提交")
+    card.locator(".reject").click()
+    page.wait_for_selector(".review-card[data-kind=demand][data-outcome=rejected]")
+    page.screenshot(path=str(ARTIFACTS / "console-forms-reject.png"))
+    status, reason = _one(browser_db, "SELECT status, rejection_reason FROM demand "
+                                      "WHERE title = %s", (title,))
+    assert (status, reason) == ("rejected", "时间与社区活动冲突，请改期后重新提交")
+    assert not offline.errors, offline.errors
+
+
+def test_region_settings_saved_with_inherited_values_said(
+        offline: Offline, server: str, browser_db: str, settings: Settings) -> None:
+    page = offline.page
+    city, county, _, _ = _county(browser_db)
+    _sign_in(page, server, issue_token(settings, sub="dispatcher-forms-4", role="dispatcher",
+                                       region=city))
+    page.click("#tabs button[data-tab=settings]")
+    page.wait_for_selector("#set-now dd")
+    assert page.input_value("#set-region-form [name=regionCode]") == city
+    page.fill("#set-form [name=recordAutoConfirmHours]", "9999")
+    page.click("#set-form button[type=submit]")
+    assert "2160" in page.inner_text("#set-form .field[data-field=recordAutoConfirmHours]")
+    page.select_option("#set-form [name=claimsNeedApproval]", "true")
+    page.fill("#set-form [name=recordAutoConfirmHours]", "48")
+    page.click("#set-form button[type=submit]")
+    page.wait_for_function("document.querySelector('#set-form .form-done').textContent !== ''")
+    assert "本区域设置" in page.inner_text("#set-now")
+    row = _one(browser_db, "SELECT claims_need_approval, record_auto_confirm_hours "
+                           "FROM region_setting WHERE region_code = %s", (city,))
+    assert tuple(row) == (True, 48), row
+    # The county below inherits both, and says from where.
+    page.fill("#set-region-form [name=regionCode]", county)
+    page.click("#set-region-form button[type=submit]")
+    page.wait_for_function("document.querySelector('#set-now').innerText.includes('继承自')")
+    page.screenshot(path=str(ARTIFACTS / "console-forms-settings.png"))
+    # English: the same panel in English, no key or code left untranslated.
+    page.click("#lang")
+    page.wait_for_function("document.querySelector('#set-now').innerText.includes('inherited')")
+    _no_keys(page, "#tab-settings")
+    page.click("#tabs button[data-tab=import]")
+    page.wait_for_selector("#imp-form .field[data-field=file]")
+    _no_keys(page, "#panel")
+    page.screenshot(path=str(ARTIFACTS / "console-forms-import-en.png"))
+    page.click("#lang")
+    assert not offline.errors, offline.errors
