@@ -34,6 +34,11 @@ r, n, w = recognition_round, recognition_nomination, recognition_award
 CATEGORIES = ("volunteer", "team", "project", "station")
 
 
+def _ids(ids: Sequence[int]) -> Any:
+    """A bigint[] of ``ids`` to compare with ``= ANY``."""
+    return sa.literal(list(ids), pg.ARRAY(sa.BigInteger))
+
+
 async def get_region(db: Database, *, code: str) -> Row | None:
     """A division's code, name and level (None when unknown)."""
     rows = await sql.fetch(db, sa.select(region.c.code, region.c.name, region.c.level)
@@ -97,7 +102,7 @@ async def list_nominations(db: Database, *, round_id: int, category: str | None 
     if category is not None:
         query = query.where(n.c.category == category)
     if subject_ids is not None:
-        query = query.where(n.c.subject_id.in_(list(subject_ids)))
+        query = query.where(n.c.subject_id == sa.any_(_ids(subject_ids)))
     return await sql.fetch(db, query.order_by(n.c.category, n.c.score.desc(), n.c.id))
 
 
@@ -125,7 +130,7 @@ async def list_awards(db: Database, *, round_ids: Sequence[int]) -> list[Row]:
     """The published lists of these rounds, by round, category and place."""
     if not round_ids:
         return []
-    return await sql.fetch(db, sa.select(w).where(w.c.round_id.in_(list(round_ids)))
+    return await sql.fetch(db, sa.select(w).where(w.c.round_id == sa.any_(_ids(round_ids)))
                            .order_by(w.c.round_id, w.c.category, w.c.place))
 
 
@@ -136,7 +141,8 @@ async def list_lower_awards(db: Database, *, award: str, year: int, category: st
     query = (sa.select(w.c.subject_id, w.c.place, w.c.round_id, r.c.level, r.c.region_code)
              .select_from(w.join(r, r.c.id == w.c.round_id))
              .where(r.c.award == award, r.c.year == year, r.c.status == "published",
-                    r.c.level.in_(list(levels)), w.c.category == category,
+                    r.c.level == sa.any_(sa.literal(list(levels), pg.ARRAY(sa.Text))),
+                    w.c.category == category,
                     r.c.region_code.like(region_prefix + "%"))
              .order_by(w.c.subject_id, r.c.level, w.c.place))
     return await sql.fetch(db, query)
@@ -169,7 +175,7 @@ async def get_many_subjects(db: Database, *, category: str, ids: Sequence[int]) 
                       .label("region_code"),
                       pg.array([sa.cast(o.c.path, sa.Text)]).label("org_paths"))
             .select_from(subject.outerjoin(o, o.c.id == owner)))
-    return await sql.fetch(db, query.where(key.in_(list(ids))))
+    return await sql.fetch(db, query.where(key == sa.any_(_ids(ids))))
 
 
 async def get_org_path(db: Database, *, org_id: int) -> str | None:
