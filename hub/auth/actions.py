@@ -28,7 +28,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from hub.auth.ids import region_prefix
-from hub.auth.policy import Subject
+from hub.auth.policy import Subject, requester_names
 from hub.auth.tokens import Caller, Role
 
 __all__ = ["ACTIONS", "Action", "ActionSubject", "Denied", "Grant", "actor", "can",
@@ -204,10 +204,8 @@ class Denied(Exception):
 
 @dataclass(frozen=True)
 class ActionSubject(Subject):
-    """A :class:`~hub.auth.policy.Subject` with the ``raised_by`` of what it is about."""
-
-    requester: str | None = None
-    station_id: int | None = None
+    """A :class:`~hub.auth.policy.Subject` made from stored values (:func:`subject`); its
+    ``requester`` and ``station_id`` are the policy's own, so the two tables read one subject."""
     captain_ids: frozenset[int] = frozenset()
     """Volunteers who captain the subject's team (队长, 副队长), for ``CAPTAIN``."""
 
@@ -222,11 +220,8 @@ def _in_scope(caller: Caller, subject: Subject) -> bool:
 
 
 def _is_requester(caller: Caller, subject: Subject) -> bool:
-    requester = getattr(subject, "requester", None)
-    if requester is None or caller.sub is None:
-        return False
     # Demands record who raised them as "role:sub" (hub.schema.workflow_types.actor).
-    return requester in (caller.sub, f"{caller.role.value}:{caller.sub}")
+    return subject.requester is not None and subject.requester in requester_names(caller)
 
 
 def actor(caller: Caller) -> str:
@@ -247,7 +242,7 @@ def can(caller: Caller, action: Action, subject: Subject | None = None) -> bool:
             subject.volunteer_id == caller.volunteer_id):
         return True
     if Grant.STATION in held and caller.station_id is not None and (
-            getattr(subject, "station_id", None) == caller.station_id):
+            subject.station_id == caller.station_id):
         return True
     if Grant.CAPTAIN in held and caller.volunteer_id is not None and (
             caller.volunteer_id in getattr(subject, "captain_ids", frozenset())):

@@ -74,13 +74,15 @@ class Station(LoadedNode, Located, StationRatings, Reviewed):
 
     @strawberry.federation.field(tags=["pii"], description="联系人 mobile: to those who manage "
                                                             "the station (admins, the region's "
-                                                            "dispatchers); null to others.")
+                                                            "dispatchers, its own staff); null "
+                                                            "to others.")
     def contact_phone(self, info: Info) -> str | None:
         blob = self.row.get("contact_phone_enc")
         if blob is None:
             return None
         seen = info.context.visibility(Field.STATION_CONTACT_PHONE,
-                                       lambda: Subject(region_code=self.row["region_code"]))
+                                       lambda: Subject(region_code=self.row["region_code"],
+                                                       station_id=self.row["id"]))
         if seen is not Visibility.FULL:
             return None
         return info.context.cipher.decrypt(blob, field="phone")
@@ -178,13 +180,16 @@ class Demand(LoadedNode, Located):
         return self._distance()
 
     def _contact(self, info: Info) -> Visibility:
-        return info.context.visibility(Field.DEMAND_CONTACT,
-                                       lambda: Subject(region_code=self.row["region_code"]))
+        return info.context.visibility(Field.DEMAND_CONTACT, lambda: Subject(
+            region_code=self.row["region_code"], station_id=self.row["station_id"],
+            requester=self.row["raised_by"]))
 
     @strawberry.federation.field(tags=["pii"], description="Whom to call about the demand: to "
-                                                            "admins and the region's "
-                                                            "dispatchers (masked to other "
-                                                            "dispatchers); null to others.")
+                                                            "admins, the region's dispatchers "
+                                                            "(masked to other dispatchers), "
+                                                            "its station's staff and the "
+                                                            "resident who raised it; null to "
+                                                            "others.")
     def contact_name(self, info: Info) -> str | None:
         name = self.row.get("contact_name")
         seen = self._contact(info) if name else Visibility.HIDDEN
@@ -192,10 +197,11 @@ class Demand(LoadedNode, Located):
             return str(name)
         return mask_name(name) if seen is Visibility.MASKED else None
 
-    @strawberry.federation.field(tags=["pii"], description="Their mobile: to admins and the "
+    @strawberry.federation.field(tags=["pii"], description="Their mobile: to admins, the "
                                                             "region's dispatchers (masked to "
-                                                            "other dispatchers); null to "
-                                                            "others.")
+                                                            "other dispatchers), its station's "
+                                                            "staff and the resident who raised "
+                                                            "it; null to others.")
     def contact_phone(self, info: Info) -> str | None:
         blob = self.row.get("contact_phone_enc")
         seen = self._contact(info) if blob is not None else Visibility.HIDDEN
@@ -216,11 +222,6 @@ class Demand(LoadedNode, Located):
         return DemandApproval.of(demand_review.may_see_review(info.context.caller, self.row),
                                  self.row)
 
-    @strawberry.field
-    async def station(self, info: Info) -> Station | None:
-        station = self.row["station_id"]
-        return await load_station(info, station) if station else None
-
     @strawberry.field(description="逐级上报: each escalation step of the demand (parent team, "
                                   "corps, paired 学会 teams) and what it offered; for the "
                                   "region's dispatchers (empty for others).")
@@ -232,6 +233,11 @@ class Demand(LoadedNode, Located):
                                   "dispatchers (empty for others).")
     async def team_offers(self, info: Info) -> list[TeamOffer]:
         return await team_offers_of(info, self.row)
+
+    @strawberry.field
+    async def station(self, info: Info) -> Station | None:
+        station = self.row["station_id"]
+        return await load_station(info, station) if station else None
 
     @strawberry.field
     async def region(self, info: Info) -> Region | None:

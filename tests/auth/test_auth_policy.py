@@ -25,7 +25,9 @@ from hub.auth.policy import (
     ScopeNone,
     ScopeOrg,
     ScopeRegion,
+    ScopeRequester,
     ScopeSelf,
+    ScopeStation,
     Subject,
     Visibility,
     decide,
@@ -52,8 +54,10 @@ CALLERS = {
     Role.ANONYMOUS: ANONYMOUS,
     Role.SYSTEM: SYSTEM,
     Role.RESIDENT: Caller(Role.RESIDENT, encode_global_id("Account", 5)),
-    Role.STATION_STAFF: Caller(Role.STATION_STAFF, encode_global_id("Account", 6)),
+    Role.STATION_STAFF: Caller(Role.STATION_STAFF, encode_global_id("Account", 6),
+                               claims={"station": 31}),
 }
+MINE = f"resident:{encode_global_id('Account', 5)}"  # what the resident above raised
 
 # Inside every caller's scope at once (their own record, their region, their org subtree) ...
 INSIDE = {
@@ -61,15 +65,16 @@ INSIDE = {
         volunteer_id=42, region_code="410102001000", org_ids=frozenset({70, 7, 1})
     ),
     "organization": Subject(region_code="410102000000", org_ids=frozenset({70, 7, 1})),
-    "station": Subject(region_code="410102000000"),
-    "demand": Subject(region_code="410102000000"),
+    "station": Subject(region_code="410102000000", station_id=31),
+    "demand": Subject(region_code="410102000000", station_id=31, requester=MINE),
 }
 # ... and outside every caller's scope at once.
 OUTSIDE = {
     "volunteer": Subject(volunteer_id=43, region_code="420100000000", org_ids=frozenset({8, 1})),
     "organization": Subject(region_code="420100000000", org_ids=frozenset({8, 1})),
-    "station": Subject(region_code="420100000000"),
-    "demand": Subject(region_code="420100000000"),
+    "station": Subject(region_code="420100000000", station_id=32),
+    "demand": Subject(region_code="420100000000", station_id=32,
+                      requester=f"resident:{encode_global_id('Account', 9)}"),
 }
 SUBJECT_KIND = {f: f.value.split(".")[0] for f in Field}
 
@@ -161,7 +166,7 @@ EXPECTED: dict[Field, dict[Role, tuple[Visibility, Visibility]]] = {
         Role.PARTNER: (HIDDEN, HIDDEN),
         Role.ANONYMOUS: (HIDDEN, HIDDEN),
         Role.RESIDENT: (HIDDEN, HIDDEN),
-        Role.STATION_STAFF: (HIDDEN, HIDDEN),
+        Role.STATION_STAFF: (FULL, HIDDEN),  # their own station's phone only
         Role.SYSTEM: (FULL, FULL),
     },
     Field.DEMAND_CONTACT: {  # a resident's contact: who dispatches the demand (issue 14.3)
@@ -171,8 +176,8 @@ EXPECTED: dict[Field, dict[Role, tuple[Visibility, Visibility]]] = {
         Role.VOLUNTEER: (HIDDEN, HIDDEN),
         Role.PARTNER: (HIDDEN, HIDDEN),
         Role.ANONYMOUS: (HIDDEN, HIDDEN),
-        Role.RESIDENT: (HIDDEN, HIDDEN),
-        Role.STATION_STAFF: (HIDDEN, HIDDEN),
+        Role.RESIDENT: (FULL, HIDDEN),  # the contact they gave on their own demand
+        Role.STATION_STAFF: (FULL, HIDDEN),  # demands at their station: they call back
         Role.SYSTEM: (FULL, FULL),
     },
 }
@@ -243,6 +248,9 @@ def test_missing_claims_fail_closed() -> None:
         Caller(Role.ORG_ADMIN, "o"),
         Caller(Role.VOLUNTEER, "not-a-global-id"),
         Caller(Role.VOLUNTEER, None),
+        Caller(Role.STATION_STAFF, "s"),  # no station claim
+        Caller(Role.STATION_STAFF, "s", claims={"station": "31"}),  # not a number
+        Caller(Role.RESIDENT, None),
     ]
     for caller, field in itertools.product(hollow, Field):
         if POLICY[field][caller.role] is Rule.ALWAYS:  # the record itself: listed for them
@@ -257,6 +265,31 @@ def test_scope_values() -> None:
     assert scope_of(CALLERS[Role.ORG_ADMIN], Field.VOLUNTEER_LOCATION) == ScopeOrg(7)
     assert scope_of(CALLERS[Role.VOLUNTEER], Field.VOLUNTEER_LOCATION) == ScopeSelf(42)
     assert scope_of(CALLERS[Role.DISPATCHER], Field.VOLUNTEER_ID_NUMBER) == ScopeNone()
+    assert scope_of(CALLERS[Role.STATION_STAFF], Field.DEMAND_CONTACT) == ScopeStation(31)
+    assert scope_of(CALLERS[Role.STATION_STAFF], Field.VOLUNTEER_PHONE) == ScopeNone()
+    resident = CALLERS[Role.RESIDENT]
+    assert scope_of(resident, Field.DEMAND_CONTACT) == ScopeRequester(
+        frozenset({MINE, str(resident.sub)}))
+    assert scope_of(resident, Field.STATION_CONTACT_PHONE) == ScopeNone()
+
+
+def test_station_staff_and_residents_see_only_their_own() -> None:
+    """Station staff: their station's phone and its demands' contacts, nobody else's; a
+    resident: the contact on demands they raised, not another resident's nor a volunteer's."""
+    staff, resident = CALLERS[Role.STATION_STAFF], CALLERS[Role.RESIDENT]
+    at_31 = Subject(region_code="620100000000", station_id=31, requester="resident:x")
+    no_station = Subject(region_code="410102000000", requester=MINE)
+    assert decide(staff, Field.DEMAND_CONTACT, at_31) is FULL  # any region: the station counts
+    assert decide(staff, Field.DEMAND_CONTACT, no_station) is HIDDEN
+    assert decide(resident, Field.DEMAND_CONTACT, at_31) is HIDDEN
+    assert decide(resident, Field.DEMAND_CONTACT, no_station) is FULL
+    # Staff see contacts by station only: a demand they raised elsewhere is not theirs to see.
+    assert decide(staff, Field.DEMAND_CONTACT,
+                  Subject(requester=f"station_staff:{staff.sub}")) is HIDDEN
+    for f in Field:
+        if f.value.startswith("volunteer") and f is not Field.VOLUNTEER_LOCATION:
+            assert decide(staff, f, INSIDE["volunteer"]) is HIDDEN
+            assert decide(resident, f, INSIDE["volunteer"]) is HIDDEN
 
 
 @pytest.mark.parametrize(
@@ -312,11 +345,17 @@ ORG_SETS = [
 ]
 
 
+STATIONS = [None, 31, 32]
+REQUESTERS = [None, MINE, "resident:someone-else", "partner-1"]
+
+
 def _subjects() -> Iterator[Subject]:
     ids = itertools.count(40)
     for region, orgs in itertools.product(REGIONS, ORG_SETS):
         yield Subject(volunteer_id=next(ids), region_code=region, org_ids=orgs)
     yield Subject(volunteer_id=None, region_code="410102000000", org_ids=frozenset({7, 1}))
+    for station, requester in itertools.product(STATIONS, REQUESTERS):
+        yield Subject(region_code="410102000000", station_id=station, requester=requester)
 
 
 def _callers() -> Iterator[Caller]:
@@ -327,6 +366,10 @@ def _callers() -> Iterator[Caller]:
         yield Caller(Role.ORG_ADMIN, "o", org=org)
     for vid in (40, 42, 99):
         yield Caller(Role.VOLUNTEER, encode_global_id("Volunteer", vid))
+    for station in (31, 32, 33):
+        yield Caller(Role.STATION_STAFF, "s", claims={"station": station})
+    yield Caller(Role.STATION_STAFF, "s")  # no station claim: fails closed
+    yield Caller(Role.RESIDENT, "someone-else")
     yield Caller(Role.DISPATCHER, "d")  # hand-built without a region: fails closed
 
 
@@ -346,6 +389,11 @@ def _predicate(scope: Scope) -> tuple[str, dict[str, Any]]:
             )
         case ScopeSelf(volunteer_id=volunteer_id):
             return "s.volunteer_id = :vid", {"vid": volunteer_id}
+        case ScopeStation(station_id=station_id):
+            return "s.station_id = :station", {"station": station_id}
+        case ScopeRequester(names=names):
+            a, b = sorted(names)
+            return "s.requester IN (:a, :b)", {"a": a, "b": b}
     raise AssertionError(scope)
 
 
@@ -353,10 +401,12 @@ def _predicate(scope: Scope) -> tuple[str, dict[str, Any]]:
 def db() -> Iterator[tuple[sqlite3.Connection, list[Subject]]]:
     subjects = list(_subjects())
     conn = sqlite3.connect(":memory:")
-    conn.execute("CREATE TABLE subject (key INTEGER PRIMARY KEY, volunteer_id INT, region_code)")
+    conn.execute("CREATE TABLE subject (key INTEGER PRIMARY KEY, volunteer_id INT, region_code, "
+                 "station_id INT, requester TEXT)")
     conn.execute("CREATE TABLE membership (subject INT, org_id INT)")  # org and all ancestors
     for key, s in enumerate(subjects):
-        conn.execute("INSERT INTO subject VALUES (?, ?, ?)", (key, s.volunteer_id, s.region_code))
+        conn.execute("INSERT INTO subject VALUES (?, ?, ?, ?, ?)",
+                     (key, s.volunteer_id, s.region_code, s.station_id, s.requester))
         conn.executemany("INSERT INTO membership VALUES (?, ?)", [(key, o) for o in s.org_ids])
     yield conn, subjects
     conn.close()

@@ -10,6 +10,7 @@ import psycopg
 from demands_world import (
     APPROVE,
     MINE,
+    NEIGHBOUR,
     NODE,
     PARTNER,
     RAISE,
@@ -198,9 +199,12 @@ async def test_a_residents_contact_is_personal_data(gql: Gql):
     show = """query($id: ID!) { node(id: $id) { ... on Demand { contactName contactPhone } } }"""
     full = (await gql.data(show, {"id": demand["id"]}, caller=ZHENGZHOU))["node"]
     assert full == {"contactName": "王秀兰", "contactPhone": "13912345678"}
-    for caller in (STAFF_1, RESIDENT):  # the policy's demand.contact: no resident or staff
+    for caller in (STAFF_1, RESIDENT):  # its station's staff, who raised it (demand.contact)
         seen = (await gql.data(show, {"id": demand["id"]}, caller=caller))["node"]
-        assert seen == {"contactName": None, "contactPhone": None}, caller
+        assert seen == full, caller
+    for caller in (STAFF_2, NEIGHBOUR):  # another station's staff, another resident
+        seen = (await gql.data(show, {"id": demand["id"]}, caller=caller))["node"]
+        assert seen in (None, {"contactName": None, "contactPhone": None}), caller
     await gql.data(APPROVE, {"id": demand["id"]}, caller=ZHENGZHOU)
     masked = (await gql.data(show, {"id": demand["id"]}, caller=LANZHOU))["node"]
     assert masked["contactPhone"] == "139****5678" and masked["contactName"] != "王秀兰"
