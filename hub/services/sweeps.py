@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from hub.db.pool import DatabaseUnavailable
-from hub.services import claims, records
+from hub.services import claims, escalation, records, teams
 from hub.services.workflow import SWEEP_BATCH, WorkflowError, change, expire, expired
 from hub.store import demands
 from hub.store import dispatch as store
@@ -82,6 +82,12 @@ STEPS: tuple[Step, ...] = (
          lambda db, _ttl, _auto: settle_due(db)),
     Step("confirm_records", "confirming pending records",
          lambda db, _ttl, auto_s: records.confirm_due(db, after_s=auto_s or None)),
+    # Team dispatch and escalation (issue 15.5-15.6): team offers past their deadline return
+    # their unassigned slots, then demands still short take their next escalation step.
+    Step("expire_team_offers", "returning overdue team offers' unassigned slots",
+         lambda db, _ttl, _auto: teams.expire_due(db)),
+    Step("escalate_demands", "escalating short demands up the team tree",
+         lambda db, _ttl, _auto: escalation.escalate_due(db)),
 )
 """Every step, in the order :func:`sweep` runs them; the job queue runs each as a periodic job
 of its own (``hub.jobs.steps``), so one failing step does not hold up the others."""
