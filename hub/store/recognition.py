@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from psycopg.types.json import Jsonb
 from sqlalchemy.dialects import postgresql as pg
 
 from hub.store import sql
@@ -83,6 +84,7 @@ async def update_round_published(db: Database, *, round_id: int, by: str) -> Row
 
 async def create_nomination(db: Database, *, values: dict[str, Any]) -> Row | None:
     """A nomination; None when the subject is nominated in that round and category already."""
+    values = {**values, "evidence": Jsonb(values["evidence"])}
     insert = pg.insert(n).values(**values).on_conflict_do_nothing(
         constraint="recognition_nomination_once").returning(*n.c)
     rows = await sql.fetch(db, insert)
@@ -123,7 +125,8 @@ async def update_decision(db: Database, *, nomination_id: int, decision: str, re
 async def create_awards(db: Database, *, rows: Sequence[dict[str, Any]]) -> None:
     """The published list (append-only; only in the transaction that publishes the round)."""
     if rows:
-        await sql.fetch(db, sa.insert(w).values(list(rows)))
+        await sql.fetch(db, sa.insert(w).values([{**a, "evidence": Jsonb(a["evidence"])}
+                                                 for a in rows]))
 
 
 async def list_awards(db: Database, *, round_ids: Sequence[int]) -> list[Row]:
