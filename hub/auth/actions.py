@@ -80,6 +80,10 @@ class Action(StrEnum):
     TEAM_OFFER = "team.offer"  # offer a demand to a team, or withdraw it: the demand's region
     TEAM_ASSIGN = "team.assign"  # a team's incoming offers: assign, return, list (the team)
     TEAM_PAIRING = "team.pairing"  # 学会–县区 pairings: the county paired
+    EQUITY_READ = "equity.read"  # 老少边贫 equity figures: the region asked about
+    COVERAGE_READ = "coverage.read"  # demand beyond station reach, coverage plans: the region
+    COVERAGE_PLAN = "coverage.plan"  # solve where the next stations go: the region
+    CANDIDATE_SITE_MANAGE = "candidate_site.manage"  # candidate station sites: their region
     # Recognition rounds (优秀, 四个十佳; issue 16.3). READ: rounds, candidates and lists (an org
     # admin: rounds covering their team, its subtree's candidates only); NOMINATE: the round's region and the
     # candidate's organisations; MANAGE (open, review, publish): the round's region.
@@ -88,6 +92,11 @@ class Action(StrEnum):
     RECOGNITION_MANAGE = "recognition.manage"
     REPORT_ANNUAL = "report.annual"  # the yearly summary sent upward: the region reported
     REPORT_STANDARD_EXPORT = "report.standard_export"  # MZ/T 061 data elements: admins only
+    SCORECARD_READ = "scorecard.read"  # pilots' scorecards, campaign figures: the region
+    PILOT_MANAGE = "pilot.manage"  # a pilot: its region; a quota set: its province (none: all)
+    STAR_RULE_MANAGE = "star_rule.manage"  # star rules and thresholds: the scope's province
+    CAMPAIGN_MANAGE = "campaign.manage"  # none: the key dates and each year's editions
+    CAMPAIGN_TAG = "campaign.tag"  # the activity or demand tagged: its region (and team)
 
 
 class Grant(StrEnum):
@@ -153,11 +162,20 @@ _TABLE: dict[Action, tuple[frozenset[Grant], ...]] = {
     Action.TEAM_OFFER:            (_ANY, _IN,        _NO,   _NO,   _NO,  _NO,  _NO,  _NO),
     Action.TEAM_ASSIGN:           (_ANY, _NO,        _IN,   _CPT,  _NO,  _NO,  _NO,  _NO),
     Action.TEAM_PAIRING:          (_ANY, _IN,        _NO,   _NO,   _NO,  _NO,  _NO,  _NO),
+    Action.EQUITY_READ:           (_ANY, _IN,        _NO,   _NO,   _NO,  _NO,  _NO,  _NO),
+    Action.COVERAGE_READ:         (_ANY, _IN,        _NO,   _NO,   _NO,  _NO,  _NO,  _NO),
+    Action.COVERAGE_PLAN:         (_ANY, _IN,        _NO,   _NO,   _NO,  _NO,  _NO,  _NO),
+    Action.CANDIDATE_SITE_MANAGE: (_ANY, _IN,        _NO,   _NO,   _NO,  _NO,  _NO,  _NO),
     Action.RECOGNITION_READ:      (_ANY, _IN,        _IN,   _NO,   _NO,  _NO,  _NO,  _NO),
     Action.RECOGNITION_NOMINATE:  (_ANY, _IN,        _IN,   _NO,   _NO,  _NO,  _NO,  _NO),
     Action.RECOGNITION_MANAGE:    (_ANY, _IN,        _NO,   _NO,   _NO,  _NO,  _NO,  _NO),
     Action.REPORT_ANNUAL:         (_ANY, _IN,        _NO,   _NO,   _NO,  _NO,  _NO,  _NO),
     Action.REPORT_STANDARD_EXPORT: (_ANY, _NO,       _NO,   _NO,   _NO,  _NO,  _NO,  _NO),
+    Action.SCORECARD_READ:        (_ANY, _IN,        _NO,   _NO,   _NO,  _NO,  _NO,  _NO),
+    Action.PILOT_MANAGE:          (_ANY, _IN,        _NO,   _NO,   _NO,  _NO,  _NO,  _NO),
+    Action.STAR_RULE_MANAGE:      (_ANY, _IN,        _NO,   _NO,   _NO,  _NO,  _NO,  _NO),
+    Action.CAMPAIGN_MANAGE:       (_ANY, _NO,        _NO,   _NO,   _NO,  _NO,  _NO,  _NO),
+    Action.CAMPAIGN_TAG:          (_ANY, _IN,        _IN,   _NO,   _NO,  _NO,  _NO,  _NO),
 }
 # fmt: on
 

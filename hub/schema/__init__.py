@@ -25,11 +25,13 @@ from strawberry.utils.logging import StrawberryLogger
 
 from hub.schema.accounts import AccountQuery
 from hub.schema.activities import ActivityQuery
+from hub.schema.campaigns import CampaignQuery
 from hub.schema.claims import ClaimQuery
 from hub.schema.common import GEOJSON_SCALAR, GeoJSON
 from hub.schema.demand_import import DemandImportQuery
 from hub.schema.demand_review import DemandReviewQuery
 from hub.schema.doc_cache import DocumentCache, Documents
+from hub.schema.equity import EquityQuery
 from hub.schema.errors import ErrorCodes, coded
 from hub.schema.limits import (
     MAX_ALIASES,
@@ -53,6 +55,8 @@ from hub.schema.query import Query as CoreQuery
 from hub.schema.records import RecordsQuery
 from hub.schema.region_settings import RegionSettingsQuery
 from hub.schema.regions import Region
+from hub.schema.scorecards import ScorecardQuery
+from hub.schema.stars import StarQuery
 from hub.schema.teams import TeamQuery
 from hub.schema.times import DATETIME_SCALAR
 from hub.schema.trusted import PersistedQueries, TrustedDocuments
@@ -69,7 +73,7 @@ Query = merge_types("Query", (CoreQuery, WorkflowQuery, RecordsQuery, AccountQue
                                ClaimQuery, DemandReviewQuery, DemandImportQuery,
                                PriorityRuleQuery, RegionSettingsQuery,
                                MembershipQuery, PublishingQuery, ActivityQuery, TeamQuery,
-                               EquityQuery))
+                               EquityQuery, ScorecardQuery, StarQuery, CampaignQuery))
 
 
 _LIMIT_RULES: list[type[ASTValidationRule]] = [

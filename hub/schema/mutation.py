@@ -11,6 +11,7 @@ from strawberry.tools import merge_types
 from hub.auth.actions import Action
 from hub.schema.accounts import AccountMutation
 from hub.schema.attendance import AttendanceMutation
+from hub.schema.campaigns import CampaignMutation
 from hub.schema.claims import ClaimMutation
 from hub.schema.demand_import import DemandImportMutation
 from hub.schema.demand_review import DemandReviewMutation
@@ -28,6 +29,8 @@ from hub.schema.publishing import PublishingMutation
 from hub.schema.records_mutations import RecordsMutation
 from hub.schema.region_settings import RegionSettingsMutation
 from hub.schema.registration import RegistrationMutation
+from hub.schema.scorecards import ScorecardMutation
+from hub.schema.stars import StarMutation
 from hub.schema.teams import TeamMutation
 from hub.schema.workflow import WorkflowMutation
 
@@ -46,7 +49,8 @@ Mutation = merge_types(
                  AccountMutation, ClaimMutation, DemandReviewMutation, DemandImportMutation,
                  PriorityRuleMutation, AttendanceMutation,
                  RegionSettingsMutation, MembershipMutation, PublishingMutation,
-                 TeamMutation, PairingMutation))
+                 TeamMutation, PairingMutation, ScorecardMutation, StarMutation,
+                 CampaignMutation))
 
 _A = Action
 MUTATION_ACTIONS: Mapping[str, tuple[Action, ...]] = MappingProxyType({
@@ -115,6 +119,15 @@ MUTATION_ACTIONS: Mapping[str, tuple[Action, ...]] = MappingProxyType({
     "returnTeamOffer": (_A.TEAM_ASSIGN,),
     "addTeamPairing": (_A.TEAM_PAIRING,),
     "endTeamPairing": (_A.TEAM_PAIRING,),
+    "createPilot": (_A.PILOT_MANAGE,),
+    "updatePilot": (_A.PILOT_MANAGE,),
+    "savePilotQuotaSet": (_A.PILOT_MANAGE,),
+    "saveStarRules": (_A.STAR_RULE_MANAGE,),
+    "saveStarThresholds": (_A.STAR_RULE_MANAGE,),
+    "saveCampaign": (_A.CAMPAIGN_MANAGE,),
+    "saveCampaignEdition": (_A.CAMPAIGN_MANAGE,),
+    "tagCampaign": (_A.CAMPAIGN_TAG,),
+    "untagCampaign": (_A.CAMPAIGN_TAG,),
 })
 """Each mutation field and the actions (:mod:`hub.auth.actions`) its service asks about: the
 first always, the others where the input brings them in (a team to join, an issuer, a parent).

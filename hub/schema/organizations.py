@@ -9,6 +9,7 @@ import strawberry
 from strawberry import relay
 
 from hub.schema.activity_fields import SignUpFields
+from hub.schema.activity_roster import RosterFields
 from hub.schema.common import CRS, GeoPoint, geo_point
 from hub.schema.context import Info
 from hub.schema.membership import OrganizationMembership
@@ -16,6 +17,7 @@ from hub.schema.node import LoadedNode
 from hub.schema.publishing_types import AtStation, Reviewed
 from hub.schema.records import OrganizationRatings
 from hub.schema.regions import Region, load_region
+from hub.schema.stars import OrganizationStars, ProjectStars
 from hub.schema.volunteers import Volunteer, load_volunteer
 from hub.store.base import Row
 
@@ -34,7 +36,8 @@ class Member:
 
 @strawberry.federation.type(keys=["id"],
                             description="科技志愿服务组织: 总队 (corps) → 队 (team) → 支队 → 分队.")
-class Organization(LoadedNode, OrganizationRatings, OrganizationMembership):
+class Organization(LoadedNode, OrganizationRatings, OrganizationMembership,
+                   OrganizationStars):
     loader = "organization"
     id: relay.NodeID[int]
     name: str
@@ -98,7 +101,7 @@ class Organization(LoadedNode, OrganizationRatings, OrganizationMembership):
 
 
 @strawberry.federation.type(keys=["id"], description="项目: a named, funded programme.")
-class Project(LoadedNode, Reviewed):
+class Project(LoadedNode, Reviewed, ProjectStars):
     loader = "project"
     id: relay.NodeID[int]
     name: str
@@ -138,7 +141,7 @@ class Project(LoadedNode, Reviewed):
 
 
 @strawberry.federation.type(keys=["id"], description="活动: an event with online sign-up.")
-class Activity(LoadedNode, Reviewed, SignUpFields, AtStation):
+class Activity(LoadedNode, Reviewed, SignUpFields, RosterFields, AtStation):
     loader = "activity"
     id: relay.NodeID[int]
     title: str

@@ -87,11 +87,20 @@ EXPECTED: dict[Action, str] = {
     Action.TEAM_OFFER:            "YY YN NN NN NN NN NN NN",  # the demand's dispatcher
     Action.TEAM_ASSIGN:           "YY NN YN YN NN NN NN NN",  # the team's captain or its admins
     Action.TEAM_PAIRING:          "YY YN NN NN NN NN NN NN",  # the county's dispatcher
+    Action.EQUITY_READ:           "YY YN NN NN NN NN NN NN",  # the region's dispatcher
+    Action.COVERAGE_READ:         "YY YN NN NN NN NN NN NN",  # the region's dispatcher
+    Action.COVERAGE_PLAN:         "YY YN NN NN NN NN NN NN",  # the region's dispatcher
+    Action.CANDIDATE_SITE_MANAGE: "YY YN NN NN NN NN NN NN",  # the region's dispatcher
     Action.RECOGNITION_READ:      "YY YN YN NN NN NN NN NN",  # org admins: rounds over their team
     Action.RECOGNITION_NOMINATE:  "YY YN YN NN NN NN NN NN",  # the region's, or from one's subtree
     Action.RECOGNITION_MANAGE:    "YY YN NN NN NN NN NN NN",  # open, review, publish: the region
     Action.REPORT_ANNUAL:         "YY YN NN NN NN NN NN NN",  # the yearly summary of one's region
     Action.REPORT_STANDARD_EXPORT: "YY NN NN NN NN NN NN NN",  # MZ/T 061 export: admins only
+    Action.SCORECARD_READ:        "YY YN NN NN NN NN NN NN",  # scorecards, campaign figures
+    Action.PILOT_MANAGE:          "YY YN NN NN NN NN NN NN",  # pilots; national sets: admins
+    Action.STAR_RULE_MANAGE:      "YY YN NN NN NN NN NN NN",  # province's; national: admins
+    Action.CAMPAIGN_MANAGE:       "YY NN NN NN NN NN NN NN",  # key dates and editions: admins
+    Action.CAMPAIGN_TAG:          "YY YN YN NN NN NN NN NN",  # the region's or team's
 }
 
 

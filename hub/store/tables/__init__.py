@@ -10,6 +10,7 @@ modules by what the tables hold (``people``, ``work``, ``records``) on one ``Met
 
 from __future__ import annotations
 
+from hub.store.tables.coverage import candidate_site, coverage_plan, demand_equity
 from hub.store.tables.figures import (
     campaign,
     campaign_activity,
@@ -98,8 +99,11 @@ __all__ = [
     "campaign_activity",
     "campaign_demand",
     "campaign_edition",
+    "candidate_site",
     "certificate",
+    "coverage_plan",
     "demand",
+    "demand_equity",
     "demand_priority_rule",
     "dispatch",
     "dispatch_event",

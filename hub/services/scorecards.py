@@ -1,0 +1,177 @@
+"""Pilots' scorecards (试点考核, seed 001) as of any date, and the drill-down from a province to
+its cities and counties.
+
+The facts come from hub.store.scorecards (one statement per quota item for every pilot of the
+request), the verdicts from hub.office.scorecard (pure). "As of" a date D judges at the end of
+D in China Standard Time (never past the pilot period's last day): teams' members from the
+memberships and their ended stints (membership_history), the publication state of projects,
+activities and stations from their review log (publication_review). What the data does not
+date is taken as it is now: a team's dissolution, a station's 六有 flags, an activity
+cancelled without a logged step. Who may read: ``scorecard.read`` (admins everything, a
+dispatcher their region subtree).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, timezone
+
+from hub.auth import Caller
+from hub.auth.actions import Action, require, subject
+from hub.auth.ids import region_prefix
+from hub.office.scorecard import ITEMS, ItemResult, Period, Quota, add_months, judge_item
+from hub.services import regions
+from hub.services.workflow import Code, WorkflowError
+from hub.store import scorecards as store
+from hub.store.base import Database, Row
+from hub.vocabulary import vocabulary
+
+CST = timezone(timedelta(hours=8), "CST")
+_LABELS = {kind: vocabulary(f"{kind}Status").labels for kind in ("project", "activity",
+                                                                    "station")}
+
+
+def today_cst() -> date:
+    """Today in China Standard Time."""
+    return datetime.now(UTC).astimezone(CST).date()
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=CST)
+
+
+@dataclass(frozen=True)
+class PilotScorecard:
+    """One pilot judged as of a date."""
+
+    pilot: Row
+    period: Period
+    items: tuple[ItemResult, ...]
+
+    @property
+    def passed(self) -> bool:
+        return all(i.passed for i in self.items)
+
+
+@dataclass(frozen=True)
+class RegionSummary:
+    """A region's pilots in one line: how many, how many passed, items passed of items."""
+
+    region: Row
+    pilots: int
+    pilots_passed: int
+    items: int
+    items_passed: int
+
+
+@dataclass(frozen=True)
+class DrillDown:
+    """A region's scorecards summed, and its children's."""
+
+    region: Row
+    as_of: date
+    total: RegionSummary
+    children: tuple[RegionSummary, ...]
+    scorecards: tuple[PilotScorecard, ...]
+
+
+def _as_of(value: date | None) -> date:
+    day = value or today_cst()
+    if day < date(2000, 1, 1):
+        raise WorkflowError(Code.INVALID, "asOf", f"{day.isoformat()} is before 2000-01-01",
+                            f"日期 {day.isoformat()} 早于 2000-01-01")
+    return day
+
+
+async def _region(db: Database, code: str, field: str = "regionCode") -> Row:
+    found = await regions.get_many(db, codes=[code])
+    if not found:
+        raise WorkflowError(Code.UNKNOWN_REGION, field, f"{code!r} is not a known division code",
+                            f"{code!r} 不是已知的行政区划代码")
+    return found[0]
+
+
+async def judge(db: Database, pilots: Sequence[Row], as_of: date) -> list[PilotScorecard]:
+    """Scorecards of ``pilots`` (rows of hub.store.scorecards) as of a date: one statement
+    per quota item for all of them."""
+    if not pilots:
+        return []
+    sets = sorted({p["quota_set"] for p in pilots})
+    quotas: dict[tuple[str, str], list[Quota]] = {}
+    for q in await store.list_quotas(db, codes=sets):
+        quotas.setdefault((q["quota_set"], q["pilot_type"]), []).append(Quota(
+            item=q["item"], target=q["target"], min_members=q["min_members"],
+            six_standard=q["six_standard"]))
+    periods = {p["id"]: Period(starts_on=p["funded_on"],
+                               ends_on=add_months(p["funded_on"], p["period_months"]),
+                               as_of=as_of) for p in pilots}
+    args = {"pilots": [p["id"] for p in pilots],
+            "prefixes": [region_prefix(p["region_code"]) for p in pilots],
+            "starts": [_midnight(periods[p["id"]].starts_on) for p in pilots],
+            "ends": [_midnight(periods[p["id"]].ends_on) for p in pilots],
+            "ats": [_midnight(periods[p["id"]].judged_on + timedelta(days=1)) for p in pilots]}
+    wanted = {q.item for qs in quotas.values() for q in qs}
+    facts: dict[tuple[str, int], list[Row]] = {}
+    for item in ITEMS:
+        if item in wanted:
+            for row in await store.list_facts(db, item=item, **args):
+                facts.setdefault((item, row["pilot_id"]), []).append(row)
+    out = []
+    for p in pilots:
+        period = periods[p["id"]]
+        items = tuple(judge_item(q, facts.get((q.item, p["id"]), []), period, _LABELS)
+                      for q in sorted(quotas.get((p["quota_set"], p["pilot_type"]), []),
+                                      key=lambda q: ITEMS.index(q.item)))
+        out.append(PilotScorecard(pilot=p, period=period, items=items))
+    return out
+
+
+async def scorecards(db: Database, caller: Caller, *, pilot_id: int | None = None,
+                     region_code: str | None = None,
+                     as_of: date | None = None) -> list[PilotScorecard]:
+    """One pilot's scorecard, or those of every pilot in a region's subtree, as of a date."""
+    day = _as_of(as_of)
+    if (pilot_id is None) == (region_code is None):
+        raise WorkflowError(Code.INVALID, "pilotId", "name a pilot or a region (one of them)",
+                            "请指定一个试点或一个地区（二选一）")
+    if pilot_id is not None:
+        pilots = await store.get_many(db, ids=[pilot_id])
+        if not pilots:
+            raise WorkflowError(Code.NOT_FOUND, "pilotId", f"pilot {pilot_id} does not exist",
+                                f"试点 {pilot_id} 不存在")
+        require(caller, Action.SCORECARD_READ, subject(region_code=pilots[0]["region_code"]),
+                what="read this pilot's scorecard")
+    else:
+        code = str(region_code)
+        await _region(db, code)
+        require(caller, Action.SCORECARD_READ, subject(region_code=code),
+                what="read this region's scorecards")
+        pilots = await store.list_(db, region_prefix=region_prefix(code))
+    return await judge(db, pilots, day)
+
+
+def _summary(region: Row, cards: Sequence[PilotScorecard]) -> RegionSummary:
+    return RegionSummary(region=region, pilots=len(cards),
+                         pilots_passed=sum(1 for c in cards if c.passed),
+                         items=sum(len(c.items) for c in cards),
+                         items_passed=sum(1 for c in cards for i in c.items if i.passed))
+
+
+async def drill_down(db: Database, caller: Caller, *, region_code: str,
+                     as_of: date | None = None) -> DrillDown:
+    """A region's pilots summed, and each child region's (a province's cities, a city's
+    counties), with every pilot's scorecard."""
+    day = _as_of(as_of)
+    region = await _region(db, region_code)
+    require(caller, Action.SCORECARD_READ, subject(region_code=region_code),
+            what="read this region's scorecards")
+    cards = await judge(db, await store.list_(db, region_prefix=region_prefix(region_code)), day)
+    children = await regions.list_children(db, parent_codes=[region_code])
+    rows = []
+    for child in sorted(children, key=lambda c: c["code"]):
+        prefix = region_prefix(child["code"])
+        rows.append(_summary(child, [c for c in cards
+                                     if c.pilot["region_code"].startswith(prefix)]))
+    return DrillDown(region=region, as_of=day, total=_summary(region, cards),
+                     children=tuple(rows), scorecards=tuple(cards))
