@@ -16,10 +16,17 @@ from hub.jobs.worker import serve
 from hub.settings import Settings
 from hub.store.base import PoolDatabase
 
+MAX_CONCURRENCY = 1000  # jobs one worker runs at once (each may hold a connection)
+
 
 def worker_command(settings: Settings, *, concurrency: int | None, name: str | None,
                    queues: Sequence[str] | None, metrics_port: int | None) -> int:
     """Run a worker until SIGTERM/SIGINT; 0 once it stopped cleanly."""
+    for option, value, top in (("--concurrency", concurrency, MAX_CONCURRENCY),
+                               ("--metrics-port", metrics_port, 65535)):
+        if value is not None and not 1 <= value <= top:
+            print(f"hub worker: {option} must be 1..{top}, got {value}", file=sys.stderr)
+            return 2
     url = app_database_url(settings, start=False)
     print(f"hub worker: running jobs ({concurrency or settings.jobs.concurrency} at once); "
           "stop with SIGTERM or Ctrl-C", file=sys.stderr, flush=True)

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import httpx
 import psycopg
 
 from hub.cli import build_parser, main
@@ -23,6 +25,12 @@ def _env(jobs_url: str, home: Path) -> dict[str, str]:
             "HUB_WORKER_SHUTDOWN_S": "3"}
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 def test_worker_options_parse():
     args = build_parser().parse_args(["worker", "--concurrency", "8", "--queue", "periodic",
                                       "--queue", "notices", "--name", "w1"])
@@ -34,7 +42,9 @@ def test_worker_options_parse():
 def test_hub_worker_runs_the_steps_and_stops_cleanly_on_sigterm(
         empty_queue: str, jobs_url: str, tmp_path: Path):
     env = _env(jobs_url, tmp_path)
-    proc = subprocess.Popen([sys.executable, "-m", "hub.cli", "worker", "--concurrency", "2"],
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "hub.cli", "worker", "--concurrency", "2",
+                             "--metrics-port", str(port)],
                             cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 30
@@ -47,6 +57,9 @@ def test_hub_worker_runs_the_steps_and_stops_cleanly_on_sigterm(
                 row = conn.execute("SELECT count(*) FROM procrastinate_jobs WHERE task_name = "
                                    "'hub.expire_offers' AND status = 'succeeded'").fetchone()
             done = row[0] if row else 0
+        # The worker's own metrics count the steps it ran.
+        metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+        assert 'hub_sweep_steps_total{outcome="ok",step="expire_offers"}' in metrics
         proc.send_signal(signal.SIGTERM)
         _out, err = proc.communicate(timeout=15)
     finally:
@@ -86,6 +99,9 @@ def test_hub_jobs_lists_and_retries_dead_letters(empty_queue: str, jobs_url: str
 
 
 def test_hub_jobs_refuses_bad_arguments_before_connecting(capsys):
+    assert main(["worker", "--concurrency", "0"]) == 2
+    assert "--concurrency must be 1..1000, got 0" in capsys.readouterr().err
+    assert main(["worker", "--metrics-port", "70000"]) == 2
     assert main(["jobs", "retry"]) == 2
     assert "give the job's id" in capsys.readouterr().err
     assert main(["jobs", "failed", "--limit", "0"]) == 2
