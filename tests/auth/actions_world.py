@@ -18,6 +18,7 @@ from starlette.datastructures import UploadFile
 
 from hub.auth import ANONYMOUS, Caller, Role
 from hub.auth.actions import ActionSubject, subject
+from hub.auth.ids import encode_global_id
 from hub.auth.tokens import SYSTEM
 from hub.schema.node import encode_id
 from hub.services.records import Source, record_service
@@ -43,6 +44,7 @@ class ActionsWorld:
     other_org: int
     other_volunteer: int
     project: int  # a draft project of the team
+    other_station: int  # a station elsewhere (its staff are outside every scope here)
 
     @property
     def volunteer(self) -> int:
@@ -57,8 +59,10 @@ class ActionsWorld:
                        volunteer_id=self.volunteer)
 
     def of_demand(self) -> ActionSubject:
+        """A demand of the world, as hub.services.demands sees it: its region, the team
+        running its station, the station, who raised it."""
         return subject(region_code=REGION, org_paths=[self.base.org_path],
-                       volunteer_id=self.volunteer, requester=REQUESTER)
+                       requester=REQUESTER, station_id=self.base.station)
 
     def callers(self) -> dict[str, Caller]:
         """Every role, inside the world's scope and (where a role has a scope) outside it."""
@@ -73,6 +77,14 @@ class ActionsWorld:
             "volunteer_out": Caller(Role.VOLUNTEER, encode_id("Volunteer", self.other_volunteer)),
             "partner_in": Caller(Role.PARTNER, REQUESTER),
             "partner_out": Caller(Role.PARTNER, "partner-x"),
+            # A resident whose sub is what the world's demands record as raised_by, so the
+            # requester grant applies to them; and another resident.
+            "resident_in": Caller(Role.RESIDENT, REQUESTER),
+            "resident_out": Caller(Role.RESIDENT, encode_global_id("Account", 424242)),
+            "station_staff_in": Caller(Role.STATION_STAFF, encode_global_id("Account", 424243),
+                                       claims={"station": self.base.station}),
+            "station_staff_out": Caller(Role.STATION_STAFF, encode_global_id("Account", 424244),
+                                        claims={"station": self.other_station}),
             "anonymous": ANONYMOUS,
         }
 
@@ -123,9 +135,12 @@ async def make_actions_world(conn: psycopg.AsyncConnection[Any]) -> ActionsWorld
     project = await _one(conn, "INSERT INTO project (name, owner_id, period, status) VALUES "
                                "('记录测试项目', %s, '[2030-01-01,2030-12-31)', 'draft') "
                                "RETURNING id", (base.org,))
+    other_station = await _one(conn, "SELECT id FROM station WHERE region_code LIKE '62%%' "
+                                     "ORDER BY id LIMIT 1")
     return ActionsWorld(base=base, open_demand=open_demand, offer=offer, record=record["id"],
                         pending=pending["id"], plan=plan_id, child_team=child,
-                        other_org=other_org, other_volunteer=other_volunteer, project=project)
+                        other_org=other_org, other_volunteer=other_volunteer, project=project,
+                        other_station=other_station)
 
 
 Variables = Callable[[ActionsWorld], dict[str, Any]]

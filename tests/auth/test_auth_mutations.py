@@ -65,7 +65,18 @@ def _point(w: W) -> dict[str, Any]:
 
 
 def _demand_of(w: W) -> ActionSubject:
-    return subject(region_code=REGION, org_paths=[w.base.org_path])
+    """The open demand (at the world's station, raised by REQUESTER), as the demand services
+    see it."""
+    return w.of_demand()
+
+
+def _region(w: W) -> ActionSubject:
+    return subject(region_code=REGION)
+
+
+def _record_of(w: W) -> ActionSubject:
+    """A record (of the world's demand, at its station): hub.services.records._authorised."""
+    return subject(region_code=REGION, org_paths=[w.base.org_path], station_id=w.base.station)
 
 
 def _dispatch_of(w: W) -> ActionSubject:
@@ -98,7 +109,8 @@ SCENARIOS: dict[str, tuple[str, Callable[[W], dict[str, Any]], Expect]] = {
                          "startsAt": f"{SOON}T09:00:00+08:00",
                          "endsAt": f"{SOON}T11:00:00+08:00",
                          "stationId": gid("Station", w.base.station)}},
-        _all((Action.DEMAND_RAISE, _demand_of))),
+        _all((Action.DEMAND_RAISE, lambda w: subject(
+            region_code=REGION, org_paths=[w.base.org_path], station_id=w.base.station)))),
     "cancelDemand": (
         "mutation($i: CancelDemandInput!) { cancelDemand(input: $i) { __typename } }",
         lambda w: {"i": {"demandId": gid("Demand", w.open_demand), "reason": "场地取消"}},
@@ -130,7 +142,7 @@ SCENARIOS: dict[str, tuple[str, Callable[[W], dict[str, Any]], Expect]] = {
         "mutation($i: DispatchInput!) { dispatch(input: $i) { __typename } }",
         lambda w: {"i": {"demandId": gid("Demand", w.open_demand),
                          "volunteerIds": [gid("Volunteer", w.base.volunteers[1])]}},
-        _all((Action.DISPATCH_OFFER, _demand_of))),
+        _all((Action.DISPATCH_OFFER, _region))),
     "acceptDispatch": (
         "mutation($input: AcceptDispatchInput!) { acceptDispatch(input: $input) "
         "{ __typename } }", _offer, _all((Action.DISPATCH_RESPOND, _dispatch_of))),
@@ -181,12 +193,12 @@ SCENARIOS: dict[str, tuple[str, Callable[[W], dict[str, Any]], Expect]] = {
         "{ __typename } }",
         lambda w: {"i": {"recordId": gid("ServiceRecord", w.record), "hours": "0.5",
                          "reason": "签退时间有误"}},
-        _all((Action.RECORD_CORRECT, lambda w: w.team()))),
+        _all((Action.RECORD_CORRECT, _record_of))),
     "confirmServiceRecord": (
         "mutation($i: ConfirmServiceRecordInput!) { confirmServiceRecord(input: $i) "
         "{ __typename } }",
         lambda w: {"i": {"recordId": gid("ServiceRecord", w.pending)}},
-        _all((Action.RECORD_CONFIRM, lambda w: w.team()))),
+        _all((Action.RECORD_CONFIRM, _record_of))),
     "issueCertificate": (
         "mutation($i: IssueCertificateInput!) { issueCertificate(input: $i) { __typename } }",
         lambda w: {"i": {"volunteerId": gid("Volunteer", w.volunteer), "from": "2020-01-01",
