@@ -39,12 +39,22 @@ class AutoConfirmSetting:
         description="The region that sets it (itself or an ancestor); null: the hub's default.")
 
 
+@strawberry.type(description="How many hours before a demand still short of volunteers "
+                             "starts it escalates up the team tree (逐级上报).")
+class EscalationSetting:
+    hours: int
+    source: SettingSource
+    from_region_code: str | None = strawberry.field(
+        description="The region that sets it (itself or an ancestor); null: the hub's default.")
+
+
 @strawberry.type(description="The programme settings in force for a region: its own, else "
                              "its nearest ancestor's, else the hub's defaults.")
 class RegionSettings:
     region_code: str
     claims_need_approval: ClaimsApprovalSetting
     record_auto_confirm: AutoConfirmSetting
+    escalate_before: EscalationSetting
     updated_at: datetime | None = strawberry.field(
         description="When the region's own settings last changed; null: it sets none.")
     updated_by: str | None = strawberry.field(description="Who changed them (token subject).")
@@ -52,6 +62,7 @@ class RegionSettings:
     @classmethod
     def of(cls, found: service.RegionSettings) -> RegionSettings:
         claims, hours = found.claims_need_approval, found.record_auto_confirm_hours
+        lead = found.escalate_before_hours
         return cls(region_code=found.region_code,
                    claims_need_approval=ClaimsApprovalSetting(
                        value=bool(claims.value), source=SettingSource(claims.source),
@@ -59,6 +70,9 @@ class RegionSettings:
                    record_auto_confirm=AutoConfirmSetting(
                        hours=None if hours.value is None else float(hours.value),
                        source=SettingSource(hours.source), from_region_code=hours.from_region),
+                   escalate_before=EscalationSetting(
+                       hours=int(lead.value), source=SettingSource(lead.source),
+                       from_region_code=lead.from_region),
                    updated_at=found.updated_at, updated_by=found.updated_by)
 
 
@@ -77,6 +91,10 @@ class UpdateRegionSettingsInput:
     record_auto_confirm_hours: int | None = strawberry.field(
         default=strawberry.UNSET,
         description=f"{service.MIN_AUTO_CONFIRM_H}..{service.MAX_AUTO_CONFIRM_H} hours.")
+    escalate_before_hours: int | None = strawberry.field(
+        default=strawberry.UNSET,
+        description=f"{service.MIN_ESCALATE_H}..{service.MAX_ESCALATE_H} hours before a short "
+                    "demand starts, escalate it up the team tree.")
 
 
 @payload("UNKNOWN_REGION", "INVALID_HOURS", "NO_CHANGE", "CONFLICT")
@@ -96,7 +114,8 @@ async def update_region_settings(info: Info, input: UpdateRegionSettingsInput
     moved = await service.update(
         info.context.db, info.context.caller, region_code=input.region_code,
         claims_need_approval=_given(input.claims_need_approval),
-        record_auto_confirm_hours=_given(input.record_auto_confirm_hours))
+        record_auto_confirm_hours=_given(input.record_auto_confirm_hours),
+        escalate_before_hours=_given(input.escalate_before_hours))
     return UpdateRegionSettingsPayload(settings=await _effective(info, input.region_code),
                                        pending_records_rescheduled=moved)
 
@@ -106,7 +125,8 @@ class RegionSettingsMutation:
     update_region_settings: UpdateRegionSettingsPayload = mutation(
         "Set a region's programme settings (an admin, or a dispatcher of the region's "
         "subtree): claims need approval, hours after which pending records confirm "
-        "themselves.", update_region_settings)
+        "themselves, hours before the start at which short demands escalate.",
+        update_region_settings)
 
 
 @strawberry.type

@@ -35,7 +35,7 @@ import psycopg
 
 from hub.auth import Caller
 from hub.auth.actions import Action, actor, can, require, subject
-from hub.services import teams
+from hub.services import region_settings, teams
 from hub.services.matching import CST
 from hub.services.workflow import HUB_ACTOR, SWEEP_BATCH
 from hub.services.workflow_errors import Code, WorkflowError, db_error
@@ -46,7 +46,7 @@ from hub.store import teams as team_store
 from hub.store.base import ConnectionDatabase, Database, Row
 
 log = logging.getLogger(__name__)
-DEFAULT_BEFORE_H = 24
+DEFAULT_BEFORE_H = region_settings.DEFAULT_ESCALATE_H
 KINDS = {1: "parent", 2: "corps", 3: "pairing"}
 SOCIETY = "society"  # organization.kind of a 学会 team
 MAX_NOTE = 500

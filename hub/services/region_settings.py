@@ -1,5 +1,7 @@
 """A region's programme settings (sql/0018): whether claims (抢单) wait for a dispatcher's
-approval, and after how many hours a pending service record confirms itself.
+approval, after how many hours a pending service record confirms itself, and how many hours
+before a short demand starts it escalates up the team tree (sql/0026,
+:mod:`hub.services.escalation`).
 
 A region that sets nothing inherits from its nearest ancestor that does, else the hub's default
 (claims: no approval; records: ``HUB_RECORD_AUTO_CONFIRM_S``). Setting them takes
@@ -25,6 +27,8 @@ from hub.store import region_settings as store
 from hub.store.base import ConnectionDatabase, Database
 
 MIN_AUTO_CONFIRM_H, MAX_AUTO_CONFIRM_H = 1, 2160  # the CHECK of region_setting (90 days)
+MIN_ESCALATE_H, MAX_ESCALATE_H = 1, 720  # the CHECK of region_setting (30 days)
+DEFAULT_ESCALATE_H = 24  # hub.services.escalation.DEFAULT_BEFORE_H
 DEFAULT = "default"
 OWN = "own"
 INHERITED = "inherited"
@@ -47,6 +51,8 @@ class RegionSettings:
     region_code: str
     claims_need_approval: Setting
     record_auto_confirm_hours: Setting
+    escalate_before_hours: Setting = Setting(DEFAULT_ESCALATE_H, DEFAULT, None)
+    """How many hours before a short demand starts it escalates (逐级上报)."""
     updated_at: datetime | None = None
     """When the region's own settings last changed (None: it never set any)."""
     updated_by: str | None = None
@@ -81,6 +87,7 @@ async def effective(db: Database, *, region_code: str,
 
     return RegionSettings(code, resolved("claims_need_approval", False),
                           resolved("record_auto_confirm_hours", hours),
+                          resolved("escalate_before_hours", DEFAULT_ESCALATE_H),
                           chain[0]["updated_at"], chain[0]["updated_by"])
 
 
@@ -90,7 +97,8 @@ UNCHANGED: Any = object()
 
 async def update(db: Database, caller: Caller, *, region_code: str,
                  claims_need_approval: Any = UNCHANGED,
-                 record_auto_confirm_hours: Any = UNCHANGED) -> int:
+                 record_auto_confirm_hours: Any = UNCHANGED,
+                 escalate_before_hours: Any = UNCHANGED) -> int:
     """Set a region's settings (leave out: unchanged; None: inherit again) for ``caller``
     (``region.settings``); returns how many pending records of the subtree had their
     auto-confirm time worked out again."""
@@ -109,6 +117,15 @@ async def update(db: Database, caller: Caller, *, region_code: str,
                                f"{hours} 小时须在 {MIN_AUTO_CONFIRM_H}～{MAX_AUTO_CONFIRM_H} 小时"
                                "（90 天）之间")
         values["record_auto_confirm_hours"] = hours
+    if escalate_before_hours is not UNCHANGED:
+        lead = escalate_before_hours
+        if lead is not None and not MIN_ESCALATE_H <= lead <= MAX_ESCALATE_H:
+            raise RecordsError("INVALID_HOURS", "escalateBeforeHours",
+                               f"{lead} h is outside {MIN_ESCALATE_H}..{MAX_ESCALATE_H} hours "
+                               "(30 days)",
+                               f"{lead} 小时须在 {MIN_ESCALATE_H}～{MAX_ESCALATE_H} 小时"
+                               "（30 天）之间")
+        values["escalate_before_hours"] = lead
     if not values:
         raise RecordsError("NO_CHANGE", None, "give at least one setting to change",
                            "请至少填写一项要修改的设置")

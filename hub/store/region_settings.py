@@ -18,7 +18,7 @@ from hub.store import sql
 from hub.store.base import Database, Row
 from hub.store.tables import region, region_setting
 
-SETTINGS = ("claims_need_approval", "record_auto_confirm_hours")
+SETTINGS = ("claims_need_approval", "record_auto_confirm_hours", "escalate_before_hours")
 """The columns of ``region_setting`` a caller may set (NULL: inherit)."""
 s = region_setting
 _CODE = sa.bindparam("code", type_=sa.Text)
