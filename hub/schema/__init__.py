@@ -52,6 +52,7 @@ from hub.schema.plans import CompiledPlans, Plans
 from hub.schema.priority_rules import PriorityRuleQuery
 from hub.schema.publishing import PublishingQuery
 from hub.schema.query import Query as CoreQuery
+from hub.schema.recognition import RecognitionQuery
 from hub.schema.records import RecordsQuery
 from hub.schema.region_settings import RegionSettingsQuery
 from hub.schema.regions import Region
@@ -73,7 +74,8 @@ Query = merge_types("Query", (CoreQuery, WorkflowQuery, RecordsQuery, AccountQue
                                ClaimQuery, DemandReviewQuery, DemandImportQuery,
                                PriorityRuleQuery, RegionSettingsQuery,
                                MembershipQuery, PublishingQuery, ActivityQuery, TeamQuery,
-                               EquityQuery, ScorecardQuery, StarQuery, CampaignQuery))
+                               EquityQuery, ScorecardQuery, StarQuery, CampaignQuery,
+                               RecognitionQuery))
 
 
 _LIMIT_RULES: list[type[ASTValidationRule]] = [

@@ -26,6 +26,7 @@ from hub.schema.pairings import PairingMutation
 from hub.schema.payloads import mutation
 from hub.schema.priority_rules import PriorityRuleMutation
 from hub.schema.publishing import PublishingMutation
+from hub.schema.recognition import RecognitionMutation
 from hub.schema.records_mutations import RecordsMutation
 from hub.schema.region_settings import RegionSettingsMutation
 from hub.schema.registration import RegistrationMutation
@@ -50,7 +51,8 @@ Mutation = merge_types(
                  PriorityRuleMutation, AttendanceMutation,
                  RegionSettingsMutation, MembershipMutation, PublishingMutation,
                  TeamMutation, PairingMutation, ScorecardMutation, StarMutation,
-                 CampaignMutation))
+                 CampaignMutation,
+                 RecognitionMutation))
 
 _A = Action
 MUTATION_ACTIONS: Mapping[str, tuple[Action, ...]] = MappingProxyType({
@@ -128,6 +130,11 @@ MUTATION_ACTIONS: Mapping[str, tuple[Action, ...]] = MappingProxyType({
     "saveCampaignEdition": (_A.CAMPAIGN_MANAGE,),
     "tagCampaign": (_A.CAMPAIGN_TAG,),
     "untagCampaign": (_A.CAMPAIGN_TAG,),
+    "openRecognitionRound": (_A.RECOGNITION_MANAGE,),
+    "nominateForRecognition": (_A.RECOGNITION_NOMINATE, _A.RECOGNITION_READ),
+    "reviewRecognitionNomination": (_A.RECOGNITION_MANAGE,),
+    "publishRecognitionRound": (_A.RECOGNITION_MANAGE,),
+    "exportRecognitionList": (_A.RECOGNITION_READ,),
 })
 """Each mutation field and the actions (:mod:`hub.auth.actions`) its service asks about: the
 first always, the others where the input brings them in (a team to join, an issuer, a parent).
