@@ -32,6 +32,35 @@ class DispatchStats:
     gap: float | None
     seconds: float
     candidate_pairs: int
+    priority_floor: PriorityFloorStats | None = strawberry.field(default=None, description=(
+        "The 老少边贫 floor and its price; null when none was asked for."))
+
+
+@strawberry.type(description="The priority-area (老少边贫) floor of a plan, and what it costs "
+                             "against the optimum without it.")
+class PriorityFloorStats:
+    min_fill_rate: float
+    slots: int = strawberry.field(description="Σ needed over demands in priority areas.")
+    reachable: int = strawberry.field(description="The most of them any plan can fill.")
+    required: int = strawberry.field(description="min(⌈minFillRate × slots⌉, reachable).")
+    filled: int
+    binding: bool = strawberry.field(description="False: the plan without it already met it.")
+    filled_without: int
+    objective_without: float
+    distance_without_m: float
+    price_distance_m: float = strawberry.field(description="totalDistanceM − distanceWithoutM.")
+    price_objective: float = strawberry.field(description="objectiveWithout − objective.")
+
+    @staticmethod
+    def of(doc: dict[str, Any] | None) -> PriorityFloorStats | None:
+        if doc is None:
+            return None
+        return PriorityFloorStats(
+            min_fill_rate=doc["minFillRate"], slots=doc["slots"], reachable=doc["reachable"],
+            required=doc["required"], filled=doc["filled"], binding=doc["binding"],
+            filled_without=doc["filledWithout"], objective_without=doc["objectiveWithout"],
+            distance_without_m=doc["distanceWithoutM"], price_distance_m=doc["priceDistanceM"],
+            price_objective=doc["priceObjective"])
 
 
 @strawberry.type(description="One volunteer for one slot of a demand, and why.")
@@ -99,7 +128,8 @@ def plan_from_dict(plan_id: str, doc: dict[str, Any]) -> DispatchPlan:
         stats=DispatchStats(solver=s["solver"], status=s["status"], filled_slots=s["filledSlots"],
                             total_distance_m=s["totalDistanceM"], objective=s["objective"],
                             bound=s.get("bound"), gap=s.get("gap"), seconds=s["seconds"],
-                            candidate_pairs=s.get("candidatePairs", 0)),
+                            candidate_pairs=s.get("candidatePairs", 0),
+                            priority_floor=PriorityFloorStats.of(s.get("priorityFloor"))),
         assignments=[PlannedAssignment(distance_m=a["distanceM"], reason=a["reason"],
                                        volunteer_id=int(a["volunteerId"]),
                                        demand_id=int(a["demandId"])) for a in doc["assignments"]],
@@ -115,6 +145,11 @@ class PreviewDispatchInput:
     to: datetime = strawberry.field(description="… and before this.")
     options: JSON | None = strawberry.field(default=None, description=(
         "Matcher options, e.g. {\"weights\": {\"skill\": 0}} (docs/matching.md)."))
+    priority_min_fill_rate: float | None = strawberry.field(default=None, description=(
+        "老少边贫 floor: fill at least min(⌈rate × slots⌉, slots reachable) of the slots of "
+        "demands in priority areas (0..1; the same as options.priorityMinFillRate). The plan "
+        "is proven optimal under it, and stats.priorityFloor prices it against the plan "
+        "without it (docs/matching.md)."))
 
 
 @payload("INVALID", "INVALID_PERIOD", "UNKNOWN_REGION")
@@ -136,7 +171,14 @@ async def preview_dispatch(info: Info, input: PreviewDispatchInput) -> PreviewDi
     if input.options is not None and not isinstance(input.options, dict):
         raise MatchError("options", "must be an object such as {\"weights\": {…}}",
                          message_zh="派单参数须为对象，例如 {\"weights\": {…}}")
-    request = MatchRequest(code, subtree_prefix(code), input.from_, input.to, input.options or {})
+    options = dict(input.options or {})
+    rate = input.priority_min_fill_rate
+    if rate is not None and not 0 <= rate <= 1:
+        raise MatchError("priorityMinFillRate", f"{rate:g} is outside 0..1",
+                         message_zh=f"{rate:g} 不在 0 到 1 之间")
+    if input.priority_min_fill_rate is not None:
+        options["priorityMinFillRate"] = input.priority_min_fill_rate
+    request = MatchRequest(code, subtree_prefix(code), input.from_, input.to, options)
     result = await matching.preview(info.context.db, info.context.caller, request,
                                     solver=lambda p: matching.solve_in(info.context.executor, p))
     return PreviewDispatchPayload(plan=plan_from_dict(result.plan_id, plan_to_dict(result.plan)))

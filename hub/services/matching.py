@@ -157,6 +157,7 @@ async def problem_of(db: Database, demand_rows: list[Row], volunteer_rows: list[
         skills=tuple(dict.fromkeys(r["required_skills"])),
         needed=int(r["remaining"]), start_s=_epoch(r["starts_at"]), end_s=_epoch(r["ends_at"]),
         priority=float(r["priority"]), requires_insurance=r["requires_insurance"],
+        priority_area=bool(r.get("priority_area", False)),
     ) for r in demand_rows)
     if not demands:
         return Problem(volunteers=(), demands=(), options=options)

@@ -225,13 +225,15 @@ async def create(db: Database, *, demand: NewDemand) -> int:
 
 
 _TAKEN_NOW = (sa.select(sa.func.hub_demand_taken(d.c.id, type_=sa.Integer).label("taken"))
-              .lateral("taken"))
+              .correlate(d).lateral("taken"))
 _REMAINING = d.c.needed - sa.func.coalesce(_TAKEN_NOW.c.taken, 0)
 _OPEN_COLUMNS = (
     d.c.id, sa.func.ST_X(d.c.location_geom).label("lon"),
     sa.func.ST_Y(d.c.location_geom).label("lat"), d.c.required_skills,
     _REMAINING.label("remaining"), sa.func.lower(d.c.time_window).label("starts_at"),
-    sa.func.upper(d.c.time_window).label("ends_at"), d.c.priority, d.c.requires_insurance)
+    sa.func.upper(d.c.time_window).label("ends_at"), d.c.priority, d.c.requires_insurance,
+    # In a priority area (老少边贫): its region or one above it is flagged (sql/0021).
+    (sa.func.cardinality(sa.func.hub_region_flags(d.c.region_code)) > 0).label("priority_area"))
 # Open to matching: open or dispatched, with slots still to fill.
 _OPEN_TO_MATCH = (d.c.status == sa.any_(sa.literal(["open", "dispatched"], pg.ARRAY(sa.Text))),
                   _REMAINING > 0)
