@@ -45,6 +45,9 @@ class ActionsWorld:
     other_volunteer: int
     project: int  # a draft project of the team
     other_station: int  # a station elsewhere (its staff are outside every scope here)
+    team_offer: int  # the open demand offered to child_team, captained by `volunteer`
+    society: int  # a 学会 team, paired with the region by `pairing`
+    pairing: int
 
     @property
     def volunteer(self) -> int:
@@ -137,10 +140,22 @@ async def make_actions_world(conn: psycopg.AsyncConnection[Any]) -> ActionsWorld
                                "RETURNING id", (base.org,))
     other_station = await _one(conn, "SELECT id FROM station WHERE region_code LIKE '62%%' "
                                      "ORDER BY id LIMIT 1")
+    await conn.execute("UPDATE organization SET captain_id = %s WHERE id = %s",
+                       (base.volunteers[0], child))
+    team_offer = await _one(conn, "INSERT INTO team_offer (demand_id, organization_id, slots, "
+                                  "offered_by, respond_by) VALUES (%s, %s, 1, 't', now() + "
+                                  "interval '1 day') RETURNING id", (open_demand, child))
+    society = await _one(conn, "INSERT INTO organization (name, level, region_code, kind) "
+                               "VALUES ('记录测试学会科技志愿服务队', 'team', %s, 'society') "
+                               "RETURNING id", (REGION,))
+    pairing = await _one(conn, "INSERT INTO team_pairing (organization_id, region_code, valid, "
+                               "created_by) VALUES (%s, %s, daterange(current_date - 30, NULL), "
+                               "'t') RETURNING id", (society, REGION))
     return ActionsWorld(base=base, open_demand=open_demand, offer=offer, record=record["id"],
                         pending=pending["id"], plan=plan_id, child_team=child,
                         other_org=other_org, other_volunteer=other_volunteer, project=project,
-                        other_station=other_station)
+                        other_station=other_station, team_offer=team_offer, society=society,
+                        pairing=pairing)
 
 
 Variables = Callable[[ActionsWorld], dict[str, Any]]

@@ -83,6 +83,12 @@ def _dispatch_of(w: W) -> ActionSubject:
     return subject(region_code=REGION, volunteer_id=w.volunteer)
 
 
+def _captained(w: W) -> ActionSubject:
+    """child_team, captained by the world's volunteer."""
+    return subject(region_code=REGION, org_paths=[f"{w.base.org_path}.{w.child_team}"],
+                   captain_ids=[w.volunteer])
+
+
 def _station_of(w: W) -> ActionSubject:
     return subject(region_code=REGION, station_id=w.base.station)
 
@@ -383,6 +389,33 @@ SCENARIOS: dict[str, tuple[str, Callable[[W], dict[str, Any]], Expect]] = {
         "{ __typename } }",
         lambda w: {"i": {"id": gid("Activity", w.base.future_activity)}},
         _all((Action.ACTIVITY_MANAGE, lambda w: w.team()))),
+    # Team dispatch and escalation (issue 15.5-15.6): the region offers and pairs; the team's
+    # captain (the world's volunteer captains child_team) or its org admins assign and return.
+    "offerDemandToTeam": (
+        "mutation($i: OfferDemandToTeamInput!) { offerDemandToTeam(input: $i) "
+        "{ __typename } }",
+        lambda w: {"i": {"demandId": gid("Demand", w.open_demand),
+                         "organizationId": gid("Organization", w.base.org), "slots": 1}},
+        _all((Action.TEAM_OFFER, lambda w: subject(region_code=REGION)))),
+    "assignTeamMembers": (
+        "mutation($i: AssignTeamMembersInput!) { assignTeamMembers(input: $i) "
+        "{ __typename } }",
+        lambda w: {"i": {"teamOfferId": gid("TeamOffer", w.team_offer),
+                         "volunteerIds": [gid("Volunteer", w.base.volunteers[1])]}},
+        _all((Action.TEAM_ASSIGN, _captained))),
+    "returnTeamOffer": (
+        "mutation($i: ReturnTeamOfferInput!) { returnTeamOffer(input: $i) { __typename } }",
+        lambda w: {"i": {"teamOfferId": gid("TeamOffer", w.team_offer), "reason": "人手不足"}},
+        _all((Action.TEAM_ASSIGN, _captained))),
+    "addTeamPairing": (
+        "mutation($i: AddTeamPairingInput!) { addTeamPairing(input: $i) { __typename } }",
+        lambda w: {"i": {"organizationId": gid("Organization", w.society),
+                         "regionCode": REGION, "validFrom": "2040-01-01"}},
+        _all((Action.TEAM_PAIRING, lambda w: subject(region_code=REGION)))),
+    "endTeamPairing": (
+        "mutation($i: EndTeamPairingInput!) { endTeamPairing(input: $i) { __typename } }",
+        lambda w: {"i": {"pairingId": gid("TeamPairing", w.pairing)}},
+        _all((Action.TEAM_PAIRING, lambda w: subject(region_code=REGION)))),
 }
 
 
