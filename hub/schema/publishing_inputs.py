@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TypeVar
 
 import strawberry
 
@@ -12,6 +13,8 @@ from hub.schema.common import PointInput
 from hub.schema.node import decode_id
 from hub.schema.registration import WeeklyWindowInput
 from hub.services import publishing_values as values
+
+_T = TypeVar("_T")
 
 
 @strawberry.input(description="六有 flags (seed 001); those not given stay as they are.")
@@ -34,14 +37,14 @@ class StationFieldsInput:
     region_code: str | None = strawberry.field(default=None, description=(
         "The division the location lies in (checked)."))
     organization_id: strawberry.ID | None = strawberry.field(
-        default=None, description="The operating organisation.")
+        default=strawberry.UNSET, description="The operating organisation; null clears it.")
     six_has: SixHasInput | None = None
     opening_hours: list[WeeklyWindowInput] | None = strawberry.field(
         default=None, description="Weekly windows (China Standard Time), as volunteers give "
                                   "their availability; replaces the hours.")
     contact_name: str | None = None
-    contact_phone: str | None = strawberry.field(default=None, description=(
-        "A mainland mobile; \"\" clears it."))
+    contact_phone: str | None = strawberry.field(default=strawberry.UNSET, description=(
+        "A mainland mobile; null or \"\" clears it."))
 
 
 @strawberry.input
@@ -58,15 +61,15 @@ class UpdateStationInput(StationFieldsInput):
 class ActivityFieldsInput:
     title: str | None = None
     description: str | None = None
-    project_id: strawberry.ID | None = strawberry.field(default=None, description=(
-        "A project of the organising team, one above it or one beneath it."))
+    project_id: strawberry.ID | None = strawberry.field(default=strawberry.UNSET, description=(
+        "A project of the organising team, one above it or one beneath it; null clears it."))
     category: str | None = None
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     location: PointInput | None = strawberry.field(default=None, description=(
         "Where; defaults to the station's location."))
-    station_id: strawberry.ID | None = strawberry.field(default=None, description=(
-        "An open station it takes place at."))
+    station_id: strawberry.ID | None = strawberry.field(default=strawberry.UNSET, description=(
+        "An open station it takes place at; null clears it (the place and region stay)."))
     region_code: str | None = strawberry.field(default=None, description=(
         "The division the location lies in; defaults to the station's."))
     capacity: int | None = None
@@ -90,13 +93,15 @@ class UpdateActivityInput(ActivityFieldsInput):
 class ProjectFieldsInput:
     name: str | None = None
     description: str | None = None
-    category: str | None = None
+    category: str | None = strawberry.field(default=strawberry.UNSET,
+                                            description="A skill code or label; null clears it.")
     starts_on: date | None = None
     ends_on: date | None = None
-    funding_yuan: Decimal | None = None
+    funding_yuan: Decimal | None = strawberry.field(default=strawberry.UNSET,
+                                                    description="Yuan, to the fen; null clears it.")
     funding_source: str | None = None
-    sub_programme: str | None = strawberry.field(default=None, description=(
-        "A subProgramme code or label (e.g. 助力新时代文明实践中心建设)."))
+    sub_programme: str | None = strawberry.field(default=strawberry.UNSET, description=(
+        "A subProgramme code or label (e.g. 助力新时代文明实践中心建设); null clears it."))
 
 
 @strawberry.input
@@ -109,8 +114,19 @@ class UpdateProjectInput(ProjectFieldsInput):
     id: strawberry.ID
 
 
-def _optional_id(value: strawberry.ID | None, kind: str, field: str) -> int | None:
-    return None if value is None else decode_id(str(value), kind, field)
+def _optional_id(value: strawberry.ID | None, kind: str, field: str
+                 ) -> int | values.Clear | None:
+    """A link left out (None), cleared by an explicit null (CLEAR), or the id given."""
+    if value is strawberry.UNSET:
+        return None
+    return values.CLEAR if value is None else decode_id(str(value), kind, field)
+
+
+def _cleared(value: _T | None) -> _T | values.Clear | None:
+    """A value left out (None), cleared by an explicit null (CLEAR), or the value given."""
+    if value is strawberry.UNSET:
+        return None
+    return values.CLEAR if value is None else value
 
 
 def _point(value: PointInput | None) -> tuple[float, float] | None:
@@ -126,7 +142,8 @@ def station_fields(data: StationFieldsInput) -> values.StationFields:
         region_code=data.region_code,
         organization_id=_optional_id(data.organization_id, "Organization", "organizationId"),
         six_has=six, opening_hours=hours, contact_name=data.contact_name,
-        contact_phone=data.contact_phone)
+        contact_phone=None if data.contact_phone is strawberry.UNSET else (
+            data.contact_phone or ""))
 
 
 def activity_fields(data: ActivityFieldsInput, team: int | None) -> values.ActivityFields:
@@ -143,6 +160,7 @@ def activity_fields(data: ActivityFieldsInput, team: int | None) -> values.Activ
 
 def project_fields(data: ProjectFieldsInput, owner: int | None) -> values.ProjectFields:
     return values.ProjectFields(
-        name=data.name, description=data.description, owner_id=owner, category=data.category,
-        starts_on=data.starts_on, ends_on=data.ends_on, funding_yuan=data.funding_yuan,
-        funding_source=data.funding_source, sub_programme=data.sub_programme)
+        name=data.name, description=data.description, owner_id=owner,
+        category=_cleared(data.category), starts_on=data.starts_on, ends_on=data.ends_on,
+        funding_yuan=_cleared(data.funding_yuan), funding_source=data.funding_source,
+        sub_programme=_cleared(data.sub_programme))

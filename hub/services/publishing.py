@@ -321,8 +321,8 @@ async def _check_places(tx: Database, kind: str, checks: values.Checks,
     """What needs the database: the station an activity is at (its point and region by
     default), the project it belongs to, the region the point lies in."""
     v = checks.values
-    if "organization_id" in v and kind == "station" and not await organizations.get_many(
-            tx, ids=[v["organization_id"]]):
+    if v.get("organization_id") is not None and kind == "station" and (
+            not await organizations.get_many(tx, ids=[v["organization_id"]])):
         checks.bad("organizationId", f"organisation {v['organization_id']} does not exist",
                    f"组织 {v['organization_id']} 不存在", Code.NOT_FOUND)
     if kind == "project":
@@ -366,7 +366,7 @@ async def _activity_links(tx: Database, checks: values.Checks, row: Row | None) 
     """An activity's station (live, and its point and region by default) and project (on
     its team's line: the team, above it or beneath it)."""
     v = checks.values
-    if "station_id" in v:
+    if v.get("station_id") is not None:  # cleared: the activity keeps its place and region
         station = await store.get(tx, kind="station", id=v["station_id"])
         if station is None or station["status"] not in OPEN["station"]:
             checks.bad("stationId", f"station {v['station_id']} does not exist or is not open",
@@ -376,7 +376,7 @@ async def _activity_links(tx: Database, checks: values.Checks, row: Row | None) 
             for key in ("lon", "lat", "region_code"):
                 v.setdefault(key, place[key])
     team = v.get("organization_id") or (row["organization_id"] if row else None)
-    if "project_id" in v and team is not None:
+    if v.get("project_id") is not None and team is not None:
         in_line = await store.check_project_in_line(tx, project_id=v["project_id"],
                                                     team_id=team)
         if not in_line:

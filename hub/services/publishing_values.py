@@ -3,6 +3,8 @@
 Each ``check_*`` turns the fields a caller gave (``None``: not given) into column values for
 :mod:`hub.store.publishing`, collecting every refusal (field, value, Chinese and English)
 instead of stopping at the first. ``creating`` makes the fields a new row needs required.
+An optional link or value (a station's organisation, an activity's project or station, a
+project's category, sub-programme or funding) given as :data:`CLEAR` is cleared (NULL).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from enum import Enum
 from typing import Any
 
 from hub.geo.divisions import DivisionCodeError, normalize_code
@@ -35,6 +38,15 @@ MAX_PROJECT_DAYS = 3660
 MAX_FUNDING = Decimal("999999999999.99")
 
 
+class Clear(Enum):
+    """The caller cleared an optional field (GraphQL's explicit ``null``; left out: ``None``)."""
+
+    CLEAR = "clear"
+
+
+CLEAR = Clear.CLEAR
+
+
 @dataclass(frozen=True)
 class StationFields:
     """A station's fields; ``point`` in WGS-84 (lon, lat); ``contact_phone`` "" clears it."""
@@ -44,7 +56,7 @@ class StationFields:
     address: str | None = None
     point: tuple[float, float] | None = None
     region_code: str | None = None
-    organization_id: int | None = None
+    organization_id: int | Clear | None = None
     six_has: Mapping[str, bool] | None = None
     opening_hours: Sequence[tuple[int, int, int]] | None = None
     contact_name: str | None = None
@@ -58,12 +70,12 @@ class ActivityFields:
     title: str | None = None
     description: str | None = None
     organization_id: int | None = None
-    project_id: int | None = None
+    project_id: int | Clear | None = None
     category: str | None = None
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     point: tuple[float, float] | None = None
-    station_id: int | None = None
+    station_id: int | Clear | None = None
     region_code: str | None = None
     capacity: int | None = None
     required_skills: Sequence[str] | None = None
@@ -78,12 +90,12 @@ class ProjectFields:
     name: str | None = None
     description: str | None = None
     owner_id: int | None = None
-    category: str | None = None
+    category: str | Clear | None = None
     starts_on: date | None = None
     ends_on: date | None = None
-    funding_yuan: Decimal | None = None
+    funding_yuan: Decimal | Clear | None = None
     funding_source: str | None = None
-    sub_programme: str | None = None
+    sub_programme: str | Clear | None = None
 
 
 def given(data: Any) -> set[str]:
@@ -125,8 +137,12 @@ class Checks:
             return
         self.values[column] = value.strip() if low else value
 
-    def choice(self, field: str, value: str | None, words: Vocabulary, column: str) -> None:
+    def choice(self, field: str, value: str | Clear | None, words: Vocabulary,
+               column: str) -> None:
         if value is None:
+            return
+        if value is CLEAR:
+            self.values[column] = None
             return
         code = words.lookup(value)
         if code is None:
@@ -134,6 +150,11 @@ class Checks:
                      f"{value!r} 不是可选值，可选：{words.allowed('zh')}")
             return
         self.values[column] = code
+
+    def link(self, column: str, value: int | Clear | None) -> None:
+        """An optional link: the id given, or NULL where cleared."""
+        if value is not None:
+            self.values[column] = None if value is CLEAR else value
 
     def region(self, value: str | None) -> None:
         if value is None:
@@ -173,8 +194,7 @@ def check_station(data: StationFields, cipher: PiiCipher, *, creating: bool) -> 
     c.text("address", data.address, "address", high=200)
     c.point(data.point)
     c.region(data.region_code)
-    if data.organization_id is not None:
-        c.values["organization_id"] = data.organization_id
+    c.link("organization_id", data.organization_id)
     for name, value in (data.six_has or {}).items():
         if name in SIX_HAS:
             c.values[f"has_{name}"] = bool(value)
@@ -253,9 +273,9 @@ def check_activity(data: ActivityFields, *, creating: bool, now: datetime,
         _window(c, starts, ends, now=now)
     c.point(data.point)
     c.region(data.region_code)
-    for name in ("organization_id", "project_id", "station_id"):
-        if getattr(data, name) is not None:
-            c.values[name] = getattr(data, name)
+    c.link("organization_id", data.organization_id)
+    c.link("project_id", data.project_id)
+    c.link("station_id", data.station_id)
     return c
 
 
@@ -270,7 +290,9 @@ def check_project(data: ProjectFields, *, creating: bool,
     c.text("fundingSource", data.funding_source, "funding_source", high=200)
     c.choice("category", data.category, SKILLS, "category")
     c.choice("subProgramme", data.sub_programme, SUB_PROGRAMMES, "sub_programme")
-    if data.funding_yuan is not None:
+    if data.funding_yuan is CLEAR:
+        c.values["funding_yuan"] = None
+    elif data.funding_yuan is not None:
         if not Decimal(0) <= data.funding_yuan <= MAX_FUNDING or (
                 data.funding_yuan != data.funding_yuan.quantize(Decimal("0.01"))):
             c.bad("fundingYuan", f"{data.funding_yuan} is not an amount 0..{MAX_FUNDING} in fen",
