@@ -211,3 +211,30 @@ _OPEN = sql.compiled(
 async def list_open_of_volunteer(db: Database, *, volunteer_id: int) -> list[Row]:
     """A volunteer's places and waitlist entries for activities not yet started."""
     return await sql.fetch(db, _OPEN, {"v": volunteer_id})
+
+
+# An activity's sign-ups in one order with one key for keyset pages (the console's 签到 list):
+# places first (by volunteer), then the waitlist in its order, then cancelled ones.
+_roster_key = sa.case(
+    (s.c.status == "waitlisted", sa.literal(2**50, sa.BigInteger) + s.c.waitlist_no),
+    (s.c.status == "cancelled", sa.literal(2**51, sa.BigInteger) + s.c.volunteer_id),
+    else_=s.c.volunteer_id).label("roster_key")
+_ROSTER = sql.compiled(
+    sa.select(*COLUMNS, _POSITION, _roster_key)
+    .where(s.c.activity_id == _A, _roster_key > sa.bindparam("after", type_=sa.BigInteger))
+    .order_by(_roster_key).limit(sa.bindparam("n", type_=sa.Integer)))
+_ROSTER_COUNT = sql.compiled(sa.select(sa.func.count().label("n")).where(s.c.activity_id == _A))
+
+
+async def list_of_activity(db: Database, *, activity_id: int, after_key: int | None,
+                           first: int) -> list[Row]:
+    """Up to ``first + 1`` sign-ups of an activity after ``after_key`` (``roster_key``):
+    places, then the waitlist in its order (``waitlist_position``), then cancellations."""
+    return await sql.fetch(db, _ROSTER, {"a": activity_id, "after": -1 if after_key is None
+                                         else after_key, "n": first + 1})
+
+
+async def count_of_activity(db: Database, *, activity_id: int) -> int:
+    """How many sign-ups (of any status) an activity has."""
+    rows = await sql.fetch(db, _ROSTER_COUNT, {"a": activity_id})
+    return int(rows[0]["n"])
