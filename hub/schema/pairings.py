@@ -6,6 +6,7 @@ dispatcher of the region paired)."""
 from __future__ import annotations
 
 from datetime import date, datetime
+
 import strawberry
 
 from hub.schema.context import Info

@@ -91,6 +91,16 @@ async def effective(db: Database, *, region_code: str,
                           chain[0]["updated_at"], chain[0]["updated_by"])
 
 
+def _hours_within(hours: int | None, field: str, low: int, high: int) -> int | None:
+    """A setting in hours, or None (inherit): INVALID_HOURS outside ``low..high``."""
+    if hours is not None and not low <= hours <= high:
+        days = high // 24
+        raise RecordsError("INVALID_HOURS", field,
+                           f"{hours} h is outside {low}..{high} hours ({days} days)",
+                           f"{hours} 小时须在 {low}～{high} 小时（{days} 天）之间")
+    return hours
+
+
 UNCHANGED: Any = object()
 """A setting left out of an update (None means: inherit again)."""
 
@@ -109,23 +119,12 @@ async def update(db: Database, caller: Caller, *, region_code: str,
     if claims_need_approval is not UNCHANGED:
         values["claims_need_approval"] = claims_need_approval
     if record_auto_confirm_hours is not UNCHANGED:
-        hours = record_auto_confirm_hours
-        if hours is not None and not MIN_AUTO_CONFIRM_H <= hours <= MAX_AUTO_CONFIRM_H:
-            raise RecordsError("INVALID_HOURS", "recordAutoConfirmHours",
-                               f"{hours} h is outside {MIN_AUTO_CONFIRM_H}..{MAX_AUTO_CONFIRM_H} "
-                               "hours (90 days)",
-                               f"{hours} 小时须在 {MIN_AUTO_CONFIRM_H}～{MAX_AUTO_CONFIRM_H} 小时"
-                               "（90 天）之间")
-        values["record_auto_confirm_hours"] = hours
+        values["record_auto_confirm_hours"] = _hours_within(
+            record_auto_confirm_hours, "recordAutoConfirmHours", MIN_AUTO_CONFIRM_H,
+            MAX_AUTO_CONFIRM_H)
     if escalate_before_hours is not UNCHANGED:
-        lead = escalate_before_hours
-        if lead is not None and not MIN_ESCALATE_H <= lead <= MAX_ESCALATE_H:
-            raise RecordsError("INVALID_HOURS", "escalateBeforeHours",
-                               f"{lead} h is outside {MIN_ESCALATE_H}..{MAX_ESCALATE_H} hours "
-                               "(30 days)",
-                               f"{lead} 小时须在 {MIN_ESCALATE_H}～{MAX_ESCALATE_H} 小时"
-                               "（30 天）之间")
-        values["escalate_before_hours"] = lead
+        values["escalate_before_hours"] = _hours_within(
+            escalate_before_hours, "escalateBeforeHours", MIN_ESCALATE_H, MAX_ESCALATE_H)
     if not values:
         raise RecordsError("NO_CHANGE", None, "give at least one setting to change",
                            "请至少填写一项要修改的设置")

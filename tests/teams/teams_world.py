@@ -13,18 +13,13 @@ from typing import Any
 
 import psycopg
 
-from hub.auth import Caller, Role
-from hub.schema.node import encode_id
 from hub.store.base import Database
+from tests.workflow.workflow_world import ZHENGZHOU as DISPATCHER
+from tests.workflow.workflow_world import volunteer_caller
 
 LON, LAT = 113.6073, 34.7495
 COUNTY, CITY, PROVINCE = "410102000000", "410100000000", "410000000000"
-DISPATCHER = Caller(role=Role.DISPATCHER, sub="d-zz", region=CITY)
-
-
-def volunteer_caller(volunteer_id: int) -> Caller:
-    """A volunteer's token."""
-    return Caller(role=Role.VOLUNTEER, sub=encode_id("Volunteer", volunteer_id))
+__all__ = ["DISPATCHER", "volunteer_caller"]  # the workflow tests' callers, used here too
 
 
 @dataclass(frozen=True)
@@ -71,7 +66,7 @@ def _join(conn: psycopg.Connection[Any], volunteer: int, team: int, role: str) -
                  "(%s, %s, %s)", (volunteer, team, role))
 
 
-def make_tree(url: str, *, outsiders: int = 20) -> Tree:
+def make_tree(url: str, *, outsiders: int = 40) -> Tree:
     """Create the tree in the database at ``url`` and commit."""
     with psycopg.connect(url) as conn:
         corps = _team(conn, "河南省科技志愿服务总队", "corps", None, PROVINCE)

@@ -4,43 +4,24 @@ each step logged; the member who fills the slot through the last step's offer sa
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import psycopg
 import pytest
 
 from hub.auth.actions import Denied
 from hub.services import escalation, teams, workflow
 from hub.services.workflow import Code, WorkflowError
 from hub.store.base import ConnectionDatabase
-from tests.conftest import migrated_database
 from tests.teams.teams_world import (
     COUNTY,
     DISPATCHER,
     Tree,
     add_demand,
-    make_tree,
     past_deadline,
     volunteer_caller,
 )
 
 TTL = 3600
-
-
-@pytest.fixture(scope="module")
-def world(server_url: str) -> tuple[str, Tree]:
-    url = migrated_database(server_url, "hub_test_teams_escalation")
-    return url, make_tree(url)
-
-
-@pytest.fixture
-async def db(world: tuple[str, Tree]) -> AsyncIterator[ConnectionDatabase]:
-    conn = await psycopg.AsyncConnection.connect(world[0], autocommit=True)
-    try:
-        yield ConnectionDatabase(conn)
-    finally:
-        await conn.close()
 
 
 async def _steps(db: ConnectionDatabase, demand: int) -> list[tuple[int, str, int | None, str]]:

@@ -4,42 +4,22 @@ the captain's hand or at the deadline. Another team's captain is refused."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import psycopg
 import pytest
 
 from hub.auth.actions import Denied
 from hub.services import claims, teams, workflow
 from hub.services.workflow import Code, Refused, WorkflowError
 from hub.store.base import ConnectionDatabase
-from tests.conftest import migrated_database
 from tests.teams.teams_world import (
     DISPATCHER,
     Tree,
     add_demand,
-    make_tree,
     past_deadline,
     taken,
     volunteer_caller,
 )
 
 TTL = 3600
-
-
-@pytest.fixture(scope="module")
-def world(server_url: str) -> tuple[str, Tree]:
-    url = migrated_database(server_url, "hub_test_teams_flow")
-    return url, make_tree(url)
-
-
-@pytest.fixture
-async def db(world: tuple[str, Tree]) -> AsyncIterator[ConnectionDatabase]:
-    conn = await psycopg.AsyncConnection.connect(world[0], autocommit=True)
-    try:
-        yield ConnectionDatabase(conn)
-    finally:
-        await conn.close()
 
 
 def codes(exc: BaseException) -> list[str]:

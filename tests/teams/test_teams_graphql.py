@@ -15,14 +15,12 @@ from hub.schema.node import encode_id
 from hub.services import escalation, teams
 from hub.settings import Settings
 from hub.store.base import ConnectionDatabase
-from tests.conftest import migrated_database
 from tests.seeded import Gql
 from tests.teams.teams_world import (
     COUNTY,
     DISPATCHER,
     Tree,
     add_demand,
-    make_tree,
     past_deadline,
     volunteer_caller,
 )
@@ -44,12 +42,6 @@ PAIR = """mutation($i: AddTeamPairingInput!) { addTeamPairing(input: $i) {
   pairing { id validFrom validTo team { name } } errors { field code message } } }"""
 SETTINGS = """mutation($i: UpdateRegionSettingsInput!) { updateRegionSettings(input: $i) {
   settings { escalateBefore { hours source fromRegionCode } } errors { field code } } }"""
-
-
-@pytest.fixture(scope="module")
-def world(server_url: str) -> tuple[str, Tree]:
-    url = migrated_database(server_url, "hub_test_teams_graphql")
-    return url, make_tree(url)
 
 
 @pytest.fixture

@@ -17,12 +17,10 @@ import pytest
 from hub.services import claims, escalation, teams, workflow
 from hub.services.workflow import Refused, WorkflowError
 from hub.store.base import ConnectionDatabase
-from tests.conftest import migrated_database
 from tests.teams.teams_world import (
     DISPATCHER,
     Tree,
     add_demand,
-    make_tree,
     taken,
     volunteer_caller,
 )
@@ -30,12 +28,6 @@ from tests.workflow.workflow_world import dispatch_invariants, separate_connecti
 
 RACERS = 24
 TTL = 3600
-
-
-@pytest.fixture(scope="module")
-def world(server_url: str) -> tuple[str, Tree]:
-    url = migrated_database(server_url, "hub_test_teams_race")
-    return url, make_tree(url, outsiders=40)
 
 
 @pytest.fixture
