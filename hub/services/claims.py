@@ -315,7 +315,8 @@ async def _expire(tx: ConnectionDatabase, row: Row) -> None:
 
 async def expire_due(db: Database, *, limit: int = SWEEP_BATCH) -> int:
     """Expire pending claims whose demand has started with nobody deciding (a sweep step);
-    returns how many."""
+    returns how many. Idempotent: each claim is locked and checked again (still pending,
+    still started) before it expires, so a second run at once or a retry changes nothing."""
     async with db.transaction() as tx:
         due = await store.lock_due(tx, limit=limit)
     done = 0

@@ -323,7 +323,8 @@ async def confirm_due(db: Database, *, after_s: float | None,
     (``record_auto_confirm_hours``, inherited down the region tree), else ``after_s`` (the
     hub's default; None: only where a region sets a period). One transaction each, which
     checks again that the record is still due (a hand confirmation or a longer period set
-    meanwhile just skips it); returns how many were confirmed."""
+    meanwhile just skips it); returns how many were confirmed. Idempotent: two runs at once,
+    or a retry, confirm each record and post its points once (tests/jobs)."""
     done = 0
     for record_id in await store.list_pending_due(db, default_s=after_s, limit=limit):
         try:

@@ -25,7 +25,9 @@ StepOutcome = Callable[[str, str, int], None]  # (step, outcome, items handled)
 
 
 async def expire_due(db: Database, *, ttl_s: int, limit: int = SWEEP_BATCH) -> int:
-    """Expire offers past their deadline and offer their slots again; returns how many."""
+    """Expire offers past their deadline and offer their slots again; returns how many.
+    Idempotent: each offer is locked and checked again (still offered, still past its
+    deadline) before it expires, so a second run at once or a retry expires none twice."""
     done = 0
     for dispatch_id in await _due(db, limit):
         try:
@@ -49,7 +51,8 @@ async def _expire_quietly(tx: ConnectionDatabase, row: Row, ttl_s: int) -> None:
 
 async def settle_due(db: Database, *, batch: int = SWEEP_BATCH) -> None:
     """Settle every demand whose window has started (in progress, or done once it ended),
-    a batch per transaction: time passing changes a demand's status with nobody acting."""
+    a batch per transaction: time passing changes a demand's status with nobody acting.
+    Idempotent: a settled demand no longer matches, and rows another run holds are skipped."""
     after: int | None = 0
     while after is not None:
         async with db.transaction() as tx:
