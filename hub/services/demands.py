@@ -26,6 +26,7 @@ from hub.services.subjects import demand_subject
 from hub.services.workflow import Code, Refused, WorkflowError, allowed
 from hub.store import demands as store
 from hub.store import dispatch, publishing, regions, stations
+from hub.store import teams as team_offers
 from hub.store.base import Database
 from hub.store.demands import DemandFilter as DemandFilter
 from hub.store.demands import NewDemand as NewDemand
@@ -216,4 +217,6 @@ async def cancel_demand(db: Database, caller: Caller, *, demand_id: int, reason:
         for row in rows:
             await dispatch.update_state(tx, dispatch_id=row["id"], to_state="cancelled",
                                         by=by, reason=f"demand cancelled: {reason}")
+        await team_offers.update_withdrawn_of_demand(tx, demand_id=demand_id, by=by,
+                                                     reason=f"demand cancelled: {reason}")
         await store.update_cancelled(tx, demand_id=demand_id, by=by, reason=reason)

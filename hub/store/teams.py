@@ -104,6 +104,18 @@ async def update_closed(db: Database, *, offer_id: int, status: str, by: str,
     return int(rows[0]["returned_slots"]) if rows else None
 
 
+_WITHDRAW = sql.compiled(sa.update(o).where(o.c.demand_id == _ID, o.c.status == "open").values(
+    status="withdrawn", closed_at=sa.func.now(), closed_by=_BY,
+    returned_slots=o.c.slots - _ASSIGNED, return_reason=sa.bindparam("reason", type_=sa.Text)).returning(o.c.id))
+
+
+async def update_withdrawn_of_demand(db: Database, *, demand_id: int, by: str,
+                                     reason: str) -> int:
+    """Withdraw every open team offer of a demand (it was cancelled); returns how many."""
+    rows = await sql.fetch(db, _WITHDRAW, {"id": demand_id, "by": by, "reason": reason})
+    return len(rows)
+
+
 _DUE = sql.compiled(sa.select(o.c.id).where(
     o.c.status == sa.literal_column("'open'"), o.c.respond_by <= sa.func.now())
     .order_by(o.c.respond_by).limit(sa.bindparam("n", type_=sa.Integer))

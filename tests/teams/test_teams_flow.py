@@ -178,3 +178,23 @@ async def test_refusals_name_the_field_and_value(world: tuple[str, Tree],
     rows = await db.fetch("SELECT count(*) AS n FROM dispatch WHERE team_offer_id = %(o)s",
                           {"o": offer["id"]})
     assert rows[0]["n"] == 0
+
+
+async def test_cancelling_the_demand_withdraws_its_team_offers(world: tuple[str, Tree],
+                                                              db: ConnectionDatabase) -> None:
+    from hub.services.demands import cancel_demand
+
+    _, tree = world
+    demand = await add_demand(db, needed=2, hours_ahead=150, station=tree.station)
+    offer = await teams.offer_to_team(db, DISPATCHER, demand_id=demand,
+                                      organization_id=tree.squad, slots=2)
+    _, made = await teams.assign_members(db, volunteer_caller(tree.captains[tree.squad]),
+                                         offer_id=offer["id"], volunteer_ids=tree.members[5:6],
+                                         ttl_s=TTL)
+    await cancel_demand(db, DISPATCHER, demand_id=demand, reason="活动取消")
+    [row] = await teams.get_offers(db, ids=[offer["id"]])
+    assert (row["status"], row["returned_slots"]) == ("withdrawn", 2)
+    assert row["return_reason"] == "demand cancelled: 活动取消"
+    [member] = await workflow.get_many(db, ids=made)
+    assert member["status"] == "cancelled"
+    assert await taken(db, demand) == 0
