@@ -248,3 +248,79 @@ def test_region_settings_saved_with_inherited_values_said(
     page.screenshot(path=str(ARTIFACTS / "console-forms-import-en.png"))
     page.click("#lang")
     assert not offline.errors, offline.errors
+
+
+CREATE_ACTIVITY = """mutation($i: CreateActivityInput!) { createActivity(input: $i) {
+  activity { id } errors { code message } } }"""
+SUBMIT = """mutation($id: ID!) { submitForReview(input: {id: $id}) { errors { code message } } }"""
+APPROVE = """mutation($id: ID!) { reviewSubmission(input: {id: $id, decision: APPROVE}) {
+  errors { code message } } }"""
+SIGN_UP = """mutation($id: ID!) { signUpForActivity(input: {activityId: $id}) {
+  signUp { status } errors { code message } } }"""
+
+
+def _running_activity(server: str, db_url: str, settings: Settings) -> tuple[str, str, int]:
+    """(title, global id, team) of a published activity starting in 30 minutes (attendance
+    is open from an hour before), one place taken and one volunteer on the waitlist."""
+    city, county, lon, lat = _county(db_url)
+    team = int(_one(db_url, "SELECT id FROM organization WHERE left(region_code, 2) = left(%s, 2)"
+                            " AND status = 'active' ORDER BY nlevel(path) DESC, id LIMIT 1",
+                    (city,)))
+    admin = issue_token(settings, sub="org-admin-forms", role="org_admin", org=team)
+    starts = datetime.now(UTC) + timedelta(minutes=30)
+    title = f"青少年科学实验课·{int(time.time())}"
+    made = _call(server, admin, CREATE_ACTIVITY, {"i": {
+        "organizationId": encode_id("Organization", team), "title": title,
+        "category": "youth_science", "startsAt": starts.isoformat(),
+        "endsAt": (starts + timedelta(hours=2)).isoformat(), "capacity": 1,
+        "location": {"lon": lon, "lat": lat}, "regionCode": county,
+        "safetyPlan": "专人看护，实验材料无毒"}})["createActivity"]
+    assert made["activity"], made
+    activity = made["activity"]["id"]
+    assert not _call(server, admin, SUBMIT, {"id": activity})["submitForReview"]["errors"]
+    dispatcher = issue_token(settings, sub="dispatcher-forms-5", role="dispatcher", region=city)
+    assert not _call(server, dispatcher, APPROVE, {"id": activity})["reviewSubmission"]["errors"]
+    with psycopg.connect(db_url) as conn:
+        people = [r[0] for r in conn.execute("SELECT id FROM volunteer WHERE status = 'active' "
+                                             "ORDER BY id LIMIT 2").fetchall()]
+    for n, person in enumerate(people):
+        token = issue_token(settings, sub=encode_id("Volunteer", person), role="volunteer")
+        answer = _call(server, token, SIGN_UP, {"id": activity})["signUpForActivity"]
+        assert answer["signUp"]["status"] == ("signed_up", "waitlisted")[n], answer
+    return title, activity, team
+
+
+def test_attendance_code_shown_as_qr_and_replaced_after_its_step(
+        offline: Offline, server: str, browser_db: str, settings: Settings) -> None:
+    page = offline.page
+    title, activity, team = _running_activity(server, browser_db, settings)
+    _sign_in(page, server, issue_token(settings, sub="org-admin-forms", role="org_admin",
+                                       org=team))
+    page.wait_for_selector("#tabs button[data-tab=members]:not([hidden])")
+    assert page.is_hidden("#tabs button[data-tab=settings]")  # a dispatcher's tab
+    page.click("#tabs button[data-tab=attendance]")
+    page.wait_for_function("id => [...document.querySelectorAll('#att-activity option')]"
+                           ".some(o => o.value === id)", arg=activity, polling=200)
+    page.select_option("#att-activity", activity)
+    # The sign-up list: the place, then the waitlist with its position.
+    page.wait_for_selector("#att-signups li[data-status=waitlisted]")
+    signups = page.inner_text("#att-signups")
+    assert "已报名" in signups and "候补" in signups and "#1" in signups, signups
+    page.click("#att-show")
+    page.wait_for_selector("#att-qr[data-code]:not([hidden])")
+    first = page.get_attribute("#att-qr", "data-code") or ""
+    assert first.startswith("A1.") and page.inner_text("#att-code") == first
+    drawn = page.evaluate("() => { const c = document.getElementById('att-canvas');"
+                          " return [c.width, c.toDataURL().length]; }")
+    assert drawn[0] >= 200 and drawn[1] > 2000, drawn  # a QR image, not a blank canvas
+    assert "秒后更换" in page.inner_text("#att-valid")
+    page.screenshot(path=str(ARTIFACTS / "console-forms-attendance.png"))
+    page.wait_for_function("c => document.getElementById('att-qr').dataset.code !== c",
+                           arg=first, polling=500, timeout=(STEP_S * 2 + 10) * 1000)
+    second = page.get_attribute("#att-qr", "data-code") or ""
+    assert second.startswith("A1.") and second != first
+    assert first.split(".")[1] == second.split(".")[1]  # the same activity, the next step
+    page.click("#att-stop")
+    assert page.is_hidden("#att-qr")
+    assert not offline.elsewhere, offline.elsewhere
+    assert not offline.errors, offline.errors
