@@ -1,5 +1,6 @@
 """What the import contracts (.importlinter, `make lint`) cannot see: services run no SQL of
-their own and never reach into a raw connection, and the schema opens no transaction."""
+their own and never reach into a raw connection, the schema opens no transaction, and the job
+queue's tasks (hub/jobs) do neither: they are thin wrappers over services."""
 
 from __future__ import annotations
 
@@ -36,3 +37,8 @@ def test_services_run_no_sql_and_touch_no_connection(path: Path) -> None:
 @pytest.mark.parametrize("path", sorted((HUB / "schema").glob("*.py")), ids=lambda p: p.name)
 def test_the_schema_opens_no_transaction_and_runs_no_sql(path: Path) -> None:
     assert _uses(path, TRANSACTION_CALLS | SQL_CALLS - {"execute"}, {"conn"}) == []
+
+
+@pytest.mark.parametrize("path", sorted((HUB / "jobs").glob("*.py")), ids=lambda p: p.name)
+def test_jobs_open_no_transaction_and_run_no_sql(path: Path) -> None:
+    assert _uses(path, TRANSACTION_CALLS | SQL_CALLS, {"conn"}) == []
