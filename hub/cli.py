@@ -88,6 +88,7 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
         history_days=args.history_days,
         replace=args.replace,
         progress=not args.quiet,
+        review_queue=True,  # pending items for the console (hub.seed.review_queue)
     )
     counts = seed(url, options, settings=settings)
     print(", ".join(f"{n} {what}" for what, n in counts.items()))
@@ -147,7 +148,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     migrate(url, app=settings.app_database_url, log=_say)
     if not is_seeded(url):
         _say("empty database: seeding the demo data set (Henan and Gansu)")
-        seed(url, SeedOptions(), settings=settings)
+        seed(url, SeedOptions(review_queue=True), settings=settings)
     host, port = args.host or settings.host, args.port or settings.port
     print(f"hub demo: http://{host}:{port}/  (GraphQL at http://{host}:{port}/graphql)", flush=True)
     args.host, args.port = host, port

@@ -18,7 +18,7 @@ import psycopg
 from tqdm import tqdm
 
 from hub.pii import load_or_create_key
-from hub.seed import history, people, places, regions, service
+from hub.seed import history, people, places, regions, review_queue, service
 from hub.settings import Settings
 
 CHINA = timezone(timedelta(hours=8))
@@ -36,7 +36,7 @@ _GENERATED_TABLES = (
 # Append-only tables (sql/0006): their triggers refuse a TRUNCATE once they hold rows, so
 # `--replace` turns those triggers off for its own TRUNCATE, in the seed's transaction.
 _APPEND_ONLY = ("certificate", "review", "ledger_entry", "ledger_transaction",
-                "service_record_confirmation", "service_record")
+                "service_record_confirmation", "service_record", "publication_review")
 
 
 def china_today() -> date:
@@ -57,6 +57,9 @@ class SeedOptions:
     """Days of service history before ``start_date`` (records, rewards, reviews); 0: none."""
     replace: bool = False
     progress: bool = True
+    review_queue: bool = False
+    """Pending items for the console in 郑州市 (hub.seed.review_queue): ``hub demo`` and
+    ``hub seed`` ask for them, benchmarks do not."""
 
     def __post_init__(self) -> None:
         for name in ("volunteers", "stations", "demands", "history_days"):
@@ -157,6 +160,8 @@ def seed_connection(
     )
     past = history.seed_history(conn, stations=stations, today=today, days=options.history_days,
                                 rng=np.random.default_rng([options.random_seed, 365]))
+    waiting = (review_queue.seed_review_queue(conn, cipher=cipher, today=today)
+               if options.review_queue else {})
     bar.close()
     conn.execute("ANALYZE")
     return {
@@ -169,6 +174,7 @@ def seed_connection(
         "projects": n_projects,
         "activities": n_activities,
         **past,
+        **waiting,
         "seconds": round(time.perf_counter() - started, 1),
     }
 

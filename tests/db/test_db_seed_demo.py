@@ -128,3 +128,58 @@ def test_the_history_is_deterministic_and_replaced(conn: psycopg.Connection,
     assert _history_digest(conn) == digest
     seed_connection(conn, replace(small, random_seed=6), settings=settings)
     assert _history_digest(conn) != digest
+
+
+def test_the_demo_has_pending_items_for_the_console(conn: psycopg.Connection,
+                                                   settings: Settings):
+    """`hub demo` and `hub seed` (review_queue) leave work waiting in 郑州市 (410100, the demo
+    dispatcher's region); the benchmarks' seeds (the option left out) leave none."""
+    seed_connection(conn, replace(DEMO, history_days=0), settings=settings)
+    assert one(conn, "SELECT count(*) FROM demand WHERE status = 'pending_review'") == 0
+    assert one(conn, "SELECT count(*) FROM publication_review") == 0
+    counts = seed_connection(conn, replace(DEMO, history_days=0, review_queue=True),
+                             settings=settings)
+    assert counts["pending_demands"] == 5
+    # Residents' demands waiting for review at 郑州 stations, with the contact they gave; the
+    # residents and a station's staff can sign in by phone code.
+    waiting = rows(conn, "SELECT d.title, d.raised_by, d.contact_name, d.contact_phone_masked, "
+                         "a.kind FROM demand d JOIN account a ON d.raised_by = 'resident:' || "
+                         "encode(convert_to('Account:' || a.id, 'UTF8'), 'base64') "
+                         "WHERE d.status = 'pending_review' AND d.region_code LIKE '4101%' "
+                         "AND d.raised_by_kind = 'community' AND d.station_id IS NOT NULL")
+    assert len(waiting) == 5 and {w[4] for w in waiting} == {"resident"}
+    assert all(re.search("[\u4e00-\u9fff]{6}", str(w[0])) and w[2] and
+               re.fullmatch(r"139\*{4}\d{4}", str(w[3])) for w in waiting)
+    assert one(conn, "SELECT count(*) FROM account a JOIN station s ON s.id = a.station_id "
+                     "WHERE a.kind = 'station_staff' AND s.region_code LIKE '4101%'") == 1
+    # A draft station, and a station, an activity and a project submitted for review.
+    assert rows(conn, "SELECT status, count(*) FROM station WHERE status <> 'active' "
+                      "AND region_code LIKE '4101%' GROUP BY 1 ORDER BY 1") == [
+        ("draft", 1), ("pending_review", 1)]
+    for table, kind in (("station", "station"), ("activity", "activity"),
+                        ("project", "project")):
+        assert one(conn, f"SELECT count(*) FROM {table} t JOIN publication_review r ON "
+                         f"r.subject_kind = '{kind}' AND r.subject_id = t.id AND "
+                         "r.decision = 'submit' WHERE t.status = 'pending_review'") == 1
+    names = rows(conn, "SELECT name, address FROM station WHERE status <> 'active'")
+    assert all(str(n).endswith("社区科普活动室") and ADDRESS.match(str(a)) for n, a in names)
+    # A county where claims need approval, and a claim waiting there.
+    [(county, setting)] = rows(conn, "SELECT region_code, hub_region_setting(region_code, "
+                                     "'claims_need_approval') FROM region_setting")
+    assert str(county).startswith("4101") and setting == "true"
+    assert one(conn, "SELECT count(*) FROM dispatch x JOIN demand d ON d.id = x.demand_id "
+                     "WHERE x.status = 'claim_pending' AND x.claimed AND x.active AND "
+                     f"d.region_code LIKE '{str(county)[:6]}%'") == 1
+    # A full activity with a waitlist in order, its counter the places taken.
+    [(capacity, signed_up, places, waiting_nos)] = rows(conn, """
+        SELECT a.capacity, a.signed_up, count(*) FILTER (WHERE s.status = 'signed_up'),
+               array_agg(s.waitlist_no ORDER BY s.waitlist_no) FILTER (WHERE s.status =
+               'waitlisted') FROM activity a JOIN activity_signup s ON s.activity_id = a.id
+         WHERE a.status = 'published' GROUP BY a.id HAVING count(*) FILTER (WHERE s.status =
+               'waitlisted') > 0""")
+    assert capacity == signed_up == places == 12
+    assert waiting_nos == sorted(waiting_nos) and len(waiting_nos) == 4  # type: ignore[arg-type]
+    # Service records waiting for confirmation: volunteers' own check-outs, hours in bounds.
+    assert one(conn, "SELECT count(*) FROM service_record_pending p JOIN service_record r ON "
+                     "r.id = p.record_id WHERE r.region_code LIKE '4101%' AND r.hours <= "
+                     "hub_record_bound(r.demand_id, r.activity_id)") == 4
