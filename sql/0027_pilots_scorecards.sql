@@ -168,7 +168,9 @@ $$;
 -- correction), so a correction and a confirmation of one record never both miss each other.
 -- Distinct things go into star_tally_seen first (ON CONFLICT DO NOTHING: a concurrent writer
 -- of the same thing waits, then counts nothing); then each tally row is changed once, in key
--- order, under its row lock, so concurrent confirmations add up and never deadlock here.
+-- order, under its row lock, so concurrent confirmations add up and never deadlock here (a
+-- transaction confirming in several statements may; PostgreSQL detects it and the records
+-- service retries: hub.services.records.in_transaction).
 CREATE FUNCTION star_tally_on_confirmation() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM 1 FROM service_record r JOIN new_rows n ON n.record_id = r.id
