@@ -7,12 +7,13 @@ import sys
 from collections.abc import Sequence
 
 import procrastinate
+from procrastinate import exceptions as queue_errors
 
 from hub.db import app_database_url
 from hub.db.pool import Availability, make_pools
 from hub.jobs import dead_letters
 from hub.jobs.queue import make_app
-from hub.jobs.worker import serve
+from hub.jobs.worker import QueueNotReady, serve
 from hub.settings import Settings
 from hub.store.base import PoolDatabase
 
@@ -30,8 +31,12 @@ def worker_command(settings: Settings, *, concurrency: int | None, name: str | N
     url = app_database_url(settings, start=False)
     print(f"hub worker: running jobs ({concurrency or settings.jobs.concurrency} at once); "
           "stop with SIGTERM or Ctrl-C", file=sys.stderr, flush=True)
-    asyncio.run(serve(settings, url, concurrency=concurrency, name=name, queues=queues,
-                      metrics_port=metrics_port))
+    try:
+        asyncio.run(serve(settings, url, concurrency=concurrency, name=name, queues=queues,
+                          metrics_port=metrics_port))
+    except (QueueNotReady, queue_errors.ConnectorException) as exc:
+        print(f"hub worker: {exc}".strip(), file=sys.stderr)
+        return 1
     print("hub worker: stopped", file=sys.stderr, flush=True)
     return 0
 

@@ -33,6 +33,10 @@ Middleware = Callable[[Callable[[], Awaitable[Any]], procrastinate.JobContext, A
                       Awaitable[Any]]
 
 
+class QueueNotReady(RuntimeError):
+    """The database cannot hold the queue's jobs (its schema is missing)."""
+
+
 def recording_errors(db: Database) -> Middleware:
     """A worker middleware (procrastinate's public hook around every job) that records why
     a try failed, then lets the failure go on to procrastinate's retry or dead letter."""
@@ -99,6 +103,9 @@ async def serve(settings: Settings, url: str, *, concurrency: int | None = None,
         resources = Resources(PoolDatabase(pool, Availability(settings.db_wait_s)), settings,
                               outcome)
         async with app.open_async():
+            if not await app.job_manager.check_connection_async():
+                raise QueueNotReady("the database has no job queue yet: run `hub db migrate` "
+                                    "(or `make demo`)")
             log.info("hub worker %s: %d at once, queues %s", name or "", concurrency,
                      ", ".join(queues) if queues else "all")
             await run(app, resources, concurrency=concurrency, name=name, queues=queues)

@@ -15,6 +15,7 @@ import httpx
 import psycopg
 
 from hub.cli import build_parser, main
+from tests.conftest import create_database
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -142,3 +143,15 @@ def test_demo_runs_one_worker_beside_the_server_and_stops_it(monkeypatch, settin
     assert main(["demo", "--port", "8799"]) == 130
     assert started == [[sys.executable, "-m", "hub.cli", "worker"]]
     assert stopped == ["SIGTERM", "waited"]
+
+
+def test_a_worker_on_a_database_without_the_queue_says_to_migrate(server_url: str, monkeypatch,
+                                                                  capsys):
+    empty = create_database(server_url, "hub_test_jobs_unmigrated")
+    monkeypatch.setenv("DATABASE_URL", empty)
+    monkeypatch.delenv("HUB_APP_DATABASE_URL", raising=False)
+    with psycopg.connect(empty, autocommit=True) as conn:  # the app's role may connect
+        conn.execute("DO $$ BEGIN CREATE ROLE hub_app LOGIN; "
+                     "EXCEPTION WHEN duplicate_object THEN NULL; END $$")
+    assert main(["worker"]) == 1
+    assert "the database has no job queue yet: run `hub db migrate`" in capsys.readouterr().err
