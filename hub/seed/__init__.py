@@ -18,7 +18,7 @@ import psycopg
 from tqdm import tqdm
 
 from hub.pii import load_or_create_key
-from hub.seed import history, people, places, regions, review_queue, service
+from hub.seed import history, pairings, people, places, regions, review_queue, service
 from hub.settings import Settings
 
 CHINA = timezone(timedelta(hours=8))
@@ -36,7 +36,8 @@ _GENERATED_TABLES = (
 # Append-only tables (sql/0006): their triggers refuse a TRUNCATE once they hold rows, so
 # `--replace` turns those triggers off for its own TRUNCATE, in the seed's transaction.
 _APPEND_ONLY = ("certificate", "review", "ledger_entry", "ledger_transaction",
-                "service_record_confirmation", "service_record", "publication_review")
+                "service_record_confirmation", "service_record", "publication_review",
+                "escalation_step")
 
 
 def china_today() -> date:
@@ -129,6 +130,7 @@ def seed_connection(
 
     specs = places.organisation_specs(seats, city_names)
     org_ids = places.insert_organisations(conn, specs)
+    n_pairings = pairings.seed_pairings(conn, today=today)
     with _bulk_load(conn, "volunteer", rows=options.volunteers):
         hashes = people.copy_volunteers(conn, count=options.volunteers, seats=seats,
                                         cipher=cipher, rng=rng, today=today, tick=tick)
@@ -167,6 +169,7 @@ def seed_connection(
     return {
         "regions": n_regions,
         "organizations": len(org_ids),
+        "team_pairings": n_pairings,
         "volunteers": options.volunteers,
         "memberships": memberships,
         "stations": len(stations),
