@@ -50,7 +50,11 @@ def jobs_command(settings: Settings, action: str, *, job_id: int | None, limit: 
         print(f"hub jobs failed: --limit must be 1..{dead_letters.MAX_LISTED}, got {limit}",
               file=sys.stderr)
         return 2
-    return asyncio.run(_jobs(settings, action, job_id=job_id, limit=limit))
+    try:
+        return asyncio.run(_jobs(settings, action, job_id=job_id, limit=limit))
+    except queue_errors.ConnectorException as exc:
+        print(f"hub jobs: {exc}".strip(), file=sys.stderr)
+        return 1
 
 
 async def _jobs(settings: Settings, action: str, *, job_id: int | None, limit: int) -> int:
