@@ -145,7 +145,7 @@ SELECT (SELECT count(*) FROM acts) AS activities, (SELECT count(*) FROM dems) AS
        (SELECT count(*) FILTER (WHERE people_served IS NULL) FROM acts)
        + (SELECT count(*) FILTER (WHERE people_served IS NULL) FROM dems) AS unreported,
        (SELECT count(DISTINCT volunteer_id) FILTER (WHERE hours > 0) FROM net) AS volunteers,
-       (SELECT coalesce(sum(hours), 0) FROM net) AS hours
+       (SELECT coalesce(sum(hours), 0) FROM net)::numeric(14, 2) AS hours
 """
 
 
