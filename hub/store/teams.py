@@ -106,7 +106,8 @@ async def update_closed(db: Database, *, offer_id: int, status: str, by: str,
 
 _WITHDRAW = sql.compiled(sa.update(o).where(o.c.demand_id == _ID, o.c.status == "open").values(
     status="withdrawn", closed_at=sa.func.now(), closed_by=_BY,
-    returned_slots=o.c.slots - _ASSIGNED, return_reason=sa.bindparam("reason", type_=sa.Text)).returning(o.c.id))
+    returned_slots=o.c.slots - _ASSIGNED,
+    return_reason=sa.bindparam("reason", type_=sa.Text)).returning(o.c.id))
 
 
 async def update_withdrawn_of_demand(db: Database, *, demand_id: int, by: str,
