@@ -30,6 +30,7 @@ from hub.schema.recognition import RecognitionMutation
 from hub.schema.records_mutations import RecordsMutation
 from hub.schema.region_settings import RegionSettingsMutation
 from hub.schema.registration import RegistrationMutation
+from hub.schema.reports import ReportMutation
 from hub.schema.scorecards import ScorecardMutation
 from hub.schema.stars import StarMutation
 from hub.schema.teams import TeamMutation
@@ -52,7 +53,7 @@ Mutation = merge_types(
                  RegionSettingsMutation, MembershipMutation, PublishingMutation,
                  TeamMutation, PairingMutation, ScorecardMutation, StarMutation,
                  CampaignMutation,
-                 RecognitionMutation))
+                 RecognitionMutation, ReportMutation))
 
 _A = Action
 MUTATION_ACTIONS: Mapping[str, tuple[Action, ...]] = MappingProxyType({
@@ -135,6 +136,8 @@ MUTATION_ACTIONS: Mapping[str, tuple[Action, ...]] = MappingProxyType({
     "reviewRecognitionNomination": (_A.RECOGNITION_MANAGE,),
     "publishRecognitionRound": (_A.RECOGNITION_MANAGE,),
     "exportRecognitionList": (_A.RECOGNITION_READ,),
+    "exportAnnualReport": (_A.REPORT_ANNUAL,),
+    "exportVolunteerServiceData": (_A.REPORT_STANDARD_EXPORT,),
 })
 """Each mutation field and the actions (:mod:`hub.auth.actions`) its service asks about: the
 first always, the others where the input brings them in (a team to join, an issuer, a parent).
