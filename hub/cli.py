@@ -1,4 +1,4 @@
-"""The ``hub`` command: demo, serve, worker, jobs, db, seed, match, template, import,
+"""The ``hub`` command: demo, serve, worker, jobs, db, seed, match, report, template, import,
 export-schema."""
 
 from __future__ import annotations
@@ -185,6 +185,21 @@ def cmd_match(args: argparse.Namespace, settings: Settings) -> int:
                ttl_s=settings.dispatch_offer_ttl_s)
 
 
+# -- report (issue 16.7) --------------------------------------------------------------------
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    if args.kind in ("annual", "mzt061") and not (args.region and args.year):
+        _say(f"hub report {args.kind}: give --region CODE --year YEAR")
+        return 2
+    if args.kind == "recognition" and args.round is None:
+        _say("hub report recognition: give --round ID")
+        return 2
+    from hub.db import app_database_url
+    from hub.services.report_cli import run
+
+    return run(app_database_url(settings, start=False), settings, args.kind, region=args.region,
+               year=args.year, round_id=args.round, fmt=args.format, out=args.out)
+
+
 # -- template / import (集体注册) ------------------------------------------------------------
 def cmd_template(args: argparse.Namespace, settings: Settings) -> int:
     from hub.services.import_cli import template_command
@@ -317,6 +332,17 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--org", help="organization id or global ID (org admins)")
     token.add_argument("--ttl-hours", type=int, default=12)
     token.set_defaults(func=cmd_token)
+
+    report = sub.add_parser("report", help="reports sent upward: annual (年度总结 .xlsx), "
+                                           "mzt061 (MZ/T 061 export), recognition (a list)")
+    report.add_argument("kind", choices=["annual", "mzt061", "recognition"])
+    report.add_argument("--region", help="division code (annual, mzt061)")
+    report.add_argument("--year", type=int, help="the year reported (annual, mzt061)")
+    report.add_argument("--round", type=int, help="a published recognition round's id")
+    report.add_argument("--format", choices=["xlsx", "json"], default="xlsx",
+                        help="mzt061 and recognition: xlsx (default) or json")
+    report.add_argument("--out", help="the file to write (default: the report's own name)")
+    report.set_defaults(func=cmd_report)
 
     template = sub.add_parser("template", help="write a collective registration or demand "
                                                ".xlsx template")
