@@ -34,6 +34,7 @@ from hub.vocabulary import vocabulary
 _CHILD_DIGITS = {"province": 4, "city": 6, "county": 9, "township": 12, "village": 12}
 _COHORT, _KIND = vocabulary("cohort"), vocabulary("stationKind")
 _LEVEL, _CATEGORY = vocabulary("organizationLevel"), vocabulary("category")
+_ORG_KIND = vocabulary("organizationKind")
 _PROJECT_STATUS = vocabulary("projectStatus")
 
 
@@ -117,8 +118,8 @@ def _share(part: Any, whole: Any) -> float:
 def summary_rows(r: AnnualReport) -> list[tuple[str, Any]]:
     """(指标 Measure, value) of the 概况 sheet."""
     p, t = r.parts, r.total()
-    cohorts = {x["cohort"]: x for x in p["volunteers_by_cohort"]}
-    volunteers = cohorts.get(None, {"volunteers": 0, "registered_in_year": 0})
+    volunteers = next((x for x in p["volunteers_by_area"] if x["area"] is None),
+                      {"volunteers": 0, "registered_in_year": 0})
     demands = p["demands_by_category"]
     return [
         ("队伍数 Teams", len(p["teams"])),
@@ -157,7 +158,7 @@ def sheets(r: AnnualReport) -> list[Sheet]:
         Sheet("概况", ("指标 Measure", "数值 Value"), list(summary_rows(r)), note),
         Sheet("队伍", ("队伍名称 Team", "层级 Level", "类型 Kind", "地区代码 Region",
                      "成员数 Members", "服务人次 Person-times", "服务时长（小时） Hours"),
-              [(x["name"], label(_LEVEL, x["level"]), x["kind"], x["region_code"],
+              [(x["name"], label(_LEVEL, x["level"]), label(_ORG_KIND, x["kind"]), x["region_code"],
                 x["members"], by_team.get(str(x["id"]), empty).get("person_times", 0),
                 _f(by_team.get(str(x["id"]), empty).get("hours"))) for x in p["teams"]]),
         Sheet("志愿者人群", ("人群 Cohort", "注册志愿者 Volunteers", "本年新注册 New",
@@ -165,7 +166,7 @@ def sheets(r: AnnualReport) -> list[Sheet]:
               [(label(_COHORT, x["cohort"]), x["volunteers"], x["registered_in_year"],
                 hours_by_cohort.get(x["cohort"], empty).get("volunteers", 0),
                 _f(hours_by_cohort.get(x["cohort"], empty).get("hours")))
-               for x in p["volunteers_by_cohort"] if x["cohort"] is not None],
+               for x in p["volunteers_by_cohort"]],
               "一名志愿者可属多个人群，各行之和可大于总数 (a volunteer may be in several cohorts)"),
         Sheet("项目", ("项目名称 Project", "类别 Category", "状态 Status", "承办队伍 Owner",
                      "地区代码 Region", "本年活动 Activities", "服务人次 Person-times",
@@ -218,7 +219,7 @@ def _priority_rows(t: Row, demands: Sequence[Row]) -> list[tuple[Any, ...]]:
     return [
         ("服务时长（小时） Hours", float(prio), float(hours - prio), float(hours),
          _share(prio, hours)),
-        ("已服务需求 Demands served", t["priority_demands_served"],
+        ("有服务记录的需求 Demands with service records", t["priority_demands_served"],
          t["demands_served"] - t["priority_demands_served"], t["demands_served"],
          _share(t["priority_demands_served"], t["demands_served"])),
         ("群众需求（点单） Demands raised", prio_raised, raised - prio_raised, raised,

@@ -106,15 +106,17 @@ SELECT coalesce(c.code, '') AS cohort, count(*) AS volunteers,
   FROM volunteer v LEFT JOIN LATERAL unnest(v.cohorts) AS c(code) ON true
  WHERE v.region_code LIKE %(prefix)s AND v.registered_at < %(end_at)s
    AND (v.exited_at IS NULL OR v.exited_at >= %(end_at)s)
- GROUP BY ROLLUP (1)
+ GROUP BY 1
 """
 
 _VOLUNTEERS_BY_AREA = """
-SELECT left(v.region_code, %(child)s) AS area, count(*) AS volunteers
+SELECT CASE WHEN grouping(left(v.region_code, %(child)s)) = 0
+            THEN left(v.region_code, %(child)s) END AS area, count(*) AS volunteers,
+       count(*) FILTER (WHERE v.registered_at >= %(start_at)s) AS registered_in_year
   FROM volunteer v
  WHERE v.region_code LIKE %(prefix)s AND v.registered_at < %(end_at)s
    AND (v.exited_at IS NULL OR v.exited_at >= %(end_at)s)
- GROUP BY 1
+ GROUP BY GROUPING SETS ((left(v.region_code, %(child)s)), ())
 """
 
 _PROJECTS = """
