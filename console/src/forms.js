@@ -62,6 +62,7 @@ const set = (form, name, value) => {
 
 export function setPlace(form, point, region) {
   const out = form.elements.location;
+  if (!out) return;  // a project has no place
   if (!point) {
     delete out.dataset.lon;
     out.value = "";
@@ -125,7 +126,7 @@ export function blank(kind, form) {
 
 const place = (form) => {
   const out = form.elements.location;
-  return out.dataset.lon ? { point: { lon: Number(out.dataset.lon), lat: Number(out.dataset.lat) },
+  return out?.dataset.lon ? { point: { lon: Number(out.dataset.lon), lat: Number(out.dataset.lat) },
     region: out.dataset.region || null } : null;
 };
 

@@ -21,7 +21,7 @@ function row(m) {
   li.innerHTML = `<div><b>${esc(v.name)}</b> · ${esc(label("teamRole", m.role))}
       · <span class="status">${esc(label("volunteerStatus", v.status))}</span></div>
     ${v.status === "exited" ? "" : `<div class="inline"><input class="reason" maxlength="${REASON_MAX}"
-      placeholder="${esc(t("reasonHint"))}"><button type="button" class="act">${esc(t(
+      placeholder="${esc(t("memReasonHint"))}"><button type="button" class="act">${esc(t(
         suspended ? "memReinstate" : "memSuspend"))}</button></div>`}
     <p class="form-error"></p>`;
   li.querySelector(".act")?.addEventListener("click", async () => {

@@ -18,7 +18,7 @@ const KINDS = { station: ["admin", "dispatcher", "station_staff"],
 const LIVE = { station: ["active"], activity: ["published"], project: ["active", "planned"] };
 const SHOWN = { unpublished: () => ["draft", "pending_review", "rejected"], live: (k) => LIVE[k],
   closed: () => ["closed"] };
-const state = { kind: null, row: null, original: null, teams: [] };
+const state = { kind: null, row: null, original: null, teams: [], turn: 0 };
 
 const PANEL = `<h2 data-i18n="tabPublish"></h2>
   <div class="row2"><label><span data-i18n="pubKind"></span> <select id="pub-kind"></select></label>
@@ -82,11 +82,13 @@ async function pickPlace(lngLat, ctx) {
 }
 
 async function open(kind, row, ctx) {
+  const turn = ++state.turn;  // a later open (another kind chosen meanwhile) wins
   state.kind = kind;
   state.row = row;
   const form = $("pub-form");
   renderFields(form, SPECS[kind]);
   await choices(form);
+  if (turn !== state.turn) return;
   if (row) {
     if (row.station) form.elements.stationId?.append(option(row.station.id, row.station.name));
     fill(kind, form, row);

@@ -32,6 +32,7 @@ from hub.schema.node import encode_id
 from hub.settings import Settings
 from tests.browser.conftest import ARTIFACTS, Offline, _free_port
 from tests.conftest import as_app
+from tests.demands_public.demands_world import demand_file, demand_row
 
 pytestmark = pytest.mark.browser
 STEP_S = 10  # the attendance code's step on this module's server (the setting's least)
@@ -322,5 +323,108 @@ def test_attendance_code_shown_as_qr_and_replaced_after_its_step(
     assert first.split(".")[1] == second.split(".")[1]  # the same activity, the next step
     page.click("#att-stop")
     assert page.is_hidden("#att-qr")
+    assert not offline.elsewhere, offline.elsewhere
+    assert not offline.errors, offline.errors
+
+
+def test_an_org_admins_project_activity_and_members(
+        offline: Offline, server: str, browser_db: str, settings: Settings) -> None:
+    page = offline.page
+    _, _, lon, lat = _county(browser_db)
+    team = int(_one(browser_db, "SELECT organization_id FROM membership GROUP BY 1 "
+                                "ORDER BY count(*) DESC, 1 LIMIT 1"))
+    _sign_in(page, server, issue_token(settings, sub="org-admin-forms-2", role="org_admin",
+                                       org=team))
+    page.click("#tabs button[data-tab=publish]")
+    page.wait_for_selector("#pub-kind option[value=project]", state="attached")
+    assert page.locator("#pub-kind option[value=station]").count() == 0
+    # A project: the funding's range checked here; saved, then submitted.
+    page.select_option("#pub-kind", "project")
+    page.wait_for_selector("#pub-form .field[data-field=fundingSource]")
+    name = f"智惠行动·乡村科普项目·{int(time.time())}"
+    page.fill("#pub-form [name=name]", name)
+    page.fill("#pub-form [name=fundingYuan]", "-5")
+    page.fill("#pub-form [name=endsOn]", "2026/12/31")
+    page.click("#pub-save")
+    assert "0" in page.inner_text("#pub-form .field[data-field=fundingYuan] .field-error")
+    assert "YYYY-MM-DD" in page.inner_text("#pub-form .field[data-field=endsOn] .field-error")
+    page.fill("#pub-form [name=fundingYuan]", "50000")
+    page.fill("#pub-form [name=endsOn]", "2027-06-30")
+    page.fill("#pub-form [name=fundingSource]", "省科协")
+    page.select_option("#pub-form [name=subProgramme]", "zhihui_civilization_centers")
+    page.click("#pub-submit")
+    page.wait_for_selector("#pub-form[data-status=pending_review]")
+    page.screenshot(path=str(ARTIFACTS / "console-forms-project.png"))
+    assert _one(browser_db, "SELECT status FROM project WHERE name = %s", (name,)) \
+        == "pending_review"
+    # An activity at a nearby station: submitting without a safety plan is refused, coded,
+    # beside the field.
+    page.select_option("#pub-kind", "activity")
+    page.wait_for_selector("#pub-form .field[data-field=safetyPlan]")
+    title = f"社区应急救护培训·{int(time.time())}"
+    page.fill("#pub-form [name=title]", title)
+    page.select_option("#pub-form [name=category]", "emergency")
+    page.fill("#pub-form [name=capacity]", "0")
+    _click_map_at(page, lon, lat)
+    page.wait_for_function("document.querySelector('#pub-form [name=stationId]')"
+                           ".options.length > 1", polling=200)
+    page.select_option("#pub-form [name=stationId]", index=1)
+    page.click("#pub-save")
+    assert "10000" in page.inner_text("#pub-form .field[data-field=capacity] .field-error")
+    page.fill("#pub-form [name=capacity]", "30")
+    page.click("#pub-submit")
+    page.wait_for_function("document.querySelector('#pub-form .field[data-field=safetyPlan] "
+                           ".field-error').textContent.includes('SAFETY_PLAN_REQUIRED')")
+    assert page.get_attribute("#pub-form", "data-status") == "draft"
+    page.screenshot(path=str(ARTIFACTS / "console-forms-activity.png"))
+    page.fill("#pub-form [name=safetyPlan]", "急救箱与 AED 到位，专人负责")
+    page.click("#pub-submit")
+    page.wait_for_selector("#pub-form[data-status=pending_review]")
+    # Members: a reason is required to suspend; suspended, then reinstated.
+    page.click("#tabs button[data-tab=members]")
+    member = page.locator("#mem-list li[data-status=active]").first
+    member.wait_for()
+    volunteer = member.get_attribute("data-volunteer")
+    member.locator(".act").click()
+    assert "请填写原因" in member.locator(".form-error").inner_text()
+    member.locator("input.reason").fill("连续三次无故缺席")
+    member.locator(".act").click()
+    suspended = page.locator(f"#mem-list li[data-volunteer='{volunteer}'][data-status=suspended]")
+    suspended.wait_for()
+    page.screenshot(path=str(ARTIFACTS / "console-forms-members.png"))
+    suspended.locator("input.reason").fill("已说明情况")
+    suspended.locator(".act").click()
+    page.locator(f"#mem-list li[data-volunteer='{volunteer}'][data-status=active]").wait_for()
+    assert not offline.elsewhere, offline.elsewhere
+    assert not offline.errors, offline.errors
+
+
+def test_demand_import_template_and_per_row_report(
+        offline: Offline, server: str, browser_db: str, settings: Settings) -> None:
+    page = offline.page
+    _sign_in(page, server, issue_token(settings, sub="dispatcher-forms-6", role="dispatcher",
+                                       region="410100000000"))
+    page.click("#tabs button[data-tab=import]")
+    with page.expect_download() as got:
+        page.click("#imp-template")
+    assert got.value.suggested_filename.endswith(".xlsx")
+    with open(got.value.path(), "rb") as template:
+        assert template.read(2) == b"PK"  # an .xlsx (a zip)
+    page.click("#imp-form button[type=submit]")  # no file: refused here
+    assert "必填" in page.inner_text("#imp-form .field[data-field=file] .field-error")
+    ref = f"CON-{int(time.time())}"
+    data = demand_file([demand_row(f"{ref}-1"), demand_row(f"{ref}-2", **{"需要人数": 0})])
+    page.set_input_files("#imp-form [name=file]", files=[{
+        "name": "需求.xlsx", "buffer": data,
+        "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}])
+    page.click("#imp-form button[type=submit]")
+    summary = page.wait_for_selector("#imp-summary", timeout=60_000)
+    assert summary is not None and "导入 1" in summary.inner_text(), summary.inner_text()
+    report = page.inner_text("#imp-report table.report")
+    assert "需要人数" in report and "0" in report, report
+    assert page.locator("#imp-report-file").count() == 1
+    page.screenshot(path=str(ARTIFACTS / "console-forms-import.png"))
+    assert _one(browser_db, "SELECT count(*) FROM demand WHERE external_ref LIKE %s",
+                (f"{ref}-%",)) == 1
     assert not offline.elsewhere, offline.elsewhere
     assert not offline.errors, offline.errors
