@@ -8,9 +8,7 @@ The transactions must commit on separate connections, so they run in a scratch d
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 from collections.abc import AsyncIterator
-from typing import Any
 
 import psycopg
 import pytest
@@ -18,10 +16,14 @@ from claims_world import volunteer_caller
 
 from hub.auth import Caller, Role
 from hub.services import claims, workflow
-from hub.services.workflow import Code, Refused, WorkflowError
+from hub.services.workflow import Code
 from hub.store.base import ConnectionDatabase
 from tests.conftest import migrated_database
-from tests.workflow.workflow_world import dispatch_invariants, separate_connections
+from tests.workflow.workflow_world import (
+    dispatch_invariants,
+    outcome_codes,
+    separate_connections,
+)
 
 TASKS = 30
 LON, LAT, REGION = 113.6073, 34.7495, "410102000000"
@@ -67,18 +69,7 @@ async def _volunteers(db: ConnectionDatabase) -> list[int]:
     return [r["id"] for r in await db.fetch("SELECT id FROM volunteer ORDER BY id")]
 
 
-def _codes(results: list[Any]) -> Counter[str]:
-    out: Counter[str] = Counter()
-    for r in results:
-        if isinstance(r, WorkflowError):
-            out[r.code.value] += 1
-        elif isinstance(r, Refused):
-            out.update(e.code.value for e in r.errors)
-        elif isinstance(r, BaseException):
-            raise r
-        else:
-            out["ok"] += 1
-    return out
+_codes = outcome_codes
 
 
 async def test_thirty_volunteers_claim_three_slots_at_once(

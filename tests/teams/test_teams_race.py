@@ -8,14 +8,12 @@ The transactions must commit on separate connections, so they run in a scratch d
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from hub.services import claims, escalation, teams, workflow
-from hub.services.workflow import Refused, WorkflowError
 from hub.store.base import ConnectionDatabase
 from tests.teams.teams_world import (
     DISPATCHER,
@@ -24,7 +22,11 @@ from tests.teams.teams_world import (
     taken,
     volunteer_caller,
 )
-from tests.workflow.workflow_world import dispatch_invariants, separate_connections
+from tests.workflow.workflow_world import (
+    dispatch_invariants,
+    outcome_codes,
+    separate_connections,
+)
 
 RACERS = 24
 TTL = 3600
@@ -36,18 +38,7 @@ async def connections(world: tuple[str, Tree]) -> AsyncIterator[list[ConnectionD
         yield racers
 
 
-def outcomes(results: list[Any]) -> Counter[str]:
-    out: Counter[str] = Counter()
-    for r in results:
-        if isinstance(r, WorkflowError):
-            out[r.code.value] += 1
-        elif isinstance(r, Refused):
-            out.update(e.code.value for e in r.errors)
-        elif isinstance(r, BaseException):
-            raise r
-        else:
-            out["ok"] += 1
-    return out
+outcomes = outcome_codes
 
 
 async def spoken_for_invariant(db: ConnectionDatabase) -> None:

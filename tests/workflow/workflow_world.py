@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections import Counter
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -146,3 +147,21 @@ async def separate_connections(url: str, n: int) -> AsyncIterator[list[Connectio
     finally:
         for c in conns:
             await c.close()
+
+
+def outcome_codes(results: Sequence[Any]) -> Counter[str]:
+    """What racers got (``asyncio.gather(..., return_exceptions=True)``): ``ok`` per success,
+    each refusal's code; anything else is raised."""
+    from hub.services.workflow import Refused, WorkflowError
+
+    out: Counter[str] = Counter()
+    for r in results:
+        if isinstance(r, WorkflowError):
+            out[r.code.value] += 1
+        elif isinstance(r, Refused):
+            out.update(e.code.value for e in r.errors)
+        elif isinstance(r, BaseException):
+            raise r
+        else:
+            out["ok"] += 1
+    return out
