@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 
 .PHONY: setup demo test lint db schema documents bench bench-seed bench-matching bench-graphql \
-	bench-tiles bench-import bench-records bench-fuzz bench-anchors bench-tools clean lock
+	bench-tiles bench-import bench-records bench-fuzz bench-anchors bench-tools clean lock \
+	bench-scorecards bench-reports
 
 setup:
 	@scripts/setup.sh
@@ -67,6 +68,15 @@ bench-fuzz: setup
 
 bench-records: setup
 	$(BIN)/python bench/bench_records_race.py
+
+# The annual report (≤ 30 s for a province), recognition candidates and the MZ/T 061 export on
+# a copy of the bench-graphql database (issue 16.9).
+bench-reports: setup
+	$(BIN)/python bench/bench_reports.py $(ARGS)
+
+# Scorecards and campaign figures on a copy of the bench-graphql database (issue 16.9).
+bench-scorecards: setup
+	$(BIN)/python bench/bench_scorecards.py $(ARGS)
 
 # The hub beside PostGraphile v4/v5 and the bare SQL on the same 1,000,000 volunteers
 # (../shared/bench-anchors; a partner for anonymous, and the hub as `hub serve` serves it:
