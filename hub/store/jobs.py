@@ -7,7 +7,8 @@ documented ``status`` column, for ``/metrics``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
@@ -16,6 +17,7 @@ from hub.store import sql
 from hub.store.base import Database, Row
 from hub.store.tables import job_error
 
+T = TypeVar("T")
 ERROR_MAX_CHARS = 4000
 """An error is kept up to this many characters (its end: a traceback's last lines say most)."""
 
@@ -58,3 +60,11 @@ async def list_last_errors(db: Database, *, job_ids: Sequence[int]) -> dict[int,
 async def count_by_status(db: Database) -> dict[str, int]:
     """How many jobs the queue holds in each state (``todo``, ``doing``, ``failed``…)."""
     return {row["status"]: int(row["n"]) for row in await sql.fetch(db, _BY_STATUS)}
+
+
+async def create_jobs(tx: Database, *, defer: Callable[[Any], Awaitable[T]]) -> T:
+    """Create jobs in the transaction ``tx``: ``defer`` (procrastinate's defer, from the job
+    queue) is given the transaction's raw connection, so the jobs commit or roll back with
+    it (procrastinate's ``configure(connection=…)``)."""
+    async with tx.connection() as conn:
+        return await defer(conn)

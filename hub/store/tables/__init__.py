@@ -10,6 +10,7 @@ modules by what the tables hold (``people``, ``work``, ``records``) on one ``Met
 
 from __future__ import annotations
 
+from hub.store.tables.channels import notification_delivery, notification_preference
 from hub.store.tables.coverage import candidate_site, coverage_plan, demand_equity
 from hub.store.tables.figures import (
     campaign,
@@ -25,6 +26,14 @@ from hub.store.tables.figures import (
     star_tally_seen,
 )
 from hub.store.tables.jobs import job_error
+from hub.store.tables.notify import (
+    notification,
+    notification_read,
+    outbox_event,
+    partner_contract,
+    webhook,
+    webhook_delivery,
+)
 from hub.store.tables.people import (
     account,
     import_batch,
@@ -119,10 +128,16 @@ __all__ = [
     "membership",
     "membership_history",
     "metadata",
+    "notification",
+    "notification_delivery",
+    "notification_preference",
+    "notification_read",
     "organization",
     "organization_member_count",
     "organization_move",
+    "outbox_event",
     "owner_notice",
+    "partner_contract",
     "pilot",
     "pilot_quota",
     "pilot_quota_set",
@@ -152,4 +167,6 @@ __all__ = [
     "volunteer",
     "volunteer_availability_exception",
     "volunteer_status_change",
+    "webhook",
+    "webhook_delivery",
 ]
