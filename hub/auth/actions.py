@@ -84,9 +84,10 @@ class Action(StrEnum):
     COVERAGE_READ = "coverage.read"  # demand beyond station reach, coverage plans: the region
     COVERAGE_PLAN = "coverage.plan"  # solve where the next stations go: the region
     CANDIDATE_SITE_MANAGE = "candidate_site.manage"  # candidate station sites: their region
-    # Recognition rounds (优秀, 四个十佳; issue 16.3). READ: rounds, candidates and lists (an org
-    # admin: rounds covering their team, its subtree's candidates only); NOMINATE: the round's region and the
-    # candidate's organisations; MANAGE (open, review, publish): the round's region.
+    # Recognition rounds (优秀, 四个十佳; issue 16.3). READ: rounds, candidates and lists (an
+    # org admin: rounds over their team's region, its subtree's candidates only); NOMINATE: the
+    # round's region and the candidate's organisations; MANAGE (open, review, publish): the
+    # round's region.
     RECOGNITION_READ = "recognition.read"
     RECOGNITION_NOMINATE = "recognition.nominate"
     RECOGNITION_MANAGE = "recognition.manage"
@@ -97,6 +98,9 @@ class Action(StrEnum):
     STAR_RULE_MANAGE = "star_rule.manage"  # star rules and thresholds: the scope's province
     CAMPAIGN_MANAGE = "campaign.manage"  # none: the key dates and each year's editions
     CAMPAIGN_TAG = "campaign.tag"  # the activity or demand tagged: its region (and team)
+    # A person's own notification preferences (issue 15.3): the volunteer themself; residents
+    # and station staff: the account they signed in as (the only one the service touches).
+    NOTIFICATION_PREFERENCES = "notification.preferences"
 
 
 class Grant(StrEnum):
@@ -176,6 +180,7 @@ _TABLE: dict[Action, tuple[frozenset[Grant], ...]] = {
     Action.STAR_RULE_MANAGE:      (_ANY, _IN,        _NO,   _NO,   _NO,  _NO,  _NO,  _NO),
     Action.CAMPAIGN_MANAGE:       (_ANY, _NO,        _NO,   _NO,   _NO,  _NO,  _NO,  _NO),
     Action.CAMPAIGN_TAG:          (_ANY, _IN,        _IN,   _NO,   _NO,  _NO,  _NO,  _NO),
+    Action.NOTIFICATION_PREFERENCES: (_NO, _NO,      _NO,   _SELF, _NO,  _ANY, _ANY, _NO),
 }
 # fmt: on
 
