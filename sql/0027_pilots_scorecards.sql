@@ -53,16 +53,13 @@ CREATE TABLE pilot (
 );
 CREATE INDEX pilot_region_idx ON pilot (region_code);
 
--- A station's, activity's or project's publication state at a moment, from its review log
--- (0019): the state the last logged step before it left, else the state the first logged step
--- after it started from, else (nothing logged) its state now. Changes the log does not keep
--- (an activity cancelled, a team dissolved) are not reconstructed.
+-- A station's, activity's or project's publication state at a moment, rewound from its state
+-- now by its review log (0019): the state the first logged step after the moment started
+-- from, else (nothing logged since) its state now. A change the log does not keep (an
+-- activity cancelled, a team dissolved) is taken as made before the moment.
 CREATE FUNCTION hub_state_at(p_kind text, p_id bigint, p_now text, p_at timestamptz)
   RETURNS text LANGUAGE sql STABLE PARALLEL SAFE
   RETURN coalesce(
-    (SELECT r.to_status FROM publication_review r
-      WHERE r.subject_kind = p_kind AND r.subject_id = p_id AND r.at < p_at
-      ORDER BY r.id DESC LIMIT 1),
     (SELECT r.from_status FROM publication_review r
       WHERE r.subject_kind = p_kind AND r.subject_id = p_id AND r.at >= p_at
       ORDER BY r.id LIMIT 1),
@@ -133,9 +130,11 @@ INSERT INTO star_rule (scope, subject, stars, hours, activities, volunteers, rat
 -- The figures stars are earned by, kept as confirmed service arrives: an organisation's count
 -- its own and every unit beneath it (the path), a project's the records of its activities.
 -- hours: confirmed net hours; activities: distinct activities and demands served;
--- volunteers: distinct volunteers who served; ratings: 评单 of the demands it served.
+-- volunteers: distinct volunteers who served; ratings: 评单 of the demands it served. Each
+-- activity and demand has its own (hours and volunteers), which campaign figures sum.
 CREATE TABLE star_tally (
-  subject      text NOT NULL CHECK (subject IN ('organization', 'project')),
+  subject      text NOT NULL CHECK (subject IN ('organization', 'project', 'activity',
+                                                'demand')),
   subject_id   bigint NOT NULL,
   hours        numeric(14, 2) NOT NULL DEFAULT 0,
   activities   integer NOT NULL DEFAULT 0,
@@ -153,14 +152,18 @@ CREATE TABLE star_tally_seen (
   PRIMARY KEY (subject, subject_id, kind, ref_id)
 );
 
--- Who a record counts for: its organising team and every organisation above it, and the
--- project of its activity.
-CREATE FUNCTION hub_star_subjects(org bigint, act bigint)
+-- Who a record counts for: its organising team and every organisation above it, the project
+-- of its activity, and the activity or demand itself.
+CREATE FUNCTION hub_star_subjects(org bigint, act bigint, dem bigint)
   RETURNS TABLE (subject text, subject_id bigint) LANGUAGE sql STABLE AS $$
   SELECT 'organization', p::bigint
     FROM organization o, unnest(string_to_array(o.path::text, '.')) p WHERE o.id = org
   UNION ALL
   SELECT 'project', a.project_id FROM activity a WHERE a.id = act AND a.project_id IS NOT NULL
+  UNION ALL
+  SELECT 'activity', act WHERE act IS NOT NULL
+  UNION ALL
+  SELECT 'demand', dem WHERE dem IS NOT NULL
 $$;
 
 -- Confirming an original counts its net hours (with the corrections made so far) and what it
@@ -180,13 +183,13 @@ BEGIN
            r.hours + coalesce((SELECT sum(c.hours) FROM service_record c
                                 WHERE c.corrects_id = r.id), 0) AS hours
       FROM new_rows n JOIN service_record r ON r.id = n.record_id
-     CROSS JOIN LATERAL hub_star_subjects(r.organization_id, r.activity_id) s),
+     CROSS JOIN LATERAL hub_star_subjects(r.organization_id, r.activity_id, r.demand_id) s),
   seen AS (
     INSERT INTO star_tally_seen (subject, subject_id, kind, ref_id)
     SELECT DISTINCT c.subject, c.subject_id, k.kind, k.ref FROM contrib c
      CROSS JOIN LATERAL (VALUES ('volunteer', c.volunteer_id), ('activity', c.activity_id),
                                 ('demand', c.demand_id)) k(kind, ref)
-     WHERE k.ref IS NOT NULL
+     WHERE k.ref IS NOT NULL AND (k.kind, k.ref) IS DISTINCT FROM (c.subject, c.subject_id)
      ORDER BY 1, 2, 3, 4
     ON CONFLICT DO NOTHING
     RETURNING subject, subject_id, kind),
@@ -216,7 +219,7 @@ BEGIN
   SELECT s.subject, s.subject_id, sum(n.hours)
     FROM new_rows n JOIN service_record_confirmation k ON k.record_id = n.corrects_id
     JOIN service_record o ON o.id = n.corrects_id
-   CROSS JOIN LATERAL hub_star_subjects(o.organization_id, o.activity_id) s
+   CROSS JOIN LATERAL hub_star_subjects(o.organization_id, o.activity_id, o.demand_id) s
    GROUP BY 1, 2 ORDER BY 1, 2
   ON CONFLICT (subject, subject_id) DO UPDATE SET hours = t.hours + excluded.hours;
   RETURN NULL;
@@ -234,7 +237,7 @@ BEGIN
     FROM (SELECT DISTINCT n.id, n.rating, r.organization_id FROM new_rows n
             JOIN service_record r ON r.demand_id = n.demand_id AND r.corrects_id IS NULL
            WHERE n.direction = 'requester_to_service' AND r.organization_id IS NOT NULL) x
-    CROSS JOIN LATERAL hub_star_subjects(x.organization_id, NULL) s
+    CROSS JOIN LATERAL hub_star_subjects(x.organization_id, NULL, NULL) s
    GROUP BY 1, 2 ORDER BY 1, 2
   ON CONFLICT (subject, subject_id) DO UPDATE
     SET rating_sum = t.rating_sum + excluded.rating_sum,
@@ -257,7 +260,12 @@ SELECT 'organization' AS subject, p::bigint AS subject_id, r.hours,
 UNION ALL
 SELECT 'project', a.project_id, r.hours, r.corrects_id IS NULL, r.volunteer_id, r.activity_id,
        r.demand_id
-  FROM confirmed r JOIN activity a ON a.id = r.activity_id AND a.project_id IS NOT NULL;
+  FROM confirmed r JOIN activity a ON a.id = r.activity_id AND a.project_id IS NOT NULL
+UNION ALL
+SELECT CASE WHEN r.activity_id IS NULL THEN 'demand' ELSE 'activity' END,
+       coalesce(r.activity_id, r.demand_id), r.hours, r.corrects_id IS NULL, r.volunteer_id,
+       NULL, NULL
+  FROM confirmed r;
 INSERT INTO star_tally_seen (subject, subject_id, kind, ref_id)
 SELECT DISTINCT b.subject, b.subject_id, k.kind, k.ref FROM star_backfill b
  CROSS JOIN LATERAL (VALUES ('volunteer', b.volunteer_id), ('activity', b.activity_id),
@@ -274,7 +282,7 @@ SELECT s.subject, s.subject_id, sum(x.rating), count(*)
   FROM (SELECT DISTINCT v.id, v.rating, r.organization_id FROM review v
           JOIN service_record r ON r.demand_id = v.demand_id AND r.corrects_id IS NULL
          WHERE v.direction = 'requester_to_service' AND r.organization_id IS NOT NULL) x
-  CROSS JOIN LATERAL hub_star_subjects(x.organization_id, NULL) s
+  CROSS JOIN LATERAL hub_star_subjects(x.organization_id, NULL, NULL) s
  GROUP BY 1, 2
 ON CONFLICT (subject, subject_id) DO UPDATE
   SET rating_sum = t.rating_sum + excluded.rating_sum,

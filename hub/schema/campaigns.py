@@ -60,8 +60,8 @@ class CampaignStats:
     region_code: str | None
     activities: int = strawberry.field(description="Tagged activities (published or held).")
     demands: int = strawberry.field(description="Tagged demands (not cancelled or rejected).")
-    volunteers: int = strawberry.field(description="Distinct volunteers with confirmed service "
-                                                   "on them.")
+    volunteers: int = strawberry.field(description="Distinct volunteers whose records on them "
+                                                   "were confirmed.")
     hours: Decimal = strawberry.field(description="Confirmed net hours on them.")
     people_served: int = strawberry.field(description="Reach reported when tagging.")
     unreported: int = strawberry.field(description="Tagged without a reported reach.")

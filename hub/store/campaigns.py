@@ -116,8 +116,8 @@ async def delete_tags(db: Database, *, kind: str, edition_id: int, ids: Sequence
 
 
 # SQL text (benchmark, bench/bench_scorecards.py): an edition's figures in a region subtree in
-# one statement; originals by the partial index on (activity_id | demand_id), corrections by
-# corrects_id, only confirmed ones.
+# one statement, from the tallies sql/0027's triggers keep per activity and demand (confirmed
+# net hours; the volunteers whose records were confirmed), not from the records themselves.
 _STATS = """
 WITH acts AS (
   SELECT t.activity_id AS id, t.people_served FROM campaign_activity t
@@ -129,23 +129,19 @@ dems AS (
     JOIN demand d ON d.id = t.demand_id
    WHERE t.edition_id = %(edition)s AND d.region_code LIKE %(prefix)s || '%%'
      AND d.status NOT IN ('cancelled', 'rejected', 'pending_review')),
-originals AS (
-  SELECT r.id, r.volunteer_id, r.hours FROM acts x
-    JOIN service_record r ON r.activity_id = x.id AND r.corrects_id IS NULL
-  UNION ALL
-  SELECT r.id, r.volunteer_id, r.hours FROM dems x
-    JOIN service_record r ON r.demand_id = x.id AND r.corrects_id IS NULL),
-net AS (
-  SELECT o.volunteer_id, o.hours + coalesce((SELECT sum(k.hours) FROM service_record k
-                                              WHERE k.corrects_id = o.id), 0) AS hours
-    FROM originals o JOIN service_record_confirmation f ON f.record_id = o.id)
+served AS (
+  SELECT 'activity' AS subject, id FROM acts UNION ALL SELECT 'demand', id FROM dems)
 SELECT (SELECT count(*) FROM acts) AS activities, (SELECT count(*) FROM dems) AS demands,
        (SELECT coalesce(sum(people_served), 0) FROM acts)
        + (SELECT coalesce(sum(people_served), 0) FROM dems) AS people_served,
        (SELECT count(*) FILTER (WHERE people_served IS NULL) FROM acts)
        + (SELECT count(*) FILTER (WHERE people_served IS NULL) FROM dems) AS unreported,
-       (SELECT count(DISTINCT volunteer_id) FILTER (WHERE hours > 0) FROM net) AS volunteers,
-       (SELECT coalesce(sum(hours), 0) FROM net)::numeric(14, 2) AS hours
+       (SELECT count(DISTINCT v.ref_id) FROM served x
+          JOIN star_tally_seen v ON v.subject = x.subject AND v.subject_id = x.id
+                                AND v.kind = 'volunteer') AS volunteers,
+       (SELECT coalesce(sum(t.hours), 0) FROM served x
+          JOIN star_tally t ON t.subject = x.subject AND t.subject_id = x.id
+       )::numeric(14, 2) AS hours
 """
 
 

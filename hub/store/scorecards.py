@@ -112,7 +112,9 @@ _PILOT_ROWS = """
 WITH p AS (
   SELECT * FROM unnest(%(pilots)s::bigint[], %(prefixes)s::text[], %(starts)s::timestamptz[],
                        %(ends)s::timestamptz[], %(ats)s::timestamptz[])
-    AS p(pilot_id, prefix, starts_at, ends_at, at))
+    AS p(pilot_id, prefix, starts_at, ends_at, at)),
+-- A subtree as a range of the division codes' index (LIKE with a joined pattern has none).
+q AS (SELECT p.*, p.prefix COLLATE "C" AS lo, (p.prefix || ':') COLLATE "C" AS hi FROM p)
 """
 _TEAMS = _PILOT_ROWS + """
 SELECT p.pilot_id, o.id, o.name, o.status,
@@ -124,13 +126,13 @@ SELECT p.pilot_id, o.id, o.name, o.status,
        + (SELECT count(*) FROM organization u
             JOIN membership_history h ON h.organization_id = u.id
            WHERE u.path <@ o.path AND h.left_at >= p.at AND h.joined_at < p.at) AS members
-  FROM p JOIN organization o
-    ON o.region_code LIKE p.prefix || '%%' AND o.level = 'team' AND o.created_at < p.at
+  FROM q p JOIN organization o
+    ON o.region_code >= p.lo AND o.region_code < p.hi AND o.level = 'team' AND o.created_at < p.at
 """
 _PROJECTS = _PILOT_ROWS + """
 SELECT p.pilot_id, j.id, j.name, lower(j.period) AS starts_on, upper(j.period) AS ends_on,
        hub_state_at('project', j.id, j.status, p.at) AS state
-  FROM p JOIN organization o ON o.region_code LIKE p.prefix || '%%'
+  FROM q p JOIN organization o ON o.region_code >= p.lo AND o.region_code < p.hi
   JOIN project j ON j.owner_id = o.id AND j.created_at < p.at
  WHERE upper(j.period) > (p.starts_at AT TIME ZONE 'Asia/Shanghai')::date
    AND lower(j.period) < (p.ends_at AT TIME ZONE 'Asia/Shanghai')::date
@@ -139,13 +141,13 @@ _ACTIVITIES = _PILOT_ROWS + """
 SELECT p.pilot_id, a.id, a.title AS name,
        (lower(a.time_window) AT TIME ZONE 'Asia/Shanghai')::date AS starts_on,
        hub_state_at('activity', a.id, a.status, p.at) AS state
-  FROM p JOIN activity a ON a.region_code LIKE p.prefix || '%%' AND a.created_at < p.at
+  FROM q p JOIN activity a ON a.region_code >= p.lo AND a.region_code < p.hi AND a.created_at < p.at
    AND lower(a.time_window) >= p.starts_at AND lower(a.time_window) < p.ends_at
 """
 _STATIONS = _PILOT_ROWS + """
 SELECT p.pilot_id, s.id, s.name, hub_state_at('station', s.id, s.status, p.at) AS state,
        s.has_place, s.has_team, s.has_projects, s.has_facilities, s.has_rules, s.has_signage
-  FROM p JOIN station s ON s.region_code LIKE p.prefix || '%%' AND s.created_at < p.at
+  FROM q p JOIN station s ON s.region_code >= p.lo AND s.region_code < p.hi AND s.created_at < p.at
 """
 FACTS = {"teams": _TEAMS, "projects": _PROJECTS, "activities": _ACTIVITIES,
          "stations": _STATIONS}

@@ -80,13 +80,18 @@ async def counted(conn: psycopg.AsyncConnection[Any], subject: str,
 
         def mine(r: dict[str, Any]) -> bool:
             return r["organization_id"] in ids
-    else:
+    elif subject == "project":
         def mine(r: dict[str, Any]) -> bool:
             return r["activity_id"] in acts and acts[r["activity_id"]]["project_id"] == key
+    else:  # an activity's or demand's own tally: what served it, not itself
+        def mine(r: dict[str, Any]) -> bool:
+            return bool(r[f"{subject}_id"] == key)
     ours = [r for r in records if mine(r) and (r["corrects_id"] or r["id"]) in confirmed]
     hours = sum((r["hours"] for r in ours), Decimal(0))
     served = {("a", r["activity_id"]) if r["activity_id"] else ("d", r["demand_id"])
               for r in ours if r["corrects_id"] is None}
+    if subject in ("activity", "demand"):
+        served = set()
     return hours, len(served), len({r["volunteer_id"] for r in ours if r["corrects_id"] is None})
 
 

@@ -104,7 +104,7 @@ async def test_star_tallies_stay_exact_under_concurrent_writers(race_url: str) -
         pytest.fail("two writers served the same (activity, volunteer): the test's own bug")
     async with await psycopg.AsyncConnection.connect(race_url) as conn:
         for subject, key in [("organization", corps), *(("organization", t) for t in teams),
-                             ("project", project)]:
+                             ("project", project), *(("activity", a) for a in acts)]:
             assert await tally(conn, subject, key) == await counted(conn, subject, key), key
         hours, _, volunteers = await tally(conn, "organization", corps)
         pending_net = (Decimal(4) - Decimal("1.25")) * len(pending)
