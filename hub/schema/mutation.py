@@ -120,6 +120,7 @@ MUTATION_ACTIONS: Mapping[str, tuple[Action, ...]] = MappingProxyType({
     "offerDemandToTeam": (_A.TEAM_OFFER,),
     "assignTeamMembers": (_A.TEAM_ASSIGN,),
     "returnTeamOffer": (_A.TEAM_ASSIGN,),
+    "withdrawTeamOffer": (_A.TEAM_OFFER,),
     "addTeamPairing": (_A.TEAM_PAIRING,),
     "endTeamPairing": (_A.TEAM_PAIRING,),
     "createPilot": (_A.PILOT_MANAGE,),

@@ -193,6 +193,18 @@ class ReturnTeamOfferPayload:
     team_offer: TeamOffer | None = None
 
 
+@strawberry.input(description="The dispatcher takes a team offer back: its unassigned slots "
+                              "are free again (members already assigned keep theirs).")
+class WithdrawTeamOfferInput:
+    team_offer_id: strawberry.ID
+    reason: str = strawberry.field(description=f"2..{teams.MAX_REASON} characters.")
+
+
+@payload(_C.REASON_REQUIRED, _C.NOT_FOUND, _C.INVALID_TRANSITION, _C.CONFLICT)
+class WithdrawTeamOfferPayload:
+    team_offer: TeamOffer | None = None
+
+
 def _offer_id(value: strawberry.ID) -> int:
     return decode_id(str(value), "TeamOffer", "teamOfferId")
 
@@ -235,6 +247,15 @@ class TeamMutation:
                                        offer_id=_offer_id(input.team_offer_id),
                                        reason=input.reason)
         return ReturnTeamOfferPayload(team_offer=TeamOffer.from_row(row))
+
+    @mutation("The dispatcher takes an open team offer back with a reason (a dispatcher of "
+              "the demand's region): its unassigned slots are free again.")
+    async def withdraw_team_offer(self, info: Info, input: WithdrawTeamOfferInput
+                                  ) -> WithdrawTeamOfferPayload:
+        row = await teams.withdraw_offer(info.context.db, info.context.caller,
+                                         offer_id=_offer_id(input.team_offer_id),
+                                         reason=input.reason)
+        return WithdrawTeamOfferPayload(team_offer=TeamOffer.from_row(row))
 
 
 @strawberry.type

@@ -184,8 +184,7 @@ def _open(offer: Row) -> None:
 async def _locked(tx: ConnectionDatabase, caller: Caller, offer_id: int, what: str) -> Row:
     offer = await store.lock(tx, offer_id=offer_id)
     if offer is None:
-        raise WorkflowError(Code.NOT_FOUND, "teamOfferId", f"team offer {offer_id} does not exist",
-                            f"队伍派单 {offer_id} 不存在")
+        raise _no_offer(offer_id)
     team = await _team(tx, offer["organization_id"], "teamOfferId")
     require(caller, Action.TEAM_ASSIGN, team_subject(team), what=what)
     return offer
@@ -289,14 +288,24 @@ async def _assign(tx: ConnectionDatabase, offer: Row, volunteer_ids: Sequence[in
     return made
 
 
-async def return_offer(db: Database, caller: Caller, *, offer_id: int, reason: str) -> Row:
-    """The captain gives an open team offer back with a reason: its unassigned slots return to
-    the dispatcher (members already assigned keep theirs)."""
+def _reason(reason: str) -> str:
     reason = reason.strip()
     if not 2 <= len(reason) <= MAX_REASON:
         raise WorkflowError(Code.REASON_REQUIRED, "reason", (
             f"{len(reason)} characters; say why in 2..{MAX_REASON}"),
             f"理由为 {len(reason)} 个字符，须为 2～{MAX_REASON} 个字符")
+    return reason
+
+
+def _no_offer(offer_id: int) -> WorkflowError:
+    return WorkflowError(Code.NOT_FOUND, "teamOfferId", f"team offer {offer_id} does not exist",
+                         f"队伍派单 {offer_id} 不存在")
+
+
+async def return_offer(db: Database, caller: Caller, *, offer_id: int, reason: str) -> Row:
+    """The captain gives an open team offer back with a reason: its unassigned slots return to
+    the dispatcher (members already assigned keep theirs)."""
+    reason = _reason(reason)
 
     async def once() -> None:
         async with db.transaction() as tx:
@@ -304,6 +313,27 @@ async def return_offer(db: Database, caller: Caller, *, offer_id: int, reason: s
                                                         "or an admin of it may)")
             _open(offer)
             await _close(tx, offer, status="returned", by=actor(caller), reason=reason)
+
+    await retry_conflicts(once)
+    [row] = await store.get_many(db, ids=[offer_id])
+    return row
+
+
+async def withdraw_offer(db: Database, caller: Caller, *, offer_id: int, reason: str) -> Row:
+    """The dispatcher takes an open team offer back with a reason (``team.offer`` on the
+    demand's region): its unassigned slots are free again; members already assigned keep
+    their offers."""
+    reason = _reason(reason)
+
+    async def once() -> None:
+        async with db.transaction() as tx:
+            offer = await store.lock(tx, offer_id=offer_id)
+            if offer is None:
+                raise _no_offer(offer_id)
+            require(caller, Action.TEAM_OFFER, subject(region_code=offer["region_code"]),
+                    what="withdraw team offers there (a dispatcher of the region may)")
+            _open(offer)
+            await _close(tx, offer, status="withdrawn", by=actor(caller), reason=reason)
 
     await retry_conflicts(once)
     [row] = await store.get_many(db, ids=[offer_id])

@@ -407,6 +407,11 @@ SCENARIOS: dict[str, tuple[str, Callable[[W], dict[str, Any]], Expect]] = {
         "mutation($i: ReturnTeamOfferInput!) { returnTeamOffer(input: $i) { __typename } }",
         lambda w: {"i": {"teamOfferId": gid("TeamOffer", w.team_offer), "reason": "人手不足"}},
         _all((Action.TEAM_ASSIGN, _captained))),
+    "withdrawTeamOffer": (
+        "mutation($i: WithdrawTeamOfferInput!) { withdrawTeamOffer(input: $i) "
+        "{ __typename } }",
+        lambda w: {"i": {"teamOfferId": gid("TeamOffer", w.team_offer), "reason": "改派"}},
+        _all((Action.TEAM_OFFER, lambda w: subject(region_code=REGION)))),
     "addTeamPairing": (
         "mutation($i: AddTeamPairingInput!) { addTeamPairing(input: $i) { __typename } }",
         lambda w: {"i": {"organizationId": gid("Organization", w.society),

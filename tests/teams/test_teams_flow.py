@@ -95,6 +95,24 @@ async def test_the_captain_returns_slots_with_a_reason(world: tuple[str, Tree],
     assert closed.value.code is Code.INVALID_TRANSITION
 
 
+async def test_the_dispatcher_withdraws_an_offer(world: tuple[str, Tree],
+                                                db: ConnectionDatabase) -> None:
+    _, tree = world
+    demand = await add_demand(db, needed=2, hours_ahead=110, station=tree.station)
+    offer = await teams.offer_to_team(db, DISPATCHER, demand_id=demand,
+                                      organization_id=tree.squad, slots=2)
+    with pytest.raises(Denied):
+        await teams.withdraw_offer(db, volunteer_caller(tree.captains[tree.squad]),
+                                   offer_id=offer["id"], reason="改派其他队伍")
+    back = await teams.withdraw_offer(db, DISPATCHER, offer_id=offer["id"], reason="改派其他队伍")
+    assert (back["status"], back["returned_slots"], back["closed_by"]) == (
+        "withdrawn", 2, "dispatcher:d-zz")
+    assert await taken(db, demand) == 0
+    with pytest.raises(WorkflowError) as again:
+        await teams.withdraw_offer(db, DISPATCHER, offer_id=offer["id"], reason="再撤一次")
+    assert again.value.code is Code.INVALID_TRANSITION
+
+
 async def test_another_teams_captain_and_outsiders_are_forbidden(world: tuple[str, Tree],
                                                                db: ConnectionDatabase) -> None:
     _, tree = world
