@@ -180,6 +180,55 @@ class JobSettings:
                    shutdown_s=_positive(env, "HUB_WORKER_SHUTDOWN_S", 30.0))
 
 
+SMTP_SECURITY = ("starttls", "ssl", "none")
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    """Notification channels and their delivery (docs/notifications.md, "Channels")."""
+
+    templates_path: Path | None = None  # JSON merged over hub/data/notify_channels.json
+    wechat_miniprogram_state: str = "formal"  # formal | trial | developer
+    wechat_lang: str = "zh_CN"
+    smtp_host: str | None = None  # None: the e-mail channel is off
+    smtp_port: int = 587
+    smtp_security: str = "starttls"  # starttls | ssl (implicit TLS, port 465) | none
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "科技志愿服务 <noreply@localhost>"
+    batch: int = 50  # deliveries one job sends
+    lease_s: float = 60.0  # a claimed delivery not finished by then is taken again
+    send_concurrency: int = 16  # sends one job has in flight at once (WeChat, SMS)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str]) -> NotifySettings:
+        state = env.get("HUB_WECHAT_MINIPROGRAM_STATE") or cls.wechat_miniprogram_state
+        if state not in ("formal", "trial", "developer"):
+            raise SettingsError("Config 'HUB_WECHAT_MINIPROGRAM_STATE' must be formal, trial or "
+                                f"developer, got {state!r}.")
+        security = env.get("HUB_SMTP_SECURITY") or cls.smtp_security
+        if security not in SMTP_SECURITY:
+            raise SettingsError(f"Config 'HUB_SMTP_SECURITY' must be one of "
+                                f"{', '.join(SMTP_SECURITY)}, got {security!r}.")
+        path = env.get("HUB_NOTIFY_TEMPLATES") or None
+        if path is not None and not Path(path).is_file():
+            raise SettingsError(f"Config 'HUB_NOTIFY_TEMPLATES' must be a JSON file, got {path!r}.")
+        batch = int(_positive(env, "HUB_NOTIFY_BATCH", 50))
+        if batch > 500:
+            raise SettingsError(f"Config 'HUB_NOTIFY_BATCH' must be 1..500, got {batch}.")
+        return cls(templates_path=Path(path) if path else None,
+                   wechat_miniprogram_state=state,
+                   wechat_lang=env.get("HUB_WECHAT_LANG") or cls.wechat_lang,
+                   smtp_host=env.get("HUB_SMTP_HOST") or None,
+                   smtp_port=int(_positive(env, "HUB_SMTP_PORT", 587)),
+                   smtp_security=security,
+                   smtp_user=env.get("HUB_SMTP_USER") or None,
+                   smtp_password=env.get("HUB_SMTP_PASSWORD") or None,
+                   smtp_from=env.get("HUB_SMTP_FROM") or cls.smtp_from, batch=batch,
+                   lease_s=_positive(env, "HUB_NOTIFY_LEASE_S", 60.0),
+                   send_concurrency=int(_positive(env, "HUB_NOTIFY_SEND_CONCURRENCY", 16)))
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable about the hub."""
@@ -221,6 +270,7 @@ class Settings:
     token_max_ttl_s: tuple[tuple[str, int], ...] = tuple(TOKEN_MAX_TTL_S.items())
     sign_in: SignInSettings = field(default_factory=SignInSettings)
     jobs: JobSettings = field(default_factory=JobSettings)
+    notify: NotifySettings = field(default_factory=NotifySettings)
     # Where uvicorn's worker processes keep their metrics for /metrics to add up; prometheus_client
     # reads the same variable itself when imported. None: one process's own metrics.
     metrics_dir: Path | None = None
@@ -275,5 +325,6 @@ class Settings:
             token_max_ttl_s=_ttl_map(env, "HUB_TOKEN_MAX_TTL_S"),
             sign_in=SignInSettings.from_env(env),
             jobs=JobSettings.from_env(env),
+            notify=NotifySettings.from_env(env),
             metrics_dir=_directory(env, "PROMETHEUS_MULTIPROC_DIR"),
         )

@@ -1,4 +1,5 @@
-"""Sending sign-in codes by SMS: one interface, two gateways (``HUB_SMS_GATEWAY``).
+"""Sending sign-in codes and notifications by SMS: one interface, two gateways
+(``HUB_SMS_GATEWAY``).
 
 * ``log`` writes the code to the server log (logger ``hub.sms``), for the demo and tests; it
   sends nothing.
@@ -7,6 +8,10 @@
   parameters are the code and its lifetime in minutes. ``HUB_SMS_TENCENT_ENDPOINT`` is the
   API's URL (``https://sms.tencentcloudapi.com``); the tests point it at a local stand-in over
   http.
+
+Notifications (``send_notice``) use the same gateway with a template per event kind and its
+parameters (hub/data/notify_channels.json); the message's idempotency key travels as Tencent's
+``SessionContext``, which the API hands back with the delivery receipt.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from collections.abc import Sequence
 from typing import Protocol
 from urllib.parse import urlsplit
 
@@ -34,10 +40,28 @@ class SmsError(Exception):
     """The gateway did not send the message (its reason is logged, never shown to callers)."""
 
 
+class SmsRefused(SmsError):
+    """The gateway will never send this message (a wrong number, a blacklisted one, a template
+    or parameter it refuses): not worth trying again."""
+
+
+# Tencent's SendStatus codes that no retry changes (the rest, limits and outages, may pass later).
+FOR_GOOD = ("InvalidParameterValue.", "FailedOperation.PhoneNumberInBlacklist",
+            "FailedOperation.TemplateIncorrectOrUnapproved", "UnsupportedOperation.",
+            "FailedOperation.MissingTemplateToModify", "FailedOperation.SignatureIncorrect")
+
+
 class SmsGateway(Protocol):
-    """Something that sends a sign-in code to a mainland mobile (11 digits)."""
+    """Something that sends a sign-in code, or a notification from a template, to a mainland
+    mobile (11 digits)."""
 
     async def send_code(self, phone: str, code: str, ttl_s: int) -> None: ...
+
+    async def send_notice(self, phone: str, template_id: str, params: Sequence[str], *,
+                          context: str) -> str | None:
+        """Send; the provider's message id. :class:`SmsRefused` for good, :class:`SmsError`
+        to try again later."""
+        ...
 
 
 class LogGateway:
@@ -46,6 +70,12 @@ class LogGateway:
     async def send_code(self, phone: str, code: str, ttl_s: int) -> None:
         log.warning("sign-in code for %s: %s (valid %d s; HUB_SMS_GATEWAY=log sends no SMS)",
                     mask_phone(phone), code, ttl_s)
+
+    async def send_notice(self, phone: str, template_id: str, params: Sequence[str], *,
+                          context: str) -> str | None:
+        log.info("notice %s to %s: template %s %s (HUB_SMS_GATEWAY=log sends no SMS)",
+                 context, mask_phone(phone), template_id, list(params))
+        return f"log-{context}"
 
 
 class TencentGateway:
@@ -70,24 +100,35 @@ class TencentGateway:
         self._client = sms_client.SmsClient(cred, settings.sms_region, profile)
         self._settings = settings
 
-    def _send(self, phone: str, code: str, ttl_s: int) -> None:
+    def _send(self, phone: str, template_id: str | None, params: Sequence[str],
+              context: str | None = None) -> str | None:
         request = models.SendSmsRequest()
         request.PhoneNumberSet = [f"+86{phone}"]
         request.SmsSdkAppId = self._settings.sms_sdk_app_id
         request.SignName = self._settings.sms_sign_name
-        request.TemplateId = self._settings.sms_template_id
-        request.TemplateParamSet = [code, str(max(1, ttl_s // 60))]
+        request.TemplateId = template_id
+        request.TemplateParamSet = list(params)
+        if context is not None:
+            request.SessionContext = context
         try:
             response = self._client.SendSms(request)
         except TencentCloudSDKException as exc:
             raise SmsError(f"Tencent SMS refused: {exc.get_code()} {exc.get_message()}") from None
         statuses = response.SendStatusSet or []
         if not statuses or statuses[0].Code != "Ok":
-            detail = f"{statuses[0].Code} {statuses[0].Message}" if statuses else "no status"
-            raise SmsError(f"Tencent SMS did not send: {detail}")
+            code = statuses[0].Code if statuses else ""
+            detail = f"{code} {statuses[0].Message}" if statuses else "no status"
+            refused = SmsRefused if code and code.startswith(FOR_GOOD) else SmsError
+            raise refused(f"Tencent SMS did not send: {detail}")
+        return statuses[0].SerialNo
 
     async def send_code(self, phone: str, code: str, ttl_s: int) -> None:
-        await asyncio.to_thread(self._send, phone, code, ttl_s)
+        await asyncio.to_thread(self._send, phone, self._settings.sms_template_id,
+                                [code, str(max(1, ttl_s // 60))])
+
+    async def send_notice(self, phone: str, template_id: str, params: Sequence[str], *,
+                          context: str) -> str | None:
+        return await asyncio.to_thread(self._send, phone, template_id, params, context)
 
 
 @functools.lru_cache(maxsize=8)
