@@ -14,7 +14,7 @@ from typing import Any
 import procrastinate
 from procrastinate.jobs import Job
 
-from hub.jobs import steps
+from hub.jobs import deliveries, notify, steps
 from hub.services.sweeps import STEPS
 from hub.settings import JobSettings
 
@@ -75,4 +75,6 @@ def make_app(jobs: JobSettings, connector: procrastinate.BaseConnector, *,
                         lock=name, queueing_lock=name)(function)
         if periodic:
             app.periodic(cron=cron, periodic_id=name)(task)
+    deliveries.register(app, retry)  # notifications: fan-out, one queue per channel
+    notify.register(app, retry, periodic=periodic)  # the outbox's relay, partner webhooks
     return app

@@ -28,6 +28,7 @@ from hub.services.channels.templates import Templates
 from hub.services.notify_prefs import EMAIL_FIELD, chosen_channels, held_until
 from hub.settings import JobSettings, NotifySettings
 from hub.store import deliveries as store
+from hub.store import outbox as outbox_store
 from hub.store.base import Database, Row
 
 PEOPLE = ("volunteer", "account")  # the recipients external channels reach (desks: inbox only)
@@ -105,6 +106,11 @@ async def fan_out(db: Database, templates: Templates, events: Sequence[Mapping[s
         await store.create_many(tx, rows=rows)
         open_rows = await store.list_open_of_events(tx, event_ids=[e["id"] for e in events])
     return _batches(open_rows, batch)
+
+
+async def events(db: Database, *, event_ids: Sequence[int]) -> list[Row]:
+    """The outbox events of ``event_ids`` that exist."""
+    return await outbox_store.get_many(db, ids=event_ids)
 
 
 def _address(channel: ChannelName, contact: Row | None, cipher: PiiCipher) -> str | None:

@@ -47,6 +47,7 @@ class SmsRefused(SmsError):
 
 # Tencent's SendStatus codes that no retry changes (the rest, limits and outages, may pass later).
 FOR_GOOD = ("InvalidParameterValue.", "FailedOperation.PhoneNumberInBlacklist",
+            "FailedOperation.PhoneNumberParseFail",
             "FailedOperation.TemplateIncorrectOrUnapproved", "UnsupportedOperation.",
             "FailedOperation.MissingTemplateToModify", "FailedOperation.SignatureIncorrect")
 

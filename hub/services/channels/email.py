@@ -32,9 +32,9 @@ def compose(message: Message, sender: str) -> EmailMessage:
     mail["Date"] = email.utils.formatdate(localtime=False)
     mail["Message-ID"] = message_id(message.key)
     mail["X-Hub-Notification"] = message.kind
-    mail.set_content(message.text, charset="utf-8")
+    mail.set_content(message.text, charset="utf-8", cte="base64")
     if message.html:
-        mail.add_alternative(message.html, subtype="html", charset="utf-8")
+        mail.add_alternative(message.html, subtype="html", charset="utf-8", cte="base64")
     return mail
 
 
