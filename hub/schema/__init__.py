@@ -28,6 +28,7 @@ from hub.schema.activities import ActivityQuery
 from hub.schema.campaigns import CampaignQuery
 from hub.schema.claims import ClaimQuery
 from hub.schema.common import GEOJSON_SCALAR, GeoJSON
+from hub.schema.coverage import CoverageQuery
 from hub.schema.demand_import import DemandImportQuery
 from hub.schema.demand_review import DemandReviewQuery
 from hub.schema.doc_cache import DocumentCache, Documents
@@ -45,6 +46,7 @@ from hub.schema.limits import (
 )
 from hub.schema.membership import MembershipQuery
 from hub.schema.mutation import Mutation
+from hub.schema.notifications import NotificationQuery, NotificationSubscription
 from hub.schema.observe import Observe, federated_tracing, over_http
 from hub.schema.organizations import Activity, Organization, Project
 from hub.schema.places import Demand, Station
@@ -62,6 +64,7 @@ from hub.schema.teams import TeamQuery
 from hub.schema.times import DATETIME_SCALAR
 from hub.schema.trusted import PersistedQueries, TrustedDocuments
 from hub.schema.volunteers import Volunteer
+from hub.schema.webhooks import WebhookQuery
 from hub.schema.websocket import OperationReads
 from hub.schema.workflow import WorkflowQuery, WorkflowSubscription
 from hub.schema.workflow_types import Dispatch
@@ -75,7 +78,9 @@ Query = merge_types("Query", (CoreQuery, WorkflowQuery, RecordsQuery, AccountQue
                                PriorityRuleQuery, RegionSettingsQuery,
                                MembershipQuery, PublishingQuery, ActivityQuery, TeamQuery,
                                EquityQuery, ScorecardQuery, StarQuery, CampaignQuery,
-                               RecognitionQuery))
+                               RecognitionQuery, CoverageQuery, NotificationQuery,
+                               WebhookQuery))
+Subscription = merge_types("Subscription", (WorkflowSubscription, NotificationSubscription))
 
 
 _LIMIT_RULES: list[type[ASTValidationRule]] = [
@@ -170,7 +175,7 @@ def build_schema(limits: QueryLimits | None = None,
     return HubSchema(
         query=Query,
         mutation=Mutation,
-        subscription=WorkflowSubscription,
+        subscription=Subscription,
         types=[*ENTITY_TYPES, Dispatch],
         federation_version="2.7",
         config=StrawberryConfig(auto_camel_case=True, scalar_map={GeoJSON: GEOJSON_SCALAR,

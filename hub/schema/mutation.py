@@ -13,6 +13,7 @@ from hub.schema.accounts import AccountMutation
 from hub.schema.attendance import AttendanceMutation
 from hub.schema.campaigns import CampaignMutation
 from hub.schema.claims import ClaimMutation
+from hub.schema.coverage import CoverageMutation
 from hub.schema.demand_import import DemandImportMutation
 from hub.schema.demand_review import DemandReviewMutation
 from hub.schema.dispatch import (
@@ -22,6 +23,7 @@ from hub.schema.dispatch import (
     preview_dispatch,
 )
 from hub.schema.membership import MembershipMutation
+from hub.schema.notifications import NotificationMutation
 from hub.schema.pairings import PairingMutation
 from hub.schema.payloads import mutation
 from hub.schema.priority_rules import PriorityRuleMutation
@@ -34,6 +36,7 @@ from hub.schema.reports import ReportMutation
 from hub.schema.scorecards import ScorecardMutation
 from hub.schema.stars import StarMutation
 from hub.schema.teams import TeamMutation
+from hub.schema.webhooks import WebhookMutation
 from hub.schema.workflow import WorkflowMutation
 
 
@@ -53,7 +56,8 @@ Mutation = merge_types(
                  RegionSettingsMutation, MembershipMutation, PublishingMutation,
                  TeamMutation, PairingMutation, ScorecardMutation, StarMutation,
                  CampaignMutation,
-                 RecognitionMutation, ReportMutation))
+                 RecognitionMutation, ReportMutation, CoverageMutation, NotificationMutation,
+                 WebhookMutation))
 
 _A = Action
 MUTATION_ACTIONS: Mapping[str, tuple[Action, ...]] = MappingProxyType({
@@ -139,6 +143,13 @@ MUTATION_ACTIONS: Mapping[str, tuple[Action, ...]] = MappingProxyType({
     "exportRecognitionList": (_A.RECOGNITION_READ,),
     "exportAnnualReport": (_A.REPORT_ANNUAL,),
     "exportVolunteerServiceData": (_A.REPORT_STANDARD_EXPORT,),
+    "planCoverage": (_A.COVERAGE_PLAN,),
+    "markNotificationsRead": (_A.NOTIFICATION_READ,),
+    "registerWebhook": (_A.WEBHOOK_MANAGE,),
+    "updateWebhook": (_A.WEBHOOK_MANAGE,),
+    "deleteWebhook": (_A.WEBHOOK_MANAGE,),
+    "replayWebhookDelivery": (_A.WEBHOOK_MANAGE,),
+    "setPartnerContract": (_A.PARTNER_CONTRACT_MANAGE,),
 })
 """Each mutation field and the actions (:mod:`hub.auth.actions`) its service asks about: the
 first always, the others where the input brings them in (a team to join, an issuer, a parent).

@@ -13,7 +13,7 @@ MAX_PERIOD_DAYS = 1096  # three years
 
 
 class OfficeError(ValueError):
-    """Bad input: ``code`` (INVALID, UNKNOWN_REGION, INVALID_PERIOD, TOO_LARGE, TIME_LIMIT …),
+    """Bad input: ``code`` (INVALID, UNKNOWN_REGION, INVALID_PERIOD, NOT_FOUND),
     ``field`` names the input, ``value`` what was given."""
 
     def __init__(self, code: str, field: str, value: object, message: str,

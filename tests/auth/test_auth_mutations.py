@@ -421,6 +421,55 @@ SCENARIOS: dict[str, tuple[str, Callable[[W], dict[str, Any]], Expect]] = {
         "mutation($i: EndTeamPairingInput!) { endTeamPairing(input: $i) { __typename } }",
         lambda w: {"i": {"pairingId": gid("TeamPairing", w.pairing)}},
         _all((Action.TEAM_PAIRING, lambda w: subject(region_code=REGION)))),
+    "planCoverage": (
+        "mutation($i: PlanCoverageInput!) { planCoverage(input: $i) { __typename } }",
+        lambda w: {"i": {"regionCode": REGION, "radiusKm": 5, "sites": 1, "timeLimitS": 1}},
+        _all((Action.COVERAGE_PLAN, _region))),
+    # Pilots, stars and campaigns (issue 16.1, 16.2, 16.6): the region's; national rules and
+    # key dates the provincial office's (admins).
+    "createPilot": (
+        "mutation($i: CreatePilotInput!) { createPilot(input: $i) { __typename } }",
+        lambda w: {"i": {"regionCode": REGION, "fundedOn": "2031-01-01"}},
+        _all((Action.PILOT_MANAGE, _region))),
+    "updatePilot": (
+        "mutation($i: UpdatePilotInput!) { updatePilot(input: $i) { __typename } }",
+        lambda w: {"i": {"pilotId": gid("Pilot", w.pilot), "name": "改名的试点"}},
+        _all((Action.PILOT_MANAGE, _region))),
+    "savePilotQuotaSet": (
+        "mutation($i: SavePilotQuotaSetInput!) { savePilotQuotaSet(input: $i) "
+        "{ __typename } }",
+        lambda w: {"i": {"code": "henan_extra", "name": "河南补充指标", "provincePrefix": "41",
+                         "quotas": [{"pilotType": "county", "item": "projects", "target": 1}]}},
+        _all((Action.PILOT_MANAGE, lambda w: subject(region_code="410000000000")))),
+    "saveStarRules": (
+        "mutation($i: SaveStarRulesInput!) { saveStarRules(input: $i) { __typename } }",
+        lambda w: {"i": {"scope": "4103", "subject": "project",
+                         "rules": [{"stars": 1, "hours": 10}]}},
+        _all((Action.STAR_RULE_MANAGE, lambda w: subject(region_code="410300000000")))),
+    "saveStarThresholds": (
+        "mutation($i: SaveStarThresholdsInput!) { saveStarThresholds(input: $i) "
+        "{ __typename } }",
+        lambda w: {"i": {"scope": "", "hours": [50, 100]}},
+        _all((Action.STAR_RULE_MANAGE, lambda w: None))),
+    "saveCampaign": (
+        "mutation($i: SaveCampaignInput!) { saveCampaign(input: $i) { __typename } }",
+        lambda w: {"i": {"code": "henan_day", "nameZh": "河南科普日", "nameEn": "Henan Day"}},
+        _all((Action.CAMPAIGN_MANAGE, lambda w: None))),
+    "saveCampaignEdition": (
+        "mutation($i: SaveCampaignEditionInput!) { saveCampaignEdition(input: $i) "
+        "{ __typename } }",
+        lambda w: {"i": {"campaign": "lei_feng_day", "year": 2030}},
+        _all((Action.CAMPAIGN_MANAGE, lambda w: None))),
+    "tagCampaign": (
+        "mutation($i: TagCampaignInput!) { tagCampaign(input: $i) { __typename } }",
+        lambda w: {"i": {"editionId": gid("CampaignEdition", w.edition),
+                         "activityIds": [gid("Activity", w.base.future_activity)]}},
+        _all((Action.CAMPAIGN_TAG, lambda w: w.team()))),
+    "untagCampaign": (
+        "mutation($i: TagCampaignInput!) { untagCampaign(input: $i) { __typename } }",
+        lambda w: {"i": {"editionId": gid("CampaignEdition", w.edition),
+                         "demandIds": [gid("Demand", w.open_demand)]}},
+        _all((Action.CAMPAIGN_TAG, _region))),
 }
 
 
@@ -439,7 +488,10 @@ def test_every_mutation_has_a_rule_and_a_scenario() -> None:
     assert mutations == set(MUTATION_ACTIONS), "give each mutation its actions"
     assert mutations == set(SCENARIOS), "give each mutation a scenario here"
     used = {a for actions in MUTATION_ACTIONS.values() for a in actions}
-    assert set(Action) - used == {Action.RECORD_READ, Action.DISPATCH_WATCH}  # queries' rules
+    assert set(Action) - used == {Action.RECORD_READ, Action.DISPATCH_WATCH,  # queries' rules
+                                  Action.EQUITY_READ, Action.COVERAGE_READ,
+                                  Action.SCORECARD_READ,
+                                  Action.CANDIDATE_SITE_MANAGE}  # and the sites' import
 
 
 PERMISSION_CODES = {"FORBIDDEN", "UNAUTHENTICATED"}

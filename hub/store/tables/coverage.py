@@ -39,7 +39,7 @@ candidate_site = Table("candidate_site", metadata,
 )
 
 coverage_plan = Table("coverage_plan", metadata,
-    Column("id", pg.UUID, primary_key=True),
+    Column("id", pg.UUID, primary_key=True, server_default=sa.FetchedValue()),
     Column("region_code", sa.Text, nullable=False),
     Column("radius_m", sa.Integer, nullable=False),
     Column("sites", sa.Integer, nullable=False),
