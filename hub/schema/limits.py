@@ -1,8 +1,9 @@
 """Query limits: depth, aliases and tokens (strawberry's), and a cost limit (ours).
 
 The cost of a selection is 1 per field, and a list field's children count once per item it
-may return: its ``first`` argument (default 20), ``k``, ``limit`` / 100, the number of
-``representations`` given to ``_entities``, or 10 for plain lists. An over-limit query is
+may return: its ``first`` argument (default 20: every field returning a ``…Connection``),
+``k``, ``limit`` / 100, the number of ``representations`` given to ``_entities``, or 10 for
+plain lists. An over-limit query is
 refused before anything runs. So is a list in the variables longer than
 ``QueryLimits.list_items`` (walked by the variables' declared types, so lists inside a JSON
 scalar such as a GeoJSON polygon are that scalar's business); lists written in the query are
@@ -96,6 +97,16 @@ def _list_fields(schema: GraphQLSchema) -> frozenset[str]:
                     names.add(name)
     names.discard("edges")
     return frozenset(names)
+
+
+def _page_fields(schema: GraphQLSchema) -> frozenset[str]:
+    """Names of fields that return a page (a ``…Connection``) anywhere in the schema: without
+    ``first`` each costs a default page, whatever it is called."""
+    return frozenset(
+        name for type_ in schema.type_map.values()
+        if isinstance(type_, GraphQLObjectType | GraphQLInterfaceType)
+        for name, field in type_.fields.items()
+        if getattr(get_nullable_type(field.type), "name", "").endswith("Connection"))
 
 
 class CostLimit(SchemaExtension):
@@ -241,7 +252,8 @@ def list_error(types: Iterable[tuple[str, GraphQLInputType]],
 def operation_cost(schema: GraphQLSchema, document: DocumentNode,
                    variables: dict[str, Any] | None, operation_name: str | None) -> int:
     """The estimated cost of an operation with these variables (see the module's text)."""
-    return _Cost(document, variables or {}, _lists(schema)).of_operation(operation_name)
+    return _Cost(document, variables or {}, _lists(schema), _pages(schema)).of_operation(
+        operation_name)
 
 
 def cost_variables(document: DocumentNode) -> tuple[str, ...]:
@@ -273,12 +285,18 @@ def _lists(schema: GraphQLSchema) -> frozenset[str]:
     return _list_fields(schema)
 
 
+@cache
+def _pages(schema: GraphQLSchema) -> frozenset[str]:
+    return _page_fields(schema)
+
+
 class _Cost:
     def __init__(self, document: DocumentNode, variables: dict[str, Any],
-                 lists: frozenset[str]) -> None:
+                 lists: frozenset[str], pages: frozenset[str] = frozenset()) -> None:
         self.document = document
         self.variables = variables
         self.lists = lists
+        self.pages = pages
         self.fragments = {d.name.value: d for d in document.definitions
                           if isinstance(d, FragmentDefinitionNode)}
 
@@ -311,8 +329,7 @@ class _Cost:
                 # message (BAD_USER_INPUT naming the argument), so they count at the maximum.
                 return max(1, min(value, most) // divisor)
         name = field.name.value
-        if name in {"volunteers", "stations", "demands", "organizations", "activities",
-                    "activitySignUps"}:
+        if name in self.pages:  # a Connection without `first`: a default page
             return _DEFAULT_PAGE
         return _PLAIN_LIST if name in self.lists else 1
 

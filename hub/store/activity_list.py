@@ -22,7 +22,8 @@ SPEC = ListSpec("activity", (
     "t.id, t.title, t.description, t.organization_id, t.project_id, t.category, "
     "lower(t.time_window) AS starts_at, upper(t.time_window) AS ends_at, t.station_id, "
     "t.region_code, t.capacity, t.signed_up, t.status, ST_X(t.location_geom) AS lon, "
-    "ST_Y(t.location_geom) AS lat, t.requires_insurance, t.required_skills"))
+    "ST_Y(t.location_geom) AS lat, t.requires_insurance, t.required_skills, t.safety_plan, "
+    "(SELECT o.path::text FROM organization o WHERE o.id = t.organization_id) AS org_path"))
 
 
 @dataclass(frozen=True)

@@ -215,26 +215,39 @@ async def list_open_of_volunteer(db: Database, *, volunteer_id: int) -> list[Row
 
 # An activity's sign-ups in one order with one key for keyset pages (the console's 签到 list):
 # places first (by volunteer), then the waitlist in its order, then cancelled ones.
-_roster_key = sa.case(
+_ROSTER_KEY = sa.case(
     (s.c.status == "waitlisted", sa.literal(2**50, sa.BigInteger) + s.c.waitlist_no),
     (s.c.status == "cancelled", sa.literal(2**51, sa.BigInteger) + s.c.volunteer_id),
     else_=s.c.volunteer_id).label("roster_key")
-_ROSTER = sql.compiled(
-    sa.select(*COLUMNS, _POSITION, _roster_key)
-    .where(s.c.activity_id == _A, _roster_key > sa.bindparam("after", type_=sa.BigInteger))
-    .order_by(_roster_key).limit(sa.bindparam("n", type_=sa.Integer)))
-_ROSTER_COUNT = sql.compiled(sa.select(sa.func.count().label("n")).where(s.c.activity_id == _A))
+_IDS = sa.bindparam("ids", type_=pg.ARRAY(sa.BigInteger))
+_STATUSES = sa.bindparam("statuses", type_=pg.ARRAY(sa.Text))
+_wanted = sa.func.unnest(_IDS).table_valued("id").render_derived(name="wanted")
+# One page per activity asked for, in one statement (a LATERAL join over the ids).
+_page = (sa.select(*COLUMNS, _POSITION, _ROSTER_KEY)
+         .where(s.c.activity_id == _wanted.c.id, s.c.status == sa.any_(_STATUSES),
+                sa.bindparam("after", type_=sa.BigInteger) < _ROSTER_KEY)
+         .order_by(_ROSTER_KEY).limit(sa.bindparam("n", type_=sa.Integer)).lateral("page"))
+_ROSTERS = sql.compiled(sa.select(_page).select_from(_wanted.join(_page, sa.true())))
+_ROSTER_COUNTS = sql.compiled(
+    sa.select(s.c.activity_id, sa.func.count().label("n"))
+    .where(s.c.activity_id == sa.any_(_IDS), s.c.status == sa.any_(_STATUSES))
+    .group_by(s.c.activity_id))
 
 
-async def list_of_activity(db: Database, *, activity_id: int, after_key: int | None,
-                           first: int) -> list[Row]:
-    """Up to ``first + 1`` sign-ups of an activity after ``after_key`` (``roster_key``):
-    places, then the waitlist in its order (``waitlist_position``), then cancellations."""
-    return await sql.fetch(db, _ROSTER, {"a": activity_id, "after": -1 if after_key is None
-                                         else after_key, "n": first + 1})
+async def list_of_activities(db: Database, *, activity_ids: Sequence[int],
+                             statuses: Sequence[str], after_key: int | None,
+                             first: int) -> list[Row]:
+    """Up to ``first + 1`` sign-ups of these statuses of each activity after ``after_key``
+    (``roster_key``): places, then the waitlist in its order (``waitlist_position``), then
+    cancellations."""
+    return await sql.fetch(db, _ROSTERS, {"ids": list(activity_ids), "statuses": list(statuses),
+                                          "after": -1 if after_key is None else after_key,
+                                          "n": first + 1})
 
 
-async def count_of_activity(db: Database, *, activity_id: int) -> int:
-    """How many sign-ups (of any status) an activity has."""
-    rows = await sql.fetch(db, _ROSTER_COUNT, {"a": activity_id})
-    return int(rows[0]["n"])
+async def count_of_activities(db: Database, *, activity_ids: Sequence[int],
+                              statuses: Sequence[str]) -> list[Row]:
+    """How many sign-ups of these statuses each activity has (``activity_id``, ``n``; none
+    for an activity with none)."""
+    return await sql.fetch(db, _ROSTER_COUNTS, {"ids": list(activity_ids),
+                                                "statuses": list(statuses)})

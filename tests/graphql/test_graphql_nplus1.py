@@ -98,3 +98,38 @@ async def test_past_members_of_many_teams_are_batched(gql: Gql,
     result = await gql(PAST, {"n": 3}, caller=PARTNER)
     assert result.errors and {(e.extensions or {}).get("code") for e in result.errors} == {
         "FORBIDDEN"}
+
+
+ROSTERS = """query($n: Int!) { activities(first: $n) { edges { node { title
+  signUps(first: 5) { totalCount edges { node { status waitlistPosition checkedInAt
+    volunteer { name } } } }
+  waiting: signUps(first: 5, status: ["waitlisted"]) { totalCount } } } } }"""
+
+
+async def test_sign_up_lists_of_many_activities_are_batched(
+        gql: Gql, aconn: psycopg.AsyncConnection[Any]):
+    # Every published activity: two places taken and one on the waitlist.
+    await aconn.execute(
+        "INSERT INTO activity_signup (activity_id, volunteer_id, status, waitlist_no) "
+        "SELECT a.id, v.id, CASE WHEN v.k = 3 THEN 'waitlisted' ELSE 'signed_up' END, "
+        "CASE WHEN v.k = 3 THEN nextval('activity_waitlist_seq') END FROM activity a "
+        "CROSS JOIN (SELECT id, row_number() OVER (ORDER BY id) AS k FROM volunteer "
+        "WHERE status = 'active' ORDER BY id LIMIT 3) v WHERE a.status = 'published' "
+        "ON CONFLICT DO NOTHING")
+    admin = Caller(Role.ADMIN, "admin-1")
+    costs, answers = [], []
+    for n in (3, 25):
+        before = gql.db.statements
+        answers.append(await gql.data(ROSTERS, {"n": n}, caller=admin))
+        costs.append(gql.db.statements - before)
+    assert costs[0] == costs[1] <= 8, costs
+    listed = [e["node"] for e in answers[1]["activities"]["edges"]]
+    assert len(listed) == 25
+    assert all(a["signUps"]["totalCount"] >= 3 and a["waiting"]["totalCount"] >= 1
+               for a in listed)
+    assert all(s["node"]["volunteer"]["name"] for a in listed for s in a["signUps"]["edges"])
+    # Callers who take no activity's attendance get null, and pay no statement for a list.
+    before = gql.db.statements
+    none = await gql.data(ROSTERS, {"n": 25}, caller=PARTNER)
+    assert all(e["node"]["signUps"] is None for e in none["activities"]["edges"])
+    assert gql.db.statements - before < costs[1]
