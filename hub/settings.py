@@ -230,6 +230,22 @@ class NotifySettings:
 
 
 @dataclass(frozen=True)
+class WebhookSettings:
+    """Partner webhooks (docs/notifications.md, "Partner webhooks")."""
+
+    http_hosts: tuple[str, ...] = ()  # hosts a webhook may reach over plain http (tests, dev)
+    timeout_s: float = 10.0  # one delivery's whole HTTP exchange
+    per_partner: int = 20  # endpoints one partner may keep
+
+    @classmethod
+    def from_env(cls, env: dict[str, str]) -> WebhookSettings:
+        hosts = tuple(h.strip().lower() for h in env.get("HUB_WEBHOOK_HTTP_HOSTS", "").split(",")
+                      if h.strip())
+        return cls(http_hosts=hosts, timeout_s=_positive(env, "HUB_WEBHOOK_TIMEOUT_S", 10.0),
+                   per_partner=int(_positive(env, "HUB_WEBHOOK_PER_PARTNER", 20)))
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything configurable about the hub."""
 
@@ -271,6 +287,7 @@ class Settings:
     sign_in: SignInSettings = field(default_factory=SignInSettings)
     jobs: JobSettings = field(default_factory=JobSettings)
     notify: NotifySettings = field(default_factory=NotifySettings)
+    webhooks: WebhookSettings = field(default_factory=WebhookSettings)
     # Where uvicorn's worker processes keep their metrics for /metrics to add up; prometheus_client
     # reads the same variable itself when imported. None: one process's own metrics.
     metrics_dir: Path | None = None
@@ -326,5 +343,6 @@ class Settings:
             sign_in=SignInSettings.from_env(env),
             jobs=JobSettings.from_env(env),
             notify=NotifySettings.from_env(env),
+            webhooks=WebhookSettings.from_env(env),
             metrics_dir=_directory(env, "PROMETHEUS_MULTIPROC_DIR"),
         )

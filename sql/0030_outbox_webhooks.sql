@@ -106,6 +106,8 @@ CREATE INDEX webhook_partner_idx ON webhook (partner, id) WHERE deleted_at IS NU
 CREATE INDEX webhook_kinds_idx ON webhook USING gin (kinds) WHERE deleted_at IS NULL AND active;
 
 -- One delivery of one event to one webhook (a replay is a new row, `replay_of` the first).
+-- `queued_at`: when the relay deferred its job (NULL: the relay will, within a second; so a
+-- replay, made by a request, is queued by the relay like any other delivery).
 CREATE TABLE webhook_delivery (
   id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   webhook_id   bigint NOT NULL REFERENCES webhook (id),
@@ -117,9 +119,11 @@ CREATE TABLE webhook_delivery (
   last_code    integer,
   last_error   text CHECK (char_length(last_error) <= 1000),
   created_at   timestamptz NOT NULL DEFAULT now(),
+  queued_at    timestamptz,
   finished_at  timestamptz,
   CHECK ((status = 'pending') = (finished_at IS NULL))
 );
 CREATE UNIQUE INDEX webhook_delivery_once ON webhook_delivery (webhook_id, event_id)
   WHERE replay_of IS NULL;
 CREATE INDEX webhook_delivery_webhook_idx ON webhook_delivery (webhook_id, id);
+CREATE INDEX webhook_delivery_unqueued_idx ON webhook_delivery (id) WHERE queued_at IS NULL;

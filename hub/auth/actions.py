@@ -102,8 +102,9 @@ class Action(StrEnum):
     # and station staff: the account they signed in as (the only one the service touches).
     NOTIFICATION_PREFERENCES = "notification.preferences"
     # The in-app inbox (issue 15.3): one's own notifications; the subject is always the
-    # caller's own inbox (who they are comes from the token), so every signed-in person but a
-    # partner (told through webhooks) may read and mark theirs.
+    # caller's own inbox, made from their token (a dispatcher's region, an org admin's
+    # organisation, a volunteer themself), so a token without them reads nothing; partners
+    # are told through webhooks.
     NOTIFICATION_READ = "notification.read"
     # Partner webhooks (issue 15.4): a partner its own endpoints (the webhook's partner is the
     # requester), an admin any; an admin sets what each partner's contract lets it receive.
@@ -189,7 +190,7 @@ _TABLE: dict[Action, tuple[frozenset[Grant], ...]] = {
     Action.CAMPAIGN_MANAGE:       (_ANY, _NO,        _NO,   _NO,   _NO,  _NO,  _NO,  _NO),
     Action.CAMPAIGN_TAG:          (_ANY, _IN,        _IN,   _NO,   _NO,  _NO,  _NO,  _NO),
     Action.NOTIFICATION_PREFERENCES: (_NO, _NO,      _NO,   _SELF, _NO,  _ANY, _ANY, _NO),
-    Action.NOTIFICATION_READ:     (_ANY, _ANY,       _ANY,  _ANY,  _NO,  _ANY, _ANY, _NO),
+    Action.NOTIFICATION_READ:     (_ANY, _IN,        _IN,   _SELF, _NO,  _ANY, _ANY, _NO),
     Action.WEBHOOK_MANAGE:        (_ANY, _NO,        _NO,   _NO,   _REQ, _NO,  _NO,  _NO),
     Action.PARTNER_CONTRACT_MANAGE: (_ANY, _NO,      _NO,   _NO,   _NO,  _NO,  _NO,  _NO),
 }

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,14 +29,18 @@ RETRY_S = 1.0
 CLOSE_ATTEMPTS = 5
 
 
+Wants = Callable[[dict[str, Any]], bool]
+"""Whether a subscriber wants an event (a channel's payload, parsed)."""
+
+
 @dataclass(eq=False)
 class _Subscriber:
-    region_prefix: str
+    wants: Wants
     queue: asyncio.Queue[dict[str, Any]] = field(
         default_factory=lambda: asyncio.Queue(maxsize=QUEUE_SIZE))
 
     def offer(self, event: dict[str, Any]) -> None:
-        if not str(event.get("regionCode", "")).startswith(self.region_prefix):
+        if not self.wants(event):
             return
         if self.queue.full():  # drop the oldest: a slow client must not stall the others
             self.queue.get_nowait()
@@ -46,8 +50,9 @@ class _Subscriber:
 class Listener:
     """LISTENs on one connection and hands each event to the subscribers it concerns."""
 
-    def __init__(self, conninfo: str) -> None:
+    def __init__(self, conninfo: str, channel: str = CHANNEL) -> None:
         self.conninfo = conninfo
+        self.channel = channel
         self.subscribers: set[_Subscriber] = set()
         self.ready = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -57,34 +62,38 @@ class Listener:
         if self._task is None or self._task.done():
             self.ready.clear()
             self._closing = False
-            self._task = asyncio.create_task(self._run(), name="hub-dispatch-listener")
+            self._task = asyncio.create_task(self._run(), name=f"hub-listener-{self.channel}")
 
     async def _run(self) -> None:
         while True:
             try:
-                async for payload in store.stream_notifications(self.conninfo, channel=CHANNEL,
+                async for payload in store.stream_notifications(self.conninfo,
+                                                                channel=self.channel,
                                                                 listening=self.ready.set):
                     self._fan_out(payload)
             except psycopg.Error as exc:
                 self.ready.clear()
                 if self._closing:  # an error while closing ends the task, no retry
                     return
-                log.warning("dispatch listener lost its connection (%s); retrying", exc)
+                log.warning("%s listener lost its connection (%s); retrying", self.channel, exc)
                 await asyncio.sleep(RETRY_S)
 
     def _fan_out(self, payload: str) -> None:
         try:
             event = json.loads(payload)
         except ValueError:
-            log.warning("ignoring a malformed %s payload: %.200s", CHANNEL, payload)
+            log.warning("ignoring a malformed %s payload: %.200s", self.channel, payload)
             return
         for subscriber in list(self.subscribers):
             subscriber.offer(event)
 
     @contextlib.asynccontextmanager
-    async def subscribe(self, region_prefix: str) -> AsyncIterator[asyncio.Queue[dict[str, Any]]]:
-        """A queue of events in a region subtree ("" for all), until the block exits."""
-        subscriber = _Subscriber(region_prefix)
+    async def subscribe(self, region_prefix: str = "", *, wants: Wants | None = None
+                        ) -> AsyncIterator[asyncio.Queue[dict[str, Any]]]:
+        """A queue of events in a region subtree ("" for all), or those ``wants`` takes,
+        until the block exits."""
+        subscriber = _Subscriber(wants or (
+            lambda event: str(event.get("regionCode", "")).startswith(region_prefix)))
         self.subscribers.add(subscriber)
         self._start()
         try:
@@ -114,17 +123,25 @@ class Events:
     and closes it, which stops every listener's task."""
 
     def __init__(self) -> None:
-        self.listeners: dict[str, Listener] = {}
+        self.listeners: dict[tuple[str, str], Listener] = {}
 
-    def listener(self, conninfo: str) -> Listener:
-        """The listener for a database."""
-        if conninfo not in self.listeners:
-            self.listeners[conninfo] = Listener(conninfo)
-        return self.listeners[conninfo]
+    def listener(self, conninfo: str, channel: str = CHANNEL) -> Listener:
+        """The listener for a database's channel."""
+        if (conninfo, channel) not in self.listeners:
+            self.listeners[conninfo, channel] = Listener(conninfo, channel)
+        return self.listeners[conninfo, channel]
 
     async def stream(self, conninfo: str, region_prefix: str) -> AsyncIterator[dict[str, Any]]:
         """Dispatch events of a region subtree, as they are committed."""
         async with self.listener(conninfo).subscribe(region_prefix) as queue:
+            while True:
+                yield await queue.get()
+
+    async def matching(self, conninfo: str, channel: str, wants: Wants
+                       ) -> AsyncIterator[dict[str, Any]]:
+        """The payloads NOTIFYed on a database's ``channel`` that ``wants`` takes, as they
+        are committed (the in-app inbox's ``hub_notification``)."""
+        async with self.listener(conninfo, channel).subscribe(wants=wants) as queue:
             while True:
                 yield await queue.get()
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from hub.store import inbox as inbox_store
 from hub.store import jobs as job_store
 from hub.store import outbox as store
 from hub.store import webhooks as hook_store
@@ -124,29 +125,35 @@ async def record(tx: Database, *, kind: EventKind, subject: EventSubject,
 
 Defer = Callable[[Any, Sequence[Row], Sequence[Row]], Awaitable[None]]
 """How the relay's caller (a job of ``hub.jobs``) defers the delivery jobs, given the relay's
-open connection (its transaction: the jobs commit with the mark), the events claimed and the
-webhook deliveries made for them (rows with ``id``, ``webhook_id``, ``subject_kind``,
-``subject_id``)."""
+open connection (its transaction: the jobs commit with the marks), the events claimed and the
+webhook deliveries to queue (rows with ``id``, ``webhook_id``, ``event_id``, ``subject_kind``,
+``subject_id``; a replay's too)."""
 
 
 async def relay(db: Database, defer: Defer, *, batch: int = RELAY_BATCH) -> int:
-    """Hand every event not yet relayed to ``defer``, a batch per transaction: claim the
-    oldest (``FOR UPDATE SKIP LOCKED``, so relays running at once share them), make one
-    webhook delivery per event and matching webhook, defer their jobs on the same connection
-    and mark the events relayed; all or nothing per batch. Returns how many were relayed."""
+    """Hand every event not yet relayed on, a batch per transaction: claim the oldest
+    (``FOR UPDATE SKIP LOCKED``, so relays running at once share them), write their inbox rows
+    (the in-app channel), make one webhook delivery per event and matching webhook, then
+    claim the deliveries not yet queued (replays too), defer the jobs on the same connection
+    through ``defer``, and mark events relayed and deliveries queued: all or nothing per
+    batch. Returns how many events were relayed."""
     done = 0
     while True:
         async with db.transaction() as tx:
             events = await store.list_unrelayed_locked(tx, limit=batch)
-            if not events:
-                return done
             ids = [e["id"] for e in events]
-            deliveries = await hook_store.create_deliveries(tx, event_ids=ids)
+            if ids:
+                await inbox_store.create_many(tx, event_ids=ids)  # the in-app inbox, at once
+                await hook_store.create_deliveries(tx, event_ids=ids)
+            queued = await hook_store.lock_unqueued(tx, limit=batch)
+            if not ids and not queued:
+                return done
             await job_store.create_jobs(tx, defer=functools.partial(_defer_all, defer, events,
-                                                                    deliveries))
+                                                                    queued))
             await store.update_relayed(tx, ids=ids)
-        done += len(events)
-        if len(events) < batch:
+            await hook_store.update_queued(tx, ids=[q["id"] for q in queued])
+        done += len(ids)
+        if len(ids) < batch and len(queued) < batch:
             return done
 
 

@@ -102,7 +102,7 @@ EXPECTED: dict[Action, str] = {
     Action.CAMPAIGN_MANAGE:       "YY NN NN NN NN NN NN NN",  # key dates and editions: admins
     Action.CAMPAIGN_TAG:          "YY YN YN NN NN NN NN NN",  # the region's or team's
     Action.NOTIFICATION_PREFERENCES: "NN NN NN YN NN YY YY NN",  # one's own (the account)
-    Action.NOTIFICATION_READ:     "YY YY YY YY NN YY YY NN",  # one's own inbox (the token)
+    Action.NOTIFICATION_READ:     "YY YN YN YN NN YY YY NN",  # one's own inbox (the token)
     Action.WEBHOOK_MANAGE:        "YY NN NN NN YN NN NN NN",  # a partner its own endpoints
     Action.PARTNER_CONTRACT_MANAGE: "YY NN NN NN NN NN NN NN",  # admins set contracts
 }

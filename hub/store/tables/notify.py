@@ -67,5 +67,6 @@ webhook_delivery = Table("webhook_delivery", metadata,
     Column("last_code", sa.Integer),
     Column("last_error", sa.Text),
     Column("created_at", TIMESTAMPTZ, nullable=False),
+    Column("queued_at", TIMESTAMPTZ),
     Column("finished_at", TIMESTAMPTZ),
 )
