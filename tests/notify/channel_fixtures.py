@@ -1,5 +1,5 @@
-"""Fixtures of the channels' tests (imported by them): settings with the test templates and
-the local stand-ins, the data key, and the stand-ins themselves."""
+"""Fixtures of the channels' tests (imported by them as ``<name>_fixture``): settings with
+the test templates and the local stand-ins, the data key, and the stand-ins themselves."""
 
 from __future__ import annotations
 
@@ -21,29 +21,29 @@ FAST_JOBS = JobSettings(sweep_s=30, max_attempts=3, retry_base_s=0.2, retry_max_
                         concurrency=4, keep_done_hours=1, shutdown_s=2.0)
 
 
-@pytest.fixture
-def wechat() -> Iterator[WeChatStandIn]:
+@pytest.fixture(name="wechat")
+def wechat_fixture() -> Iterator[WeChatStandIn]:
     server = WeChatStandIn().start()
     yield server
     server.stop()
 
 
-@pytest.fixture
-def smtp() -> Iterator[SmtpStandIn]:
+@pytest.fixture(name="smtp")
+def smtp_fixture() -> Iterator[SmtpStandIn]:
     server = SmtpStandIn().start()
     yield server
     server.stop()
 
 
-@pytest.fixture
-def templates_file(tmp_path: Path) -> Path:
+@pytest.fixture(name="templates_file")
+def templates_file_fixture(tmp_path: Path) -> Path:
     path = tmp_path / "templates.json"
     path.write_text(json.dumps(TEMPLATES), encoding="utf-8")
     return path
 
 
-@pytest.fixture
-def notify_settings(settings: Settings, wechat: WeChatStandIn, smtp: SmtpStandIn,
+@pytest.fixture(name="notify_settings")
+def notify_settings_fixture(settings: Settings, wechat: WeChatStandIn, smtp: SmtpStandIn,
                     templates_file: Path) -> Settings:
     """The test settings with every channel on its local stand-in and short retries."""
     sign_in = replace(settings.sign_in, sms_gateway="log", wechat_api_base=wechat.base,
@@ -53,18 +53,18 @@ def notify_settings(settings: Settings, wechat: WeChatStandIn, smtp: SmtpStandIn
     return replace(settings, sign_in=sign_in, notify=notify, jobs=FAST_JOBS, db_wait_s=5.0)
 
 
-@pytest.fixture
-def templates(templates_file: Path) -> Templates:
+@pytest.fixture(name="templates")
+def templates_fixture(templates_file: Path) -> Templates:
     return load(templates_file)
 
 
-@pytest.fixture
-def cipher(settings: Settings) -> PiiCipher:
+@pytest.fixture(name="cipher")
+def cipher_fixture(settings: Settings) -> PiiCipher:
     return load_or_create_key(configured=settings.data_key, home=settings.home)
 
 
-@pytest.fixture
-def no_prefs(clean: str, notify_url: str) -> str:
+@pytest.fixture(name="no_prefs")
+def no_prefs_fixture(clean: str, notify_url: str) -> str:
     """No preferences left by an earlier test (deliveries go with their events)."""
     with psycopg.connect(notify_url, autocommit=True) as conn:
         conn.execute("TRUNCATE notification_preference")

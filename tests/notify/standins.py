@@ -11,6 +11,7 @@ import email.policy
 import json
 import socket
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -35,6 +36,7 @@ class WeChatStandIn:
     status: int = 200
     errcodes: dict[str, int] = field(default_factory=dict)
     stale: set[str] = field(default_factory=set)
+    delay_s: float = 0.0  # how long each accepted send takes to answer (after it is recorded)
     tokens_issued: int = 0
     sends: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -66,7 +68,7 @@ class WeChatStandIn:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            def do_GET(self) -> None:
                 url = urlsplit(self.path)
                 query = parse_qs(url.query)
                 if url.path != "/cgi-bin/token" or query.get("grant_type") != [
@@ -78,7 +80,7 @@ class WeChatStandIn:
                     token = f"token-{standin.tokens_issued}"
                 self._json(200, {"access_token": token, "expires_in": 7200})
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 url = urlsplit(self.path)
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 token = parse_qs(url.query).get("access_token", [""])[0]
@@ -100,6 +102,8 @@ class WeChatStandIn:
                     key = parse_qs(urlsplit(body["page"]).query)["key"][0]
                     standin.sends.append({**body, "key": key, "token": token})
                     msgid = len(standin.sends)
+                if standin.delay_s:
+                    time.sleep(standin.delay_s)
                 self._json(200, {"errcode": 0, "errmsg": "ok", "msgid": msgid})
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -122,7 +126,7 @@ class SmtpStandIn:
     lock: threading.Lock = field(default_factory=threading.Lock)
     controller: Controller | None = None
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.lock:
             self.messages.append(parsed)  # type: ignore[arg-type]

@@ -17,12 +17,10 @@ from hub.services.channels.templates import CHINA, Templates
 from hub.services.notify_prefs import held_until
 from hub.store.base import PoolDatabase
 from tests.notify.channel_fixtures import (  # noqa: F401 (fixtures)
-    cipher,
-    no_prefs,
-    smtp,
-    templates,
-    templates_file,
-    wechat,
+    cipher_fixture,
+    no_prefs_fixture,
+    templates_file_fixture,
+    templates_fixture,
 )
 from tests.notify.channel_world import events, people
 
