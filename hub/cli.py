@@ -219,6 +219,12 @@ def cmd_station_staff(args: argparse.Namespace, settings: Settings) -> int:
     return station_staff_command(settings, args.phone, args.station)
 
 
+def cmd_coverage(args: argparse.Namespace, settings: Settings) -> int:
+    from hub.services.coverage_cli import import_sites_command
+
+    return import_sites_command(settings, args.file)
+
+
 # -- export-schema --------------------------------------------------------------------------
 def cmd_export_schema(args: argparse.Namespace, settings: Settings) -> int:
     from hub.schema import schema_sdl
@@ -363,6 +369,12 @@ def build_parser() -> argparse.ArgumentParser:
     staff.add_argument("phone", help="their mobile")
     staff.add_argument("station", type=int, help="the station's id")
     staff.set_defaults(func=cmd_station_staff)
+
+    coverage = sub.add_parser("coverage", help="station coverage: import-sites FILE.csv "
+                                               "(candidate sites for new stations)")
+    coverage.add_argument("action", choices=["import-sites"])
+    coverage.add_argument("file", help="FILE.csv: kind,name,lon,lat,region_code[,address]")
+    coverage.set_defaults(func=cmd_coverage)
 
     export = sub.add_parser("export-schema", help="print the GraphQL SDL")
     export.set_defaults(func=cmd_export_schema)

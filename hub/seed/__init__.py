@@ -18,7 +18,16 @@ import psycopg
 from tqdm import tqdm
 
 from hub.pii import load_or_create_key
-from hub.seed import history, pairings, people, places, regions, review_queue, service
+from hub.seed import (
+    candidate_sites,
+    history,
+    pairings,
+    people,
+    places,
+    regions,
+    review_queue,
+    service,
+)
 from hub.settings import Settings
 
 CHINA = timezone(timedelta(hours=8))
@@ -32,6 +41,7 @@ _GENERATED_TABLES = (
     "volunteer_availability_exception",
     "organization",
     "volunteer",
+    "candidate_site",
 )
 # Append-only tables (sql/0006): their triggers refuse a TRUNCATE once they hold rows, so
 # `--replace` turns those triggers off for its own TRUNCATE, in the seed's transaction.
@@ -160,6 +170,8 @@ def seed_connection(
     n_projects, n_activities = service.insert_projects_and_activities(
         conn, org_ids=org_ids, rng=rng, today=today
     )
+    n_sites = candidate_sites.seed_candidate_sites(
+        conn, seats=seats, rng=np.random.default_rng([options.random_seed, 16]))
     past = history.seed_history(conn, stations=stations, today=today, days=options.history_days,
                                 rng=np.random.default_rng([options.random_seed, 365]))
     waiting = (review_queue.seed_review_queue(conn, cipher=cipher, today=today)
@@ -176,6 +188,7 @@ def seed_connection(
         "demands": options.demands,
         "projects": n_projects,
         "activities": n_activities,
+        "candidate_sites": n_sites,
         **past,
         **waiting,
         "seconds": round(time.perf_counter() - started, 1),
