@@ -48,6 +48,10 @@ class ActionsWorld:
     team_offer: int  # the open demand offered to child_team, captained by `volunteer`
     society: int  # a 学会 team, paired with the region by `pairing`
     pairing: int
+    pilot: int = 0  # a county pilot of REGION (issue 16.1)
+    edition: int = 0  # 国际志愿者日 2030, to tag with (issue 16.6)
+    recognition_round: int = 0  # an open 优秀 round of REGION for 2025 (issue 16.3)
+    nomination: int = 0  # a pending nomination of the team in it
 
     @property
     def volunteer(self) -> int:
@@ -151,11 +155,26 @@ async def make_actions_world(conn: psycopg.AsyncConnection[Any]) -> ActionsWorld
     pairing = await _one(conn, "INSERT INTO team_pairing (organization_id, region_code, valid, "
                                "created_by) VALUES (%s, %s, daterange(current_date - 30, NULL), "
                                "'t') RETURNING id", (society, REGION))
+    pilot = await _one(conn, "INSERT INTO pilot (region_code, pilot_type, name, funded_on, "
+                             "quota_set) VALUES (%s, 'county', '记录测试试点', '2030-01-01', "
+                             "'henan_001') RETURNING id", (REGION,))
+    edition = await _one(conn, "INSERT INTO campaign_edition (campaign_code, year, period) "
+                               "VALUES ('volunteer_day', 2030, '[2030-12-05,2030-12-06)') "
+                               "RETURNING id")
+    recognition_round = await _one(
+        conn, "INSERT INTO recognition_round (award, level, region_code, year, categories, "
+              "opened_by) VALUES ('excellent', 'county', %s, 2025, '{volunteer,team}', 'test') "
+              "RETURNING id", (REGION,))
+    nomination = await _one(
+        conn, "INSERT INTO recognition_nomination (round_id, category, subject_id, rank, score, "
+              "evidence, nominated_by) VALUES (%s, 'team', %s, 1, 0.5, '{}', 'test') "
+              "RETURNING id", (recognition_round, base.org))
     return ActionsWorld(base=base, open_demand=open_demand, offer=offer, record=record["id"],
                         pending=pending["id"], plan=plan_id, child_team=child,
                         other_org=other_org, other_volunteer=other_volunteer, project=project,
                         other_station=other_station, team_offer=team_offer, society=society,
-                        pairing=pairing)
+                        pairing=pairing, pilot=pilot, edition=edition,
+                        recognition_round=recognition_round, nomination=nomination)
 
 
 Variables = Callable[[ActionsWorld], dict[str, Any]]

@@ -466,10 +466,50 @@ SCENARIOS: dict[str, tuple[str, Callable[[W], dict[str, Any]], Expect]] = {
                          "activityIds": [gid("Activity", w.base.future_activity)]}},
         _all((Action.CAMPAIGN_TAG, lambda w: w.team()))),
     "untagCampaign": (
-        "mutation($i: TagCampaignInput!) { untagCampaign(input: $i) { __typename } }",
+        "mutation($i: UntagCampaignInput!) { untagCampaign(input: $i) { __typename } }",
         lambda w: {"i": {"editionId": gid("CampaignEdition", w.edition),
                          "demandIds": [gid("Demand", w.open_demand)]}},
         _all((Action.CAMPAIGN_TAG, _region))),
+    # Recognition rounds and reports (issue 16.3, 16.7): the round's region; nominating also
+    # the candidate's organisations (org admins: their subtree); MZ/T 061 export: admins.
+    "openRecognitionRound": (
+        "mutation($i: OpenRecognitionRoundInput!) { openRecognitionRound(input: $i) "
+        "{ __typename } }",
+        lambda w: {"i": {"award": "EXCELLENT", "level": "COUNTY", "regionCode": REGION,
+                         "year": 2024, "categories": ["TEAM"]}},
+        _all((Action.RECOGNITION_MANAGE, _region))),
+    "nominateForRecognition": (
+        "mutation($i: NominateForRecognitionInput!) { nominateForRecognition(input: $i) "
+        "{ __typename } }",
+        lambda w: {"i": {"roundId": w.recognition_round, "category": "VOLUNTEER",
+                         "subjectId": gid("Volunteer", w.volunteer)}},
+        _all((Action.RECOGNITION_READ, lambda w: w.team()),
+             (Action.RECOGNITION_NOMINATE, lambda w: w.of_volunteer()))),
+    "reviewRecognitionNomination": (
+        "mutation($i: ReviewRecognitionNominationInput!) { reviewRecognitionNomination("
+        "input: $i) { __typename } }",
+        lambda w: {"i": {"nominationId": w.nomination, "accept": False, "reason": "材料不全"}},
+        _all((Action.RECOGNITION_MANAGE, _region))),
+    "publishRecognitionRound": (
+        "mutation($i: PublishRecognitionRoundInput!) { publishRecognitionRound(input: $i) "
+        "{ __typename } }",
+        lambda w: {"i": {"roundId": w.recognition_round}},
+        _all((Action.RECOGNITION_MANAGE, _region))),
+    "exportRecognitionList": (
+        "mutation($i: ExportRecognitionListInput!) { exportRecognitionList(input: $i) "
+        "{ __typename } }",
+        lambda w: {"i": {"roundId": w.recognition_round}},
+        _all((Action.RECOGNITION_READ, lambda w: w.team()))),
+    "exportAnnualReport": (
+        "mutation($i: ExportAnnualReportInput!) { exportAnnualReport(input: $i) "
+        "{ __typename } }",
+        lambda w: {"i": {"regionCode": REGION, "year": 2025}},
+        _all((Action.REPORT_ANNUAL, _region))),
+    "exportVolunteerServiceData": (
+        "mutation($i: ExportVolunteerServiceDataInput!) { exportVolunteerServiceData("
+        "input: $i) { __typename } }",
+        lambda w: {"i": {"regionCode": REGION, "year": 2025}},
+        _all((Action.REPORT_STANDARD_EXPORT, lambda w: None))),
 }
 
 
