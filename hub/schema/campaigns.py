@@ -107,13 +107,20 @@ class SaveCampaignEditionInput:
     ends_on: date | None = None
 
 
-@strawberry.input(description="Activities and demands to tag with (or untag from) an edition.")
+@strawberry.input(description="Activities and demands to tag with an edition.")
 class TagCampaignInput:
     edition_id: strawberry.ID
     activity_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
     demand_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
     people_served: int | None = strawberry.field(default=None, description=(
         "People reached by each, as the organiser reports (tagging only)."))
+
+
+@strawberry.input(description="Activities and demands to untag from an edition.")
+class UntagCampaignInput:
+    edition_id: strawberry.ID
+    activity_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
+    demand_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
 
 
 @payload(Code.INVALID)
@@ -136,7 +143,8 @@ class UntagCampaignPayload:
     count: int = 0
 
 
-async def _tag(info: Info, input: TagCampaignInput, *, remove: bool) -> int:
+async def _tag(info: Info, input: TagCampaignInput | UntagCampaignInput, *,
+               remove: bool) -> int:
     return await service.tag(
         info.context.db, info.context.caller,
         edition_id=decode_id(str(input.edition_id), "CampaignEdition", "editionId"),
@@ -144,7 +152,7 @@ async def _tag(info: Info, input: TagCampaignInput, *, remove: bool) -> int:
                       for n, x in enumerate(input.activity_ids)],
         demand_ids=[decode_id(str(x), "Demand", f"demandIds[{n}]")
                     for n, x in enumerate(input.demand_ids)],
-        people_served=input.people_served, remove=remove)
+        people_served=getattr(input, "people_served", None), remove=remove)
 
 
 @strawberry.type
@@ -174,6 +182,6 @@ class CampaignMutation:
         return TagCampaignPayload(count=await _tag(info, input, remove=False))
 
     @mutation("Untag activities and demands from a campaign edition.")
-    async def untag_campaign(self, info: Info, input: TagCampaignInput
+    async def untag_campaign(self, info: Info, input: UntagCampaignInput
                              ) -> UntagCampaignPayload:
         return UntagCampaignPayload(count=await _tag(info, input, remove=True))

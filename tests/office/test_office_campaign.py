@@ -26,7 +26,7 @@ mutation ($input: TagCampaignInput!) {
   tagCampaign(input: $input) { count errors { code field messageEn } }
 }"""
 UNTAG = """
-mutation ($input: TagCampaignInput!) {
+mutation ($input: UntagCampaignInput!) {
   untagCampaign(input: $input) { count errors { code field } }
 }"""
 STATS = """
