@@ -21,6 +21,7 @@ import pytest
 from hub.auth.tokens import Caller, Role
 from hub.store.base import ConnectionDatabase
 from tests.conftest import migrated_database
+from tests.publishing.conftest import one
 
 YEAR = 2025
 CITY = "410300000000"  # 洛阳市
@@ -49,13 +50,6 @@ async def oconn(office_url: str) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
 @pytest.fixture
 def odb(oconn: psycopg.AsyncConnection[Any]) -> ConnectionDatabase:
     return ConnectionDatabase(oconn)
-
-
-async def one(conn: psycopg.AsyncConnection[Any], sql: str, params: Any = None) -> Any:
-    cur = await conn.execute(sql, params)
-    row = await cur.fetchone()
-    assert row is not None, sql
-    return row[0]
 
 
 @dataclass
