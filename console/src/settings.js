@@ -65,6 +65,8 @@ async function load(code) {
     showErrors(form, { regionCode: t("errRegionCode") });
     return;
   }
+  said($("set-form"), "");
+  showErrors($("set-form"), []);
   try {
     show((await gql(ops.REGION_SETTINGS, { code })).regionSettings);
   } catch (err) {

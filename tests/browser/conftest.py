@@ -61,9 +61,8 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="session")
-def server(browser_db: str, settings: Settings) -> Iterator[str]:
-    """The hub on 127.0.0.1:<free port>, served by uvicorn in a thread."""
+def serve(settings: Settings, browser_db: str) -> Iterator[str]:
+    """The hub on 127.0.0.1:<free port>, served by uvicorn in a thread, until closed."""
     port = _free_port()
     app = create_app(settings, database_url=as_app(browser_db))
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
@@ -79,6 +78,12 @@ def server(browser_db: str, settings: Settings) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     srv.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def server(browser_db: str, settings: Settings) -> Iterator[str]:
+    """The hub on 127.0.0.1:<free port>, served by uvicorn in a thread."""
+    yield from serve(settings, browser_db)
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -23,15 +22,12 @@ from typing import Any
 
 import psycopg
 import pytest
-import uvicorn
 from playwright.sync_api import Page
 
-from hub.app import create_app
 from hub.auth import issue_token
 from hub.schema.node import encode_id
 from hub.settings import Settings
-from tests.browser.conftest import ARTIFACTS, Offline, _free_port
-from tests.conftest import as_app
+from tests.browser.conftest import ARTIFACTS, Offline, serve
 from tests.demands_public.demands_world import demand_file, demand_row
 
 pytestmark = pytest.mark.browser
@@ -41,21 +37,7 @@ STEP_S = 10  # the attendance code's step on this module's server (the setting's
 @pytest.fixture(scope="module")
 def server(browser_db: str, settings: Settings) -> Iterator[str]:
     """The hub as conftest's, with attendance codes rotating every 10 s."""
-    port = _free_port()
-    app = create_app(replace(settings, attendance_code_step_s=STEP_S),
-                     database_url=as_app(browser_db))
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                        ws="websockets-sansio"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    yield from serve(replace(settings, attendance_code_step_s=STEP_S), browser_db)
 
 
 def _one(db_url: str, query: str, args: tuple[Any, ...] = ()) -> Any:
@@ -148,7 +130,7 @@ def test_station_drafted_submitted_approved_and_on_the_map(
     page.fill("#pub-form [name=contactName]", "王老师")
     page.click("#pub-save")
     page.wait_for_selector("#pub-form[data-status=draft]")
-    assert name in page.inner_text("#pub-list")
+    page.locator("#pub-list li[data-status=draft]", has_text=name).wait_for()
     page.screenshot(path=str(ARTIFACTS / "console-forms-station.png"))
     page.click("#pub-submit")
     page.wait_for_selector("#pub-form[data-status=pending_review]")
@@ -303,6 +285,7 @@ def test_attendance_code_shown_as_qr_and_replaced_after_its_step(
     page.wait_for_function("id => [...document.querySelectorAll('#att-activity option')]"
                            ".some(o => o.value === id)", arg=activity, polling=200)
     page.select_option("#att-activity", activity)
+    assert title in page.inner_text("#att-activity")
     # The sign-up list: the place, then the waitlist with its position.
     page.wait_for_selector("#att-signups li[data-status=waitlisted]")
     signups = page.inner_text("#att-signups")
