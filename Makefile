@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 
 .PHONY: setup demo test lint db schema documents bench bench-seed bench-matching bench-graphql \
 	bench-tiles bench-import bench-records bench-fuzz bench-anchors bench-tools clean lock \
-	bench-scorecards bench-reports
+	bench-scorecards bench-reports bench-coverage
 
 setup:
 	@scripts/setup.sh
@@ -73,6 +73,11 @@ bench-records: setup
 # a copy of the bench-graphql database (issue 16.9).
 bench-reports: setup
 	$(BIN)/python bench/bench_reports.py $(ARGS)
+
+# 老少边贫 equity and the station-coverage model (issue 16.9): equity on a copy of the
+# bench-graphql database, the covering-location model on a synthetic province (fixed seed).
+bench-coverage: setup
+	$(BIN)/python bench/bench_coverage.py $(ARGS)
 
 # Scorecards and campaign figures on a copy of the bench-graphql database (issue 16.9).
 bench-scorecards: setup
