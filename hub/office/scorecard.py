@@ -16,9 +16,9 @@ verdicts go out. The rules, one per item:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 ITEMS = ("teams", "projects", "activities", "stations")
 LABELS = {
@@ -59,10 +59,9 @@ class Period:
         return min(self.as_of, last)
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """A candidate behind a number: whether it counts, its figure (a team's members), and why
-    not."""
+    not. (A tuple: a province's card holds some ten thousand of them.)"""
 
     kind: str
     id: int
@@ -92,7 +91,7 @@ class ItemResult:
 
 
 def _no(entry: Entry, zh: str, en: str) -> Entry:
-    return replace(entry, counts=False, reason_zh=zh, reason_en=en)
+    return entry._replace(counts=False, reason_zh=zh, reason_en=en)
 
 
 def _status(labels: Mapping[str, str], code: str) -> str:

@@ -108,6 +108,8 @@ async def update_quotas(db: Database, *, code: str, quotas: Sequence[dict[str, A
 
 # SQL text (benchmark, bench/bench_scorecards.py): every pilot of a request in one statement
 # per item, from arrays (pilot, division-code prefix, period start and end, the moment judged).
+# A state at a moment still to come is the state now (nothing can be logged after it yet), so
+# today's cards read no review log.
 _PILOT_ROWS = """
 WITH p AS (
   SELECT * FROM unnest(%(pilots)s::bigint[], %(prefixes)s::text[], %(starts)s::timestamptz[],
@@ -127,11 +129,13 @@ SELECT p.pilot_id, o.id, o.name, o.status,
             JOIN membership_history h ON h.organization_id = u.id
            WHERE u.path <@ o.path AND h.left_at >= p.at AND h.joined_at < p.at) AS members
   FROM q p JOIN organization o
-    ON o.region_code >= p.lo AND o.region_code < p.hi AND o.level = 'team' AND o.created_at < p.at
+    ON o.region_code >= p.lo AND o.region_code < p.hi AND o.level = 'team'
+   AND o.created_at < p.at
 """
 _PROJECTS = _PILOT_ROWS + """
 SELECT p.pilot_id, j.id, j.name, lower(j.period) AS starts_on, upper(j.period) AS ends_on,
-       hub_state_at('project', j.id, j.status, p.at) AS state
+       CASE WHEN p.at > now() THEN j.status
+            ELSE hub_state_at('project', j.id, j.status, p.at) END AS state
   FROM q p JOIN organization o ON o.region_code >= p.lo AND o.region_code < p.hi
   JOIN project j ON j.owner_id = o.id AND j.created_at < p.at
  WHERE upper(j.period) > (p.starts_at AT TIME ZONE 'Asia/Shanghai')::date
@@ -140,14 +144,19 @@ SELECT p.pilot_id, j.id, j.name, lower(j.period) AS starts_on, upper(j.period) A
 _ACTIVITIES = _PILOT_ROWS + """
 SELECT p.pilot_id, a.id, a.title AS name,
        (lower(a.time_window) AT TIME ZONE 'Asia/Shanghai')::date AS starts_on,
-       hub_state_at('activity', a.id, a.status, p.at) AS state
-  FROM q p JOIN activity a ON a.region_code >= p.lo AND a.region_code < p.hi AND a.created_at < p.at
+       CASE WHEN p.at > now() THEN a.status
+            ELSE hub_state_at('activity', a.id, a.status, p.at) END AS state
+  FROM q p JOIN activity a ON a.region_code >= p.lo AND a.region_code < p.hi
+   AND a.created_at < p.at
    AND lower(a.time_window) >= p.starts_at AND lower(a.time_window) < p.ends_at
 """
 _STATIONS = _PILOT_ROWS + """
-SELECT p.pilot_id, s.id, s.name, hub_state_at('station', s.id, s.status, p.at) AS state,
+SELECT p.pilot_id, s.id, s.name,
+       CASE WHEN p.at > now() THEN s.status
+            ELSE hub_state_at('station', s.id, s.status, p.at) END AS state,
        s.has_place, s.has_team, s.has_projects, s.has_facilities, s.has_rules, s.has_signage
-  FROM q p JOIN station s ON s.region_code >= p.lo AND s.region_code < p.hi AND s.created_at < p.at
+  FROM q p JOIN station s ON s.region_code >= p.lo AND s.region_code < p.hi
+   AND s.created_at < p.at
 """
 FACTS = {"teams": _TEAMS, "projects": _PROJECTS, "activities": _ACTIVITIES,
          "stations": _STATIONS}
