@@ -49,7 +49,8 @@ def label(vocab: Any, code: str | None, blank: str = "未标注 (none)") -> str:
 
 
 _FIGURES = ("person_times", "hours", "priority_hours", "volunteers", "demands_served",
-            "activities_served", "priority_demands_served", "stations_serving")
+            "activities_served", "priority_demands_served", "stations_serving", "registered",
+            "registered_in_year")
 
 
 @dataclass(frozen=True)
@@ -118,13 +119,11 @@ def _share(part: Any, whole: Any) -> float:
 def summary_rows(r: AnnualReport) -> list[tuple[str, Any]]:
     """(指标 Measure, value) of the 概况 sheet."""
     p, t = r.parts, r.total()
-    volunteers = next((x for x in p["volunteers_by_area"] if x["area"] is None),
-                      {"volunteers": 0, "registered_in_year": 0})
     demands = p["demands_by_category"]
     return [
         ("队伍数 Teams", len(p["teams"])),
-        ("注册志愿者（年末） Registered volunteers (year end)", volunteers["volunteers"]),
-        ("本年新注册志愿者 Registered in the year", volunteers["registered_in_year"]),
+        ("注册志愿者（年末） Registered volunteers (year end)", t["registered"]),
+        ("本年新注册志愿者 Registered in the year", t["registered_in_year"]),
         ("参与服务志愿者 Volunteers who served", t["volunteers"]),
         ("项目数 Projects", len(p["projects"])),
         ("活动数 Activities", sum(x["activities"] for x in p["activities_by_category"])),
@@ -146,7 +145,6 @@ def sheets(r: AnnualReport) -> list[Sheet]:
     p = r.parts
     by_team, by_project = r.service("team"), r.service("project")
     by_area = r.service("area")
-    vols_by_area = {x["area"]: x["volunteers"] for x in p["volunteers_by_area"]}
     hours_by_cohort, served_by_kind = r.service("cohort"), r.service("station_kind")
     served_by_category = r.service("category")
     demands = {x["category"]: x for x in p["demands_by_category"]}
@@ -163,11 +161,10 @@ def sheets(r: AnnualReport) -> list[Sheet]:
                 _f(by_team.get(str(x["id"]), empty).get("hours"))) for x in p["teams"]]),
         Sheet("志愿者人群", ("人群 Cohort", "注册志愿者 Volunteers", "本年新注册 New",
                         "参与服务 Served", "服务时长（小时） Hours"),
-              [(label(_COHORT, x["cohort"]), x["volunteers"], x["registered_in_year"],
-                hours_by_cohort.get(x["cohort"], empty).get("volunteers", 0),
-                _f(hours_by_cohort.get(x["cohort"], empty).get("hours")))
-               for x in p["volunteers_by_cohort"]],
-              "一名志愿者可属多个人群，各行之和可大于总数 (a volunteer may be in several cohorts)"),
+              [(label(_COHORT, k), x["registered"], x["registered_in_year"], x["volunteers"],
+                _f(x["hours"])) for k, x in hours_by_cohort.items()],
+              "本地区年末注册志愿者按人群统计；一名志愿者可属多个人群，各行之和可大于总数 (the "
+              "region's volunteers at the year's end; one may be in several cohorts)"),
         Sheet("项目", ("项目名称 Project", "类别 Category", "状态 Status", "承办队伍 Owner",
                      "地区代码 Region", "本年活动 Activities", "服务人次 Person-times",
                      "服务时长（小时） Hours"),
@@ -194,7 +191,7 @@ def sheets(r: AnnualReport) -> list[Sheet]:
         Sheet("下级地区", ("地区 Area", "地区代码 Code", "注册志愿者 Volunteers",
                        "服务人次 Person-times", "服务时长（小时） Hours",
                        "老少边贫时长 Priority hours", "老少边贫占比 Priority share"),
-              [(x["name"], x["code"], vols_by_area.get(x["area"], 0),
+              [(x["name"], x["code"], by_area.get(x["area"], empty).get("registered", 0),
                 by_area.get(x["area"], empty).get("person_times", 0),
                 _f(by_area.get(x["area"], empty).get("hours")),
                 _f(by_area.get(x["area"], empty).get("priority_hours")),

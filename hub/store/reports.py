@@ -37,9 +37,10 @@ WITH corr AS (
 # One pass over the year's records for every service figure (the CTE is read once): sums by
 # area (the next level down), team, project, station kind and category and in total (hashed
 # GROUPING SETS: no DISTINCT there), distinct counts from small pre-grouped sets (a demand,
-# an activity and a station each lie in one area), and each volunteer's hours under each of
-# their cohorts. Rows: (dimension, key, figures…), a figure NULL where that row does not give
-# it; hub.services.reports merges them by (dimension, key).
+# an activity and a station each lie in one area), and, in the same scan of the region's
+# registered volunteers, their counts by cohort, area and in total with the hours of those who
+# served under each of their cohorts. Rows: (dimension, key, figures…), a figure NULL where
+# that row does not give it; hub.services.reports merges them by (dimension, key).
 _SERVICE = _RECORDS + """, served AS MATERIALIZED (
   SELECT rec.volunteer_id, rec.organization_id, rec.demand_id, rec.activity_id, rec.hours,
          rec.prio, left(rec.region_code, %(child)s) AS area,
@@ -59,6 +60,14 @@ _SERVICE = _RECORDS + """, served AS MATERIALIZED (
 ), stations AS (
   SELECT station_kind, station_id FROM served WHERE station_id IS NOT NULL
    GROUP BY station_kind, station_id
+), members AS (
+  -- The region's registered volunteers at the year's end, a row per cohort (one row with a
+  -- NULL cohort for none; `first` marks one row per volunteer, for counting people).
+  SELECT v.id, v.registered_at, left(v.region_code, %(child)s) AS area,
+         coalesce(c.code, '') AS cohort, coalesce(c.ord, 1) = 1 AS first
+    FROM volunteer v LEFT JOIN LATERAL unnest(v.cohorts) WITH ORDINALITY AS c(code, ord) ON true
+   WHERE v.region_code LIKE %(prefix)s AND v.registered_at < %(end_at)s
+     AND (v.exited_at IS NULL OR v.exited_at >= %(end_at)s)
 )
 SELECT CASE WHEN grouping(area) = 0 THEN 'area' WHEN grouping(organization_id) = 0 THEN 'team'
             WHEN grouping(project_id) = 0 THEN 'project'
@@ -68,28 +77,36 @@ SELECT CASE WHEN grouping(area) = 0 THEN 'area' WHEN grouping(organization_id) =
        count(*) AS person_times, sum(hours) AS hours,
        coalesce(sum(hours) FILTER (WHERE prio), 0) AS priority_hours, NULL::bigint AS volunteers,
        NULL::bigint AS demands_served, NULL::bigint AS activities_served,
-       NULL::bigint AS priority_demands_served, NULL::bigint AS stations_serving
+       NULL::bigint AS priority_demands_served, NULL::bigint AS stations_serving,
+       NULL::bigint AS registered, NULL::bigint AS registered_in_year
   FROM served
  GROUP BY GROUPING SETS ((area), (organization_id), (project_id), (station_kind), (category), ())
 UNION ALL
 SELECT CASE WHEN grouping(area) = 0 THEN 'area' WHEN grouping(project_id) = 0 THEN 'project'
             ELSE 'total' END, coalesce(area, project_id::text), NULL, NULL, NULL, NULL,
-       count(demand_id), count(activity_id), count(demand_id) FILTER (WHERE prio), NULL
+       count(demand_id), count(activity_id), count(demand_id) FILTER (WHERE prio), NULL, NULL,
+       NULL
   FROM occasions GROUP BY GROUPING SETS ((area), (project_id), ())
 UNION ALL
-SELECT 'area', area, NULL, NULL, NULL, count(*), NULL, NULL, NULL, NULL
+SELECT 'area', area, NULL, NULL, NULL, count(*), NULL, NULL, NULL, NULL, NULL, NULL
   FROM volunteers_by_area GROUP BY area
 UNION ALL
-SELECT 'total', NULL, NULL, NULL, NULL, count(*), NULL, NULL, NULL, NULL FROM per_volunteer
+SELECT 'total', NULL, NULL, NULL, NULL, count(*), NULL, NULL, NULL, NULL, NULL, NULL
+  FROM per_volunteer
 UNION ALL
-SELECT 'station_kind', station_kind, NULL, NULL, NULL, NULL, NULL, NULL, NULL, count(*)
+SELECT 'station_kind', station_kind, NULL, NULL, NULL, NULL, NULL, NULL, NULL, count(*), NULL,
+       NULL
   FROM stations GROUP BY station_kind
 UNION ALL
-SELECT 'cohort', coalesce(c.code, ''), NULL, sum(pv.hours), NULL, count(*), NULL, NULL, NULL,
-       NULL
-  FROM per_volunteer pv JOIN volunteer v ON v.id = pv.volunteer_id
-  LEFT JOIN LATERAL unnest(v.cohorts) AS c(code) ON true
- GROUP BY 2
+SELECT CASE WHEN grouping(cohort) = 0 THEN 'cohort' WHEN grouping(area) = 0 THEN 'area'
+            ELSE 'total' END, coalesce(cohort, area), NULL,
+       CASE WHEN grouping(cohort) = 0 THEN sum(pv.hours) END, NULL,
+       CASE WHEN grouping(cohort) = 0 THEN count(pv.volunteer_id) END, NULL, NULL, NULL, NULL,
+       CASE WHEN grouping(cohort) = 0 THEN count(*) ELSE count(*) FILTER (WHERE first) END,
+       CASE WHEN grouping(cohort) = 0 THEN count(*) FILTER (WHERE registered_at >= %(start_at)s)
+            ELSE count(*) FILTER (WHERE first AND registered_at >= %(start_at)s) END
+  FROM members m LEFT JOIN per_volunteer pv ON pv.volunteer_id = m.id
+ GROUP BY GROUPING SETS ((cohort), (area), ())
 """
 
 _TEAMS = """
@@ -98,25 +115,6 @@ SELECT o.id, o.name, o.level, o.region_code, o.kind,
   FROM organization o
  WHERE o.region_code LIKE %(prefix)s AND o.status = 'active' AND o.created_at < %(end_at)s
  ORDER BY o.path
-"""
-
-_VOLUNTEERS_BY_COHORT = """
-SELECT coalesce(c.code, '') AS cohort, count(*) AS volunteers,
-       count(*) FILTER (WHERE v.registered_at >= %(start_at)s) AS registered_in_year
-  FROM volunteer v LEFT JOIN LATERAL unnest(v.cohorts) AS c(code) ON true
- WHERE v.region_code LIKE %(prefix)s AND v.registered_at < %(end_at)s
-   AND (v.exited_at IS NULL OR v.exited_at >= %(end_at)s)
- GROUP BY 1
-"""
-
-_VOLUNTEERS_BY_AREA = """
-SELECT CASE WHEN grouping(left(v.region_code, %(child)s)) = 0
-            THEN left(v.region_code, %(child)s) END AS area, count(*) AS volunteers,
-       count(*) FILTER (WHERE v.registered_at >= %(start_at)s) AS registered_in_year
-  FROM volunteer v
- WHERE v.region_code LIKE %(prefix)s AND v.registered_at < %(end_at)s
-   AND (v.exited_at IS NULL OR v.exited_at >= %(end_at)s)
- GROUP BY GROUPING SETS ((left(v.region_code, %(child)s)), ())
 """
 
 _PROJECTS = """
@@ -175,7 +173,6 @@ SELECT r.id AS round_id, r.award, r.level, r.region_code, w.category, w.place, w
 
 STATEMENTS = {
     "service": _SERVICE, "teams": _TEAMS,
-    "volunteers_by_cohort": _VOLUNTEERS_BY_COHORT, "volunteers_by_area": _VOLUNTEERS_BY_AREA,
     "projects": _PROJECTS, "activities_by_category": _ACTIVITIES_BY_CATEGORY,
     "demands_by_category": _DEMANDS_BY_CATEGORY, "stations_by_kind": _STATIONS_BY_KIND,
     "areas": _AREAS, "recognitions": _RECOGNITIONS,
