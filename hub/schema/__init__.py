@@ -47,6 +47,7 @@ from hub.schema.limits import (
 from hub.schema.membership import MembershipQuery
 from hub.schema.mutation import Mutation
 from hub.schema.notifications import NotificationQuery, NotificationSubscription
+from hub.schema.notify_prefs import NotificationPreferencesQuery
 from hub.schema.observe import Observe, federated_tracing, over_http
 from hub.schema.organizations import Activity, Organization, Project
 from hub.schema.places import Demand, Station
@@ -79,7 +80,7 @@ Query = merge_types("Query", (CoreQuery, WorkflowQuery, RecordsQuery, AccountQue
                                MembershipQuery, PublishingQuery, ActivityQuery, TeamQuery,
                                EquityQuery, ScorecardQuery, StarQuery, CampaignQuery,
                                RecognitionQuery, CoverageQuery, NotificationQuery,
-                               WebhookQuery))
+                               WebhookQuery, NotificationPreferencesQuery))
 Subscription = merge_types("Subscription", (WorkflowSubscription, NotificationSubscription))
 
 

@@ -24,6 +24,7 @@ from hub.schema.dispatch import (
 )
 from hub.schema.membership import MembershipMutation
 from hub.schema.notifications import NotificationMutation
+from hub.schema.notify_prefs import NotificationPreferencesMutation
 from hub.schema.pairings import PairingMutation
 from hub.schema.payloads import mutation
 from hub.schema.priority_rules import PriorityRuleMutation
@@ -57,7 +58,7 @@ Mutation = merge_types(
                  TeamMutation, PairingMutation, ScorecardMutation, StarMutation,
                  CampaignMutation,
                  RecognitionMutation, ReportMutation, CoverageMutation, NotificationMutation,
-                 WebhookMutation))
+                 WebhookMutation, NotificationPreferencesMutation))
 
 _A = Action
 MUTATION_ACTIONS: Mapping[str, tuple[Action, ...]] = MappingProxyType({
@@ -145,6 +146,7 @@ MUTATION_ACTIONS: Mapping[str, tuple[Action, ...]] = MappingProxyType({
     "exportVolunteerServiceData": (_A.REPORT_STANDARD_EXPORT,),
     "planCoverage": (_A.COVERAGE_PLAN,),
     "markNotificationsRead": (_A.NOTIFICATION_READ,),
+    "updateNotificationPreferences": (_A.NOTIFICATION_PREFERENCES,),
     "registerWebhook": (_A.WEBHOOK_MANAGE,),
     "updateWebhook": (_A.WEBHOOK_MANAGE,),
     "deleteWebhook": (_A.WEBHOOK_MANAGE,),

@@ -154,15 +154,15 @@ def _choices(templates: Templates, events: Sequence[tuple[str, Sequence[str]]],
     names = {c.value for c in ChannelName}
     for i, (kind, channels) in enumerate(events):
         if kind not in templates.kinds:
-            errors.append(WorkflowError(Code.INVALID, f"events[{i}].kind",
+            errors.append(WorkflowError(Code.INVALID, f"kinds[{i}].kind",
                                         f"unknown event kind {kind!r}", f"未知的通知类型“{kind}”"))
         elif kind in out:
-            errors.append(WorkflowError(Code.INVALID, f"events[{i}].kind",
+            errors.append(WorkflowError(Code.INVALID, f"kinds[{i}].kind",
                                         f"event kind {kind!r} is given twice",
                                         f"通知类型“{kind}”重复"))
         bad = [c for c in channels if c not in names]
         if bad:
-            errors.append(WorkflowError(Code.INVALID, f"events[{i}].channels",
+            errors.append(WorkflowError(Code.INVALID, f"kinds[{i}].channels",
                                         f"unknown channel {bad[0]!r}: wechat, sms or email "
                                         "(the inbox always receives)",
                                         f"未知渠道“{bad[0]}”：可选 wechat、sms、email"
@@ -173,7 +173,7 @@ def _choices(templates: Templates, events: Sequence[tuple[str, Sequence[str]]],
 
 async def update_preferences(db: Database, cipher: PiiCipher, templates: Templates,
                              caller: Caller, *,
-                             events: Sequence[tuple[str, Sequence[str]]] = (),
+                             kinds: Sequence[tuple[str, Sequence[str]]] = (),
                              reset_kinds: Sequence[str] = (),
                              quiet_hours: tuple[str, str] | None = UNSET,
                              email: str | None = UNSET) -> Preferences:
@@ -181,10 +181,10 @@ async def update_preferences(db: Database, cipher: PiiCipher, templates: Templat
     to the defaults), quiet hours (None: none), the e-mail address (None: forget it). All
     refusals at once; nothing changes unless everything is valid."""
     errors: list[WorkflowError] = []
-    if len(events) > len(templates.kinds):
-        errors.append(WorkflowError(Code.INVALID, "events", f"at most {len(templates.kinds)} "
-                                    f"event kinds, got {len(events)}", "通知类型过多"))
-    choices = _choices(templates, events, errors)
+    if len(kinds) > len(templates.kinds):
+        errors.append(WorkflowError(Code.INVALID, "kinds", f"at most {len(templates.kinds)} "
+                                    f"event kinds, got {len(kinds)}", "通知类型过多"))
+    choices = _choices(templates, kinds, errors)
     quiet: tuple[dt.time, dt.time] | None = None
     if quiet_hours is not UNSET and quiet_hours is not None:
         try:

@@ -97,6 +97,11 @@ def _activity_of(w: W) -> ActionSubject:
     return w.of_volunteer()
 
 
+def _own_preferences(caller: Caller, w: W) -> bool:
+    own = subject(volunteer_id=caller.volunteer_id) if caller.volunteer_id else None
+    return can(caller, Action.NOTIFICATION_PREFERENCES, own)
+
+
 # mutation → (document, variables, who may). Documents select only __typename: what matters
 # here is whether the call is let through.
 SCENARIOS: dict[str, tuple[str, Callable[[W], dict[str, Any]], Expect]] = {
@@ -510,6 +515,13 @@ SCENARIOS: dict[str, tuple[str, Callable[[W], dict[str, Any]], Expect]] = {
         "input: $i) { __typename } }",
         lambda w: {"i": {"regionCode": REGION, "year": 2025}},
         _all((Action.REPORT_STANDARD_EXPORT, lambda w: None))),
+    # One's own notification preferences (issue 15.3): a volunteer themself, a resident's or
+    # station staff's own account; nobody else's.
+    "updateNotificationPreferences": (
+        "mutation($i: UpdateNotificationPreferencesInput!) { updateNotificationPreferences("
+        "input: $i) { __typename } }",
+        lambda w: {"i": {"quietHours": {"start": "22:00", "end": "07:00"}}},
+        _own_preferences),
 }
 
 
