@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from hub.auth import Caller
 from hub.auth.actions import Action, require, subject
 from hub.services.notices import tell_owner
+from hub.services.outbox import EventSubject
 from hub.services.records import RecordsError, Source, hours_of, record_service, recorded_name
 from hub.services.subjects import org_subject, volunteer_subject
 from hub.store import activities as store
@@ -191,7 +192,11 @@ async def _promote(tx: Database, activity: Row) -> list[int]:
     if moved:
         await signups.update_signed_up(tx, activity_id=activity["id"], delta=len(moved))
         for volunteer_id in moved:
-            await tell_owner(tx, volunteer_id=volunteer_id, kind=PROMOTED)
+            await tell_owner(tx, volunteer_id=volunteer_id, kind=PROMOTED,
+                             about=EventSubject("activity", activity["id"]),
+                             payload={"activityId": str(activity["id"]),
+                                      "title": activity.get("title"),
+                                      "startsAt": activity["starts_at"].isoformat()})
     return moved
 
 

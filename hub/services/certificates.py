@@ -30,6 +30,8 @@ from hub.certs.model import (
 from hub.certs.pdf import printed_texts, render_certificate
 from hub.certs.signing import SigningKey, load_or_create_signing_key
 from hub.certs.verify import VerifyResult, verify_signed
+from hub.services import tell
+from hub.services.outbox import EventKind, EventSubject
 from hub.services.records import RecordsError, recorded_name
 from hub.services.subjects import org_subject, volunteer_subject
 from hub.settings import Settings
@@ -181,10 +183,17 @@ async def _issue(db: Database, settings: Settings, *, volunteer_id: int, first: 
         _check_printable(data)
         payload = canonical_payload(data)
         key = signing_key(settings)
-        return await store.create(tx, code=data.code, volunteer_id=volunteer_id, first=first,
+        made = await store.create(tx, code=data.code, volunteer_id=volunteer_id, first=first,
                                   last=last, payload=payload, signature=key.sign(payload),
                                   key_id=key.key_id, issued_by=issued_by,
                                   issued_at=data.issued_at)
+        await tell.volunteer(tx, EventKind.CERTIFICATE_ISSUED, volunteer_id=volunteer_id,
+                             subject=EventSubject("volunteer", volunteer_id),
+                             payload={"code": data.code, "from": first.isoformat(),
+                                      "to": last.isoformat(),
+                                      "totalHours": str(data.total_hours)},
+                             region_code=person["region_code"])
+        return made
 
 
 @dataclass(frozen=True)

@@ -35,9 +35,10 @@ from hub.auth import Caller
 from hub.auth.actions import Action, actor, require, subject
 from hub.matching import Problem
 from hub.matching.fit import Fit, Unfit, distances_m, fits_of_volunteer
-from hub.services import region_settings
+from hub.services import region_settings, tell
 from hub.services.claim_words import ineligible
 from hub.services.matching import CST, MAX_PERIOD_DAYS, parse_options, problem_of
+from hub.services.outbox import EventKind
 from hub.services.workflow import (
     HUB_ACTOR,
     SWEEP_BATCH,
@@ -281,6 +282,7 @@ async def approve(db: Database, caller: Caller, *, dispatch_id: int) -> Row:
                 f"派单 {dispatch_id} 的需求已于 {shown_at(row['starts_at'])} 开始，抢单已过期")
         await dispatches.update_state(tx, dispatch_id=dispatch_id, to_state="accepted", by=by,
                                       reason="claim approved", responded=True)
+        await tell.dispatches(tx, EventKind.CLAIM_APPROVED, [dispatch_id])
         return None
 
     return await change(db, dispatch_id, "accepted", step, Acting(
@@ -300,6 +302,8 @@ async def reject(db: Database, caller: Caller, *, dispatch_id: int, reason: str)
         _pending(row, dispatch_id)
         await dispatches.update_state(tx, dispatch_id=dispatch_id, to_state="claim_rejected",
                                       by=by, reason=reason, decline_reason=reason)
+        await tell.dispatches(tx, EventKind.CLAIM_REJECTED, [dispatch_id],
+                              extra={"reason": reason})
         return None
 
     return await change(db, dispatch_id, "claim_rejected", step, Acting(

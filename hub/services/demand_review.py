@@ -19,6 +19,8 @@ from collections.abc import Awaitable, Callable
 from hub.auth import Caller, Role
 from hub.auth.actions import Action, Denied, actor, can, require, subject
 from hub.geo.divisions import subtree_prefix
+from hub.services import tell
+from hub.services.outbox import EventKind
 from hub.services.subjects import vetting_subject
 from hub.services.workflow import Code, WorkflowError
 from hub.store import demand_intake as intake
@@ -69,6 +71,8 @@ async def vet_demand(db: Database, caller: Caller, *, demand_id: int, approve: b
                 "approved or rejected", f"需求 {demand_id} 不在待审核状态，不能再审核")
         await intake.update_vetted(tx, demand_id=demand_id, approve=approve, by=actor(caller),
                                    reason=text or None)
+        await tell.demands(tx, EventKind.DEMAND_APPROVED if approve else EventKind.DEMAND_REJECTED,
+                           [demand_id], extra={"reason": text or None})
 
 
 def _scope(caller: Caller, region_code: str | None) -> DemandFilter:

@@ -21,7 +21,8 @@ from hub.pii import PiiCipher, mask_phone
 from hub.registration.errors import FieldError
 from hub.registration.phone import parse_mobile
 from hub.registration.vocab import SKILLS
-from hub.services import ratelimit
+from hub.services import ratelimit, tell
+from hub.services.outbox import EventKind
 from hub.services.subjects import demand_subject
 from hub.services.workflow import Code, Refused, WorkflowError, allowed
 from hub.store import demands as store
@@ -217,6 +218,8 @@ async def cancel_demand(db: Database, caller: Caller, *, demand_id: int, reason:
         for row in rows:
             await dispatch.update_state(tx, dispatch_id=row["id"], to_state="cancelled",
                                         by=by, reason=f"demand cancelled: {reason}")
+        await tell.dispatches(tx, EventKind.OFFER_CANCELLED, [r["id"] for r in rows],
+                              extra={"reason": reason})
         await team_offers.update_withdrawn_of_demand(tx, demand_id=demand_id, by=by,
                                                      reason=f"demand cancelled: {reason}")
         await store.update_cancelled(tx, demand_id=demand_id, by=by, reason=reason)

@@ -23,6 +23,8 @@ from hub.auth import Caller
 from hub.auth.actions import Action, require, subject
 from hub.matching import Demand, Options, Plan, Problem, Volunteer, parse_problem, plan_to_dict
 from hub.matching import solve as solve_problem
+from hub.services import tell
+from hub.services.outbox import EventKind
 from hub.services.workflow_errors import shown_at
 from hub.store import demands as demand_store
 from hub.store import dispatch as store
@@ -263,17 +265,20 @@ async def commit(db: Database, caller: Caller, *, plan_id: str, ttl_s: int) -> C
             raise MatchError("planId", f"plan {plan_id} was already committed at {at}",
                              "ALREADY_COMMITTED", f"派单方案 {plan_id} 已于 {at} 提交")
         demand_ids: set[int] = set()
+        made: list[int] = []
         for a in row["plan"]["assignments"]:
             try:
                 async with tx.savepoint():  # one offer refused leaves the others
-                    await store.create(tx, demand_id=int(a["demandId"]),
+                    made_row = await store.create(tx, demand_id=int(a["demandId"]),
                                        volunteer_id=int(a["volunteerId"]), plan_id=plan_id,
                                        distance_m=a["distanceM"], reason=a.get("reason", ""),
                                        offered_by=by, ttl_s=ttl_s)
                 offered += 1
+                made.append(int(made_row["id"]))
                 demand_ids.add(int(a["demandId"]))
             except psycopg.Error as exc:  # the database refused this one offer; say why
                 skipped.append((a["volunteerId"], a["demandId"], _why(exc)))
+        await tell.dispatches(tx, EventKind.OFFER_MADE, made)
         await demand_store.update_dispatched(tx, demand_ids=sorted(demand_ids))
         await store.update_plan_committed(tx, plan_id=plan_id, by=by)
     return CommitResult(plan_id, offered, tuple(skipped))

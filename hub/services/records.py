@@ -40,6 +40,8 @@ from psycopg import errors as pg_errors
 
 from hub.auth import Caller
 from hub.auth.actions import Action, require, subject
+from hub.services import tell
+from hub.services.outbox import EventKind, EventSubject
 from hub.services.workflow_errors import shown_at
 from hub.store import activities, demands, ledger
 from hub.store import records as store
@@ -227,6 +229,7 @@ async def record_service(tx: Database, *, volunteer_id: int, source: Source, hou
         return {**record, "confirmed_at": None, "confirmed_by": None}
     confirmed = await store.create_confirmation(tx, record_id=record["id"], by=verified_by,
                                                 automatic=False)
+    await _tell_confirmed(tx, record, hours)
     await _reward(tx, record=record, record_id=record["id"], kind="service_reward",
                   before=Decimal(0), after=hours, memo=f"服务奖励 {row['title']}",
                   by=verified_by)
@@ -300,6 +303,17 @@ async def correct_record(tx: Database, *, record_id: int, hours: Decimal, reason
             "confirmed_by": original["confirmed_by"]}
 
 
+async def _tell_confirmed(tx: Database, record: Row, hours: Decimal) -> None:
+    """Record in the outbox that the volunteer's hours count now (HOURS_CONFIRMED)."""
+    served = record.get("served_on")
+    await tell.volunteer(tx, EventKind.HOURS_CONFIRMED, volunteer_id=record["volunteer_id"],
+                         subject=EventSubject("service_record", record["id"]),
+                         payload={"recordId": str(record["id"]), "title": record["title"],
+                                  "hours": str(hours),
+                                  "servedOn": served.isoformat() if served else None},
+                         region_code=record.get("region_code"))
+
+
 async def confirm_record(tx: Database, *, record_id: int, by: str,
                          automatic: bool = False) -> Row:
     """确认 a pending record in ``tx``: it now counts, and its rewards (of its net hours, after
@@ -311,6 +325,7 @@ async def confirm_record(tx: Database, *, record_id: int, by: str,
             f"record {record_id} was confirmed by {original['confirmed_by']} at {at}"),
             f"记录 {record_id} 已由 {original['confirmed_by']} 于 {at} 确认")
     confirmed = await store.create_confirmation(tx, record_id=record_id, by=by, automatic=automatic)
+    await _tell_confirmed(tx, original, Decimal(original["net_hours"]))
     await _reward(tx, record=original, record_id=record_id, kind="service_reward",
                   before=Decimal(0), after=Decimal(original["net_hours"]),
                   memo=f"服务奖励 {original['title']}（确认）", by=by)

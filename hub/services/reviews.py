@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from hub.auth import Caller
 from hub.auth.actions import Action, require, subject
+from hub.services import tell
 from hub.services.records import RecordsError, recorded_name
 from hub.services.subjects import demand_subject
 from hub.store import demands, records
@@ -59,6 +60,7 @@ async def review_demand(db: Database, caller: Caller, *, demand_id: int, rating:
             raise RecordsError("ALREADY_REVIEWED", "demandId", "the demand was already reviewed",
                                "该需求已经评价过")
         await demands.update_reviewed(tx, demand_id=demand["id"])
+        await tell.review(tx, row, demand)
     return row
 
 
@@ -86,4 +88,5 @@ async def rate_organiser(db: Database, caller: Caller, *, demand_id: int, rating
             raise RecordsError("ALREADY_REVIEWED", "demandId",
                                "you already rated this demand's organiser",
                                "你已经评价过该需求的组织方")
+        await tell.review(tx, row, demand)
     return row

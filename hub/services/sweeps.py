@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from hub.db.pool import DatabaseUnavailable
-from hub.services import claims, escalation, records, teams
+from hub.services import claims, escalation, records, reminders, teams
 from hub.services.workflow import SWEEP_BATCH, WorkflowError, change, expire, expired
 from hub.store import demands
 from hub.store import dispatch as store
@@ -91,6 +91,9 @@ STEPS: tuple[Step, ...] = (
          lambda db, _ttl, _auto: teams.expire_due(db)),
     Step("escalate_demands", "escalating short demands up the team tree",
          lambda db, _ttl, _auto: escalation.escalate_due(db)),
+    # Reminders (issue 15.2): 24 h and 2 h before a booking, an hour before an offer's
+    # deadline, each recorded once in the outbox.
+    Step("remind", "recording reminders due", lambda db, _ttl, _auto: reminders.remind_due(db)),
 )
 """Every step, in the order :func:`sweep` runs them; the job queue runs each as a periodic job
 of its own (``hub.jobs.steps``), so one failing step does not hold up the others."""

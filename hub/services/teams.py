@@ -32,6 +32,8 @@ from psycopg import errors as pg_errors
 from hub.auth import Caller
 from hub.auth.actions import Action, ActionSubject, actor, can, require, subject
 from hub.matching.explain import team_dispatch_reason
+from hub.services import tell
+from hub.services.outbox import EventKind
 from hub.services.workflow import HUB_ACTOR, SWEEP_BATCH, offerable, unfit
 from hub.services.workflow_errors import (
     Code,
@@ -125,6 +127,7 @@ async def make_offer(tx: ConnectionDatabase, demand: Row, team: Row, *, slots: i
     except psycopg.Error as exc:
         raise db_error(exc, "slots", f"demand {demand['id']}") from None
     await demands.update_dispatched(tx, demand_ids=[demand["id"]])
+    await tell.team_offer(tx, made, demand, team, slots=slots, respond_by=respond_by)
     return made
 
 
@@ -199,6 +202,8 @@ async def _close(tx: ConnectionDatabase, offer: Row, *, status: str, by: str,
         await demands.update_unfilled(tx, demand_id=offer["demand_id"], reason=(
             f"{offer['team_name']} returned {back} slot(s) of team offer {offer['id']}: "
             f"{reason} · {offer['team_name']}退回 {back} 个名额：{reason}"))
+        await tell.demands(tx, EventKind.DEMAND_UNFILLED, [offer["demand_id"]],
+                           extra={"reason": reason, "returnedSlots": back})
     return back
 
 

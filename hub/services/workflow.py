@@ -27,8 +27,9 @@ import psycopg
 from hub.auth import Caller
 from hub.auth.actions import Action, actor, require, subject
 from hub.matching import ProblemError, candidates_for_demand
-from hub.services import records
+from hub.services import records, tell
 from hub.services.matching import MatchError, MatchRequest, build_problem
+from hub.services.outbox import EventKind
 from hub.services.subjects import dispatch_subject
 from hub.services.workflow_errors import (
     DEMAND_STATUS,
@@ -121,6 +122,7 @@ async def _offer_once(db: Database, *, caller: Caller, demand_id: int,
                     errors.append(db_error(exc, field, f"volunteer {vid}"))
             if errors:
                 raise Refused(errors)
+            await tell.dispatches(tx, EventKind.OFFER_MADE, made)
             await demands.update_dispatched(tx, demand_ids=[demand_id])
     except WorkflowError as exc:
         raise Refused([exc]) from None
@@ -199,10 +201,12 @@ async def refill(tx: ConnectionDatabase, *, demand_id: int, ttl_s: int) -> Refil
                         tx, demand_id=demand_id, volunteer_id=int(vid), plan_id=None,
                         distance_m=dist, reason=f"next best candidate, {dist:.0f} m away",
                         offered_by=HUB_ACTOR, ttl_s=ttl_s)
+                await tell.dispatches(tx, EventKind.OFFER_REOFFERED, [int(row["id"])])
                 return Refill(int(row["id"]), int(vid), None)
             except psycopg.Error:
                 continue
     await demands.update_unfilled(tx, demand_id=demand_id, reason=reason)
+    await tell.demands(tx, EventKind.DEMAND_UNFILLED, [demand_id], extra={"reason": reason})
     return Refill(None, None, reason)
 
 
@@ -261,6 +265,7 @@ def expired(row: Row) -> bool:
 async def expire(tx: ConnectionDatabase, row: Row, ttl_s: int) -> WorkflowError:
     await store.update_state(tx, dispatch_id=row["id"], to_state="expired", by=HUB_ACTOR,
                              reason="no answer before the deadline")
+    await tell.dispatches(tx, EventKind.OFFER_EXPIRED, [row["id"]])
     await refill(tx, demand_id=row["demand_id"], ttl_s=ttl_s)
     return WorkflowError(Code.OFFER_EXPIRED, "dispatchId", (
         f"dispatch {row['id']}: the offer expired at {shown_at(row['respond_by'])}"),
@@ -279,10 +284,14 @@ async def accept(db: Database, *, caller: Caller, dispatch_id: int, ttl_s: int) 
                 f"派单 {dispatch_id} 是待调度员审核的抢单")
         await store.update_state(tx, dispatch_id=dispatch_id, to_state="accepted", by=by,
                                  responded=True)
+        await tell.dispatches(tx, EventKind.OFFER_ACCEPTED, [dispatch_id])
         return None
 
     return await change(db, dispatch_id, "accepted", step, Acting(
         caller, Action.DISPATCH_RESPOND, "accept it: only the volunteer offered it may"))
+
+
+_TOLD = {"declined": EventKind.OFFER_DECLINED, "cancelled": EventKind.OFFER_CANCELLED}
 
 
 async def _release(db: Database, *, dispatch_id: int, to_state: str, acting: Acting,
@@ -299,6 +308,8 @@ async def _release(db: Database, *, dispatch_id: int, to_state: str, acting: Act
         await store.update_state(tx, dispatch_id=dispatch_id, to_state=to_state, by=by,
                                  reason=reason, responded=to_state == "declined",
                                  decline_reason=reason if to_state == "declined" else None)
+        if to_state in _TOLD:
+            await tell.dispatches(tx, _TOLD[to_state], [dispatch_id], extra={"reason": reason})
         if reoffer:
             await refill(tx, demand_id=row["demand_id"], ttl_s=ttl_s)
         await demands.update_status(tx, demand_id=row["demand_id"])

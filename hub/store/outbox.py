@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql as pg
 
 from hub.store import sql
 from hub.store.base import Database, Row
-from hub.store.tables import outbox_event
+from hub.store.tables import demand, dispatch, outbox_event, service_record, station
 
 e = outbox_event
 _IDS = sa.bindparam("ids", type_=pg.ARRAY(sa.BigInteger))
@@ -69,3 +69,70 @@ async def count_unrelayed(db: Database) -> int:
     """How many events wait for the relay."""
     rows = await sql.fetch(db, _COUNT_WAITING)
     return int(rows[0]["n"])
+
+
+_d, _m = dispatch, demand
+_FACTS = sql.compiled(
+    sa.select(_d.c.id, _d.c.volunteer_id, _d.c.status, _d.c.respond_by,
+              _m.c.id.label("demand_id"), _m.c.title, _m.c.category, _m.c.region_code,
+              sa.func.lower(_m.c.time_window).label("starts_at"),
+              sa.func.upper(_m.c.time_window).label("ends_at"),
+              _m.c.station_id, station.c.name.label("place"))
+    .select_from(_d.join(_m, _m.c.id == _d.c.demand_id)
+                 .outerjoin(station, station.c.id == _m.c.station_id))
+    .where(_d.c.id == sa.any_(_IDS)).order_by(_d.c.id))
+_DEMAND_FACTS = sql.compiled(
+    sa.select(_m.c.id.label("demand_id"), _m.c.title, _m.c.category, _m.c.region_code,
+              sa.func.lower(_m.c.time_window).label("starts_at"),
+              sa.func.upper(_m.c.time_window).label("ends_at"), _m.c.station_id,
+              _m.c.raised_by, _m.c.status, station.c.name.label("place"))
+    .select_from(_m.outerjoin(station, station.c.id == _m.c.station_id))
+    .where(_m.c.id == sa.any_(_IDS)).order_by(_m.c.id))
+
+
+async def list_dispatch_facts(db: Database, *, dispatch_ids: Sequence[int]) -> list[Row]:
+    """What a message about each dispatch needs: its volunteer and state, its demand's title,
+    category, region, window and place (the station's name)."""
+    return await sql.fetch(db, _FACTS, {"ids": list(dispatch_ids)})
+
+
+async def list_demand_facts(db: Database, *, demand_ids: Sequence[int]) -> list[Row]:
+    """What a message about each demand needs (as :func:`list_dispatch_facts`, and who raised
+    it)."""
+    return await sql.fetch(db, _DEMAND_FACTS, {"ids": list(demand_ids)})
+
+
+_SERVED = sql.compiled(sa.select(service_record.c.volunteer_id).distinct()
+                       .where(service_record.c.demand_id == sa.bindparam("d", type_=sa.BigInteger))
+                       .order_by(service_record.c.volunteer_id))
+
+
+async def list_served_volunteers(db: Database, *, demand_id: int) -> list[int]:
+    """The volunteers with a service record of the demand (who a review of it concerns)."""
+    return [r["volunteer_id"] for r in await sql.fetch(db, _SERVED, {"d": demand_id})]
+
+
+def _due(status: str, column: sa.ColumnElement[Any], prefix: str) -> sql.Compiled:
+    key = sa.func.concat(prefix, _d.c.id)
+    return sql.compiled(
+        sa.select(_d.c.id).where(
+            _d.c.status == status,
+            column > sa.func.now() + sql.seconds(sa.bindparam("from_s", type_=sa.Float)),
+            column <= sa.func.now() + sql.seconds(sa.bindparam("to_s", type_=sa.Float)),
+            ~sa.exists().where(e.c.once_key == key))
+        .order_by(column, _d.c.id).limit(sa.bindparam("n", type_=sa.Integer)))
+
+
+_START = sa.func.lower(_d.c.time_window)
+_DUE = {"reminder_24h": _due("accepted", _START, "reminder_24h:dispatch:"),
+        "reminder_2h": _due("accepted", _START, "reminder_2h:dispatch:"),
+        "offer_expiring": _due("offered", _d.c.respond_by, "offer_expiring:dispatch:")}
+
+
+async def list_due_reminders(db: Database, *, kind: str, from_s: float, to_s: float,
+                             limit: int) -> list[int]:
+    """Dispatches due for a once-only reminder ``kind`` (reminder_24h, reminder_2h: accepted
+    bookings whose window starts in (now + from_s, now + to_s]; offer_expiring: offers whose
+    deadline falls there) that have not had it, the soonest first."""
+    rows = await sql.fetch(db, _DUE[kind], {"from_s": from_s, "to_s": to_s, "n": limit})
+    return [r["id"] for r in rows]
