@@ -90,11 +90,10 @@ async function loadActivities() {
   const select = $("att-activity");
   const keep = select.value;
   const vars = { statuses: ["published", "closed"],
-    org: org != null ? gid("Organization", org) : null };
+    org: org != null ? gid("Organization", org) : null,
+    region: role === "dispatcher" ? region : null };
   try {
-    const data = await gql(ops.LIST.activity, vars);
-    state.activities = nodes(data.activities)
-      .filter((a) => role !== "dispatcher" || !region || a.region?.code?.startsWith(region.replace(/0+$/, "")));
+    state.activities = nodes((await gql(ops.LIST.activity, vars)).activities);
   } catch (err) {
     $("att-error").textContent = err.message;
     state.activities = [];

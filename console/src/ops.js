@@ -73,8 +73,9 @@ export const LIST = {
   station: `query MyStations($statuses: [String!], $region: String) {
     stations(first: 30, filter: {statuses: $statuses, regionCode: $region}) { ${PAGE}
       edges { node { ${STATION_FIELDS} } } } }`,
-  activity: `query MyActivities($statuses: [String!], $org: ID) {
-    activities(first: 30, filter: {statuses: $statuses, organizationId: $org}) { ${PAGE}
+  activity: `query MyActivities($statuses: [String!], $org: ID, $region: String) {
+    activities(first: 30, filter: {statuses: $statuses, organizationId: $org,
+      regionCode: $region}) { ${PAGE}
       edges { node { ${ACTIVITY_FIELDS} } } } }`,
   project: `query MyProjects($statuses: [String!], $org: ID) {
     projects(first: 30, filter: {statuses: $statuses, ownerId: $org}) { ${PAGE}

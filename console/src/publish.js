@@ -100,6 +100,7 @@ async function open(kind, row, ctx) {
     ? `${t("pubEditing")}：${row.name ?? row.title}（${statusLabel(kind, row.status)}）`
     : t(`pubNew_${kind}`);
   form.dataset.status = row?.status ?? "new";
+  $("pub-new").hidden = claims().role === "station_staff";  // staff edit their own station
   $("pub-close").hidden = !row;
   $("pub-archive").hidden = !row;
   $("pub-reason").hidden = !row;
@@ -197,7 +198,12 @@ export const publishPanel = {
     });
     $("pub-close").addEventListener("click", () => lifecycle(ops.CLOSE, "pubClosed"));
     $("pub-archive").addEventListener("click", () => lifecycle(ops.ARCHIVE, "pubArchived"));
-    await open($("pub-kind").value, null, ctx);
+    // Station staff edit their own station (the token's `station`); others start a new one.
+    const { role, station } = claims();
+    const own = role === "station_staff" && station != null
+      ? (await gql(ops.PUBLICATION_NODE, { id: gid("Station", station) }).catch(() => ({}))).node
+      : null;
+    await open($("pub-kind").value, own ?? null, ctx);
   },
   async open(section, ctx) {
     state.ctx = ctx;
