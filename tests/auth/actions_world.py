@@ -52,6 +52,8 @@ class ActionsWorld:
     edition: int = 0  # 国际志愿者日 2030, to tag with (issue 16.6)
     recognition_round: int = 0  # an open 优秀 round of REGION for 2025 (issue 16.3)
     nomination: int = 0  # a pending nomination of the team in it
+    webhook: int = 0  # partner_in's endpoint, within its contract (issue 15.4)
+    webhook_delivery: int = 0  # a logged delivery to it
 
     @property
     def volunteer(self) -> int:
@@ -169,12 +171,30 @@ async def make_actions_world(conn: psycopg.AsyncConnection[Any]) -> ActionsWorld
         conn, "INSERT INTO recognition_nomination (round_id, category, subject_id, rank, score, "
               "evidence, nominated_by) VALUES (%s, 'team', %s, 1, 0.5, '{}', 'test') "
               "RETURNING id", (recognition_round, base.org))
+    webhook, webhook_delivery = await _webhook(conn)
     return ActionsWorld(base=base, open_demand=open_demand, offer=offer, record=record["id"],
                         pending=pending["id"], plan=plan_id, child_team=child,
                         other_org=other_org, other_volunteer=other_volunteer, project=project,
                         other_station=other_station, team_offer=team_offer, society=society,
                         pairing=pairing, pilot=pilot, edition=edition,
-                        recognition_round=recognition_round, nomination=nomination)
+                        recognition_round=recognition_round, nomination=nomination,
+                        webhook=webhook, webhook_delivery=webhook_delivery)
+
+
+async def _webhook(conn: psycopg.AsyncConnection[Any]) -> tuple[int, int]:
+    """partner_in's contract (offers in REGION), an endpoint and a logged delivery to it."""
+    await conn.execute("INSERT INTO partner_contract (partner, kinds, regions, updated_by) "
+                       "VALUES (%s, '{offer_made,hours_confirmed}', %s, 'test')",
+                       (REQUESTER, [REGION]))
+    hook = await _one(conn, "INSERT INTO webhook (partner, url, kinds, regions, secret) VALUES "
+                            "(%s, 'https://partner.example/hook', '{offer_made}', %s, %s) "
+                            "RETURNING id", (REQUESTER, [REGION], "s" * 40))
+    event = await _one(conn, "INSERT INTO outbox_event (kind, subject_kind, subject_id, "
+                             "region_code, relayed_at) VALUES ('offer_made', 'dispatch', 1, %s, "
+                             "now()) RETURNING id", (REGION,))
+    delivery = await _one(conn, "INSERT INTO webhook_delivery (webhook_id, event_id, queued_at) "
+                                "VALUES (%s, %s, now()) RETURNING id", (hook, event))
+    return hook, delivery
 
 
 Variables = Callable[[ActionsWorld], dict[str, Any]]

@@ -24,6 +24,7 @@ from hub.schema.mutation import MUTATION_ACTIONS
 from tests.auth.actions_world import (
     POINT,
     REGION,
+    REQUESTER,
     ActionsWorld,
     gid,
     make_actions_world,
@@ -95,6 +96,12 @@ def _station_of(w: W) -> ActionSubject:
 
 def _activity_of(w: W) -> ActionSubject:
     return w.of_volunteer()
+
+
+def _own_inbox(caller: Caller, w: W) -> bool:
+    return can(caller, Action.NOTIFICATION_READ, subject(
+        region_code=caller.region, org_paths=[str(caller.org)] if caller.org else [],
+        volunteer_id=caller.volunteer_id))
 
 
 def _own_preferences(caller: Caller, w: W) -> bool:
@@ -522,6 +529,37 @@ SCENARIOS: dict[str, tuple[str, Callable[[W], dict[str, Any]], Expect]] = {
         "input: $i) { __typename } }",
         lambda w: {"i": {"quietHours": {"start": "22:00", "end": "07:00"}}},
         _own_preferences),
+    # The in-app inbox (issue 15.3): one's own, as the token says (a dispatcher's region, an
+    # org admin's organisation, a volunteer themself; residents and station staff).
+    "markNotificationsRead": (
+        "mutation($i: MarkNotificationsReadInput!) { markNotificationsRead(input: $i) "
+        "{ __typename } }",
+        lambda w: {"i": {"all": True}}, _own_inbox),
+    # Partner webhooks (issue 15.4): partner_in its own (within its contract), admins any.
+    "registerWebhook": (
+        "mutation($i: RegisterWebhookInput!) { registerWebhook(input: $i) { __typename } }",
+        lambda w: {"i": {"url": "https://partner.example/h2", "kinds": ["offer_made"],
+                         "partner": REQUESTER}},
+        _all((Action.WEBHOOK_MANAGE, lambda w: subject(requester=REQUESTER)))),
+    "updateWebhook": (
+        "mutation($i: UpdateWebhookInput!) { updateWebhook(input: $i) { __typename } }",
+        lambda w: {"i": {"id": gid("Webhook", w.webhook), "active": False}},
+        _all((Action.WEBHOOK_MANAGE, lambda w: subject(requester=REQUESTER)))),
+    "deleteWebhook": (
+        "mutation($i: DeleteWebhookInput!) { deleteWebhook(input: $i) { __typename } }",
+        lambda w: {"i": {"id": gid("Webhook", w.webhook)}},
+        _all((Action.WEBHOOK_MANAGE, lambda w: subject(requester=REQUESTER)))),
+    "replayWebhookDelivery": (
+        "mutation($i: ReplayWebhookDeliveryInput!) { replayWebhookDelivery(input: $i) "
+        "{ __typename } }",
+        lambda w: {"i": {"deliveryId": gid("WebhookDelivery", w.webhook_delivery)}},
+        _all((Action.WEBHOOK_MANAGE, lambda w: subject(requester=REQUESTER)))),
+    "setPartnerContract": (
+        "mutation($i: SetPartnerContractInput!) { setPartnerContract(input: $i) "
+        "{ __typename } }",
+        lambda w: {"i": {"partner": "partner-x", "kinds": ["offer_made"],
+                         "regions": [REGION]}},
+        _all((Action.PARTNER_CONTRACT_MANAGE, lambda w: None))),
 }
 
 
