@@ -36,7 +36,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from hub.auth import Caller, Role
 from hub.db import database_url
-from hub.db.migrate import migrate
+from hub.db.migrate import MigrationError, migrate
 from hub.services import campaigns, scorecards, stars
 from hub.settings import Settings
 from hub.store.base import ConnectionDatabase
@@ -80,7 +80,13 @@ def ensure_database(server: str, name: str, settings: Settings) -> str:
             raise SystemExit(f"could not copy {TEMPLATE}: it stays in use")
     url = _db(server, name)
     log(f"migrating {name}")
-    migrate(url)
+    try:
+        migrate(url)
+    except MigrationError as exc:  # an applied migration was edited since: copy afresh
+        log(f"{exc}; dropping {name} to copy it again")
+        with psycopg.connect(_db(server, "postgres"), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        return ensure_database(server, name, settings)
     return url
 
 
