@@ -63,7 +63,7 @@ class Receiver:
 class _Handler(BaseHTTPRequestHandler):
     receiver: Receiver
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         status = self.server.receiver.handle(self.headers, body)  # type: ignore[attr-defined]
         self.send_response(status)

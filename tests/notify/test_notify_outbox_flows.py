@@ -122,9 +122,9 @@ async def test_reminders_are_recorded_once_each(aconn: psycopg.AsyncConnection[A
                             "WHERE id = %s", (dispatch_id,))
         booked.append(dispatch_id)
     start = await _last(aconn)
-    db = ConnectionDatabase(aconn)
-    await reminders.remind_due(db)
-    await reminders.remind_due(db)  # a second run (or a retry) records nothing again
+    here = ConnectionDatabase(aconn)
+    await reminders.remind_due(here)
+    await reminders.remind_due(here)  # a second run (or a retry) records nothing again
     mine = [e for e in await _events(aconn, start) if e["subject_id"] in booked]
     assert sorted((e["kind"], e["subject_id"]) for e in mine) == sorted(
         [("reminder_2h", booked[0]), ("reminder_24h", booked[1])])

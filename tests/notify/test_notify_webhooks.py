@@ -6,7 +6,6 @@ idempotency key; a partner cannot register outside its contract."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
@@ -91,7 +90,8 @@ async def test_retried_deliveries_take_effect_once_in_order_per_subject(
                                                regions=None, description="test")
         receiver.secret = secret
         assert hook["regions"] == [ZHENGZHOU] and secret.startswith("whsec_")
-        made = [await _event(db, EventKind.OFFER_MADE, 1), await _event(db, EventKind.OFFER_MADE, 2),
+        made = [await _event(db, EventKind.OFFER_MADE, 1),
+                await _event(db, EventKind.OFFER_MADE, 2),
                 await _event(db, EventKind.OFFER_ACCEPTED, 1),
                 await _event(db, EventKind.OFFER_ACCEPTED, 2)]
         await _event(db, EventKind.OFFER_MADE, 3, region="420102000000")  # outside the regions
@@ -162,7 +162,7 @@ async def test_the_signature_is_the_documented_hmac_over_timestamp_and_body() ->
 
 async def test_a_partner_cannot_register_outside_its_contract(db: Database) -> None:
     await _contract(db)
-    with pytest.raises(Denied, match="hours_confirmed|review_received") as kinds:
+    with pytest.raises(Denied, match="review_received") as kinds:
         await webhooks.register(db, PARTNER, HOOKS, url="https://example.org/h",
                                 kinds=["review_received"], regions=None, description="")
     assert kinds.value.code == "FORBIDDEN"
@@ -192,4 +192,3 @@ async def test_a_partner_cannot_register_outside_its_contract(db: Database) -> N
                                             kinds=["offer_made", "hours_confirmed"],
                                             rotate_secret=True)
     assert changed["kinds"] == ["hours_confirmed", "offer_made"] and secret
-    await asyncio.sleep(0)
