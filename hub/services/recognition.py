@@ -377,12 +377,12 @@ async def publish(db: Database, caller: Caller, *, round_id: int) -> tuple[Row, 
                           key=lambda n: (-n["score"], n["rank"], n["id"]))
             subjects = {s["id"]: s for s in await store.get_many_subjects(
                 tx, category=category, ids=[n["subject_id"] for n in mine])}
-            awards += [{"round_id": round_id, "category": category, "place": place,
-                        "nomination_id": n["id"], "subject_id": n["subject_id"],
-                        "subject_name": "" if category == "volunteer" else
-                        subjects[n["subject_id"]]["name"],
-                        "region_code": subjects[n["subject_id"]]["region_code"],
-                        "score": n["score"], "evidence": n["evidence"]}
-                       for place, n in enumerate(mine, start=1)]
+            for place, n in enumerate(mine, start=1):
+                subj = subjects.get(n["subject_id"], {})
+                awards.append({"round_id": round_id, "category": category, "place": place,
+                               "nomination_id": n["id"], "subject_id": n["subject_id"],
+                               "subject_name": "" if category == "volunteer" else
+                               subj.get("name", ""), "region_code": subj.get("region_code"),
+                               "score": n["score"], "evidence": n["evidence"]})
         await store.create_awards(tx, rows=awards)
         return published, await store.list_awards(tx, round_ids=[round_id])

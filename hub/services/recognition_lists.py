@@ -25,7 +25,6 @@ from hub.services.recognition import (
     Code,
     _bad,
     _region,
-    caller_org,
     names,
     readable,
 )
@@ -61,8 +60,14 @@ async def list_rounds(db: Database, caller: Caller, *, region_code: str | None,
     code = _region(region_code)
     if caller.role is Role.DISPATCHER and code is None:
         code = caller.region
-    path = await caller_org(db, caller)
-    require(caller, Action.RECOGNITION_READ, subject(region_code=code, org_paths=[path]),
+    paths: list[str] = []
+    if caller.role is Role.ORG_ADMIN and caller.org is not None:
+        # Rounds over their team's region: by default that region; elsewhere, none.
+        org = await store.get_many_subjects(db, category="team", ids=[caller.org])
+        code = code or (org[0]["region_code"] if org else None)
+        if org and code and str(org[0]["region_code"]).startswith(subtree_prefix(code)):
+            paths = list(org[0]["org_paths"])
+    require(caller, Action.RECOGNITION_READ, subject(region_code=code, org_paths=paths),
             what="list recognition rounds")
     return await store.list_rounds(db, region_prefix=subtree_prefix(code) if code else None,
                                    year=year, limit=first, offset=offset)

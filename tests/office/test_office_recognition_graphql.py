@@ -76,6 +76,11 @@ async def test_who_may_run_a_round(oconn: psycopg.AsyncConnection[Any], api: Api
     rid = made["round"]["id"]
     assert top_codes(await api.call(partner, CANDIDATES, {"id": rid, "c": "VOLUNTEER"})) == [
         "FORBIDDEN"]
+    rounds = "query($r: String) { recognitionRounds(regionCode: $r) { id level } }"
+    assert [r["id"] for r in (await api.data(own_team, rounds))["recognitionRounds"]] == [rid]
+    assert [r["id"] for r in (await api.data(city, rounds))["recognitionRounds"]] == [rid]
+    assert top_codes(await api.call(far, rounds, {"r": "410300"})) == ["FORBIDDEN"]
+    assert top_codes(await api.call(own_team, rounds, {"r": "410100"})) == ["FORBIDDEN"]
     assert top_codes(await api.call(far, CANDIDATES, {"id": rid, "c": "VOLUNTEER"})) == [
         "FORBIDDEN"]
 
