@@ -72,7 +72,7 @@ CREATE FUNCTION hub_state_at(p_kind text, p_id bigint, p_now text, p_at timestam
 -- today reads a few hundred rows instead of a million memberships; a past date subtracts the
 -- members who joined after it (membership_joined_idx) and adds the stints that ended after it.
 CREATE TABLE organization_member_count (
-  organization_id bigint PRIMARY KEY REFERENCES organization (id),
+  organization_id bigint PRIMARY KEY REFERENCES organization (id) ON DELETE CASCADE,
   members         integer NOT NULL DEFAULT 0 CHECK (members >= 0)
 );
 CREATE INDEX membership_joined_idx ON membership (organization_id, joined_at);
