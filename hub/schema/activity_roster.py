@@ -14,7 +14,7 @@ from strawberry.dataloader import DataLoader
 
 from hub.auth import Caller
 from hub.schema.common import Connection, connection, page_args
-from hub.schema.context import Info
+from hub.schema.context import Info, per_request
 from hub.schema.signups import ActivitySignUp, sign_up_of
 from hub.schema.vocab_args import codes
 from hub.services import activity_roster
@@ -59,11 +59,7 @@ class _Loaders:
 
 
 def _loaders(info: Info) -> _Loaders:
-    found = getattr(info.context, "roster_loaders", None)
-    if found is None:
-        found = _Loaders(info.context.db, info.context.caller)
-        setattr(info.context, "roster_loaders", found)  # noqa: B010 - per request
-    return found
+    return per_request(info, "roster_loaders", lambda c: _Loaders(c.db, c.caller))
 
 
 @strawberry.type

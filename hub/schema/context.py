@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequen
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
@@ -260,3 +260,16 @@ class Context:
 
 
 Info = StrawberryInfo[Context, None]
+
+
+_Made = TypeVar("_Made")
+
+
+def per_request(info: Info, name: str, make: Callable[[Context], _Made]) -> _Made:
+    """What ``make`` makes of the request's context, made once per request and kept on it
+    under ``name`` (a module's own DataLoaders)."""
+    found = getattr(info.context, name, None)
+    if found is None:
+        found = make(info.context)
+        setattr(info.context, name, found)
+    return found

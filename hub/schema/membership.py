@@ -14,7 +14,7 @@ from strawberry.dataloader import DataLoader
 
 from hub.auth import Caller
 from hub.auth.actions import Denied
-from hub.schema.context import Info, _loader
+from hub.schema.context import Info, _loader, per_request
 from hub.schema.errors import BadUserInput
 from hub.schema.node import decode_id, encode_id
 from hub.schema.payloads import mutation, payload
@@ -113,11 +113,7 @@ class _Loaders:
 
 
 def _loaders(info: Info) -> _Loaders:
-    found = getattr(info.context, "membership_loaders", None)
-    if found is None:
-        found = _Loaders(info.context.db, info.context.caller)
-        setattr(info.context, "membership_loaders", found)  # noqa: B010 - per request
-    return found
+    return per_request(info, "membership_loaders", lambda c: _Loaders(c.db, c.caller))
 
 
 def _limit(first: int | None) -> int:
