@@ -5,9 +5,9 @@ Run with `.venv/bin/python bench/bench_reports.py [--quick] [--database NAME]` (
 `make bench-reports`).
 
 * Database: ``hub_bench_rc`` on the hub's server (DATABASE_URL, else the embedded cluster),
-  copied from ``hub_bench_graphql`` (1,000,000 volunteers and a year of records; this program
-  seeds that template as bench/bench_graphql.py does when it is missing) and migrated. Never
-  the shared template itself.
+  copied from ``hub_bench_graphql`` (1,000,000 volunteers and a year of records; seeded as
+  bench/bench_graphql.py does when it is missing) and migrated, as bench/bench_scorecards.py
+  makes its copy (its ``ensure_database``). Never the shared template itself.
 * Measures: the service functions the GraphQL mutations and ``hub report`` call
   (hub.services.reports.annual: every statement and the .xlsx written), as an admin, in process,
   each run after one warm-up; the worst of the runs is judged against the target. The machine
@@ -25,56 +25,23 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
-from bench_graphql import FULL_VOLUNTEERS  # the sibling benchmark (bench/ is on sys.path)
-from bench_graphql import ensure_database as seed_template
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from bench_scorecards import ensure_database  # the sibling benchmark (bench/ is on sys.path)
 
 from hub.auth import Caller, Role
 from hub.db import database_url
-from hub.db.migrate import migrate
 from hub.pii import PiiCipher, generate_key_text
 from hub.services import recognition, reports, standard_export
 from hub.services.recognition import NewRound
 from hub.settings import Settings
 from hub.store.base import ConnectionDatabase
 
-TEMPLATE, YEAR = "hub_bench_graphql", 2026
+YEAR = 2026
 PROVINCE, CITY, COUNTY = "410000000000", "410300000000", "410303000000"
 ADMIN = Caller(Role.ADMIN, "bench")
 
 
 def log(message: str) -> None:
     print(f"[bench-reports] {message}", file=sys.stderr, flush=True)
-
-
-def _url(server: str, name: str) -> str:
-    params = conninfo_to_dict(server)
-    params["dbname"] = name
-    return make_conninfo("", **params)
-
-
-def ensure_copy(server: str, name: str, settings: Settings) -> str:
-    """The benchmark's own copy of the template (seeded first when missing), migrated."""
-    with psycopg.connect(_url(server, "postgres"), autocommit=True) as conn:
-        have = {r[0] for r in conn.execute("SELECT datname FROM pg_database")}
-    if name not in have:
-        if TEMPLATE not in have:
-            log(f"{TEMPLATE} is missing: seeding it as bench/bench_graphql.py does")
-            seed_template(server, TEMPLATE, FULL_VOLUNTEERS, reseed=False, settings=settings)
-        for attempt in range(12):
-            try:
-                with psycopg.connect(_url(server, "postgres"), autocommit=True) as conn:
-                    conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
-                break
-            except psycopg.errors.ObjectInUse:  # someone is connected to the template
-                log(f"{TEMPLATE} is in use; retrying ({attempt + 1})")
-                time.sleep(10)
-        else:
-            raise SystemExit(f"could not copy {TEMPLATE}: it stays in use")
-    url = _url(server, name)
-    log(f"migrating {name}")
-    migrate(url)
-    return url
 
 
 @dataclass(frozen=True)
@@ -150,7 +117,7 @@ def main() -> None:
     parser.add_argument("--database", default="hub_bench_rc", help="the benchmark copy")
     args = parser.parse_args()
     settings = Settings.from_env()
-    url = ensure_copy(database_url(settings, start=True), args.database, settings)
+    url = ensure_database(database_url(settings, start=True), args.database, settings)
     lines = asyncio.run(measure(url, 1 if args.quick else 3))
     print(table(lines))
 
