@@ -3,6 +3,7 @@ are recorded once, and the relay hands each committed event on exactly once."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import Any
 
@@ -75,3 +76,22 @@ async def test_relay_hands_each_event_on_once_and_a_failed_defer_relays_none(
     assert await outbox.relay(db, defer) == 0
     assert seen == ids
     assert await outbox.count_waiting(db) == 0
+
+
+async def test_relays_running_at_once_hand_each_event_on_exactly_once(db: PoolDatabase) -> None:
+    async with db.transaction() as tx:
+        for n in range(300):
+            await outbox.record(tx, kind=EventKind.OFFER_MADE, subject=EventSubject("dispatch", n),
+                                recipients=[Recipient.volunteer(n % 7)], payload={},
+                                region_code="410102000000")
+    seen: list[int] = []
+
+    async def defer(conn: Any, events: Sequence[Row], deliveries: Sequence[Row]) -> None:
+        await asyncio.sleep(0.01)  # hold the batch's locks a little while the others run
+        seen.extend(e["id"] for e in events)
+
+    done = await asyncio.gather(*(outbox.relay(db, defer, batch=25) for _ in range(5)))
+    assert sum(done) == 300 and len(seen) == 300 and len(set(seen)) == 300
+    rows = await db.fetch("SELECT count(*) AS n, count(DISTINCT event_id) AS events "
+                          "FROM notification")
+    assert rows == [{"n": 300, "events": 300}]  # one inbox row per event and addressee
