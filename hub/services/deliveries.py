@@ -33,6 +33,7 @@ from hub.store.base import Database, Row
 
 PEOPLE = ("volunteer", "account")  # the recipients external channels reach (desks: inbox only)
 PHONE_FIELD = "phone"  # hub.pii associated data of volunteer.phone_enc
+EMAIL_GROUP = 10  # e-mails sent over one SMTP connection before their outcomes are recorded
 
 
 @dataclass(frozen=True)
@@ -135,17 +136,41 @@ Record = Callable[[int, Result], Awaitable[None]]
 
 async def send_each(channel: Channel, messages: Sequence[Message], record: Record) -> None:
     """Send ``messages`` over ``channel`` and ``record`` each outcome as soon as it is known:
-    e-mail one after another over one connection, the others concurrently."""
+    e-mail one after another over one connection per :data:`EMAIL_GROUP` (recorded after each
+    group), the others concurrently."""
     if channel.name is ChannelName.EMAIL:
-        results = await channel.send_many(messages)
-        for i, result in enumerate(results):
-            await record(i, result)
+        for start in range(0, len(messages), EMAIL_GROUP):
+            results = await channel.send_many(messages[start:start + EMAIL_GROUP])
+            await asyncio.gather(*(record(start + i, r) for i, r in enumerate(results)))
         return
 
     async def one(i: int, message: Message) -> None:
         await record(i, await channel.send(message))
 
     await asyncio.gather(*(one(i, m) for i, m in enumerate(messages)))
+
+
+class _Recorder:
+    """Records outcomes as soon as they are known: the first to arrive writes every outcome
+    that has arrived meanwhile in one statement (so under load they go in groups, and alone
+    at once); a worker that dies loses at most what was in flight or waiting here."""
+
+    def __init__(self, db: Database, jobs: JobSettings, counts: dict[Outcome, int]) -> None:
+        self.db, self.jobs, self.counts = db, jobs, counts
+        self.waiting: list[dict[str, Any]] = []
+        self.lock = asyncio.Lock()
+
+    async def add(self, row: Row, result: Result) -> None:
+        outcome = result.outcome
+        if outcome is Outcome.RETRYABLE and row["tries"] >= self.jobs.max_attempts:
+            outcome = Outcome.FAILED
+        self.counts[outcome] += 1
+        status = "pending" if outcome is Outcome.RETRYABLE else outcome.value
+        self.waiting.append({"id": row["id"], "status": status, "provider": result.provider_id,
+                             "error": result.error, "wait": retry_wait_s(self.jobs, row["tries"])})
+        async with self.lock:
+            taken, self.waiting = self.waiting, []
+            await store.update_outcomes(self.db, outcomes=taken)
 
 
 async def deliver(db: Database, cipher: PiiCipher, templates: Templates, channel: Channel,
@@ -160,31 +185,19 @@ async def deliver(db: Database, cipher: PiiCipher, templates: Templates, channel
         by_person = {(c["recipient_kind"], c["recipient_ref"]): c for c in contacts}
         payloads = await store.get_payloads(db, event_ids=[r["event_id"] for r in claimed])
         todo: list[tuple[Row, Message]] = []
+        recorder = _Recorder(db, jobs, counts)
         for row in claimed:
             person = by_person.get((row["recipient_kind"], row["recipient_ref"]))
             address = _address(channel.name, person, cipher)
             if not address:
-                await store.update_finished(db, delivery_id=row["id"], delivered=False,
-                                            provider_id=None, error="no address any more")
-                counts[Outcome.FAILED] += 1
+                await recorder.add(row, Result.failed("no address any more"))
                 continue
             todo.append((row, templates.render(
                 key=key(row), kind=row["kind"], channel=channel.name, address=address,
                 payload=payloads.get(row["event_id"]) or {})))
 
         async def record(i: int, result: Result) -> None:
-            row = todo[i][0]
-            outcome = result.outcome
-            if outcome is Outcome.RETRYABLE and row["tries"] >= jobs.max_attempts:
-                outcome = Outcome.FAILED
-            counts[outcome] += 1
-            if outcome is Outcome.RETRYABLE:
-                await store.update_again(db, delivery_id=row["id"], error=result.error,
-                                         wait_s=retry_wait_s(jobs, row["tries"]))
-            else:
-                await store.update_finished(db, delivery_id=row["id"],
-                                            delivered=outcome is Outcome.DELIVERED,
-                                            provider_id=result.provider_id, error=result.error)
+            await recorder.add(todo[i][0], result)
 
         await send_each(channel, [m for _, m in todo], record)
     left = await store.count_open(db, ids=ids, lease_s=notify.lease_s)

@@ -60,18 +60,17 @@ UPDATE notification_delivery d
 RETURNING d.id, d.event_id, d.recipient_kind, d.recipient_ref, d.channel, d.kind, d.tries
 """
 
-_FINISH = """
-UPDATE notification_delivery
-   SET status = %(status)s, claimed_at = NULL, finished_at = now(), provider_id = %(provider)s,
-       last_error = %(error)s
- WHERE id = %(id)s AND status = 'sending'
-"""
-
-_AGAIN = """
-UPDATE notification_delivery
-   SET status = 'pending', claimed_at = NULL, last_error = %(error)s,
-       not_before = now() + make_interval(secs => %(wait)s)
- WHERE id = %(id)s AND status = 'sending'
+# Outcomes of a batch's sends, as many as are known at once: delivered or failed for good
+# (finished), or back to pending, due after a wait (a retryable failure).
+_OUTCOMES = """
+UPDATE notification_delivery d
+   SET status = x.status, claimed_at = NULL, provider_id = x.provider, last_error = x.error,
+       finished_at = CASE WHEN x.status = 'pending' THEN NULL ELSE now() END,
+       not_before = CASE WHEN x.status = 'pending' THEN now() + make_interval(secs => x.wait)
+                         ELSE d.not_before END
+  FROM unnest(%(ids)s::bigint[], %(statuses)s::text[], %(providers)s::text[],
+              %(errors)s::text[], %(waits)s::float8[]) AS x(id, status, provider, error, wait)
+ WHERE d.id = x.id AND d.status = 'sending'
 """
 
 _STILL_OPEN = """
@@ -130,16 +129,14 @@ async def claim(db: Database, *, ids: Sequence[int], lease_s: float) -> list[Row
     return await db.fetch(_CLAIM, {"ids": list(ids), "lease": lease_s})
 
 
-async def update_finished(db: Database, *, delivery_id: int, delivered: bool,
-                          provider_id: str | None, error: str | None) -> None:
-    await db.fetch(_FINISH, {"id": delivery_id, "status": "delivered" if delivered else "failed",
-                             "provider": provider_id, "error": error})
-
-
-async def update_again(db: Database, *, delivery_id: int, error: str | None,
-                       wait_s: float) -> None:
-    """Back to pending, due after ``wait_s``."""
-    await db.fetch(_AGAIN, {"id": delivery_id, "error": error, "wait": wait_s})
+async def update_outcomes(db: Database, *, outcomes: Sequence[Mapping[str, Any]]) -> None:
+    """Record sends' outcomes (``id``, ``status`` delivered | failed | pending, ``provider``,
+    ``error``, ``wait`` before a pending one is due) in one statement."""
+    if not outcomes:
+        return
+    await db.fetch(_OUTCOMES, {name: [o[key] for o in outcomes] for name, key in (
+        ("ids", "id"), ("statuses", "status"), ("providers", "provider"), ("errors", "error"),
+        ("waits", "wait"))})
 
 
 async def count_open(db: Database, *, ids: Sequence[int], lease_s: float) -> Row:

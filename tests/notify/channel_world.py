@@ -5,6 +5,8 @@ hours in their preferences; and outbox events addressed to them."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import random
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,12 +18,16 @@ from hub.services.notify_prefs import EMAIL_FIELD, mask_email
 from hub.store.base import Database
 
 
+_PHONES = itertools.count(random.randrange(10**7) * 10)  # unique mobiles within a process
+
+
 async def people(conn: psycopg.AsyncConnection[Any], cipher: PiiCipher, n: int, *,
                  tag: str = "p", openid: bool = True, email: bool = True,
                  quiet: tuple[dt.time, dt.time] | None = None) -> list[int]:
-    """``n`` volunteers with phones and accounts (openids ``<tag>-openid-<i>``), e-mail
+    """``n`` volunteers with phones and accounts (openids ``<tag>-openid-<i>``: ``tag``s are
+    unique per database), e-mail
     addresses ``<tag><i>@example.com``; their ids. The caller commits."""
-    phones = [f"139{abs(hash((tag, i))) % 10**8:08d}" for i in range(n)]
+    phones = [f"139{next(_PHONES) % 10**8:08d}" for _ in range(n)]
     cur = await conn.execute(
         "INSERT INTO volunteer (real_name, phone_enc, phone_hash, phone_masked) "
         "SELECT '通知测试', e, h, '139****0000' FROM unnest(%s::bytea[], %s::bytea[]) AS x(e, h) "

@@ -129,7 +129,7 @@ async def test_a_channel_failing_for_good_stops_after_its_tries(
 async def test_the_same_batch_delivered_twice_at_once_sends_each_once(
         db: PoolDatabase, no_prefs: str, cipher: PiiCipher, notify_settings: Settings,
         wechat: WeChatStandIn, smtp: SmtpStandIn) -> None:
-    who = await _people(db, cipher, 20, "twice")
+    who = await _people(db, cipher, 20, "thrice")
     tools = build(notify_settings)
     found = await deliveries.events(db, event_ids=await events(db, who, per_event=20))
     batches = await deliveries.fan_out(db, tools.templates, found, channels=set(tools.channels),
