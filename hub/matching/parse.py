@@ -6,6 +6,7 @@ The shapes are described by problem.schema.json and plan.schema.json next to thi
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import math
@@ -390,17 +391,6 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
 
 
 def _floor(f: PriorityFloor) -> dict[str, Any]:
-    return {
-        "minFillRate": f.min_fill_rate,
-        "slots": f.slots,
-        "reachable": f.reachable,
-        "reachableProven": f.reachable_proven,
-        "required": f.required,
-        "filled": f.filled,
-        "binding": f.binding,
-        "filledWithout": f.filled_without,
-        "objectiveWithout": f.objective_without,
-        "distanceWithoutM": f.distance_without_m,
-        "priceDistanceM": f.price_distance_m,
-        "priceObjective": f.price_objective,
-    }
+    """The floor's figures with camelCase keys (min_fill_rate → minFillRate)."""
+    return {k.split("_")[0] + "".join(w.capitalize() for w in k.split("_")[1:]): v
+            for k, v in dataclasses.asdict(f).items()}
