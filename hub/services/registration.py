@@ -46,6 +46,7 @@ from hub.services.registration_values import (
     today_cst,
 )
 from hub.services.subjects import org_subject, volunteer_subject
+from hub.services.suspension import Held, leave_activities
 from hub.store import dispatch, memberships, organizations, regions, volunteers
 from hub.store.base import Database
 
@@ -238,12 +239,20 @@ async def update_volunteer(db: Database, cipher: PiiCipher, caller: Caller, volu
 
 async def exit_volunteer(db: Database, caller: Caller, volunteer_id: int, *,
                          erase: bool) -> int:
-    """退出: never dispatched again; with ``erase`` the personal data goes, records stay."""
+    """退出: never dispatched again, their places and waitlist entries for activities not yet
+    started given up; with ``erase`` the personal data goes, records stay."""
     facts = await _facts(db, volunteer_id)
     require(caller, Action.VOLUNTEER_EXIT, volunteer_subject(facts),
             what="exit this volunteer (only the volunteer or an admin may)")
     async with db.transaction() as tx:
+        # Their activity places and waitlist entries go too, each freed place to the
+        # waitlist; the activities are locked before the volunteer's row, as a suspension
+        # takes them (hub.services.suspension), so a sign-up racing the exit is left or refused.
+        held = Held(volunteer_id)
+        await held.take(tx)
         await volunteers.update_exited(tx, volunteer_id=volunteer_id)
+        await held.take(tx)
+        await leave_activities(tx, held)
         cancelled = await dispatch.update_cancelled_of_volunteer(tx, volunteer_id=volunteer_id,
                                                                  reason="volunteer exited")
         # Their teams list them no more (kept in membership_history), nor as captain.

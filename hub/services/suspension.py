@@ -54,8 +54,9 @@ async def _authorised(db: Database, caller: Caller, volunteer_id: int, what: str
 
 
 @dataclass
-class _Held:
-    """What the suspension has locked: dispatches (their rows) and activities."""
+class Held:
+    """What a suspension (or an exit: hub.services.registration) has locked: dispatches
+    (their rows) and activities. Take it before the volunteer's row and again after."""
 
     volunteer_id: int
     dispatches: dict[int, Row] = field(default_factory=dict)
@@ -74,7 +75,7 @@ class _Held:
                 self.activities.add(row["activity_id"])
 
 
-async def _withdraw_dispatches(tx: ConnectionDatabase, held: _Held, *, by: str, reason: str,
+async def _withdraw_dispatches(tx: ConnectionDatabase, held: Held, *, by: str, reason: str,
                                ttl_s: int) -> tuple[int, ...]:
     allowed = await workflow.allowed(tx)
     withdrawn = []
@@ -89,7 +90,9 @@ async def _withdraw_dispatches(tx: ConnectionDatabase, held: _Held, *, by: str, 
     return tuple(withdrawn)
 
 
-async def _leave_activities(tx: Database, held: _Held) -> tuple[int, ...]:
+async def leave_activities(tx: Database, held: Held) -> tuple[int, ...]:
+    """Cancel the volunteer's places and waitlist entries in the held activities, each freed
+    place going to the waitlist; the activities left."""
     left = []
     for activity_id in sorted(held.activities):
         place = await signups.lock(tx, activity_id=activity_id, volunteer_id=held.volunteer_id)
@@ -112,7 +115,7 @@ async def suspend(db: Database, caller: Caller, *, volunteer_id: int, reason: st
     text = reason_of(reason, required=True)
 
     async def work(tx: ConnectionDatabase) -> StatusChange:
-        held = _Held(volunteer_id)
+        held = Held(volunteer_id)
         await held.take(tx)  # before the volunteer's row: see the module's note
         status = await store.lock_volunteer(tx, volunteer_id=volunteer_id)
         if status != "active":
@@ -125,7 +128,7 @@ async def suspend(db: Database, caller: Caller, *, volunteer_id: int, reason: st
         await held.take(tx)  # made meanwhile, before the volunteer's row was locked
         withdrawn = await _withdraw_dispatches(tx, held, by=actor(caller), reason=text,
                                                ttl_s=ttl_s)
-        return StatusChange(change, withdrawn, await _leave_activities(tx, held))
+        return StatusChange(change, withdrawn, await leave_activities(tx, held))
 
     return await in_transaction(db, work)
 
