@@ -69,7 +69,7 @@ def _loader(info: Info, kind: str) -> DataLoader[int, Earned | None]:
 async def _stars(info: Info, kind: str, key: int) -> StarRating:
     found = await _loader(info, kind).load(key)
     return StarRating.of(found) if found else StarRating(
-        stars=0, hours=Decimal(0), activities=0, volunteers=0, rating=None, rating_count=0,
+        stars=0, hours=Decimal("0.00"), activities=0, volunteers=0, rating=None, rating_count=0,
         next=None)
 
 

@@ -15,7 +15,7 @@ from hub.store.tables import organization, project, star_rule, star_tally, star_
 
 t, o, j, r = star_tally, organization, project, star_rule
 _IDS = sa.bindparam("ids", type_=pg.ARRAY(sa.BigInteger))
-_TALLY = (sa.func.coalesce(t.c.hours, 0).label("hours"),
+_TALLY = (sa.func.coalesce(t.c.hours, sa.cast(0, sa.Numeric(14, 2))).label("hours"),
           sa.func.coalesce(t.c.activities, 0).label("activities"),
           sa.func.coalesce(t.c.volunteers, 0).label("volunteers"),
           sa.func.coalesce(t.c.rating_sum, 0).label("rating_sum"),

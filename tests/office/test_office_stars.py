@@ -176,3 +176,38 @@ async def test_rules_and_thresholds_are_checked_and_scoped(sapi: Api) -> None:
     elsewhere = await sapi.data(None, '{ starThresholds(regionCode: "620102000000") { hours } }')
     assert [t["hours"] for t in elsewhere["starThresholds"]] == [
         "100.00", "300.00", "600.00", "1000.00", "1500.00"]
+
+
+LIST = """
+query ($n: Int!) {
+  organizations(first: $n, filter: {regionCode: "410303000000"}) {
+    edges { node { name stars { stars hours volunteers }
+                   projects { name stars { stars hours } } } }
+  }
+}"""
+
+
+async def test_stars_of_a_list_cost_the_same_statements_for_few_and_many(
+        sconn: psycopg.AsyncConnection[Any], settings: Any) -> None:
+    from hub.auth import Caller, Role
+    from hub.pii import PiiCipher
+    from hub.store.base import ConnectionDatabase
+    from tests.seeded import Gql
+
+    w: World = await make_world(sconn)
+    for n in range(3):
+        await serve(sconn, w.volunteers[n], w.activities[f"held{n}"], w.teams["full"], 2)
+    gql = Gql(ConnectionDatabase(sconn), settings, PiiCipher.from_text(settings.data_key))
+    admin = Caller(Role.ADMIN, "a")
+
+    async def statements(n: int) -> int:
+        before = gql.db.statements
+        data = await gql.data(LIST, {"n": n}, caller=admin)
+        nodes = [e["node"] for e in data["organizations"]["edges"]]
+        assert len(nodes) == n
+        full = [x for x in nodes if x["name"] == "西工区医疗科技志愿服务队"]
+        assert not full or full[0]["stars"]["hours"] == "6.00"
+        assert all(x["stars"]["hours"].endswith(".00") for x in nodes)  # zero too: "0.00"
+        return gql.db.statements - before
+
+    assert await statements(2) == await statements(6)  # the county's six teams and units
