@@ -290,6 +290,7 @@ async def _assign(tx: ConnectionDatabase, offer: Row, volunteer_ids: Sequence[in
             errors.append(db_error(exc, field, f"volunteer {vid}"))
     if errors:
         raise Refused(errors)
+    await tell.dispatches(tx, EventKind.OFFER_MADE, made)  # each member is offered a slot
     return made
 
 

@@ -108,11 +108,13 @@ async def review(tx: Database, row: Row, demand: Row) -> None:
 
 async def team_offer(tx: Database, offer_id: int, demand: Row, team: Row, *, slots: int,
                      respond_by: datetime) -> None:
-    """A team was offered slots of a demand: its desk (the team's admins) is told."""
+    """A team was offered slots of a demand: its captains (队长, 副队长: they assign members)
+    and its desk (the team's admins) are told."""
     facts = (await store.list_demand_facts(tx, demand_ids=[demand["id"]]))[0]
     await record(tx, kind=EventKind.TEAM_OFFER_RECEIVED, subject=EventSubject("team_offer",
                                                                               offer_id),
-                 recipients=[Recipient.organization(team["id"])],
+                 recipients=[*(Recipient.volunteer(v) for v in team.get("captain_ids") or ()),
+                             Recipient.organization(team["id"])],
                  payload={**_about(facts), "teamOfferId": str(offer_id), "slots": slots,
                           "respondBy": _iso(respond_by)},
                  region_code=facts["region_code"])

@@ -14,7 +14,7 @@ import psycopg
 
 from hub.auth.tokens import SYSTEM
 from hub.schema.node import encode_id
-from hub.services import certificates, reminders, reviews
+from hub.services import certificates, reminders, reviews, teams
 from hub.services.certificates import CST
 from hub.services.records import Source, record_service
 from hub.settings import Settings
@@ -158,3 +158,35 @@ async def test_hours_certificates_and_reviews_record_their_events(
     [review] = await _events(aconn, start)
     assert review["kind"] == "review_received" and review["payload"]["rating"] == 5
     assert review["recipients"] == [_to("volunteer", volunteer)]
+
+
+async def test_a_team_offer_tells_its_captains_and_desk_and_assignments_tell_members(
+        aconn: psycopg.AsyncConnection[Any]) -> None:
+    w = await make_world(aconn, volunteers=2)
+    here = ConnectionDatabase(aconn)
+    captain, member = w.volunteer_ids
+    team = await _one(aconn, "INSERT INTO organization (name, level, kind, region_code) "
+                             "VALUES ('通知测试分队', 'squad', 'association', %s) RETURNING id",
+                      (w.region_code,))
+    await aconn.execute("INSERT INTO membership (volunteer_id, organization_id, role) VALUES "
+                        "(%s, %s, 'captain'), (%s, %s, 'member')", (captain, team, member, team))
+    start = await _last(aconn)
+    offer = await teams.offer_to_team(here, ZHENGZHOU, demand_id=w.demand_id,
+                                      organization_id=team, slots=1, note="")
+    [received] = await _events(aconn, start)
+    assert received["kind"] == "team_offer_received" and received["subject_id"] == offer["id"]
+    assert received["recipients"] == [_to("volunteer", captain), _to("organization", team)]
+    assert received["payload"]["slots"] == 1 and received["payload"]["title"]
+    start = await _last(aconn)
+    _, made = await teams.assign_members(here, volunteer_caller(captain), offer_id=offer["id"],
+                                         volunteer_ids=[member], ttl_s=3600)
+    [offered] = await _events(aconn, start)
+    assert offered["kind"] == "offer_made" and offered["subject_id"] == made[0]
+    assert offered["recipients"] == [_to("volunteer", member)]
+
+
+async def _one(conn: psycopg.AsyncConnection[Any], sql: str, params: Any) -> Any:
+    cur = await conn.execute(sql, params)
+    row = await cur.fetchone()
+    assert row is not None
+    return row[0]
