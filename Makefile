@@ -38,8 +38,10 @@ db: setup
 	$(BIN)/hub db start
 	$(BIN)/hub db migrate
 
+# Written to a scratch file first: a schema that fails to build leaves the committed SDL as it was.
 schema: setup
-	$(BIN)/hub export-schema > hub/schema/schema.graphql
+	$(BIN)/hub export-schema > hub/schema/schema.graphql.new
+	mv hub/schema/schema.graphql.new hub/schema/schema.graphql
 
 # The manifest of the registered documents (hub/schema/documents/*.graphql), Apollo's format.
 documents: setup
