@@ -38,7 +38,7 @@ def at(day: date, hour: int = 10) -> datetime:
 @pytest.fixture(scope="session")
 def sc_url(server_url: str) -> str:
     """A migrated database with the divisions (tests roll back; races commit their own)."""
-    return migrated_database(server_url, "hub_test_office_sc")
+    return migrated_database(server_url, "hub_test_office_scorecards")
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ WRITERS = 24
 
 @pytest.fixture(scope="module")
 def race_url(server_url: str) -> str:
-    return migrated_database(server_url, "hub_test_office_sc_race")
+    return migrated_database(server_url, "hub_test_office_scorecards_race")
 
 
 async def _one(conn: psycopg.AsyncConnection[Any], sql: str, params: Any = None) -> Any:
