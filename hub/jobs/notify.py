@@ -1,7 +1,8 @@
 """The outbox's relay and partner webhooks' deliveries (issue 15.2, 15.4). Thin wrappers: the
 work and its idempotence are hub.services.outbox's and hub.services.webhooks'.
 
-``hub.relay_outbox`` runs every second (periodic, one run at a time across workers): it claims
+``hub.relay_outbox`` runs every second (periodic, one run at a time across workers), and at
+once when an event commits (each worker LISTENs to ``hub_outbox``: :func:`wake_relay`): it claims
 the events not yet relayed and, on the relay's own transaction (so the jobs commit with the
 events' relayed mark, or neither does), defers the channels' fan-out
 (``hub.notify_fan_out``, hub.jobs.deliveries) and one ``hub.deliver_webhook`` job per webhook
@@ -12,20 +13,26 @@ so one subject's events reach a webhook in order.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Sequence
 from typing import Any
 
 import procrastinate
+from procrastinate import exceptions as queue_errors
 
 from hub.jobs import deliveries
 from hub.jobs.context import resources
 from hub.services import outbox, webhook_delivery
+from hub.services.events import Events
 from hub.store.base import Row
 
 RELAY = "hub.relay_outbox"
 DELIVER_WEBHOOK = "hub.deliver_webhook"
 WEBHOOK_QUEUE = "webhooks"
 RELAY_CRON = "* * * * * */1"  # every second
+WAKE_CHANNEL = "hub_outbox"  # NOTIFYed at the commit of each outbox event (sql/0030)
+log = logging.getLogger(__name__)
 
 
 def webhook_lock(delivery: Row) -> str:
@@ -63,6 +70,20 @@ async def deliver_webhook(context: procrastinate.JobContext, delivery_id: int) -
     tried = context.job.attempts + 1
     return await webhook_delivery.deliver(hub.db, delivery_id, settings=hub.settings.webhooks,
                                   last_try=tried >= hub.settings.jobs.max_attempts)
+
+
+async def wake_relay(app: procrastinate.App, conninfo: str, live: Events) -> None:
+    """Until cancelled: defer the relay as soon as an outbox event commits (``LISTEN
+    hub_outbox``), rather than at the next second. The relay's queueing lock keeps at most one
+    waiting, so a burst of events wakes it once; the schedule stays the safety net."""
+    async for _ in live.matching(conninfo, WAKE_CHANNEL, lambda _note: True):
+        try:
+            await app.configure_task(RELAY, queueing_lock=RELAY).defer_async(
+                timestamp=int(time.time()))
+        except queue_errors.AlreadyEnqueued:
+            pass  # one relay already waits; it will see this event too
+        except Exception as exc:  # a lost connection: the schedule still relays
+            log.warning("could not wake the outbox relay: %s", exc)
 
 
 def register(app: procrastinate.App, retry: procrastinate.BaseRetryStrategy, *,

@@ -9,6 +9,7 @@ its last try is listed with why (``hub jobs failed``).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
@@ -21,8 +22,10 @@ from prometheus_client import start_http_server
 
 from hub.db.pool import Availability, DatabaseUnavailable, make_pools
 from hub.jobs.context import Resources
+from hub.jobs.notify import wake_relay
 from hub.jobs.queue import make_app
 from hub.metrics import Metrics
+from hub.services.events import Events
 from hub.services.sweeps import StepOutcome
 from hub.settings import Settings
 from hub.store import jobs as store
@@ -108,7 +111,13 @@ async def serve(settings: Settings, url: str, *, concurrency: int | None = None,
                                     "(or `make demo`)")
             log.info("hub worker %s: %d at once, queues %s", name or "", concurrency,
                      ", ".join(queues) if queues else "all")
-            await run(app, resources, concurrency=concurrency, name=name, queues=queues)
+            live = Events()  # the outbox relay's wake-up (LISTEN hub_outbox)
+            waking = asyncio.create_task(wake_relay(app, url, live))
+            try:
+                await run(app, resources, concurrency=concurrency, name=name, queues=queues)
+            finally:
+                waking.cancel()
+                await live.close()
     finally:
         await pool.close()
         if server is not None:

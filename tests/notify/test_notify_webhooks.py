@@ -6,6 +6,7 @@ idempotency key; a partner cannot register outside its contract."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
@@ -15,7 +16,7 @@ import pytest
 from hub.auth.actions import Denied
 from hub.auth.tokens import SYSTEM, Caller, Role
 from hub.jobs import notify
-from hub.services import outbox, webhooks
+from hub.services import events, outbox, webhooks
 from hub.services.outbox import EventKind, EventSubject, Recipient
 from hub.services.webhook_delivery import sign, verify
 from hub.services.workflow_errors import WorkflowError
@@ -192,3 +193,30 @@ async def test_a_partner_cannot_register_outside_its_contract(db: Database) -> N
                                             kinds=["offer_made", "hours_confirmed"],
                                             rotate_secret=True)
     assert changed["kinds"] == ["hours_confirmed", "offer_made"] and secret
+
+
+async def test_a_committed_event_wakes_the_relay_without_waiting_for_its_schedule(
+        worker: Worker, clean: str) -> None:
+    db = worker.resources.db
+    live = events.Events()
+    waking = asyncio.create_task(notify.wake_relay(worker.app, clean, live))
+    try:
+        for _ in range(300):  # listening
+            if live.listeners and all(x.ready.is_set() for x in live.listeners.values()):
+                break
+            await asyncio.sleep(0.01)
+        # No schedule runs here (periodic=False): only the wake-up can relay these.
+        for n in range(20):
+            await _event(db, EventKind.OFFER_MADE, n)
+
+        async def relayed() -> bool:
+            return await outbox.count_waiting(db) == 0
+
+        async with running(worker.run(name="w1", wait=True)):
+            await until(relayed, timeout_s=10)
+        jobs = await db.fetch("SELECT count(*) AS n FROM procrastinate_jobs "
+                              "WHERE task_name = %s", (notify.RELAY,))
+        assert 1 <= jobs[0]["n"] < 20  # a burst wakes the relay once or a few times, not 20
+    finally:
+        waking.cancel()
+        await live.close()
