@@ -175,6 +175,11 @@ function wireMap(map) {
   }
 }
 
+function showLive() {
+  const s = $("live").dataset.state;
+  if (s) $("live").textContent = { on: t("liveOn"), off: t("liveOff"), signin: t("liveNeedsSignIn") }[s];
+}
+
 function relabel() {
   setLang(getLang());
   $("lang").textContent = getLang() === "zh" ? "EN" : "中文";
@@ -183,6 +188,7 @@ function relabel() {
   showWho();
   showScope();
   relabelTabs(tabs);
+  showLive();
 }
 
 async function start() {
@@ -213,8 +219,8 @@ async function start() {
   });
   wireMap(map);
   const live = liveDispatch((event) => onLive(map, event), (s) => {
-    $("live").textContent = { on: t("liveOn"), off: t("liveOff"), signin: t("liveNeedsSignIn") }[s];
     $("live").dataset.state = s;
+    showLive();
     if (s === "on") state.liveConnections += 1;
   });
   window.hubConsole.live = live;

@@ -58,6 +58,7 @@ def _call(server: str, token: str, query: str, variables: dict[str, Any]) -> dic
 
 
 def _sign_in(page: Page, server: str, token: str) -> None:
+    page.set_default_timeout(60_000)  # software GL on shared cores draws slowly
     page.goto(server + "/")
     page.wait_for_function("document.body.dataset.ready === '1'", polling=200, timeout=30_000)
     page.fill("#token", token)
@@ -150,6 +151,14 @@ def test_station_drafted_submitted_approved_and_on_the_map(
     card.locator(".approve").click()
     page.wait_for_selector(".review-card[data-kind=station][data-outcome=approved]")
     assert _one(browser_db, "SELECT status FROM station WHERE name = %s", (name,)) == "active"
+    page.click("#lang")  # the queue and the form in English: no key or code untranslated
+    page.wait_for_function("document.querySelector('#tab-review h2').textContent === 'Review'")
+    _no_keys(page, "#tab-review")
+    page.click("#tabs button[data-tab=publish]")
+    page.wait_for_selector("#pub-form .field[data-field=sixHas]")
+    _no_keys(page, "#tab-publish")
+    page.screenshot(path=str(ARTIFACTS / "console-forms-publish-en.png"))
+    page.click("#lang")
     page.click("#tabs button[data-tab=dispatch]")
     page.evaluate("c => hubConsole.map.jumpTo({center: c, zoom: 12})", [lon, lat])
     page.wait_for_function(
