@@ -103,3 +103,20 @@ async def test_a_review_racing_the_publication_lands_before_it_or_is_refused(
         assert late == "OK" and row[0] == 2
     else:
         assert published == "INVALID_TRANSITION" and row[0] == 0
+
+
+async def test_no_place_is_added_to_a_list_after_its_publication(race_url: str) -> None:
+    round_id, nominations = await _round_with_nominations(race_url)
+    admin = Caller(Role.ADMIN, "admin-1")
+    async with await psycopg.AsyncConnection.connect(race_url, autocommit=True) as conn:
+        db = ConnectionDatabase(conn)
+        for nom in nominations:
+            await recognition.review(db, admin, nomination_id=nom, accept=nom == nominations[0],
+                                     reason="审核")
+        await recognition.publish(db, admin, round_id=round_id)
+    async with await psycopg.AsyncConnection.connect(race_url) as conn:  # a later transaction
+        with pytest.raises(psycopg.errors.RestrictViolation):
+            await conn.execute(
+                "INSERT INTO recognition_award (round_id, category, place, nomination_id, "
+                "subject_id, score, evidence) VALUES (%s, 'volunteer', 2, %s, 1001, 0.5, '{}')",
+                (round_id, nominations[1]))
