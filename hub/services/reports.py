@@ -91,8 +91,9 @@ def check_region_year(region_code: str, year: int) -> str:
 
 
 async def read(db: Database, caller: Caller, *, region_code: str, year: int) -> AnnualReport:
-    """Every part of the region's report for ``year``, one statement each, read in the
-    request's one snapshot."""
+    """Every part of the region's report for ``year``, one statement each, in one transaction
+    (read committed: each statement sees its own snapshot; every service figure, and so every
+    total checked against a sheet, comes from the one statement)."""
     code = check_region_year(region_code, year)
     require(caller, Action.REPORT_ANNUAL, subject(region_code=code),
             what="report on this region")
