@@ -41,12 +41,18 @@ class DeliveryFailed(Exception):
     the job queue tries again with backoff."""
 
 
+HIDDEN_FROM_PARTNERS = {"dispatch": frozenset({"reason"})}
+"""Payload keys a partner is not sent, by subject: a dispatch's reason is a volunteer's or
+dispatcher's own words (why they declined, why it was cancelled)."""
+
+
 def body_of(row: Mapping[str, Any]) -> bytes:
     """The JSON body of a delivery of the event ``row`` (its ``id`` is the idempotency key)."""
+    hidden = HIDDEN_FROM_PARTNERS.get(row["subject_kind"], frozenset())
     event = {"id": str(row["event_id"]), "kind": row["kind"],
              "subject": {"kind": row["subject_kind"], "id": str(row["subject_id"])},
              "regionCode": row["region_code"], "createdAt": row["event_at"].isoformat(),
-             "data": row["payload"]}
+             "data": {k: v for k, v in dict(row["payload"]).items() if k not in hidden}}
     return json.dumps(event, ensure_ascii=False, separators=(",", ":"),
                       sort_keys=True).encode()
 

@@ -7,8 +7,10 @@ idempotency key; a partner cannot register outside its contract."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -18,7 +20,7 @@ from hub.auth.tokens import SYSTEM, Caller, Role
 from hub.jobs import notify
 from hub.services import events, outbox, webhooks
 from hub.services.outbox import EventKind, EventSubject, Recipient
-from hub.services.webhook_delivery import sign, verify
+from hub.services.webhook_delivery import body_of, sign, verify
 from hub.services.workflow_errors import WorkflowError
 from hub.settings import Settings, WebhookSettings
 from hub.store.base import Database, Row
@@ -220,3 +222,13 @@ async def test_a_committed_event_wakes_the_relay_without_waiting_for_its_schedul
     finally:
         waking.cancel()
         await live.close()
+
+
+async def test_a_partner_is_not_sent_a_volunteers_own_words() -> None:
+    row = {"event_id": 5, "kind": "offer_declined", "subject_kind": "dispatch", "subject_id": 9,
+           "region_code": "410102000000", "event_at": datetime(2026, 12, 5, tzinfo=UTC),
+           "payload": {"title": "讲座", "reason": "家里有事"}}
+    assert json.loads(body_of(row)) == {
+        "id": "5", "kind": "offer_declined", "subject": {"kind": "dispatch", "id": "9"},
+        "regionCode": "410102000000", "createdAt": "2026-12-05T00:00:00+00:00",
+        "data": {"title": "讲座"}}
