@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 
 .PHONY: setup demo test lint db schema documents bench bench-seed bench-matching bench-graphql \
-	bench-tiles bench-import bench-records bench-fuzz bench-anchors bench-tools clean lock \
+	bench-tiles bench-import bench-records bench-fuzz bench-anchors bench-tools bench-notify clean lock \
 	bench-scorecards bench-reports bench-coverage
 
 setup:
@@ -70,6 +70,11 @@ bench-fuzz: setup
 
 bench-records: setup
 	$(BIN)/python bench/bench_records_race.py
+
+# 10,000 notifications (inbox, WeChat, SMS, e-mail) drained by two `hub worker` processes
+# against local channels; per-channel and total deliveries/s (docs/notifications.md).
+bench-notify: setup
+	$(BIN)/python bench/bench_notify.py $(ARGS)
 
 # The annual report (≤ 30 s for a province), recognition candidates and the MZ/T 061 export on
 # a copy of the bench-graphql database (issue 16.9).

@@ -147,3 +147,45 @@ class SmtpStandIn:
     def stop(self) -> None:
         if self.controller is not None:
             self.controller.stop()
+
+
+def _serve_keys(keys: Any) -> ThreadingHTTPServer:
+    """A side server answering ``GET /`` with the stand-in's keys (JSON key → copies)."""
+
+    class Keys(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            return None
+
+        def do_GET(self) -> None:
+            data = json.dumps(dict(keys())).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Keys)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def main(argv: list[str]) -> None:
+    """``python -m tests.notify.standins wechat|smtp``: serve one stand-in in a process of its
+    own (the benchmark's, so the stand-ins do not share an interpreter lock); prints
+    ``<service port> <keys port>`` and serves until stdin closes."""
+    import sys
+
+    standin: WeChatStandIn | SmtpStandIn = WeChatStandIn() if argv[0] == "wechat" else (
+        SmtpStandIn())
+    standin.start()
+    port = standin.port if isinstance(standin, SmtpStandIn) else int(
+        standin.base.rsplit(":", 1)[1])
+    side = _serve_keys(standin.keys)
+    print(port, side.server_address[1], flush=True)
+    sys.stdin.read()
+    standin.stop()
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1:])

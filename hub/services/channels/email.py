@@ -2,7 +2,7 @@
 as RFC 2047 UTF-8 words, ``Message-ID`` made from the idempotency key (so a mail client shows a
 copy re-sent after a worker died as the same message). ``HUB_SMTP_SECURITY``: ``starttls``
 (port 587, upgraded before AUTH), ``ssl`` (implicit TLS, port 465) or ``none`` (a local relay).
-A batch goes over one connection."""
+A batch goes over one connection, kept open for the next."""
 
 from __future__ import annotations
 
@@ -47,17 +47,28 @@ def _outcome(exc: Exception) -> Result:
 
 
 class EmailChannel:
+    """Sends over SMTP connections kept open between batches (at most ``pool`` idle ones; a
+    connection the server dropped is opened again)."""
+
     name = ChannelName.EMAIL
 
-    def __init__(self, settings: NotifySettings) -> None:
+    def __init__(self, settings: NotifySettings, *, pool: int = 8) -> None:
         self._settings = settings
+        self._idle: list[aiosmtplib.SMTP] = []
+        self._pool = pool
 
-    def _client(self) -> aiosmtplib.SMTP:
+    async def _connection(self) -> aiosmtplib.SMTP:
+        while self._idle:
+            client = self._idle.pop()
+            if client.is_connected:
+                return client
         s = self._settings
-        return aiosmtplib.SMTP(
+        client = aiosmtplib.SMTP(
             hostname=s.smtp_host, port=s.smtp_port, timeout=TIMEOUT_S,
             use_tls=s.smtp_security == "ssl", start_tls=s.smtp_security == "starttls",
             username=s.smtp_user, password=s.smtp_password)
+        await client.connect()
+        return client
 
     async def send(self, message: Message) -> Result:
         return (await self.send_many([message]))[0]
@@ -66,28 +77,32 @@ class EmailChannel:
         if not self._settings.smtp_host:
             return [Result.failed("e-mail is not configured (HUB_SMTP_HOST)")] * len(messages)
         results: list[Result] = []
-        client = self._client()
         try:
-            await client.connect()
+            client = await self._connection()
         except (aiosmtplib.SMTPException, OSError) as exc:
             return [_outcome(exc)] * len(messages)
-        try:
-            for message in messages:
-                try:
-                    await client.send_message(compose(message, self._settings.smtp_from))
-                    results.append(Result.delivered(message_id(message.key)))
-                except aiosmtplib.SMTPServerDisconnected as exc:
-                    results.append(_outcome(exc))
-                    break
-                except (aiosmtplib.SMTPException, OSError) as exc:
-                    results.append(_outcome(exc))
-        finally:
+        healthy = True
+        for message in messages:
             try:
-                await client.quit()
-            except (aiosmtplib.SMTPException, OSError):
-                client.close()
+                await client.send_message(compose(message, self._settings.smtp_from))
+                results.append(Result.delivered(message_id(message.key)))
+            except aiosmtplib.SMTPServerDisconnected as exc:
+                results.append(_outcome(exc))
+                healthy = False
+                break
+            except (aiosmtplib.SMTPException, OSError) as exc:
+                results.append(_outcome(exc))
+        if healthy and client.is_connected and len(self._idle) < self._pool:
+            self._idle.append(client)
+        else:
+            client.close()
         lost = len(messages) - len(results)  # the connection dropped: the rest wait
         return results + [Result.retry("SMTP connection lost before sending")] * lost
 
     async def aclose(self) -> None:
-        return None
+        idle, self._idle = self._idle, []
+        for client in idle:
+            try:
+                await client.quit()
+            except (aiosmtplib.SMTPException, OSError):
+                client.close()
