@@ -17,7 +17,6 @@ from hub.services import outbox
 from hub.services.notify_prefs import EMAIL_FIELD, mask_email
 from hub.store.base import Database
 
-
 _PHONES = itertools.count(random.randrange(10**7) * 10)  # unique mobiles within a process
 
 
