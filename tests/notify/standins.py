@@ -7,6 +7,8 @@ Message-ID), so a test can tell a copy sent twice."""
 from __future__ import annotations
 
 import email
+import email.message
+import email.parser
 import email.policy
 import json
 import socket
@@ -121,23 +123,32 @@ class WeChatStandIn:
 
 @dataclass
 class SmtpStandIn:
-    """An SMTP server (aiosmtpd) keeping every message parsed."""
+    """An SMTP server (aiosmtpd) keeping every message as received (parsed when read)."""
 
     port: int = field(default_factory=free_port)
-    messages: list[email.message.EmailMessage] = field(default_factory=list)
+    raw: list[bytes] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     controller: Controller | None = None
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.lock:
-            self.messages.append(parsed)  # type: ignore[arg-type]
+            self.raw.append(envelope.content)
         return "250 OK"
 
-    def keys(self) -> Counter[str]:
+    @property
+    def messages(self) -> list[email.message.EmailMessage]:
         with self.lock:
-            return Counter(str(m["Message-ID"]).strip("<>").split("@")[0]
-                           for m in self.messages)
+            raw = list(self.raw)
+        return [email.message_from_bytes(r, policy=email.policy.default)
+                for r in raw]
+
+    def keys(self) -> Counter[str]:
+        """Copies per key (the Message-ID's local part), read from the headers alone."""
+        with self.lock:
+            raw = list(self.raw)
+        parser = email.parser.BytesHeaderParser()
+        return Counter(str(parser.parsebytes(r)["Message-ID"]).strip("<> ").split("@")[0]
+                       for r in raw)
 
     def start(self) -> SmtpStandIn:
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
