@@ -183,6 +183,18 @@ class JobSettings:
 SMTP_SECURITY = ("starttls", "ssl", "none")
 
 
+def _lanes(env: dict[str, str], key: str, out: dict[str, int]) -> tuple[tuple[str, int], ...]:
+    """``email=2,wechat=8``: overrides of the channels' lanes (1..64 each)."""
+    for part in filter(None, (p.strip() for p in env.get(key, "").split(","))):
+        channel, sep, value = part.partition("=")
+        if not sep or channel.strip() not in out or not value.strip().isdigit() or not (
+                1 <= int(value) <= 64):
+            raise SettingsError(f"Config {key!r} must be channel=lanes pairs (1..64) for "
+                                f"{', '.join(out)}, got {part!r}.")
+        out[channel.strip()] = int(value)
+    return tuple(out.items())
+
+
 @dataclass(frozen=True)
 class NotifySettings:
     """Notification channels and their delivery (docs/notifications.md, "Channels")."""
@@ -199,6 +211,9 @@ class NotifySettings:
     batch: int = 50  # deliveries one job sends
     lease_s: float = 60.0  # a claimed delivery not finished by then is taken again
     send_concurrency: int = 16  # sends one job has in flight at once (WeChat, SMS)
+    # Per channel, how many of its delivery jobs may run at once across all workers (each job
+    # takes a lane's lock): a slow provider then holds a few workers' slots, never all.
+    lanes: tuple[tuple[str, int], ...] = (("wechat", 8), ("sms", 8), ("email", 4))
 
     @classmethod
     def from_env(cls, env: dict[str, str]) -> NotifySettings:
@@ -226,7 +241,12 @@ class NotifySettings:
                    smtp_password=env.get("HUB_SMTP_PASSWORD") or None,
                    smtp_from=env.get("HUB_SMTP_FROM") or cls.smtp_from, batch=batch,
                    lease_s=_positive(env, "HUB_NOTIFY_LEASE_S", 60.0),
-                   send_concurrency=int(_positive(env, "HUB_NOTIFY_SEND_CONCURRENCY", 16)))
+                   send_concurrency=int(_positive(env, "HUB_NOTIFY_SEND_CONCURRENCY", 16)),
+                   lanes=_lanes(env, "HUB_NOTIFY_LANES", dict(cls.lanes)))
+
+    def lanes_of(self, channel: str) -> int:
+        """How many of ``channel``'s delivery jobs may run at once."""
+        return dict(self.lanes).get(channel, 1)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ hub.services.deliveries'."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,20 +17,31 @@ from hub.jobs.context import resources
 from hub.services import deliveries
 from hub.services.channels import ChannelName
 from hub.services.channels.kit import kit
+from hub.settings import NotifySettings
 
 FAN_OUT = "hub.notify_fan_out"
 FAN_OUT_QUEUE = "notify"
+_TURNS = itertools.count()  # batches take the lanes in turn
 DELIVER = {c: f"hub.deliver_{c.value}" for c in ChannelName}
 """Each channel's task; its queue is the channel's name."""
 
 
+def lane(batch: deliveries.Batch, notify: NotifySettings) -> str:
+    """The lock of a batch's job: one of its channel's lanes (``HUB_NOTIFY_LANES``), so that
+    at most that many of the channel's jobs run at once and a slow provider's jobs never take
+    every worker's slots from the other channels."""
+    return f"deliver:{batch.channel.value}:{next(_TURNS) % notify.lanes_of(batch.channel)}"
+
+
 async def _defer(app: procrastinate.App, batches: Sequence[deliveries.Batch],
-                 connection: Any = None) -> None:
+                 notify: NotifySettings, connection: Any = None) -> None:
     now = dt.datetime.now(dt.UTC)
     for batch in batches:
         options: dict[str, Any] = {}
-        if batch.due > now:
-            options["schedule_at"] = batch.due
+        if batch.due > now:  # held or waiting to retry: in no lane (procrastinate runs no
+            options["schedule_at"] = batch.due  # job of a lock while an earlier one waits)
+        else:
+            options["lock"] = lane(batch, notify)
         if connection is not None:
             options["connection"] = connection
         await app.configure_task(DELIVER[batch.channel], **options).defer_async(
@@ -54,7 +66,7 @@ async def notify_fan_out(context: procrastinate.JobContext, event_ids: list[int]
     batches = await deliveries.fan_out(hub.db, tools.templates, events,
                                        channels=set(tools.channels),
                                        batch=hub.settings.notify.batch)
-    await _defer(context.app, batches)
+    await _defer(context.app, batches, hub.settings.notify)
     return len(batches)
 
 
@@ -71,7 +83,8 @@ def deliver_task(channel: ChannelName) -> Any:
         sent = await deliveries.deliver(hub.db, tools.cipher, tools.templates, found, ids,
                                         notify=hub.settings.notify, jobs=hub.settings.jobs)
         if sent.next_due is not None:
-            await _defer(context.app, [deliveries.Batch(channel, tuple(ids), sent.next_due)])
+            await _defer(context.app, [deliveries.Batch(channel, tuple(ids), sent.next_due)],
+                         hub.settings.notify)
         return sent.delivered
 
     run.__name__ = run.__qualname__ = f"deliver_{channel.value}"
