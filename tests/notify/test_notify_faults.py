@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -25,9 +26,10 @@ from hub.jobs import worker
 from hub.jobs.context import Resources
 from hub.jobs.queue import make_app
 from hub.pii import PiiCipher
-from hub.services import deliveries
+from hub.services import deliveries, outbox
 from hub.services.channels import ChannelName
 from hub.services.channels.kit import build
+from hub.services.channels.templates import CHINA
 from hub.settings import Settings
 from hub.store.base import PoolDatabase
 from tests.notify.channel_fixtures import (  # noqa: F401 (fixtures)
@@ -210,3 +212,26 @@ async def test_a_worker_killed_mid_batch_loses_nothing_and_the_receiver_holds_ea
     assert set(smtp.keys()) == {k.replace("wechat", "email") for k in expected}
     rows = await db.fetch("SELECT count(*) AS n FROM notification_delivery WHERE tries > 1")
     assert rows[0]["n"] >= 1 or resent == 0
+
+
+async def test_quiet_hours_hold_a_batch_until_they_end_and_urgent_ones_go(
+        db: PoolDatabase, no_prefs: str, clean: str, cipher: PiiCipher,
+        notify_settings: Settings, wechat: WeChatStandIn) -> None:
+    china = dt.datetime.now(CHINA)
+    start, end = (china - dt.timedelta(hours=1)).time(), (china + dt.timedelta(hours=1)).time()
+    async with db.transaction() as tx, tx.connection() as conn:
+        who = await people(conn, cipher, 2, tag="night",
+                           quiet=(start.replace(microsecond=0), end.replace(microsecond=0)))
+    calm = await events(db, who, per_event=2, kind=outbox.EventKind.REVIEW_RECEIVED)
+    urgent = await events(db, who, per_event=2)  # offer_made: urgent
+    async with running_worker(clean, notify_settings) as app:
+        await delivery_jobs.defer_fan_out(app, calm + urgent)
+        await _until(db, {("wechat", "delivered"): 2, ("sms", "delivered"): 2,
+                          ("email", "delivered"): 2, ("wechat", "pending"): 2,
+                          ("email", "pending"): 2}, 30)
+    held = await db.fetch("SELECT scheduled_at, lock FROM procrastinate_jobs WHERE status = "
+                          "'todo' AND task_name LIKE 'hub.deliver_%'")
+    assert len(held) == 2 and all(j["lock"] is None for j in held)  # in no lane
+    due = (china + dt.timedelta(hours=1)).replace(microsecond=0)  # the quiet hours' end
+    assert {j["scheduled_at"] for j in held} == {due}
+    assert set(wechat.keys()) == {f"{urgent[0]}-volunteer-{v}-wechat" for v in who}
