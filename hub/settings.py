@@ -208,6 +208,7 @@ class NotifySettings:
     smtp_user: str | None = None
     smtp_password: str | None = None
     smtp_from: str = "科技志愿服务 <noreply@localhost>"
+    smtp_ca_file: Path | None = None  # a private CA the SMTP server's certificate chains to
     batch: int = 50  # deliveries one job sends
     lease_s: float = 60.0  # a claimed delivery not finished by then is taken again
     send_concurrency: int = 16  # sends one job has in flight at once (WeChat, SMS)
@@ -228,6 +229,9 @@ class NotifySettings:
         path = env.get("HUB_NOTIFY_TEMPLATES") or None
         if path is not None and not Path(path).is_file():
             raise SettingsError(f"Config 'HUB_NOTIFY_TEMPLATES' must be a JSON file, got {path!r}.")
+        ca = env.get("HUB_SMTP_CA_FILE") or None
+        if ca is not None and not Path(ca).is_file():
+            raise SettingsError(f"Config 'HUB_SMTP_CA_FILE' must be a PEM file, got {ca!r}.")
         batch = int(_positive(env, "HUB_NOTIFY_BATCH", 50))
         if batch > 500:
             raise SettingsError(f"Config 'HUB_NOTIFY_BATCH' must be 1..500, got {batch}.")
@@ -240,6 +244,7 @@ class NotifySettings:
                    smtp_user=env.get("HUB_SMTP_USER") or None,
                    smtp_password=env.get("HUB_SMTP_PASSWORD") or None,
                    smtp_from=env.get("HUB_SMTP_FROM") or cls.smtp_from, batch=batch,
+                   smtp_ca_file=Path(ca) if ca else None,
                    lease_s=_positive(env, "HUB_NOTIFY_LEASE_S", 60.0),
                    send_concurrency=int(_positive(env, "HUB_NOTIFY_SEND_CONCURRENCY", 16)),
                    lanes=_lanes(env, "HUB_NOTIFY_LANES", dict(cls.lanes)))

@@ -2,11 +2,13 @@
 as RFC 2047 UTF-8 words, ``Message-ID`` made from the idempotency key (so a mail client shows a
 copy re-sent after a worker died as the same message). ``HUB_SMTP_SECURITY``: ``starttls``
 (port 587, upgraded before AUTH), ``ssl`` (implicit TLS, port 465) or ``none`` (a local relay).
-A batch goes over one connection, kept open for the next."""
+A batch goes over one connection, kept open for the next. The server's certificate is checked
+(the system's CAs, or ``HUB_SMTP_CA_FILE``'s)."""
 
 from __future__ import annotations
 
 import email.utils
+import ssl
 from collections.abc import Sequence
 from email.message import EmailMessage
 
@@ -63,8 +65,10 @@ class EmailChannel:
             if client.is_connected:
                 return client
         s = self._settings
+        tls = None if s.smtp_security == "none" else ssl.create_default_context(
+            cafile=str(s.smtp_ca_file) if s.smtp_ca_file else None)
         client = aiosmtplib.SMTP(
-            hostname=s.smtp_host, port=s.smtp_port, timeout=TIMEOUT_S,
+            hostname=s.smtp_host, port=s.smtp_port, timeout=TIMEOUT_S, tls_context=tls,
             use_tls=s.smtp_security == "ssl", start_tls=s.smtp_security == "starttls",
             username=s.smtp_user, password=s.smtp_password)
         await client.connect()
