@@ -191,6 +191,7 @@ def params(*, region_code: str, prefix: str, child: int, year: int) -> dict[str,
 async def update_work_mem(db: Database) -> None:
     """Give this transaction's sorts and hashes room (a province's year of records grouped
     several ways spills to disk at the default 4 MB)."""
+    # SQL text: a setting for this transaction; Core has no construct for set_config.
     await db.fetch("SELECT set_config('work_mem', '256MB', true)")
 
 
