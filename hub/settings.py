@@ -214,7 +214,7 @@ class NotifySettings:
     send_concurrency: int = 16  # sends one job has in flight at once (WeChat, SMS)
     # Per channel, how many of its delivery jobs may run at once across all workers (each job
     # takes a lane's lock): a slow provider then holds a few workers' slots, never all.
-    lanes: tuple[tuple[str, int], ...] = (("wechat", 8), ("sms", 8), ("email", 4))
+    lanes: tuple[tuple[str, int], ...] = (("wechat", 8), ("sms", 8), ("email", 8))
 
     @classmethod
     def from_env(cls, env: dict[str, str]) -> NotifySettings:
