@@ -16,7 +16,6 @@ import procrastinate
 from hub.jobs.context import resources
 from hub.services import deliveries
 from hub.services.channels import ChannelName
-from hub.services.channels.kit import kit
 from hub.settings import NotifySettings
 
 FAN_OUT = "hub.notify_fan_out"
@@ -61,7 +60,7 @@ async def notify_fan_out(context: procrastinate.JobContext, event_ids: list[int]
     returns how many batches. Idempotent: a retry writes nothing new and defers the batches
     still open again (a batch sent twice is claimed once)."""
     hub = resources(context)
-    tools = kit(hub.settings)
+    tools = hub.channels()
     events = await deliveries.events(hub.db, event_ids=event_ids)
     batches = await deliveries.fan_out(hub.db, tools.templates, events,
                                        channels=set(tools.channels),
@@ -76,7 +75,7 @@ def deliver_task(channel: ChannelName) -> Any:
 
     async def run(context: procrastinate.JobContext, ids: list[int]) -> int:
         hub = resources(context)
-        tools = kit(hub.settings)
+        tools = hub.channels()
         found = tools.channels.get(channel)
         if found is None:
             raise RuntimeError(f"the {channel.value} channel is not configured on this worker")

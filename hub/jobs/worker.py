@@ -25,6 +25,7 @@ from hub.jobs.context import Resources
 from hub.jobs.notify import wake_relay
 from hub.jobs.queue import make_app
 from hub.metrics import Metrics
+from hub.services.channels.kit import opened
 from hub.services.events import Events
 from hub.services.sweeps import StepOutcome
 from hub.settings import Settings
@@ -103,9 +104,9 @@ async def serve(settings: Settings, url: str, *, concurrency: int | None = None,
     app = make_app(jobs, connector)
     await pool.open()
     try:
-        resources = Resources(PoolDatabase(pool, Availability(settings.db_wait_s)), settings,
-                              outcome)
-        async with app.open_async():
+        async with opened(settings) as kit, app.open_async():
+            resources = Resources(PoolDatabase(pool, Availability(settings.db_wait_s)),
+                                  settings, outcome, kit)
             if not await app.job_manager.check_connection_async():
                 raise QueueNotReady("the database has no job queue yet: run `hub db migrate` "
                                     "(or `make demo`)")

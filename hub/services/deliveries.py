@@ -177,7 +177,7 @@ async def deliver(db: Database, cipher: PiiCipher, templates: Templates, channel
                   ids: Sequence[int], *, notify: NotifySettings, jobs: JobSettings) -> Sent:
     """Send the due, unclaimed deliveries among ``ids`` over ``channel`` (see the module)."""
     async with db.transaction() as tx:
-        claimed = await store.claim(tx, ids=ids, lease_s=notify.lease_s)
+        claimed = await store.update_claimed(tx, ids=ids, lease_s=notify.lease_s)
     counts = {Outcome.DELIVERED: 0, Outcome.FAILED: 0, Outcome.RETRYABLE: 0}
     if claimed:
         contacts = await store.list_contacts(db, recipients=[

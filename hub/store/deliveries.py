@@ -124,7 +124,7 @@ async def list_open_of_events(db: Database, *, event_ids: Sequence[int]) -> list
     return await db.fetch(_OPEN_OF_EVENTS, {"events": list(event_ids)})
 
 
-async def claim(db: Database, *, ids: Sequence[int], lease_s: float) -> list[Row]:
+async def update_claimed(db: Database, *, ids: Sequence[int], lease_s: float) -> list[Row]:
     """Claim the due, unclaimed ones among ``ids`` (status sending, tries counted)."""
     return await db.fetch(_CLAIM, {"ids": list(ids), "lease": lease_s})
 

@@ -18,6 +18,7 @@ from hub.db.pool import Availability, make_pools
 from hub.jobs import worker
 from hub.jobs.context import Resources
 from hub.jobs.queue import make_app
+from hub.services.channels.kit import opened
 from hub.settings import JobSettings, Settings
 from hub.store.base import PoolDatabase
 from tests.conftest import as_app, migrated_database
@@ -70,9 +71,9 @@ async def a_worker(url: str, settings: Settings, *, periodic: bool) -> AsyncIter
     await pool.open()
     try:
         outcomes: list[tuple[str, str, int]] = []
-        resources = Resources(PoolDatabase(pool, Availability(settings.db_wait_s)), settings,
-                              lambda *seen: outcomes.append(seen))
-        async with app.open_async():
+        async with opened(settings) as kit, app.open_async():
+            resources = Resources(PoolDatabase(pool, Availability(settings.db_wait_s)),
+                                  settings, lambda *seen: outcomes.append(seen), kit)
             yield Worker(app, resources, outcomes)
     finally:
         await pool.close()

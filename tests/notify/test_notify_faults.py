@@ -28,7 +28,7 @@ from hub.jobs.queue import make_app
 from hub.pii import PiiCipher
 from hub.services import deliveries, outbox
 from hub.services.channels import ChannelName
-from hub.services.channels.kit import build
+from hub.services.channels.kit import build, opened
 from hub.services.channels.templates import CHINA
 from hub.settings import Settings
 from hub.store.base import PoolDatabase
@@ -55,8 +55,9 @@ async def running_worker(url: str, settings: Settings) -> AsyncIterator[procrast
                    periodic=False)
     await pool.open()
     try:
-        resources = Resources(PoolDatabase(pool, Availability(5.0)), settings, lambda *a: None)
-        async with app.open_async():
+        async with opened(settings) as kit, app.open_async():
+            resources = Resources(PoolDatabase(pool, Availability(5.0)), settings,
+                                  lambda *a: None, kit)
             task = asyncio.create_task(worker.run(app, resources, concurrency=4,
                                                   install_signal_handlers=False, poll_s=0.05))
             try:

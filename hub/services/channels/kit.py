@@ -1,11 +1,13 @@
 """The configured channels of a process (a worker): WeChat when its app id and secret are set,
 SMS always (the ``log`` gateway in the demo), e-mail when ``HUB_SMTP_HOST`` is set; with the
-templates and the data key the deliveries need. One kit per settings and event loop (the WeChat
-channel holds a pooled HTTP client bound to its loop)."""
+templates and the data key the deliveries need. The worker makes one when it starts and closes
+it when it stops (:func:`opened`; the WeChat channel holds a pooled HTTP client bound to the
+worker's loop): nothing here is kept by the process."""
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from hub.pii import PiiCipher, load_or_create_key
@@ -25,9 +27,6 @@ class Kit:
     cipher: PiiCipher
 
 
-_KITS: dict[tuple[int, int], Kit] = {}
-
-
 def build(settings: Settings) -> Kit:
     """A new kit for ``settings``."""
     notify, sign_in = settings.notify, settings.sign_in
@@ -42,10 +41,13 @@ def build(settings: Settings) -> Kit:
     return Kit(channels, load(notify.templates_path), cipher)
 
 
-def kit(settings: Settings) -> Kit:
-    """The kit of ``settings`` on the running loop (made once)."""
-    slot = (id(settings), id(asyncio.get_running_loop()))
-    found = _KITS.get(slot)
-    if found is None:
-        found = _KITS[slot] = build(settings)
-    return found
+@contextlib.asynccontextmanager
+async def opened(settings: Settings) -> AsyncIterator[Kit]:
+    """A kit for ``settings`` while the block runs; its channels are closed at the end."""
+    made = build(settings)
+    try:
+        yield made
+    finally:
+        for channel in made.channels.values():
+            with contextlib.suppress(Exception):
+                await channel.aclose()
