@@ -244,6 +244,10 @@ async def sign_in_with_code(db: Database, cipher: PiiCipher, settings: Settings,
         raise AccountError(refused, "code", _CODE_REFUSALS[refused])
     async with db.transaction() as tx:
         account = await _account_of_phone(tx, phone, phone_hash)
+        # Kept (encrypted) for text messages to residents and staff (sql/0032); an account made
+        # before that gets it here, at its next sign-in.
+        await store.update_phone(tx, account_id=account["id"],
+                                 phone_enc=cipher.encrypt(phone, field="phone"))
         if openid is not None:
             account = await _link(tx, account, openid)
         return await _issue(tx, settings, account)

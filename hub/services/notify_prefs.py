@@ -115,7 +115,9 @@ async def _account(db: Database, caller: Caller) -> Row:
 
 def _answer(templates: Templates, account: Row, pref: Row | None) -> Preferences:
     openid = bool(account["wechat_openid"])
-    phone_masked = account["volunteer_phone_masked"]
+    # The number SMS goes to: a volunteer's registered one, else the account's own (sql/0032).
+    phone_masked = account["volunteer_phone_masked"] or (
+        account["phone_masked"] if account["phone_kept"] else None)
     email = bool(pref and pref["email_enc"])
     choices = pref["channels"] if pref else {}
     kinds = []

@@ -126,7 +126,8 @@ async def add_station_staff(db: Database, cipher: PiiCipher, caller: Caller, pho
             raise AccountError(Code.NOT_FOUND, "station", f"no station {station_id}")
         made = await store.create_station_staff(
             tx, phone_hash=cipher.blind_index(phone, field="phone"),
-            phone_masked=mask_phone(phone) or "", station_id=station_id)
+            phone_masked=mask_phone(phone) or "",
+            phone_enc=cipher.encrypt(phone, field="phone"), station_id=station_id)
     if made is None:
         raise AccountError(Code.INVALID, "phone", "this phone is a volunteer's account")
     return made

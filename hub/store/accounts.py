@@ -48,6 +48,8 @@ _LINK = sql.compiled(sa.update(a).where(a.c.id == sa.bindparam("id"),
                      .values(wechat_openid=sa.bindparam("o")).returning(a.c.id))
 _SIGNED_IN = sql.compiled(sa.update(a).where(a.c.id == sa.bindparam("id"))
                           .values(last_sign_in=_NOW))
+_PHONE = sql.compiled(sa.update(a).where(a.c.id == sa.bindparam("id"))
+                      .values(phone_enc=sa.bindparam("e")))
 
 
 async def get_by_phone(db: Database, *, phone_hash: bytes) -> Row | None:
@@ -91,6 +93,11 @@ async def update_openid(db: Database, *, account_id: int, openid: str) -> bool:
 async def update_signed_in(db: Database, *, account_id: int) -> None:
     """Note the time of a sign-in."""
     await sql.fetch(db, _SIGNED_IN, {"id": account_id})
+
+
+async def update_phone(db: Database, *, account_id: int, phone_enc: bytes) -> None:
+    """Keep the account's mobile, encrypted (hub.pii, field ``phone``), for text messages."""
+    await sql.fetch(db, _PHONE, {"id": account_id, "e": phone_enc})
 
 
 # -- one-time codes ----------------------------------------------------------------------------
@@ -171,15 +178,17 @@ async def update_family_revoked(db: Database, *, family: UUID) -> None:
 
 _STAFF = sql.compiled(pg.insert(a).values(
     kind="station_staff", phone_hash=sa.bindparam("h"), phone_masked=sa.bindparam("m"),
-    station_id=sa.bindparam("s")).on_conflict_do_update(
+    phone_enc=sa.bindparam("e"), station_id=sa.bindparam("s")).on_conflict_do_update(
     index_elements=[a.c.phone_hash],
-    set_={"station_id": sa.bindparam("s"), "kind": "station_staff"},
+    set_={"station_id": sa.bindparam("s"), "kind": "station_staff",
+          "phone_enc": sa.bindparam("e")},
     where=a.c.kind != "volunteer").returning(a.c.id))
 
 
 async def create_station_staff(db: Database, *, phone_hash: bytes, phone_masked: str,
-                               station_id: int) -> int | None:
-    """Make the phone's account (a new one, or a resident's) a station's staff; ``None`` when
-    the phone is a volunteer's."""
-    rows = await sql.fetch(db, _STAFF, {"h": phone_hash, "m": phone_masked, "s": station_id})
+                               phone_enc: bytes, station_id: int) -> int | None:
+    """Make the phone's account (a new one, or a resident's) a station's staff, keeping its
+    encrypted mobile; ``None`` when the phone is a volunteer's."""
+    rows = await sql.fetch(db, _STAFF, {"h": phone_hash, "m": phone_masked, "e": phone_enc,
+                                        "s": station_id})
     return int(rows[0]["id"]) if rows else None

@@ -1,6 +1,6 @@
 """Statements on notification deliveries and preferences (notification_delivery,
-notification_preference, sql/0031), and the contacts a delivery needs (a volunteer's
-encrypted phone, an account's openid, a preference's encrypted e-mail)."""
+notification_preference, sql/0031), and the contacts a delivery needs (a volunteer's or
+an account's encrypted phone, an account's openid, a preference's encrypted e-mail)."""
 
 from __future__ import annotations
 
@@ -13,18 +13,20 @@ from psycopg.types.json import Jsonb
 from hub.store.base import Database, Row
 
 # One row per (recipient kind, ref): the person's contacts and preferences. A volunteer's
-# account is the one linked to them (sql/0016); an account's volunteer likewise.
+# account is the one linked to them (sql/0016); an account's volunteer likewise. The phone is
+# the volunteer's registered one, else the account's own (residents, station staff: sql/0032).
 _CONTACTS = """
 WITH wanted AS (
   SELECT * FROM unnest(%(kinds)s::text[], %(refs)s::bigint[]) AS w(recipient_kind, recipient_ref)
 ), people AS (
   SELECT w.recipient_kind, w.recipient_ref, a.id AS account_id, a.wechat_openid,
-         a.disabled_at, v.phone_enc
+         a.disabled_at, coalesce(v.phone_enc, a.phone_enc) AS phone_enc
     FROM wanted w
     JOIN volunteer v ON w.recipient_kind = 'volunteer' AND v.id = w.recipient_ref
     LEFT JOIN account a ON a.volunteer_id = v.id
   UNION ALL
-  SELECT w.recipient_kind, w.recipient_ref, a.id, a.wechat_openid, a.disabled_at, v.phone_enc
+  SELECT w.recipient_kind, w.recipient_ref, a.id, a.wechat_openid, a.disabled_at,
+         coalesce(v.phone_enc, a.phone_enc)
     FROM wanted w
     JOIN account a ON w.recipient_kind = 'account' AND a.id = w.recipient_ref
     LEFT JOIN volunteer v ON v.id = a.volunteer_id
@@ -97,7 +99,7 @@ RETURNING *
 
 _ACCOUNT = """
 SELECT a.id, a.kind, a.wechat_openid, a.volunteer_id, a.phone_masked,
-       v.phone_masked AS volunteer_phone_masked
+       a.phone_enc IS NOT NULL AS phone_kept, v.phone_masked AS volunteer_phone_masked
   FROM account a LEFT JOIN volunteer v ON v.id = a.volunteer_id
  WHERE a.id = %(account)s OR a.volunteer_id = %(volunteer)s
  ORDER BY a.id = %(account)s DESC LIMIT 1

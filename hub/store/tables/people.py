@@ -148,6 +148,7 @@ account = Table("account", metadata,
     Column("created_at", TIMESTAMPTZ, nullable=False),
     Column("last_sign_in", TIMESTAMPTZ),
     Column("disabled_at", TIMESTAMPTZ),
+    Column("phone_enc", pg.BYTEA),  # sql/0032: the mobile, hub.pii-encrypted ("phone")
 )
 
 sign_in_code = Table("sign_in_code", metadata,
