@@ -25,3 +25,8 @@ CREATE INDEX notification_delivery_failed_idx ON notification_delivery (channel)
   WHERE status = 'failed';
 CREATE INDEX webhook_delivery_open_idx ON webhook_delivery (status)
   WHERE status IN ('pending', 'failed');
+
+-- 2. Reminders for activity sign-ups (hub.services.reminders): the `remind` step looks for
+--    published activities starting within the next 24 hours.
+CREATE INDEX activity_published_start_idx ON activity (lower(time_window))
+  WHERE status = 'published';

@@ -88,6 +88,17 @@ async def volunteer(tx: Database, kind: EventKind, *, volunteer_id: int, subject
                  payload=payload, region_code=region_code, once_key=once_key)
 
 
+async def signup(tx: Database, kind: EventKind, facts: Row, *, once_key: str) -> None:
+    """Record ``kind`` (a reminder) for one activity sign-up, to its volunteer: the
+    activity's title, category, window and place (hub.store.outbox.list_due_signup_reminders)."""
+    payload = {"activityId": str(facts["activity_id"]), "title": facts["title"],
+               "category": facts["category"], "startsAt": _iso(facts["starts_at"]),
+               "endsAt": _iso(facts["ends_at"]), "place": facts["place"]}
+    await record(tx, kind=kind, subject=EventSubject("activity", facts["activity_id"]),
+                 recipients=[Recipient.volunteer(facts["volunteer_id"])], payload=payload,
+                 region_code=facts["region_code"], once_key=once_key)
+
+
 async def review(tx: Database, row: Row, demand: Row) -> None:
     """A review was written (评单): a requester's review reaches the volunteers who served the
     demand; a volunteer's rating of the organiser reaches the station (its staff) and the

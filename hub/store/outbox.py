@@ -12,7 +12,16 @@ from sqlalchemy.dialects import postgresql as pg
 
 from hub.store import sql
 from hub.store.base import Database, Row
-from hub.store.tables import demand, dispatch, outbox_event, service_record, station
+from hub.store.tables import (
+    activity,
+    activity_signup,
+    demand,
+    dispatch,
+    outbox_event,
+    region,
+    service_record,
+    station,
+)
 
 e = outbox_event
 _IDS = sa.bindparam("ids", type_=pg.ARRAY(sa.BigInteger))
@@ -136,3 +145,39 @@ async def list_due_reminders(db: Database, *, kind: str, from_s: float, to_s: fl
     deadline falls there) that have not had it, the soonest first."""
     rows = await sql.fetch(db, _DUE[kind], {"from_s": from_s, "to_s": to_s, "n": limit})
     return [r["id"] for r in rows]
+
+
+# Activity sign-ups due for a reminder (issue 15 gap 2): signed up (not waitlisted, not yet
+# checked in, not cancelled) to a published activity starting in (now + from_s, now + to_s],
+# without the event of their once_key ``<kind>:signup:<activity>:<volunteer>``.
+_act, _su = activity, activity_signup
+
+
+def _signups_due(prefix: str) -> sql.Compiled:
+    key = sa.func.concat(prefix, _su.c.activity_id, ":", _su.c.volunteer_id)
+    start = sa.func.lower(_act.c.time_window)
+    return sql.compiled(
+        sa.select(_su.c.activity_id, _su.c.volunteer_id, _act.c.title, _act.c.category,
+                  _act.c.region_code, start.label("starts_at"),
+                  sa.func.upper(_act.c.time_window).label("ends_at"),
+                  sa.func.coalesce(station.c.name, region.c.name).label("place"))
+        .select_from(_su.join(_act, _act.c.id == _su.c.activity_id)
+                     .outerjoin(station, station.c.id == _act.c.station_id)
+                     .join(region, region.c.code == _act.c.region_code))
+        .where(_su.c.status == "signed_up", _act.c.status == "published",
+               start > sa.func.now() + sql.seconds(sa.bindparam("from_s", type_=sa.Float)),
+               start <= sa.func.now() + sql.seconds(sa.bindparam("to_s", type_=sa.Float)),
+               ~sa.exists().where(e.c.once_key == key))
+        .order_by(start, _su.c.activity_id, _su.c.volunteer_id)
+        .limit(sa.bindparam("n", type_=sa.Integer)))
+
+
+_SIGNUPS_DUE = {kind: _signups_due(f"{kind}:signup:") for kind in ("reminder_24h", "reminder_2h")}
+
+
+async def list_due_signup_reminders(db: Database, *, kind: str, from_s: float, to_s: float,
+                                    limit: int) -> list[Row]:
+    """Activity sign-ups due for reminder ``kind`` (reminder_24h, reminder_2h) that have not had
+    it, the soonest first: activity, volunteer, and the activity's title, category, region,
+    window and place (its station's name, else its region's)."""
+    return await sql.fetch(db, _SIGNUPS_DUE[kind], {"from_s": from_s, "to_s": to_s, "n": limit})
