@@ -30,8 +30,9 @@ from hub.metrics import HttpMetrics, Metrics, metrics_endpoint
 from hub.pii import load_or_create_key
 from hub.services import events
 from hub.settings import Settings
+from hub.store import backlog as backlog_store
 from hub.store import jobs as job_store
-from hub.store.base import ConnectionDatabase, Database, PoolDatabase, ThreadedReads
+from hub.store.base import ConnectionDatabase, Database, PoolDatabase, Row, ThreadedReads
 
 CONSOLE_DIR = Path(__file__).resolve().parent / "static" / "console"
 
@@ -94,6 +95,15 @@ async def job_counts(db: Database) -> dict[str, int] | None:
         return None
 
 
+async def backlog_rows(db: Database) -> list[Row] | None:
+    """The notification backlog (hub.store.backlog), for ``/metrics``; None when the database
+    does not answer."""
+    try:
+        return await backlog_store.count_backlog(db)
+    except (DatabaseUnavailable, psycopg.Error):
+        return None
+
+
 def dev_settings(settings: Settings) -> Settings:
     """Settings with the persistent generated token secret and certificate signing key under
     ``home`` (the demo's) in place of those not set, read once."""
@@ -131,6 +141,7 @@ def create_app(settings: Settings, *, database_url: str | None = None,
         metrics.plan_counts = graphql.hub_schema.plans.counts
         app.state.tile_cache = tiles.TileCache()
         app.state.job_counts = lambda: job_counts(app.state.db)
+        app.state.backlog_rows = lambda: backlog_rows(app.state.db)
         # The matcher runs in its own process (started on first use), so a long solve never
         # holds this process's GIL and the event loop keeps serving.
         with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as executor:

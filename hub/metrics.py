@@ -11,6 +11,8 @@ registry: nothing is registered in prometheus_client's global one. It counts
 * the background steps' outcomes and the items each handled (in ``hub worker``'s process,
   served on its ``--metrics-port``);
 * the job queue's jobs by state (``hub_jobs``), read from the database at each scrape;
+* the notification backlog (``hub_outbox_unrelayed``, ``hub_notification_deliveries`` by
+  channel and status, ``hub_webhook_deliveries`` by status), likewise;
 * each registered document's compiled plan: runs it answered, runs it handed to graphql-core.
 
 Operation names are labels only when the app knows them (:meth:`Metrics.know_operations`: the
@@ -27,9 +29,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import os
 import threading
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -55,6 +58,10 @@ POOL_STATS = ("pool_min", "pool_max", "pool_size", "pool_available", "requests_w
               "usage_ms", "returns_bad", "connections_num", "connections_ms",
               "connections_errors", "connections_lost")
 JOB_STATES = ("todo", "doing", "succeeded", "failed", "cancelled", "aborted")
+# The notification backlog's label values (hub.services.channels.ChannelName; sql/0031, 0030).
+CHANNELS = ("wechat", "sms", "email")
+DELIVERY_STATES = ("pending", "sending", "failed")
+WEBHOOK_STATES = ("pending", "failed")
 ROUTES = frozenset({"graphql", "tiles", "certificates", "healthz", "readyz", "metrics"})
 LATENCY_BUCKETS_S = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
                      10.0, 30.0)
@@ -131,6 +138,19 @@ class Metrics:
             "hub_jobs", "Jobs in the queue by state (todo, doing, succeeded, failed: dead "
             "letters, cancelled, aborted), read from the database at each scrape.", ["state"],
             registry=r, multiprocess_mode="mostrecent")
+        self.outbox_unrelayed = Gauge(
+            "hub_outbox_unrelayed", "Outbox events recorded and not yet relayed to their "
+            "deliveries, read from the database at each scrape.", registry=r,
+            multiprocess_mode="mostrecent")
+        self.notification_deliveries = Gauge(
+            "hub_notification_deliveries", "Notification deliveries by channel and status: "
+            "pending (waiting, held for quiet hours or a retry), sending (claimed by a "
+            "worker), failed (given up), read from the database at each scrape.",
+            ["channel", "status"], registry=r, multiprocess_mode="mostrecent")
+        self.webhook_deliveries = Gauge(
+            "hub_webhook_deliveries", "Partner webhook deliveries by status: pending (not yet "
+            "answered 2xx, retrying), failed (given up), read from the database at each "
+            "scrape.", ["status"], registry=r, multiprocess_mode="mostrecent")
         self.plan_runs = Gauge(
             "hub_compiled_plan_runs", "Runs of each registered document's compiled plan since "
             "the process started: answered by the plan, or fell back to graphql-core.",
@@ -154,6 +174,24 @@ class Metrics:
         """The queue's jobs by state now (states not in ``counts`` have none)."""
         for state in {*JOB_STATES, *counts}:
             self.jobs.labels(state).set(counts.get(state, 0))
+
+    def backlog(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        """The notification backlog now (hub.store.backlog rows; what has no row has none)."""
+        deliveries = dict.fromkeys(itertools.product(CHANNELS, DELIVERY_STATES), 0)
+        webhooks = dict.fromkeys(WEBHOOK_STATES, 0)
+        unrelayed = 0
+        for row in rows:
+            if row["what"] == "outbox":
+                unrelayed = int(row["n"])
+            elif row["what"] == "notification":
+                deliveries[(row["channel"], row["status"])] = int(row["n"])
+            else:
+                webhooks[row["status"]] = int(row["n"])
+        self.outbox_unrelayed.set(unrelayed)
+        for (channel, status), n in deliveries.items():
+            self.notification_deliveries.labels(channel, status).set(n)
+        for status, n in webhooks.items():
+            self.webhook_deliveries.labels(status).set(n)
 
     def know_operations(self, names: Iterable[str]) -> None:
         """Operation names that are always their own label (the registered documents')."""
@@ -214,6 +252,10 @@ async def metrics_endpoint(request: Request) -> Response:
     counts = await job_counts() if job_counts is not None else None
     if counts is not None:  # None: the database did not answer; the last counts stand
         metrics.job_states(counts)
+    backlog_rows = getattr(request.app.state, "backlog_rows", None)
+    backlog = await backlog_rows() if backlog_rows is not None else None
+    if backlog is not None:  # likewise
+        metrics.backlog(backlog)
     body = await asyncio.to_thread(metrics.exposition)
     return Response(body, media_type=CONTENT_TYPE_LATEST)
 
