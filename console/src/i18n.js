@@ -3,6 +3,7 @@
 // fails, the copy of hub/data/vocabulary.json built into this bundle. UI text is below.
 import builtIn from "../../hub/data/vocabulary.json";
 import { FORMS_TEXT } from "./words.js";
+import { DASH_TEXT } from "./dashwords.js";
 
 const TEXT = {
   zh: {
@@ -69,7 +70,7 @@ const TEXT = {
   },
 };
 
-for (const l of ["zh", "en"]) Object.assign(TEXT[l], FORMS_TEXT[l]);
+for (const l of ["zh", "en"]) Object.assign(TEXT[l], FORMS_TEXT[l], DASH_TEXT[l]);
 
 let lang = localStorage.getItem("hub.lang") === "en" ? "en" : "zh";
 let vocabulary = builtIn;

@@ -13,6 +13,7 @@ import { gcjProtocol } from "./gcj.js";
 import { codes, getLang, label, loadVocabulary, setLang, t } from "./i18n.js";
 import { fillOrderChoices, pickPlace, submitOrder } from "./order.js";
 import { attendancePanel } from "./attendance.js";
+import { dashboardPanel } from "./dashboard.js";
 import { importPanel } from "./imports.js";
 import { membersPanel } from "./members.js";
 import { publishPanel } from "./publish.js";
@@ -28,7 +29,7 @@ const state = { plan: null, committed: null, version: 0, accepted: new Map(), cl
 const tabs = { map: null, refreshTiles: () => tabs.map && refreshTiles(tabs.map) };
 for (const [name, panel] of Object.entries({ review: reviewPanel, publish: publishPanel,
   attendance: attendancePanel, settings: settingsPanel, import: importPanel,
-  members: membersPanel })) register(name, panel);
+  members: membersPanel, dashboard: dashboardPanel })) register(name, panel);
 const option = (value, text) => Object.assign(document.createElement("option"),
   { value, textContent: text });
 

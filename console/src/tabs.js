@@ -10,7 +10,7 @@ const panels = {};
 let current = "dispatch";
 let placeWanted = null;
 
-// name → { mount(section, ctx), open(section, ctx), relabel(section, ctx) }
+// name → { mount(section, ctx), open(section, ctx), relabel(section, ctx), close(ctx) }
 export function register(name, panel) {
   panels[name] = panel;
 }
@@ -30,6 +30,7 @@ export function takePlace(lngLat) {
 }
 
 export async function show(name, ctx) {
+  if (current !== name) panels[current]?.close?.(ctx);
   current = name;
   for (const button of document.querySelectorAll("#tabs button")) {
     button.setAttribute("aria-selected", String(button.dataset.tab === name));

@@ -1,0 +1,167 @@
+"""The console's 看板 (dashboard) tab in headless Chromium with every other host blocked: a
+city dispatcher's pilot scorecard (target, actual, pass/fail, the "why not" lists) with a
+drill-down to a county and back; a choropleth of the counties for a measure, with its legend;
+bars per county and a campaign's figures per edition (Chart.js); the coverage map with a
+plan's proposed sites and each one's marginal gain in a popup; a recognition round's ranked
+candidates nominated, a nomination refused without a reason then accepted, the list published.
+
+Screenshots: ``test-artifacts/console-dashboard-*.png``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.request
+from typing import Any
+
+import psycopg
+import pytest
+from playwright.sync_api import Page
+
+from hub.auth import issue_token
+from hub.settings import Settings
+from tests.browser.conftest import ARTIFACTS, Offline
+
+pytestmark = pytest.mark.browser
+CITY = "410300000000"  # Luoyang: the seeded city with the most service records
+COUNTY = "410302000000"  # 老城区: a county round ranks from records (a city's from county lists)
+
+
+def _call(server: str, token: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    body = json.dumps({"query": query, "variables": variables}).encode()
+    request = urllib.request.Request(server + "/graphql", data=body, headers={
+        "Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        answer: dict[str, Any] = json.load(response)
+    assert not answer.get("errors"), answer
+    payload = next(iter(answer["data"].values()))
+    assert not payload.get("errors"), payload
+    return payload
+
+
+def _world(server: str, settings: Settings, db_url: str) -> None:
+    """A pilot for the city, two editions of a campaign, an open county round; a dozen demands
+    of last month some km from the seeded ones (all raised at stations, so all covered)."""
+    with psycopg.connect(db_url) as conn:
+        conn.execute("""
+            INSERT INTO demand (title, category, needed, time_window, location_geom,
+                                region_code, raised_by)
+            SELECT '远离站点的需求 ' || d.id, d.category, 1,
+                   tstzrange(now() - interval '30 days', now() - interval '29 days 22 hours'),
+                   ST_Translate(d.location_geom, 0.05 + (d.id %% 5) * 0.02, 0.03), d.region_code,
+                   't'
+            FROM demand d WHERE d.region_code LIKE '4103%%' AND d.region_code <> %s
+            ORDER BY d.id LIMIT 12""", (CITY,))
+    admin = issue_token(settings, sub="admin-dash-1", role="admin")
+    _call(server, admin, """mutation P($input: CreatePilotInput!) { createPilot(input: $input) {
+        pilot { id } errors { code field } } }""",
+          {"input": {"regionCode": CITY, "fundedOn": "2025-03-01"}})
+    for year in (2025, 2026):
+        _call(server, admin, """mutation E($input: SaveCampaignEditionInput!) {
+            saveCampaignEdition(input: $input) { edition { id } errors { code field } } }""",
+              {"input": {"campaign": "lei_feng_day", "year": year}})
+    _call(server, admin, """mutation R($input: OpenRecognitionRoundInput!) {
+        openRecognitionRound(input: $input) { errors { code field } } }""",
+          {"input": {"award": "EXCELLENT", "level": "COUNTY", "regionCode": COUNTY, "year": 2026,
+                     "categories": ["VOLUNTEER", "TEAM"], "places": 3}})
+
+
+def _no_keys(page: Page, selector: str) -> None:
+    text = page.inner_text(selector)
+    assert not re.search(r"\b(dash|m_|c_|d_)[A-Za-z_]+\b", text), text
+
+
+def test_dashboard_scorecard_map_charts_coverage_and_round(
+        offline: Offline, server: str, settings: Settings, browser_db: str) -> None:
+    page = offline.page
+    _world(server, settings, browser_db)
+    token = issue_token(settings, sub="dispatcher-dash-1", role="dispatcher", region=CITY)
+    page.set_default_timeout(90_000)
+    page.goto(server + "/")
+    page.wait_for_function("document.body.dataset.ready === '1'", polling=200, timeout=30_000)
+    page.fill("#token", token)
+    page.click("#signin button[type=submit]")
+    page.wait_for_selector("#tabs button[data-tab=dashboard]:not([hidden])")
+    page.click("#tabs button[data-tab=dashboard]")
+
+    # Scorecard: the city's pilot, each item with target, actual and pass/fail.
+    page.wait_for_selector("#dash-cards .scorecard")
+    rows = page.locator("#dash-cards .scorecard tr[data-item]")
+    assert rows.count() >= 3
+    first = rows.first.inner_text()
+    assert re.search(r"\d+\s+\d+\s+(达标|未达标)", first), first
+    assert "洛阳" in page.inner_text("#dash-total")
+    assert page.locator("#dash-children tr[data-code]").count() >= 5  # Luoyang's counties
+    why = page.locator("#dash-cards details.why-not")
+    if why.count():
+        why.first.locator("summary").click()
+        assert why.first.locator("li").count() >= 1
+    page.wait_for_function("document.querySelector('#dash-legend').dataset.drawn > 0")
+    page.screenshot(path=str(ARTIFACTS / "console-dashboard-scorecard.png"))
+
+    # Choropleth: the counties filled for another measure, the legend says which.
+    page.fill("#dash-radius", "1")  # a station's reach of 1 km leaves demands beyond it
+    page.select_option("#dash-measure", "uncovered")
+    page.wait_for_function("document.querySelector('#dash-legend').textContent.includes('覆盖')")
+    page.wait_for_function("hubConsole.map.loaded()", polling=200)
+    filled = page.evaluate(
+        "hubConsole.map.queryRenderedFeatures({layers: ['dash-choropleth']}).length")
+    assert filled >= 5
+    assert page.evaluate("document.querySelector('#dash-bars').toDataURL().length") > 5000
+    assert page.evaluate("document.querySelector('#dash-line').toDataURL().length") > 5000
+    page.screenshot(path=str(ARTIFACTS / "console-dashboard-choropleth.png"))
+
+    # Coverage: a plan's sites drawn, each one's gain in its popup.
+    page.fill("#dash-sites", "3")
+    page.click("#dash-plan button[type=submit]")
+    page.wait_for_function("document.querySelector('#dash-chosen li') || "
+                           "document.querySelector('#dash-plan-error').textContent")
+    assert page.inner_text("#dash-plan-error") == ""
+    assert "#" in page.inner_text("#dash-coverage")
+    site = page.evaluate("""() => {
+        const li = document.querySelector('#dash-chosen li').dataset;
+        hubConsole.map.jumpTo({center: [Number(li.lon), Number(li.lat)], zoom: 11});
+        return li; }""")
+    page.wait_for_function("hubConsole.map.loaded()", polling=200)
+    box = page.locator("#map canvas").bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_selector(".maplibregl-popup .gain")
+    assert page.inner_text(".maplibregl-popup .gain") == str(site["gain"])
+    page.screenshot(path=str(ARTIFACTS / "console-dashboard-coverage.png"))
+
+    # Recognition: nominate the best candidate, a reason is required, accept, publish.
+    page.click("#dash-rounds li[data-round] a")
+    page.wait_for_selector("#dash-rounds .candidates li")
+    best = page.locator("#dash-rounds .candidates li").first
+    assert "时长" in best.inner_text()
+    best.locator(".statement").fill("服务时长全市第一")
+    best.locator(".nominate").click()
+    page.wait_for_selector("#dash-rounds .nominations li[data-decision=pending]")
+    nomination = page.locator("#dash-rounds .nominations li").first
+    nomination.locator(".accept").click()
+    assert "原因" in nomination.locator(".form-error").inner_text()
+    nomination.locator(".reason").fill("事迹突出，时长核实")
+    nomination.locator(".accept").click()
+    page.wait_for_selector("#dash-rounds .nominations li[data-decision=accepted]")
+    page.click("#dash-rounds .publish")
+    page.wait_for_selector("#dash-rounds .awards li")
+    page.screenshot(path=str(ARTIFACTS / "console-dashboard-rounds.png"))
+
+    # Drill down to a county and back up.
+    county = page.locator("#dash-children tr[data-code]").first
+    name = county.locator("a").inner_text()
+    county.locator("a").click()
+    page.wait_for_function(f"document.querySelector('#dash-total').textContent.startsWith({name!r})")
+    assert page.is_visible("#dash-up")
+    page.click("#dash-up")
+    page.wait_for_function("document.querySelector('#dash-total').textContent.includes('洛阳')")
+
+    page.click("#lang")
+    page.wait_for_function(
+        "document.querySelector('#dash-total').textContent.includes('pilots passed')")
+    _no_keys(page, "#tab-dashboard")
+    page.screenshot(path=str(ARTIFACTS / "console-dashboard-en.png"))
+    assert offline.elsewhere == []
+    assert offline.errors == []
