@@ -39,6 +39,8 @@ export const ROUND_DETAIL = `query DashRound($id: Int!, $category: RecognitionCa
       name regionCode evidence nominationId } }
     nominations { id category subjectId name rank score statement decision reason }
     awards { category place name score } } }`;
+export const OPEN_ROUND = `mutation DashOpenRound($input: OpenRecognitionRoundInput!) {
+  openRecognitionRound(input: $input) { ${ERRORS} } }`;
 export const NOMINATE = `mutation DashNominate($input: NominateForRecognitionInput!) {
   nominateForRecognition(input: $input) { ${ERRORS} } }`;
 export const REVIEW_NOMINATION = `mutation DashReviewNomination($input: ReviewRecognitionNominationInput!) {

@@ -25,6 +25,8 @@ export const DASH_TEXT = {
     dashAccept: "通过", dashReject: "不通过", dashReasonHint: "理由（2–1000 字，必填）",
     dashPublish: "发布名单", dashAwards: "已发布名单", dashStatus_open: "进行中",
     dashStatus_published: "已发布", d_pending: "待审", d_accepted: "已通过", d_rejected: "未通过",
+    a_EXCELLENT: "优秀", a_TOP_TEN: "四个十佳", l_COUNTY: "县级", l_CITY: "市级",
+    l_PROVINCE: "省级", l_NATIONAL: "全国", dashPlaces: "名额", dashOpenRound: "开启评选",
     ev: "时长 {hours} 小时 · {occasions} 次 · 评分 {rating} · 老少边贫占比 {share}",
   },
   en: {
@@ -58,6 +60,9 @@ export const DASH_TEXT = {
     dashReasonHint: "Why (2–1000 characters, required)", dashPublish: "Publish the list",
     dashAwards: "Published list", dashStatus_open: "open", dashStatus_published: "published",
     d_pending: "pending", d_accepted: "accepted", d_rejected: "rejected",
+    a_EXCELLENT: "Excellent (优秀)", a_TOP_TEN: "Top ten (四个十佳)", l_COUNTY: "county",
+    l_CITY: "city", l_PROVINCE: "province", l_NATIONAL: "national", dashPlaces: "Places",
+    dashOpenRound: "Open a round",
     ev: "{hours} h · {occasions} times · rating {rating} · priority share {share}",
   },
 };

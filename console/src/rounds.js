@@ -94,6 +94,7 @@ async function showRound() {
   out.querySelector(".publish")?.addEventListener("click", async () => {
     try {
       await mutate(ops.PUBLISH_ROUND, { input: { roundId: r.id } });
+      await roundsPanel.load(state.box, state.code);
       await showRound();
     } catch (err) {
       fail(out.querySelector(".publish-error"), err);
@@ -101,10 +102,40 @@ async function showRound() {
   });
 }
 
+const LEVELS = { 2: "PROVINCE", 4: "CITY", 6: "COUNTY" };
+
+// 开启评选: a round for the region shown (its level from the code), this year by default.
+function openForm(box, code) {
+  const form = box.querySelector(".open-round");
+  const level = LEVELS[code.replace(/0+$/, "").length] ?? "COUNTY";
+  form.innerHTML = `<select name="award">${["EXCELLENT", "TOP_TEN"].map((a) =>
+    `<option value="${a}">${esc(t(`a_${a}`))}</option>`).join("")}</select>
+    <input name="year" size="4" value="${new Date().getFullYear()}">
+    ${["VOLUNTEER", "TEAM", "PROJECT", "STATION"].map((c) => `<label><input type="checkbox"
+      name="cat" value="${c}" checked>${esc(t(`c_${c}`))}</label>`).join("")}
+    <input name="places" type="number" min="1" max="100" size="3" placeholder="${esc(t("dashPlaces"))}">
+    <button type="submit">${esc(t("dashOpenRound"))}</button><p class="form-error"></p>`;
+  form.onsubmit = async (e) => {
+    e.preventDefault();
+    const places = form.elements.places.value.trim();
+    try {
+      await mutate(ops.OPEN_ROUND, { input: { award: form.elements.award.value, level,
+        regionCode: code, year: Number(form.elements.year.value),
+        categories: [...form.querySelectorAll("[name=cat]:checked")].map((i) => i.value),
+        places: places ? Number(places) : null } });
+      await roundsPanel.load(box, code);
+    } catch (err) {
+      fail(form.querySelector(".form-error"), err);
+    }
+  };
+}
+
 export const roundsPanel = {
   async load(box, code) {
     Object.assign(state, { box, code });
-    box.innerHTML = `<h3>${esc(t("dashRounds"))}</h3><ul class="rounds"></ul><div class="round"></div>`;
+    box.innerHTML = `<h3>${esc(t("dashRounds"))}</h3><ul class="rounds"></ul>
+      <form class="open-round inline"></form><div class="round"></div>`;
+    openForm(box, code);
     try {
       const { recognitionRounds: rounds } = await gql(ops.ROUNDS, { code });
       const list = box.querySelector(".rounds");
@@ -113,7 +144,7 @@ export const roundsPanel = {
         const li = document.createElement("li");
         li.dataset.round = String(r.id);
         li.innerHTML = `<a href="#">${esc(r.year)} ${esc(getLang() === "zh" ? r.awardZh : r.award)}
-          · ${esc(r.level)} · ${esc(t(`dashStatus_${r.status}`))}</a>`;
+          · ${esc(t(`l_${r.level}`))} ${esc(r.regionCode ?? "")} · ${esc(t(`dashStatus_${r.status}`))}</a>`;
         li.querySelector("a").addEventListener("click", (e) => {
           e.preventDefault();
           Object.assign(state, { round: r.id, category: r.categories[0] });

@@ -69,7 +69,7 @@ def _world(server: str, settings: Settings, db_url: str) -> None:
 
 def _no_keys(page: Page, selector: str) -> None:
     text = page.inner_text(selector)
-    assert not re.search(r"\b(dash|m_|c_|d_)[A-Za-z_]+\b", text), text
+    assert not re.search(r"\b(dash|m_|c_|d_|a_|l_)[A-Za-z_]+\b", text), text
 
 
 def test_dashboard_scorecard_map_charts_coverage_and_round(
@@ -101,6 +101,9 @@ def test_dashboard_scorecard_map_charts_coverage_and_round(
     page.screenshot(path=str(ARTIFACTS / "console-dashboard-scorecard.png"))
 
     # Choropleth: the counties filled for another measure, the legend says which.
+    # The 老少边贫 fill rate needs an equity query per county.
+    page.select_option("#dash-measure", "priorityFill")
+    page.wait_for_function("document.querySelector('#dash-legend').textContent.includes('老少边贫')")
     page.fill("#dash-radius", "1")  # a station's reach of 1 km leaves demands beyond it
     page.select_option("#dash-measure", "uncovered")
     page.wait_for_function("document.querySelector('#dash-legend').textContent.includes('覆盖')")
@@ -131,8 +134,13 @@ def test_dashboard_scorecard_map_charts_coverage_and_round(
     assert page.inner_text(".maplibregl-popup .gain") == str(site["gain"])
     page.screenshot(path=str(ARTIFACTS / "console-dashboard-coverage.png"))
 
-    # Recognition: nominate the best candidate, a reason is required, accept, publish.
-    page.click("#dash-rounds li[data-round] a")
+    # Recognition: a city round opened here (the county's was opened through the API); the
+    # county's best candidate nominated, a reason required to decide, accepted, published.
+    page.select_option("#dash-rounds .open-round [name=award]", "TOP_TEN")
+    page.click("#dash-rounds .open-round button[type=submit]")
+    page.wait_for_function("document.querySelectorAll('#dash-rounds li[data-round]').length === 2")
+    assert "四个十佳" in page.inner_text("#dash-rounds .rounds")
+    page.locator("#dash-rounds li[data-round]", has_text=COUNTY).locator("a").click()
     page.wait_for_selector("#dash-rounds .candidates li")
     best = page.locator("#dash-rounds .candidates li").first
     assert "时长" in best.inner_text()
