@@ -98,6 +98,7 @@ def test_dashboard_scorecard_map_charts_coverage_and_round(
         why.first.locator("summary").click()
         assert why.first.locator("li").count() >= 1
     page.wait_for_function("document.querySelector('#dash-legend').dataset.drawn > 0")
+    page.wait_for_function("hubConsole.map.loaded()", polling=200)
     page.screenshot(path=str(ARTIFACTS / "console-dashboard-scorecard.png"))
 
     # Choropleth: the counties filled for another measure, the legend says which.
@@ -144,7 +145,7 @@ def test_dashboard_scorecard_map_charts_coverage_and_round(
     page.wait_for_selector("#dash-rounds .candidates li")
     best = page.locator("#dash-rounds .candidates li").first
     assert "时长" in best.inner_text()
-    best.locator(".statement").fill("服务时长全市第一")
+    best.locator(".statement").fill("服务时长全区第一")
     best.locator(".nominate").click()
     page.wait_for_selector("#dash-rounds .nominations li[data-decision=pending]")
     nomination = page.locator("#dash-rounds .nominations li").first
