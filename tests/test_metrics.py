@@ -108,9 +108,11 @@ def test_several_workers_add_up(seeded_url: str, tmp_path: Path):
                     pool="requests", stat="pool_max") != pool_max:
             assert time.monotonic() < deadline, "the second worker never reported its pool"
             time.sleep(0.2)
-        assert len(list(tmp_path.glob("counter_*.db"))) == 2  # one file per worker
         for _ in range(sent):  # a new connection each: the workers share the load
             assert httpx.post(base + "/graphql", json=NAMED, timeout=10).status_code == 200
+        # One counter file per worker, once each has counted something: the scrapes above may
+        # all have reached one worker (the servers run no background counting of their own).
+        assert len(list(tmp_path.glob("counter_*.db"))) == 2
         for _ in range(3):  # whichever worker answers, it reports every worker's counts
             text = httpx.get(base + "/metrics", timeout=10).text
             assert value(text, "hub_graphql_requests_total", operation="Regions") == sent
