@@ -86,7 +86,8 @@ async function whyNot(details) {
 function cardHtml(card) {
   return `<article class="scorecard ${card.passed ? "pass" : "fail"}" data-pilot="${esc(card.pilot.id)}">
     <h4>${esc(card.pilot.name)} · ${esc(t(card.passed ? "dashPassed" : "dashFailed"))}</h4>
-    <p class="note">${esc(t("dashPeriod", { from: card.startsOn, to: card.endsOn, judged: card.judgedOn }))}</p>
+    <p class="note">${esc(t("dashPeriod", { from: card.startsOn, to: addDays(card.endsOn, -1),
+      judged: card.judgedOn }))}</p>
     <table><thead><tr><th>${esc(t("dashItem"))}</th><th>${esc(t("dashTarget"))}</th>
       <th>${esc(t("dashActual"))}</th><th></th></tr></thead><tbody>${card.items.map(itemHtml).join("")}</tbody></table>
   </article>`;
