@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from hub.registration.columns import SEQ_KEY, Column, is_example_row
+from hub.registration.columns import SEQ_KEY, Column
 from hub.registration.errors import FieldError, show
 from hub.registration.fields import (
     RowChecker,
-    check_headers,
+    checked_rows,
     parse_choice,
     parse_choices,
     parse_region_code,
@@ -169,20 +169,12 @@ def _reference(value: object, field: str) -> str:
 def validate_demand_rows(table: Table) -> RowResults[DemandRow]:
     """Read every row of a demand table; see the module docstring."""
     results: RowResults[DemandRow] = RowResults()
-    context = check_headers(table, DEMAND_COLUMNS, results)
-    if context is None:
-        return results
     first_row_of: dict[str, int] = {}
-    for row in table.rows:
-        if is_example_row(row.values, context.index):
-            results.example_rows.append(row.row_number)
-            continue
-        results.rows_read += 1
-        check = RowChecker(row, context)
+    for check in checked_rows(table, DEMAND_COLUMNS, results):
         demand = _demand(check)
         if demand is not None:
-            first = first_row_of.setdefault(demand.external_ref, row.row_number)
-            if first != row.row_number:
+            first = first_row_of.setdefault(demand.external_ref, check.row.row_number)
+            if first != check.row.row_number:
                 check.error("external_ref", demand.external_ref, f"the same as row {first}",
                             f"与第{first}行的需求编号相同")
         if demand is not None and check.ok:

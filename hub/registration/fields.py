@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import TypeVar, cast
 
-from hub.registration.columns import Column, HeaderMap, map_headers
+from hub.registration.columns import Column, HeaderMap, is_example_row, map_headers
 from hub.registration.errors import FieldError, show
 from hub.registration.idcard import PROVINCE_CODES
 from hub.registration.normalize import (
@@ -362,3 +362,19 @@ def check_headers(
     if results.file_errors:
         return None
     return TableContext(header_map, {c.key: c for c in columns})
+
+
+def checked_rows(
+    table: Table, columns: tuple[Column, ...], results: RowResults[T]
+) -> Iterator[RowChecker]:
+    """A checker for each data row of ``table``, once its headers passed (:func:`check_headers`);
+    example rows are noted on ``results`` and skipped, the others counted as read."""
+    context = check_headers(table, columns, results)
+    if context is None:
+        return
+    for row in table.rows:
+        if is_example_row(row.values, context.index):
+            results.example_rows.append(row.row_number)
+            continue
+        results.rows_read += 1
+        yield RowChecker(row, context)

@@ -13,11 +13,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from hub.registration.columns import ORGANIZATION_COLUMNS, is_example_row
+from hub.registration.columns import ORGANIZATION_COLUMNS
 from hub.registration.errors import FieldError
 from hub.registration.fields import (
     RowChecker,
-    check_headers,
+    checked_rows,
     parse_choice,
     parse_choices,
     parse_email,
@@ -73,21 +73,13 @@ class OrganizationRow:
 def validate_organization_rows(table: Table, *, today: date) -> RowResults[OrganizationRow]:
     """Check every row of an organisation registration table; see the module docstring."""
     results: RowResults[OrganizationRow] = RowResults()
-    context = check_headers(table, ORGANIZATION_COLUMNS, results)
-    if context is None:
-        return results
     candidates: list[tuple[OrganizationRow, RowChecker]] = []
     first_row_of: dict[tuple[str, str], int] = {}
-    for row in table.rows:
-        if is_example_row(row.values, context.index):
-            results.example_rows.append(row.row_number)
-            continue
-        results.rows_read += 1
-        check = RowChecker(row, context)
+    for check in checked_rows(table, ORGANIZATION_COLUMNS, results):
         org, key = _organization(check, today=today)
         if key is not None:
-            first = first_row_of.setdefault(key, row.row_number)
-            if first != row.row_number:
+            first = first_row_of.setdefault(key, check.row.row_number)
+            if first != check.row.row_number:
                 check.error(
                     "name",
                     key[0],

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from hub.registration.availability import weekly_spans
-from hub.registration.columns import VOLUNTEER_COLUMNS, is_example_row
+from hub.registration.columns import VOLUNTEER_COLUMNS
 from hub.registration.errors import FieldError, show
 from hub.registration.fields import (
     RowChecker,
-    check_headers,
+    checked_rows,
     parse_choice,
     parse_choices,
     parse_email,
@@ -164,16 +164,8 @@ def parse_skill_levels(value: object, count: int, *, field: str) -> tuple[int, .
 def validate_volunteer_rows(table: Table, *, today: date) -> RowResults[VolunteerRow]:
     """Check every row of a volunteer registration table; see the module docstring."""
     results: RowResults[VolunteerRow] = RowResults()
-    context = check_headers(table, VOLUNTEER_COLUMNS, results)
-    if context is None:
-        return results
     first_row_of: dict[str, int] = {}
-    for row in table.rows:
-        if is_example_row(row.values, context.index):
-            results.example_rows.append(row.row_number)
-            continue
-        results.rows_read += 1
-        check = RowChecker(row, context)
+    for check in checked_rows(table, VOLUNTEER_COLUMNS, results):
         volunteer, reference = _volunteer(check, today=today, first_row_of=first_row_of)
         results.errors.extend(check.errors)
         if volunteer is not None and check.ok:
