@@ -22,7 +22,12 @@ from hub.store.base import ConnectionDatabase
 from tests.records.conftest import db, world  # noqa: F401 (fixtures)
 from tests.records.records_world import World
 from tests.seeded import Gql
-from tests.workflow.workflow_world import ZHENGZHOU, offer, volunteer_caller
+from tests.workflow.workflow_world import (
+    ZHENGZHOU,
+    offer,
+    require_a_skill_nobody_has,
+    volunteer_caller,
+)
 from tests.workflow.workflow_world import world as make_world
 
 OFFER = """mutation($input: DispatchInput!) { dispatch(input: $input) { errors { code } } }"""
@@ -96,8 +101,7 @@ async def test_offers_answers_and_cancellations_record_their_events(
 async def test_an_expired_offer_with_nobody_left_tells_of_the_unfilled_demand(
         gql: Gql, aconn: psycopg.AsyncConnection[Any]) -> None:
     w = await make_world(aconn, volunteers=1)
-    await aconn.execute("UPDATE demand SET required_skills = '{biosafety}' WHERE id = %s",
-                        (w.demand_id,))
+    await require_a_skill_nobody_has(aconn, w.demand_id)
     dispatch_id = await offer(aconn, w.demand_id, w.volunteer_ids[0])
     await aconn.execute("UPDATE dispatch SET offered_at = now() - interval '2 hours', "
                         "respond_by = now() - interval '1 hour' WHERE id = %s", (dispatch_id,))

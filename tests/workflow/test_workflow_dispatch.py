@@ -6,7 +6,17 @@ from datetime import timedelta
 from typing import Any
 
 import psycopg
-from workflow_world import ADMIN, LANZHOU, ZHENGZHOU, World, offer, one, volunteer_caller, world
+from workflow_world import (
+    ADMIN,
+    LANZHOU,
+    ZHENGZHOU,
+    World,
+    offer,
+    one,
+    require_a_skill_nobody_has,
+    volunteer_caller,
+    world,
+)
 
 from hub.geo.crs import convert
 from hub.schema.node import encode_id
@@ -109,8 +119,7 @@ async def test_a_decline_offers_the_slot_to_the_next_best_candidate(
 async def test_an_expired_offer_frees_the_slot_and_says_why_when_nobody_is_left(
         gql: Gql, aconn: psycopg.AsyncConnection[Any]):
     w = await world(aconn, volunteers=1)
-    await aconn.execute("UPDATE demand SET required_skills = '{biosafety}' WHERE id = %s",
-                        (w.demand_id,))  # nobody near has this skill
+    await require_a_skill_nobody_has(aconn, w.demand_id)
     dispatch_id = await offer(aconn, w.demand_id, w.volunteer_ids[0])
     await aconn.execute("UPDATE dispatch SET offered_at = now() - interval '2 hours', "
                         "respond_by = now() - interval '1 hour' WHERE id = %s", (dispatch_id,))

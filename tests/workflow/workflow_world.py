@@ -90,6 +90,16 @@ async def world(conn: AsyncConnection[Any], *, needed: int = 1, volunteers: int 
     return World(station_id, region, lon, lat, demand, vols, starts)
 
 
+async def require_a_skill_nobody_has(conn: AsyncConnection[Any], demand_id: int) -> None:
+    """Make the demand need 生物安全 and take that skill from every volunteer (inside the test's
+    transaction): nobody is left to offer it to, whatever the seed put near it and whenever
+    the test runs (a seeded expert's weekly availability may cover the demand's window)."""
+    await conn.execute("UPDATE demand SET required_skills = '{biosafety}' WHERE id = %s",
+                       (demand_id,))
+    await conn.execute("UPDATE volunteer SET skills = skills - 'biosafety' "
+                       "WHERE skills ? 'biosafety'")
+
+
 async def offer(conn: AsyncConnection[Any], demand_id: int, volunteer_id: int) -> int:
     """An offered dispatch, straight in SQL."""
     return int(await one(conn, (
