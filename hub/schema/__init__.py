@@ -49,6 +49,7 @@ from hub.schema.mutation import Mutation
 from hub.schema.notifications import NotificationQuery, NotificationSubscription
 from hub.schema.notify_prefs import NotificationPreferencesQuery
 from hub.schema.observe import Observe, federated_tracing, over_http
+from hub.schema.office_measures import OfficeMeasureQuery
 from hub.schema.organizations import Activity, Organization, Project
 from hub.schema.places import Demand, Station
 from hub.schema.plans import CompiledPlans, Plans
@@ -79,7 +80,8 @@ Query = merge_types("Query", (CoreQuery, WorkflowQuery, RecordsQuery, AccountQue
                                PriorityRuleQuery, RegionSettingsQuery,
                                MembershipQuery, PublishingQuery, ActivityQuery, TeamQuery,
                                EquityQuery, ScorecardQuery, StarQuery, CampaignQuery,
-                               RecognitionQuery, CoverageQuery, NotificationQuery,
+                               RecognitionQuery, CoverageQuery, OfficeMeasureQuery,
+                               NotificationQuery,
                                WebhookQuery, NotificationPreferencesQuery))
 Subscription = merge_types("Subscription", (WorkflowSubscription, NotificationSubscription))
 
