@@ -1,63 +1,78 @@
-// 看板 (dispatchers, admins): the caller's region's pilot scorecards (each item's target,
-// actual, pass/fail and the "why not" list) with a drill-down to the child regions; a map of the
-// child regions for a chosen measure (src/dashmap.js); bars of that measure per child region and
-// a campaign's figures per edition (Chart.js, bundled); the coverage map with a plan's sites;
-// the recognition rounds (src/rounds.js).
-import { BarController, BarElement, CategoryScale, Chart, Legend, LineController, LineElement,
-  LinearScale, PointElement, Tooltip } from "chart.js";
-import { gql, mutate } from "./api.js";
+// 看板 (dispatchers, admins), for the region picked (province → city → county, the caller's
+// own by default) in six screens: 概览 — the pilot scorecards (each item's target, actual,
+// pass/fail and the "why not" list) with a drill-down to the child regions, a map of the child
+// regions for any measure (officeMeasures, and the 老少边贫 gap and station reach) with bars per
+// child, and monthly trend lines of chosen measures, the region against its children
+// (regionSeries; Chart.js, bundled); 覆盖选址 (src/dashcoverage.js); 评选 (src/rounds.js);
+// 星级 (src/dashstars.js); 试点 (src/dashpilots.js); 主题活动 (src/dashcampaigns.js).
+import { gql } from "./api.js";
 import { addDays, ymd } from "./dates.js";
 import { getLang, t } from "./i18n.js";
+import { campaigns, CAMPAIGNS_HTML } from "./dashcampaigns.js";
+import { chart, COLOURS } from "./dashchart.js";
+import { coverage, COVERAGE_HTML, relabelCoverage } from "./dashcoverage.js";
 import * as ops from "./dashops.js";
-import { drawChoropleth, drawCoverage, legendHtml, showDashLayers } from "./dashmap.js";
+import { drawChoropleth, legendHtml, showDashLayers } from "./dashmap.js";
+import { pilots, PILOTS_HTML } from "./dashpilots.js";
+import { regionPicker } from "./dashregion.js";
+import { starsPanel, STARS_HTML } from "./dashstars.js";
 import { roundsPanel } from "./rounds.js";
-import { $, apiText, claims, esc, option } from "./ui.js";
+import { $, claims, esc, option } from "./ui.js";
 
-Chart.register(BarController, BarElement, CategoryScale, LinearScale, LineController,
-  LineElement, PointElement, Legend, Tooltip);
-const MEASURES = ["passRate", "priorityFill", "gap", "uncovered"];
-const SERIES = ["hours", "volunteers", "activities", "demands"];
-const state = { trail: [], drill: null, charts: {}, ctx: null };
+// Measures the API has no officeMeasure for, computed here as before.
+const EXTRA = ["gap", "uncovered"];
+const SUBS = ["overview", "coverage", "rounds", "stars", "pilots", "campaigns"];
+const state = { trail: [], drill: null, ctx: null, measures: [], sub: "overview", loaded: {},
+  picker: null };
 
 const PANEL = `<h2 data-i18n="tabDashboard"></h2>
-  <form id="dash-scope" class="inline">
-    <label><span data-i18n="dashRegion"></span> <input id="dash-region" maxlength="12" size="12"></label>
-    <label><span data-i18n="dashAsOf"></span> <input id="dash-asof" placeholder="YYYY-MM-DD" size="10"></label>
+  <form id="dash-scope">
+    <div id="dash-picker" class="dash-grid"></div>
+    <div class="inline"><label><span data-i18n="dashAsOf"></span> <input id="dash-asof" placeholder="YYYY-MM-DD" size="10"></label>
     <button type="submit" data-i18n="dashLoad"></button>
-    <button type="button" id="dash-up" data-i18n="dashUp" hidden></button>
+    <button type="button" id="dash-up" data-i18n="dashUp" hidden></button></div>
   </form>
   <p class="form-error" id="dash-error"></p>
+  <nav id="dash-subs" class="dash-subs">${SUBS.map((s) =>
+    `<button type="button" data-sub="${s}" data-i18n="sub_${s}"></button>`).join("")}</nav>
+  <section data-sub="overview">
   <h3 data-i18n="dashScorecards"></h3>
   <p id="dash-total"></p>
   <table class="dash-children"><thead><tr><th data-i18n="dashChildren"></th><th data-i18n="dashPilots"></th>
     <th data-i18n="dashItems"></th></tr></thead><tbody id="dash-children"></tbody></table>
   <div id="dash-cards"></div>
   <h3 data-i18n="dashMap"></h3>
-  <form id="dash-map-form" class="inline">
-    <label><span data-i18n="dashMeasure"></span> <select id="dash-measure"></select></label>
-    <label><span data-i18n="dashFrom"></span> <input id="dash-from" size="10"></label>
-    <label><span data-i18n="dashTo"></span> <input id="dash-to" size="10"></label>
-    <label><span data-i18n="dashRadius"></span> <input id="dash-radius" type="number" step="any" min="0.1" max="200" value="5" size="4"></label>
+  <form id="dash-map-form" class="dash-grid">
+    <label class="wide"><span data-i18n="dashMeasure"></span><select id="dash-measure"></select></label>
+    <label><span data-i18n="dashFrom"></span><input id="dash-from"></label>
+    <label><span data-i18n="dashTo"></span><input id="dash-to"></label>
+    <label><span data-i18n="dashRadius"></span><input id="dash-radius" type="number" step="any" min="0.1" max="200" value="5"></label>
   </form>
   <div id="dash-legend" class="dash-legend"></div>
+  <div class="dash-chart"><canvas id="dash-bars"></canvas></div>
   <h3 data-i18n="dashChart"></h3>
   <p class="note" data-i18n="dashChartNote"></p>
-  <div class="dash-chart"><canvas id="dash-bars"></canvas></div>
-  <label><span data-i18n="dashCampaign"></span> <select id="dash-campaign"></select></label>
-  <p class="note" id="dash-campaign-note"></p>
-  <div class="dash-chart"><canvas id="dash-line"></canvas></div>
-  <h3 data-i18n="dashCoverage"></h3>
-  <form id="dash-plan" class="inline">
-    <label><span data-i18n="dashSites"></span> <input id="dash-sites" type="number" min="1" max="200" value="5" size="3"></label>
-    <button type="submit" data-i18n="dashPlan"></button>
-  </form>
-  <p class="form-error" id="dash-plan-error"></p>
-  <p id="dash-coverage"></p>
-  <ol id="dash-chosen" class="dash-chosen"></ol>
-  <div id="dash-rounds"></div>`;
+  <div id="dash-trend-pick" class="checks"></div>
+  <p class="form-error" id="dash-trend-error"></p>
+  <div id="dash-trends"></div>
+  </section>
+  <section data-sub="coverage" hidden><h3 data-i18n="dashCoverage"></h3>${COVERAGE_HTML}</section>
+  <section data-sub="rounds" hidden><div id="dash-rounds"></div></section>
+  <section data-sub="stars" hidden><h3 data-i18n="sub_stars"></h3>${STARS_HTML}</section>
+  <section data-sub="pilots" hidden><h3 data-i18n="sub_pilots"></h3>${PILOTS_HTML}</section>
+  <section data-sub="campaigns" hidden><h3 data-i18n="sub_campaigns"></h3>${CAMPAIGNS_HTML}</section>`;
 
-const pct = (v) => (v === null || v === undefined ? "—" : `${(v * 100).toFixed(0)}%`);
 const region = () => state.trail.at(-1);
+const info = (m) => state.measures.find((x) => x.measure === m);
+const measureLabel = (m) => (info(m) ? (getLang() === "zh" ? info(m).labelZh : info(m).labelEn)
+  : t(`m_${m}`));
+
+function format(m) {
+  if (m === "gap") return (v) => `${(v * 100).toFixed(0)} pt`;
+  const unit = info(m)?.unit ?? "%";
+  if (unit === "%") return (v) => `${(v * 100).toFixed(0)}%`;
+  return (v) => `${Number.isInteger(v) ? v : v.toFixed(1)} ${unit}`;
+}
 
 function itemHtml(item) {
   const words = getLang() === "zh" ? item.labelZh : item.labelEn;
@@ -107,12 +122,11 @@ function showScorecards() {
   $("dash-up").hidden = state.trail.length < 2;
 }
 
+const period = () => ({ from: $("dash-from").value.trim(), to: $("dash-to").value.trim() });
+
 // Each child region's value of the measure chosen: [{code, name, value}].
 async function measureValues(measure) {
-  const children = state.drill.children.map((c) => ({ code: c.regionCode, name: c.regionName, c }));
-  if (measure === "passRate") {
-    return children.map((x) => ({ ...x, value: x.c.items ? x.c.itemsPassed / x.c.items : null }));
-  }
+  const children = state.drill.children.map((c) => ({ code: c.regionCode, name: c.regionName }));
   if (measure === "uncovered") {
     const { stationCoverage: cov } = await gql(ops.COVERAGE, { code: region(),
       radius: Number($("dash-radius").value) || 5 });
@@ -122,12 +136,14 @@ async function measureValues(measure) {
       return { ...x, value: r?.demands ? r.uncovered / r.demands : null };
     });
   }
-  const vars = { from: $("dash-from").value, to: $("dash-to").value };
-  return Promise.all(children.slice(0, 60).map(async (x) => {
-    const { equity } = await gql(ops.EQUITY, { code: x.code, ...vars });
-    const value = measure === "gap" ? equity.overall.fillRateGap : equity.overall.priority.fillRate;
-    return { ...x, value: value ?? null };
-  }));
+  if (measure === "gap") {
+    return Promise.all(children.slice(0, 60).map(async (x) => {
+      const { equity } = await gql(ops.EQUITY, { code: x.code, ...period() });
+      return { ...x, value: equity.overall.fillRateGap ?? null };
+    }));
+  }
+  const { regionMeasure: m } = await gql(ops.REGION_MEASURE, { code: region(), measure, ...period() });
+  return m.children.map((c) => ({ code: c.regionCode, name: c.regionName, value: c.value }));
 }
 
 async function drawMeasure() {
@@ -137,49 +153,70 @@ async function drawMeasure() {
   try {
     const values = await measureValues(measure);
     const range = drawChoropleth(state.ctx.map, values);
-    const format = measure === "gap" ? (v) => `${(v * 100).toFixed(0)} pt` : pct;
-    $("dash-legend").innerHTML = legendHtml(t(`m_${measure}`), range, format);
+    $("dash-legend").innerHTML = legendHtml(measureLabel(measure), range, format(measure));
     $("dash-legend").dataset.drawn = String(range.drawn);
-    chart("bars", "bar", values.map((v) => v.name), [{ label: t(`m_${measure}`),
+    $("dash-legend").dataset.measure = measure;
+    chart($("dash-bars"), "bar", values.map((v) => v.name), [{ label: measureLabel(measure),
       data: values.map((v) => v.value), backgroundColor: "#2171b5" }]);
   } catch (err) {
     $("dash-error").textContent = err.message;
   }
 }
 
-function chart(name, type, labels, datasets) {
-  state.charts[name]?.destroy();
-  state.charts[name] = new Chart($(`dash-${name}`), { type, data: { labels, datasets },
-    options: { animation: false, responsive: true, maintainAspectRatio: false,
-      plugins: { legend: { display: datasets.length > 1 || type === "line" } } } });
-}
-
-async function drawCampaign() {
-  if (!region()) return;
-  const code = $("dash-campaign").value;
-  const campaign = state.campaigns?.find((c) => c.code === code);
-  const editions = [...(campaign?.editions ?? [])].sort((a, b) => a.year - b.year);
-  $("dash-campaign-note").textContent = editions.length ? "" : t("dashNoEditions");
-  const stats = await Promise.all(editions.map((e) =>
-    gql(ops.CAMPAIGN_STATS, { id: e.id, code: region() }).then((d) => d.campaignStats)));
-  const colours = ["#d7301f", "#2171b5", "#1a9850", "#984ea3"];
-  chart("line", "line", stats.map((s) => String(s.edition.year)), SERIES.map((k, i) => ({
-    label: t(`s_${k}`), data: stats.map((s) => Number(s[k])), borderColor: colours[i],
-    backgroundColor: colours[i] })));
-}
-
-async function loadCampaigns() {
+// Monthly lines of each measure ticked: the region (thick) against each child region.
+async function drawTrends() {
+  const picked = [...$("dash-trend-pick").querySelectorAll("input:checked")].map((i) => i.value);
+  const box = $("dash-trends");
+  $("dash-trend-error").textContent = "";
+  if (!state.drill || !picked.length) {
+    box.innerHTML = "";
+    return;
+  }
   try {
-    const { campaigns } = await gql(ops.CAMPAIGNS);
-    state.campaigns = campaigns;
-    const keep = $("dash-campaign").value;
-    $("dash-campaign").replaceChildren(...campaigns.map((c) =>
-      option(c.code, getLang() === "zh" ? c.nameZh : c.nameEn)));
-    const withEditions = campaigns.find((c) => c.editions.length);
-    $("dash-campaign").value = keep || withEditions?.code || campaigns[0]?.code || "";
-    await drawCampaign();
+    const areas = [{ code: region(), name: state.drill.total.regionName, own: true },
+      ...state.drill.children.slice(0, COLOURS.length - 1).map((c) => ({ code: c.regionCode,
+        name: c.regionName }))];
+    const found = await Promise.all(areas.map((a) => gql(ops.REGION_SERIES, { code: a.code,
+      measures: picked, ...period() }).then((d) => d.regionSeries)));
+    box.innerHTML = picked.map((m) => `<h4>${esc(measureLabel(m))}（${esc(info(m)?.unit ?? "")}）</h4>
+      <div class="dash-chart trend"><canvas data-measure="${m}"></canvas></div>`).join("");
+    const months = found[0].months.map((d) => d.slice(0, 7));
+    for (const m of picked) {
+      chart(box.querySelector(`canvas[data-measure="${m}"]`), "line", months, areas.map((a, i) => ({
+        label: a.name, data: found[i].series.find((s) => s.measure.measure === m).values,
+        borderColor: COLOURS[i], backgroundColor: COLOURS[i], borderWidth: a.own ? 3 : 1,
+        pointRadius: a.own ? 2 : 0 })));
+    }
+    box.dataset.drawn = picked.join(",");
   } catch (err) {
-    $("dash-campaign-note").textContent = err.message;
+    $("dash-trend-error").textContent = err.message;
+  }
+}
+
+function showSub(name) {
+  state.sub = name;
+  for (const b of $("dash-subs").querySelectorAll("button")) {
+    b.setAttribute("aria-selected", String(b.dataset.sub === name));
+  }
+  for (const s of $("tab-dashboard").querySelectorAll("section[data-sub]")) s.hidden = s.dataset.sub !== name;
+  if (state.ctx.map) showDashLayers(state.ctx.map, true);
+  return loadSub();
+}
+
+// The screen shown, for the region shown (each screen loads once per region).
+async function loadSub() {
+  const code = region();
+  if (!code || state.loaded[state.sub] === code) return;
+  state.loaded[state.sub] = code;
+  const name = state.drill?.total.regionName;
+  const load = { overview: () => Promise.all([drawMeasure(), drawTrends()]),
+    coverage: () => coverage.load(code), rounds: () => roundsPanel.load($("dash-rounds"), code),
+    stars: () => starsPanel.load(code), pilots: () => pilots.load(code, name),
+    campaigns: () => campaigns.load(code) }[state.sub];
+  try {
+    await load();
+  } catch (err) {
+    $("dash-error").textContent = err.message;
   }
 }
 
@@ -189,59 +226,55 @@ async function load(code, push = true) {
     const { scorecards } = await gql(ops.SCORECARDS, { code, asOf: $("dash-asof").value || null });
     if (push) state.trail.push(code);
     state.drill = scorecards;
-    $("dash-region").value = code;
+    state.loaded = {};
     showScorecards();
-    await Promise.all([drawMeasure(), drawCampaign(), loadCoverage(null),
-      roundsPanel.load($("dash-rounds"), code)]);
+    await Promise.all([state.picker.set(code), loadSub()]);
   } catch (err) {
     $("dash-error").textContent = err.message;
-  }
-}
-
-async function loadCoverage(plan) {
-  const { stationCoverage: cov } = await gql(ops.COVERAGE, { code: region(),
-    radius: Number($("dash-radius").value) || 5 });
-  $("dash-coverage").textContent = t("dashUncovered", { u: cov.uncovered, d: cov.demands });
-  if (state.ctx.map) drawCoverage(state.ctx.map, cov.uncoveredDemands, plan);
-  $("dash-chosen").innerHTML = (plan?.chosen ?? []).map((c) => `<li data-site="${c.site?.id}" data-lon="${c.site?.lon}"
-    data-lat="${c.site?.lat}" data-gain="${c.gain}">
-    <b>${esc(c.site?.name)}</b> · ${esc(t("dashGain"))} ${c.gain} · ${esc(t("dashReach"))} ${c.reach}
-    · ${esc(t("dashOnlyHere"))} ${c.onlyHere}</li>`).join("");
-}
-
-async function plan(e) {
-  e.preventDefault();
-  $("dash-plan-error").textContent = "";
-  try {
-    const { plan: p } = await mutate(ops.PLAN_COVERAGE, { input: { regionCode: region(),
-      radiusKm: Number($("dash-radius").value) || 5, sites: Number($("dash-sites").value) || 5,
-      timeLimitS: 20 } });
-    await loadCoverage(p);
-    $("dash-coverage").textContent += `；${t("dashPlanned", { id: p.id, status: p.status,
-      covered: p.covered, total: p.total, gap: pct(p.gap) })}`;
-  } catch (err) {
-    $("dash-plan-error").textContent = err.errors ? err.errors.map(apiText).join("；") : err.message;
   }
 }
 
 function relabel(section) {
   for (const el of section.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
   const keep = $("dash-measure").value;
-  $("dash-measure").replaceChildren(...MEASURES.map((m) => option(m, t(`m_${m}`))));
-  $("dash-measure").value = keep || "passRate";
+  const all = [...state.measures.map((m) => m.measure), ...EXTRA];
+  $("dash-measure").replaceChildren(...all.map((m) => option(m, measureLabel(m))));
+  $("dash-measure").value = keep || all[0];
+  const ticked = new Set([...$("dash-trend-pick").querySelectorAll("input:checked")].map((i) => i.value));
+  if (!$("dash-trend-pick").children.length) ["SERVICE_HOURS", "ACTIVE_VOLUNTEERS"].forEach((m) => ticked.add(m));
+  $("dash-trend-pick").innerHTML = state.measures.map((m) => `<label><input type="checkbox"
+    value="${m.measure}"${ticked.has(m.measure) ? " checked" : ""}>${esc(measureLabel(m.measure))}</label>`).join("");
+  relabelCoverage();
+  state.picker?.relabel();
+}
+
+// Twelve months to date: from the first day of the month eleven months ago, to tomorrow.
+function lastYear() {
+  const today = ymd();
+  const [y, m] = today.split("-").map(Number);
+  const start = new Date(Date.UTC(y, m - 12, 1)).toISOString().slice(0, 10);
+  return { from: start, to: addDays(today, 1) };
 }
 
 export const dashboardPanel = {
   async mount(section, ctx) {
     state.ctx = ctx;
     section.innerHTML = PANEL;
+    state.picker = regionPicker($("dash-picker"), (code) => {
+      state.trail = [];
+      load(code);
+    });
+    try {
+      ({ officeMeasures: state.measures } = await gql(ops.OFFICE_MEASURES));
+    } catch (err) {
+      $("dash-error").textContent = err.message;
+    }
     relabel(section);
-    $("dash-to").value = ymd();
-    $("dash-from").value = addDays(ymd(), -365);
+    Object.entries(lastYear()).forEach(([k, v]) => { $(`dash-${k}`).value = v; });
     $("dash-scope").addEventListener("submit", (e) => {
       e.preventDefault();
       state.trail = [];
-      load($("dash-region").value.trim());
+      load(state.picker.value() || claims().region);
     });
     $("dash-up").addEventListener("click", () => {
       state.trail.pop();
@@ -253,13 +286,22 @@ export const dashboardPanel = {
       e.preventDefault();
       load(row.dataset.code);
     });
-    for (const id of ["dash-measure", "dash-from", "dash-to", "dash-radius"]) {
-      $(id).addEventListener("change", drawMeasure);
+    $("dash-subs").addEventListener("click", (e) => {
+      const b = e.target.closest("button[data-sub]");
+      if (b) showSub(b.dataset.sub);
+    });
+    for (const id of ["dash-measure", "dash-radius"]) $(id).addEventListener("change", drawMeasure);
+    for (const id of ["dash-from", "dash-to"]) {
+      $(id).addEventListener("change", () => Promise.all([drawMeasure(), drawTrends()]));
     }
-    $("dash-campaign").addEventListener("change", drawCampaign);
+    $("dash-trend-pick").addEventListener("change", drawTrends);
     $("dash-cards").addEventListener("toggle", (e) => whyNot(e.target), true);
-    $("dash-plan").addEventListener("submit", plan);
-    await loadCampaigns();
+    await state.picker.set(null);
+    coverage.mount(ctx.map);
+    starsPanel.mount();
+    pilots.mount();
+    await campaigns.mount();
+    showSub("overview");
   },
   async open(section, ctx) {
     showDashLayers(ctx.map, true);
@@ -270,6 +312,8 @@ export const dashboardPanel = {
   relabel(section) {
     relabel(section);
     showScorecards();
-    if (state.drill) drawMeasure();
+    campaigns.relabel();
+    state.loaded = {};
+    loadSub();
   },
 };

@@ -47,3 +47,54 @@ export const REVIEW_NOMINATION = `mutation DashReviewNomination($input: ReviewRe
   reviewRecognitionNomination(input: $input) { ${ERRORS} } }`;
 export const PUBLISH_ROUND = `mutation DashPublishRound($input: PublishRecognitionRoundInput!) {
   publishRecognitionRound(input: $input) { ${ERRORS} } }`;
+export const EXPORT_ROUND = `mutation DashExportRound($input: ExportRecognitionListInput!) {
+  exportRecognitionList(input: $input) { download { fileName contentType contentBase64 } ${ERRORS} } }`;
+export const STORED_PLAN = `query DashStoredPlan($id: ID!) { coveragePlan(id: $id) { ${PLAN} } }`;
+
+// 星级: volunteers, teams and projects of a region with their stars and the evidence.
+const RATING = "stars hours activities volunteers rating ratingCount next { stars shortZh shortEn }";
+export const STAR_VOLUNTEERS = `query DashStarVolunteers($code: String!) {
+  volunteers(first: 100, filter: { regionCode: $code }) { totalCount
+    edges { node { id name stars totalHours region { code name } } } } }`;
+export const STAR_TEAMS = `query DashStarTeams($code: String!) {
+  organizations(first: 100, filter: { regionCode: $code }) { totalCount
+    edges { node { id name level region { code name } stars { ${RATING} }
+      projects { id name status stars { ${RATING} } } } } } }`;
+export const STAR_VOLUNTEER = `query DashStarVolunteer($id: ID!) { node(id: $id) { ... on Volunteer {
+  id name stars totalHours region { code }
+  serviceRecords { id servedOn netHours hours confirmed isCorrection } } } }`;
+export const STAR_THRESHOLDS = `query DashStarThresholds($code: String) {
+  starThresholds(regionCode: $code) { stars hours scope } }`;
+export const STAR_RULES = `query DashStarRules($subject: String!, $code: String) {
+  starRules(subject: $subject, regionCode: $code) { subject scope
+    rules { stars hours activities volunteers rating } } }`;
+
+// 试点: the pilots of a region (from their scorecards), quota sets, create and edit.
+export const PILOTS = `query DashPilots($code: String!) {
+  scorecard(regionCode: $code) { ${CARD} } pilotQuotaSets { code name provincePrefix
+    quotas { pilotType item target minMembers sixStandard } } }`;
+export const CREATE_PILOT = `mutation DashCreatePilot($input: CreatePilotInput!) {
+  createPilot(input: $input) { pilot { id } ${ERRORS} } }`;
+export const UPDATE_PILOT = `mutation DashUpdatePilot($input: UpdatePilotInput!) {
+  updatePilot(input: $input) { pilot { id } ${ERRORS} } }`;
+
+// 主题活动: tag the region's activities and demands of an edition's dates with it.
+export const TAGGABLE = `query DashTaggable($code: String!, $from: DateTime!, $to: DateTime!) {
+  activities(first: 100, filter: { regionCode: $code, from: $from, to: $to,
+    statuses: ["published", "closed"] }) { edges { node { id title startsAt } } }
+  demands(first: 100, filter: { regionCode: $code, from: $from, to: $to }) {
+    edges { node { id title startsAt status } } } }`;
+export const TAG_CAMPAIGN = `mutation DashTagCampaign($input: TagCampaignInput!) {
+  tagCampaign(input: $input) { count ${ERRORS} } }`;
+export const UNTAG_CAMPAIGN = `mutation DashUntagCampaign($input: UntagCampaignInput!) {
+  untagCampaign(input: $input) { count ${ERRORS} } }`;
+
+// The office's measures (hub/schema/office_measures.py): any of them on the map and by month.
+export const OFFICE_MEASURES = `query DashOfficeMeasures { officeMeasures { measure label labelZh
+  labelEn unit cumulative } }`;
+export const REGION_MEASURE = `query DashRegionMeasure($code: String!, $measure: OfficeMeasure!,
+  $from: Date!, $to: Date!) { regionMeasure(regionCode: $code, measure: $measure, from: $from,
+  to: $to) { regionCode regionName total children { regionCode regionName level value } } }`;
+export const REGION_SERIES = `query DashRegionSeries($code: String!, $measures: [OfficeMeasure!]!,
+  $from: Date!, $to: Date!) { regionSeries(regionCode: $code, measures: $measures, from: $from,
+  to: $to) { regionCode regionName months series { measure { measure } values } } }`;

@@ -81,7 +81,9 @@ async function showRound() {
     ${open ? `<button type="button" class="publish">${esc(t("dashPublish"))}</button>` : ""}
     <p class="form-error publish-error"></p>
     ${r.awards.length ? `<h4>${esc(t("dashAwards"))}</h4><ol class="awards">${r.awards.map((a) =>
-      `<li>${esc(t(`c_${a.category}`))} ${a.place}. ${esc(a.name ?? "—")}</li>`).join("")}</ol>` : ""}`;
+      `<li>${esc(t(`c_${a.category}`))} ${a.place}. ${esc(a.name ?? "—")}</li>`).join("")}</ol>` : ""}
+    ${open ? "" : `<div class="inline export"><button type="button" class="export-xlsx">${esc(t("dashExportXlsx"))}</button>
+      <button type="button" class="export-csv">${esc(t("dashExportCsv"))}</button></div><p class="form-error export-error"></p>`}`;
   const select = out.querySelector(".category");
   select.replaceChildren(...r.categories.map((c) => option(c, t(`c_${c}`))));
   select.value = state.category;
@@ -91,6 +93,10 @@ async function showRound() {
   });
   out.querySelector(".candidates").replaceChildren(...r.candidates.candidates.map((c) => candidateRow(c, open)));
   out.querySelector(".nominations").replaceChildren(...r.nominations.map((n) => nominationRow(n, open)));
+  for (const [cls, format] of [["export-xlsx", "XLSX"], ["export-csv", "JSON"]]) {
+    out.querySelector(`.${cls}`)?.addEventListener("click", () => exportList(r.id, format,
+      out.querySelector(".export-error")));
+  }
   out.querySelector(".publish")?.addEventListener("click", async () => {
     try {
       await mutate(ops.PUBLISH_ROUND, { input: { roundId: r.id } });
@@ -100,6 +106,41 @@ async function showRound() {
       fail(out.querySelector(".publish-error"), err);
     }
   });
+}
+
+function save(name, blob) {
+  const a = Object.assign(document.createElement("a"), { href: URL.createObjectURL(blob), download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+}
+
+const cell = (v) => (/[",\n]/.test(String(v ?? "")) ? `"${String(v).replace(/"/g, '""')}"` : String(v ?? ""));
+
+// A published list (exportRecognitionList): the API's .xlsx as it is, or its JSON as a CSV
+// (UTF-8 with a BOM, so that Excel reads the Chinese), one row per place.
+export function listCsv(doc) {
+  const head = ["类别 Category", "名次 Place", "名称 Name", "地区代码 Region", "得分 Score",
+    "服务时长（小时） Hours", "服务次数 Occasions", "老少边贫时长占比 Priority share", "平均评分 Rating"];
+  const rows = doc.awards.map((a) => [a.categoryZh, a.place, a.name, a.regionCode, a.score,
+    a.evidence.hours ?? 0, a.evidence.occasions ?? "", a.evidence.priorityShare ?? "", a.evidence.rating ?? ""]);
+  return `\ufeff${[head, ...rows].map((r) => r.map(cell).join(",")).join("\r\n")}\r\n`;
+}
+
+async function exportList(roundId, format, error) {
+  error.textContent = "";
+  try {
+    const { download: d } = await mutate(ops.EXPORT_ROUND, { input: { roundId, format } });
+    const bytes = Uint8Array.from(atob(d.contentBase64), (c) => c.charCodeAt(0));
+    if (format === "XLSX") save(d.fileName, new Blob([bytes], { type: d.contentType }));
+    else {
+      const doc = JSON.parse(new TextDecoder().decode(bytes));
+      save(d.fileName.replace(/\.json$/, ".csv"), new Blob([listCsv(doc)], { type: "text/csv" }));
+    }
+  } catch (err) {
+    fail(error, err);
+  }
 }
 
 const LEVELS = { 2: "PROVINCE", 4: "CITY", 6: "COUNTY" };
