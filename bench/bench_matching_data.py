@@ -55,12 +55,14 @@ def henan_problem(
     n_seats: int = 100,
     seed: int = 0,
     options: Options | None = None,
+    regions: bool = False,
 ) -> Problem:
     """A problem with ``n_vol`` volunteers and ``n_dem`` demands over ``days`` days.
 
     ``full_days`` offers whole-day availability (08–18), so demands of a day overlap in a
     volunteer's candidates; ``capacity_max`` > 1 draws capacities uniformly from 1..max;
-    ``n_seats`` county seats anchor the clusters (fewer seats: denser problems).
+    ``n_seats`` county seats anchor the clusters (fewer seats: denser problems);
+    ``regions`` names each demand's region after its seat (``4101NN``, as a county code).
     """
     rng = np.random.default_rng(seed)
     seats = np.column_stack(
@@ -148,8 +150,9 @@ def henan_problem(
             end_s=end,
             priority=prio,
             requires_insurance=ins,
+            region=f"41{seat:04d}" if regions else "",
         )
-        for j, (lon, lat, k, need, start, end, prio, ins) in enumerate(
+        for j, (lon, lat, k, need, start, end, prio, ins, seat) in enumerate(
             zip(
                 d_lon.tolist(),
                 d_lat.tolist(),
@@ -159,6 +162,7 @@ def henan_problem(
                 d_end.tolist(),
                 d_prio.tolist(),
                 d_ins.tolist(),
+                d_seat.tolist(),
                 strict=True,
             )
         )

@@ -14,7 +14,7 @@ from typing import Any
 import procrastinate
 from procrastinate.jobs import Job
 
-from hub.jobs import deliveries, notify, steps
+from hub.jobs import deliveries, fanout, notify, steps
 from hub.services.sweeps import STEPS
 from hub.settings import JobSettings
 
@@ -77,4 +77,5 @@ def make_app(jobs: JobSettings, connector: procrastinate.BaseConnector, *,
             app.periodic(cron=cron, periodic_id=name)(task)
     deliveries.register(app, retry)  # notifications: fan-out, one queue per channel
     notify.register(app, retry, periodic=periodic)  # the outbox's relay, partner webhooks
+    fanout.register(app, retry)  # parts of a fanned-out dispatch (docs/matching.md)
     return app

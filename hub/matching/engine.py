@@ -14,17 +14,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from hub.matching.arrays import BOOL, F64, I64, Arrays, compile_problem
-from hub.matching.candidates import Pairs, find_pairs, pairs_for_demand
+from hub.matching.candidates import Pairs, Search, find_pairs, pairs_for_demand
 from hub.matching.chunks import FLOW_COST_CAP, ChunkFlow, overlapping, solve_chunks, split_chunks
 from hub.matching.decode import Outcome, make_plan
 from hub.matching.flow import CostRangeError
 from hub.matching.objective import fairness_m, pair_cost_m, quantise_priorities
+from hub.matching.parts import split_pairs
 from hub.matching.priority import with_floor
-from hub.matching.problem import Plan, Problem, ProblemError
+from hub.matching.problem import Options, Plan, Problem, ProblemError
 from hub.matching.structure import Structure, analyse
 
 #: Components are solved in flow batches of about this many pairs.
@@ -69,32 +71,78 @@ def solve(problem: Problem) -> Plan:
     return with_floor(problem, plain)
 
 
-def _solve_plain(problem: Problem) -> Plan:
+@dataclass(frozen=True)
+class Prepared:
+    """A problem compiled, its candidate pairs, their costs and the priorities in integers."""
+
+    arr: Arrays
+    search: Search
+    cost_m: F64
+    p_int: I64
+    quantum: float
+    started: float
+    timings: dict[str, float]
+
+    @property
+    def pairs(self) -> Pairs:
+        return self.search.pairs
+
+
+@dataclass(frozen=True)
+class PartResult:
+    """One part's solve (a union of components, parts.py): the plan over its pairs and what
+    the whole plan's status, bound and gap are made of."""
+
+    assigned: BOOL  # per pair of the part, in the part's order
+    proven: bool
+    primary_open: bool  # the priority tier is not proven
+    primary_bound: int  # proven upper bound on Σ P over the part
+    cost_low_m: float | None  # proven lower bound on the part's cost tier, None if unknown
+    unit_m: float
+    n_comp: int
+    n_cp: int  # components where CP-SAT ran
+
+
+def priority_units(priority: F64, quantum: float) -> I64:
+    """The integer priorities P of ``quantise_priorities``, from its quantum (so that a part
+    solved elsewhere gets exactly the whole problem's integers)."""
+    return np.maximum(np.rint(priority / quantum), 1).astype(np.int64)
+
+
+def prepare(problem: Problem, *, quantum: float | None = None) -> Prepared:
+    """Compile, find the candidate pairs, cost them; ``quantum`` from the whole problem when
+    this is one part of it."""
     started = time.perf_counter()
-    timings: dict[str, float] = {}
     opts = problem.options
     arr = compile_problem(problem)
-    timings["compile"] = time.perf_counter() - started
+    timings = {"compile": time.perf_counter() - started}
     tick = time.perf_counter()
     search = find_pairs(arr, with_skill=opts.skill_weight > 0)
-    pairs = search.pairs
     timings["candidates"] = time.perf_counter() - tick
-    if len(pairs) == 0:
-        label = "cp_sat" if opts.engine == "cp_sat" else "min_cost_flow"
-        outcome = Outcome(label, "OPTIMAL", 0.0, 0.0, 0.001, {}, NOTE_TIME_LIMIT)
-        none = np.zeros(0, dtype=bool)
-        return make_plan(arr, search, none, outcome, opts, started=started, timings=timings)
-
-    tick = time.perf_counter()
+    pairs = search.pairs
     cost_m = pair_cost_m(pairs.dist_m, pairs.skill, opts.skill_weight)
-    p_int, quantum = quantise_priorities(arr.d_prio)
-    st = analyse(pairs.v, pairs.d, arr.v_cap, arr.d_start, arr.d_end, arr.n_vol, arr.n_dem)
-    timings["structure"] = time.perf_counter() - tick
-    tick = time.perf_counter()
-    relaxed, flow_unit = _flow(arr, pairs, st, cost_m, p_int, opts.fairness_weight)
-    timings["flow"] = time.perf_counter() - tick
+    if quantum is None:
+        quantum = quantise_priorities(arr.d_prio)[1]
+    return Prepared(arr, search, cost_m, priority_units(arr.d_prio, quantum), quantum,
+                    started, timings)
 
+
+def _clocked(timings: dict[str, float], key: str, tick: float) -> float:
+    now = time.perf_counter()
+    timings[key] = timings.get(key, 0.0) + now - tick
+    return now
+
+
+def solve_pairs(prep: Prepared, idx: I64, options: Options, deadline: float) -> PartResult:
+    """The engine on the pairs ``idx`` (whole components): flows, then the chunks that need
+    CP-SAT, until ``deadline`` (time.perf_counter)."""
+    arr, pairs, opts = prep.arr, prep.pairs.take(idx), options
+    cost_m, p_int = prep.cost_m[idx], prep.p_int
     tick = time.perf_counter()
+    st = analyse(pairs.v, pairs.d, arr.v_cap, arr.d_start, arr.d_end, arr.n_vol, arr.n_dem)
+    tick = _clocked(prep.timings, "structure", tick)
+    relaxed, flow_unit = _flow(arr, pairs, st, cost_m, p_int, opts.fairness_weight)
+    tick = _clocked(prep.timings, "flow", tick)
     if opts.engine == "cp_sat":
         to_cp = np.ones(st.n_comp, dtype=bool)
     else:
@@ -103,43 +151,70 @@ def _solve_plain(problem: Problem) -> Plan:
         to_cp[st.comp[sel[overlapping(arr, pairs.v[sel], pairs.d[sel])]]] = True
     assigned = relaxed.copy()
     chunks = split_chunks(st.comp, to_cp)
-    deadline = started + opts.time_limit_s
     tally = solve_chunks(arr, pairs, st, cost_m, p_int, relaxed, chunks, assigned, opts, deadline)
-    timings["cp_sat"] = time.perf_counter() - tick
-
-    objective = float(np.sum(arr.d_prio[pairs.d[assigned]]))
+    _clocked(prep.timings, "cp_sat", tick)
     in_flow = assigned & ~to_cp[st.comp]
+    low = tally.cost_bound_m
+    if low is not None:
+        low += _plan_cost_m(pairs, in_flow, cost_m, opts.fairness_weight)
+    return PartResult(assigned, tally.proven, tally.primary_open,
+                      int(p_int[pairs.d[in_flow]].sum()) + tally.primary_bound, low,
+                      max(flow_unit, tally.unit_m), st.n_comp, tally.cp_components)
+
+
+def _solve_plain(problem: Problem) -> Plan:
+    """Every part of the problem in turn (parts.py), the time limit shared by size."""
+    prep = prepare(problem)
+    deadline = prep.started + problem.options.time_limit_s
+    parts = split_pairs(prep.arr, prep.pairs, [d.region for d in problem.demands])
+    left = sum(p.size for p in parts)
+    results = []
+    for idx in parts:
+        now = time.perf_counter()
+        share = now + (deadline - now) * idx.size / max(left, 1)
+        left -= idx.size
+        results.append((idx, solve_pairs(prep, idx, problem.options, share)))
+    return finish(prep, problem.options, results)
+
+
+def finish(prep: Prepared, opts: Options, results: Sequence[tuple[I64, PartResult]]) -> Plan:
+    """One plan from the parts' results (``idx``: each part's pairs in the whole problem)."""
+    arr, pairs = prep.arr, prep.pairs
+    assigned = np.zeros(len(pairs), dtype=bool)
+    for idx, res in results:
+        assigned[idx[res.assigned]] = True
+    objective = float(np.sum(arr.d_prio[pairs.d[assigned]]))
+    parts = [res for _, res in results]
+    proven = all(r.proven for r in parts)
     bound: float | None = objective
     gap: float | None = 0.0
-    if not tally.proven:
-        bound = (int(p_int[pairs.d[in_flow]].sum()) + tally.primary_bound) * quantum
-        if tally.primary_open:
+    if not proven:
+        bound = sum(r.primary_bound for r in parts) * prep.quantum
+        lows = [r.cost_low_m for r in parts]
+        if any(r.primary_open for r in parts):
             gap = (bound - objective) / max(bound, 1e-12)
-        elif tally.cost_bound_m is None:
+        elif any(x is None for x in lows):
             gap = None
         else:
-            flow_cost = _plan_cost_m(pairs, in_flow, cost_m, opts.fairness_weight)
-            total = _plan_cost_m(pairs, assigned, cost_m, opts.fairness_weight)
-            low = flow_cost + tally.cost_bound_m
+            low = sum(x for x in lows if x is not None)
+            total = _plan_cost_m(pairs, assigned, prep.cost_m, opts.fairness_weight)
             gap = max(total - low, 0.0) / max(abs(low), 1.0)
-    n_cp = tally.cp_components
+    n_comp = sum(r.n_comp for r in parts)
+    n_cp = sum(r.n_cp for r in parts)
     if n_cp == 0:
         solver = "cp_sat" if opts.engine == "cp_sat" else "min_cost_flow"
-    elif n_cp == st.n_comp:
+    elif n_cp == n_comp:
         solver = "cp_sat"
     else:
         solver = "min_cost_flow+cp_sat"
-    components = {"total": st.n_comp, "flow": st.n_comp - n_cp, "cpSat": n_cp}
-    outcome = Outcome(
-        solver,
-        "OPTIMAL" if tally.proven else "FEASIBLE",
-        bound,
-        gap,
-        max(flow_unit, tally.unit_m),
-        components,
-        NOTE_TIME_LIMIT,
-    )
-    return make_plan(arr, search, assigned, outcome, opts, started=started, timings=timings)
+    components = {"total": n_comp, "flow": n_comp - n_cp, "cpSat": n_cp} if parts else {}
+    if len(parts) > 1:
+        components["parts"] = len(parts)
+    unit = max((r.unit_m for r in parts), default=0.001)
+    status = "OPTIMAL" if proven else "FEASIBLE"
+    outcome = Outcome(solver, status, bound, gap, unit, components, NOTE_TIME_LIMIT)
+    return make_plan(arr, prep.search, assigned, outcome, opts, started=prep.started,
+                     timings=prep.timings)
 
 
 def candidates_for_demand(

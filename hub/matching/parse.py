@@ -51,6 +51,7 @@ DEMAND_KEYS = {
     "priority",
     "requiresInsurance",
     "priorityArea",
+    "region",
 }
 DEMAND_REQUIRED = ("id", "lon", "lat", "start", "end")
 
@@ -257,6 +258,7 @@ def _demand(raw: Any, path: str) -> Demand:
         priority=_positive(doc.get("priority", 1.0), f"{path}.priority"),
         requires_insurance=insurance,
         priority_area=area,
+        region=_string(doc["region"], f"{path}.region") if "region" in doc else "",
     )
 
 
@@ -339,6 +341,7 @@ def problem_to_dict(problem: Problem) -> dict[str, Any]:
                 "priority": d.priority,
                 "requiresInsurance": d.requires_insurance,
                 "priorityArea": d.priority_area,
+                **({"region": d.region} if d.region else {}),
             }
             for d in problem.demands
         ],

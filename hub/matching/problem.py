@@ -60,6 +60,8 @@ class Demand:
     requires_insurance: bool = False
     #: In a priority area (老少边贫: remote, poor, border, ethnic or old revolutionary base).
     priority_area: bool = False
+    #: Where it is (the hub: its county's code); parts of a fanned-out solve group by it.
+    region: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from hub.store.tables.channels import notification_delivery, notification_preference
 from hub.store.tables.coverage import candidate_site, coverage_plan, demand_equity
+from hub.store.tables.fanout import match_part
 from hub.store.tables.figures import (
     campaign,
     campaign_activity,
@@ -125,6 +126,7 @@ __all__ = [
     "ledger_account",
     "ledger_entry",
     "ledger_transaction",
+    "match_part",
     "membership",
     "membership_history",
     "metadata",

@@ -1,0 +1,23 @@
+"""The matcher's fanned-out parts (migration 0035, docs/matching.md "Fanned out")."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy import Column, Table
+from sqlalchemy.dialects import postgresql as pg
+
+from hub.store.tables.types import TIMESTAMPTZ, metadata
+
+match_part = Table("match_part", metadata,
+    Column("fanout_id", pg.UUID, primary_key=True),
+    Column("part", sa.Integer, primary_key=True),
+    Column("parts", sa.Integer, nullable=False),
+    Column("regions", pg.ARRAY(sa.Text), nullable=False),
+    Column("pairs", sa.Integer, nullable=False),
+    Column("quantum", pg.DOUBLE_PRECISION, nullable=False),
+    Column("problem", pg.JSONB, nullable=False),
+    Column("result", pg.JSONB),
+    Column("solved_by", sa.Text),
+    Column("created_at", TIMESTAMPTZ, nullable=False),
+    Column("finished_at", TIMESTAMPTZ),
+)

@@ -1,0 +1,116 @@
+"""Matching fanned out over the job queue (issue 17.3, docs/matching.md "Fanned out"): the
+parts of a county-grouped problem solved by two real in-process workers (as `hub worker`
+runs them) against the test database, assembled by the coordinator, equal the single-process
+plan; a fan-out with no worker times out with a coded error and leaves no part behind; a part's
+job run twice records one result."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+import pytest
+
+from bench.bench_matching_data import henan_problem
+from hub.jobs.fanout import MATCH_QUEUE, deferring
+from hub.matching import Options, Plan, plan_to_dict, problem_to_dict, solve
+from hub.matching import parts as matching_parts
+from hub.matching.fanout import split
+from hub.services import fanout
+from hub.services.matching import MatchError
+from hub.settings import Settings
+from hub.store import fanout as store
+from tests.jobs.conftest import a_worker, running
+
+
+def _problem(rate: float | None = None) -> Any:
+    """About 4,600 pairs over 40 county seats on two days, capacities up to 3 and whole-day
+    windows (so some components need CP-SAT): three parts at 2,000 pairs a part."""
+    return henan_problem(4000, 800, capacity_max=3, full_days=True, n_seats=40, days=2,
+                         seed=7, regions=True,
+                         options=Options(time_limit_s=120, priority_min_fill_rate=rate))
+
+
+def _comparable(plan: Plan) -> dict[str, Any]:
+    doc = plan_to_dict(plan)
+    doc["stats"].pop("seconds")
+    doc["stats"].pop("timings")
+    return doc
+
+
+@pytest.fixture
+def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(matching_parts, "PART_PAIRS", 2000)
+
+
+async def _left(url: str) -> int:
+    async with await psycopg.AsyncConnection.connect(url) as conn:
+        cur = await conn.execute("SELECT count(*) FROM match_part")
+        row = await cur.fetchone()
+        assert row is not None
+        return int(row[0])
+
+
+@pytest.mark.parametrize("rate", [None, 0.95])
+async def test_fanned_out_plan_equals_the_single_process_plan(
+        empty_queue: str, fast: Settings, small_parts: None, rate: float | None) -> None:
+    problem = _problem(rate)
+    single = solve(problem)
+    assert single.stats.status == "OPTIMAL"
+    assert single.stats.components["cpSat"] > 0  # CP-SAT's parts are compared too
+    assert single.stats.components["parts"] >= 3
+    async with (a_worker(empty_queue, fast, periodic=False) as one,
+                a_worker(empty_queue, fast, periodic=False) as two,
+                running(one.run(name="one", concurrency=1), two.run(name="two", concurrency=1))):
+        fanned = await fanout.solve_fanned(one.resources.db, problem, defer=deferring(one.app),
+                                           poll_s=0.05, wait_s=120)
+    assert _comparable(fanned.plan) == _comparable(single)
+    assert len(fanned.parts) == single.stats.components["parts"]
+    assert all(p.solved_by for p in fanned.parts)
+    assert await _left(empty_queue) == 0
+
+
+async def test_parts_share_no_volunteer_and_no_demand(small_parts: None) -> None:
+    whole = split(_problem())
+    vols = [v.id for p in whole.parts for v in p.problem.volunteers]
+    dems = [d.id for p in whole.parts for d in p.problem.demands]
+    assert len(vols) == len(set(vols)) and len(dems) == len(set(dems))
+    sizes = sorted(p.pairs for p in whole.parts)
+    assert sizes[-1] < 2 * sizes[0]  # packed to balanced sizes
+    assert all(p.problem.options.priority_min_fill_rate is None for p in whole.parts)
+
+
+async def test_no_worker_times_out_and_leaves_nothing(
+        empty_queue: str, fast: Settings, small_parts: None) -> None:
+    async with a_worker(empty_queue, fast, periodic=False) as one:
+        with pytest.raises(MatchError) as caught:
+            await fanout.solve_fanned(one.resources.db, _problem(), defer=deferring(one.app),
+                                      poll_s=0.05, wait_s=0.5)
+    assert caught.value.code == "FANOUT_TIMEOUT"
+    assert "hub worker" in caught.value.message and caught.value.message_zh
+    assert await _left(empty_queue) == 0
+    async with await psycopg.AsyncConnection.connect(empty_queue) as conn:
+        cur = await conn.execute("SELECT count(*) FROM procrastinate_jobs WHERE queue_name = %s",
+                                 (MATCH_QUEUE,))
+        row = await cur.fetchone()
+    assert row is not None and row[0] == 3  # deferred; a worker finding no part does nothing
+
+
+async def test_a_part_solved_twice_records_one_result(
+        empty_queue: str, fast: Settings, small_parts: None) -> None:
+    whole = split(_problem())
+    part = whole.parts[0]
+    async with a_worker(empty_queue, fast, periodic=False) as one:
+        db = one.resources.db
+        await store.create(db, fanout_id="00000000-0000-4000-8000-000000000017", part=0,
+                           parts=1, regions=part.regions, pairs=part.pairs,
+                           quantum=whole.quantum, problem=problem_to_dict(part.problem))
+        said = [await fanout.solve_stored_part(
+            db, fanout_id="00000000-0000-4000-8000-000000000017", part=0, solved_by=name)
+            for name in ("a", "b")]
+        rows = await store.list_(db, fanout_id="00000000-0000-4000-8000-000000000017")
+        gone = await fanout.solve_stored_part(
+            db, fanout_id="00000000-0000-4000-8000-000000000018", part=0, solved_by="c")
+        await store.delete(db, fanout_id="00000000-0000-4000-8000-000000000017")
+    assert said == ["solved", "solved already"]
+    assert rows[0]["solved_by"] == "a" and gone == "gone"
