@@ -14,6 +14,7 @@ from pathlib import Path
 
 import orjson
 import psycopg
+from psycopg_pool import AsyncConnectionPool
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -26,6 +27,7 @@ from hub.auth import TokenVerifier, load_or_create_secret
 from hub.certs import attendance_code
 from hub.certs.signing import load_or_create_key_text
 from hub.db.pool import Availability, DatabaseUnavailable, make_pools
+from hub.db.replicas import ReplicaSet
 from hub.metrics import HttpMetrics, Metrics, metrics_endpoint
 from hub.pii import load_or_create_key
 from hub.services import events
@@ -33,6 +35,7 @@ from hub.settings import Settings
 from hub.store import backlog as backlog_store
 from hub.store import jobs as job_store
 from hub.store.base import ConnectionDatabase, Database, PoolDatabase, Row, ThreadedReads
+from hub.store.replicas import ReadRouter
 
 CONSOLE_DIR = Path(__file__).resolve().parent / "static" / "console"
 
@@ -174,7 +177,8 @@ def create_app(settings: Settings, *, database_url: str | None = None,
         app.state.db = PoolDatabase(pool, availability)
         app.state.reads = ThreadedReads(reads, availability)
         try:
-            async with metrics.watching({"requests": pool, "reads": reads}):
+            async with metrics.watching({"requests": pool, "reads": reads}), \
+                    replicated(app, pool, metrics):
                 with serving_gc(settings.gc_gen0_threshold):
                     yield
         finally:
@@ -186,6 +190,32 @@ def create_app(settings: Settings, *, database_url: str | None = None,
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/vocabulary.json", vocabulary_json, methods=["GET", "HEAD"]),
+    @contextlib.asynccontextmanager
+    async def replicated(app: Starlette, pool: AsyncConnectionPool,
+                         metrics: Metrics) -> AsyncIterator[None]:
+        """With HUB_REPLICA_URLS: stale-tolerant reads routed to the replicas while the block
+        runs (docs/replicas.md); without, nothing."""
+        if not settings.replicas.urls:
+            yield
+            return
+        config = settings.replicas
+        replicas = ReplicaSet(config.urls, primary=pool, max_lag_s=config.max_lag_s,
+                              wait_ms=config.read_your_writes_wait_ms, check_s=config.check_s,
+                              min_size=settings.pool_min_size, max_size=settings.pool_max_size,
+                              wait_s=settings.db_wait_s)
+        async with replicas.running():
+            app.state.db.router = ReadRouter(
+                replicas, primary_reads=app.state.reads,
+                mac_key=app.state.cipher.blind_index("replica", field="read_after_key"))
+            metrics.replica_stats = replicas.stats
+            graphql.hub_schema.routes_reads = True
+            try:
+                yield
+            finally:
+                graphql.hub_schema.routes_reads = False
+                metrics.replica_stats = None
+                app.state.db.router = None
+
         Route("/metrics", metrics_endpoint),
         Route("/graphql", graphql),  # other methods: a coded 405 from the view
         WebSocketRoute("/graphql", graphql),

@@ -155,6 +155,28 @@ class Metrics:
             "hub_compiled_plan_runs", "Runs of each registered document's compiled plan since "
             "the process started: answered by the plan, or fell back to graphql-core.",
             ["document", "result"], registry=r, multiprocess_mode="livesum")
+        # Read replicas (docs/replicas.md): hub.db.replicas.ReplicaSet.stats when configured.
+        self.replica_stats: Callable[[], dict[str, Any]] | None = None
+        self.replica_lag = Gauge(
+            "hub_replica_lag_seconds", "How far each read replica is behind the primary, as "
+            "this process last measured it (-1: it did not answer).", ["replica"],
+            registry=r, multiprocess_mode="max")
+        self.replica_lag_bytes = Gauge(
+            "hub_replica_lag_bytes", "WAL bytes the primary has written that each replica has "
+            "not replayed, at the last check (-1: it did not answer).", ["replica"],
+            registry=r, multiprocess_mode="max")
+        self.replica_in_rotation = Gauge(
+            "hub_replica_in_rotation", "1 while a replica takes stale-tolerant reads in this "
+            "process, else 0.", ["replica"], registry=r, multiprocess_mode="min")
+        self.reads_routed = Gauge(
+            "hub_db_reads_routed", "Stale-tolerant reads (operations, tiles) since the process "
+            "started by where they ran: replica or primary.", ["target"], registry=r,
+            multiprocess_mode="livesum")
+        self.replica_fallbacks = Gauge(
+            "hub_replica_fallbacks", "Stale-tolerant reads sent to the primary since the process "
+            "started, by reason: no_replica in rotation, catch_up (the replica had not replayed "
+            "the caller's write within the wait), replica_lost (it failed the read).",
+            ["reason"], registry=r, multiprocess_mode="livesum")
 
     # -- recording ------------------------------------------------------------------------
     def graphql(self, *, operation: str, kind: str, compiled: bool, ok: bool,
@@ -207,6 +229,18 @@ class Metrics:
         for document, (answered, fell_back) in (self.plan_counts or dict)().items():
             self.plan_runs.labels(document, "answered").set(answered)
             self.plan_runs.labels(document, "fell_back").set(fell_back)
+        if self.replica_stats is not None:
+            self._replicas(self.replica_stats())
+
+    def _replicas(self, stats: dict[str, Any]) -> None:
+        for name, in_rotation, lag_s, lag_bytes in stats["replicas"]:
+            self.replica_lag.labels(name).set(-1 if lag_s is None else lag_s)
+            self.replica_lag_bytes.labels(name).set(-1 if lag_bytes is None else lag_bytes)
+            self.replica_in_rotation.labels(name).set(1 if in_rotation else 0)
+        for target, n in stats["routed"].items():
+            self.reads_routed.labels(target).set(n)
+        for reason, n in stats["fallbacks"].items():
+            self.replica_fallbacks.labels(reason).set(n)
 
     @contextlib.asynccontextmanager
     async def watching(self, pools: dict[str, Pool]) -> AsyncIterator[None]:

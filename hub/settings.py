@@ -270,6 +270,41 @@ class WebhookSettings:
                    per_partner=int(_positive(env, "HUB_WEBHOOK_PER_PARTNER", 20)))
 
 
+def _urls(env: dict[str, str], key: str) -> tuple[str, ...]:
+    """Comma-separated libpq URLs (``postgresql://…``), each checked for its scheme."""
+    urls = tuple(u.strip() for u in env.get(key, "").split(",") if u.strip())
+    for url in urls:
+        if not url.startswith(("postgresql://", "postgres://")):
+            raise SettingsError(f"Config {key!r} must be postgresql:// URLs separated by commas, "
+                                f"got {url.split('@')[-1]!r}.")
+    return urls
+
+
+@dataclass(frozen=True)
+class ReplicaSettings:
+    """Read replicas (docs/replicas.md): where stale-tolerant reads may go, and the bounds."""
+
+    urls: tuple[str, ...] = ()  # none: every read goes to the primary, as before
+    max_lag_s: float = 5.0  # a replica further behind the primary leaves the rotation
+    read_your_writes_wait_ms: int = 200  # how long a read waits for a replica to catch up
+    check_s: float = 1.0  # how often each process measures each replica's lag
+
+    @classmethod
+    def from_env(cls, env: dict[str, str]) -> ReplicaSettings:
+        wait_key = "HUB_READ_YOUR_WRITES_WAIT_MS"
+        wait = _int(env, wait_key, cls.read_your_writes_wait_ms)
+        if not 0 <= wait <= 10_000:
+            raise SettingsError(f"Config {wait_key!r} must be 0..10000 milliseconds, got "
+                                f"{env.get(wait_key)!r}.")
+        check = _positive(env, "HUB_REPLICA_CHECK_S", cls.check_s)
+        lag = _positive(env, "HUB_REPLICA_MAX_LAG_S", cls.max_lag_s)
+        if lag < check:
+            raise SettingsError(f"Config 'HUB_REPLICA_MAX_LAG_S' must be at least "
+                                f"HUB_REPLICA_CHECK_S ({check:g}), got {lag:g}.")
+        return cls(urls=_urls(env, "HUB_REPLICA_URLS"), max_lag_s=lag,
+                   read_your_writes_wait_ms=wait, check_s=check)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable about the hub."""
@@ -313,6 +348,7 @@ class Settings:
     jobs: JobSettings = field(default_factory=JobSettings)
     notify: NotifySettings = field(default_factory=NotifySettings)
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
+    replicas: ReplicaSettings = field(default_factory=ReplicaSettings)
     # Where uvicorn's worker processes keep their metrics for /metrics to add up; prometheus_client
     # reads the same variable itself when imported. None: one process's own metrics.
     metrics_dir: Path | None = None
@@ -369,5 +405,6 @@ class Settings:
             jobs=JobSettings.from_env(env),
             notify=NotifySettings.from_env(env),
             webhooks=WebhookSettings.from_env(env),
+            replicas=ReplicaSettings.from_env(env),
             metrics_dir=_directory(env, "PROMETHEUS_MULTIPROC_DIR"),
         )

@@ -157,6 +157,13 @@ def parse_filters(query: Any) -> store.TileFilters:
     return store.TileFilters(on=on, region=region, **lists)
 
 
+def _tile_reads(state: Any) -> Any:
+    """Where a tile is read: a replica in rotation when there are replicas (a tile may be a
+    moment old: docs/replicas.md), else the app's threaded reads on the primary."""
+    router = getattr(state.db, "router", None)
+    return state.reads if router is None else router.tile_reads()
+
+
 def _cache_of(request: Request) -> TileCache:
     cache: TileCache = request.app.state.tile_cache  # made by the app's lifespan
     return cache
@@ -199,7 +206,7 @@ async def tile(request: Request) -> Response:
     cache = _cache_of(request)
     entry = cache.get(key)
     if entry is None:
-        body = await store.get_tile(request.app.state.reads, layer=layer, z=z, x=x, y=y,
+        body = await store.get_tile(_tile_reads(request.app.state), layer=layer, z=z, x=x, y=y,
                                     filters=filters, volunteer_scope=scope, cells=cells)
         entry = cache.put(key, body)
     shared = visibility in {"public", "none", "cells"}

@@ -112,6 +112,8 @@ class HubSchema(strawberry.federation.Schema):
                                  f"against the schema: {errors[0].message}")
         documents.pin((d.body, d.document) for d in trusted)
         self.plans = Plans(self, trusted)
+        # Set by the app's lifespan while it has read replicas (hub/schema/read_routing.py).
+        self.routes_reads = False
         plans = self.plans
         # First, so every other extension sees the registered text; last, so every other
         # extension's on_execute has run before a plan answers.
@@ -126,8 +128,10 @@ class HubSchema(strawberry.federation.Schema):
         extensions = super().get_extensions(sync)
         if sync:  # nor per-operation reads, which are awaited (and only served over WebSockets)
             return [e for e in extensions if not isinstance(e, CompiledPlans | OperationReads)]
-        if over_http():  # per-operation reads serve WebSockets; a no-op tracer has no hooks
-            extensions = [e for e in extensions if not isinstance(e, OperationReads)
+        if over_http():  # per-operation reads serve WebSockets (and, over HTTP, only route
+            # reads to replicas when there are some); a no-op tracer has no hooks
+            routes = self.routes_reads
+            extensions = [e for e in extensions if (routes or not isinstance(e, OperationReads))
                           and type(e) is not SchemaExtension]
         if any(isinstance(e, ApolloFederationTracingExtension) for e in extensions):
             return [e for e in extensions if not isinstance(e, CompiledPlans)]

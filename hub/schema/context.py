@@ -190,6 +190,9 @@ class Context:
     # The HTTP request or WebSocket, when served: its headers (an ftv1 trace asked for) and
     # app (the metrics) are read by the schema extensions (hub/schema/observe.py).
     request: Any = None
+    # strawberry's sub-response over HTTP: headers and cookies set on it are sent with the
+    # answer (a write's read-after token, hub/schema/read_routing.py).
+    response: Any = None
     compiled: bool = False  # answered by a compiled plan (hub.schema.observe.mark_compiled)
     events: Events | None = None  # the app's live dispatch events (subscriptions)
     loaders: Loaders = field(init=False)

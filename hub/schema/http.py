@@ -227,4 +227,5 @@ class HubGraphQL(GraphQL[Context, None]):
                        cipher=state.cipher, executor=getattr(state, "executor", None),
                        reads=getattr(state, "reads", None), raw_json=True,
                        client=request.client.host if request.client else None,
-                       request=request, events=getattr(state, "events", None))
+                       request=request, response=response,
+                       events=getattr(state, "events", None))

@@ -18,21 +18,28 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
 from hub.schema.context import Context
+from hub.schema.read_routing import routed
 
 
 class OperationReads(SchemaExtension):
     """Each operation on a WebSocket gets its own context, and a query's or mutation's reads
-    one snapshot; HTTP requests (one context each, read in one snapshot) pass through."""
+    one snapshot; HTTP requests (one context each, read in one snapshot) pass through. With
+    read replicas, an operation's reads go where ``hub/schema/read_routing.py`` says (over
+    HTTP the extension runs only then: ``HubSchema.routes_reads``)."""
 
     async def on_execute(self) -> AsyncIterator[None]:
         run = self.execution_context
         connection = run.context
-        if not (isinstance(connection, Context) and isinstance(connection.request, WebSocket)):
+        if not isinstance(connection, Context):
             yield
+            return
+        if not isinstance(connection.request, WebSocket):
+            async with routed(connection, run):
+                yield
             return
         run.context = own = connection.for_operation()
         if run.operation_type is OperationType.SUBSCRIPTION:
             yield  # long-lived: each event enters a snapshot of its own while it is resolved
             return
-        async with own.one_snapshot():
+        async with own.one_snapshot(), routed(own, run):
             yield

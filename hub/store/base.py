@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from time import monotonic
 from typing import Any, Protocol
 
@@ -18,7 +18,13 @@ from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool, ConnectionPool, PoolTimeout
 
-from hub.db.pool import Availability, has_news, lost_connection, parse_json_with_orjson
+from hub.db.pool import (
+    Availability,
+    DatabaseUnavailable,
+    has_news,
+    lost_connection,
+    parse_json_with_orjson,
+)
 
 Params = Mapping[str, Any] | Sequence[Any] | None
 Row = dict[str, Any]
@@ -84,6 +90,7 @@ class _FirstValue:
 
 class _Counting(_FirstValue):
     statements: int = 0
+    router: Any = None  # the primary's: hub.store.replicas.ReadRouter when replicas are set
 
     def connection(self) -> contextlib.AbstractAsyncContextManager[AsyncConnection[Any]]:
         raise NotImplementedError
@@ -219,12 +226,50 @@ class RequestDatabase(_Counting):
     (:class:`ConnectionDatabase`: a test's transaction) reads are that transaction's.
     """
 
+    # Set by :meth:`read_from`: the primary, while reads go to a replica (``inner``).
+    _primary: PoolDatabase | ConnectionDatabase | None = None
+    _on_lost: Callable[[BaseException], None] | None = None
+
     def __init__(self, inner: PoolDatabase | ConnectionDatabase) -> None:
         self.inner = inner
         self.statements = 0
         self._snapshots = False
         self._held: AsyncConnection[Any] | None = None
         self._lock = asyncio.Lock()
+
+    @property
+    def read_router(self) -> Any:
+        """The app's read router (hub.store.replicas) when replicas are configured, else None."""
+        return getattr(self._primary or self.inner, "router", None)
+
+    def read_from(self, replica: PoolDatabase, on_lost: Callable[[BaseException], None]) -> bool:
+        """Reads from now on go to ``replica`` (a write transaction goes to the primary and
+        sends later reads there too); ``on_lost`` hears of the replica failing, and reads
+        then go to the primary. False, and nothing changes, once a read has begun."""
+        if self._held is not None or self._primary is not None:
+            return False
+        self._primary, self.inner, self._on_lost = self.inner, replica, on_lost
+        return True
+
+    def _to_primary(self, lost: BaseException | None = None) -> None:
+        if self._primary is None:
+            return
+        if lost is not None and self._on_lost is not None:
+            self._on_lost(lost)
+        self.inner, self._primary = self._primary, None
+
+    async def _borrow(self) -> AsyncConnection[Any]:
+        """A connection of ``inner`` (a pool's); when a replica does not give one, the
+        primary's."""
+        assert isinstance(self.inner, PoolDatabase)
+        try:
+            return await self.inner.borrow()
+        except DatabaseUnavailable as exc:
+            if self._primary is None:
+                raise
+            self._to_primary(exc)
+            assert isinstance(self.inner, PoolDatabase)
+            return await self.inner.borrow()
 
     @contextlib.asynccontextmanager
     async def one_snapshot(self) -> AsyncIterator[RequestDatabase]:
@@ -240,8 +285,19 @@ class RequestDatabase(_Counting):
     @contextlib.asynccontextmanager
     async def connection(self) -> AsyncIterator[AsyncConnection[Any]]:
         if not self._snapshots:
-            async with self.inner.connection() as conn:
+            if self._primary is None:
+                async with self.inner.connection() as conn:
+                    yield conn
+                return
+            conn = await self._borrow()
+            inner = self.inner
+            assert isinstance(inner, PoolDatabase)
+            try:
                 yield conn
+            except psycopg.Error as exc:
+                raise inner.unavailable(exc, conn) from exc
+            finally:
+                await inner.pool.putconn(conn)
             return
         async with self._lock:
             conn = self._held or await self._begin_snapshot()
@@ -264,12 +320,13 @@ class RequestDatabase(_Counting):
     async def _writing(self) -> AsyncIterator[AsyncConnection[Any]]:
         async with self._lock:
             await self._end_snapshot()
+        self._to_primary()
         async with self.inner.connection() as conn:
             yield conn
 
     async def _begin_snapshot(self) -> AsyncConnection[Any]:
+        conn = await self._borrow()
         assert isinstance(self.inner, PoolDatabase)
-        conn = await self.inner.borrow()
         try:
             await conn.execute(SNAPSHOT_BEGIN)
         except psycopg.Error as exc:
