@@ -30,7 +30,7 @@ from hub.db.pool import Availability, DatabaseUnavailable, make_pools
 from hub.db.replicas import ReplicaSet
 from hub.metrics import HttpMetrics, Metrics, metrics_endpoint
 from hub.pii import load_or_create_key
-from hub.services import events
+from hub.services import events, revocation
 from hub.settings import Settings
 from hub.store import backlog as backlog_store
 from hub.store import jobs as job_store
@@ -150,10 +150,15 @@ def create_app(settings: Settings, *, database_url: str | None = None,
         with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as executor:
             app.state.executor = executor
             app.state.events = live = events.Events()
+            revoked = None
             try:
                 async with serving(app, metrics):
+                    # Shared through the database; remembered here within bounds (docs/processes.md)
+                    app.state.revocations = revoked = revocation.Revocations(app.state.db, live)
                     yield
             finally:
+                if revoked is not None:
+                    await revoked.close()
                 await live.close()
                 metrics.close()
 
@@ -185,11 +190,6 @@ def create_app(settings: Settings, *, database_url: str | None = None,
             await pool.close()
             await asyncio.to_thread(reads.close)
 
-    graphql = HubGraphQL(verifier, max_body_bytes=settings.max_body_bytes)
-    routes: list[BaseRoute] = [
-        Route("/healthz", healthz),
-        Route("/readyz", readyz),
-        Route("/vocabulary.json", vocabulary_json, methods=["GET", "HEAD"]),
     @contextlib.asynccontextmanager
     async def replicated(app: Starlette, pool: AsyncConnectionPool,
                          metrics: Metrics) -> AsyncIterator[None]:
@@ -216,6 +216,11 @@ def create_app(settings: Settings, *, database_url: str | None = None,
                 metrics.replica_stats = None
                 app.state.db.router = None
 
+    graphql = HubGraphQL(verifier, max_body_bytes=settings.max_body_bytes)
+    routes: list[BaseRoute] = [
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/vocabulary.json", vocabulary_json, methods=["GET", "HEAD"]),
         Route("/metrics", metrics_endpoint),
         Route("/graphql", graphql),  # other methods: a coded 405 from the view
         WebSocketRoute("/graphql", graphql),

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import secrets
 import time
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -66,6 +67,9 @@ ACCOUNT_CLAIM = "acct"
 """The signed-in account's numeric id, in tokens the hub issues at sign-in."""
 STATION_CLAIM = "station"
 """A station staff member's station (numeric id), in tokens the hub issues at sign-in."""
+FAMILY_CLAIM = "fam"
+"""The refresh family (a UUID) of a token the hub issues at sign-in: revoking the family (sign-out)
+refuses the token on every process (hub.services.revocation)."""
 
 
 class AuthError(Exception):
@@ -118,6 +122,12 @@ class Caller:
             return decode_global_id(self.sub, type_name="Account")
         value = self.claims.get(ACCOUNT_CLAIM)
         return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    @property
+    def family(self) -> uuid.UUID | None:
+        """The refresh family of a token issued at sign-in (checked by caller_from_claims)."""
+        value = self.claims.get(FAMILY_CLAIM)
+        return uuid.UUID(value) if isinstance(value, str) else None
 
     @property
     def station_id(self) -> int | None:
@@ -204,7 +214,16 @@ def caller_from_claims(claims: Mapping[str, Any]) -> Caller:
                                   or decode_global_id(sub, type_name="Account") is None):
         raise AuthError(f"a {role.value} token's 'sub' must be an Account global ID, got {sub!r}",
                         reason="invalid_claim")
+    if FAMILY_CLAIM in claims and not _is_uuid(claims[FAMILY_CLAIM]):
+        raise AuthError(f"token claim {FAMILY_CLAIM!r} must be a UUID", reason="invalid_claim")
     return Caller(role=role, sub=sub, region=region, org=org, claims=dict(claims))
+
+
+def _is_uuid(value: object) -> bool:
+    try:
+        return isinstance(value, str) and str(uuid.UUID(value)) == value
+    except ValueError:
+        return False
 
 
 def _load_public_key(text: str) -> RSAPublicKey:

@@ -197,8 +197,9 @@ class AccountMutation:
         "New tokens for a refresh token, which is used up (rotation); a used one presented "
         "again revokes every token of its sign-in (TOKEN_REUSED).", refresh_token)
     sign_out: SignOutPayload = mutation(
-        "Revoke a refresh token and every token of its sign-in (access tokens expire within "
-        "minutes by themselves).", sign_out)
+        "Revoke a refresh token and every token of its sign-in: its access tokens are "
+        "refused from then on, by every hub process (UNAUTHENTICATED, reason revoked).",
+        sign_out)
     update_my_profile: UpdateMyProfilePayload = mutation(
         "A signed-in volunteer changes their own skills, weekly availability, time off and "
         "service radius.", update_my_profile)

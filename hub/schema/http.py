@@ -36,6 +36,7 @@ from hub.schema.http_request import (
     header as header_text,
 )
 from hub.schema.registration import MAX_UPLOAD_BYTES
+from hub.services.revocation import Revocations
 from hub.store.base import RequestDatabase
 
 CALLER_KEY = "hub.caller"
@@ -44,6 +45,18 @@ BAD_ZONE_CLOSE = 4400  # a WebSocket whose Time-Zone names no zone (a bad token:
 # npm): served at GET /graphql in place of strawberry's page, which loads them from a CDN.
 GRAPHIQL_PAGE = Path(__file__).resolve().parents[1] / "static" / "console" / "graphiql.html"
 DB_KEY = "hub.db"
+REVOKED_ZH = "身份验证失败：令牌已撤销（已退出登录）"
+
+
+async def verified_caller(verifier: TokenVerifier, state: Any, header: str | None) -> Caller:
+    """The caller of an ``Authorization`` header: its token verified, and refused if its
+    sign-in was revoked (on any process: hub.services.revocation, through the database)."""
+    caller = verifier.caller_from_header(header)
+    family = caller.family
+    revocations: Revocations | None = getattr(state, "revocations", None)  # the lifespan's
+    if family is not None and revocations is not None and await revocations.revoked(family):
+        raise AuthError("the token was revoked (its sign-in was signed out)", reason="revoked")
+    return caller
 
 
 class AuthMiddleware:
@@ -62,14 +75,14 @@ class AuthMiddleware:
             return
         header = dict(scope["headers"]).get(b"authorization")
         try:
-            scope[CALLER_KEY] = self.verifier.caller_from_header(
-                header.decode("latin-1") if header else None)
+            scope[CALLER_KEY] = await verified_caller(
+                self.verifier, scope["app"].state, header.decode("latin-1") if header else None)
         except AuthError as exc:
             if scope["type"] == "websocket":
                 await receive()  # websocket.connect
                 await send({"type": "websocket.close", "code": 4401, "reason": str(exc)[:120]})
                 return
-            message_zh = "身份验证失败：令牌无效或已过期"
+            message_zh = REVOKED_ZH if exc.reason == "revoked" else "身份验证失败：令牌无效或已过期"
             chosen = language(header_text(scope, b"accept-language"))
             body = {"data": None, "errors": [{
                 "message": message_zh if chosen == "zh" else str(exc), "extensions": {
@@ -210,9 +223,10 @@ class HubGraphQL(GraphQL[Context, None]):
         if not value:
             return UNSET
         text = str(value)
+        header = text if text.lower().startswith("bearer ") else f"Bearer {text}"
+        state = context.request.app.state if context.request is not None else None
         try:
-            caller = self.verifier.caller_from_header(
-                text if text.lower().startswith("bearer ") else f"Bearer {text}")
+            caller = await verified_caller(self.verifier, state, header)
         except AuthError as exc:
             raise ConnectionRejectionError({"code": "UNAUTHENTICATED", "message": str(exc)}) \
                 from None

@@ -14,6 +14,8 @@
   Account ID), and an opaque refresh token stored as its SHA-256. Each refresh rotates it; a
   rotated token presented again revokes its whole family (reuse detection), as does
   ``signOut``. Concurrent uses of one refresh token wait on its row lock: exactly one rotates.
+  An access token names its family (``fam``); once the family is revoked, every hub process
+  refuses it (hub.services.revocation).
 
 A refusal that must be remembered (a wrong guess, a burned code, a revoked family) is
 committed before it is raised.
@@ -31,7 +33,7 @@ from enum import StrEnum
 
 from hub.auth.actions import Action, require
 from hub.auth.ids import encode_global_id
-from hub.auth.tokens import ACCOUNT_CLAIM, STATION_CLAIM, Caller, Role, issue_token
+from hub.auth.tokens import ACCOUNT_CLAIM, FAMILY_CLAIM, STATION_CLAIM, Caller, Role, issue_token
 from hub.pii import PiiCipher, mask_phone
 from hub.registration.errors import FieldError
 from hub.registration.phone import parse_mobile
@@ -154,13 +156,17 @@ async def request_code(db: Database, cipher: PiiCipher, settings: Settings, call
     return conf.code_ttl_s
 
 
-def _access(settings: Settings, account: Row) -> str:
+def _access(settings: Settings, account: Row, family: uuid.UUID) -> str:
+    """An access token naming its refresh family, so that revoking the family refuses it."""
     role = _ROLE_OF_KIND[account["kind"]]
     ttl = settings.sign_in.access_token_ttl_s
     if role is Role.VOLUNTEER:
         return issue_token(settings, sub=encode_global_id("Volunteer", account["volunteer_id"]),
-                           role=role, ttl_s=ttl, extra={ACCOUNT_CLAIM: account["id"]})
-    extra = {STATION_CLAIM: account["station_id"]} if account["station_id"] else None
+                           role=role, ttl_s=ttl, extra={ACCOUNT_CLAIM: account["id"],
+                                                        FAMILY_CLAIM: str(family)})
+    extra: dict[str, object] = {FAMILY_CLAIM: str(family)}
+    if account["station_id"]:
+        extra[STATION_CLAIM] = account["station_id"]
     return issue_token(settings, sub=encode_global_id("Account", account["id"]), role=role,
                        ttl_s=ttl, extra=extra)
 
@@ -172,10 +178,11 @@ async def _issue(tx: Database, settings: Settings, account: Row,
         raise AccountError(Code.ACCOUNT_DISABLED, "input", "the account is disabled")
     conf = settings.sign_in
     refresh = REFRESH_PREFIX + secrets.token_urlsafe(32)
-    await store.create_refresh(tx, account_id=account["id"], family=family or uuid.uuid4(),
+    family = family or uuid.uuid4()
+    await store.create_refresh(tx, account_id=account["id"], family=family,
                                token_hash=_refresh_hash(refresh), ttl_s=conf.refresh_token_ttl_s)
     await store.update_signed_in(tx, account_id=account["id"])
-    return Tokens(_access(settings, account), conf.access_token_ttl_s, refresh,
+    return Tokens(_access(settings, account, family), conf.access_token_ttl_s, refresh,
                   conf.refresh_token_ttl_s, int(account["id"]), _ROLE_OF_KIND[account["kind"]])
 
 
@@ -320,7 +327,8 @@ async def refresh(db: Database, settings: Settings, caller: Caller, token: str) 
 
 
 async def sign_out(db: Database, caller: Caller, token: str) -> None:
-    """Revoke a refresh token's whole family (its access tokens expire by themselves)."""
+    """Revoke a refresh token's whole family, and with it the access tokens issued to it (on
+    every hub process: hub.services.revocation)."""
     require(caller, Action.ACCOUNT_SIGN_IN)
     async with db.transaction() as tx:
         row = await store.lock_refresh(tx, token_hash=_refresh_hash(token.strip()))

@@ -55,6 +55,9 @@ class Listener:
         self.channel = channel
         self.subscribers: set[_Subscriber] = set()
         self.ready = asyncio.Event()
+        self.generation = 0
+        """How many times it started listening: a change means notifications may have been
+        missed between two connections (hub.services.revocation trusts nothing from before)."""
         self._task: asyncio.Task[None] | None = None
         self._closing = False
 
@@ -69,7 +72,7 @@ class Listener:
             try:
                 async for payload in store.stream_notifications(self.conninfo,
                                                                 channel=self.channel,
-                                                                listening=self.ready.set):
+                                                                listening=self._listening):
                     self._fan_out(payload)
             except psycopg.Error as exc:
                 self.ready.clear()
@@ -77,6 +80,10 @@ class Listener:
                     return
                 log.warning("%s listener lost its connection (%s); retrying", self.channel, exc)
                 await asyncio.sleep(RETRY_S)
+
+    def _listening(self) -> None:
+        self.generation += 1
+        self.ready.set()
 
     def _fan_out(self, payload: str) -> None:
         try:

@@ -151,6 +151,9 @@ _ROTATED = sql.compiled(sa.update(t).where(t.c.id == sa.bindparam("id")).values(
 _REVOKE_FAMILY = sql.compiled(sa.update(t).where(
     t.c.family == sa.bindparam("f", type_=pg.UUID(as_uuid=True)), t.c.revoked_at.is_(None))
     .values(revoked_at=_NOW))
+_FAMILY_REVOKED = sql.compiled(sa.select(sa.exists().where(
+    t.c.family == sa.bindparam("f", type_=pg.UUID(as_uuid=True)), t.c.revoked_at.is_not(None))
+    .label("revoked")))
 
 
 async def create_refresh(db: Database, *, account_id: int, family: UUID, token_hash: bytes,
@@ -174,6 +177,13 @@ async def update_refresh_rotated(db: Database, *, token_id: int) -> None:
 async def update_family_revoked(db: Database, *, family: UUID) -> None:
     """Revoke every token of a family (sign-out, or a rotated token used again)."""
     await sql.fetch(db, _REVOKE_FAMILY, {"f": family})
+
+
+async def get_family_revoked(db: Database, *, family: UUID) -> bool:
+    """Whether a family was revoked (its rows are revoked together, on index
+    refresh_token_family): the access tokens that name it are refused."""
+    rows = await sql.fetch(db, _FAMILY_REVOKED, {"f": family})
+    return bool(rows[0]["revoked"])
 
 
 _STAFF = sql.compiled(pg.insert(a).values(
