@@ -125,10 +125,13 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
-    from hub.jobs.cli import worker_command
+    from hub.jobs.cli import check_command, worker_command
 
+    if args.check:
+        return check_command(args.alive_file, args.max_age)
     return worker_command(settings, concurrency=args.concurrency, name=args.name,
-                          queues=args.queue, metrics_port=args.metrics_port)
+                          queues=args.queue, metrics_port=args.metrics_port,
+                          alive_file=args.alive_file)
 
 
 def cmd_jobs(args: argparse.Namespace, settings: Settings) -> int:
@@ -308,6 +311,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="only this queue's jobs (repeatable; default: every queue)")
     worker.add_argument("--metrics-port", type=int, default=None,
                         help="serve this worker's metrics (Prometheus) on this port")
+    worker.add_argument("--alive-file", default=None, help="rewrite this file every 10 s "
+                        "while the job queue answers (health checks: --check)")
+    worker.add_argument("--check", action="store_true", help="exit 0 when the worker's "
+                        "--alive-file was written within --max-age seconds, else 1")
+    worker.add_argument("--max-age", type=float, default=60.0, help="see --check")
     worker.set_defaults(func=cmd_worker)
 
     jobs = sub.add_parser("jobs", help="the job queue's dead letters: failed | retry ID")

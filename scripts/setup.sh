@@ -25,6 +25,9 @@ if [ "${HUB_BROWSER_TESTS:-1}" = "1" ]; then
   # A CJK font so the console's Chinese labels render in headless screenshots.
   [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need_apt+=(fonts-wqy-microhei)
 fi
+# Debian's docker-compose: tests/deploy lint docker-compose.yml with `docker-compose config`
+# (no container engine needed).
+command -v docker-compose >/dev/null 2>&1 || need_apt+=(docker-compose)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "setup: please install: ${need_apt[*]} (needs root: sudo apt-get install -y ${need_apt[*]})" >&2

@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import procrastinate
 from procrastinate import exceptions as queue_errors
 
 from hub.db import app_database_url
 from hub.db.pool import Availability, make_pools
-from hub.jobs import dead_letters
+from hub.jobs import alive, dead_letters
 from hub.jobs.queue import make_app
 from hub.jobs.worker import QueueNotReady, serve
 from hub.settings import Settings
@@ -21,7 +22,8 @@ MAX_CONCURRENCY = 1000  # jobs one worker runs at once (each may hold a connecti
 
 
 def worker_command(settings: Settings, *, concurrency: int | None, name: str | None,
-                   queues: Sequence[str] | None, metrics_port: int | None) -> int:
+                   queues: Sequence[str] | None, metrics_port: int | None,
+                   alive_file: str | None = None) -> int:
     """Run a worker until SIGTERM/SIGINT; 0 once it stopped cleanly."""
     for option, value, top in (("--concurrency", concurrency, MAX_CONCURRENCY),
                                ("--metrics-port", metrics_port, 65535)):
@@ -33,11 +35,24 @@ def worker_command(settings: Settings, *, concurrency: int | None, name: str | N
           "stop with SIGTERM or Ctrl-C", file=sys.stderr, flush=True)
     try:
         asyncio.run(serve(settings, url, concurrency=concurrency, name=name, queues=queues,
-                          metrics_port=metrics_port))
+                          metrics_port=metrics_port,
+                          alive_file=Path(alive_file) if alive_file else None))
     except (QueueNotReady, queue_errors.ConnectorException) as exc:
         print(f"hub worker: {exc}".strip(), file=sys.stderr)
         return 1
     print("hub worker: stopped", file=sys.stderr, flush=True)
+    return 0
+
+
+def check_command(alive_file: str | None, max_age_s: float) -> int:
+    """``hub worker --check``: 0 when the worker writing ``alive_file`` beat lately."""
+    if not alive_file:
+        print("hub worker --check: give the worker's --alive-file", file=sys.stderr)
+        return 2
+    problem = alive.check(Path(alive_file), max_age_s=max_age_s)
+    if problem is not None:
+        print(f"hub worker: unhealthy: {problem}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -13,6 +13,7 @@ import asyncio
 import logging
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import procrastinate
@@ -21,6 +22,7 @@ from procrastinate import exceptions as queue_errors
 from prometheus_client import start_http_server
 
 from hub.db.pool import Availability, DatabaseUnavailable, make_pools
+from hub.jobs import alive
 from hub.jobs.context import Resources
 from hub.jobs.notify import wake_relay
 from hub.jobs.queue import make_app
@@ -85,9 +87,10 @@ async def run(app: procrastinate.App, resources: Resources, *, concurrency: int,
 
 async def serve(settings: Settings, url: str, *, concurrency: int | None = None,
                 name: str | None = None, queues: Sequence[str] | None = None,
-                metrics_port: int | None = None) -> None:
+                metrics_port: int | None = None, alive_file: Path | None = None) -> None:
     """``hub worker``: connect as the app's role at ``url``, run until SIGTERM/SIGINT (jobs
-    running then get ``HUB_WORKER_SHUTDOWN_S`` to finish), then close everything."""
+    running then get ``HUB_WORKER_SHUTDOWN_S`` to finish), then close everything. With
+    ``alive_file``, beat there while the queue answers (:mod:`hub.jobs.alive`)."""
     jobs = settings.jobs
     concurrency = concurrency or jobs.concurrency
     metrics = Metrics()
@@ -114,10 +117,14 @@ async def serve(settings: Settings, url: str, *, concurrency: int | None = None,
                      ", ".join(queues) if queues else "all")
             live = Events()  # the outbox relay's wake-up (LISTEN hub_outbox)
             waking = asyncio.create_task(wake_relay(app, url, live))
+            beats = (asyncio.create_task(alive.beating(
+                alive_file, app.job_manager.check_connection_async)) if alive_file else None)
             try:
                 await run(app, resources, concurrency=concurrency, name=name, queues=queues)
             finally:
                 waking.cancel()
+                if beats is not None:
+                    beats.cancel()
                 await live.close()
     finally:
         await pool.close()
