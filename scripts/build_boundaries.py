@@ -21,6 +21,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from boundary_aliases import apply_file as apply_aliases  # beside this script
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "console" / "public" / "boundaries" / "cn.topo.json"
 MAPSHAPER = ROOT / "console" / "node_modules" / ".bin" / "mapshaper"
@@ -60,6 +62,7 @@ def main(argv: list[str]) -> int:
         subprocess.run([str(MAPSHAPER), "-i", *map(str, paths), "combine-files", "snap",
                         "-simplify", SIMPLIFY, "keep-shapes", "-o", str(OUT),
                         "format=topojson", f"quantization={QUANTIZATION}"], check=True)
+    apply_aliases(OUT)  # the hub's (older) codes on the borders that changed code
     print(f"{OUT.relative_to(ROOT)}: {OUT.stat().st_size / 1e6:.2f} MB")
     return 0
 
