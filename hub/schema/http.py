@@ -77,6 +77,13 @@ class AuthMiddleware:
         try:
             scope[CALLER_KEY] = await verified_caller(
                 self.verifier, scope["app"].state, header.decode("latin-1") if header else None)
+        except unavailable_http.DatabaseUnavailable as exc:  # a revocation not checkable now
+            if scope["type"] == "websocket":
+                await receive()  # websocket.connect
+                await send({"type": "websocket.close", "code": 1013, "reason": exc.code})
+                return
+            await unavailable_http.json_response(exc)(scope, receive, send)
+            return
         except AuthError as exc:
             if scope["type"] == "websocket":
                 await receive()  # websocket.connect
