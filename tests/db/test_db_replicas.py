@@ -21,7 +21,7 @@ from hub.db.migrate import migrate
 from hub.db.replicas import Replica
 from hub.schema.read_routing import TOKEN_COOKIE, TOKEN_HEADER
 from hub.seed import regions
-from hub.settings import ReplicaSettings, Settings
+from hub.settings import ReplicaSettings, Settings, SettingsError
 from tests.conftest import as_app
 from tests.db.replica_clusters import Node, primary_and_standby
 
@@ -231,3 +231,24 @@ def test_a_stopped_standby_leaves_the_rotation_and_comes_back(hub: TestClient, p
     routed = _counts(hub)["routed"]["replica"]
     assert _name(hub) == "郑州市"
     assert _counts(hub)["routed"]["replica"] == routed + 1
+
+
+@pytest.mark.parametrize(("env", "named"), [
+    ({"HUB_REPLICA_URLS": "postgresql://a/hub,mysql://b/hub"}, "HUB_REPLICA_URLS"),
+    ({"HUB_READ_YOUR_WRITES_WAIT_MS": "20000"}, "HUB_READ_YOUR_WRITES_WAIT_MS"),
+    ({"HUB_READ_YOUR_WRITES_WAIT_MS": "soon"}, "HUB_READ_YOUR_WRITES_WAIT_MS"),
+    ({"HUB_REPLICA_MAX_LAG_S": "0"}, "HUB_REPLICA_MAX_LAG_S"),
+    ({"HUB_REPLICA_MAX_LAG_S": "0.5", "HUB_REPLICA_CHECK_S": "1"}, "HUB_REPLICA_MAX_LAG_S"),
+])
+def test_replica_settings_are_refused_with_their_key_named(env: dict[str, str], named: str):
+    with pytest.raises(SettingsError, match=named):
+        Settings.from_env(env)
+
+
+def test_replica_settings_are_read():
+    config = Settings.from_env({"HUB_REPLICA_URLS": " postgresql://a:5433/hub , postgres://b/hub",
+                                "HUB_REPLICA_MAX_LAG_S": "3", "HUB_READ_YOUR_WRITES_WAIT_MS": "0",
+                                "HUB_REPLICA_CHECK_S": "0.5"}).replicas
+    assert config == ReplicaSettings(urls=("postgresql://a:5433/hub", "postgres://b/hub"),
+                                     max_lag_s=3.0, read_your_writes_wait_ms=0, check_s=0.5)
+    assert Settings.from_env({}).replicas.urls == ()
