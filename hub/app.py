@@ -208,6 +208,9 @@ def create_app(settings: Settings, *, database_url: str | None = None,
                 replicas, primary_reads=app.state.reads,
                 mac_key=app.state.cipher.blind_index("replica", field="read_after_key"))
             metrics.replica_stats = replicas.stats
+            for replica in replicas.replicas:  # hub_db_pool{pool="replica <name>"…}
+                metrics.pools[f"replica {replica.name}"] = replica.pool
+                metrics.pools[f"replica-reads {replica.name}"] = replica.reads
             graphql.hub_schema.routes_reads = True
             try:
                 yield

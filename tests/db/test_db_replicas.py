@@ -164,6 +164,7 @@ def test_stale_tolerant_reads_go_to_the_standby_and_others_to_the_primary(
     metrics = hub.get("/metrics").text
     assert 'hub_db_reads_routed{target="replica"}' in metrics
     assert "hub_replica_lag_seconds{replica=" in metrics
+    assert 'hub_db_pool{pool="replica 127.0.0.1:' in metrics
 
 
 def test_a_caller_reads_its_own_writes(hub: TestClient, settings: Settings, pair: Pair,
