@@ -1,10 +1,11 @@
 """Benchmark: pilots' scorecards and campaign figures on the benchmark database (issue 16.9).
 
-Targets (the issue's): every scorecard and campaign query for a province ≤ 500 ms, for a county
-≤ 50 ms, on 1,000,000 volunteers and a year of records.
+Targets (the issue's): every scorecard and campaign query — and the office measures behind the
+看板's choropleth and trend charts (regionMeasure, regionSeries) — for a province ≤ 500 ms,
+for a county ≤ 50 ms, on 1,000,000 volunteers and a year of records.
 
-Run with `.venv/bin/python bench/bench_scorecards.py [--quick] [--database NAME]` (or
-`make bench-scorecards`).
+Run with `.venv/bin/python bench/bench_scorecards.py [--quick] [--database NAME] [--only TEXT]`
+(or `make bench-scorecards`; --only keeps the lines whose name has TEXT, e.g. `region`).
 
 * Database: ``hub_bench_sc`` on the hub's server (DATABASE_URL, else the embedded cluster),
   copied from ``hub_bench_graphql`` (``make bench-graphql`` seeds that; this program seeds it
@@ -38,7 +39,8 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from hub.auth import Caller, Role
 from hub.db import database_url
 from hub.db.migrate import MigrationError, migrate
-from hub.services import campaigns, scorecards, stars
+from hub.office.measures import INFOS, Measure
+from hub.services import campaigns, office_measures, scorecards, stars
 from hub.settings import Settings
 from hub.store.base import ConnectionDatabase
 
@@ -155,7 +157,7 @@ def pct(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000
 
 
-async def measure(url: str, n: int, warmup: int) -> list[Line]:
+async def measure(url: str, n: int, warmup: int, only: str = "") -> list[Line]:
     conn = await psycopg.AsyncConnection.connect(url, autocommit=True)
     db = ConnectionDatabase(conn)
     cur = await conn.execute(
@@ -193,15 +195,42 @@ async def measure(url: str, n: int, warmup: int) -> list[Line]:
             db, ADMIN, edition_id=edition, region_code=busy), 50, f"{busy}, most tags"),
         ("Organization.stars × 100", lambda: stars.stars_of(
             db, subject_kind="organization", ids=orgs), None, "one DataLoader batch"),
+        *measure_runs(db, county),
     ]
     lines = []
-    for what, fn, target, note in runs:
+    for what, fn, target, note in [r for r in runs if only in r[0]]:
         samples = await timed(fn, n, warmup)
         lines.append(Line(what, pct(samples, 0.5), pct(samples, 0.95), target,
                           note + f" (mean {statistics.mean(samples) * 1000:.1f} ms)"))
         log(f"{what}: p50 {lines[-1].p50_ms:.1f} ms")
     await conn.close()
     return lines
+
+
+YEAR = (date(2026, 1, 1), date(2027, 1, 1))
+
+
+def measure_runs(db: ConnectionDatabase, county: str
+                 ) -> list[tuple[str, Callable[[], Awaitable[Any]], float | None, str]]:
+    """The office measures (issue 16.8): a year month by month for the province and the
+    busiest county, one measure of each group of figures (one statement each), all at once;
+    and the choropleth of the province's cities."""
+    groups: dict[str, Measure] = {}
+    for m, info in INFOS.items():
+        groups.setdefault(info.source, m)
+    runs: list[tuple[str, Callable[[], Awaitable[Any]], float | None, str]] = []
+    for code, where, target in ((PROVINCE, "province", 500.0), (county, "county", 50.0)):
+        for ms, what in [([m], m.name) for m in groups.values()] + [(list(Measure), "all 12")]:
+            runs.append((f"regionSeries, {where}, {what}, 12 months",
+                         lambda c=code, ms=ms: office_measures.region_series(
+                             db, ADMIN, region_code=c, measures=ms, starts=YEAR[0],
+                             ends=YEAR[1]), target, code))
+    for m in groups.values():
+        runs.append((f"regionMeasure, province → cities, {m.name}, a year",
+                     lambda m=m: office_measures.region_measure(
+                         db, ADMIN, region_code=PROVINCE, measure=m, starts=YEAR[0],
+                         ends=YEAR[1]), 500.0, ""))
+    return runs
 
 
 def table(lines: list[Line]) -> str:
@@ -218,13 +247,14 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer runs")
     parser.add_argument("--database", default="hub_bench_sc", help="the benchmark copy")
+    parser.add_argument("--only", default="", help="only the lines whose name has this text")
     args = parser.parse_args()
     settings = Settings.from_env()
     server = database_url(settings, start=True)
     url = ensure_database(server, args.database, settings)
     set_up(url)
     n, warmup = (5, 1) if args.quick else (20, 3)
-    lines = asyncio.run(measure(url, n, warmup))
+    lines = asyncio.run(measure(url, n, warmup, args.only))
     print(table(lines))
 
 

@@ -50,8 +50,10 @@ INFOS: dict[Measure, MeasureInfo] = {i.measure: i for i in (
                 "Volunteers whose home division lies in the region, registered before the "
                 "month's end and not exited by then."),
     MeasureInfo(M.ACTIVE_VOLUNTEERS, "服务志愿者", "Volunteers who served", "人", False,
-                "records", "Distinct volunteers with a confirmed service record (net hours "
-                "> 0) served in the region in the month."),
+                "active", "Distinct volunteers whose home division lay in the region when "
+                "they served, with a confirmed service record (net hours > 0) served in the "
+                "month, anywhere. By whole calendar months: a partial first or last month "
+                "counts all of its month, the period all the months it touches."),
     MeasureInfo(M.SERVICE_HOURS, "服务时长", "Service hours", "小时", False, "records",
                 "Net hours (corrections included) of confirmed records served in the region."),
     MeasureInfo(M.SERVICE_RECORDS, "服务记录", "Service records", "条", False, "records",
@@ -79,7 +81,8 @@ INFOS: dict[Measure, MeasureInfo] = {i.measure: i for i in (
                 "every item."),
     MeasureInfo(M.STAR_VOLUNTEERS, "星级志愿者", "Star volunteers", "人", True, "stars",
                 "Volunteers whose home division lies in the region and whose confirmed hours "
-                "served by the month's end reach one star (their province's thresholds)."),
+                "served by the end of the month reach one star (their province's thresholds); "
+                "read at the end of the calendar month even when the period ends inside it."),
 )}
 RATES = {M.FILL_RATE: ("filled", "slots"), M.PRIORITY_FILL_RATE: ("p_filled", "p_slots")}
 
@@ -102,6 +105,13 @@ def edges(starts: date, ends: date) -> list[date]:
         cut = next_month(cut)
     out.append(ends)
     return out
+
+
+def month_edges(days: list[date]) -> list[date]:
+    """The whole-month cuts of the buckets cut at ``days``: the first of each bucket's month,
+    and the first of the month after the last bucket's."""
+    last = date.fromordinal(days[-1].toordinal() - 1)
+    return [first_of_month(d) for d in days[:-1]] + [next_month(last)]
 
 
 def month_count(starts: date, ends: date) -> int:

@@ -28,7 +28,7 @@ from hub.store import office_measures as store
 from hub.store import scorecards as pilot_store
 from hub.store.base import Database, Row
 
-_STOCK_GROUPS = ("volunteers", "stars")  # rows of change per bucket, run up here
+_STOCK_GROUPS = ("volunteers", "stations", "stars")
 _COLUMNS = {Measure.ACTIVE_VOLUNTEERS: "active_volunteers", Measure.SERVICE_HOURS:
             "service_hours", Measure.SERVICE_RECORDS: "service_records", Measure.DEMANDS:
             "demands", Measure.DEMANDS_FILLED: "demands_filled", Measure.ACTIVITIES:
@@ -133,17 +133,10 @@ async def _figures(db: Database, measures: Sequence[Measure], prefix: str, child
             figures.add_stock(group, await _pilots(db, prefix, child, days), changes=False)
             continue
         rows = await store.list_figures(db, group=group, region_prefix=prefix, child=child,
-                                        days=days)
-        if group == "stations":
+                                        days=days, months=om.month_edges(days))
+        if group in _STOCK_GROUPS:  # stations: a count at each end; the others: changes
             figures.add_stock(group, {(r["area"], r["b"]): float(r["n"]) for r in rows},
-                              changes=False)
-        elif group in _STOCK_GROUPS:
-            change: dict[tuple[str, int], float] = defaultdict(float)
-            for r in rows:
-                change[(r["area"], r["b"])] += r["n"]
-                if r.get("xb") is not None and r["xb"] <= figures.buckets:
-                    change[(r["area"], r["xb"])] -= r["n"]
-            figures.add_stock(group, change, changes=True)
+                              changes=group != "stations")
         else:
             figures.add_flow(group, rows)
     return figures

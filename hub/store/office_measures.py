@@ -2,7 +2,11 @@
 issue 16.8): one statement per group of figures, over a region subtree and a period cut into
 buckets at the first of each month (hub.office.measures.edges).
 
-SQL text, as hub.store.reports: GROUPING SETS and width_bucket read plainer than Core. Every
+The figures of service, volunteers and stars come from the summaries kept by sql/0036's
+triggers (office_day_tally, volunteer_month, volunteer_star), those of demands from the equity
+summary (sql/0028); activities and stations are read from their tables (a province has a few
+tens of thousands). SQL text, as hub.store.reports: GROUPING SETS and width_bucket read plainer
+than Core. Every
 statement takes the subtree as a range of division codes (``lo`` ≤ code < ``hi``, so the
 B-tree on region_code serves it), ``child`` (how many leading digits name a child region: the
 rows are grouped by ``area`` = that prefix of their division code), the cuts as days
@@ -21,20 +25,24 @@ from hub.store.base import Database, Row
 CST = timezone(timedelta(hours=8))
 _SETS = "GROUP BY GROUPING SETS ((area, b), (b), (area), ())"
 
-# Confirmed originals served in the subtree in the period, with their net hours.
+# Confirmed service served in the subtree, by day (office_day_tally, sql/0036).
 _RECORDS = f"""
-WITH rec AS MATERIALIZED (
-  SELECT o.volunteer_id, left(o.region_code, %(child)s) AS area,
-         width_bucket(o.served_on, %(days)s::date[]) AS b,
-         o.hours + coalesce((SELECT sum(c.hours) FROM service_record c
-                              WHERE c.corrects_id = o.id), 0) AS hours
-    FROM service_record o JOIN service_record_confirmation k ON k.record_id = o.id
-   WHERE o.corrects_id IS NULL AND o.region_code >= %(lo)s AND o.region_code < %(hi)s
-     AND o.served_on >= %(start)s AND o.served_on < %(end)s)
-SELECT area, b, sum(hours)::float8 AS service_hours,
-       count(*) FILTER (WHERE hours > 0) AS service_records,
-       count(DISTINCT volunteer_id) FILTER (WHERE hours > 0) AS active_volunteers
-  FROM rec {_SETS}
+SELECT left(region_code, %(child)s) AS area, width_bucket(day, %(days)s::date[]) AS b,
+       sum(hours)::float8 AS service_hours, sum(records) AS service_records
+  FROM office_day_tally
+ WHERE region_code >= %(lo)s AND region_code < %(hi)s AND day >= %(start)s AND day < %(end)s
+ {_SETS}
+"""
+
+# Volunteers of the subtree (their home) with confirmed service in a month, by whole months
+# (volunteer_month, sql/0036); distinct over the months of a bucket or of the period.
+_ACTIVE = f"""
+SELECT left(region_code, %(child)s) AS area, width_bucket(month, %(months)s::date[]) AS b,
+       count(DISTINCT volunteer_id) AS active_volunteers
+  FROM volunteer_month
+ WHERE region_code >= %(lo)s AND region_code < %(hi)s AND records > 0
+   AND month >= (%(months)s::date[])[1] AND month < (%(months)s::date[])[%(n)s + 1]
+ {_SETS}
 """
 
 # The equity summary (sql/0028): one row per demand, dated by its window's first day.
@@ -60,16 +68,15 @@ SELECT left(region_code, %(child)s) AS area,
  {_SETS}
 """
 
-# Registrations and exits by bucket; a volunteer counts from the bucket they registered in
-# until the one they exited in.
+# Registrations less exits by bucket (0: before the period), by home division
+# (office_day_tally).
 _VOLUNTEERS = """
-SELECT left(region_code, %(child)s) AS area,
-       width_bucket(registered_at, %(ats)s::timestamptz[]) AS b,
-       width_bucket(exited_at, %(ats)s::timestamptz[]) AS xb, count(*) AS n
-  FROM volunteer
- WHERE region_code >= %(lo)s AND region_code < %(hi)s AND registered_at < %(end_at)s
-   AND (exited_at IS NULL OR exited_at >= %(start_at)s)
- GROUP BY 1, 2, 3
+SELECT left(region_code, %(child)s) AS area, width_bucket(day, %(days)s::date[]) AS b,
+       sum(registered - exited) AS n
+  FROM office_day_tally
+ WHERE region_code >= %(lo)s AND region_code < %(hi)s AND day < %(end)s
+   AND (registered <> 0 OR exited <> 0)
+ GROUP BY 1, 2
 """
 
 # Stations open at the end of each bucket (their state then, rewound by the review log).
@@ -83,29 +90,20 @@ SELECT left(s.region_code, %(child)s) AS area, e.b, count(*) AS n
  GROUP BY 1, 2
 """
 
-# The bucket in which each volunteer of the subtree reached one star: their confirmed net
-# hours summed by bucket (0: everything before the period), run up, against their
-# province's thresholds.
+# The month each volunteer of the subtree reached one star (volunteer_star, sql/0036), by
+# bucket of whole months (0: before the period).
 _STARS = """
-WITH h AS (
-  SELECT v.id, v.region_code, width_bucket(o.served_on, %(days)s::date[]) AS b,
-         sum(o.hours + coalesce((SELECT sum(c.hours) FROM service_record c
-                                  WHERE c.corrects_id = o.id), 0)) AS hours
-    FROM volunteer v JOIN service_record o ON o.volunteer_id = v.id AND o.corrects_id IS NULL
-    JOIN service_record_confirmation k ON k.record_id = o.id
-   WHERE v.region_code >= %(lo)s AND v.region_code < %(hi)s AND o.served_on < %(end)s
-   GROUP BY 1, 2, 3
-), run AS (
-  SELECT id, region_code, b, sum(hours) OVER (PARTITION BY id ORDER BY b) AS hours FROM h
-), reached AS (
-  SELECT id, region_code, min(b) AS b FROM run
-   WHERE hub_star_level(region_code, hours) >= 1 GROUP BY 1, 2
-)
-SELECT left(region_code, %(child)s) AS area, b, count(*) AS n FROM reached GROUP BY 1, 2
+SELECT left(region_code, %(child)s) AS area, width_bucket(month, %(months)s::date[]) AS b,
+       count(*) AS n
+  FROM volunteer_star
+ WHERE region_code >= %(lo)s AND region_code < %(hi)s AND month IS NOT NULL
+   AND month < (%(months)s::date[])[%(n)s + 1]
+ GROUP BY 1, 2
 """
 
-STATEMENTS = {"records": _RECORDS, "demands": _DEMANDS, "activities": _ACTIVITIES,
-              "volunteers": _VOLUNTEERS, "stations": _STATIONS, "stars": _STARS}
+STATEMENTS = {"records": _RECORDS, "active": _ACTIVE, "demands": _DEMANDS,
+              "activities": _ACTIVITIES, "volunteers": _VOLUNTEERS, "stations": _STATIONS,
+              "stars": _STARS}
 
 
 def _midnight(day: date) -> datetime:
@@ -113,12 +111,15 @@ def _midnight(day: date) -> datetime:
 
 
 async def list_figures(db: Database, *, group: str, region_prefix: str, child: int,
-                       days: list[date]) -> list[Row]:
-    """The rows of one group of figures (``records``, ``demands``, ``activities``,
-    ``volunteers``, ``stations``, ``stars``) for the subtree ``region_prefix`` over the period
-    cut at ``days`` (its first and last the period's ends), areas ``child`` digits long."""
+                       days: list[date], months: list[date]) -> list[Row]:
+    """The rows of one group of figures (``records``, ``active``, ``demands``,
+    ``activities``, ``volunteers``, ``stations``, ``stars``) for the subtree ``region_prefix``
+    over the period cut at ``days`` (its first and last the period's ends), or by whole
+    months cut at ``months`` (the first of each bucket's month, and of the month after the
+    last), areas ``child`` digits long."""
     ats = [_midnight(d) for d in days]
     params: dict[str, Any] = {
         "lo": region_prefix, "hi": region_prefix + ":", "child": child, "days": days,
-        "ats": ats, "start": days[0], "end": days[-1], "start_at": ats[0], "end_at": ats[-1]}
+        "ats": ats, "start": days[0], "end": days[-1], "start_at": ats[0], "end_at": ats[-1],
+        "months": months, "n": len(months) - 1}
     return await db.fetch(STATEMENTS[group], params)

@@ -134,15 +134,21 @@ async def oracle(conn: psycopg.AsyncConnection[Any], area_len: int
         if r["corrects_id"] is not None:
             net[r["corrects_id"]] += float(r["hours"])
     originals = [r for r in recs if r["corrects_id"] is None and r["ok"]]
+    vols = await _rows(conn, "SELECT id, region_code, registered_at, exited_at FROM volunteer "
+                             "WHERE region_code LIKE %(p)s")
+    home = {v["id"]: v["region_code"] for v in vols}
     active: dict[tuple[str | None, int | None], set[int]] = defaultdict(set)
     for r in originals:
         b = bucket(r["served_on"])
-        if b is None or not r["region_code"].startswith(CITY[:4]):
-            continue
-        for key in keys(r["region_code"], b):
-            out[Measure.SERVICE_HOURS][key] += net[r["id"]]
-            if net[r["id"]] > 0:
-                out[Measure.SERVICE_RECORDS][key] += 1
+        if b is not None and r["region_code"].startswith(CITY[:4]):
+            for key in keys(r["region_code"], b):
+                out[Measure.SERVICE_HOURS][key] += net[r["id"]]
+                out[Measure.SERVICE_RECORDS][key] += net[r["id"]] > 0
+        # Who served: by their home, in whole months.
+        month = next((i for i in range(1, n + 1) if cuts[i - 1].replace(day=1)
+                      <= r["served_on"] < cuts[i]), None)
+        if month is not None and r["volunteer_id"] in home and net[r["id"]] > 0:
+            for key in keys(home[r["volunteer_id"]], month):
                 active[key].add(r["volunteer_id"])
     for key, who in active.items():
         out[Measure.ACTIVE_VOLUNTEERS][key] = len(who)
@@ -180,8 +186,6 @@ async def oracle(conn: psycopg.AsyncConnection[Any], area_len: int
         if b is not None and r["status"] in ("published", "closed") and r["s"] < now:
             for key in keys(r["region_code"], b):
                 out[Measure.ACTIVITIES][key] += 1
-    vols = await _rows(conn, "SELECT id, region_code, registered_at, exited_at FROM volunteer "
-                             "WHERE region_code LIKE %(p)s")
     stations = await _rows(conn, "SELECT region_code, created_at, status FROM station "
                                  "WHERE region_code LIKE %(p)s")
     scopes = {r["scope"]: float(r["hours"]) for r in await _rows(
