@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 
 .PHONY: setup demo test lint db schema documents bench bench-seed bench-matching bench-graphql \
 	bench-tiles bench-import bench-records bench-fuzz bench-anchors bench-tools bench-notify clean lock \
-	bench-scorecards bench-reports bench-coverage
+	bench-scorecards bench-reports bench-coverage bench-fanout
 
 setup:
 	@scripts/setup.sh
@@ -75,6 +75,10 @@ bench-records: setup
 # against local channels; per-channel and total deliveries/s (docs/notifications.md).
 bench-notify: setup
 	$(BIN)/python bench/bench_notify.py $(ARGS)
+
+# A province's dispatch fanned out over 1 and 2 `hub worker` processes (docs/matching.md).
+bench-fanout: setup
+	$(BIN)/python bench/bench_fanout.py $(ARGS)
 
 # The annual report (≤ 30 s for a province), recognition candidates and the MZ/T 061 export on
 # a copy of the bench-graphql database (issue 16.9).

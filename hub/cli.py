@@ -181,11 +181,17 @@ def cmd_match(args: argparse.Namespace, settings: Settings) -> int:
         _say("hub match: give --problem FILE, or --region CODE --from DATE --to DATE")
         return 2
     from hub.db import app_database_url
-    from hub.services.match_cli import run
+    from hub.services.match_cli import SolverScope, run
 
-    return run(app_database_url(settings, start=False), region=args.region, starts=args.from_,
-               ends=args.to, options=args.options, plan_path=args.plan, commit=args.commit,
-               ttl_s=settings.dispatch_offer_ttl_s)
+    url = app_database_url(settings, start=False)
+    scope: SolverScope | None = None
+    if args.fanout:  # the parts go to the job queue's workers (docs/matching.md)
+        from hub.jobs.fanout import fanned_solver
+
+        scope = lambda db: fanned_solver(url, db)  # noqa: E731
+    return run(url, region=args.region, starts=args.from_, ends=args.to, options=args.options,
+               plan_path=args.plan, commit=args.commit, ttl_s=settings.dispatch_offer_ttl_s,
+               scope=scope)
 
 
 # -- report (issue 16.7) --------------------------------------------------------------------
@@ -332,6 +338,8 @@ def build_parser() -> argparse.ArgumentParser:
     match.add_argument("--to", help="end (exclusive): a day or an ISO date-time")
     match.add_argument("--options", help='matcher options as JSON, e.g. \'{"timeLimitS": 10}\'')
     match.add_argument("--commit", action="store_true", help="offer the plan's assignments")
+    match.add_argument("--fanout", action="store_true",
+                       help="solve the parts on the job queue's workers (`hub worker`)")
     match.set_defaults(func=cmd_match)
 
     policy = sub.add_parser("policy", help="print who sees which field and who may do what")

@@ -32,6 +32,8 @@ from hub.store.base import Database, Row
 
 CST = timezone(timedelta(hours=8), "CST")
 MAX_PERIOD_DAYS = 62
+#: A demand's region for the matcher's parts: its county (the code's first six digits).
+COUNTY_DIGITS = 6
 _RANGE = re.compile(r"[\[(](\d+),(\d+)[\])]")
 Window = tuple[int, int]
 Solver = Callable[[Problem], Awaitable[Plan]]
@@ -160,6 +162,7 @@ async def problem_of(db: Database, demand_rows: list[Row], volunteer_rows: list[
         needed=int(r["remaining"]), start_s=_epoch(r["starts_at"]), end_s=_epoch(r["ends_at"]),
         priority=float(r["priority"]), requires_insurance=r["requires_insurance"],
         priority_area=bool(r.get("priority_area", False)),
+        region=str(r.get("region_code") or "")[:COUNTY_DIGITS],
     ) for r in demand_rows)
     if not demands:
         return Problem(volunteers=(), demands=(), options=options)

@@ -237,7 +237,8 @@ _OPEN_COLUMNS = (
 # Open to matching: open or dispatched, with slots still to fill.
 _OPEN_TO_MATCH = (d.c.status == sa.any_(sa.literal(["open", "dispatched"], pg.ARRAY(sa.Text))),
                   _REMAINING > 0)
-_OPEN = sql.compiled(sa.select(*_OPEN_COLUMNS).select_from(d.outerjoin(_TAKEN_NOW, sa.true()))
+_OPEN = sql.compiled(sa.select(*_OPEN_COLUMNS, d.c.region_code)
+                     .select_from(d.outerjoin(_TAKEN_NOW, sa.true()))
                      .where(
     d.c.region_code.like(sa.bindparam("prefix", type_=sa.Text)), *_OPEN_TO_MATCH,
     sa.func.lower(d.c.time_window) >= sa.bindparam("starts", type_=TIMESTAMPTZ),
