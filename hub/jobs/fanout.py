@@ -43,7 +43,8 @@ def deferring(app: procrastinate.App) -> fanout.Defer:
     """Defer the job of a part on ``app`` (open)."""
 
     async def defer(fanout_id: str, part: int) -> None:
-        await app.configure_task(MATCH_PART).defer_async(fanout_id=fanout_id, part=part)
+        await app.configure_task(MATCH_PART, queue=MATCH_QUEUE).defer_async(
+            fanout_id=fanout_id, part=part)
 
     return defer
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import procrastinate
 import psycopg
 import pytest
 
@@ -82,9 +83,11 @@ async def test_parts_share_no_volunteer_and_no_demand(small_parts: None) -> None
 
 async def test_no_worker_times_out_and_leaves_nothing(
         empty_queue: str, fast: Settings, small_parts: None) -> None:
-    async with a_worker(empty_queue, fast, periodic=False) as one:
+    # Deferred through a bare app, as `hub match --fanout` does: the job names its queue.
+    bare = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=empty_queue))
+    async with a_worker(empty_queue, fast, periodic=False) as one, bare.open_async():
         with pytest.raises(MatchError) as caught:
-            await fanout.solve_fanned(one.resources.db, _problem(), defer=deferring(one.app),
+            await fanout.solve_fanned(one.resources.db, _problem(), defer=deferring(bare),
                                       poll_s=0.05, wait_s=0.5)
     assert caught.value.code == "FANOUT_TIMEOUT"
     assert "hub worker" in caught.value.message and caught.value.message_zh
