@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 
 .PHONY: setup demo test lint db schema documents bench bench-seed bench-matching bench-graphql \
 	bench-tiles bench-import bench-records bench-fuzz bench-anchors bench-tools bench-notify clean lock \
-	bench-scorecards bench-reports bench-coverage bench-fanout
+	bench-scorecards bench-reports bench-coverage bench-fanout bench-national
 
 setup:
 	@scripts/setup.sh
@@ -89,6 +89,12 @@ bench-reports: setup
 # bench-graphql database, the covering-location model on a synthetic province (fixed seed).
 bench-coverage: setup
 	$(BIN)/python bench/bench_coverage.py $(ARGS)
+
+# The national rehearsal (issue 17.5): 10,000,000 volunteers, 600,000 stations, 1,000,000
+# demands over every province in hub_national, then near, tiles, a city's dispatch and a
+# province's scorecard. ARGS: --seed, --reseed, --measure, --volunteers N (e.g. 1000000).
+bench-national: setup
+	$(BIN)/python bench/bench_national.py $(ARGS)
 
 # Scorecards and campaign figures on a copy of the bench-graphql database (issue 16.9).
 bench-scorecards: setup

@@ -220,19 +220,25 @@ async def list_events(db: Database, *, dispatch_ids: Sequence[int]) -> list[Row]
 
 
 # The matcher's reads. A volunteer is reachable from a demand within their own service radius;
-# the largest radius anyone has bounds the search first, so the spatial index finds the pairs.
-v, w = volunteer.alias("v"), volunteer.alias("w")
+# the largest radius anyone has (volunteer_service_radius_idx, sql/0037) bounds the search
+# first, so the spatial index finds the volunteers. The demands are one multipoint: a
+# volunteer is within r of some demand exactly when within r of the multipoint, so each
+# volunteer is tested once (PostGIS caches the multipoint's tree across rows), not once per
+# demand around it: in a city, the 30 km circles of a week's demands overlap almost wholly
+# (bench/bench_national.py: 195 demands in 广州, 1,000,000 volunteers: 8.0 s → 1.2 s).
+v = volunteer.alias("v")
 _LARGEST_RADIUS = sa.select(sa.func.max(volunteer.c.service_radius_m)).scalar_subquery()
-_REACHABLE_IDS = (sa.select(w.c.id).select_from(d.join(w, sa.and_(
-    sa.func.ST_DWithin(w.c.home, d.c.location, _LARGEST_RADIUS),
-    sa.func.ST_DWithin(w.c.home, d.c.location, w.c.service_radius_m))))
-    .where(d.c.id == sa.any_(_IDS), w.c.status == "active"))
+# (Cast inside the subquery: computed once, one datum for every row, so the cache hits.)
+_DEMAND_POINTS = (sa.select(sql.geography(sa.func.ST_Collect(d.c.location_geom)))
+                  .where(d.c.id == sa.any_(_IDS)).scalar_subquery())
 _MATCHED = sa.select(
     v.c.id, sa.func.ST_X(v.c.home_geom).label("lon"), sa.func.ST_Y(v.c.home_geom).label("lat"),
     v.c.skills, v.c.service_radius_m, v.c.capacity_per_week,
     sa.cast(v.c.weekly_availability, sa.Text).label("weekly"), v.c.insured_until,
 ).where(v.c.status == "active")
-_REACHABLE = sql.compiled(_MATCHED.where(v.c.id.in_(_REACHABLE_IDS)).order_by(v.c.id))
+_REACHABLE = sql.compiled(_MATCHED.where(
+    sa.func.ST_DWithin(v.c.home, _DEMAND_POINTS, _LARGEST_RADIUS),
+    sa.func.ST_DWithin(v.c.home, _DEMAND_POINTS, v.c.service_radius_m)).order_by(v.c.id))
 _MATCHED_ONE = sql.compiled(_MATCHED.where(v.c.id == _ID))
 e = volunteer_availability_exception
 _PERIOD = sa.func.tstzrange(sa.bindparam("starts", type_=TIMESTAMPTZ),
