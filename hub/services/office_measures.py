@@ -126,14 +126,14 @@ async def _pilots(db: Database, prefix: str, child: int,
 
 
 async def _figures(db: Database, measures: Sequence[Measure], prefix: str, child: int,
-                   days: list[date]) -> _Figures:
+                   days: list[date], whole: bool) -> _Figures:
     figures = _Figures(len(days) - 1)
     for group in sorted({INFOS[m].source for m in measures}):
         if group == "pilots":
             figures.add_stock(group, await _pilots(db, prefix, child, days), changes=False)
             continue
         rows = await store.list_figures(db, group=group, region_prefix=prefix, child=child,
-                                        days=days, months=om.month_edges(days))
+                                        days=days, months=om.month_edges(days), whole=whole)
         if group in _STOCK_GROUPS:  # stations: a count at each end; the others: changes
             figures.add_stock(group, {(r["area"], r["b"]): float(r["n"]) for r in rows},
                               changes=group != "stations")
@@ -154,7 +154,7 @@ async def region_measure(db: Database, caller: Caller, *, region_code: str, meas
     region, prefix = await _checked(db, caller, region_code, starts, ends, [measure])
     children, child = await _children(db, region["code"], prefix)
     days = om.edges(starts, ends)
-    figures = await _figures(db, [measure], prefix, child, days)
+    figures = await _figures(db, [measure], prefix, child, days, whole=True)
     return RegionMap(INFOS[measure], region, starts, ends, figures.value(measure, None, None),
                      [AreaValue(c, figures.value(measure, region_prefix(c["code"])[:child],
                                                  None)) for c in children])
@@ -166,7 +166,7 @@ async def region_series(db: Database, caller: Caller, *, region_code: str,
     wanted = list(dict.fromkeys(measures))
     region, prefix = await _checked(db, caller, region_code, starts, ends, measures)
     days = om.edges(starts, ends)
-    figures = await _figures(db, wanted, prefix, len(prefix), days)
+    figures = await _figures(db, wanted, prefix, len(prefix), days, whole=False)
     months = [om.first_of_month(d) for d in days[:-1]]
     return Series(region, months, [
         (INFOS[m], [figures.value(m, None, b) for b in range(1, len(days))]) for m in wanted])

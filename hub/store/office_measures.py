@@ -35,14 +35,21 @@ SELECT left(region_code, %(child)s) AS area, width_bucket(day, %(days)s::date[])
 """
 
 # Volunteers of the subtree (their home) with confirmed service in a month, by whole months
-# (volunteer_month, sql/0036); distinct over the months of a bucket or of the period.
-_ACTIVE = f"""
-SELECT left(region_code, %(child)s) AS area, width_bucket(month, %(months)s::date[]) AS b,
-       count(DISTINCT volunteer_id) AS active_volunteers
-  FROM volunteer_month
- WHERE region_code >= %(lo)s AND region_code < %(hi)s AND records > 0
-   AND month >= (%(months)s::date[])[1] AND month < (%(months)s::date[])[%(n)s + 1]
- {_SETS}
+# (volunteer_month, sql/0036: one row per volunteer and month, so a month's rows are distinct
+# volunteers); over the period, distinct volunteers per area and in all (hashed, not sorted).
+_ACTIVE = """
+WITH m AS MATERIALIZED (
+  SELECT left(region_code, %(child)s) AS area, volunteer_id,
+         width_bucket(month, %(months)s::date[]) AS b
+    FROM volunteer_month
+   WHERE region_code >= %(lo)s AND region_code < %(hi)s AND records > 0
+     AND month >= (%(months)s::date[])[1] AND month < (%(months)s::date[])[%(n)s + 1])
+SELECT area, b, count(*) AS active_volunteers FROM m GROUP BY GROUPING SETS ((area, b), (b))
+UNION ALL
+SELECT area, NULL, count(*) FROM (SELECT DISTINCT area, volunteer_id FROM m) x
+ WHERE %(whole)s GROUP BY area
+UNION ALL
+SELECT NULL, NULL, count(*) FROM (SELECT DISTINCT volunteer_id FROM m) x WHERE %(whole)s
 """
 
 # The equity summary (sql/0028): one row per demand, dated by its window's first day.
@@ -111,15 +118,16 @@ def _midnight(day: date) -> datetime:
 
 
 async def list_figures(db: Database, *, group: str, region_prefix: str, child: int,
-                       days: list[date], months: list[date]) -> list[Row]:
+                       days: list[date], months: list[date], whole: bool = True) -> list[Row]:
     """The rows of one group of figures (``records``, ``active``, ``demands``,
     ``activities``, ``volunteers``, ``stations``, ``stars``) for the subtree ``region_prefix``
     over the period cut at ``days`` (its first and last the period's ends), or by whole
     months cut at ``months`` (the first of each bucket's month, and of the month after the
-    last), areas ``child`` digits long."""
+    last), areas ``child`` digits long; ``whole`` False leaves out the figures over the whole
+    period where they cost more than the months' (distinct volunteers)."""
     ats = [_midnight(d) for d in days]
     params: dict[str, Any] = {
         "lo": region_prefix, "hi": region_prefix + ":", "child": child, "days": days,
         "ats": ats, "start": days[0], "end": days[-1], "start_at": ats[0], "end_at": ats[-1],
-        "months": months, "n": len(months) - 1}
+        "months": months, "n": len(months) - 1, "whole": whole}
     return await db.fetch(STATEMENTS[group], params)
