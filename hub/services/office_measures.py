@@ -115,11 +115,12 @@ async def _checked(db: Database, caller: Caller, region_code: str, starts: date,
     return region, prefix
 
 
-async def _pilots(db: Database, prefix: str, child: int,
-                  days: list[date]) -> dict[tuple[str, int], float]:
+async def _pilots(db: Database, prefix: str, child: int, days: list[date],
+                  last_only: bool) -> dict[tuple[str, int], float]:
+    """Pilots passed per area at the end of each bucket (of the last only: the period's)."""
     pilots = await pilot_store.list_(db, region_prefix=prefix)
     out: dict[tuple[str, int], float] = defaultdict(float)
-    for b in range(1, len(days)):
+    for b in range(len(days) - 1 if last_only else 1, len(days)):
         for card in await scorecard_service.judge(db, pilots, days[b] - timedelta(days=1)):
             out[(card.pilot["region_code"][:child], b)] += 1 if card.passed else 0
     return out
@@ -127,10 +128,13 @@ async def _pilots(db: Database, prefix: str, child: int,
 
 async def _figures(db: Database, measures: Sequence[Measure], prefix: str, child: int,
                    days: list[date], whole: bool) -> _Figures:
+    """The figures of ``measures``: over the whole period only (``whole``: regionMeasure reads
+    no month but the last), or month by month (regionSeries: no distinct count over it)."""
     figures = _Figures(len(days) - 1)
     for group in sorted({INFOS[m].source for m in measures}):
         if group == "pilots":
-            figures.add_stock(group, await _pilots(db, prefix, child, days), changes=False)
+            figures.add_stock(group, await _pilots(db, prefix, child, days, last_only=whole),
+                              changes=False)
             continue
         rows = await store.list_figures(db, group=group, region_prefix=prefix, child=child,
                                         days=days, months=om.month_edges(days), whole=whole)
