@@ -119,10 +119,12 @@ async def _pilots(db: Database, prefix: str, child: int, days: list[date],
                   last_only: bool) -> dict[tuple[str, int], float]:
     """Pilots passed per area at the end of each bucket (of the last only: the period's)."""
     pilots = await pilot_store.list_(db, region_prefix=prefix)
+    buckets = range(len(days) - 1 if last_only else 1, len(days))
+    cards = await scorecard_service.judge_at(db, [(p, days[b] - timedelta(days=1))
+                                                  for b in buckets for p in pilots])
     out: dict[tuple[str, int], float] = defaultdict(float)
-    for b in range(len(days) - 1 if last_only else 1, len(days)):
-        for card in await scorecard_service.judge(db, pilots, days[b] - timedelta(days=1)):
-            out[(card.pilot["region_code"][:child], b)] += 1 if card.passed else 0
+    for k, card in enumerate(cards):
+        out[(card.pilot["region_code"][:child], buckets[k // len(pilots)])] += card.passed
     return out
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
+from typing import Any
 
 from hub.auth import Caller
 from hub.auth.actions import Action, require, subject
@@ -95,22 +96,30 @@ async def _region(db: Database, code: str, field: str = "regionCode") -> Row:
 async def judge(db: Database, pilots: Sequence[Row], as_of: date) -> list[PilotScorecard]:
     """Scorecards of ``pilots`` (rows of hub.store.scorecards) as of a date: one statement
     per quota item for all of them."""
-    if not pilots:
+    return await judge_at(db, [(p, as_of) for p in pilots])
+
+
+async def judge_at(db: Database, cards: Sequence[tuple[Row, date]]) -> list[PilotScorecard]:
+    """Scorecards of pilots each as of its own date (a pilot may come several times, as of
+    several dates): one statement per quota item for all of them."""
+    if not cards:
         return []
-    sets = sorted({p["quota_set"] for p in pilots})
+    sets = sorted({p["quota_set"] for p, _ in cards})
     quotas: dict[tuple[str, str], list[Quota]] = {}
     for q in await store.list_quotas(db, codes=sets):
         quotas.setdefault((q["quota_set"], q["pilot_type"]), []).append(Quota(
             item=q["item"], target=q["target"], min_members=q["min_members"],
             six_standard=q["six_standard"]))
-    periods = {p["id"]: Period(starts_on=p["funded_on"],
-                               ends_on=add_months(p["funded_on"], p["period_months"]),
-                               as_of=as_of) for p in pilots}
-    args = {"pilots": [p["id"] for p in pilots],
-            "prefixes": [region_prefix(p["region_code"]) for p in pilots],
-            "starts": [_midnight(periods[p["id"]].starts_on) for p in pilots],
-            "ends": [_midnight(periods[p["id"]].ends_on) for p in pilots],
-            "ats": [_midnight(periods[p["id"]].judged_on + timedelta(days=1)) for p in pilots]}
+    periods = [Period(starts_on=p["funded_on"],
+                      ends_on=add_months(p["funded_on"], p["period_months"]), as_of=day)
+               for p, day in cards]
+    # Each card is told apart by its place in the list (the statements' pilot_id).
+    args: dict[str, list[Any]] = {"pilots": list(range(len(cards))),
+                                  "prefixes": [region_prefix(p["region_code"]) for p, _ in cards],
+                                  "starts": [_midnight(x.starts_on) for x in periods],
+                                  "ends": [_midnight(x.ends_on) for x in periods],
+                                  "ats": [_midnight(x.judged_on + timedelta(days=1))
+                                          for x in periods]}
     wanted = {q.item for qs in quotas.values() for q in qs}
     facts: dict[tuple[str, int], list[Row]] = {}
     for item in ITEMS:
@@ -118,9 +127,8 @@ async def judge(db: Database, pilots: Sequence[Row], as_of: date) -> list[PilotS
             for row in await store.list_facts(db, item=item, **args):
                 facts.setdefault((item, row["pilot_id"]), []).append(row)
     out = []
-    for p in pilots:
-        period = periods[p["id"]]
-        items = tuple(judge_item(q, facts.get((q.item, p["id"]), []), period, _LABELS)
+    for k, ((p, _), period) in enumerate(zip(cards, periods, strict=True)):
+        items = tuple(judge_item(q, facts.get((q.item, k), []), period, _LABELS)
                       for q in sorted(quotas.get((p["quota_set"], p["pilot_type"]), []),
                                       key=lambda q: ITEMS.index(q.item)))
         out.append(PilotScorecard(pilot=p, period=period, items=items))
