@@ -184,16 +184,26 @@ async def problem_of(db: Database, demand_rows: list[Row], volunteer_rows: list[
                                             ends=span_ends):
         extra[e["volunteer_id"]].append((_epoch(e["starts_at"]), _epoch(e["ends_at"])))
     weeks = max(1, math.ceil((span_ends - span_starts) / timedelta(days=7)))
-    return Problem(volunteers=tuple(_volunteer(r, span_starts, span_ends, weeks, busy, booked,
-                                               extra) for r in rows
+    # Weekly patterns repeat (a city's 100,000 candidates share a few hundred): each is dated
+    # once (bench/bench_national.py: most of the problem's building time went here).
+    dated: dict[str, list[Window]] = {}
+
+    def weekly_of(text: str) -> list[Window]:
+        if text not in dated:
+            dated[text] = weekly_windows(text, span_starts, span_ends)
+        return dated[text]
+
+    return Problem(volunteers=tuple(_volunteer(r, weekly_of, weeks, busy, booked, extra)
+                                    for r in rows
                                     if r["capacity_per_week"] * weeks > booked[r["id"]]),
                    demands=demands, options=options)
 
 
-def _volunteer(r: Row, starts: datetime, ends: datetime, weeks: int,
+def _volunteer(r: Row, weekly_of: Callable[[str], list[Window]], weeks: int,
                busy: dict[int, list[Window]], booked: dict[int, int],
                extra: dict[int, list[Window]]) -> Volunteer:
-    windows = merge(weekly_windows(r["weekly"], starts, ends) + extra[r["id"]])
+    more = extra.get(r["id"])
+    windows = merge(weekly_of(r["weekly"]) + more) if more else weekly_of(r["weekly"])
     return Volunteer(
         id=str(r["id"]), lon=r["lon"], lat=r["lat"],
         skills={k: int(v) for k, v in r["skills"].items()},
