@@ -46,7 +46,7 @@ const PANEL = `<h2 data-i18n="tabDashboard"></h2>
     <label class="wide"><span data-i18n="dashMeasure"></span><select id="dash-measure"></select></label>
     <label><span data-i18n="dashFrom"></span><input id="dash-from"></label>
     <label><span data-i18n="dashTo"></span><input id="dash-to"></label>
-    <label><span data-i18n="dashRadius"></span><input id="dash-radius" type="number" step="any" min="0.1" max="200" value="5"></label>
+    <label id="dash-radius-field" hidden><span data-i18n="dashRadius"></span><input id="dash-radius" type="number" step="any" min="0.1" max="200" value="5"></label>
   </form>
   <div id="dash-legend" class="dash-legend"></div>
   <div class="dash-chart"><canvas id="dash-bars"></canvas></div>
@@ -60,7 +60,7 @@ const PANEL = `<h2 data-i18n="tabDashboard"></h2>
   <section data-sub="rounds" hidden><div id="dash-rounds"></div></section>
   <section data-sub="stars" hidden><h3 data-i18n="sub_stars"></h3>${STARS_HTML}</section>
   <section data-sub="pilots" hidden><h3 data-i18n="sub_pilots"></h3>${PILOTS_HTML}</section>
-  <section data-sub="campaigns" hidden><h3 data-i18n="sub_campaigns"></h3>${CAMPAIGNS_HTML}</section>`;
+  <section data-sub="campaigns" hidden>${CAMPAIGNS_HTML}</section>`;
 
 const region = () => state.trail.at(-1);
 const info = (m) => state.measures.find((x) => x.measure === m);
@@ -149,13 +149,14 @@ async function measureValues(measure) {
 async function drawMeasure() {
   if (!state.drill || !state.ctx.map) return;
   const measure = $("dash-measure").value;
+  $("dash-radius-field").hidden = measure !== "uncovered";
   $("dash-error").textContent = "";
   try {
     const values = await measureValues(measure);
     const range = drawChoropleth(state.ctx.map, values);
     $("dash-legend").innerHTML = legendHtml(measureLabel(measure), range, format(measure));
     $("dash-legend").dataset.drawn = String(range.drawn);
-    $("dash-legend").dataset.measure = measure;
+    Object.assign($("dash-legend").dataset, { measure, min: range.min, max: range.max });
     chart($("dash-bars"), "bar", values.map((v) => v.name), [{ label: measureLabel(measure),
       data: values.map((v) => v.value), backgroundColor: "#2171b5" }]);
   } catch (err) {
@@ -182,7 +183,9 @@ async function drawTrends() {
       <div class="dash-chart trend"><canvas data-measure="${m}"></canvas></div>`).join("");
     const months = found[0].months.map((d) => d.slice(0, 7));
     for (const m of picked) {
-      chart(box.querySelector(`canvas[data-measure="${m}"]`), "line", months, areas.map((a, i) => ({
+      const canvas = box.querySelector(`canvas[data-measure="${m}"]`);
+      canvas.dataset.values = JSON.stringify(found[0].series.find((s) => s.measure.measure === m).values);
+      chart(canvas, "line", months, areas.map((a, i) => ({
         label: a.name, data: found[i].series.find((s) => s.measure.measure === m).values,
         borderColor: COLOURS[i], backgroundColor: COLOURS[i], borderWidth: a.own ? 3 : 1,
         pointRadius: a.own ? 2 : 0 })));

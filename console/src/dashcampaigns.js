@@ -9,7 +9,7 @@ import * as ops from "./dashops.js";
 import { $, apiText, esc, option } from "./ui.js";
 
 const SERIES = ["hours", "volunteers", "activities", "demands", "peopleServed"];
-const state = { code: null, campaigns: [] };
+const state = { code: null, campaigns: [], seq: 0 };
 
 export const CAMPAIGNS_HTML = `<label><span data-i18n="dashCampaign"></span> <select id="dash-campaign"></select></label>
   <p class="note" id="dash-campaign-note"></p>
@@ -33,30 +33,44 @@ async function drawLine() {
   const list = editions();
   $("dash-campaign-note").textContent = list.length ? "" : t("dashNoEditions");
   const found = await Promise.all(list.map((e) => stats(e.id)));
-  chart($("dash-line"), "line", found.map((s) => String(s.edition.year)), SERIES.map((k, i) => ({
+  chart($("dash-line"), found.length > 1 ? "line" : "bar", found.map((s) => String(s.edition.year)), SERIES.map((k, i) => ({
     label: t(`s_${k}`), data: found.map((s) => Number(s[k])), borderColor: COLOURS[i],
     backgroundColor: COLOURS[i] })));
 }
 
+// The edition's figures and what may be tagged with it; an answer overtaken by a later
+// choice is dropped.
 async function showEdition() {
   const id = $("dash-edition").value;
-  $("dash-taggable").innerHTML = "";
-  $("dash-edition-stats").textContent = "";
-  if (!id || !state.code) return;
+  const seq = ++state.seq;
+  if (!id || !state.code) {
+    $("dash-taggable").innerHTML = "";
+    $("dash-edition-stats").textContent = "";
+    return;
+  }
   const edition = editions().find((e) => e.id === id);
-  const s = await stats(id);
-  const box = $("dash-edition-stats");
-  box.innerHTML = SERIES.map((k) => `<span data-figure="${k}">${esc(t(`s_${k}`))} <b>${Number(s[k])}</b></span>`).join(" · ");
   const to = new Date(`${edition.endsOn}T00:00:00+08:00`);
   to.setDate(to.getDate() + 1);
-  const { activities, demands } = await gql(ops.TAGGABLE, { code: state.code,
-    from: `${edition.startsOn}T00:00:00+08:00`, to: to.toISOString() });
-  const row = (kind, n) => `<label><input type="checkbox" data-kind="${kind}" value="${esc(n.id)}">
-    ${esc(t(`tag_${kind}`))} · ${esc(n.title)} · ${esc(n.startsAt.slice(0, 10))}</label>`;
-  const rows = [...activities.edges.map((e) => row("activity", e.node)),
-    ...demands.edges.map((e) => row("demand", e.node))];
-  $("dash-taggable").innerHTML = rows.length ? rows.join("")
-    : `<p class="note">${esc(t("dashNothingToTag"))}</p>`;
+  try {
+    const [s, { activities, demands }] = await Promise.all([stats(id), gql(ops.TAGGABLE, {
+      code: state.code, from: `${edition.startsOn}T00:00:00+08:00`, to: to.toISOString() })]);
+    if (seq !== state.seq) return;
+    $("dash-edition-stats").innerHTML = SERIES.map((k) =>
+      `<span data-figure="${k}">${esc(t(`s_${k}`))} <b>${Number(s[k])}</b></span>`).join(" · ");
+    const same = $("dash-taggable").dataset.edition === id;
+    const ticked = new Set(same ? [...$("dash-taggable").querySelectorAll("input:checked")]
+      .map((i) => i.value) : []);
+    const row = (kind, n) => `<label><input type="checkbox" data-kind="${kind}" value="${esc(n.id)}"${
+      ticked.has(n.id) ? " checked" : ""}>
+      ${esc(t(`tag_${kind}`))} · ${esc(n.title)} · ${esc(n.startsAt.slice(0, 10))}</label>`;
+    const rows = [...activities.edges.map((e) => row("activity", e.node)),
+      ...demands.edges.map((e) => row("demand", e.node))];
+    $("dash-taggable").innerHTML = rows.length ? rows.join("")
+      : `<p class="note">${esc(t("dashNothingToTag"))}</p>`;
+    Object.assign($("dash-taggable").dataset, { edition: id, code: state.code });
+  } catch (err) {
+    $("dash-tag-error").textContent = err.message;
+  }
 }
 
 async function tag(untag) {

@@ -58,8 +58,12 @@ export const STAR_VOLUNTEERS = `query DashStarVolunteers($code: String!) {
     edges { node { id name stars totalHours region { code name } } } } }`;
 export const STAR_TEAMS = `query DashStarTeams($code: String!) {
   organizations(first: 100, filter: { regionCode: $code }) { totalCount
-    edges { node { id name level region { code name } stars { ${RATING} }
-      projects { id name status stars { ${RATING} } } } } } }`;
+    edges { node { id name region { code } stars { ${RATING} } } } } }`;
+// Projects have no region filter: the first 100 the caller sees, kept when their owner's
+// region lies in the region picked.
+export const STAR_PROJECTS = `query DashStarProjects {
+  projects(first: 100) { totalCount edges { node { id name owner { region { code } }
+    stars { ${RATING} } } } } }`;
 export const STAR_VOLUNTEER = `query DashStarVolunteer($id: ID!) { node(id: $id) { ... on Volunteer {
   id name stars totalHours region { code }
   serviceRecords { id servedOn netHours hours confirmed isCorrection } } } }`;

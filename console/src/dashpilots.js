@@ -4,7 +4,7 @@
 // (updatePilot, only what changed is sent); the API's refusals beside the form.
 import { gql, mutate } from "./api.js";
 import { addDays } from "./dates.js";
-import { t } from "./i18n.js";
+import { getLang, t } from "./i18n.js";
 import * as ops from "./dashops.js";
 import { $, apiText, esc, option } from "./ui.js";
 
@@ -15,7 +15,7 @@ export const PILOTS_HTML = `<p id="dash-pilots-total" class="note"></p>
   <h3 data-i18n="dashNewPilot"></h3>
   <form id="dash-pilot-new" class="dash-grid">
     <label><span data-i18n="dashPilotRegion"></span><output id="dash-pilot-region"></output></label>
-    <label><span data-i18n="dashFundedOn"></span><input name="fundedOn" placeholder="YYYY-MM-DD" required></label>
+    <label><span data-i18n="dashFundedOn"></span><input name="fundedOn" placeholder="YYYY-MM-DD"></label>
     <label class="wide"><span data-i18n="dashPilotName"></span><input name="name" maxlength="200"></label>
     <label><span data-i18n="dashQuotaSet"></span><select name="quotaSet"></select></label>
     <button type="submit" data-i18n="dashCreatePilot"></button>
@@ -30,7 +30,7 @@ function quotaText(setCode, type) {
   const set = state.sets.find((s) => s.code === setCode);
   const items = (set?.quotas ?? []).filter((q) => q.pilotType === type);
   return items.map((q) => `${t(`q_${q.item}`)} ≥ ${q.target}${q.minMembers ? t("dashMinMembers",
-    { n: q.minMembers }) : ""}${q.sixStandard ? t("dashSixStandard") : ""}`).join("，");
+    { n: q.minMembers }) : ""}${q.sixStandard ? t("dashSixStandard") : ""}`).join(getLang() === "zh" ? "，" : ", ");
 }
 
 function setOptions(select, keep) {

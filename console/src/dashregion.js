@@ -37,6 +37,11 @@ export function regionPicker(box, onPick) {
 
   // Show `code` in the selects (their lists loaded down to its level).
   async function set(code) {
+    const own = claims();
+    if (own.role !== "admin" && own.region) {
+      const fixed = LEVELS.indexOf(levelOf(own.region));
+      for (const [i, level] of LEVELS.entries()) selects[level].disabled = i < fixed;
+    }
     if (!selects.province.options.length) await fill("province", null);
     if (!code) return;
     const depth = LEVELS.indexOf(levelOf(code));
@@ -46,11 +51,6 @@ export function regionPicker(box, onPick) {
       if (i > 0) await fill(level, parent ?? undefined);
       selects[level].value = [...selects[level].options].some((o) => o.value === want) ? want : "";
       parent = selects[level].value || null;
-    }
-    const own = claims();
-    if (own.role !== "admin" && own.region) {
-      const fixed = LEVELS.indexOf(levelOf(own.region));
-      for (const [i, level] of LEVELS.entries()) selects[level].disabled = i < fixed;
     }
   }
 

@@ -32,18 +32,18 @@ async function fetchRows() {
     return { total: volunteers.totalCount, rows: volunteers.edges.map(({ node: v }) => ({ kind, id: v.id,
       name: v.name, stars: v.stars, hours: Number(v.totalHours), region: v.region?.code })) };
   }
-  const { organizations } = await gql(ops.STAR_TEAMS, { code: state.code });
-  const teams = organizations.edges.map((e) => e.node);
   if (kind === "team") {
-    return { total: organizations.totalCount, rows: teams.map((o) => ({ kind, id: o.id, name: o.name,
-      stars: o.stars.stars, hours: Number(o.stars.hours), rating: o.stars, region: o.region?.code })) };
+    const { organizations: o } = await gql(ops.STAR_TEAMS, { code: state.code });
+    return { total: o.totalCount, rows: o.edges.map(({ node: n }) => ({ kind, id: n.id, name: n.name,
+      stars: n.stars.stars, hours: Number(n.stars.hours), rating: n.stars, region: n.region?.code })) };
   }
-  const seen = new Map();
-  for (const o of teams) {
-    for (const p of o.projects) seen.set(p.id, { kind, id: p.id, name: p.name, stars: p.stars.stars,
-      hours: Number(p.stars.hours), rating: p.stars, region: o.region?.code });
-  }
-  return { total: seen.size, rows: [...seen.values()] };
+  const { projects } = await gql(ops.STAR_PROJECTS);
+  const prefix = state.code.replace(/0+$/, "");
+  const rows = projects.edges.map((e) => e.node)
+    .filter((p) => (p.owner?.region?.code ?? "").startsWith(prefix))
+    .map((p) => ({ kind, id: p.id, name: p.name, stars: p.stars.stars, hours: Number(p.stars.hours),
+      rating: p.stars, region: p.owner.region.code }));
+  return { total: rows.length, rows };
 }
 
 function show() {
@@ -59,10 +59,18 @@ function show() {
 async function load() {
   if (!state.code) return;
   $("dash-star-detail").innerHTML = "";
+  Object.assign(state, { rows: [], total: 0 });
+  show();
+  const kind = $("dash-star-kind").value;
   try {
-    ({ rows: state.rows, total: state.total } = await fetchRows());
+    const found = await fetchRows();
+    if (kind !== $("dash-star-kind").value) return;  // another kind asked for since
+    Object.assign(state, found);
     show();
+    $("dash-stars").dataset.kind = kind;
   } catch (err) {
+    state.rows = [];
+    show();
     $("dash-star-count").textContent = err.message;
   }
 }

@@ -10,34 +10,19 @@ Screenshots: ``test-artifacts/console-dashboard-*.png``.
 
 from __future__ import annotations
 
-import json
 import re
-import urllib.request
-from typing import Any
 
 import psycopg
 import pytest
-from playwright.sync_api import Page
 
 from hub.auth import issue_token
 from hub.settings import Settings
 from tests.browser.conftest import ARTIFACTS, Offline
+from tests.browser.hub_api import call, no_keys, open_dashboard
 
 pytestmark = pytest.mark.browser
 CITY = "410300000000"  # Luoyang: the seeded city with the most service records
 COUNTY = "410302000000"  # 老城区: a county round ranks from records (a city's from county lists)
-
-
-def _call(server: str, token: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-    body = json.dumps({"query": query, "variables": variables}).encode()
-    request = urllib.request.Request(server + "/graphql", data=body, headers={
-        "Content-Type": "application/json", "Authorization": f"Bearer {token}"})
-    with urllib.request.urlopen(request, timeout=60) as response:
-        answer: dict[str, Any] = json.load(response)
-    assert not answer.get("errors"), answer
-    payload = next(iter(answer["data"].values()))
-    assert not payload.get("errors"), payload
-    return payload
 
 
 def _world(server: str, settings: Settings, db_url: str) -> None:
@@ -55,23 +40,17 @@ def _world(server: str, settings: Settings, db_url: str) -> None:
             FROM demand d WHERE d.region_code LIKE '4103%%' AND d.region_code <> %s
             ORDER BY d.id LIMIT 12""", (CITY,))
     admin = issue_token(settings, sub="admin-dash-1", role="admin")
-    _call(server, admin, """mutation P($input: CreatePilotInput!) { createPilot(input: $input) {
+    call(server, admin, """mutation P($input: CreatePilotInput!) { createPilot(input: $input) {
         pilot { id } errors { code field } } }""",
           {"input": {"regionCode": CITY, "fundedOn": "2026-06-01"}})
     for year in (2025, 2026):
-        _call(server, admin, """mutation E($input: SaveCampaignEditionInput!) {
+        call(server, admin, """mutation E($input: SaveCampaignEditionInput!) {
             saveCampaignEdition(input: $input) { edition { id } errors { code field } } }""",
               {"input": {"campaign": "lei_feng_day", "year": year}})
-    _call(server, admin, """mutation R($input: OpenRecognitionRoundInput!) {
+    call(server, admin, """mutation R($input: OpenRecognitionRoundInput!) {
         openRecognitionRound(input: $input) { errors { code field } } }""",
           {"input": {"award": "EXCELLENT", "level": "COUNTY", "regionCode": COUNTY, "year": 2026,
                      "categories": ["VOLUNTEER", "TEAM"], "places": 3}})
-
-
-def _no_keys(page: Page, selector: str) -> None:
-    text = page.inner_text(selector)
-    assert not re.search(r"\b(dash|sub_|tag_|m_|c_|d_|a_|l_|q_|k_|w_|s_|pt_)[A-Za-z_]+\b",
-                         text), text
 
 
 def test_dashboard_scorecard_map_charts_coverage_and_round(
@@ -80,12 +59,7 @@ def test_dashboard_scorecard_map_charts_coverage_and_round(
     _world(server, settings, browser_db)
     token = issue_token(settings, sub="dispatcher-dash-1", role="dispatcher", region=CITY)
     page.set_default_timeout(90_000)
-    page.goto(server + "/")
-    page.wait_for_function("document.body.dataset.ready === '1'", polling=200, timeout=30_000)
-    page.fill("#token", token)
-    page.click("#signin button[type=submit]")
-    page.wait_for_selector("#tabs button[data-tab=dashboard]:not([hidden])")
-    page.click("#tabs button[data-tab=dashboard]")
+    open_dashboard(page, server, token)
 
     # Scorecard: the city's pilot, each item with target, actual and pass/fail.
     page.wait_for_selector("#dash-cards .scorecard")
@@ -112,9 +86,10 @@ def test_dashboard_scorecard_map_charts_coverage_and_round(
     assert "老少边贫" in page.inner_text("#dash-legend")
     page.select_option("#dash-measure", "gap")
     page.wait_for_function("document.querySelector('#dash-legend').textContent.includes('满足率差')")
-    page.fill("#dash-radius", "1")  # a station's reach of 1 km leaves demands beyond it
     page.select_option("#dash-measure", "uncovered")
     page.wait_for_function("document.querySelector('#dash-legend').textContent.includes('覆盖')")
+    page.fill("#dash-radius", "1")  # a station's reach of 1 km leaves demands beyond it
+    page.dispatch_event("#dash-radius", "change")
     page.wait_for_function("hubConsole.map.loaded()", polling=200)
     filled = page.evaluate(
         "hubConsole.map.queryRenderedFeatures({layers: ['dash-choropleth']}).length")
@@ -181,7 +156,7 @@ def test_dashboard_scorecard_map_charts_coverage_and_round(
     page.click("#lang")
     page.wait_for_function(
         "document.querySelector('#dash-total').textContent.includes('pilots passed')")
-    _no_keys(page, "#tab-dashboard")
+    no_keys(page, "#tab-dashboard")
     page.screenshot(path=str(ARTIFACTS / "console-dashboard-en.png"))
     assert offline.elsewhere == []
     assert offline.errors == []
