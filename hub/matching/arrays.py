@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain
 from operator import attrgetter
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -82,6 +82,26 @@ class Arrays:
     @property
     def n_skills(self) -> int:
         return len(self.skill_names)
+
+
+class EngineArrays(Protocol):
+    """What the engine (flows, CP-SAT: engine.solve_kernel, chunks.py) reads of a problem:
+    :class:`Arrays`, or a fanned-out part's ``hub.matching.kernel.Kernel``."""
+
+    @property
+    def v_cap(self) -> I64: ...
+    @property
+    def d_need(self) -> I64: ...
+    @property
+    def d_start(self) -> I64: ...
+    @property
+    def d_end(self) -> I64: ...
+    @property
+    def d_prio(self) -> F64: ...
+    @property
+    def n_vol(self) -> int: ...
+    @property
+    def n_dem(self) -> int: ...
 
 
 def _column(items: Sequence[object], name: str, dtype: type) -> npt.NDArray[Any]:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hub.matching.arrays import BOOL, F64, I64, Arrays
+from hub.matching.arrays import BOOL, F64, I64, EngineArrays
 from hub.matching.candidates import Pairs
 from hub.matching.cpsat import ChunkModel, Phase
 from hub.matching.flow import build, cost_limit, min_cost, solve_lexicographic
@@ -43,7 +43,7 @@ PHASE1_SHARE = 0.6
 POLISH_MIN_S = 0.2
 
 
-def overlapping(arr: Arrays, v: I64, d: I64) -> BOOL:
+def overlapping(arr: EngineArrays, v: I64, d: I64) -> BOOL:
     """Per pair of a plan: its volunteer also serves an earlier-starting overlapping demand."""
     s, e = arr.d_start[d], arr.d_end[d]
     order = np.lexsort((s, v))
@@ -77,7 +77,7 @@ def split_chunks(comp: I64, wanted: BOOL, at_least: int = CHUNK_PAIRS) -> list[I
     return chunks
 
 
-def refill(arr: Arrays, pairs: Pairs, idx: I64, plan: BOOL, cost_m: F64) -> BOOL:
+def refill(arr: EngineArrays, pairs: Pairs, idx: I64, plan: BOOL, cost_m: F64) -> BOOL:
     """Add pairs to a feasible plan greedily (highest priority, then lowest cost first)."""
     keep = plan.copy()
     pv, pd = pairs.v[idx].tolist(), pairs.d[idx].tolist()
@@ -105,7 +105,7 @@ class ChunkFlow:
 
     def __init__(
         self,
-        arr: Arrays,
+        arr: EngineArrays,
         pairs: Pairs,
         st: Structure,
         idx: I64,
@@ -243,7 +243,7 @@ class _Chunk:
 
 
 def chunk_model(
-    arr: Arrays, pairs: Pairs, idx: I64, cost_m: F64, p_int: I64, fairness: float
+    arr: EngineArrays, pairs: Pairs, idx: I64, cost_m: F64, p_int: I64, fairness: float
 ) -> tuple[ChunkModel, float]:
     """The CP-SAT model of the pairs ``idx`` (indexed in that order), and its distance unit."""
     vs, v_loc = np.unique(pairs.v[idx], return_inverse=True)
@@ -264,7 +264,7 @@ def chunk_model(
 
 
 def _start(
-    arr: Arrays,
+    arr: EngineArrays,
     pairs: Pairs,
     st: Structure,
     idx: I64,
@@ -313,7 +313,7 @@ def _start(
 
 
 def solve_chunks(
-    arr: Arrays,
+    arr: EngineArrays,
     pairs: Pairs,
     st: Structure,
     cost_m: F64,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hub.matching.arrays import BOOL, F64, I64, Arrays, compile_problem
+from hub.matching.arrays import BOOL, F64, I64, Arrays, EngineArrays, compile_problem
 from hub.matching.candidates import Pairs, Search, find_pairs, pairs_for_demand
 from hub.matching.chunks import FLOW_COST_CAP, ChunkFlow, overlapping, solve_chunks, split_chunks
 from hub.matching.decode import Outcome, make_plan
@@ -35,7 +35,7 @@ NOTE_TIME_LIMIT = "were not chosen (the solver stopped at its time limit)"
 
 
 def _flow(
-    arr: Arrays, pairs: Pairs, st: Structure, cost_m: F64, p_int: I64, fairness: float
+    arr: EngineArrays, pairs: Pairs, st: Structure, cost_m: F64, p_int: I64, fairness: float
 ) -> tuple[BOOL, float]:
     """Optimal (or relaxed) plan of every component by lexicographic min-cost flows, one per
     batch of components (smaller graphs solve faster); and the coarsest distance unit used."""
@@ -134,15 +134,22 @@ def _clocked(timings: dict[str, float], key: str, tick: float) -> float:
 
 
 def solve_pairs(prep: Prepared, idx: I64, options: Options, deadline: float) -> PartResult:
-    """The engine on the pairs ``idx`` (whole components): flows, then the chunks that need
-    CP-SAT, until ``deadline`` (time.perf_counter)."""
-    arr, pairs, opts = prep.arr, prep.pairs.take(idx), options
-    cost_m, p_int = prep.cost_m[idx], prep.p_int
+    """The engine on the pairs ``idx`` (whole components) of a prepared problem."""
+    return solve_kernel(prep.arr, prep.pairs.take(idx), prep.cost_m[idx], prep.p_int, options,
+                        deadline, prep.timings)
+
+
+def solve_kernel(arr: EngineArrays, pairs: Pairs, cost_m: F64, p_int: I64, options: Options,
+                 deadline: float, timings: dict[str, float]) -> PartResult:
+    """The engine on ``pairs`` (whole components; ``cost_m`` per pair, ``p_int`` per demand of
+    ``arr``): flows, then the chunks that need CP-SAT, until ``deadline``
+    (time.perf_counter); the phases' seconds are added to ``timings``."""
+    opts = options
     tick = time.perf_counter()
     st = analyse(pairs.v, pairs.d, arr.v_cap, arr.d_start, arr.d_end, arr.n_vol, arr.n_dem)
-    tick = _clocked(prep.timings, "structure", tick)
+    tick = _clocked(timings, "structure", tick)
     relaxed, flow_unit = _flow(arr, pairs, st, cost_m, p_int, opts.fairness_weight)
-    tick = _clocked(prep.timings, "flow", tick)
+    tick = _clocked(timings, "flow", tick)
     if opts.engine == "cp_sat":
         to_cp = np.ones(st.n_comp, dtype=bool)
     else:
@@ -152,7 +159,7 @@ def solve_pairs(prep: Prepared, idx: I64, options: Options, deadline: float) -> 
     assigned = relaxed.copy()
     chunks = split_chunks(st.comp, to_cp)
     tally = solve_chunks(arr, pairs, st, cost_m, p_int, relaxed, chunks, assigned, opts, deadline)
-    _clocked(prep.timings, "cp_sat", tick)
+    _clocked(timings, "cp_sat", tick)
     in_flow = assigned & ~to_cp[st.comp]
     low = tally.cost_bound_m
     if low is not None:

@@ -2,42 +2,46 @@
 
 ``solve(problem)`` itself runs the parts of parts.py one after another (engine.py). Fanned
 out, the same parts are solved elsewhere (``hub.match_part`` jobs, docs/matching.md "Fanned
-out") from their own problem documents, and the coordinator assembles one plan. It is the
-same computation: a part's problem compiles to the same pairs (the candidate rules and the
-geodesic are per pair, and pairs are sorted by demand, distance, volunteer, so the part's
-volunteers and demands in the whole problem's order give the same pairs in the same order),
-its priorities are turned into the whole problem's integers (``quantum``), and the engine
-(``engine.solve_pairs``) is deterministic: flows, and CP-SAT on one worker with a fixed
-seed. Only a part cut short by its time limit can differ.
+out") and the coordinator assembles one plan. The coordinator compiles the problem and finds
+its candidate pairs once (``engine.prepare``); each part travels as its kernel (kernel.py:
+the engine's arrays for its pairs, renumbered in the whole problem's order), and a worker runs
+``engine.solve_kernel`` on it: exactly what ``solve`` runs on those pairs. The engine is
+deterministic (flows; CP-SAT on one worker with a fixed seed), so the plan is the same; only a
+part cut short by its time limit can differ.
 
-Documents (JSON-ready dicts): a part's problem is ``problem_to_dict``'s; its result is
-``{"assigned": [[volunteerId, demandId], …], "proven", "primaryOpen", "primaryBound",
-"costLowM", "unitM", "components", "cpComponents", "seconds"}``.
+A part's result document (JSON-ready): ``{"assigned": [pair number in the part, …], "proven",
+"primaryOpen", "primaryBound", "costLowM", "unitM", "components", "cpComponents",
+"seconds", "cpuSeconds", "timings"}``.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from hub.matching.arrays import I64
-from hub.matching.engine import PartResult, Prepared, finish, prepare, solve_pairs
-from hub.matching.parts import part_problem, part_regions, split_pairs
+from hub.matching.engine import PartResult, Prepared, finish, prepare, solve_kernel
+from hub.matching.kernel import Kernel, kernel_of
+from hub.matching.parse import parse_problem, problem_to_dict
+from hub.matching.parts import part_regions, split_pairs
 from hub.matching.priority import with_floor
-from hub.matching.problem import Plan, Problem, ProblemError
+from hub.matching.problem import Options, Plan, Problem, ProblemError
 
 
 @dataclass(frozen=True)
 class Part:
-    """One part: its problem, and the regions of its demands."""
+    """One part: its kernel, and the regions of its demands."""
 
-    problem: Problem
+    kernel: Kernel
     regions: tuple[str, ...]
-    pairs: int
+
+    @property
+    def pairs(self) -> int:
+        return len(self.kernel.pairs)
 
 
 @dataclass(frozen=True)
@@ -57,40 +61,47 @@ class Split:
 def split(problem: Problem, part_pairs: int | None = None) -> Split:
     """The parts of ``problem`` (exactly those ``solve`` runs in turn)."""
     prep = prepare(problem)
-    pairs = prep.pairs
-    idx = split_pairs(prep.arr, pairs, [d.region for d in problem.demands], part_pairs)
-    parts = tuple(Part(part_problem(problem, pairs, i), tuple(part_regions(problem, pairs, i)),
-                       int(i.size)) for i in idx)
+    pairs, arr = prep.pairs, prep.arr
+    idx = split_pairs(arr, pairs, [d.region for d in problem.demands], part_pairs)
+    parts = tuple(Part(kernel_of(arr.v_cap, arr.d_need, arr.d_start, arr.d_end, arr.d_prio,
+                                 prep.p_int, pairs.take(i), prep.cost_m[i]),
+                       tuple(part_regions(problem, pairs, i))) for i in idx)
     return Split(problem, prep, tuple(idx), parts)
 
 
-def solve_part(problem: Problem, quantum: float) -> dict[str, Any]:
-    """Solve one part's problem (all of it: it is whole components); the result document."""
-    prep = prepare(problem, quantum=quantum)
-    everything = np.arange(len(prep.pairs), dtype=np.int64)
-    deadline = prep.started + problem.options.time_limit_s
-    res = solve_pairs(prep, everything, problem.options, deadline)
-    arr, pairs = prep.arr, prep.pairs
-    chosen = np.flatnonzero(res.assigned)
+def options_to_dict(options: Options) -> dict[str, Any]:
+    """A part's options as JSON (the problem document's ``options``; no floor in a part)."""
+    return problem_to_dict(Problem((), (), replace(options, priority_min_fill_rate=None)))[
+        "options"]
+
+
+def options_from_dict(doc: Mapping[str, Any]) -> Options:
+    """Options from :func:`options_to_dict` (checked as a problem document's)."""
+    return parse_problem({"volunteers": [], "demands": [], "options": doc}).options
+
+
+def solve_part(kernel: Kernel, options: Options) -> dict[str, Any]:
+    """Solve one part's kernel (all of it: it is whole components); the result document."""
+    started, cpu = time.perf_counter(), time.process_time()
+    timings: dict[str, float] = {}
+    res = solve_kernel(kernel, kernel.pairs, kernel.cost_m, kernel.p_int, options,
+                       started + options.time_limit_s, timings)
     return {
-        "assigned": [[arr.vol_ids[v], arr.dem_ids[d]] for v, d in
-                     zip(pairs.v[chosen].tolist(), pairs.d[chosen].tolist(), strict=True)],
+        "assigned": np.flatnonzero(res.assigned).tolist(),
         "proven": res.proven, "primaryOpen": res.primary_open,
         "primaryBound": res.primary_bound, "costLowM": res.cost_low_m, "unitM": res.unit_m,
         "components": res.n_comp, "cpComponents": res.n_cp,
-        "seconds": time.perf_counter() - prep.started,
+        "seconds": time.perf_counter() - started, "cpuSeconds": time.process_time() - cpu,
+        "timings": {k: round(v, 4) for k, v in timings.items()},
     }
 
 
-def _result(doc: Mapping[str, Any], idx: I64, where: Mapping[tuple[str, str], int],
-            k: int) -> PartResult:
-    assigned = np.zeros(idx.size, dtype=bool)
-    local = {int(p): j for j, p in enumerate(idx.tolist())}
-    for v, d in doc["assigned"]:
-        at = local.get(where.get((v, d), -1))
-        if at is None:
-            raise ProblemError(f"parts[{k}].assigned", f"({v}, {d}) is no pair of this part")
-        assigned[at] = True
+def _result(doc: Mapping[str, Any], size: int, k: int) -> PartResult:
+    assigned = np.zeros(size, dtype=bool)
+    chosen = np.asarray(doc["assigned"], dtype=np.int64)
+    if chosen.size and (chosen.min() < 0 or chosen.max() >= size):
+        raise ProblemError(f"parts[{k}].assigned", f"names a pair outside the part's {size}")
+    assigned[chosen] = True
     low = doc["costLowM"]
     return PartResult(assigned, bool(doc["proven"]), bool(doc["primaryOpen"]),
                       int(doc["primaryBound"]), None if low is None else float(low),
@@ -102,13 +113,9 @@ def assemble(whole: Split, results: Sequence[Mapping[str, Any]]) -> Plan:
     priority-area floor, if asked for, is applied here to the whole plan."""
     if len(results) != len(whole.idx):
         raise ProblemError("parts", f"{len(results)} results for {len(whole.idx)} parts")
-    prep = whole.prep
-    arr, pairs = prep.arr, prep.pairs
-    where = {(arr.vol_ids[v], arr.dem_ids[d]): k for k, (v, d) in
-             enumerate(zip(pairs.v.tolist(), pairs.d.tolist(), strict=True))}
-    parts = [(idx, _result(doc, idx, where, k))
+    parts = [(idx, _result(doc, int(idx.size), k))
              for k, (idx, doc) in enumerate(zip(whole.idx, results, strict=True))]
-    plain = finish(prep, whole.problem.options, parts)
+    plain = finish(whole.prep, whole.problem.options, parts)
     if whole.problem.options.priority_min_fill_rate is None:
         return plain
     return with_floor(whole.problem, plain)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import replace
 
 import numpy as np
 
@@ -76,16 +75,6 @@ def split_pairs(arr: Arrays, pairs: Pairs, regions: Sequence[str],
     order = np.argsort(pair_part, kind="stable")
     return [p for p in np.split(order, np.cumsum(np.bincount(pair_part, minlength=n_parts))[:-1])
             if p.size]
-
-
-def part_problem(problem: Problem, pairs: Pairs, idx: I64) -> Problem:
-    """The problem of one part: its volunteers and demands in the whole problem's order, the
-    same options but no priority-area floor (it is applied to the whole plan)."""
-    vs = np.unique(pairs.v[idx]).tolist()
-    ds = np.unique(pairs.d[idx]).tolist()
-    options = replace(problem.options, priority_min_fill_rate=None)
-    return Problem(volunteers=tuple(problem.volunteers[i] for i in vs),
-                   demands=tuple(problem.demands[i] for i in ds), options=options)
 
 
 def part_regions(problem: Problem, pairs: Pairs, idx: I64) -> list[str]:

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from hub.db.pool import DatabaseUnavailable
-from hub.services import claims, escalation, records, reminders, teams
+from hub.services import claims, escalation, fanout, records, reminders, teams
 from hub.services.workflow import SWEEP_BATCH, WorkflowError, change, expire, expired
 from hub.store import demands
 from hub.store import dispatch as store
@@ -94,6 +94,9 @@ STEPS: tuple[Step, ...] = (
     # Reminders (issue 15.2): 24 h and 2 h before a booking, an hour before an offer's
     # deadline, each recorded once in the outbox.
     Step("remind", "recording reminders due", lambda db, _ttl, _auto: reminders.remind_due(db)),
+    # Fanned-out matching (issue 17.3): parts whose coordinator died before deleting them.
+    Step("match_parts", "deleting fanned-out parts of coordinators that died",
+         lambda db, _ttl, _auto: fanout.delete_orphans(db)),
 )
 """Every step, in the order :func:`sweep` runs them; the job queue runs each as a periodic job
 of its own (``hub.jobs.steps``), so one failing step does not hold up the others."""

@@ -34,7 +34,8 @@ async def test_steps_are_counted_by_outcome(aconn: psycopg.AsyncConnection[Any])
     assert steps == {("expire_offers", "ok"): 1, ("expire_claims", "ok"): 1,
                      ("settle_demands", "ok"): 1,
                      ("confirm_records", "ok"): 1, ("expire_team_offers", "ok"): 1,
-                     ("escalate_demands", "ok"): 1, ("remind", "ok"): 1}
+                     ("escalate_demands", "ok"): 1, ("remind", "ok"): 1,
+                     ("match_parts", "ok"): 1}
     assert counts(metrics, "hub_sweep_items_total")[("expire_offers", "")] >= 1
 
 
@@ -50,4 +51,4 @@ async def test_an_unreachable_database_is_counted_unavailable():
         ("settle_demands", "unavailable"): 1,
         ("confirm_records", "unavailable"): 1,  # regions may set a period without a default
         ("expire_team_offers", "unavailable"): 1, ("escalate_demands", "unavailable"): 1,
-        ("remind", "unavailable"): 1}
+        ("remind", "unavailable"): 1, ("match_parts", "unavailable"): 1}

@@ -1,4 +1,4 @@
-"""The matcher's fanned-out parts (migration 0035, docs/matching.md "Fanned out")."""
+"""The matcher's fanned-out parts (migrations 0035, 0039; docs/matching.md "Fanned out")."""
 
 from __future__ import annotations
 
@@ -15,9 +15,12 @@ match_part = Table("match_part", metadata,
     Column("regions", pg.ARRAY(sa.Text), nullable=False),
     Column("pairs", sa.Integer, nullable=False),
     Column("quantum", pg.DOUBLE_PRECISION, nullable=False),
-    Column("problem", pg.JSONB, nullable=False),
+    Column("kernel", pg.BYTEA, nullable=False),  # hub/matching/kernel.py's .npz
+    Column("options", pg.JSONB, nullable=False),
     Column("result", pg.JSONB),
     Column("solved_by", sa.Text),
     Column("created_at", TIMESTAMPTZ, nullable=False),
+    Column("started_at", TIMESTAMPTZ),
+    Column("give_up_at", TIMESTAMPTZ, nullable=False),
     Column("finished_at", TIMESTAMPTZ),
 )
