@@ -97,11 +97,11 @@ async def volunteer_page_json(info: Any, args: dict[str, Any], shape: VolunteerP
         return sql
 
     db = ctx.db.last_read() if alone else ctx.db
-    text = await volunteers.list_json(db, filter=page.query, first=page.size,
+    data = await volunteers.list_json(db, filter=page.query, first=page.size,
                                       after=page.cursor, near=page.near, within=page.within,
                                       location_scope=page.seen, node=node,
                                       node_key=shape.node_key)
-    edges = orjson.Fragment(text) if ctx.raw_json else orjson.loads(text)
+    edges = orjson.Fragment(data) if ctx.raw_json else orjson.loads(data)
     return {shape.edges_key: edges}
 
 

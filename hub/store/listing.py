@@ -203,10 +203,13 @@ async def fetch_page(db: Database, spec: ListSpec, filters: Filters, *, first: i
 
 async def fetch_page_json(db: Database, spec: ListSpec, filters: Filters, *, first: int,
                           after: Cursor | None, near: Near, within: Within | None,
-                          node: str, node_key: str = "node") -> str:
-    """The first ``first`` rows of a ``near`` page as one JSON array text, built by
+                          node: str, node_key: str = "node") -> bytes:
+    """The first ``first`` rows of a ``near`` page as one JSON array in UTF-8, built by
     PostgreSQL: ``[{"node": <node>}, …]`` in the page's order, where ``node`` is SQL text
-    making one row's JSON object from alias ``t`` and its distance ``page.d``.
+    making one row's JSON object from alias ``t`` and its distance ``page.d``. It comes as
+    bytes (a bytea in binary format) and goes into the answer as they are: as text it was
+    decoded into a ``str`` and encoded back (names are Chinese) for 12 % of the request's
+    Python instructions.
 
     The same statement as :func:`fetch_page` up to its last step (so the same rows, in the
     same order; ``node_key`` is a GraphQL name, safe in the text); only the registered
@@ -216,11 +219,12 @@ async def fetch_page_json(db: Database, spec: ListSpec, filters: Filters, *, fir
     where = _spatial(spec, filters, within)
     params: dict[str, Any] = {**where.params, "limit": first + 1, "json_first": first}
     ctes = _near_ctes(spec, where, params, after=after, near=near)
-    sql = (f"{ctes} SELECT '[' || coalesce(string_agg('{{\"{node_key}\":' || {node} || '}}', ',' "
-           f"ORDER BY page.d, page.id), '') || ']' FROM (SELECT id, c, d FROM page ORDER BY d, "
-           f"id LIMIT %(json_first)s) page JOIN {spec.table} t ON {_page_row(spec)}")
-    text: str = await db.fetch_value(sql, params) or "[]"
-    return text
+    sql = (f"{ctes} SELECT convert_to('[' || coalesce(string_agg('{{\"{node_key}\":' || {node} "
+           f"|| '}}', ',' ORDER BY page.d, page.id), '') || ']', 'UTF8') FROM (SELECT id, c, d "
+           f"FROM page ORDER BY d, id LIMIT %(json_first)s) page JOIN {spec.table} t ON "
+           f"{_page_row(spec)}")
+    page: bytes = await db.fetch_value(sql, params, binary=True) or b"[]"
+    return page
 
 
 def _page_row(spec: ListSpec) -> str:

@@ -120,9 +120,9 @@ async def list_(db: Database, *, filter: VolunteerFilter, first: int, after: Cur
 
 async def list_json(db: Database, *, filter: VolunteerFilter, first: int, after: Cursor | None,
                     near: Near, within: Within | None, location_scope: Scope,
-                    node: Callable[[dict[str, Any]], str], node_key: str = "node") -> str:
-    """:func:`list_`'s first ``first`` rows as one JSON array of ``{"node": …}`` objects
-    written by PostgreSQL (``node`` makes the node's SQL text, see :func:`node_json`)."""
+                    node: Callable[[dict[str, Any]], str], node_key: str = "node") -> bytes:
+    """:func:`list_`'s first ``first`` rows as one JSON array (UTF-8) of ``{"node": …}``
+    objects written by PostgreSQL (``node`` makes the node's SQL text, see :func:`node_json`)."""
     filters = _filters(filter)
     spec = _spec(location_scope, filters.params)
     return await fetch_page_json(db, spec, filters, first=first, after=after, near=near,
