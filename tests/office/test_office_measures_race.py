@@ -124,8 +124,17 @@ async def test_summaries_stay_exact_under_concurrent_writers(race_url: str) -> N
         # day's tally row): the star month is May or June or none, by what lands first.
         pending = [await _record(conn, v, acts[0], 95) for v in vols]
 
+    async def linger(c: psycopg.AsyncConnection[Any]) -> None:
+        # Hold the transaction open a while after writing, as a slower request would: a
+        # writer that did not lock the volunteer's star row first would now recount it from a
+        # snapshot without this transaction's months (and this one without theirs).
+        await c.execute("SELECT pg_sleep(0.05)")
+
     def confirm(n: int) -> Job:
-        return lambda c: _confirm(c, pending[n])
+        async def job(c: psycopg.AsyncConnection[Any]) -> None:
+            await _confirm(c, pending[n])
+            await linger(c)
+        return job
 
     def correct(n: int) -> Job:
         return lambda c: _record(c, vols[n], acts[0], -95 if n % 4 == 0 else -1, pending[n])
@@ -133,6 +142,7 @@ async def test_summaries_stay_exact_under_concurrent_writers(race_url: str) -> N
     def serve_more(n: int) -> Job:
         async def job(c: psycopg.AsyncConnection[Any]) -> None:
             await _confirm(c, await _record(c, vols[n], acts[1], 10, late=True))
+            await linger(c)
         return job
 
     def move_and_exit(n: int) -> Job:
