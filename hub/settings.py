@@ -323,6 +323,9 @@ class Settings:
     attendance_code_step_s: int = 120
     checkin_max_distance_m: float = 500.0
     dispatch_offer_ttl_s: int = 24 * 3600
+    # A dispatch preview of at least this many demands is fanned out over the job queue's
+    # workers when one is up (docs/matching.md "Fanned out"); 0: never.
+    match_fanout_min_demands: int = 20_000
     checkin_tolerance_s: int = 3600
     record_auto_confirm_s: int = 7 * 86400
     pool_min_size: int = 2
@@ -380,6 +383,7 @@ class Settings:
             attendance_code_step_s=_attendance_step(env),
             checkin_max_distance_m=_float(env, "HUB_CHECKIN_MAX_DISTANCE_M", 500.0),
             dispatch_offer_ttl_s=_int(env, "HUB_DISPATCH_OFFER_TTL_S", 24 * 3600),
+            match_fanout_min_demands=_int(env, "HUB_MATCH_FANOUT_MIN_DEMANDS", 20_000),
             checkin_tolerance_s=_int(env, "HUB_CHECKIN_TOLERANCE_S", 3600),
             record_auto_confirm_s=_int(env, "HUB_RECORD_AUTO_CONFIRM_S", 7 * 86400),
             pool_min_size=_int(env, "HUB_POOL_MIN_SIZE", 2),

@@ -8,12 +8,15 @@ import contextlib
 import os
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import Executor
 
 import procrastinate
 
 from hub.jobs.context import resources
 from hub.matching import Plan, Problem
-from hub.services import fanout
+from hub.services import fanout, matching
+from hub.services.events import conninfo_of
+from hub.settings import Settings
 from hub.store.base import Database
 
 MATCH_PART = "hub.match_part"
@@ -61,3 +64,23 @@ async def fanned_solver(url: str, db: Database) -> AsyncIterator[Solver]:
             return (await fanout.solve_fanned(db, problem, defer=defer)).plan
 
         yield solve
+
+
+def preview_solver(db: Database, settings: Settings, executor: Executor | None) -> Solver:
+    """The dispatch preview's solver (hub.schema): in process, unless the problem has
+    ``HUB_MATCH_FANOUT_MIN_DEMANDS`` demands or more; then fanned out when a worker is up and
+    takes a part (``services.fanout.solve_chosen``), deferring through an app opened on the
+    preview's database for the solve's duration."""
+    least = settings.match_fanout_min_demands
+
+    async def solve(problem: Problem) -> Plan:
+        if not fanout.wants_workers(problem, least):
+            return await matching.solve_in(executor, problem)
+        connector = procrastinate.PsycopgConnector(conninfo=await conninfo_of(db), min_size=1,
+                                                   max_size=1)
+        app = procrastinate.App(connector=connector)
+        async with app.open_async():
+            return await fanout.solve_chosen(db, problem, defer=deferring(app),
+                                             min_demands=least, executor=executor)
+
+    return solve

@@ -372,6 +372,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "distanceResolutionM": s.distance_resolution_m,
         "components": dict(s.components),
         "timings": dict(s.timings),
+        **({} if s.fanout is None else {"fanout": s.fanout}),
     }
     if s.priority_floor is not None:
         stats["priorityFloor"] = _floor(s.priority_floor)

@@ -152,6 +152,9 @@ class Stats:
     components: Mapping[str, int] = field(default_factory=dict)
     timings: Mapping[str, float] = field(default_factory=dict)
     priority_floor: PriorityFloor | None = None
+    #: Where the parts were solved when the hub chose (docs/matching.md "Fanned out"):
+    #: "workers: …", or "in process: <why not on the workers>"; None when nobody chose.
+    fanout: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from hub.geo.divisions import DivisionCodeError, normalize_code, subtree_prefix
+from hub.jobs.fanout import preview_solver
 from hub.matching import plan_to_dict
 from hub.schema.common import CRS, GeoJSON, from_wgs84
 from hub.schema.context import Info
@@ -179,8 +180,9 @@ async def preview_dispatch(info: Info, input: PreviewDispatchInput) -> PreviewDi
     if input.priority_min_fill_rate is not None:
         options["priorityMinFillRate"] = input.priority_min_fill_rate
     request = MatchRequest(code, subtree_prefix(code), input.from_, input.to, options)
-    result = await matching.preview(info.context.db, info.context.caller, request,
-                                    solver=lambda p: matching.solve_in(info.context.executor, p))
+    ctx = info.context  # big problems go to the job queue's workers (docs/matching.md)
+    result = await matching.preview(ctx.db, ctx.caller, request,
+                                    solver=preview_solver(ctx.db, ctx.settings, ctx.executor))
     return PreviewDispatchPayload(plan=plan_from_dict(result.plan_id, plan_to_dict(result.plan)))
 
 

@@ -18,7 +18,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from hub.matching import Plan, Problem
@@ -26,7 +26,7 @@ from hub.matching.fanout import Split, assemble, options_from_dict, options_to_d
 from hub.matching.fanout import split as split_problem
 from hub.matching.kernel import from_bytes, to_bytes
 from hub.services.events import Listener, conninfo_of
-from hub.services.matching import MatchError
+from hub.services.matching import MatchError, solve_in
 from hub.store import fanout as store
 from hub.store.base import Database
 
@@ -36,6 +36,10 @@ Defer = Callable[[str, int], Awaitable[None]]
 POLL_S = 1.0
 #: Parts left this long past their coordinator's give-up time are a dead one's (sweep step).
 ORPHAN_GRACE_S = 300.0
+#: The preview's choice: a worker is alive when it beat this recently (procrastinate beats
+#: every 10 s), and it must take a part this soon, else the preview solves in process.
+LIVE_S = 30.0
+PICKUP_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -104,12 +108,19 @@ def _timed_out(n: int, limit: float) -> MatchError:
                       f"工作进程未在 {limit:g} 秒内完成全部 {n} 个分片（是否已运行 hub worker？）")
 
 
+def _not_taken(pickup_s: float) -> MatchError:
+    return MatchError("fanout", f"no worker took a part within {pickup_s:g} s",
+                      "FANOUT_NO_WORKER", f"{pickup_s:g} 秒内没有工作进程领取分片")
+
+
 async def solve_fanned(db: Database, problem: Problem, *, defer: Defer,
                        wait_s: float | None = None, poll_s: float = POLL_S,
+                       pickup_s: float | None = None,
                        executor: Executor | None = None) -> Fanned:
     """Split, fan out, wait, assemble. ``wait_s`` (default: the time limit once per part, and
     a minute) bounds the wait for the workers; beyond it the parts are deleted and a
-    FANOUT_TIMEOUT error raised."""
+    FANOUT_TIMEOUT error raised. With ``pickup_s``, no part taken by then raises
+    FANOUT_NO_WORKER (the parts deleted: a job finding its part gone does nothing)."""
     clock = Phases()
     loop = asyncio.get_running_loop()
     whole, kernels = await loop.run_in_executor(executor, _cut, problem)
@@ -129,11 +140,19 @@ async def solve_fanned(db: Database, problem: Problem, *, defer: Defer,
             for k in range(n):
                 await defer(fanout_id, k)
             clock.lap("defer")
-            deadline = time.monotonic() + limit
-            while (await store.count_done(db, fanout_id=fanout_id))[0] < n:
-                if time.monotonic() > deadline:
+            now = time.monotonic()
+            deadline, pickup = now + limit, now + (pickup_s if pickup_s is not None else limit)
+            while True:
+                solved, started, _n = await store.count_progress(db, fanout_id=fanout_id)
+                now = time.monotonic()
+                if solved == n:
+                    break
+                if now > deadline:
                     raise _timed_out(n, limit)
-                await heard(min(poll_s, max(deadline - time.monotonic(), 0.01)))
+                if pickup_s is not None and started == 0 and now > pickup:
+                    raise _not_taken(pickup_s)
+                soonest = pickup if started == 0 else deadline
+                await heard(min(poll_s, max(soonest - now, 0.01)))
         clock.lap("wait")
         rows = await store.list_(db, fanout_id=fanout_id)
         plan = await loop.run_in_executor(executor, assemble, whole, [r["result"] for r in rows])
@@ -146,6 +165,38 @@ async def solve_fanned(db: Database, problem: Problem, *, defer: Defer,
                           float(r["queued_s"] or 0.0), float(r["taken_s"] or 0.0))
                  for r in rows)
     return Fanned(plan, done, clock.spent)
+
+
+def _noted(plan: Plan, fanout: str) -> Plan:
+    return replace(plan, stats=replace(plan.stats, fanout=fanout))
+
+
+def wants_workers(problem: Problem, min_demands: int) -> bool:
+    """Whether a preview of ``problem`` should try the workers (HUB_MATCH_FANOUT_MIN_DEMANDS;
+    0 or less: never)."""
+    return 0 < min_demands <= len(problem.demands)
+
+
+async def solve_chosen(db: Database, problem: Problem, *, defer: Defer, min_demands: int,
+                       executor: Executor | None = None, pickup_s: float = PICKUP_S) -> Plan:
+    """The dispatch preview's solver: in process below ``min_demands`` demands; else fanned
+    out when a job-queue worker is alive and one takes a part within ``pickup_s``, else in
+    process. Past the threshold, ``stats.fanout`` says which and why."""
+    if not wants_workers(problem, min_demands):
+        return await solve_in(executor, problem)
+    why = "in process: no hub worker alive"
+    if await store.count_live_workers(db, within_s=LIVE_S) > 0:
+        try:
+            fanned = await solve_fanned(db, problem, defer=defer, executor=executor,
+                                        pickup_s=pickup_s)
+        except MatchError as exc:
+            if exc.code != "FANOUT_NO_WORKER":
+                raise
+            why = f"in process: no worker took a part within {pickup_s:g} s"
+        else:
+            by = len({p.solved_by for p in fanned.parts})
+            return _noted(fanned.plan, f"workers: {len(fanned.parts)} parts on {by} worker(s)")
+    return _noted(await solve_in(executor, problem), why)
 
 
 def _solve_blob(kernel: bytes, options: dict[str, Any]) -> dict[str, Any]:

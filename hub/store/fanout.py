@@ -43,9 +43,15 @@ _RESULTS = sql.compiled(sa.select(
     (sa.extract("epoch", m.c.started_at - m.c.created_at)).label("queued_s"),
     (sa.extract("epoch", m.c.finished_at - m.c.started_at)).label("taken_s"))
                         .where(m.c.fanout_id == _FANOUT).order_by(m.c.part))
-_COUNT_DONE = sql.compiled(sa.select(sa.func.count(m.c.finished_at).label("done"),
-                                     sa.func.count().label("parts"))
-                           .where(m.c.fanout_id == _FANOUT))
+_PROGRESS = sql.compiled(sa.select(sa.func.count(m.c.finished_at).label("done"),
+                                   sa.func.count(m.c.started_at).label("started"),
+                                   sa.func.count().label("parts"))
+                         .where(m.c.fanout_id == _FANOUT))
+# procrastinate's workers beat every few seconds (its own table; read, never written, here).
+_workers = sa.table("procrastinate_workers", sa.column("last_heartbeat", sa.DateTime(True)))
+_LIVE = sql.compiled(sa.select(sa.func.count().label("live")).select_from(_workers).where(
+    _workers.c.last_heartbeat > sa.func.now() - sa.func.make_interval(
+        0, 0, 0, 0, 0, 0, sa.bindparam("within_s", type_=pg.DOUBLE_PRECISION))))
 _DELETE = sql.compiled(sa.delete(m).where(m.c.fanout_id == _FANOUT).returning(m.c.part))
 # Left-overs of coordinators that died: parts past their coordinator's give-up time (it
 # deletes its own parts then) by more than a grace.
@@ -81,10 +87,16 @@ async def update_result(db: Database, *, fanout_id: str, part: int, result: dict
     return bool(rows)
 
 
-async def count_done(db: Database, *, fanout_id: str) -> tuple[int, int]:
-    """(parts with a result, parts) of a fan-out."""
-    rows = await sql.fetch(db, _COUNT_DONE, {"fanout": fanout_id})
-    return int(rows[0]["done"]), int(rows[0]["parts"])
+async def count_progress(db: Database, *, fanout_id: str) -> tuple[int, int, int]:
+    """(parts with a result, parts taken by a worker, parts) of a fan-out."""
+    rows = await sql.fetch(db, _PROGRESS, {"fanout": fanout_id})
+    return int(rows[0]["done"]), int(rows[0]["started"]), int(rows[0]["parts"])
+
+
+async def count_live_workers(db: Database, *, within_s: float) -> int:
+    """Job-queue workers (any queue) whose heartbeat is at most ``within_s`` seconds old."""
+    rows = await sql.fetch(db, _LIVE, {"within_s": within_s})
+    return int(rows[0]["live"])
 
 
 async def list_(db: Database, *, fanout_id: str) -> list[Row]:
