@@ -1,6 +1,6 @@
 """Local stand-ins for the notification channels' providers, for the tests and
-bench/bench_notify.py: WeChat's API (a real HTTP server on 127.0.0.1: ``/cgi-bin/token`` and
-``/cgi-bin/message/subscribe/send``) and an SMTP server (aiosmtpd). Each records what it
+bench/bench_notify.py: WeChat's API (a real HTTP server on 127.0.0.1: ``/cgi-bin/stable_token``
+and ``/cgi-bin/message/subscribe/send``) and an SMTP server (aiosmtpd). Each records what it
 received with the message's idempotency key (the WeChat page's ``key``, the e-mail's
 Message-ID), so a test can tell a copy sent twice."""
 
@@ -15,6 +15,7 @@ import socket
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -29,17 +30,55 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+class Clock:
+    """A monotonic clock that moves only when told (``advance``): WeChat's time and the
+    channels' in the tests that span hours of token lifetimes in a moment."""
+
+    def __init__(self, start: float = 1_000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 @dataclass
 class WeChatStandIn:
-    """WeChat's API: tokens ``token-1``, ``token-2``…; sends recorded by key. ``status``: answer
-    every send with this HTTP status (500: an outage); ``errcodes``: openid → errcode;
-    ``stale``: tokens answered with 40001 (stale) once each."""
+    """WeChat's API as the hub uses it, on a real HTTP server.
+
+    ``POST /cgi-bin/stable_token`` is getStableAccessToken as WeChat documents it: tokens
+    ``token-1``, ``token-2``… live ``ttl_s``; the normal mode (``force_refresh`` false or
+    absent) answers every caller with the current token and its remaining ``expires_in`` (whole
+    seconds) while more than ``renew_s`` remain, else issues the next token (the old one stays
+    valid until its own expiry); ``force_refresh: true`` ends every token at once and issues a
+    new one, refused (45011) within ``force_gap_s`` of the last forced refresh. Wrong
+    ``grant_type`` 40002, missing appid 41002 or secret 41004, wrong appid 40013 or secret
+    40125 (when ``app_id``/``secret`` are set), GET 43002. Every ask is kept in ``fetches``.
+
+    ``POST /cgi-bin/message/subscribe/send``: a token never issued or ended answers 40001, an
+    expired one 42001 (each kept in ``refusals``); accepted sends are recorded by key.
+    ``status``: answer every send with this HTTP status (500: an outage); ``errcodes``:
+    openid → errcode; ``stale``: token → how many more sends to answer 40001 although valid.
+    ``clock`` is WeChat's time (a :class:`Clock` in tests that move it)."""
 
     status: int = 200
     errcodes: dict[str, int] = field(default_factory=dict)
-    stale: set[str] = field(default_factory=set)
+    stale: Counter[str] = field(default_factory=Counter)
     delay_s: float = 0.0  # how long each accepted send takes to answer (after it is recorded)
+    app_id: str | None = None
+    secret: str | None = None
+    ttl_s: float = 7200.0
+    renew_s: float = 300.0
+    force_gap_s: float = 30.0
+    clock: Callable[[], float] = time.monotonic
     tokens_issued: int = 0
+    expiry: dict[str, float] = field(default_factory=dict)  # token → WeChat time it ends
+    current: str | None = None
+    last_forced: float | None = None
+    fetches: list[dict[str, Any]] = field(default_factory=list)
+    refusals: list[dict[str, Any]] = field(default_factory=list)
     sends: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
@@ -52,6 +91,54 @@ class WeChatStandIn:
     def keys(self) -> Counter[str]:
         with self.lock:
             return Counter(s["key"] for s in self.sends)
+
+    def stable_token(self, body: Any) -> dict[str, Any]:
+        """getStableAccessToken's answer to ``body`` (also called directly by tests, as an
+        operator forcing a refresh would)."""
+        if not isinstance(body, dict) or body.get("grant_type") != "client_credential":
+            return {"errcode": 40002, "errmsg": "invalid grant_type"}
+        if not body.get("appid"):
+            return {"errcode": 41002, "errmsg": "appid missing"}
+        if not body.get("secret"):
+            return {"errcode": 41004, "errmsg": "appsecret missing"}
+        if self.app_id is not None and body["appid"] != self.app_id:
+            return {"errcode": 40013, "errmsg": "invalid appid"}
+        if self.secret is not None and body["secret"] != self.secret:
+            return {"errcode": 40125, "errmsg": "invalid appsecret"}
+        force = body.get("force_refresh", False)
+        if not isinstance(force, bool):
+            return {"errcode": 47001, "errmsg": "data format error"}
+        with self.lock:
+            now = self.clock()
+            if force:
+                if self.last_forced is not None and now - self.last_forced < self.force_gap_s:
+                    return {"errcode": 45011, "errmsg": "api minute-quota reach limit"}
+                self.last_forced = now
+                self.expiry.clear()
+            left = self.expiry.get(self.current or "", now) - now
+            if left <= self.renew_s:
+                self.tokens_issued += 1
+                self.current, left = f"token-{self.tokens_issued}", self.ttl_s
+                self.expiry[self.current] = now + left
+            assert self.current is not None
+            self.fetches.append({"at": now, "force": force, "token": self.current,
+                                "body": body})
+            return {"access_token": self.current, "expires_in": int(left)}
+
+    def _refusal(self, token: str) -> dict[str, Any] | None:
+        """The errcode answer to a send with ``token``, or None when it is valid (locked)."""
+        ends = self.expiry.get(token)
+        if self.stale[token] > 0:
+            self.stale[token] -= 1
+            code, text = 40001, "invalid credential"
+        elif ends is None:
+            code, text = 40001, "invalid credential, access_token is invalid or not latest"
+        elif ends <= self.clock():
+            code, text = 42001, "access_token expired"
+        else:
+            return None
+        self.refusals.append({"token": token, "errcode": code})
+        return {"errcode": code, "errmsg": text}
 
     def start(self) -> WeChatStandIn:
         standin = self
@@ -72,20 +159,22 @@ class WeChatStandIn:
                 self.wfile.write(data)
 
             def do_GET(self) -> None:
-                url = urlsplit(self.path)
-                query = parse_qs(url.query)
-                if url.path != "/cgi-bin/token" or query.get("grant_type") != [
-                        "client_credential"] or not query.get("appid"):
-                    self._json(404, {"errcode": 40013, "errmsg": "invalid appid"})
-                    return
-                with standin.lock:
-                    standin.tokens_issued += 1
-                    token = f"token-{standin.tokens_issued}"
-                self._json(200, {"access_token": token, "expires_in": 7200})
+                if urlsplit(self.path).path == "/cgi-bin/stable_token":
+                    self._json(200, {"errcode": 43002, "errmsg": "require POST method"})
+                else:
+                    self._json(404, {"errcode": 40066, "errmsg": "invalid url"})
 
             def do_POST(self) -> None:
                 url = urlsplit(self.path)
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                raw = self.rfile.read(int(self.headers["Content-Length"]))
+                if url.path == "/cgi-bin/stable_token":
+                    try:
+                        asked = json.loads(raw)
+                    except ValueError:
+                        asked = None
+                    self._json(200, standin.stable_token(asked))
+                    return
+                body = json.loads(raw)
                 token = parse_qs(url.query).get("access_token", [""])[0]
                 if standin.status != 200:
                     self._json(standin.status, {"errcode": -1, "errmsg": "system busy"})
@@ -94,9 +183,9 @@ class WeChatStandIn:
                     self._json(404, {})
                     return
                 with standin.lock:
-                    if token in standin.stale:
-                        standin.stale.discard(token)
-                        self._json(200, {"errcode": 40001, "errmsg": "invalid credential"})
+                    refused = standin._refusal(token)
+                    if refused is not None:
+                        self._json(200, refused)
                         return
                     code = standin.errcodes.get(body["touser"], 0)
                     if code:

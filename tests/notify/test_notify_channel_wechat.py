@@ -1,6 +1,6 @@
 """The WeChat channel against a real local HTTP stand-in of WeChat's API: the official request
-shapes, the access token cached and refreshed when WeChat calls it stale, 43101 failing for
-good, outages retried."""
+shapes, the stable access token cached and asked again when WeChat calls it stale, 43101
+failing for good, outages retried (the token itself: test_notify_channel_wechat_token.py)."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ async def test_sends_the_official_shape_with_one_cached_token(standin: WeChatSta
         await wechat.aclose()
     assert (first.outcome, first.provider_id) == (Outcome.DELIVERED, "1")
     assert second.outcome is Outcome.DELIVERED and second.provider_id == "2"
-    assert standin.tokens_issued == 1  # cached until it expires
+    assert len(standin.fetches) == 1  # asked once, then cached until it expires
     sent = standin.sends[0]
     assert sent["touser"] == "o-1" and sent["template_id"] == "tmpl-offer"
     assert sent["data"] == {"thing1": {"value": "社区科普讲座"},
@@ -56,19 +56,22 @@ async def test_sends_the_official_shape_with_one_cached_token(standin: WeChatSta
     assert sent["token"] == "token-1"
 
 
-async def test_a_stale_token_is_fetched_again_and_the_message_sent_once(
+async def test_a_stale_token_is_asked_again_and_the_message_sent_once(
         standin: WeChatStandIn) -> None:
     wechat = channel(standin)
     try:
         assert (await wechat.send(message(key="a"))).outcome is Outcome.DELIVERED
-        standin.stale.add("token-1")  # WeChat now calls it stale (40001)
+        standin.stale["token-1"] = 1  # WeChat calls it stale (40001) once
         result = await wechat.send(message(key="b"))
     finally:
         await wechat.aclose()
     assert result.outcome is Outcome.DELIVERED
-    assert standin.tokens_issued == 2
+    # asked again in the normal mode: WeChat's token is still token-1, re-sent with it
+    assert [f["force"] for f in standin.fetches] == [False, False]
+    assert standin.tokens_issued == 1 and wechat.tokens.fetches == 2
+    assert standin.refusals == [{"token": "token-1", "errcode": 40001}]
     assert standin.keys() == {"a": 1, "b": 1}
-    assert standin.sends[-1]["token"] == "token-2"
+    assert standin.sends[-1]["token"] == "token-1"
 
 
 async def test_43101_fails_for_good_and_an_outage_is_retried(standin: WeChatStandIn) -> None:
