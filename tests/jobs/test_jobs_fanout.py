@@ -125,16 +125,20 @@ async def test_no_worker_times_out_and_leaves_nothing(
     assert row is not None and row[0] == 3  # deferred; a worker finding no part does nothing
 
 
-async def test_a_part_solved_twice_records_one_result(
-        empty_queue: str, fast: Settings, small_parts: None) -> None:
+async def _store_first_part(db: Any, fanout_id: str, *, wait_s: float) -> None:
+    """Part 0 of the test problem stored as fan-out ``fanout_id`` of one part."""
     whole = split(_problem())
     part = whole.parts[0]
+    await store.create(db, fanout_id=fanout_id, part=0, parts=1, regions=part.regions,
+                       pairs=part.pairs, quantum=whole.quantum, kernel=to_bytes(part.kernel),
+                       options=options_to_dict(whole.problem.options), wait_s=wait_s)
+
+
+async def test_a_part_solved_twice_records_one_result(
+        empty_queue: str, fast: Settings, small_parts: None) -> None:
     async with a_worker(empty_queue, fast, periodic=False) as one:
         db = one.resources.db
-        await store.create(db, fanout_id="00000000-0000-4000-8000-000000000017", part=0,
-                           parts=1, regions=part.regions, pairs=part.pairs,
-                           quantum=whole.quantum, kernel=to_bytes(part.kernel),
-                           options=options_to_dict(whole.problem.options), wait_s=60)
+        await _store_first_part(db, "00000000-0000-4000-8000-000000000017", wait_s=60)
         said = [await fanout.solve_stored_part(
             db, fanout_id="00000000-0000-4000-8000-000000000017", part=0, solved_by=name)
             for name in ("a", "b")]
@@ -148,19 +152,14 @@ async def test_a_part_solved_twice_records_one_result(
 
 async def test_a_dead_coordinators_parts_are_swept(
         empty_queue: str, fast: Settings, small_parts: None) -> None:
-    whole = split(_problem())
-    part = whole.parts[0]
     async with a_worker(empty_queue, fast, periodic=False) as one:
         db = one.resources.db
-        for fanout_id, wait_s in (("00000000-0000-4000-8000-0000000000d1", -301.0),
-                                  ("00000000-0000-4000-8000-0000000000d2", -299.0),
+        for fanout_id, wait_s in (("00000000-0000-4000-8000-0000000000d1", -400.0),
+                                  ("00000000-0000-4000-8000-0000000000d2", -200.0),
                                   ("00000000-0000-4000-8000-0000000000a1", 600.0)):
-            await store.create(db, fanout_id=fanout_id, part=0, parts=1, regions=part.regions,
-                               pairs=part.pairs, quantum=whole.quantum,
-                               kernel=to_bytes(part.kernel),
-                               options=options_to_dict(whole.problem.options), wait_s=wait_s)
-        # Given up 301 s ago: dead (a live coordinator deletes its own parts on giving up);
-        # 299 s ago: within the grace; a live one still waits.
+            await _store_first_part(db, fanout_id, wait_s=wait_s)
+        # Given up 400 s ago: dead (a live coordinator deletes its own parts on giving up);
+        # 200 s ago: within the grace; a live one still waits.
         swept = await fanout.delete_orphans(db, grace_s=300)
         step = next(s for s in sweeps.STEPS if s.name == "match_parts")
         again = await step.run(db, 600, None)
