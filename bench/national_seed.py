@@ -449,6 +449,8 @@ def seed_national(url: str, sizes: Sizes, *, today: object, random_seed: int = 1
         _profile_table(conn, rng)
         organisations = _organisations(conn)
         rebuild = _drop_for_load(conn, BIG_TABLES)
+        for table in BIG_TABLES:  # no autovacuum racing the load for the CPU: VACUUM at the end
+            conn.execute(f"ALTER TABLE {table} SET (autovacuum_enabled = false)")
         # Statement triggers that tally what was inserted: the tallies are made once after
         # the load (below) instead of once per chunk from its transition table.
         conn.execute("ALTER TABLE membership DISABLE TRIGGER membership_count_insert")
@@ -495,8 +497,13 @@ def seed_national(url: str, sizes: Sizes, *, today: object, random_seed: int = 1
         "titles": [TITLES[c][0] for c in categories],
         "from": _bounds(list(CATEGORY_WEIGHTS.values()))}, sizes.demands, log, "demands")
     with psycopg.connect(url) as conn:
-        # What demand_equity_insert does per statement, once (as sql/0028 backfills it).
-        conn.execute("SELECT hub_demand_equity_refresh(ARRAY(SELECT id FROM demand))")
+        first = conn.execute("SELECT min(id) FROM demand").fetchone()[0]  # type: ignore[index]
+    # What demand_equity_insert does per statement (as sql/0028 backfills it), by chunks on
+    # both connections.
+    _parallel(url, "SELECT hub_demand_equity_refresh(ARRAY(SELECT id FROM demand WHERE id "
+              "BETWEEN %(first)s + %(lo)s - 1 AND %(first)s + %(hi)s - 1))", {"first": first},
+              sizes.demands, log, "demand equity")
+    with psycopg.connect(url) as conn:
         conn.execute("ALTER TABLE demand ENABLE TRIGGER demand_equity_insert")
         conn.execute("ALTER TABLE demand ENABLE TRIGGER demand_priority_rule")
         conn.commit()
@@ -517,6 +524,8 @@ def seed_national(url: str, sizes: Sizes, *, today: object, random_seed: int = 1
     phase("foreign keys")
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("DROP TABLE seed_slot, seed_seat, seed_profile, seed_province")
+        for table in BIG_TABLES:
+            conn.execute(f"ALTER TABLE {table} RESET (autovacuum_enabled)")
     _run_all(url, ["VACUUM (ANALYZE) volunteer", "VACUUM (ANALYZE) membership",
                    "VACUUM (ANALYZE) station", "VACUUM (ANALYZE) demand", "ANALYZE"], log)
     phase("vacuum, analyze")
