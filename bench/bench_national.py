@@ -37,7 +37,8 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_graphql import _with_dbname, log  # the sibling benchmark (bench/ is on sys.path)
+from bench_graphql import _volunteer_count as count_of  # the sibling benchmark
+from bench_graphql import _with_dbname, log
 from national_seed import Sizes, seed_national
 
 from hub.db import database_url
@@ -58,15 +59,6 @@ def sizes_for(volunteers: int) -> Sizes:
 
 def db_name(sizes: Sizes) -> str:
     return "hub_national" if sizes == FULL else f"hub_national_{sizes.volunteers}"
-
-
-def count_of(url: str) -> int | None:
-    try:
-        with psycopg.connect(url, connect_timeout=10) as conn:
-            row = conn.execute("SELECT count(*) FROM volunteer").fetchone()
-            return int(row[0]) if row else None
-    except psycopg.Error:
-        return None
 
 
 def seed(server: str, name: str, sizes: Sizes) -> dict[str, float]:
