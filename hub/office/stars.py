@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 
@@ -37,10 +37,12 @@ class Tally:
 
     @property
     def rating(self) -> Decimal | None:
-        """The average rating (None before any)."""
+        """The average rating (None before any), rounded half up to 0.01 (as sql/0041's
+        hub_subject_star_level does)."""
         if not self.rating_count:
             return None
-        return (Decimal(self.rating_sum) / self.rating_count).quantize(Decimal("0.01"))
+        return (Decimal(self.rating_sum) / self.rating_count).quantize(
+            Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)

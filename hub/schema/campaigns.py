@@ -4,10 +4,13 @@ is decided in hub.services.campaigns."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import strawberry
+from strawberry.dataloader import DataLoader
 
 from hub.schema.context import Info
 from hub.schema.messages import chosen
@@ -32,6 +35,50 @@ class CampaignEdition:
         return cls(id=strawberry.ID(encode_id("CampaignEdition", row["id"])),
                    campaign=row["campaign_code"], year=row["year"], starts_on=row["starts_on"],
                    ends_on=row["ends_on"])
+
+
+@strawberry.type(description="An activity's or demand's tag with a campaign edition.")
+class CampaignTag:
+    edition: CampaignEdition
+    people_served: int | None = strawberry.field(description="Reach reported when tagging.")
+
+
+def _tag_loader(info: Info, kind: str) -> DataLoader[int, list[CampaignTag]]:
+    name = f"campaign_tags_{kind}_loader"
+    found: DataLoader[int, list[CampaignTag]] | None = getattr(info.context, name, None)
+    if found is None:
+        db = info.context.db
+
+        async def load(ids: Sequence[int]) -> list[list[CampaignTag]]:
+            got = await service.tags_of(db, kind=kind, ids=list(ids))
+            return [[CampaignTag(edition=CampaignEdition.from_row(r),
+                                 people_served=r["people_served"]) for r in got[i]]
+                    for i in ids]
+        found = DataLoader(load_fn=load)
+        setattr(info.context, name, found)
+    return found
+
+
+def _tags_field(kind: str) -> list[CampaignTag]:
+    async def campaign_tags(self: Any, info: Info) -> list[CampaignTag]:
+        return await _tag_loader(info, kind).load(int(self.row["id"]))
+    field: list[CampaignTag] = strawberry.field(
+        resolver=campaign_tags, description="The campaign editions it is tagged with (主题活动).")
+    return field
+
+
+@strawberry.type
+class ActivityCampaignTags:
+    """The ``campaignTags`` field of :class:`hub.schema.organizations.Activity`."""
+
+    campaign_tags: list[CampaignTag] = _tags_field("activity")
+
+
+@strawberry.type
+class DemandCampaignTags:
+    """The ``campaignTags`` field of :class:`hub.schema.places.Demand`."""
+
+    campaign_tags: list[CampaignTag] = _tags_field("demand")
 
 
 @strawberry.type(description="主题活动: a key date (学雷锋纪念日, 全国科普日 …) and its editions.")

@@ -10,6 +10,7 @@ from strawberry import relay
 
 from hub.schema.activity_fields import SignUpFields
 from hub.schema.activity_roster import RosterFields
+from hub.schema.campaigns import ActivityCampaignTags
 from hub.schema.common import CRS, GeoPoint, geo_point
 from hub.schema.context import Info
 from hub.schema.membership import OrganizationMembership
@@ -141,7 +142,8 @@ class Project(LoadedNode, Reviewed, ProjectStars):
 
 
 @strawberry.federation.type(keys=["id"], description="活动: an event with online sign-up.")
-class Activity(LoadedNode, Reviewed, SignUpFields, RosterFields, AtStation):
+class Activity(LoadedNode, Reviewed, SignUpFields, RosterFields, AtStation,
+               ActivityCampaignTags):
     loader = "activity"
     id: relay.NodeID[int]
     title: str

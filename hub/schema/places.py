@@ -11,6 +11,7 @@ from strawberry import relay
 
 from hub.auth import Field, Subject, Visibility
 from hub.pii import mask_name
+from hub.schema.campaigns import DemandCampaignTags
 from hub.schema.common import CRS, GeoPoint, geo_point
 from hub.schema.context import Info
 from hub.schema.demand_intake_types import DemandApproval, PriorityRule, rule_loader
@@ -123,7 +124,7 @@ class Station(LoadedNode, Located, StationRatings, Reviewed):
 
 @strawberry.federation.type(keys=["id"], description="群众需求 (点单): service wanted at a place "
                                                       "and time.")
-class Demand(LoadedNode, Located):
+class Demand(LoadedNode, Located, DemandCampaignTags):
     loader = "demand"
     id: relay.NodeID[int]
     title: str

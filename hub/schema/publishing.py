@@ -29,6 +29,7 @@ from hub.schema.publishing_inputs import (
     station_fields,
 )
 from hub.schema.publishing_types import PublicationReview
+from hub.schema.query import _region_prefix
 from hub.schema.vocab_args import codes
 from hub.services import publishing
 from hub.services import publishing_values as values
@@ -276,6 +277,8 @@ class PublishingMutation:
 class ProjectFilter:
     owner_id: strawberry.ID | None = strawberry.field(
         default=None, description="Run by this organisation or one below it.")
+    region_code: str | None = strawberry.field(
+        default=None, description="Run by an organisation of this division subtree.")
     statuses: list[str] | None = None
     categories: list[str] | None = None
     sub_programmes: list[str] | None = None
@@ -293,7 +296,7 @@ async def _project_query(info: Info, f: ProjectFilter) -> publishing.ProjectFilt
             raise BadUserInput("filter.ownerId", f.owner_id, "does not exist")
         owner_path = row["path"]
     return publishing.ProjectFilter(
-        owner_path=owner_path,
+        owner_path=owner_path, region_prefix=await _region_prefix(info, f.region_code),
         statuses=codes("filter.statuses", f.statuses, _PROJECT_STATUSES),
         categories=codes("filter.categories", f.categories, SKILLS),
         sub_programmes=codes("filter.subProgrammes", f.sub_programmes, values.SUB_PROGRAMMES),

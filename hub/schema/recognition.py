@@ -18,6 +18,7 @@ from hub.schema.context import Info
 from hub.schema.errors import BadUserInput, NotFound
 from hub.schema.node import decode_id
 from hub.schema.payloads import mutation, payload
+from hub.schema.regions import load_region
 from hub.services import recognition, recognition_lists
 from hub.services.recognition import Candidate as FoundCandidate
 from hub.services.workflow import Code, WorkflowError
@@ -188,6 +189,13 @@ class RecognitionRound:
             first=first, offset=offset))
         return RecognitionCandidatePage(total=page.total, candidates=[
             RecognitionCandidate.of(c) for c in page.candidates])
+
+    @strawberry.field(description="The division's name (null for a national round).")
+    async def region_name(self, info: Info) -> str | None:
+        if self.region_code is None:
+            return None
+        region = await load_region(info, self.region_code)
+        return None if region is None else region.name
 
     @strawberry.field(description="Every nomination, by category and score.")
     async def nominations(self, info: Info) -> list[RecognitionNomination]:

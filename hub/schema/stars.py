@@ -5,6 +5,7 @@ figures that earned them, the rules in force (``starRules``), and the mutations 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -73,6 +74,34 @@ async def _stars(info: Info, kind: str, key: int) -> StarRating:
         next=None)
 
 
+@strawberry.type(description="A level an organisation or project reached, and when.")
+class StarReached:
+    stars: int
+    reached_on: date | None = strawberry.field(description="The day (China time) its confirmed "
+                                                          "figures first met this level under "
+                                                          "the rules then in force; null: held "
+                                                          "before the history began (sql/0041).")
+
+
+def _history_loader(info: Info, kind: str) -> DataLoader[int, list[StarReached]]:
+    name = f"star_history_{kind}_loader"
+    found: DataLoader[int, list[StarReached]] | None = getattr(info.context, name, None)
+    if found is None:
+        db = info.context.db
+
+        async def load(ids: Sequence[int]) -> list[list[StarReached]]:
+            got = await service.reached_of(db, subject_kind=kind, ids=list(ids))
+            return [[StarReached(stars=r["stars"], reached_on=r["reached_on"]) for r in got[i]]
+                    for i in ids]
+        found = DataLoader(load_fn=load)
+        setattr(info.context, name, found)
+    return found
+
+
+_HISTORY = ("Every level reached, lowest first, with the day it was first reached (kept: a "
+            "level lost again stays listed; public, as the stars are).")
+
+
 @strawberry.type
 class OrganizationStars:
     """The ``stars`` field of :class:`hub.schema.organizations.Organization`."""
@@ -84,6 +113,10 @@ class OrganizationStars:
                                   "figures of it and every unit beneath it.")
     async def stars(self, info: Info) -> StarRating:
         return await _stars(info, "organization", int(self.row["id"]))
+
+    @strawberry.field(description=_HISTORY)
+    async def star_history(self, info: Info) -> list[StarReached]:
+        return await _history_loader(info, "organization").load(int(self.row["id"]))
 
 
 @strawberry.type
@@ -97,6 +130,10 @@ class ProjectStars:
                                   "its activities' confirmed service.")
     async def stars(self, info: Info) -> StarRating:
         return await _stars(info, "project", int(self.row["id"]))
+
+    @strawberry.field(description=_HISTORY)
+    async def star_history(self, info: Info) -> list[StarReached]:
+        return await _history_loader(info, "project").load(int(self.row["id"]))
 
 
 @strawberry.type(description="One level of star rules: every threshold must be met.")

@@ -175,3 +175,11 @@ async def list_campaigns(db: Database, *, year: int | None) -> list[Row]:
 async def get_many_editions(db: Database, *, ids: list[int]) -> list[Row]:
     """Editions by id."""
     return await store.get_many_editions(db, ids=ids)
+
+
+async def tags_of(db: Database, *, kind: str, ids: list[int]) -> dict[int, list[Row]]:
+    """Per activity or demand (``kind``), the editions it is tagged with."""
+    out: dict[int, list[Row]] = {i: [] for i in ids}
+    for row in await store.list_tags(db, kind=kind, ids=ids):
+        out[int(row["subject_id"])].append(row)
+    return out

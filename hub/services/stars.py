@@ -106,6 +106,7 @@ async def save_rules(db: Database, caller: Caller, *, scope: str, subject_kind: 
     async with db.transaction() as tx:
         await store.lock_scope(tx, scope=scope)
         await store.update_rules(tx, scope=scope, subject=subject_kind, rules=values)
+        await store.add_reached(tx, scope=scope, subject=subject_kind)
 
 
 async def save_thresholds(db: Database, caller: Caller, *, scope: str,
@@ -133,6 +134,16 @@ async def save_thresholds(db: Database, caller: Caller, *, scope: str,
     async with db.transaction() as tx:
         await store.lock_scope(tx, scope=scope)
         await store.update_thresholds(tx, scope=scope, hours=hours)
+
+
+async def reached_of(db: Database, *, subject_kind: str,
+                     ids: Sequence[int]) -> dict[int, list[Row]]:
+    """Per organisation or project id, the levels reached with the day each was first
+    reached (``reached_on`` None: held before the history began)."""
+    out: dict[int, list[Row]] = {i: [] for i in ids}
+    for row in await store.list_reached(db, subject=subject_kind, ids=ids):
+        out[int(row["subject_id"])].append(row)
+    return out
 
 
 async def list_tallies(db: Database, *, subject_kind: str, ids: Sequence[int]) -> list[Row]:

@@ -105,6 +105,20 @@ async def create_tags(db: Database, *, kind: str, edition_id: int, ids: Sequence
                                                 table.c.people_served)}))
 
 
+_TAGS_OF = {kind: sql.compiled(
+    sa.select(key.label("subject_id"), table.c.people_served, *_EDITION_COLUMNS)
+    .select_from(table.join(e, e.c.id == table.c.edition_id)).where(key == sa.any_(_IDS))
+    .order_by(key, sa.func.lower(e.c.period), e.c.id))
+    for kind, table, key in (("activity", campaign_activity, campaign_activity.c.activity_id),
+                             ("demand", campaign_demand, campaign_demand.c.demand_id))}
+
+
+async def list_tags(db: Database, *, kind: str, ids: Sequence[int]) -> list[Row]:
+    """The editions activities or demands are tagged with (``subject_id``: which one), their
+    first day first, with the reach reported on each tag."""
+    return await sql.fetch(db, _TAGS_OF[kind], {"ids": list(ids)})
+
+
 async def delete_tags(db: Database, *, kind: str, edition_id: int, ids: Sequence[int]) -> int:
     """Untag; how many tags there were."""
     table = _tag_table(kind)

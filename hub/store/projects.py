@@ -21,6 +21,7 @@ class ProjectFilter:
     """Conditions on projects; ``reach``: the unpublished ones the caller may see."""
 
     owner_path: str | None = None  # this organisation's and those below it
+    region_prefix: str | None = None  # its owner's division lies in this subtree
     statuses: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
     sub_programmes: tuple[str, ...] = ()
@@ -32,6 +33,9 @@ def _filters(f: ProjectFilter) -> Filters:
     if f.owner_path is not None:
         out.add("EXISTS (SELECT 1 FROM organization o WHERE o.id = t.owner_id AND "
                 "o.path <@ (%(owner_path)s)::ltree)", owner_path=f.owner_path)
+    if f.region_prefix:
+        out.add("EXISTS (SELECT 1 FROM organization o WHERE o.id = t.owner_id AND "
+                "o.region_code LIKE %(region_prefix)s)", region_prefix=f.region_prefix + "%")
     out.any_of("status", f.statuses)
     out.any_of("category", f.categories)
     out.any_of("sub_programme", f.sub_programmes)

@@ -11,7 +11,14 @@ from sqlalchemy.dialects import postgresql as pg
 
 from hub.store import sql
 from hub.store.base import Database, Row
-from hub.store.tables import organization, project, star_rule, star_tally, star_threshold
+from hub.store.tables import (
+    organization,
+    project,
+    star_reached,
+    star_rule,
+    star_tally,
+    star_threshold,
+)
 
 t, o, j, r = star_tally, organization, project, star_rule
 _IDS = sa.bindparam("ids", type_=pg.ARRAY(sa.BigInteger))
@@ -70,3 +77,37 @@ _LOCK_SCOPE = sql.compiled(sa.select(sa.func.pg_advisory_xact_lock(
 async def lock_scope(db: Database, *, scope: str) -> None:
     """Serialise changes to one scope's rules and thresholds (for the transaction)."""
     await sql.fetch(db, _LOCK_SCOPE, {"scope": scope})
+
+
+_REACHED = sql.compiled(
+    sa.select(star_reached.c.subject_id, star_reached.c.stars, star_reached.c.reached_on)
+    .where(star_reached.c.subject == sa.bindparam("subject", type_=sa.Text),
+           star_reached.c.subject_id == sa.any_(_IDS))
+    .order_by(star_reached.c.subject_id, star_reached.c.stars))
+
+
+async def list_reached(db: Database, *, subject: str, ids: Sequence[int]) -> list[Row]:
+    """The levels organisations or projects have reached, with the day each was first reached
+    (None: held before the history began, sql/0041)."""
+    return await sql.fetch(db, _REACHED, {"subject": subject, "ids": list(ids)})
+
+
+# SQL text: sql/0041's hub_tally_star_level over the tallies of a scope's subjects.
+_ADD_REACHED = """
+INSERT INTO star_reached (subject, subject_id, stars, reached_on)
+SELECT t.subject, t.subject_id, g, (now() AT TIME ZONE 'Asia/Shanghai')::date
+  FROM star_tally t
+ CROSS JOIN LATERAL generate_series(1, hub_tally_star_level(
+         t.subject, t.subject_id, t.hours, t.activities, t.volunteers, t.rating_sum,
+         t.rating_count)) g
+ WHERE t.subject = %(subject)s
+   AND hub_star_subject_region(t.subject, t.subject_id) LIKE %(prefix)s
+ ORDER BY 1, 2, 3
+ON CONFLICT DO NOTHING
+"""
+
+
+async def add_reached(db: Database, *, scope: str, subject: str) -> None:
+    """Record today as the day each level held now by a scope's organisations or projects was
+    reached, where not reached before (after its rules changed)."""
+    await db.fetch(_ADD_REACHED, {"subject": subject, "prefix": scope + "%"})

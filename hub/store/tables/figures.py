@@ -68,6 +68,13 @@ star_tally = Table("star_tally", metadata,
     Column("rating_count", sa.Integer, nullable=False),
 )
 
+star_reached = Table("star_reached", metadata,
+    Column("subject", sa.Text, primary_key=True),
+    Column("subject_id", sa.BigInteger, primary_key=True),
+    Column("stars", sa.SmallInteger, primary_key=True),
+    Column("reached_on", sa.Date),
+)
+
 star_tally_seen = Table("star_tally_seen", metadata,
     Column("subject", sa.Text, primary_key=True),
     Column("subject_id", sa.BigInteger, primary_key=True),
