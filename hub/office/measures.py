@@ -136,3 +136,14 @@ def stock(changes: dict[int, float], buckets: int) -> list[float]:
         running += changes.get(b, 0.0)
         out.append(running)
     return out
+
+
+def year_masks(first: date, end: date) -> dict[int, int]:
+    """The months [first, end) (firsts of months) as a bitmask per calendar year: bit m-1 for
+    month m."""
+    out: dict[int, int] = {}
+    month = first
+    while month < end:
+        out[month.year] = out.get(month.year, 0) | 1 << (month.month - 1)
+        month = next_month(month)
+    return out

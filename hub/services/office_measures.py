@@ -3,7 +3,7 @@ measure over a period for a region and each of its direct children (the chorople
 ``region_series`` several measures month by month (the trend charts). What each measure counts
 is hub.office.measures; the figures come from hub.store.office_measures, one statement per
 group of figures asked for, and, for pilots passed, from the scorecards (hub.services.
-scorecards.judge, as of each month's last day).
+scorecards.passed_at, as of each month's last day: the verdicts from counts alone).
 
 Who may read: ``scorecard.read`` — an admin anywhere, a dispatcher in their region's subtree —
 and the figures count only rows of the region's subtree.
@@ -120,11 +120,11 @@ async def _pilots(db: Database, prefix: str, child: int, days: list[date],
     """Pilots passed per area at the end of each bucket (of the last only: the period's)."""
     pilots = await pilot_store.list_(db, region_prefix=prefix)
     buckets = range(len(days) - 1 if last_only else 1, len(days))
-    cards = await scorecard_service.judge_at(db, [(p, days[b] - timedelta(days=1))
-                                                  for b in buckets for p in pilots])
+    cards = [(p, days[b] - timedelta(days=1)) for b in buckets for p in pilots]
+    passed = await scorecard_service.passed_at(db, cards)
     out: dict[tuple[str, int], float] = defaultdict(float)
-    for k, card in enumerate(cards):
-        out[(card.pilot["region_code"][:child], buckets[k // len(pilots)])] += card.passed
+    for k, ((pilot, _), ok) in enumerate(zip(cards, passed, strict=True)):
+        out[(pilot["region_code"][:child], buckets[k // len(pilots)])] += ok
     return out
 
 

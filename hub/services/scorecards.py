@@ -13,6 +13,7 @@ dispatcher their region subtree).
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
@@ -24,6 +25,7 @@ from hub.auth.ids import region_prefix
 from hub.office.scorecard import ITEMS, ItemResult, Period, Quota, add_months, judge_item
 from hub.services import regions
 from hub.services.workflow import Code, WorkflowError
+from hub.store import scorecard_counts as count_store
 from hub.store import scorecards as store
 from hub.store.base import Database, Row
 from hub.vocabulary import vocabulary
@@ -99,27 +101,37 @@ async def judge(db: Database, pilots: Sequence[Row], as_of: date) -> list[PilotS
     return await judge_at(db, [(p, as_of) for p in pilots])
 
 
+async def _quotas(db: Database, cards: Sequence[tuple[Row, date]]
+                  ) -> dict[tuple[str, str], list[Quota]]:
+    """The quota items of the cards' sets, by (quota set, pilot type), in ITEMS order."""
+    quotas: dict[tuple[str, str], list[Quota]] = {}
+    for q in await store.list_quotas(db, codes=sorted({p["quota_set"] for p, _ in cards})):
+        quotas.setdefault((q["quota_set"], q["pilot_type"]), []).append(Quota(
+            item=q["item"], target=q["target"], min_members=q["min_members"],
+            six_standard=q["six_standard"]))
+    return {k: sorted(v, key=lambda q: ITEMS.index(q.item)) for k, v in quotas.items()}
+
+
+def _arrays(cards: Sequence[tuple[Row, date]]) -> tuple[list[Period], dict[str, list[Any]]]:
+    """The cards' periods, and the arrays the statements read them from: each card is told
+    apart by its place in the list (the statements' pilot_id)."""
+    periods = [Period(starts_on=p["funded_on"],
+                      ends_on=add_months(p["funded_on"], p["period_months"]), as_of=day)
+               for p, day in cards]
+    return periods, {"pilots": list(range(len(cards))),
+                     "prefixes": [region_prefix(p["region_code"]) for p, _ in cards],
+                     "starts": [_midnight(x.starts_on) for x in periods],
+                     "ends": [_midnight(x.ends_on) for x in periods],
+                     "ats": [_midnight(x.judged_on + timedelta(days=1)) for x in periods]}
+
+
 async def judge_at(db: Database, cards: Sequence[tuple[Row, date]]) -> list[PilotScorecard]:
     """Scorecards of pilots each as of its own date (a pilot may come several times, as of
     several dates): one statement per quota item for all of them."""
     if not cards:
         return []
-    sets = sorted({p["quota_set"] for p, _ in cards})
-    quotas: dict[tuple[str, str], list[Quota]] = {}
-    for q in await store.list_quotas(db, codes=sets):
-        quotas.setdefault((q["quota_set"], q["pilot_type"]), []).append(Quota(
-            item=q["item"], target=q["target"], min_members=q["min_members"],
-            six_standard=q["six_standard"]))
-    periods = [Period(starts_on=p["funded_on"],
-                      ends_on=add_months(p["funded_on"], p["period_months"]), as_of=day)
-               for p, day in cards]
-    # Each card is told apart by its place in the list (the statements' pilot_id).
-    args: dict[str, list[Any]] = {"pilots": list(range(len(cards))),
-                                  "prefixes": [region_prefix(p["region_code"]) for p, _ in cards],
-                                  "starts": [_midnight(x.starts_on) for x in periods],
-                                  "ends": [_midnight(x.ends_on) for x in periods],
-                                  "ats": [_midnight(x.judged_on + timedelta(days=1))
-                                          for x in periods]}
+    quotas = await _quotas(db, cards)
+    periods, args = _arrays(cards)
     wanted = {q.item for qs in quotas.values() for q in qs}
     facts: dict[tuple[str, int], list[Row]] = {}
     for item in ITEMS:
@@ -129,10 +141,70 @@ async def judge_at(db: Database, cards: Sequence[tuple[Row, date]]) -> list[Pilo
     out = []
     for k, ((p, _), period) in enumerate(zip(cards, periods, strict=True)):
         items = tuple(judge_item(q, facts.get((q.item, k), []), period, _LABELS)
-                      for q in sorted(quotas.get((p["quota_set"], p["pilot_type"]), []),
-                                      key=lambda q: ITEMS.index(q.item)))
+                      for q in quotas.get((p["quota_set"], p["pilot_type"]), []))
         out.append(PilotScorecard(pilot=p, period=period, items=items))
     return out
+
+
+def _under(rows: Sequence[Row]) -> dict[int, tuple[list[str], list[int]]]:
+    """Per key, its divisions in order and the running sum of their counts."""
+    by: dict[int, list[tuple[str, int]]] = {}
+    for r in rows:
+        by.setdefault(r["pilot_id"], []).append((r["region_code"], int(r["n"])))
+    out: dict[int, tuple[list[str], list[int]]] = {}
+    for key, pairs in by.items():
+        pairs.sort()
+        sums = [0]
+        for _, n in pairs:
+            sums.append(sums[-1] + n)
+        out[key] = ([code for code, _ in pairs], sums)
+    return out
+
+
+async def actuals_at(db: Database, cards: Sequence[tuple[Row, date]]
+                     ) -> list[dict[str, tuple[int, int]]]:
+    """Per card (a pilot as of a date), item → (target, actual) as judge_at's would give,
+    from counts alone (hub.store.scorecard_counts: per quota item one statement, once per
+    distinct period, moment and quota, by division; a card sums its subtree's divisions)."""
+    if not cards:
+        return []
+    quotas = await _quotas(db, cards)
+    _, args = _arrays(cards)
+    first, last = min(args["prefixes"]), max(args["prefixes"])
+    common = first[:next((i for i, (a, b) in enumerate(zip(first, last, strict=False))
+                          if a != b),
+                         min(len(first), len(last)))]
+    mine = [{q.item: q for q in quotas.get((p["quota_set"], p["pilot_type"]), [])}
+            for p, _ in cards]
+    out: list[dict[str, tuple[int, int]]] = [{} for _ in cards]
+    for item in ITEMS:
+        keyed: dict[tuple[Any, ...], int] = {}
+        of: list[tuple[int, Quota] | None] = []
+        for k, m in enumerate(mine):
+            q = m.get(item)
+            key = (args["starts"][k], args["ends"][k], args["ats"][k], q and q.min_members,
+                   bool(q and q.six_standard))
+            of.append(None if q is None else (keyed.setdefault(key, len(keyed)), q))
+        if not keyed:
+            continue
+        keys = list(keyed)
+        counted = _under(await count_store.list_counts(
+            db, item=item, prefix=common, starts=[x[0] for x in keys],
+            ends=[x[1] for x in keys], ats=[x[2] for x in keys],
+            min_members=[x[3] for x in keys], six=[x[4] for x in keys]))
+        for k, got in enumerate(of):
+            if got is not None:
+                codes, sums = counted.get(got[0], ([], [0]))
+                prefix = args["prefixes"][k]
+                out[k][item] = (got[1].target, sums[bisect_left(codes, prefix + ":")]
+                                - sums[bisect_left(codes, prefix)])
+    return out
+
+
+async def passed_at(db: Database, cards: Sequence[tuple[Row, date]]) -> list[bool]:
+    """Whether each card passes every item, as judge_at's PilotScorecard.passed."""
+    return [all(actual >= target for target, actual in card.values())
+            for card in await actuals_at(db, cards)]
 
 
 async def scorecards(db: Database, caller: Caller, *, pilot_id: int | None = None,

@@ -20,6 +20,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
+from hub.office.measures import year_masks
 from hub.store.base import Database, Row
 
 CST = timezone(timedelta(hours=8))
@@ -34,23 +35,32 @@ SELECT left(region_code, %(child)s) AS area, width_bucket(day, %(days)s::date[])
  {_SETS}
 """
 
-# Volunteers of the subtree (their home) with confirmed service in a month, by whole months
-# (volunteer_month, sql/0036: one row per volunteer and month, so a month's rows are distinct
-# volunteers); over the period, distinct volunteers per area and in all (hashed, not sorted).
-_ACTIVE = """
-WITH m AS MATERIALIZED (
-  SELECT left(region_code, %(child)s) AS area, volunteer_id,
-         width_bucket(month, %(months)s::date[]) AS b
-    FROM volunteer_month
-   WHERE region_code >= %(lo)s AND region_code < %(hi)s AND records > 0
-     AND month >= (%(months)s::date[])[1] AND month < (%(months)s::date[])[%(n)s + 1])
-SELECT area, b, count(*) AS active_volunteers FROM m GROUP BY GROUPING SETS ((area, b), (b))
-UNION ALL
-SELECT area, NULL, count(*) FROM (SELECT DISTINCT area, volunteer_id FROM m) x
- WHERE %(whole)s GROUP BY area
-UNION ALL
-SELECT NULL, NULL, count(*) FROM (SELECT DISTINCT volunteer_id FROM m) x WHERE %(whole)s
+# Volunteers of the subtree (their home when they served) with confirmed service in a month,
+# by whole months: the counts per division and month (office_month_active, sql/0040). Over the
+# period, distinct volunteers per area and in all from volunteer_active_year (sql/0040): the
+# rows whose months meet the period's (``years``, ``masks``: a bitmask per calendar year); a
+# volunteer with one such row in a year (not ``shared``) is counted as the row is, the others
+# distinctly; a period over several calendar years counts every row distinctly (a volunteer
+# has a row per year).
+_ACTIVE_MONTHS = """
+SELECT left(region_code, %(child)s) AS area, width_bucket(month, %(months)s::date[]) AS b,
+       sum(volunteers) AS active_volunteers
+  FROM office_month_active
+ WHERE region_code >= %(lo)s AND region_code < %(hi)s
+   AND month >= (%(months)s::date[])[1] AND month < (%(months)s::date[])[%(n)s + 1]
+ GROUP BY GROUPING SETS ((area, b), (b))
 """
+_ACTIVE_PERIOD = """
+UNION ALL
+SELECT left(v.region_code, %(child)s) AS area, NULL, {count}
+  FROM volunteer_active_year v JOIN unnest(%(years)s::int[], %(masks)s::int[]) y(year, mask)
+    ON v.year = y.year AND v.months & y.mask <> 0
+ WHERE v.region_code >= %(lo)s AND v.region_code < %(hi)s
+ GROUP BY GROUPING SETS ((area), ())
+"""
+_ONE_YEAR = ("count(*) FILTER (WHERE NOT v.shared)"
+             " + count(DISTINCT v.volunteer_id) FILTER (WHERE v.shared)")
+_YEARS = "count(DISTINCT v.volunteer_id)"
 
 # The equity summary (sql/0028): one row per demand, dated by its window's first day.
 _DEMANDS = f"""
@@ -108,7 +118,7 @@ SELECT left(region_code, %(child)s) AS area, width_bucket(month, %(months)s::dat
  GROUP BY 1, 2
 """
 
-STATEMENTS = {"records": _RECORDS, "active": _ACTIVE, "demands": _DEMANDS,
+STATEMENTS = {"records": _RECORDS, "active": _ACTIVE_MONTHS, "demands": _DEMANDS,
               "activities": _ACTIVITIES, "volunteers": _VOLUNTEERS, "stations": _STATIONS,
               "stars": _STARS}
 
@@ -129,5 +139,10 @@ async def list_figures(db: Database, *, group: str, region_prefix: str, child: i
     params: dict[str, Any] = {
         "lo": region_prefix, "hi": region_prefix + ":", "child": child, "days": days,
         "ats": ats, "start": days[0], "end": days[-1], "start_at": ats[0], "end_at": ats[-1],
-        "months": months, "n": len(months) - 1, "whole": whole}
-    return await db.fetch(STATEMENTS[group], params)
+        "months": months, "n": len(months) - 1}
+    statement = STATEMENTS[group]
+    if group == "active" and whole:
+        masks = year_masks(months[0], months[-1])
+        params.update(years=list(masks), masks=list(masks.values()))
+        statement += _ACTIVE_PERIOD.format(count=_ONE_YEAR if len(masks) == 1 else _YEARS)
+    return await db.fetch(statement, params)

@@ -106,20 +106,26 @@ async def update_quotas(db: Database, *, code: str, quotas: Sequence[dict[str, A
         await sql.fetch(db, sa.insert(q).values([{**x, "quota_set": code} for x in quotas]))
 
 
+def pilot_rows(arrays: str = "", columns: str = "") -> str:
+    """The cards of a request as rows ``p`` and ``q`` (with the subtree as a range), with
+    more ``arrays`` (", %(x)s::int[]") as more ``columns`` (", x")."""
+    return f"""
+WITH p AS (
+  SELECT * FROM unnest(%(pilots)s::bigint[], %(prefixes)s::text[], %(starts)s::timestamptz[],
+                       %(ends)s::timestamptz[], %(ats)s::timestamptz[]{arrays})
+    AS p(pilot_id, prefix, starts_at, ends_at, at{columns})),
+-- A subtree as a range of the division codes' index (LIKE with a joined pattern has none).
+q AS (SELECT p.*, p.prefix COLLATE "C" AS lo, (p.prefix || ':') COLLATE "C" AS hi FROM p)
+"""
+
+
 # SQL text (benchmark, bench/bench_scorecards.py): every pilot of a request in one statement
 # per item, from arrays (pilot, division-code prefix, period start and end, the moment judged).
 # A state at a moment still to come is the state now (nothing can be logged after it yet), so
 # today's cards read no review log.
-_PILOT_ROWS = """
-WITH p AS (
-  SELECT * FROM unnest(%(pilots)s::bigint[], %(prefixes)s::text[], %(starts)s::timestamptz[],
-                       %(ends)s::timestamptz[], %(ats)s::timestamptz[])
-    AS p(pilot_id, prefix, starts_at, ends_at, at)),
--- A subtree as a range of the division codes' index (LIKE with a joined pattern has none).
-q AS (SELECT p.*, p.prefix COLLATE "C" AS lo, (p.prefix || ':') COLLATE "C" AS hi FROM p)
-"""
-_TEAMS = _PILOT_ROWS + """
-SELECT p.pilot_id, o.id, o.name, o.status,
+_PILOT_ROWS = pilot_rows()
+TEAMS_BODY = """
+SELECT p.pilot_id, o.id, o.name, o.status, o.region_code,
        coalesce((SELECT sum(c.members) FROM organization u
                    JOIN organization_member_count c ON c.organization_id = u.id
                   WHERE u.path <@ o.path), 0)
@@ -132,6 +138,7 @@ SELECT p.pilot_id, o.id, o.name, o.status,
     ON o.region_code >= p.lo AND o.region_code < p.hi AND o.level = 'team'
    AND o.created_at < p.at
 """
+_TEAMS = _PILOT_ROWS + TEAMS_BODY
 _PROJECTS = _PILOT_ROWS + """
 SELECT p.pilot_id, j.id, j.name, lower(j.period) AS starts_on, upper(j.period) AS ends_on,
        CASE WHEN p.at > now() THEN j.status

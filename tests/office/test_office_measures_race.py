@@ -1,7 +1,8 @@
-"""The office measures' summaries (sql/0036) under concurrent writers: records confirmed while
-corrected (a correction racing its record's confirmation), new records of the same volunteers
-and day, volunteers registering, moving and exiting at once; each summary ends equal to a
-computation over the rows."""
+"""The office measures' summaries (sql/0036, sql/0040) under concurrent writers: records
+confirmed while corrected (a correction racing its record's confirmation), new records of the
+same volunteers and day, volunteers registering, moving and exiting at once; each summary ends
+equal to a computation over the rows (sql/0040's months active: over volunteer_month), and a
+month corrected to nothing afterwards is turned off."""
 
 from __future__ import annotations
 
@@ -43,6 +44,14 @@ WANT = {
                     "SELECT c.volunteer_id, min(c.month) FILTER (WHERE hub_star_level("
                     "v.region_code, c.h) >= 1) FROM c JOIN volunteer v ON v.id = c.volunteer_id "
                     "GROUP BY 1 ORDER BY 1",
+    # sql/0040's summaries, from volunteer_month (held to the records above).
+    "active_months": "SELECT region_code, month, count(*) FROM volunteer_month WHERE records > 0 "
+                     "AND region_code IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2",
+    "active_years": "WITH y AS (SELECT volunteer_id, extract(year FROM month)::int AS year, "
+                    "region_code, bit_or(1 << (extract(month FROM month)::int - 1)) AS months "
+                    "FROM volunteer_month WHERE records > 0 AND region_code IS NOT NULL "
+                    "GROUP BY 1, 2, 3) SELECT *, count(*) OVER (PARTITION BY volunteer_id, year) "
+                    "> 1 FROM y ORDER BY 1, 2, 3",
 }
 GOT = {
     "service": "SELECT region_code, day, hours, records FROM office_day_tally WHERE hours <> 0 "
@@ -52,6 +61,10 @@ GOT = {
               "registered <> 0 OR exited <> 0 ORDER BY 1, 2",
     "stars": "SELECT volunteer_id, month FROM volunteer_star WHERE volunteer_id IN (SELECT "
              "volunteer_id FROM volunteer_month) ORDER BY 1",
+    "active_months": "SELECT region_code, month, volunteers FROM office_month_active "
+                     "WHERE volunteers <> 0 ORDER BY 1, 2",
+    "active_years": "SELECT volunteer_id, year, region_code, months, shared FROM "
+                    "volunteer_active_year WHERE months <> 0 ORDER BY 1, 2, 3",
 }
 
 
@@ -83,6 +96,14 @@ async def _each(url: str, jobs: list[Job]) -> None:
     finally:
         for conn in conns:
             await conn.close()
+
+
+async def _same(conn: psycopg.AsyncConnection[Any]) -> None:
+    """Every summary equals its recomputation."""
+    for name in WANT:
+        want = await (await conn.execute(WANT[name])).fetchall()
+        got = await (await conn.execute(GOT[name])).fetchall()
+        assert got == want, name
 
 
 async def _record(conn: psycopg.AsyncConnection[Any], volunteer: int, activity: int,
@@ -158,10 +179,15 @@ async def test_summaries_stay_exact_under_concurrent_writers(race_url: str) -> N
             for make in (confirm, correct, serve_more, move_and_exit)]
     await _each(race_url, jobs)
     async with await psycopg.AsyncConnection.connect(race_url, autocommit=True) as conn:
-        for name in WANT:
-            want = await (await conn.execute(WANT[name])).fetchall()
-            got = await (await conn.execute(GOT[name])).fetchall()
-            assert got == want, name
+        await _same(conn)
         # The race did something: stars reached, a record corrected to nothing not counted.
         assert await _one(conn, "SELECT count(*) FROM volunteer_star WHERE month IS NOT NULL "
                                 "AND volunteer_id = ANY(%s)", (vols,)) >= WRITERS // 2
+        # A confirmed May (94 h) corrected to nothing afterwards: May turns off (sql/0040).
+        may = ("SELECT a.months & 16 FROM volunteer_active_year a JOIN volunteer_month m ON "
+               "m.volunteer_id = a.volunteer_id AND m.month = '2025-05-01' AND a.year = 2025 "
+               "AND m.region_code = a.region_code WHERE a.volunteer_id = %s")
+        assert await _one(conn, may, (vols[1],)) == 16
+        await _record(conn, vols[1], acts[0], -94, pending[1])
+        await _same(conn)
+        assert await _one(conn, may, (vols[1],)) == 0
