@@ -50,17 +50,20 @@ SELECT left(region_code, %(child)s) AS area, width_bucket(month, %(months)s::dat
    AND month >= (%(months)s::date[])[1] AND month < (%(months)s::date[])[%(n)s + 1]
  GROUP BY GROUPING SETS ((area, b), (b))
 """
+_ACTIVE_ROWS = """
+  SELECT left(v.region_code, %(child)s) AS area, {count} AS n
+    FROM volunteer_active_year v JOIN unnest(%(years)s::int[], %(masks)s::int[]) y(year, mask)
+      ON v.year = y.year AND v.months & y.mask <> 0
+   WHERE v.region_code >= %(lo)s AND v.region_code < %(hi)s AND {which}
+   GROUP BY GROUPING SETS ((area), ())"""
+# One year: the rows not shared counted (hashed), the shared ones distinctly (sorted, a few).
+_ONE_YEAR = (_ACTIVE_ROWS.format(count="count(*)", which="NOT v.shared") + "\n  UNION ALL"
+             + _ACTIVE_ROWS.format(count="count(DISTINCT v.volunteer_id)", which="v.shared"))
+_YEARS = _ACTIVE_ROWS.format(count="count(DISTINCT v.volunteer_id)", which="true")
 _ACTIVE_PERIOD = """
 UNION ALL
-SELECT left(v.region_code, %(child)s) AS area, NULL, {count}
-  FROM volunteer_active_year v JOIN unnest(%(years)s::int[], %(masks)s::int[]) y(year, mask)
-    ON v.year = y.year AND v.months & y.mask <> 0
- WHERE v.region_code >= %(lo)s AND v.region_code < %(hi)s
- GROUP BY GROUPING SETS ((area), ())
+SELECT area, NULL, sum(n) FROM ({rows}) x GROUP BY area
 """
-_ONE_YEAR = ("count(*) FILTER (WHERE NOT v.shared)"
-             " + count(DISTINCT v.volunteer_id) FILTER (WHERE v.shared)")
-_YEARS = "count(DISTINCT v.volunteer_id)"
 
 # The equity summary (sql/0028): one row per demand, dated by its window's first day.
 _DEMANDS = f"""
@@ -144,5 +147,5 @@ async def list_figures(db: Database, *, group: str, region_prefix: str, child: i
     if group == "active" and whole:
         masks = year_masks(months[0], months[-1])
         params.update(years=list(masks), masks=list(masks.values()))
-        statement += _ACTIVE_PERIOD.format(count=_ONE_YEAR if len(masks) == 1 else _YEARS)
+        statement += _ACTIVE_PERIOD.format(rows=_ONE_YEAR if len(masks) == 1 else _YEARS)
     return await db.fetch(statement, params)
