@@ -1,7 +1,7 @@
 // The 看板's campaigns (主题活动): a campaign's figures per edition in the region (a line per
 // figure, Chart.js), and tagging — the region's activities and demands within an edition's
-// dates listed with checkboxes, tagged (with the reach reported) or untagged, the edition's
-// figures read again after.
+// dates listed with checkboxes (those tagged with the edition already marked ✓ with their
+// reach), tagged (with the reach reported) or untagged, the edition's figures read again after.
 import { gql, mutate } from "./api.js";
 import { getLang, t } from "./i18n.js";
 import { chart, COLOURS } from "./dashchart.js";
@@ -60,9 +60,14 @@ async function showEdition() {
     const same = $("dash-taggable").dataset.edition === id;
     const ticked = new Set(same ? [...$("dash-taggable").querySelectorAll("input:checked")]
       .map((i) => i.value) : []);
-    const row = (kind, n) => `<label><input type="checkbox" data-kind="${kind}" value="${esc(n.id)}"${
-      ticked.has(n.id) ? " checked" : ""}>
-      ${esc(t(`tag_${kind}`))} · ${esc(n.title)} · ${esc(n.startsAt.slice(0, 10))}</label>`;
+    const row = (kind, n) => {
+      const tag = n.campaignTags.find((x) => x.edition.id === id);
+      const mark = tag ? ` <span class="tagged">✓ ${esc(t("dashTaggedWith"))}${tag.peopleServed == null ? ""
+        : ` · ${esc(t("dashTagReach", { n: tag.peopleServed }))}`}</span>` : "";
+      return `<label data-tagged="${tag ? 1 : 0}"><input type="checkbox" data-kind="${kind}" value="${esc(n.id)}"${
+        ticked.has(n.id) ? " checked" : ""}>
+      ${esc(t(`tag_${kind}`))} · ${esc(n.title)} · ${esc(n.startsAt.slice(0, 10))}${mark}</label>`;
+    };
     const rows = [...activities.edges.map((e) => row("activity", e.node)),
       ...demands.edges.map((e) => row("demand", e.node))];
     $("dash-taggable").innerHTML = rows.length ? rows.join("")

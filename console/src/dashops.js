@@ -30,7 +30,7 @@ export const CAMPAIGN_STATS = `query DashCampaignStats($id: ID!, $code: String) 
   campaignStats(editionId: $id, regionCode: $code) { edition { id year }
     activities demands volunteers hours peopleServed } }`;
 
-const ROUND = `id award awardZh level regionCode year categories places status publishedAt`;
+const ROUND = `id award awardZh level regionCode regionName year categories places status publishedAt`;
 export const ROUNDS = `query DashRounds($code: String) {
   recognitionRounds(regionCode: $code, first: 50) { ${ROUND} } }`;
 export const ROUND_DETAIL = `query DashRound($id: Int!, $category: RecognitionCategory!) {
@@ -58,12 +58,11 @@ export const STAR_VOLUNTEERS = `query DashStarVolunteers($code: String!) {
     edges { node { id name stars totalHours region { code name } } } } }`;
 export const STAR_TEAMS = `query DashStarTeams($code: String!) {
   organizations(first: 100, filter: { regionCode: $code }) { totalCount
-    edges { node { id name region { code } stars { ${RATING} } } } } }`;
-// Projects have no region filter: the first 100 the caller sees, kept when their owner's
-// region lies in the region picked.
-export const STAR_PROJECTS = `query DashStarProjects {
-  projects(first: 100) { totalCount edges { node { id name owner { region { code } }
-    stars { ${RATING} } } } } }`;
+    edges { node { id name region { code } stars { ${RATING} } starHistory { stars reachedOn } } } } }`;
+// Projects of the region picked: run by an organisation of its subtree.
+export const STAR_PROJECTS = `query DashStarProjects($code: String!) {
+  projects(first: 100, filter: { regionCode: $code }) { totalCount edges { node { id name
+    owner { region { code } } stars { ${RATING} } starHistory { stars reachedOn } } } } }`;
 export const STAR_VOLUNTEER = `query DashStarVolunteer($id: ID!) { node(id: $id) { ... on Volunteer {
   id name stars totalHours region { code }
   serviceRecords { id servedOn netHours hours confirmed isCorrection } } } }`;
@@ -82,12 +81,14 @@ export const CREATE_PILOT = `mutation DashCreatePilot($input: CreatePilotInput!)
 export const UPDATE_PILOT = `mutation DashUpdatePilot($input: UpdatePilotInput!) {
   updatePilot(input: $input) { pilot { id } ${ERRORS} } }`;
 
-// 主题活动: tag the region's activities and demands of an edition's dates with it.
+// 主题活动: tag the region's activities and demands of an edition's dates with it (each with
+// the editions it is tagged with already).
+const TAGS = "campaignTags { peopleServed edition { id } }";
 export const TAGGABLE = `query DashTaggable($code: String!, $from: DateTime!, $to: DateTime!) {
   activities(first: 100, filter: { regionCode: $code, from: $from, to: $to,
-    statuses: ["published", "closed"] }) { edges { node { id title startsAt } } }
+    statuses: ["published", "closed"] }) { edges { node { id title startsAt ${TAGS} } } }
   demands(first: 100, filter: { regionCode: $code, from: $from, to: $to }) {
-    edges { node { id title startsAt status } } } }`;
+    edges { node { id title startsAt status ${TAGS} } } } }`;
 export const TAG_CAMPAIGN = `mutation DashTagCampaign($input: TagCampaignInput!) {
   tagCampaign(input: $input) { count ${ERRORS} } }`;
 export const UNTAG_CAMPAIGN = `mutation DashUntagCampaign($input: UntagCampaignInput!) {

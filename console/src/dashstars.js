@@ -1,8 +1,8 @@
 // The 看板's stars (星级): the region's volunteers, teams or projects with their stars, filtered
 // by stars and name, best first; one opened shows its evidence — a volunteer's star history
 // (the day each threshold of their region was passed, from their confirmed records), a team's
-// or project's figures against each level of the star rules in force and what the next level
-// still lacks.
+// or project's figures against each level of the star rules in force, the day each level was
+// first reached (starHistory) and what the next level still lacks.
 import { gql } from "./api.js";
 import { getLang, t } from "./i18n.js";
 import * as ops from "./dashops.js";
@@ -34,17 +34,14 @@ async function fetchRows() {
   }
   if (kind === "team") {
     const { organizations: o } = await gql(ops.STAR_TEAMS, { code: state.code });
-    return { total: o.totalCount, rows: o.edges.map(({ node: n }) => ({ kind, id: n.id, name: n.name,
-      stars: n.stars.stars, hours: Number(n.stars.hours), rating: n.stars, region: n.region?.code })) };
+    return { total: o.totalCount, rows: o.edges.map(({ node: n }) => rated(kind, n, n.region?.code)) };
   }
-  const { projects } = await gql(ops.STAR_PROJECTS);
-  const prefix = state.code.replace(/0+$/, "");
-  const rows = projects.edges.map((e) => e.node)
-    .filter((p) => (p.owner?.region?.code ?? "").startsWith(prefix))
-    .map((p) => ({ kind, id: p.id, name: p.name, stars: p.stars.stars, hours: Number(p.stars.hours),
-      rating: p.stars, region: p.owner.region.code }));
-  return { total: rows.length, rows };
+  const { projects: p } = await gql(ops.STAR_PROJECTS, { code: state.code });
+  return { total: p.totalCount, rows: p.edges.map(({ node: n }) => rated(kind, n, n.owner?.region?.code)) };
 }
+
+const rated = (kind, n, region) => ({ kind, id: n.id, name: n.name, stars: n.stars.stars,
+  hours: Number(n.stars.hours), rating: n.stars, history: n.starHistory, region });
 
 function show() {
   const min = Number($("dash-star-min").value);
@@ -120,13 +117,20 @@ async function ratedDetail(row) {
   const met = (l) => Number(r.hours) >= Number(l.hours) && r.activities >= l.activities
     && r.volunteers >= l.volunteers && (l.rating === null || Number(r.rating ?? 0) >= Number(l.rating));
   const short = r.next ? (getLang() === "zh" ? r.next.shortZh : r.next.shortEn) : [];
+  const reached = (l) => {
+    const h = row.history.find((x) => x.stars === l.stars);
+    if (!h) return t("dashNotYet");
+    return (h.reachedOn ?? t("dashHeldBefore")) + (l.stars > r.stars ? t("dashLostSince") : "");
+  };
   return `<h4>${esc(row.name)} ${stars(r.stars)}</h4>
     <p>${esc(t("dashStarEvidence", { hours: Number(r.hours).toFixed(1), activities: r.activities,
       volunteers: r.volunteers, rating: r.rating ?? "—", ratings: r.ratingCount }))}</p>
     <table class="dash-children star-rules"><thead><tr><th>${esc(t("dashStarsCol"))}</th><th>${esc(t("s_hours"))}</th>
-      <th>${esc(t("s_activities"))}</th><th>${esc(t("s_volunteers"))}</th><th>${esc(t("dashRating"))}</th></tr></thead>
-      <tbody>${starRules.rules.map((l) => `<tr class="${met(l) ? "pass" : "fail"}"><td>${stars(l.stars)}</td>
-        <td>${Number(l.hours)}</td><td>${l.activities}</td><td>${l.volunteers}</td><td>${l.rating ?? "—"}</td></tr>`).join("")}</tbody></table>
+      <th>${esc(t("s_activities"))}</th><th>${esc(t("s_volunteers"))}</th><th>${esc(t("dashRating"))}</th>
+      <th>${esc(t("dashReachedOn"))}</th></tr></thead>
+      <tbody>${starRules.rules.map((l) => `<tr class="${met(l) ? "pass" : "fail"}" data-level="${l.stars}"><td>${stars(l.stars)}</td>
+        <td>${Number(l.hours)}</td><td>${l.activities}</td><td>${l.volunteers}</td><td>${l.rating ?? "—"}</td>
+        <td class="reached">${esc(reached(l))}</td></tr>`).join("")}</tbody></table>
     ${r.next ? `<p class="next">${esc(t("dashNextLacks", { n: r.next.stars }))}${esc(short.join("；"))}</p>` : ""}
     <p class="note">${esc(t("dashNoStarHistory"))}</p>`;
 }

@@ -185,7 +185,7 @@ export const roundsPanel = {
         const li = document.createElement("li");
         li.dataset.round = String(r.id);
         li.innerHTML = `<a href="#">${esc(r.year)} ${esc(getLang() === "zh" ? r.awardZh : r.award)}
-          · ${esc(t(`l_${r.level}`))} ${esc(r.regionCode ?? "")} · ${esc(t(`dashStatus_${r.status}`))}</a>`;
+          · ${esc(t(`l_${r.level}`))} ${esc(r.regionName ?? r.regionCode ?? "")} · ${esc(t(`dashStatus_${r.status}`))}</a>`;
         li.querySelector("a").addEventListener("click", (e) => {
           e.preventDefault();
           Object.assign(state, { round: r.id, category: r.categories[0] });

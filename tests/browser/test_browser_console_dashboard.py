@@ -126,7 +126,7 @@ def test_dashboard_scorecard_map_charts_coverage_and_round(
     page.click("#dash-rounds .open-round button[type=submit]")
     page.wait_for_function("document.querySelectorAll('#dash-rounds li[data-round]').length === 2")
     assert "四个十佳" in page.inner_text("#dash-rounds .rounds")
-    page.locator("#dash-rounds li[data-round]", has_text=COUNTY).locator("a").click()
+    page.locator("#dash-rounds li[data-round]", has_text="老城区").locator("a").click()
     page.wait_for_selector("#dash-rounds .candidates li")
     best = page.locator("#dash-rounds .candidates li").first
     assert "时长" in best.inner_text()
