@@ -36,6 +36,13 @@ from hub.store.tables.notify import (
     webhook,
     webhook_delivery,
 )
+from hub.store.tables.office import (
+    office_day_tally,
+    office_month_active,
+    volunteer_active_year,
+    volunteer_month,
+    volunteer_star,
+)
 from hub.store.tables.people import (
     account,
     import_batch,
@@ -135,6 +142,8 @@ __all__ = [
     "notification_delivery",
     "notification_preference",
     "notification_read",
+    "office_day_tally",
+    "office_month_active",
     "organization",
     "organization_member_count",
     "organization_move",
@@ -169,7 +178,10 @@ __all__ = [
     "team_offer",
     "team_pairing",
     "volunteer",
+    "volunteer_active_year",
     "volunteer_availability_exception",
+    "volunteer_month",
+    "volunteer_star",
     "volunteer_status_change",
     "webhook",
     "webhook_delivery",
