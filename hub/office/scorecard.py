@@ -84,6 +84,7 @@ class ItemResult:
     min_members: int | None
     six_standard: bool
     entries: tuple[Entry, ...] = field(default=())
+    candidates: int = 0  # how many entries there are (judged, or counted in SQL)
 
     @property
     def passed(self) -> bool:
@@ -168,10 +169,17 @@ def judge_item(quota: Quota, rows: Sequence[Mapping[str, Any]], period: Period,
     else:
         raise ValueError(f"unknown quota item {quota.item!r}; one of {', '.join(ITEMS)}")
     entries.sort(key=lambda e: (not e.counts, e.name, e.id))
+    return counted_item(quota, sum(1 for e in entries if e.counts), len(entries),
+                        tuple(entries))
+
+
+def counted_item(quota: Quota, actual: int, candidates: int,
+                 entries: tuple[Entry, ...] = ()) -> ItemResult:
+    """An item's result from its figures (its entries, when judged here, apart)."""
     zh, en = LABELS[quota.item]
     return ItemResult(item=quota.item, label_zh=zh, label_en=en, target=quota.target,
-                      actual=sum(1 for e in entries if e.counts), min_members=quota.min_members,
-                      six_standard=quota.six_standard, entries=tuple(entries))
+                      actual=actual, min_members=quota.min_members,
+                      six_standard=quota.six_standard, entries=entries, candidates=candidates)
 
 
 def add_months(day: date, months: int) -> date:

@@ -9,6 +9,7 @@ from datetime import date
 from typing import TypeVar
 
 import strawberry
+from strawberry.dataloader import DataLoader
 
 from hub.office.scorecard import Entry, ItemResult
 from hub.schema.context import Info
@@ -101,6 +102,31 @@ class ScorecardEntry:
                    reason_zh=e.reason_zh, reason_en=e.reason_en)
 
 
+class EntryLoader:
+    """The entries of a response's items, read when a client asks for them: the asks made
+    together are one statement per quota item (and ``first``, ``counts``) for every card."""
+
+    def __init__(self, info: Info, cards: list[service.PilotScorecard]) -> None:
+        self.db, self.cards = info.context.db, cards
+        self.loader: DataLoader[tuple[int, str, int, bool | None], list[Entry]] = DataLoader(
+            load_fn=self._load)
+
+    async def _load(self, keys: list[tuple[int, str, int, bool | None]]) -> list[list[Entry]]:
+        groups: dict[tuple[int, bool | None], list[int]] = {}
+        for n, (_, _, first, counts) in enumerate(keys):
+            groups.setdefault((first, counts), []).append(n)
+        out: list[list[Entry]] = [[] for _ in keys]
+        for (first, counts), members in groups.items():
+            got = await service.entries(self.db, [(self.cards[keys[n][0]], keys[n][1])
+                                                  for n in members], first=first, counts=counts)
+            for n, found in zip(members, got, strict=True):
+                out[n] = found
+        return out
+
+    def cards_of(self) -> list[Scorecard]:
+        return [Scorecard.of(c, self, k) for k, c in enumerate(self.cards)]
+
+
 @strawberry.type(description="One quota item: target, actual, pass/fail and the list behind.")
 class ScorecardItem:
     item: str
@@ -113,24 +139,29 @@ class ScorecardItem:
     min_members: int | None
     six_standard: bool
     result: strawberry.Private[ItemResult]
+    card: strawberry.Private[tuple[EntryLoader, int]]
 
     @strawberry.field(description="Candidates: counted first, then those that do not count "
                                   f"with why (at most {MAX_ENTRIES}).")
-    def entries(self, first: int = 100, counts: bool | None = None) -> list[ScorecardEntry]:
+    async def entries(self, first: int = 100, counts: bool | None = None
+                      ) -> list[ScorecardEntry]:
         if not 0 <= first <= MAX_ENTRIES:
             raise BadUserInput("first", first, f"is outside 0..{MAX_ENTRIES}")
-        chosen_ = [e for e in self.result.entries if counts is None or e.counts == counts]
-        return [ScorecardEntry.of(e) for e in chosen_[:first]]
+        loader, k = self.card
+        found = await loader.loader.load((k, self.item, first, counts))
+        return [ScorecardEntry.of(e) for e in found]
 
     @strawberry.field(description="How many candidates (with `counts`, of that kind).")
     def entry_count(self, counts: bool | None = None) -> int:
-        return sum(1 for e in self.result.entries if counts is None or e.counts == counts)
+        r = self.result
+        return r.candidates if counts is None else r.actual if counts else r.candidates - r.actual
 
     @classmethod
-    def of(cls, r: ItemResult) -> ScorecardItem:
+    def of(cls, r: ItemResult, loader: EntryLoader, k: int) -> ScorecardItem:
         return cls(item=r.item, label=chosen(r.label_zh, r.label_en), label_zh=r.label_zh,
                    label_en=r.label_en, target=r.target, actual=r.actual, passed=r.passed,
-                   min_members=r.min_members, six_standard=r.six_standard, result=r)
+                   min_members=r.min_members, six_standard=r.six_standard, result=r,
+                   card=(loader, k))
 
 
 @strawberry.type(description="A pilot judged as of a date.")
@@ -145,11 +176,11 @@ class Scorecard:
     items: list[ScorecardItem]
 
     @classmethod
-    def of(cls, c: service.PilotScorecard) -> Scorecard:
+    def of(cls, c: service.PilotScorecard, loader: EntryLoader, k: int) -> Scorecard:
         return cls(pilot=Pilot.from_row(c.pilot), as_of=c.period.as_of,
                    judged_on=c.period.judged_on, starts_on=c.period.starts_on,
                    ends_on=c.period.ends_on, passed=c.passed,
-                   items=[ScorecardItem.of(i) for i in c.items])
+                   items=[ScorecardItem.of(i, loader, k) for i in c.items])
 
 
 @strawberry.type(description="A region's pilots in one line.")
@@ -190,7 +221,7 @@ class ScorecardQuery:
         cards = await asked(pilot_id or region_code, service.scorecards(
             info.context.db, info.context.caller, pilot_id=key, region_code=region_code,
             as_of=as_of))
-        return [Scorecard.of(c) for c in cards]
+        return EntryLoader(info, cards).cards_of()
 
     @strawberry.field(description="Drill-down: a region's pilots passed, and its children's.")
     async def scorecards(self, info: Info, region_code: str,
@@ -199,7 +230,8 @@ class ScorecardQuery:
             info.context.db, info.context.caller, region_code=region_code, as_of=as_of))
         return ScorecardDrillDown(as_of=found.as_of, total=RegionScorecardSummary.of(found.total),
                                   children=[RegionScorecardSummary.of(c) for c in found.children],
-                                  scorecards=[Scorecard.of(c) for c in found.scorecards])
+                                  scorecards=EntryLoader(info, list(found.scorecards))
+                                  .cards_of())
 
     @strawberry.field(description="Every pilot quota set (Henan's henan_001 is the default).")
     async def pilot_quota_sets(self, info: Info) -> list[PilotQuotaSet]:

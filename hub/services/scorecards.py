@@ -1,8 +1,11 @@
 """Pilots' scorecards (试点考核, seed 001) as of any date, and the drill-down from a province to
 its cities and counties.
 
-The facts come from hub.store.scorecards (one statement per quota item for every pilot of the
-request), the verdicts from hub.office.scorecard (pure). "As of" a date D judges at the end of
+The figures (target, actual, how many candidates) come from hub.store.scorecard_counts (the
+rules in SQL, one statement per quota item for every pilot of the request: a province's card
+reads no candidate list); the candidates behind them (``entries``, the first ones when a client
+asks) from hub.store.scorecards, judged by hub.office.scorecard (pure) with why not. judge_at
+judges every candidate (the counts' tests hold them to it). "As of" a date D judges at the end of
 D in China Standard Time (never past the pilot period's last day): teams' members from the
 memberships and their ended stints (membership_history), the publication state of projects,
 activities and stations from their review log (publication_review). What the data does not
@@ -22,7 +25,16 @@ from typing import Any
 from hub.auth import Caller
 from hub.auth.actions import Action, require, subject
 from hub.auth.ids import region_prefix
-from hub.office.scorecard import ITEMS, ItemResult, Period, Quota, add_months, judge_item
+from hub.office.scorecard import (
+    ITEMS,
+    Entry,
+    ItemResult,
+    Period,
+    Quota,
+    add_months,
+    counted_item,
+    judge_item,
+)
 from hub.services import regions
 from hub.services.workflow import Code, WorkflowError
 from hub.store import scorecard_counts as count_store
@@ -96,9 +108,9 @@ async def _region(db: Database, code: str, field: str = "regionCode") -> Row:
 
 
 async def judge(db: Database, pilots: Sequence[Row], as_of: date) -> list[PilotScorecard]:
-    """Scorecards of ``pilots`` (rows of hub.store.scorecards) as of a date: one statement
-    per quota item for all of them."""
-    return await judge_at(db, [(p, as_of) for p in pilots])
+    """Scorecards of ``pilots`` (rows of hub.store.scorecards) as of a date, from counts (one
+    statement per quota item for all of them); their entries are read when asked (entries)."""
+    return await counted_at(db, [(p, as_of) for p in pilots])
 
 
 async def _quotas(db: Database, cards: Sequence[tuple[Row, date]]
@@ -146,26 +158,36 @@ async def judge_at(db: Database, cards: Sequence[tuple[Row, date]]) -> list[Pilo
     return out
 
 
-def _under(rows: Sequence[Row]) -> dict[int, tuple[list[str], list[int]]]:
-    """Per key, its divisions in order and the running sum of their counts."""
-    by: dict[int, list[tuple[str, int]]] = {}
+def _under(rows: Sequence[Row]) -> dict[int, tuple[list[str], list[tuple[int, int]]]]:
+    """Per key, its divisions in order and the running sums of their counts (those that
+    count, candidates)."""
+    by: dict[int, list[tuple[str, int, int]]] = {}
     for r in rows:
-        by.setdefault(r["pilot_id"], []).append((r["region_code"], int(r["n"])))
-    out: dict[int, tuple[list[str], list[int]]] = {}
-    for key, pairs in by.items():
-        pairs.sort()
-        sums = [0]
-        for _, n in pairs:
-            sums.append(sums[-1] + n)
-        out[key] = ([code for code, _ in pairs], sums)
+        by.setdefault(r["pilot_id"], []).append((r["region_code"], int(r["n"]),
+                                                 int(r["candidates"])))
+    out: dict[int, tuple[list[str], list[tuple[int, int]]]] = {}
+    for key, found in by.items():
+        found.sort()
+        sums = [(0, 0)]
+        for _, n, c in found:
+            sums.append((sums[-1][0] + n, sums[-1][1] + c))
+        out[key] = ([code for code, _, _ in found], sums)
     return out
 
 
-async def actuals_at(db: Database, cards: Sequence[tuple[Row, date]]
-                     ) -> list[dict[str, tuple[int, int]]]:
-    """Per card (a pilot as of a date), item → (target, actual) as judge_at's would give,
-    from counts alone (hub.store.scorecard_counts: per quota item one statement, once per
-    distinct period, moment and quota, by division; a card sums its subtree's divisions)."""
+def _subtree(counted: tuple[list[str], list[tuple[int, int]]], prefix: str) -> tuple[int, int]:
+    """A subtree's sums (those that count, candidates) from a key's running sums."""
+    codes, sums = counted
+    hi, lo = sums[bisect_left(codes, prefix + ":")], sums[bisect_left(codes, prefix)]
+    return hi[0] - lo[0], hi[1] - lo[1]
+
+
+async def _counted(db: Database, cards: Sequence[tuple[Row, date]]
+                   ) -> list[list[tuple[Quota, int, int]]]:
+    """Per card (a pilot as of a date), its quotas in ITEMS order with how many candidates
+    count and how many there are, as judge_at's would give, from counts alone
+    (hub.store.scorecard_counts: per quota item one statement, once per distinct period,
+    moment and quota, by division; a card sums its subtree's divisions)."""
     if not cards:
         return []
     quotas = await _quotas(db, cards)
@@ -174,17 +196,17 @@ async def actuals_at(db: Database, cards: Sequence[tuple[Row, date]]
     common = first[:next((i for i, (a, b) in enumerate(zip(first, last, strict=False))
                           if a != b),
                          min(len(first), len(last)))]
-    mine = [{q.item: q for q in quotas.get((p["quota_set"], p["pilot_type"]), [])}
-            for p, _ in cards]
-    out: list[dict[str, tuple[int, int]]] = [{} for _ in cards]
+    mine = [quotas.get((p["quota_set"], p["pilot_type"]), []) for p, _ in cards]
+    got: dict[tuple[int, str], tuple[int, int]] = {}
     for item in ITEMS:
         keyed: dict[tuple[Any, ...], int] = {}
-        of: list[tuple[int, Quota] | None] = []
-        for k, m in enumerate(mine):
-            q = m.get(item)
-            key = (args["starts"][k], args["ends"][k], args["ats"][k], q and q.min_members,
-                   bool(q and q.six_standard))
-            of.append(None if q is None else (keyed.setdefault(key, len(keyed)), q))
+        of: list[tuple[int, int]] = []  # (card, key)
+        for k, qs in enumerate(mine):
+            for q in qs:
+                if q.item == item:
+                    key = (args["starts"][k], args["ends"][k], args["ats"][k], q.min_members,
+                           q.six_standard)
+                    of.append((k, keyed.setdefault(key, len(keyed))))
         if not keyed:
             continue
         keys = list(keyed)
@@ -192,13 +214,60 @@ async def actuals_at(db: Database, cards: Sequence[tuple[Row, date]]
             db, item=item, prefix=common, starts=[x[0] for x in keys],
             ends=[x[1] for x in keys], ats=[x[2] for x in keys],
             min_members=[x[3] for x in keys], six=[x[4] for x in keys]))
-        for k, got in enumerate(of):
-            if got is not None:
-                codes, sums = counted.get(got[0], ([], [0]))
-                prefix = args["prefixes"][k]
-                out[k][item] = (got[1].target, sums[bisect_left(codes, prefix + ":")]
-                                - sums[bisect_left(codes, prefix)])
+        for k, at in of:
+            got[k, item] = _subtree(counted.get(at, ([], [(0, 0)])), args["prefixes"][k])
+    return [[(q, *got[k, q.item]) for q in qs] for k, qs in enumerate(mine)]
+
+
+async def counted_at(db: Database, cards: Sequence[tuple[Row, date]]) -> list[PilotScorecard]:
+    """judge_at's scorecards from counts alone: each item's target, actual and how many
+    candidates, without its entries (``entries`` reads the first of them when asked)."""
+    periods, _ = _arrays(cards)
+    return [PilotScorecard(pilot=p, period=period,
+                           items=tuple(counted_item(q, n, c) for q, n, c in card))
+            for (p, _), period, card in zip(cards, periods, await _counted(db, cards),
+                                            strict=True)]
+
+
+async def actuals_at(db: Database, cards: Sequence[tuple[Row, date]]
+                     ) -> list[dict[str, tuple[int, int]]]:
+    """Per card (a pilot as of a date), item → (target, actual) as judge_at's would give,
+    from counts alone (see _counted)."""
+    return [{q.item: (q.target, n) for q, n, _ in card} for card in await _counted(db, cards)]
+
+
+async def entries(db: Database, asks: Sequence[tuple[PilotScorecard, str]], *,
+                  first: int, counts: bool | None = None) -> list[list[Entry]]:
+    """The first ``first`` candidates of the items asked ((card, quota item) pairs), in the
+    card's order, as judge_at's entries (``counts``: only those that count, or only those that
+    do not): one statement per quota item for all the asks. The cards come from scorecards
+    or drill_down, whose caller was allowed to read them."""
+    out: list[list[Entry]] = [[] for _ in asks]
+    for item in ITEMS:
+        mine = [(k, card, quota) for k, (card, asked) in enumerate(asks) if asked == item
+                for quota in [_quota_of(card, item)] if quota is not None]
+        if not mine or first <= 0:
+            continue
+        periods = [card.period for _, card, _ in mine]
+        _, args = _arrays([(card.pilot, card.period.as_of) for _, card, _ in mine])
+        rows = await store.list_entries(
+            db, item=item, **args, min_members=[q.min_members for _, _, q in mine],
+            six=[q.six_standard for _, _, q in mine],
+            judged=[x.judged_on for x in periods], counts=counts, first=first)
+        by: dict[int, list[Row]] = {}
+        for row in rows:
+            by.setdefault(row["pilot_id"], []).append(row)
+        for j, (k, _, quota) in enumerate(mine):
+            judged = judge_item(quota, by.get(j, []), periods[j], _LABELS).entries
+            out[k] = [e for e in judged if counts is None or e.counts == counts]
     return out
+
+
+def _quota_of(card: PilotScorecard, item: str) -> Quota | None:
+    found = next((i for i in card.items if i.item == item), None)
+    return None if found is None else Quota(item=item, target=found.target,
+                                            min_members=found.min_members,
+                                            six_standard=found.six_standard)
 
 
 async def passed_at(db: Database, cards: Sequence[tuple[Row, date]]) -> list[bool]:

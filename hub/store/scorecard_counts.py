@@ -7,10 +7,11 @@ date) with its facts, which hub.office.scorecard judges one by one: a province's
 statements apply the same rules in SQL once per *key* — what a verdict depends on besides the
 subtree: the pilot period, the moment judged, the quota's ``min_members`` and ``six`` (六有) —
 over the common subtree of the request (``prefixes`` are all that one prefix), and return how
-many candidates count per key (``pilot_id``: the key's place in the request) and division
-(``region_code``); the service sums a card's divisions. A candidate's state is looked up in the
-review log only when the log holds a step at or after the moment judged (``last``: its latest
-step, found once per candidate); without one hub_state_at answers the state now.
+many candidates there are and how many of them count per key (``pilot_id``: the key's place in
+the request) and division (``region_code``); the service sums a card's divisions. A
+candidate's state is looked up in the review log only when the log holds a step at or after
+the moment judged (``last``: its latest step, found once per candidate); without one
+hub_state_at answers the state now.
 tests/office/test_office_scorecard_counts.py holds them to hub.office.scorecard's verdicts.
 
 The rules (hub.office.scorecard): a team counts when not dissolved with at least
@@ -54,22 +55,23 @@ def _in(states: frozenset[str]) -> str:
 
 _RANGE = "x.region_code >= %(lo)s AND x.region_code < %(hi)s"
 _TEAMS = _KEYS + f"""
-SELECT t.pilot_id, t.region_code, count(*) AS n
+SELECT t.pilot_id, t.region_code, count(*) AS candidates,
+       count(*) FILTER (WHERE t.status <> 'dissolved'
+                          AND t.members >= coalesce(p.min_members, 0)) AS n
   FROM ({TEAMS_BODY}) t JOIN p ON p.pilot_id = t.pilot_id
- WHERE t.status <> 'dissolved' AND t.members >= coalesce(p.min_members, 0)
  GROUP BY 1, 2
 """
 _PROJECTS = _KEYS + _last_steps(
     "project", "organization o JOIN project x ON x.owner_id = o.id",
     "o.region_code >= %(lo)s AND o.region_code < %(hi)s") + f"""
-SELECT p.pilot_id, o.region_code, count(*) AS n
+SELECT p.pilot_id, o.region_code, count(*) AS candidates,
+       count(*) FILTER (WHERE lower(j.period) < (p.at AT TIME ZONE 'Asia/Shanghai')::date
+                          AND {_state('project', 'j')} IN {_in(PROJECT_LIVE)}) AS n
   FROM q p JOIN organization o ON o.region_code >= p.lo AND o.region_code < p.hi
   JOIN project j ON j.owner_id = o.id AND j.created_at < p.at
   LEFT JOIN last l ON l.subject_id = j.id
  WHERE upper(j.period) > (p.starts_at AT TIME ZONE 'Asia/Shanghai')::date
    AND lower(j.period) < (p.ends_at AT TIME ZONE 'Asia/Shanghai')::date
-   AND lower(j.period) < (p.at AT TIME ZONE 'Asia/Shanghai')::date
-   AND {_state('project', 'j')} IN {_in(PROJECT_LIVE)}
  GROUP BY 1, 2
 """
 # The subtree's activities of the keys' periods read once (not once per key).
@@ -79,21 +81,22 @@ c AS MATERIALIZED (
     FROM activity x WHERE {_RANGE}
      AND lower(x.time_window) >= (SELECT min(starts_at) FROM p)
      AND lower(x.time_window) < (SELECT max(ends_at) FROM p))
-SELECT p.pilot_id, a.region_code, count(*) AS n
+SELECT p.pilot_id, a.region_code, count(*) AS candidates,
+       count(*) FILTER (WHERE a.starts < p.at
+                          AND {_state('activity', 'a')} IN {_in(ACTIVITY_LIVE)}) AS n
   FROM p JOIN c a ON a.created_at < p.at
-   AND a.starts >= p.starts_at AND a.starts < p.ends_at AND a.starts < p.at
+   AND a.starts >= p.starts_at AND a.starts < p.ends_at
   LEFT JOIN last l ON l.subject_id = a.id
- WHERE {_state('activity', 'a')} IN {_in(ACTIVITY_LIVE)}
  GROUP BY 1, 2
 """
 _STATIONS = _KEYS + _last_steps("station", "station x", _RANGE) + f"""
-SELECT p.pilot_id, s.region_code, count(*) AS n
+SELECT p.pilot_id, s.region_code, count(*) AS candidates,
+       count(*) FILTER (WHERE {_state('station', 's')} = 'active'
+         AND (NOT p.six OR (s.has_place AND s.has_team AND s.has_projects AND s.has_facilities
+                            AND s.has_rules AND s.has_signage) IS TRUE)) AS n
   FROM q p JOIN station s ON s.region_code >= p.lo AND s.region_code < p.hi
    AND s.created_at < p.at
   LEFT JOIN last l ON l.subject_id = s.id
- WHERE {_state('station', 's')} = 'active'
-   AND (NOT p.six OR (s.has_place AND s.has_team AND s.has_projects AND s.has_facilities
-                      AND s.has_rules AND s.has_signage) IS TRUE)
  GROUP BY 1, 2
 """
 COUNTS = {"teams": _TEAMS, "projects": _PROJECTS, "activities": _ACTIVITIES,
@@ -103,8 +106,9 @@ COUNTS = {"teams": _TEAMS, "projects": _PROJECTS, "activities": _ACTIVITIES,
 async def list_counts(db: Database, *, item: str, prefix: str, starts: Sequence[datetime],
                       ends: Sequence[datetime], ats: Sequence[datetime],
                       min_members: Sequence[int | None], six: Sequence[bool]) -> list[Row]:
-    """How many candidates of ``item`` count (``n``) per key (``pilot_id``: its place in the
-    arrays) and division (``region_code``) of the subtree ``prefix``; none: no row."""
+    """How many candidates of ``item`` there are (``candidates``) and how many count (``n``)
+    per key (``pilot_id``: its place in the arrays) and division (``region_code``) of the
+    subtree ``prefix``; no candidate: no row."""
     keys = list(range(len(ats)))
     params: dict[str, Any] = {
         "pilots": keys, "prefixes": [prefix] * len(keys), "starts": list(starts),

@@ -9,12 +9,13 @@ and the team one sums the maintained member counts (sql/0027) over each team's s
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 
+from hub.office.scorecard import ACTIVITY_LIVE, PROJECT_LIVE
 from hub.store import sql
 from hub.store.base import Database, Row
 from hub.store.tables import pilot, pilot_quota, pilot_quota_set, region
@@ -138,8 +139,7 @@ SELECT p.pilot_id, o.id, o.name, o.status, o.region_code,
     ON o.region_code >= p.lo AND o.region_code < p.hi AND o.level = 'team'
    AND o.created_at < p.at
 """
-_TEAMS = _PILOT_ROWS + TEAMS_BODY
-_PROJECTS = _PILOT_ROWS + """
+_PROJECTS = """
 SELECT p.pilot_id, j.id, j.name, lower(j.period) AS starts_on, upper(j.period) AS ends_on,
        CASE WHEN p.at > now() THEN j.status
             ELSE hub_state_at('project', j.id, j.status, p.at) END AS state
@@ -148,7 +148,7 @@ SELECT p.pilot_id, j.id, j.name, lower(j.period) AS starts_on, upper(j.period) A
  WHERE upper(j.period) > (p.starts_at AT TIME ZONE 'Asia/Shanghai')::date
    AND lower(j.period) < (p.ends_at AT TIME ZONE 'Asia/Shanghai')::date
 """
-_ACTIVITIES = _PILOT_ROWS + """
+_ACTIVITIES = """
 SELECT p.pilot_id, a.id, a.title AS name,
        (lower(a.time_window) AT TIME ZONE 'Asia/Shanghai')::date AS starts_on,
        CASE WHEN p.at > now() THEN a.status
@@ -157,7 +157,7 @@ SELECT p.pilot_id, a.id, a.title AS name,
    AND a.created_at < p.at
    AND lower(a.time_window) >= p.starts_at AND lower(a.time_window) < p.ends_at
 """
-_STATIONS = _PILOT_ROWS + """
+_STATIONS = """
 SELECT p.pilot_id, s.id, s.name,
        CASE WHEN p.at > now() THEN s.status
             ELSE hub_state_at('station', s.id, s.status, p.at) END AS state,
@@ -165,8 +165,9 @@ SELECT p.pilot_id, s.id, s.name,
   FROM q p JOIN station s ON s.region_code >= p.lo AND s.region_code < p.hi
    AND s.created_at < p.at
 """
-FACTS = {"teams": _TEAMS, "projects": _PROJECTS, "activities": _ACTIVITIES,
-         "stations": _STATIONS}
+_BODIES = {"teams": TEAMS_BODY, "projects": _PROJECTS, "activities": _ACTIVITIES,
+           "stations": _STATIONS}
+FACTS = {item: _PILOT_ROWS + body for item, body in _BODIES.items()}
 
 
 async def list_facts(db: Database, *, item: str, pilots: Sequence[int],
@@ -178,3 +179,47 @@ async def list_facts(db: Database, *, item: str, pilots: Sequence[int],
                                         "starts": list(starts), "ends": list(ends),
                                         "ats": list(ats)})
 
+
+
+def _in(states: frozenset[str]) -> str:
+    return "(" + ", ".join(f"'{s}'" for s in sorted(states)) + ")"
+
+
+# Whether a candidate (a fact row ``f``) counts for its card ``p`` (``judged``: the date judged;
+# ``min_members``, ``six``: its quota's): hub.office.scorecard's rules, as scorecard_counts.py
+# applies them; IS TRUE so that a missing fact does not count, as there.
+_COUNTS = {
+    "teams": "f.status <> 'dissolved' AND f.members >= coalesce(p.min_members, 0)",
+    "projects": f"f.state IN {_in(PROJECT_LIVE)} AND f.starts_on <= p.judged",
+    "activities": f"f.state IN {_in(ACTIVITY_LIVE)} AND f.starts_on <= p.judged",
+    "stations": "f.state = 'active' AND (NOT p.six OR (f.has_place AND f.has_team AND "
+                "f.has_projects AND f.has_facilities AND f.has_rules AND f.has_signage))",
+}
+_ENTRY_ROWS = pilot_rows(", %(mins)s::int[], %(six)s::bool[], %(judged)s::date[]",
+                         ", min_members, six, judged")
+# SQL text: the first candidates of each card in the scorecard's order (counted first, then by
+# name in code-point order as Python sorts, then id), ``counts`` keeping one kind; the facts
+# materialised once so a state read from the review log is read once per candidate.
+ENTRIES = {item: _ENTRY_ROWS + f""",
+f AS MATERIALIZED ({body}),
+g AS (SELECT f.*, (({_COUNTS[item]}) IS TRUE) AS counts
+        FROM f JOIN p ON p.pilot_id = f.pilot_id),
+r AS (SELECT g.*, row_number() OVER (PARTITION BY g.pilot_id
+                                     ORDER BY NOT g.counts, g.name COLLATE "C", g.id) AS rank
+        FROM g WHERE %(counts)s::bool IS NULL OR g.counts = %(counts)s::bool)
+SELECT * FROM r WHERE r.rank <= %(first)s ORDER BY r.pilot_id, r.rank
+""" for item, body in _BODIES.items()}
+
+
+async def list_entries(db: Database, *, item: str, pilots: Sequence[int],
+                       prefixes: Sequence[str], starts: Sequence[datetime],
+                       ends: Sequence[datetime], ats: Sequence[datetime],
+                       min_members: Sequence[int | None], six: Sequence[bool],
+                       judged: Sequence[date], counts: bool | None, first: int) -> list[Row]:
+    """The first ``first`` candidates of a quota item per card (``pilot_id``), as list_facts
+    gives them, with ``counts`` (whether each counts), in the scorecard's order; ``counts``
+    not None: only those that count (True) or only those that do not (False)."""
+    return await db.fetch(ENTRIES[item], {
+        "pilots": list(pilots), "prefixes": list(prefixes), "starts": list(starts),
+        "ends": list(ends), "ats": list(ats), "mins": list(min_members), "six": list(six),
+        "judged": list(judged), "counts": counts, "first": first})

@@ -289,3 +289,28 @@ async def oracle(conn: psycopg.AsyncConnection[Any], pilot_id: int,
 
 def utc(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+async def rewound_world(conn: psycopg.AsyncConnection[Any]) -> tuple[World, list[int]]:
+    """make_world with review steps after some dates (a state rewound through the log) and
+    after all of them, and a third pilot in another county funded on another day; the world
+    and the three pilots' ids."""
+    w = await make_world(conn)
+    # A station closed in June (active before by the log), an activity approved in May,
+    # a project approved in August, an activity withdrawn in September (published before).
+    closed = w.stations["closed"]
+    await review(conn, "station", closed, "close", "active", "closed", date(2025, 6, 1))
+    late = await activity(conn, "五月审核的义诊", w.teams["full"], OTHER_COUNTY,
+                          date(2025, 4, 10), "published", created=date(2025, 3, 1))
+    await review(conn, "activity", late, "approve", "pending_review", "published",
+                 date(2025, 5, 3))
+    await review(conn, "project", w.projects["later"], "approve", "pending_review", "planned",
+                 date(2025, 8, 1))
+    gone = w.activities["held5"]
+    await conn.execute("UPDATE activity SET status = 'draft' WHERE id = %s", (gone,))
+    await review(conn, "activity", gone, "withdraw", "closed", "draft", date(2025, 9, 9))
+    await station(conn, "涧西区站点", OTHER_COUNTY, "active", signage=False)
+    other = int(await one(conn, "INSERT INTO pilot (region_code, pilot_type, name, funded_on, "
+                                "quota_set) VALUES (%s, 'county', '涧西区试点', '2025-04-20', "
+                                "'henan_001') RETURNING id", (OTHER_COUNTY,)))
+    return w, [w.county_pilot, w.city_pilot, other]
