@@ -5,8 +5,9 @@ every province seeded in ≤ 15 minutes; `near` p50 ≤ 5 ms in process; a z12 t
 city's dispatch ≤ 10 s; a province's scorecard ≤ 500 ms.
 
 Run with `.venv/bin/python bench/bench_national.py [--seed] [--reseed] [--measure]
-[--volunteers N]` (or `make bench-national ARGS="…"`). With no phase flag: seed when the
-database is missing or holds another count, then measure.
+[--volunteers N] [--only near|tiles|scorecard|dispatch]` (or `make bench-national ARGS="…"`).
+With no phase flag: seed when the database is missing or holds another count, then measure
+(``--only``: one part of the measures).
 
 * Database: ``hub_national`` on the hub's server (DATABASE_URL, else the embedded cluster) for
   the full 10,000,000; ``hub_national_<N>`` for other sizes (stations and demands scaled with
@@ -21,7 +22,9 @@ database is missing or holds another count, then measure.
   previewDispatch mutation call) on the busiest city's open demands of the coming week, the
   candidates read from the database, solved in process.
 * A province's scorecard: ``hub.services.scorecards.scorecards`` for the biggest province's
-  pilots (every city and county), as bench_scorecards.py measures it.
+  pilots (every city and county), as bench_scorecards.py measures it, today and as of last
+  month's end; and one city pilot's why-not lists (``scorecards.entries``, what the 看板 asks
+  when a card is opened).
 
 The machine has two cores shared with other work while this runs: the figures are pessimistic.
 """
@@ -103,6 +106,8 @@ def main() -> None:
     parser.add_argument("--reseed", action="store_true", help="drop and seed again")
     parser.add_argument("--measure", action="store_true", help="measure (the default)")
     parser.add_argument("--iterations", type=int, default=200)
+    parser.add_argument("--only", choices=("near", "tiles", "scorecard", "dispatch"),
+                        default="", help="measure only this part")
     args = parser.parse_args()
     sizes = FULL if args.volunteers == FULL.volunteers else sizes_for(args.volunteers)
     server = database_url(Settings.from_env(), start=True)
@@ -119,7 +124,7 @@ def main() -> None:
     if not only_seed:
         from national_measure import measure_all  # heavy: the app
 
-        print(measure_all(url, sizes, iterations=args.iterations), flush=True)
+        print(measure_all(url, sizes, iterations=args.iterations, only=args.only), flush=True)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,8 @@ Run with `.venv/bin/python bench/bench_scorecards.py [--quick] [--database NAME]
 * Setup, once (kept between runs): a pilot for every city and county of Henan (41), funded
   2025-12-10 on Henan's 001 quotas (176 pilots); the 全国科技活动周 2026 edition with every
   Henan and Gansu activity and demand of May 2026 tagged.
-* Measures: the service functions the GraphQL fields call (hub.services.scorecards,
+* Measures: the service functions the GraphQL fields call (hub.services.scorecards —
+  the cards from counts, and a card's why-not lists, its entries, read when asked —
   campaigns, stars) with an admin caller, in process, each run sequentially after warm-up;
   p50 and p95 of wall time; a target is met by the p50, as bench_graphql.py's are. The machine
   is shared with other work: figures are noisy, the p95 most.
@@ -176,6 +177,8 @@ async def measure(url: str, n: int, warmup: int, only: str = "") -> list[Line]:
                              "ORDER BY id LIMIT 100")
     orgs = [r[0] for r in await cur.fetchall()]
     cards = await scorecards.scorecards(db, ADMIN, region_code=PROVINCE)
+    city = max((c for c in cards if c.pilot["pilot_type"] == "city"),
+               key=lambda c: sum(i.candidates for i in c.items))
     half_year = date(2026, 6, 30)
     runs: list[tuple[str, Callable[[], Awaitable[Any]], float | None, str]] = [
         ("scorecard, province (regionCode 41), today", lambda: scorecards.scorecards(
@@ -183,11 +186,15 @@ async def measure(url: str, n: int, warmup: int, only: str = "") -> list[Line]:
         ("scorecard, province, as of 2026-06-30", lambda: scorecards.scorecards(
             db, ADMIN, region_code=PROVINCE, as_of=half_year), 500, "members as of then"),
         ("scorecards drill-down, province → cities", lambda: scorecards.drill_down(
-            db, ADMIN, region_code=PROVINCE), 500, "every pilot judged, summed per city"),
+            db, ADMIN, region_code=PROVINCE), 500, "every pilot counted, summed per city"),
         ("scorecard, county pilot (pilotId)", lambda: scorecards.scorecards(
             db, ADMIN, pilot_id=county_pilot), 50, f"{county}, the busiest county"),
         ("scorecard, county (regionCode), as of 2026-06-30", lambda: scorecards.scorecards(
             db, ADMIN, region_code=county, as_of=half_year), 50, ""),
+        ("scorecard why-not lists, city pilot (entries first 30, counts false)",
+         lambda: scorecards.entries(db, [(city, i.item) for i in city.items], first=30,
+                                    counts=False), 500,
+         f"{city.pilot['region_name']}: what the 看板 asks when a card is opened"),
         ("campaign stats, province", lambda: campaigns.stats(
             db, ADMIN, edition_id=edition, region_code=PROVINCE), 500,
          "全国科技活动周 2026: May's activities and demands"),

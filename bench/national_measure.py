@@ -172,36 +172,71 @@ async def dispatch(url: str) -> list[Row]:
     return out
 
 
+async def _samples(call: Callable[[], Awaitable[Any]], n: int) -> tuple[list[float], float]:
+    """``n`` timed calls after two warm-ups, and the first call's time (the coldest)."""
+    samples = []
+    for _ in range(n + 2):
+        started = time.perf_counter()
+        await call()
+        samples.append(time.perf_counter() - started)
+    return samples[2:], samples[0] * 1000
+
+
 async def scorecard(url: str, n: int) -> list[Row]:
-    """hub.services.scorecards.scorecards for the biggest province, as bench_scorecards.py."""
+    """hub.services.scorecards for the biggest province, as bench_scorecards.py: the cards
+    (figures from counts) today and as of last month's end (states from the review log), and
+    the why-not lists the 看板 asks when a card is opened (entries(first: 30, counts: false) of
+    each item) for its biggest city's pilot."""
     conn = await psycopg.AsyncConnection.connect(url, autocommit=True)
     db = ConnectionDatabase(conn)
     code = BIGGEST + "0000000000"
-    call: Callable[[], Awaitable[Any]] = lambda: scorecards.scorecards(db, ADMIN,  # noqa: E731
-                                                                       region_code=code)
-    cards = await call()
-    samples = []
-    for i in range(n + 2):
-        started = time.perf_counter()
-        await call()
-        if i >= 2:
-            samples.append(time.perf_counter() - started)
+    month_end = datetime.now(CST).date().replace(day=1) - timedelta(days=1)
+    cards = await scorecards.scorecards(db, ADMIN, region_code=code)
+    city = max((c for c in cards if c.pilot["pilot_type"] == "city"),
+               key=lambda c: sum(i.candidates for i in c.items))
+    runs: list[tuple[str, Callable[[], Awaitable[Any]], str]] = [
+        (f"a province's scorecard, {code[:2]} (the biggest), today",
+         lambda: scorecards.scorecards(db, ADMIN, region_code=code),
+         f"{len(cards)} pilots, 4 items each, "
+         f"{sum(i.candidates for c in cards for i in c.items):,} candidates counted"),
+        (f"a province's scorecard, {code[:2]}, as of {month_end}",
+         lambda: scorecards.scorecards(db, ADMIN, region_code=code, as_of=month_end),
+         "states at a past moment (the review log where it has later steps)"),
+        (f"a pilot's why-not lists, {city.pilot['region_name']} (city)",
+         lambda: scorecards.entries(db, [(city, i.item) for i in city.items], first=30,
+                                    counts=False),
+         f"first 30 not counted of each item, of "
+         f"{sum(i.candidates for i in city.items):,} candidates"),
+    ]
+    out = []
+    for what, call, note in runs:
+        samples, first = await _samples(call, n)
+        out.append(Row(what, pct(samples, 0.5), pct(samples, 0.95), "ms", SCORECARD_MS,
+                       f"{note}; first call {first:,.0f} ms"))
+        log(out[-1].line())
     await conn.close()
-    row = Row(f"a province's scorecard, {code[:2]} (the biggest), today", pct(samples, 0.5),
-              pct(samples, 0.95), "ms", SCORECARD_MS, f"{len(cards)} pilots, 4 items each")
-    log(row.line())
-    return [row]
+    return out
 
 
-def measure_all(url: str, sizes: Sizes, *, iterations: int) -> str:
+PARTS = ("near", "tiles", "scorecard", "dispatch")
+
+
+def measure_all(url: str, sizes: Sizes, *, iterations: int, only: str = "") -> str:
+    """The measures (``only``: one part of PARTS)."""
     settings = Settings.from_env()
-    counties = places(url)
-    log("counties: " + ", ".join(f"{n} ({k})" for _, n, k in counties))
-    points = centres(url, counties, 25)
-    rows = asyncio.run(near_rows(url, settings, points, iterations))
-    rows += tiles(url, points, rounds=2)
-    rows += asyncio.run(scorecard(url, 10))
-    rows += asyncio.run(dispatch(url))
+    rows: list[Row] = []
+    if only in ("", "near", "tiles"):
+        counties = places(url)
+        log("counties: " + ", ".join(f"{n} ({k})" for _, n, k in counties))
+        points = centres(url, counties, 25)
+        if only in ("", "near"):
+            rows += asyncio.run(near_rows(url, settings, points, iterations))
+        if only in ("", "tiles"):
+            rows += tiles(url, points, rounds=2)
+    if only in ("", "scorecard"):
+        rows += asyncio.run(scorecard(url, 20))
+    if only in ("", "dispatch"):
+        rows += asyncio.run(dispatch(url))
     head = (f"\nNational rehearsal on {sizes.volunteers:,} volunteers, {sizes.stations:,} "
             f"stations, {sizes.demands:,} demands (2 shared cores: pessimistic)\n\n"
             "| measure | p50 | p95 | target | met | note |\n|---|---:|---:|---|---|---|")
