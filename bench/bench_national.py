@@ -22,9 +22,8 @@ With no phase flag: seed when the database is missing or holds another count, th
   previewDispatch mutation call) on the busiest city's open demands of the coming week, the
   candidates read from the database, solved in process.
 * A province's scorecard: ``hub.services.scorecards.scorecards`` for the biggest province's
-  pilots (every city and county), as bench_scorecards.py measures it, today and as of last
-  month's end; and one city pilot's why-not lists (``scorecards.entries``, what the 看板 asks
-  when a card is opened).
+  pilots (every city and county), as bench_scorecards.py measures it, today; and one city
+  pilot's why-not lists (``scorecards.entries``, what the 看板 asks when a card is opened).
 
 The machine has two cores shared with other work while this runs: the figures are pessimistic.
 """

@@ -184,13 +184,13 @@ async def _samples(call: Callable[[], Awaitable[Any]], n: int) -> tuple[list[flo
 
 async def scorecard(url: str, n: int) -> list[Row]:
     """hub.services.scorecards for the biggest province, as bench_scorecards.py: the cards
-    (figures from counts) today and as of last month's end (states from the review log), and
-    the why-not lists the 看板 asks when a card is opened (entries(first: 30, counts: false) of
-    each item) for its biggest city's pilot."""
+    (figures from counts) today (the seed dates every row on its load day, so a past date
+    finds few candidates: bench_scorecards.py measures those), and the why-not lists the 看板
+    asks when a card is opened (entries(first: 30, counts: false) of each item) for its
+    biggest city's pilot."""
     conn = await psycopg.AsyncConnection.connect(url, autocommit=True)
     db = ConnectionDatabase(conn)
     code = BIGGEST + "0000000000"
-    month_end = datetime.now(CST).date().replace(day=1) - timedelta(days=1)
     cards = await scorecards.scorecards(db, ADMIN, region_code=code)
     city = max((c for c in cards if c.pilot["pilot_type"] == "city"),
                key=lambda c: sum(i.candidates for i in c.items))
@@ -199,9 +199,6 @@ async def scorecard(url: str, n: int) -> list[Row]:
          lambda: scorecards.scorecards(db, ADMIN, region_code=code),
          f"{len(cards)} pilots, 4 items each, "
          f"{sum(i.candidates for c in cards for i in c.items):,} candidates counted"),
-        (f"a province's scorecard, {code[:2]}, as of {month_end}",
-         lambda: scorecards.scorecards(db, ADMIN, region_code=code, as_of=month_end),
-         "states at a past moment (the review log where it has later steps)"),
         (f"a pilot's why-not lists, {city.pilot['region_name']} (city)",
          lambda: scorecards.entries(db, [(city, i.item) for i in city.items], first=30,
                                     counts=False),
