@@ -39,6 +39,8 @@ SLOT_S = 6 * 3600
 WILDCARD_SLOTS = 28
 RADIUS_BASE_M = 500.0
 RADIUS_RATIO = 1.25
+#: in_reach keeps this many volunteers per demand and join batch (existence only).
+REACH_KEEP = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,9 +314,23 @@ def find_pairs(arr: Arrays, *, with_skill: bool = True) -> Search:
     return Search(_finish(arr, v, d, dist, with_skill), available)
 
 
-def in_reach(arr: Arrays, demands: I64, *, skilled: bool) -> BOOL:
+def _runs(d: I64) -> I64:
+    """Per element of ``d`` (sorted): its rank within its run of equal values."""
+    run = np.ones(d.size, dtype=bool)
+    run[1:] = d[1:] != d[:-1]
+    starts = np.flatnonzero(run)
+    return np.arange(d.size) - np.repeat(starts, np.diff(np.append(starts, d.size)))
+
+
+def in_reach(arr: Arrays, demands: I64, *, skilled: bool, keep: int | None = REACH_KEEP
+             ) -> BOOL:
     """Per demand: some volunteer (holding every required skill, if ``skilled``) is within
-    reach; availability and insurance are ignored."""
+    reach; availability and insurance are ignored.
+
+    Existence only, so each join batch keeps a demand's ``keep`` most promising volunteers
+    (lowest chord over the volunteer's own chord radius), not the millions of pairs a dense
+    city's demands have; a demand none of whose kept volunteers is in reach, but which had
+    more, is searched again without the cap (exact either way)."""
     out = np.zeros(demands.size, dtype=bool)
     if demands.size == 0 or arr.n_vol == 0:
         return out
@@ -330,10 +346,19 @@ def in_reach(arr: Arrays, demands: I64, *, skilled: bool) -> BOOL:
             eg = np.concatenate((eg, np.full(arr.n_vol, arr.n_skills, dtype=np.int64)))
     else:
         ev, eg = everyone, np.zeros(arr.n_vol, dtype=np.int64)
+    more = np.zeros(demands.size, dtype=bool)
+
     def collect(v: I64, d: I64, chord: F64) -> tuple[I64, I64, F64]:
         ok = has_skills(arr, v, d) if skilled else np.ones(v.size, dtype=bool)
-        v, d = v[ok], d[ok]
-        return v, position[d], chord[ok] / chord_for(arr.v_maxd[v])
+        v, d = v[ok], position[d[ok]]
+        ratio = chord[ok] / chord_for(arr.v_maxd[v])
+        if keep is not None:
+            order = np.lexsort((ratio, d))
+            v, d, ratio = v[order], d[order], ratio[order]
+            rank = _runs(d)
+            more[d[rank >= keep]] = True  # (the two join threads only ever set True)
+            v, d, ratio = v[rank < keep], d[rank < keep], ratio[rank < keep]
+        return v, d, ratio
 
     hits = _join(arr, ev, eg, demands, key, collect)
     if not hits:
@@ -341,15 +366,19 @@ def in_reach(arr: Arrays, demands: I64, *, skilled: bool) -> BOOL:
     v, d, ratio = (np.concatenate(parts) for parts in zip(*hits, strict=True))
     order = np.lexsort((ratio, d))
     v, d = v[order], d[order]
-    # Existence only: try each demand's most promising volunteer first, then the next.
+    # Try each demand's most promising volunteer first, then the next two, four, ...
+    k = 1
     while v.size:
-        head = np.ones(d.size, dtype=bool)
-        head[1:] = d[1:] != d[:-1]
+        head = _runs(d) < k
         hv, hd = v[head], demands[d[head]]
         dist = geodesic_m(arr.d_lon[hd], arr.d_lat[hd], arr.v_lon[hv], arr.v_lat[hv])
         out[d[head][dist <= arr.v_maxd[hv]]] = True
         rest = ~head & ~out[d]
         v, d = v[rest], d[rest]
+        k *= 2
+    again = np.flatnonzero(more & ~out)
+    if again.size:
+        out[again] = in_reach(arr, demands[again], skilled=skilled, keep=None)
     return out
 
 

@@ -16,6 +16,7 @@ For each chunk (one component, or tiny components bundled):
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -27,6 +28,7 @@ from hub.matching.cpsat import ChunkModel, Phase
 from hub.matching.flow import build, cost_limit, min_cost, solve_lexicographic
 from hub.matching.objective import FAIRNESS_M, cp_unit, scale
 from hub.matching.problem import Options
+from hub.matching.restrict import Restricted, budget_pairs, cheapest
 from hub.matching.structure import Structure
 
 #: Tiny components are bundled into chunks of at least this many pairs.
@@ -187,30 +189,38 @@ class ChunkFlow:
         idx = self.idx[chosen]
         return chosen[overlapping(self.arr, self.pairs.v[idx], self.pairs.d[idx])]
 
-    def dive(self, plan: BOOL) -> BOOL:
-        """From a relaxed plan, ban clashing pairs and re-solve until no rule is broken."""
+    def dive(self, plan: BOOL, deadline: float = math.inf) -> BOOL:
+        """From a relaxed plan, ban clashing pairs and re-solve until no rule is broken (or
+        the rounds or the time run out: the clashing pairs are then dropped)."""
         alive = np.ones(self.idx.size, dtype=bool)
         for _ in range(DIVE_ROUNDS):
             bad = self.clashes(plan)
             if bad.size == 0:
                 return plan
+            if time.perf_counter() >= deadline:
+                break
             alive[bad] = False
             plan = self.solve(alive)
         plan = plan.copy()
         plan[self.clashes(plan)] = False
         return plan
 
-    def lagrange(self, target: int) -> tuple[int, BOOL | None]:
+    def lagrange(self, target: int, deadline: float = math.inf) -> tuple[int | None, BOOL | None]:
         """A lower bound (units) on the second tier of any real plan filling ``target``
-        priority units, and the relaxed plan at the smallest λ tried that fills as many."""
+        priority units (every λ tried gives one: the best is kept), and the relaxed plan at
+        the smallest λ tried that fills as many; None, None when no λ could be tried before
+        ``deadline``."""
         everyone = np.ones(self.idx.size, dtype=bool)
         lo, hi = 0, self.big_m
-        best, fill = -(2**62), None
+        best, fill = None, None
         for _ in range(LAGRANGE_ROUNDS):
+            if time.perf_counter() >= deadline:
+                break
             lam = (lo + hi) // 2
             plan = self.solve(everyone, lam)
             got = self.primary(plan)
-            best = max(best, self.tier2(plan) - lam * (got - target))
+            bound = self.tier2(plan) - lam * (got - target)
+            best = bound if best is None else max(best, bound)
             if got >= target:
                 hi, fill = lam, plan
             else:
@@ -235,7 +245,7 @@ class Tally:
 @dataclass
 class _Chunk:
     idx: I64
-    model: ChunkModel | None  # None when the flows alone proved the plan optimal
+    model: ChunkModel | Restricted | None  # None: the flows proved the plan, or no time
     first: Phase
     second: Phase
     unit_m: float
@@ -263,6 +273,21 @@ def chunk_model(
     return model, unit
 
 
+def _model(arr: EngineArrays, pairs: Pairs, idx: I64, cost_m: F64, p_int: I64,
+           fairness: float, hint: BOOL, flow: ChunkFlow, seconds: float
+           ) -> tuple[ChunkModel | Restricted | None, float]:
+    """The chunk's CP-SAT model if it builds in time, else one on each demand's cheapest
+    candidates (restrict.py), else None."""
+    limit = budget_pairs(seconds)
+    if idx.size <= limit:
+        return chunk_model(arr, pairs, idx, cost_m, p_int, fairness)
+    sub = cheapest(pairs.d[idx], cost_m[idx], hint, limit)
+    if sub is None:
+        return None, flow.unit_m
+    model, unit = chunk_model(arr, pairs, idx[sub], cost_m, p_int, fairness)
+    return Restricted(model, sub, flow.primary, flow.tier2), unit
+
+
 def _start(
     arr: EngineArrays,
     pairs: Pairs,
@@ -281,34 +306,44 @@ def _start(
     is then proven without CP-SAT) or even matches its cost (optimal, no CP-SAT at all);
     ``always_cp`` turns them off."""
     clock = time.perf_counter()
+    until = clock + share
     flow = ChunkFlow(arr, pairs, st, idx, cost_m, p_int, fairness)
-    hint = refill(arr, pairs, idx, flow.dive(relaxed), cost_m)
+    hint = refill(arr, pairs, idx, flow.dive(relaxed, until), cost_m)
     relaxed_p, hint_p = flow.primary(relaxed), flow.primary(hint)
     shortcut = hint_p == relaxed_p and not always_cp
     # Rounding to the flow's unit: each pair of either plan is off by at most half a unit.
     slack = int(idx.size) * flow.unit_m
+    relaxed_low = flow.tier2(relaxed) * flow.unit_m - slack
     if shortcut and flow.tier2(hint) <= flow.tier2(relaxed):
         # The dive reached the relaxation's optimum: optimal in the flow's integer model.
         first = Phase(hint, hint_p, relaxed_p, True)
         second = Phase(hint, flow.tier2(hint), flow.tier2(relaxed), True)
-        low = flow.tier2(relaxed) * flow.unit_m - slack
-        return _Chunk(idx, None, first, second, flow.unit_m, low)
-    model, unit = chunk_model(arr, pairs, idx, cost_m, p_int, fairness)
+        return _Chunk(idx, None, first, second, flow.unit_m, relaxed_low)
+    model, unit = _model(arr, pairs, idx, cost_m, p_int, fairness, hint, flow,
+                         until - time.perf_counter())
+    if model is None:
+        # No time for CP-SAT: the dive's plan, bounded by the relaxation.
+        first = Phase(hint, hint_p, relaxed_p, hint_p == relaxed_p)
+        second = Phase(hint, flow.tier2(hint), None, False)
+        return _Chunk(idx, None, first, second, flow.unit_m,
+                      relaxed_low if first.proven else None)
     if shortcut:
         first = Phase(hint, hint_p, relaxed_p, True)  # the relaxation bounds Σ P from above
     else:
-        first = model.maximise_priority(hint, share * PHASE1_SHARE)
+        first = model.maximise_priority(hint, (until - time.perf_counter()) * PHASE1_SHARE)
+        if not first.proven and first.value >= relaxed_p:
+            first = Phase(first.plan, first.value, relaxed_p, True)
     plan, low_m = first.plan, None
     if first.proven and relaxed_p == first.value:
-        low_m = flow.tier2(relaxed) * flow.unit_m - slack
+        low_m = relaxed_low
     elif first.proven:
-        low, fill = flow.lagrange(first.value)
-        low_m = low * flow.unit_m - slack
+        low, fill = flow.lagrange(first.value, until)
+        low_m = None if low is None else low * flow.unit_m - slack
         if fill is not None:
-            dived = refill(arr, pairs, idx, flow.dive(fill), cost_m)
-            if model.primary(dived) >= first.value and model.tier2(dived) < model.tier2(plan):
+            dived = refill(arr, pairs, idx, flow.dive(fill, until), cost_m)
+            if flow.primary(dived) >= first.value and flow.tier2(dived) < flow.tier2(plan):
                 plan = dived
-    second = model.minimise_cost(plan, share - (time.perf_counter() - clock))
+    second = model.minimise_cost(plan, until - time.perf_counter())
     return _Chunk(idx, model, first, second, unit, low_m)
 
 
