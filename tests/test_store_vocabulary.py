@@ -13,7 +13,8 @@ import hub.store
 
 STORE = Path(hub.store.__file__).resolve().parent
 HELPERS = {"__init__", "base", "sql", "tables", "listing", "local_time", "visibility",
-           "volunteer_json"}  # helpers: they build SQL or run what they are given
+           "volunteer_json",  # helpers: they build SQL or run what they are given
+           "replicas"}  # routes a request's reads to a replica or the primary: no statements
 VERBS = ("get", "get_many", "list_", "count", "create", "update", "delete", "lock", "check",
          "stream", "copy")
 NAME = re.compile(r"^(get|get_many|list_|count|create|update|lock)$"

@@ -157,7 +157,7 @@ async def solve_fanned(db: Database, problem: Problem, *, defer: Defer,
         rows = await store.list_(db, fanout_id=fanout_id)
         plan = await loop.run_in_executor(executor, assemble, whole, [r["result"] for r in rows])
     finally:
-        await store.delete(db, fanout_id=fanout_id)
+        await store.delete_parts(db, fanout_id=fanout_id)
     clock.lap("assemble")
     done = tuple(PartDone(r["part"], r["pairs"], tuple(r["regions"]), r["solved_by"] or "",
                           float(r["result"].get("seconds", 0.0)),

@@ -106,7 +106,7 @@ async def save_rules(db: Database, caller: Caller, *, scope: str, subject_kind: 
     async with db.transaction() as tx:
         await store.lock_scope(tx, scope=scope)
         await store.update_rules(tx, scope=scope, subject=subject_kind, rules=values)
-        await store.add_reached(tx, scope=scope, subject=subject_kind)
+        await store.create_reached(tx, scope=scope, subject=subject_kind)
 
 
 async def save_thresholds(db: Database, caller: Caller, *, scope: str,

@@ -105,7 +105,7 @@ async def list_(db: Database, *, fanout_id: str) -> list[Row]:
     return await sql.fetch(db, _RESULTS, {"fanout": fanout_id})
 
 
-async def delete(db: Database, *, fanout_id: str) -> int:
+async def delete_parts(db: Database, *, fanout_id: str) -> int:
     """Remove a fan-out's parts; how many."""
     return len(await sql.fetch(db, _DELETE, {"fanout": fanout_id}))
 

@@ -107,7 +107,7 @@ ON CONFLICT DO NOTHING
 """
 
 
-async def add_reached(db: Database, *, scope: str, subject: str) -> None:
+async def create_reached(db: Database, *, scope: str, subject: str) -> None:
     """Record today as the day each level held now by a scope's organisations or projects was
     reached, where not reached before (after its rules changed)."""
     await db.fetch(_ADD_REACHED, {"subject": subject, "prefix": scope + "%"})

@@ -145,7 +145,7 @@ async def test_a_part_solved_twice_records_one_result(
         rows = await store.list_(db, fanout_id="00000000-0000-4000-8000-000000000017")
         gone = await fanout.solve_stored_part(
             db, fanout_id="00000000-0000-4000-8000-000000000018", part=0, solved_by="c")
-        await store.delete(db, fanout_id="00000000-0000-4000-8000-000000000017")
+        await store.delete_parts(db, fanout_id="00000000-0000-4000-8000-000000000017")
     assert said == ["solved", "gone or solved already"]
     assert rows[0]["solved_by"] == "a" and gone == "gone or solved already"
 
@@ -166,5 +166,5 @@ async def test_a_dead_coordinators_parts_are_swept(
         left = await _left(empty_queue)
         for fanout_id in ("00000000-0000-4000-8000-0000000000d2",
                           "00000000-0000-4000-8000-0000000000a1"):
-            await store.delete(db, fanout_id=fanout_id)
+            await store.delete_parts(db, fanout_id=fanout_id)
     assert (swept, again, left) == (1, 0, 2)
