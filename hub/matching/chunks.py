@@ -28,7 +28,7 @@ from hub.matching.cpsat import ChunkModel, Phase
 from hub.matching.flow import build, cost_limit, min_cost, solve_lexicographic
 from hub.matching.objective import FAIRNESS_M, cp_unit, scale
 from hub.matching.problem import Options
-from hub.matching.restrict import Restricted, budget_pairs, cheapest
+from hub.matching.restrict import ENOUGH_GAP, Restricted, budget_pairs, cheapest
 from hub.matching.structure import Structure
 
 #: Tiny components are bundled into chunks of at least this many pairs.
@@ -319,8 +319,14 @@ def _start(
         first = Phase(hint, hint_p, relaxed_p, True)
         second = Phase(hint, flow.tier2(hint), flow.tier2(relaxed), True)
         return _Chunk(idx, None, first, second, flow.unit_m, relaxed_low)
-    model, unit = _model(arr, pairs, idx, cost_m, p_int, fairness, hint, flow,
-                         until - time.perf_counter())
+    gap = (flow.tier2(hint) * flow.unit_m - relaxed_low) / max(abs(relaxed_low), 1.0)
+    left = until - time.perf_counter()
+    if shortcut and idx.size > budget_pairs(left) and gap <= ENOUGH_GAP:
+        # Too large for CP-SAT's full model, and the dive's plan is already within
+        # ENOUGH_GAP of the relaxation: a restricted model could gain little of it.
+        model, unit = None, flow.unit_m
+    else:
+        model, unit = _model(arr, pairs, idx, cost_m, p_int, fairness, hint, flow, left)
     if model is None:
         # No time for CP-SAT: the dive's plan, bounded by the relaxation.
         first = Phase(hint, hint_p, relaxed_p, hint_p == relaxed_p)

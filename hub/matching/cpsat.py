@@ -10,6 +10,7 @@ candidate windows that share a moment.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -22,6 +23,9 @@ from hub.matching.arrays import BOOL, I64
 #: both tiers far faster than a portfolio of workers, and it is deterministic.
 WORKERS = 1
 LINEARIZATION_LEVEL = 2
+#: CP-SAT overruns its limit a little on large models (presolve, the last LP): it is given
+#: this share less.
+CP_OVERRUN = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,11 +143,15 @@ class ChunkModel:
             for k, var in enumerate(extra):
                 self.model.add_hint(var, k + 1 < load)
 
-    def _solve(self, plan: BOOL, limit_s: float) -> tuple[cp_model.CpSolver, BOOL | None, bool]:
-        """Solve from a feasible hint; handle every status (the hint is always feasible)."""
+    def _solve(self, plan: BOOL, limit_s: float, begun: float
+               ) -> tuple[cp_model.CpSolver, BOOL | None, bool]:
+        """Solve from a feasible hint; handle every status (the hint is always feasible).
+        ``limit_s`` counts from ``begun`` (time.perf_counter), so setting the objective and
+        the hint (seconds on a large model) comes out of it too."""
         self._hint(plan)
         solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = max(limit_s, 0.05)
+        left = limit_s - (time.perf_counter() - begun)
+        solver.parameters.max_time_in_seconds = max(left * (1 - CP_OVERRUN), 0.05)
         solver.parameters.num_workers = WORKERS
         solver.parameters.linearization_level = LINEARIZATION_LEVEL
         solver.parameters.random_seed = 0
@@ -162,8 +170,9 @@ class ChunkModel:
 
     def maximise_priority(self, hint: BOOL, limit_s: float) -> Phase:
         """Phase 1: the most priority-weighted slots (objective: Σ P over filled slots)."""
+        begun = time.perf_counter()
         self.model.maximize(self.filled)
-        solver, found, proven = self._solve(hint, limit_s)
+        solver, found, proven = self._solve(hint, limit_s, begun)
         plan = hint.copy() if found is None else found
         if self.primary(hint) == self.primary(plan) and self.tier2(hint) < self.tier2(plan):
             plan = hint.copy()
@@ -174,6 +183,7 @@ class ChunkModel:
 
     def minimise_cost(self, plan: BOOL, limit_s: float) -> Phase:
         """Phase 2: keeping at least the plan's Σ P, the least second-tier cost."""
+        begun = time.perf_counter()
         keep = self.primary(plan)
         if keep != self.kept:
             # Constraint: at least as many priority units as the plan fills.
@@ -183,7 +193,7 @@ class ChunkModel:
             sum(int(c) * self.x[p] for p, c in enumerate(self.sec.tolist()))
             + sum(c * var for var, c in self.fair_terms)
         )
-        solver, found, proven = self._solve(plan, limit_s)
+        solver, found, proven = self._solve(plan, limit_s, begun)
         if found is None:
             return Phase(plan, self.tier2(plan), None, False)
         value = self.tier2(found)

@@ -24,7 +24,14 @@ from typing import Any
 import numpy as np
 
 from hub.matching.arrays import I64
-from hub.matching.engine import PartResult, Prepared, finish, prepare, solve_kernel
+from hub.matching.engine import (
+    PartResult,
+    Prepared,
+    engine_limit_s,
+    finish,
+    prepare,
+    solve_kernel,
+)
 from hub.matching.kernel import Kernel, kernel_of
 from hub.matching.parse import parse_problem, problem_to_dict
 from hub.matching.parts import part_regions, split_pairs
@@ -85,7 +92,8 @@ def solve_part(kernel: Kernel, options: Options) -> dict[str, Any]:
     started, cpu = time.perf_counter(), time.process_time()
     timings: dict[str, float] = {}
     res = solve_kernel(kernel, kernel.pairs, kernel.cost_m, kernel.p_int, options,
-                       started + options.time_limit_s, timings)
+                       started + engine_limit_s(options.time_limit_s, len(kernel.pairs)),
+                       timings)
     return {
         "assigned": np.flatnonzero(res.assigned).tolist(),
         "proven": res.proven, "primaryOpen": res.primary_open,

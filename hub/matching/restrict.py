@@ -12,7 +12,9 @@ A plan of the restricted model is a plan of the whole chunk (fewer pairs, same r
 CP-SAT's bounds hold for the restricted model only: they are dropped, and the chunk's status
 and gap come from the flow relaxation over all its pairs (chunks.py) — honest, possibly
 loose. When not even ``MIN_PER_DEMAND`` candidates per demand fit, CP-SAT does not run and
-the dive's plan stands.
+the dive's plan stands; it also stands, without CP-SAT, when it already fills as many
+priority units as the relaxation at a cost within ``ENOUGH_GAP`` (1%) of its proven lower
+bound: a restricted model could only win part of that gap and cannot prove anything.
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ from hub.matching.cpsat import ChunkModel, Phase
 CP_PAIRS_PER_S = 40_000
 #: At most this share of a chunk's time goes to building its model.
 BUILD_SHARE = 0.3
+#: A chunk too large for its full model whose dive already fills the relaxation's priority
+#: units at a cost within this share of the relaxation's (its proven gap) skips CP-SAT.
+ENOUGH_GAP = 0.01
 #: Fewer candidates per demand than this is not worth a CP-SAT model.
 MIN_PER_DEMAND = 3
 
