@@ -94,3 +94,47 @@ def coarsen(lon: Coord, lat: Coord, cell_deg: float = 0.01) -> tuple[Coord, Coor
     if not cell_deg > 0.0 or math.isinf(cell_deg):
         raise ValueError(f"cell_deg must be a finite number > 0, got {cell_deg!r}.")
     return apply_flat(lambda x, y: _snap(x, y, cell_deg), lon, lat)
+
+
+def within_any(lon: ArrayLike, lat: ArrayLike, radius_m: ArrayLike,
+               to_lon: ArrayLike, to_lat: ArrayLike) -> Any:
+    """For each point i, whether some target lies within ``radius_m[i]`` of it (WGS-84
+    geodesic, as ``ST_DWithin(geography, geography, r)`` with its default spheroid).
+
+    Exact, and the geodesic is computed only where it decides: a KD-tree on the unit sphere
+    rejects a point whose nearest target is beyond its conservative chord radius
+    (``chord_radius_for_m``), accepts one whose nearest target by chord is within r, and only
+    the few left (nearest by chord, not by geodesic) are tried against every target in their
+    chord radius. Returns a boolean array of the points' length.
+    """
+    from scipy.spatial import cKDTree
+
+    lon_a, lat_a = np.asarray(lon, np.float64).reshape(-1), np.asarray(lat, np.float64).reshape(-1)
+    r = np.broadcast_to(np.asarray(radius_m, np.float64), lon_a.shape)
+    t_lon = np.asarray(to_lon, np.float64).reshape(-1)
+    t_lat = np.asarray(to_lat, np.float64).reshape(-1)
+    inside = np.zeros(lon_a.shape, dtype=bool)
+    if not lon_a.size or not t_lon.size:
+        return inside
+    angle = np.clip(r, 0.0, None) / MIN_RADIUS_OF_CURVATURE_M * (1.0 + _CHORD_MARGIN)
+    chord = np.where(angle >= math.pi, 2.0, 2.0 * np.sin(np.minimum(angle, math.pi) / 2.0)
+                     * (1.0 + _CHORD_MARGIN))
+    tree = cKDTree(unit_vectors(t_lon, t_lat))
+    near_chord, near = tree.query(unit_vectors(lon_a, lat_a), k=1)
+    maybe = np.flatnonzero((near_chord <= chord) & (r >= 0.0))
+    if not maybe.size:
+        return inside
+    dist = geodesic_distance_m(lon_a[maybe], lat_a[maybe], t_lon[near[maybe]], t_lat[near[maybe]])
+    ok = dist <= r[maybe]
+    inside[maybe[ok]] = True
+    rest = maybe[~ok]
+    if rest.size:
+        hits = tree.query_ball_point(unit_vectors(lon_a[rest], lat_a[rest]), chord[rest])
+        counts = np.fromiter((len(h) for h in hits), dtype=np.int64, count=rest.size)
+        if counts.sum():
+            point = np.repeat(rest, counts)
+            target = np.concatenate([np.asarray(h, dtype=np.int64) for h in hits if h])
+            close = geodesic_distance_m(lon_a[point], lat_a[point],
+                                        t_lon[target], t_lat[target]) <= r[point]
+            inside[np.unique(point[close])] = True
+    return inside

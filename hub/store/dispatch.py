@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from psycopg.types.json import Jsonb
 from sqlalchemy.dialects import postgresql as pg
 
+from hub.geo.geodesy import within_any
 from hub.store import sql
 from hub.store.base import Database, Row
 from hub.store.tables import (
@@ -225,10 +226,10 @@ async def list_events(db: Database, *, dispatch_ids: Sequence[int]) -> list[Row]
 # rows lie in registration order, so reading them cost a random page per volunteer, 282,000
 # pages for 广州's week at 10,000,000 volunteers): the 0.05° strips of longitude of the
 # demands' box widened by the largest radius anyone has (volunteer_service_radius_idx,
-# sql/0037), each strip's latitude range one run of the index. The demands are one multipoint:
-# a volunteer is within r of some demand exactly when within r of the multipoint, so each
-# volunteer is tested once (PostGIS caches the multipoint's tree across rows), not once per
-# demand around it.
+# sql/0037), each strip's latitude range one run of the index. The exact test (some demand
+# within the volunteer's radius on the WGS-84 spheroid, as ST_DWithin(geography) decides it)
+# runs in numpy on the rows read (hub.geo.geodesy.within_any: a KD-tree, the geodesic only
+# where it decides): 0.3 s for 广州's 231,809 rows, where ST_DWithin took 2.6 s.
 v = volunteer.alias("v")
 STRIPS_PER_DEGREE = 20  # the index's key: floor(longitude × 20)
 _home_strip = sa.cast(sa.func.floor(sa.func.ST_X(v.c.home_geom)
@@ -239,10 +240,9 @@ _BOX = sql.compiled(sa.select(
     sa.func.min(sa.func.ST_Y(d.c.location_geom)).label("y0"),
     sa.func.max(sa.func.ST_Y(d.c.location_geom)).label("y1"),
     sa.select(sa.func.max(volunteer.c.service_radius_m)).scalar_subquery().label("r"),
+    sa.func.array_agg(sa.func.ST_X(d.c.location_geom)).label("lons"),
+    sa.func.array_agg(sa.func.ST_Y(d.c.location_geom)).label("lats"),
 ).where(d.c.id == sa.any_(_IDS)))
-# (Cast inside the subquery: computed once, one datum for every row, so the cache hits.)
-_DEMAND_POINTS = (sa.select(sql.geography(sa.func.ST_Collect(d.c.location_geom)))
-                  .where(d.c.id == sa.any_(_IDS)).scalar_subquery())
 _MATCHED = sa.select(
     v.c.id, sa.func.ST_X(v.c.home_geom).label("lon"), sa.func.ST_Y(v.c.home_geom).label("lat"),
     v.c.skills, v.c.service_radius_m, v.c.capacity_per_week,
@@ -257,9 +257,20 @@ _IN_BOX = _MATCHED.add_columns(v.c.home_geom).where(
     sa.func.ST_Y(v.c.home_geom).between(sa.bindparam("y0", type_=pg.DOUBLE_PRECISION),
                                         sa.bindparam("y1", type_=pg.DOUBLE_PRECISION))
 ).cte("in_box").prefix_with("MATERIALIZED")
-_REACHABLE = sql.compiled(sa.select(*[c for c in _IN_BOX.c if c.name != "home_geom"]).where(
-    sa.func.ST_DWithin(sql.geography(_IN_BOX.c.home_geom), _DEMAND_POINTS,
-                       _IN_BOX.c.service_radius_m)).order_by(_IN_BOX.c.id))
+# Each volunteer's own radius bounds where it may be, before the exact test (in numpy: the
+# rows are read anyway, and ST_DWithin(geography) cost 9 µs a volunteer): outside the
+# demands' box widened by its own radius (metres to degrees as reach_box, never narrower) no
+# demand is in reach. 广州's national week: 300,917 volunteers in the strips, 231,809 read.
+_R = _IN_BOX.c.service_radius_m
+_X, _Y = (sa.bindparam(n, type_=pg.DOUBLE_PRECISION) for n in ("x", "y"))
+_OWN_BOX = sa.and_(
+    sa.or_(sa.bindparam("all_lon", type_=sa.Boolean),
+           _IN_BOX.c.lon.between(sa.bindparam("x0", type_=pg.DOUBLE_PRECISION) - _R * _X,
+                                 sa.bindparam("x1", type_=pg.DOUBLE_PRECISION) + _R * _X)),
+    _IN_BOX.c.lat.between(sa.bindparam("by0", type_=pg.DOUBLE_PRECISION) - _R * _Y,
+                          sa.bindparam("by1", type_=pg.DOUBLE_PRECISION) + _R * _Y))
+_IN_BOX_ROWS = sql.compiled(sa.select(*[c for c in _IN_BOX.c if c.name != "home_geom"])
+                            .where(_OWN_BOX).order_by(_IN_BOX.c.id))
 _MATCHED_ONE = sql.compiled(_MATCHED.where(v.c.status == "active", v.c.id == _ID))
 e = volunteer_availability_exception
 _PERIOD = sa.func.tstzrange(sa.bindparam("starts", type_=TIMESTAMPTZ),
@@ -284,8 +295,18 @@ async def list_reachable_volunteers(db: Database, *, demand_ids: Sequence[int]) 
     if box["x0"] is None or box["r"] is None:
         return []
     strips, y0, y1 = reach_box(box["x0"], box["x1"], box["y0"], box["y1"], float(box["r"]))
-    return await sql.fetch(db, _REACHABLE, {"ids": list(demand_ids), "strips": strips,
-                                            "y0": y0, "y1": y1})
+    lon0, lon1 = strips[0] / STRIPS_PER_DEGREE, (strips[-1] + 1) / STRIPS_PER_DEGREE
+    edge = max(abs(y0), abs(y1))
+    rows = await sql.fetch(db, _IN_BOX_ROWS, {
+        "strips": strips, "y0": y0, "y1": y1, "by0": box["y0"], "by1": box["y1"],
+        "x0": box["x0"], "x1": box["x1"], "y": 1.0 / _M_PER_DEG_LAT,
+        "all_lon": lon1 - lon0 >= 360.0 or edge >= 89.0,
+        "x": 1.0 / (_M_PER_DEG_LON * math.cos(math.radians(min(edge, 89.0))))})
+    if not rows:
+        return []
+    keep = within_any([r["lon"] for r in rows], [r["lat"] for r in rows],
+                      [r["service_radius_m"] for r in rows], box["lons"], box["lats"])
+    return [r for r, k in zip(rows, keep.tolist(), strict=True) if k]
 
 
 # Metres in a degree, rounded down (more degrees for the same metres: a wider box): of
