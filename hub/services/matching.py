@@ -8,6 +8,7 @@ dispatch offers.
 from __future__ import annotations
 
 import asyncio
+import functools
 import math
 import re
 from collections import defaultdict
@@ -129,8 +130,10 @@ def subtract(windows: list[Window], busy: Iterable[Window]) -> list[Window]:
     return out
 
 
+@functools.lru_cache(maxsize=4096)
 def _insured_until_s(day: date | None) -> int | None:
-    """Insurance valid through ``day`` (CST) covers until the next midnight."""
+    """Insurance valid through ``day`` (CST) covers until the next midnight (cached: a city's
+    160,000 volunteers share a few thousand days; 广州 national: 1.1 s of the problem's 2 s)."""
     if day is None:
         return None
     return _epoch(datetime.combine(day + timedelta(days=1), datetime.min.time(), CST))
