@@ -18,6 +18,19 @@ from collections.abc import Iterable
 Span = tuple[int, int, int]
 """(weekday 0=Monday, start minute, end minute)."""
 
+MAX_WEEKLY_WINDOWS = 42
+"""The most separate windows a week a volunteer may give (6 a day on average): every active
+volunteer's availability is carried in an entry of sql/0042's ``volunteer_reach_idx``, and a
+btree entry must fit 2,704 bytes (8 kB pages). Worst case at this bound, measured with
+pageinspect (tests/registration_db/test_regdb_availability_bound.py, PostgreSQL 15): 42
+windows at irregular minutes make a 556-byte multirange (12 + ~13 bytes a window, which does
+not compress), all eight skills at level 5 a 236-byte jsonb (skills are bounded by their
+vocabulary: 8 codes, each once, CHECKed by the database), and the entry is 872 bytes, a third
+of the limit; the limit would be reached near 180 such windows (300 are refused by PostgreSQL,
+the same test). Windows that overlap or touch count as one (the database merges them). Text
+from imports (:func:`weekly_spans`) gives at most 3 windows a day, 21 a week
+(tests/registration/test_registration_availability.py)."""
+
 WEEKDAYS = (0, 1, 2, 3, 4)
 WEEKEND = (5, 6)
 EVERY_DAY = tuple(range(7))
@@ -56,6 +69,17 @@ def weekly_spans(text: str | None) -> tuple[Span, ...]:
     for phrase in _PHRASES.split(text):
         spans.update(_phrase_spans(phrase))
     return tuple(sorted(spans))
+
+
+def window_count(spans: Iterable[Span]) -> int:
+    """How many windows ``spans`` make once overlapping and touching ones are merged, as the
+    database stores them (minutes of the week: Monday 24:00 touches Tuesday 00:00)."""
+    count, end = 0, -1
+    for start, stop in sorted((d * 1440 + s, d * 1440 + e) for d, s, e in spans):
+        if start > end:
+            count += 1
+        end = max(end, stop)
+    return count
 
 
 def _phrase_spans(phrase: str) -> Iterable[Span]:

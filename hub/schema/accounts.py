@@ -14,12 +14,13 @@ import strawberry
 from hub.auth.ids import encode_global_id
 from hub.schema.context import Info
 from hub.schema.payloads import mutation, payload
-from hub.schema.registration import SkillInput, WeeklyWindowInput
+from hub.schema.registration import AVAILABILITY_BOUND, SkillInput, WeeklyWindowInput
 from hub.schema.volunteers import Volunteer, load_volunteer
 from hub.schema.workflow_types import Dispatch
 from hub.services import accounts as service
 from hub.services import profile
 from hub.services.accounts import Code, Tokens
+from hub.services.registration_errors import Code as registration_codes
 from hub.store.base import Row
 
 
@@ -122,13 +123,15 @@ class TimeOffInput:
 @strawberry.input(description="A volunteer's own settings; an omitted field is left as it is.")
 class UpdateMyProfileInput:
     skills: list[SkillInput] | None = None
-    availability: list[WeeklyWindowInput] | None = None
+    availability: list[WeeklyWindowInput] | None = strawberry.field(
+        default=None, description=AVAILABILITY_BOUND)
     time_off: list[TimeOffInput] | None = strawberry.field(default=None, description=(
         "Replaces every period that has not ended."))
     service_radius_m: int | None = strawberry.field(default=None, description="100–500000 m.")
 
 
-@payload(Code.INVALID, Code.NOT_A_VOLUNTEER, Code.EXITED, Code.NOT_FOUND)
+@payload(Code.INVALID, Code.NOT_A_VOLUNTEER, Code.EXITED, Code.NOT_FOUND,
+         registration_codes.TOO_MANY_WINDOWS)
 class UpdateMyProfilePayload:
     volunteer: Volunteer | None = None
 

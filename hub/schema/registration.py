@@ -19,6 +19,7 @@ from typing import TypeVar
 import strawberry
 from strawberry.file_uploads import Upload
 
+from hub.registration.availability import MAX_WEEKLY_WINDOWS
 from hub.schema.common import PointInput
 from hub.schema.context import Info
 from hub.schema.node import decode_id
@@ -48,6 +49,10 @@ class WeeklyWindowInput:
         return self.weekday - 1, minutes(self.start), minutes(self.end)
 
 
+AVAILABILITY_BOUND = (f"Weekly windows: at most {MAX_WEEKLY_WINDOWS} separate windows a week "
+                      "(overlapping or touching ones count as one), else TOO_MANY_WINDOWS.")
+
+
 @strawberry.input(description="A skill (服务类别 code or Chinese label) and its level 1–5.")
 class SkillInput:
     skill: str
@@ -70,7 +75,8 @@ class VolunteerFields:
     home: PointInput | None = strawberry.field(default=None,
                                                description="Home, in any CRS.")
     region_code: str | None = None
-    availability: list[WeeklyWindowInput] | None = None
+    availability: list[WeeklyWindowInput] | None = strawberry.field(
+        default=None, description=AVAILABILITY_BOUND)
     insured_until: date | None = None
 
     def to_service(self) -> VolunteerInput:
@@ -112,12 +118,13 @@ class VolunteerResult:
 
 
 @payload(Code.INVALID, Code.UNDERAGE, Code.EDUCATION_TOO_LOW, Code.DUPLICATE,
-         Code.UNKNOWN_REGION, Code.NOT_FOUND)
+         Code.UNKNOWN_REGION, Code.NOT_FOUND, Code.TOO_MANY_WINDOWS)
 class RegisterVolunteerPayload(VolunteerResult):
     """注册."""
 
 
-@payload(Code.INVALID, Code.NOT_FOUND, Code.EXITED, Code.EDUCATION_TOO_LOW, Code.UNKNOWN_REGION)
+@payload(Code.INVALID, Code.NOT_FOUND, Code.EXITED, Code.EDUCATION_TOO_LOW, Code.UNKNOWN_REGION,
+         Code.TOO_MANY_WINDOWS)
 class UpdateVolunteerPayload(VolunteerResult):
     """修改."""
 

@@ -20,6 +20,7 @@ from typing import Any
 from hub.auth import Caller, Role
 from hub.auth.actions import Action, ActionSubject, require, subject
 from hub.pii import PiiCipher
+from hub.registration.availability import MAX_WEEKLY_WINDOWS, window_count
 from hub.registration.fields import parse_choice, parse_choices, parse_person_name
 from hub.registration.idcard import age_on, parse_id_number
 from hub.registration.naming import check_name
@@ -150,6 +151,13 @@ def _weekly(spans: Sequence[tuple[int, int, int]] | None) -> str:
             raise RegistrationError("availability", Code.INVALID,
                                     f"weekday {day + 1} {start}–{end} is not a window of a day",
                                     message_zh=f"星期{day + 1} 的 {start}–{end} 不是一天之内的时段")
+    windows = window_count(spans or ())
+    if windows > MAX_WEEKLY_WINDOWS:
+        raise RegistrationError("availability", Code.TOO_MANY_WINDOWS,
+                                f"{windows} separate windows a week; at most "
+                                f"{MAX_WEEKLY_WINDOWS} (merge or drop some)",
+                                message_zh=f"每周可服务时段共 {windows} 段，最多 "
+                                           f"{MAX_WEEKLY_WINDOWS} 段（请合并或删减）")
     return multirange(list(spans or ()))
 
 

@@ -24,6 +24,7 @@ class Code(StrEnum):
     EXITED = "EXITED"
     NAME_RULE = "NAME_RULE"
     LEVEL_ORDER = "LEVEL_ORDER"
+    TOO_MANY_WINDOWS = "TOO_MANY_WINDOWS"
 
 
 class RegistrationError(Exception):
