@@ -14,13 +14,25 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from hub.matching.arrays import BOOL, CST_OFFSET_S, I64, Arrays
-from hub.matching.candidates import Search, in_reach
+from hub.matching.candidates import (
+    Pairs,
+    Search,
+    geodesic_m,
+    has_skills,
+    in_reach,
+    unit_vectors,
+)
 from hub.matching.problem import Unfilled
 
 CST = dt.timezone(dt.timedelta(seconds=CST_OFFSET_S))
 SHOWN = 3
+#: A demand without candidates looks for a witness among the first WITNESS_VOLUNTEERS
+#: candidates of each of its WITNESS_DEMANDS nearest demands that have candidates.
+WITNESS_DEMANDS = 32
+WITNESS_VOLUNTEERS = 8
 
 
 def _when(start_s: int, end_s: int) -> str:
@@ -100,7 +112,8 @@ def explain_unfilled(
     c_lo = np.searchsorted(cd, todo, side="left")
     no_pairs = todo[deg == 0]
     lacking = no_pairs[~search.available[no_pairs]]
-    found = in_reach(arr, lacking, skilled=True)
+    found = _witnessed(arr, pairs, lacking)
+    found[~found] = in_reach(arr, lacking[~found], skilled=True)
     skilled = dict(zip(lacking.tolist(), found.tolist(), strict=True))
     nobody = lacking[~found]
     anyone = dict(zip(nobody.tolist(), in_reach(arr, nobody, skilled=False).tolist(), strict=True))
@@ -130,6 +143,34 @@ def explain_unfilled(
             continue
         out.append(_rule_out(arr, search, d, n_missing, skilled.get(d), anyone.get(d)))
     return tuple(out)
+
+
+def _witnessed(arr: Arrays, pairs: Pairs, demands: I64) -> BOOL:
+    """Per demand of ``demands``: True when a volunteer who is a candidate of a nearby demand
+    holds every skill it requires and is within reach — what ``in_reach(skilled=True)`` asks,
+    proven exactly for the few volunteers tried (so cheaply); False proves nothing."""
+    out = np.zeros(demands.size, dtype=bool)
+    served = np.unique(pairs.d)
+    if demands.size == 0 or served.size == 0:
+        return out
+    k = min(WITNESS_DEMANDS, served.size)
+    tree = cKDTree(unit_vectors(arr.d_lon[served], arr.d_lat[served]))
+    _, near = tree.query(unit_vectors(arr.d_lon[demands], arr.d_lat[demands]), k=k)
+    near = np.asarray(near, dtype=np.int64).reshape(-1)
+    who = np.repeat(np.arange(demands.size), k)
+    first = np.searchsorted(pairs.d, served, side="left")[near]  # pairs are sorted by demand
+    count = np.searchsorted(pairs.d, served, side="right")[near] - first
+    take = np.minimum(count, WITNESS_VOLUNTEERS)
+    rep = np.repeat(np.arange(near.size), take)
+    within = np.arange(rep.size) - np.repeat(np.cumsum(take) - take, take)
+    v = pairs.v[first[rep] + within]
+    who = who[rep]
+    d = demands[who]
+    ok = has_skills(arr, v, d) & (arr.v_cap[v] > 0)
+    v, d, who = v[ok], d[ok], who[ok]
+    dist = geodesic_m(arr.d_lon[d], arr.d_lat[d], arr.v_lon[v], arr.v_lat[v])
+    out[who[dist <= arr.v_maxd[v]]] = True
+    return out
 
 
 def _rule_out(
