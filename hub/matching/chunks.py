@@ -81,25 +81,30 @@ def split_chunks(comp: I64, wanted: BOOL, at_least: int = CHUNK_PAIRS) -> list[I
 
 def refill(arr: EngineArrays, pairs: Pairs, idx: I64, plan: BOOL, cost_m: F64) -> BOOL:
     """Add pairs to a feasible plan greedily (highest priority, then lowest cost first)."""
-    keep = plan.copy()
+    # Lists, not arrays: element-wise numpy indexing dominated this loop over every pair.
+    keep = plan.tolist()
     pv, pd = pairs.v[idx].tolist(), pairs.d[idx].tolist()
-    start, end = arr.d_start, arr.d_end
-    room = {d: int(arr.d_need[d]) for d in set(pd)}
+    start, end = arr.d_start.tolist(), arr.d_end.tolist()
+    cap, need = arr.v_cap.tolist(), arr.d_need.tolist()
+    room = {d: need[d] for d in set(pd)}
     serving: dict[int, list[int]] = {v: [] for v in set(pv)}
-    for p in np.flatnonzero(keep).tolist():
+    for p in np.flatnonzero(plan).tolist():
         room[pd[p]] -= 1
         serving[pv[p]].append(pd[p])
     for p in np.lexsort((cost_m[idx], -arr.d_prio[pairs.d[idx]])).tolist():
-        v, d = pv[p], pd[p]
+        d = pd[p]
+        if keep[p] or room[d] <= 0:
+            continue
+        v = pv[p]
         mine = serving[v]
-        if keep[p] or room[d] <= 0 or len(mine) >= arr.v_cap[v]:
+        if len(mine) >= cap[v]:
             continue
         if any(start[o] < end[d] and start[d] < end[o] for o in mine):
             continue
         keep[p] = True
         room[d] -= 1
         mine.append(d)
-    return keep
+    return np.asarray(keep, dtype=bool)
 
 
 class ChunkFlow:
