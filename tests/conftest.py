@@ -23,6 +23,7 @@ from hub.db import database_url
 from hub.db.migrate import migrate
 from hub.db.roles import app_role, app_url
 from hub.settings import Settings
+from hub.store.base import ConnectionDatabase
 
 # Databases the suite creates get this suffix, so that two runs on one server (a developer's
 # and a helper's) do not drop each other's databases.
@@ -59,6 +60,14 @@ async def acting_as_app(conn: psycopg.AsyncConnection[Any]) -> AsyncIterator[Non
         # After a failed statement the transaction ends with the test (and the role with it).
         with contextlib.suppress(psycopg.errors.InFailedSqlTransaction):
             await conn.execute("RESET ROLE")
+
+
+@contextlib.asynccontextmanager
+async def autocommit_database(url: str) -> AsyncIterator[ConnectionDatabase]:
+    """The database at ``url`` on one autocommit connection of its own (as a server's pool
+    lends one per statement: each commits by itself), closed at the end."""
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        yield ConnectionDatabase(conn)
 
 
 def suffixed_db_name(name: str) -> str:

@@ -14,7 +14,7 @@ import pytest
 from hub.services import events
 from hub.services.revocation import Revocations
 from hub.store.base import ConnectionDatabase
-from tests.conftest import migrated_database
+from tests.conftest import autocommit_database, migrated_database
 
 
 @pytest.fixture(scope="module")
@@ -24,11 +24,8 @@ def revocation_url(server_url: str) -> str:
 
 @pytest.fixture
 async def db(revocation_url: str) -> AsyncIterator[ConnectionDatabase]:
-    conn = await psycopg.AsyncConnection.connect(revocation_url, autocommit=True)
-    try:
-        yield ConnectionDatabase(conn)
-    finally:
-        await conn.close()
+    async with autocommit_database(revocation_url) as db:
+        yield db
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
-import psycopg
 import pytest
 
 from hub.auth import ANONYMOUS, Caller, Role
@@ -21,6 +20,7 @@ from hub.services import events, outbox
 from hub.services.outbox import EventKind, EventSubject, Recipient
 from hub.settings import Settings
 from hub.store.base import ConnectionDatabase, Database
+from tests.conftest import autocommit_database
 
 pytestmark = pytest.mark.asyncio
 ME = Caller(Role.VOLUNTEER, encode_id("Volunteer", 7))
@@ -40,11 +40,8 @@ LIVE = """subscription { notificationReceived { kind titleZh subjectId data } }"
 
 @pytest.fixture
 async def conn_db(clean: str) -> AsyncIterator[ConnectionDatabase]:
-    conn = await psycopg.AsyncConnection.connect(clean, autocommit=True)
-    try:
-        yield ConnectionDatabase(conn)
-    finally:
-        await conn.close()
+    async with autocommit_database(clean) as db:
+        yield db
 
 
 async def _gql(db: Database, settings: Settings, caller: Caller, query: str,

@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
-import psycopg
 import pytest
 
 from hub.auth import Caller, Role
@@ -19,6 +18,7 @@ from hub.services import outbox
 from hub.services.outbox import EventKind, EventSubject
 from hub.settings import Settings, WebhookSettings
 from hub.store.base import ConnectionDatabase, Database
+from tests.conftest import autocommit_database
 
 pytestmark = pytest.mark.asyncio
 PARTNER = Caller(Role.PARTNER, "partner-g")
@@ -38,11 +38,8 @@ REPLAY = """mutation($i: ReplayWebhookDeliveryInput!) { replayWebhookDelivery(in
 
 @pytest.fixture
 async def conn_db(clean: str) -> AsyncIterator[ConnectionDatabase]:
-    conn = await psycopg.AsyncConnection.connect(clean, autocommit=True)
-    try:
-        yield ConnectionDatabase(conn)
-    finally:
-        await conn.close()
+    async with autocommit_database(clean) as db:
+        yield db
 
 
 async def _gql(db: Database, settings: Settings, caller: Caller, query: str,

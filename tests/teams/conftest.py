@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import psycopg
 import pytest
 
 from hub.store.base import ConnectionDatabase
-from tests.conftest import migrated_database
+from tests.conftest import autocommit_database, migrated_database
 from tests.teams.teams_world import Tree, make_tree
 
 
@@ -23,8 +22,5 @@ def world(server_url: str, request: pytest.FixtureRequest) -> tuple[str, Tree]:
 
 @pytest.fixture
 async def db(world: tuple[str, Tree]) -> AsyncIterator[ConnectionDatabase]:
-    conn = await psycopg.AsyncConnection.connect(world[0], autocommit=True)
-    try:
-        yield ConnectionDatabase(conn)
-    finally:
-        await conn.close()
+    async with autocommit_database(world[0]) as db:
+        yield db

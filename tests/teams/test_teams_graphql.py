@@ -7,14 +7,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-import psycopg
 import pytest
 
 from hub.pii import PiiCipher
 from hub.schema.node import encode_id
 from hub.services import escalation, teams
 from hub.settings import Settings
-from hub.store.base import ConnectionDatabase
+from tests.conftest import autocommit_database
 from tests.seeded import Gql
 from tests.teams.teams_world import (
     COUNTY,
@@ -46,12 +45,9 @@ SETTINGS = """mutation($i: UpdateRegionSettingsInput!) { updateRegionSettings(in
 
 @pytest.fixture
 async def scratch(world: tuple[str, Tree], settings: Settings) -> AsyncIterator[Gql]:
-    conn = await psycopg.AsyncConnection.connect(world[0], autocommit=True)
-    try:
-        assert settings.data_key is not None
-        yield Gql(ConnectionDatabase(conn), settings, PiiCipher.from_text(settings.data_key))
-    finally:
-        await conn.close()
+    assert settings.data_key is not None
+    async with autocommit_database(world[0]) as db:
+        yield Gql(db, settings, PiiCipher.from_text(settings.data_key))
 
 
 def gid(kind: str, key: int) -> str:

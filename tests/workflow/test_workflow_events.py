@@ -24,7 +24,7 @@ from hub.schema.node import encode_id
 from hub.services import claims, events, workflow
 from hub.settings import Settings
 from hub.store.base import ConnectionDatabase
-from tests.conftest import as_app, migrated_database
+from tests.conftest import as_app, autocommit_database, migrated_database
 
 SUBSCRIBE = """subscription($code: String) { dispatchEvents(regionCode: $code) {
   dispatchId demandId volunteerId regionCode fromState toState actor reason
@@ -61,11 +61,8 @@ async def live() -> AsyncIterator[events.Events]:
 
 @pytest.fixture
 async def db(events_url: str) -> AsyncIterator[ConnectionDatabase]:
-    conn = await psycopg.AsyncConnection.connect(events_url, autocommit=True)
-    try:
-        yield ConnectionDatabase(conn)
-    finally:
-        await conn.close()
+    async with autocommit_database(events_url) as db:
+        yield db
 
 
 async def _subscribe(db: ConnectionDatabase, settings: Settings, caller: Caller,
