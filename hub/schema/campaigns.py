@@ -12,7 +12,7 @@ from typing import Any
 import strawberry
 from strawberry.dataloader import DataLoader
 
-from hub.schema.context import Info
+from hub.schema.context import Context, Info, per_request
 from hub.schema.messages import chosen
 from hub.schema.node import decode_id, encode_id
 from hub.schema.payloads import mutation, payload
@@ -44,19 +44,14 @@ class CampaignTag:
 
 
 def _tag_loader(info: Info, kind: str) -> DataLoader[int, list[CampaignTag]]:
-    name = f"campaign_tags_{kind}_loader"
-    found: DataLoader[int, list[CampaignTag]] | None = getattr(info.context, name, None)
-    if found is None:
-        db = info.context.db
-
+    def make(context: Context) -> DataLoader[int, list[CampaignTag]]:
         async def load(ids: Sequence[int]) -> list[list[CampaignTag]]:
-            got = await service.tags_of(db, kind=kind, ids=list(ids))
+            got = await service.tags_of(context.db, kind=kind, ids=list(ids))
             return [[CampaignTag(edition=CampaignEdition.from_row(r),
                                  people_served=r["people_served"]) for r in got[i]]
                     for i in ids]
-        found = DataLoader(load_fn=load)
-        setattr(info.context, name, found)
-    return found
+        return DataLoader(load_fn=load)
+    return per_request(info, f"campaign_tags_{kind}_loader", make)
 
 
 def _tags_field(kind: str) -> list[CampaignTag]:

@@ -28,7 +28,7 @@ from strawberry.dataloader import DataLoader
 from hub.auth import Subject
 from hub.auth.actions import Action, can
 from hub.geo.divisions import DivisionCodeError, normalize_code
-from hub.schema.context import Info, _group_loader, _loader
+from hub.schema.context import Info, _group_loader, _loader, per_request
 from hub.schema.errors import BadUserInput, Forbidden
 from hub.schema.node import encode_id
 from hub.services import certificates as cert_service
@@ -75,11 +75,7 @@ class RecordLoaders:
 
 def loaders(info: Info) -> RecordLoaders:
     """This request's :class:`RecordLoaders` (kept on the context)."""
-    found = getattr(info.context, "records_loaders", None)
-    if found is None:
-        found = RecordLoaders(info.context.db)
-        setattr(info.context, "records_loaders", found)  # noqa: B010 - context is ours per request
-    return found
+    return per_request(info, "records_loaders", lambda c: RecordLoaders(c.db))
 
 
 def org_subject(region_code: str, org_path: str | None,

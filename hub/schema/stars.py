@@ -14,7 +14,7 @@ from strawberry.dataloader import DataLoader
 
 from hub.office.stars import Rule
 from hub.office.stars import Stars as Earned
-from hub.schema.context import Info
+from hub.schema.context import Context, Info, per_request
 from hub.schema.messages import chosen
 from hub.schema.payloads import mutation, payload
 from hub.services import stars as service
@@ -54,17 +54,12 @@ class StarRating:
 
 
 def _loader(info: Info, kind: str) -> DataLoader[int, Earned | None]:
-    name = f"stars_{kind}_loader"
-    found: DataLoader[int, Earned | None] | None = getattr(info.context, name, None)
-    if found is None:
-        db = info.context.db
-
+    def make(context: Context) -> DataLoader[int, Earned | None]:
         async def load(ids: Sequence[int]) -> list[Earned | None]:
-            got = await service.stars_of(db, subject_kind=kind, ids=list(ids))
+            got = await service.stars_of(context.db, subject_kind=kind, ids=list(ids))
             return [got.get(i) for i in ids]
-        found = DataLoader(load_fn=load)
-        setattr(info.context, name, found)
-    return found
+        return DataLoader(load_fn=load)
+    return per_request(info, f"stars_{kind}_loader", make)
 
 
 async def _stars(info: Info, kind: str, key: int) -> StarRating:
@@ -84,18 +79,13 @@ class StarReached:
 
 
 def _history_loader(info: Info, kind: str) -> DataLoader[int, list[StarReached]]:
-    name = f"star_history_{kind}_loader"
-    found: DataLoader[int, list[StarReached]] | None = getattr(info.context, name, None)
-    if found is None:
-        db = info.context.db
-
+    def make(context: Context) -> DataLoader[int, list[StarReached]]:
         async def load(ids: Sequence[int]) -> list[list[StarReached]]:
-            got = await service.reached_of(db, subject_kind=kind, ids=list(ids))
+            got = await service.reached_of(context.db, subject_kind=kind, ids=list(ids))
             return [[StarReached(stars=r["stars"], reached_on=r["reached_on"]) for r in got[i]]
                     for i in ids]
-        found = DataLoader(load_fn=load)
-        setattr(info.context, name, found)
-    return found
+        return DataLoader(load_fn=load)
+    return per_request(info, f"star_history_{kind}_loader", make)
 
 
 _HISTORY = ("Every level reached, lowest first, with the day it was first reached (kept: a "
