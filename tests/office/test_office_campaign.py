@@ -104,21 +104,28 @@ async def oracle(conn: psycopg.AsyncConnection[Any], edition: int,
             "unreported": sum(1 for x in reach if x is None)}
 
 
-async def test_tagging_and_figures_per_region(sapi: Api,
-                                              sconn: psycopg.AsyncConnection[Any]) -> None:
-    w = await make_world(sconn)
-    admin = sapi.token("admin", "office")
+async def lei_feng_2025(sapi: Api, sconn: psycopg.AsyncConnection[Any],
+                       admin: str) -> tuple[str, int]:
+    """The 2025 学雷锋纪念日 edition saved by ``admin`` (its global ID) and a done demand of the
+    county on that day (its id)."""
     edition = (await sapi.data(admin, EDITION, {"input": {"campaign": "lei_feng_day",
                                                          "year": 2025}}))
-    edition_id = edition["saveCampaignEdition"]["edition"]["id"]
-    edition_key = int(await one(sconn, "SELECT id FROM campaign_edition WHERE year = 2025 AND "
-                                       "campaign_code = 'lei_feng_day'"))
     demand = int(await one(sconn, "INSERT INTO demand (title, category, needed, time_window, "
                                   "location_geom, region_code, raised_by, status) VALUES "
                                   "('学雷锋义诊', 'health', 3, tstzrange(%s, %s), ST_SetSRID("
                                   "ST_MakePoint(112.45, 34.62), 4326), %s, 'resident:1', 'done') "
                                   "RETURNING id", (at(date(2025, 3, 5), 8),
                                                    at(date(2025, 3, 5), 12), COUNTY)))
+    return edition["saveCampaignEdition"]["edition"]["id"], demand
+
+
+async def test_tagging_and_figures_per_region(sapi: Api,
+                                              sconn: psycopg.AsyncConnection[Any]) -> None:
+    w = await make_world(sconn)
+    admin = sapi.token("admin", "office")
+    edition_id, demand = await lei_feng_2025(sapi, sconn, admin)
+    edition_key = int(await one(sconn, "SELECT id FROM campaign_edition WHERE year = 2025 AND "
+                                       "campaign_code = 'lei_feng_day'"))
     held = [w.activities[f"held{n}"] for n in range(3)]
     owner = sapi.token("org_admin", "captain", org=w.teams["full"])
     stranger = sapi.token("org_admin", "other", org=w.teams["other"])

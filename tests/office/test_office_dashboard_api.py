@@ -4,14 +4,13 @@ activity or demand is tagged with, and a recognition round's division by name.""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import psycopg
 
 from hub.schema.node import encode_id
-from tests.office.scorecard_world import CITY, COUNTY, FAR, at, make_world, one
-from tests.office.test_office_campaign import EDITION, TAG
+from tests.office.scorecard_world import CITY, COUNTY, FAR, make_world
+from tests.office.test_office_campaign import TAG, lei_feng_2025
 from tests.publishing.conftest import Api
 
 PROJECTS = """query ($r: String) { projects(first: 100, filter: {regionCode: $r}) {
@@ -52,15 +51,7 @@ async def test_projects_of_a_region_by_their_owner(sapi: Api,
 async def test_tags_and_round_names(sapi: Api, sconn: psycopg.AsyncConnection[Any]) -> None:
     w = await make_world(sconn)
     admin = sapi.token("admin", "office")
-    edition = (await sapi.data(admin, EDITION, {"input": {"campaign": "lei_feng_day",
-                                                         "year": 2025}}))
-    edition_id = edition["saveCampaignEdition"]["edition"]["id"]
-    demand = int(await one(sconn, "INSERT INTO demand (title, category, needed, time_window, "
-                                  "location_geom, region_code, raised_by, status) VALUES "
-                                  "('学雷锋义诊', 'health', 3, tstzrange(%s, %s), ST_SetSRID("
-                                  "ST_MakePoint(112.45, 34.62), 4326), %s, 'resident:1', 'done') "
-                                  "RETURNING id", (at(date(2025, 3, 5), 8),
-                                                   at(date(2025, 3, 5), 12), COUNTY)))
+    edition_id, demand = await lei_feng_2025(sapi, sconn, admin)
     ids = {"a": encode_id("Activity", w.activities["held0"]), "d": encode_id("Demand", demand)}
     before = await sapi.data(admin, TAGS, ids)
     assert before["a"]["campaignTags"] == [] and before["d"]["campaignTags"] == []
