@@ -1,7 +1,9 @@
-"""The hub served by uvicorn in processes of its own (several workers, a gateway's target).
+"""The hub served by uvicorn in processes of its own (several workers, a gateway's target), or
+in a thread of the test's process.
 
 :func:`served` starts ``uvicorn --factory tests.served_app:app`` on a free port; :func:`app` is
-that factory: the hub on the database ``HUB_TEST_SERVED_URL`` names.
+that factory: the hub on the database ``HUB_TEST_SERVED_URL`` names. :func:`in_thread` serves
+an app the test made (its own settings, its logs in ``caplog``) in a thread.
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import uvicorn
 from starlette.applications import Starlette
 
 from hub.app import create_app
@@ -65,3 +69,24 @@ def served(url: str, *, workers: int = 1, metrics_dir: Path | None = None) -> It
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
+
+
+@contextlib.contextmanager
+def in_thread(app: Starlette) -> Iterator[str]:
+    """``app`` served by uvicorn in a thread, on a socket bound here to a free port; yields
+    its base URL once it started (its lifespan ran), stops it after."""
+    sock = socket.create_server(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + READY_S
+        while not server.started:
+            assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.05)
+        host, port = sock.getsockname()[:2]
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+        sock.close()

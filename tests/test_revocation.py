@@ -142,3 +142,48 @@ async def test_the_memory_is_bounded(db: ConnectionDatabase, live: events.Events
         assert len(revocations._known) <= 3
     finally:
         await revocations.close()
+
+
+async def _ends_within(revocations: Revocations, family: uuid.UUID, within_s: float) -> float:
+    """``until_revoked`` has returned within ``within_s``; the seconds it took."""
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await asyncio.wait_for(revocations.until_revoked(family), timeout=within_s)
+    return loop.time() - started
+
+
+async def test_waiting_for_a_revocation_ends_when_it_is_heard(
+        db: ConnectionDatabase, live: events.Events, revocation_url: str):
+    revocations = Revocations(db, live, recheck_s=3600)
+    try:
+        await _listening(revocations, live)
+        family, other = await _family(db), await _family(db)
+        waiting = asyncio.create_task(_ends_within(revocations, family, 5))
+        unrelated = asyncio.create_task(revocations.until_revoked(other))
+        await asyncio.sleep(0.2)
+        assert not waiting.done(), "not revoked yet"
+        asked = db.statements
+        await _revoke(revocation_url, family)
+        assert await waiting < 5
+        assert db.statements == asked, "woken by what was heard, not by asking"
+        await asyncio.sleep(0.1)
+        assert not unrelated.done(), "another family's wait goes on"
+        unrelated.cancel()
+        await asyncio.wait({unrelated})
+        assert not revocations._waiting, "a wait that ended (or was cancelled) is forgotten"
+    finally:
+        await revocations.close()
+
+
+async def test_waiting_for_a_lost_revocation_ends_within_the_bound(
+        db: ConnectionDatabase, live: events.Events, revocation_url: str):
+    revocations = Revocations(db, live, recheck_s=1.0)
+    try:
+        await _listening(revocations, live)
+        family = await _family(db)
+        assert not await revocations.revoked(family)
+        await _revoke(revocation_url, family, announced=False)
+        took = await _ends_within(revocations, family, 3)
+        assert took <= 1.0 + 0.5, f"{took:.2f} s: the bound is recheck_s from the last answer"
+    finally:
+        await revocations.close()

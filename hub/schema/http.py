@@ -36,6 +36,7 @@ from hub.schema.http_request import (
     header as header_text,
 )
 from hub.schema.registration import MAX_UPLOAD_BYTES
+from hub.schema.ws_guard import GUARD_KEY, UNAVAILABLE_CLOSE, SocketGuard
 from hub.services.revocation import Revocations
 from hub.store.base import RequestDatabase
 
@@ -159,9 +160,19 @@ class HubGraphQL(GraphQL[Context, None]):
                 refusal = Refusal(400, "BAD_USER_INPUT", bad_zone.message, bad_zone.message_zh)
                 await refusal.response()(scope, receive, send)
             elif scope["type"] != "http":
-                await super().__call__(scope, receive, send)
+                await self._socket(scope, receive, send)
             else:
                 await self._serve(scope, receive, send)
+
+    async def _socket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A WebSocket, served by strawberry through a guard that closes it when its
+        caller's sign-in is revoked, or with a coded reason (``hub/schema/ws_guard.py``)."""
+        guard = SocketGuard(receive, send, getattr(scope["app"].state, "revocations", None))
+        scope[GUARD_KEY] = guard
+        try:
+            await super().__call__(scope, guard.receive, guard.send)
+        finally:
+            await guard.stop()
 
     async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         # The request's reads see one snapshot (hub.store.base.RequestDatabase), ended once
@@ -230,7 +241,9 @@ class HubGraphQL(GraphQL[Context, None]):
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """Browsers cannot set headers on a WebSocket: take the token from ``connection_init``
-        (``{"Authorization": "Bearer …"}``); a bad one closes the connection (4403)."""
+        (``{"Authorization": "Bearer …"}``); a bad one closes the connection (4403), one whose
+        revocation cannot be checked now too (1013 ``DATABASE_UNAVAILABLE``). The socket is
+        closed (4401 ``revoked``) when the caller's sign-in is revoked later."""
         params = context.connection_params or {}
         value = params.get("Authorization") or params.get("authorization")
         if not value:
@@ -238,18 +251,29 @@ class HubGraphQL(GraphQL[Context, None]):
         text = str(value)
         header = text if text.lower().startswith("bearer ") else f"Bearer {text}"
         state = context.request.app.state if context.request is not None else None
+        guard: SocketGuard | None = context.request.scope.get(GUARD_KEY) \
+            if context.request is not None else None
         try:
             caller = await verified_caller(self.verifier, state, header)
         except AuthError as exc:
             raise ConnectionRejectionError({"code": "UNAUTHENTICATED", "message": str(exc)}) \
                 from None
+        except unavailable_http.DatabaseUnavailable as exc:
+            if guard is not None:  # closed with the code: strawberry's 4403 is dropped
+                await guard.close(UNAVAILABLE_CLOSE, exc.code)
+            raise ConnectionRejectionError({"code": exc.code, "message": str(exc)}) from None
         context.authenticate(caller)
+        if guard is not None:
+            guard.watch(caller)
         return UNSET
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         state = request.app.state
         caller: Caller = request.scope.get(CALLER_KEY, ANONYMOUS)
         db = request.scope.get(DB_KEY) or RequestDatabase(state.db)  # WebSocket: per statement
+        guard: SocketGuard | None = request.scope.get(GUARD_KEY)
+        if guard is not None:  # a WebSocket, accepted: closed if the handshake's token is revoked
+            guard.watch(caller)
         return Context(db=db, caller=caller, settings=state.settings,
                        cipher=state.cipher, executor=getattr(state, "executor", None),
                        reads=getattr(state, "reads", None), raw_json=True,

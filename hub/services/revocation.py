@@ -16,6 +16,10 @@ only while all of these hold:
   process is refused on the others within the notification's delay (milliseconds), and
   after :data:`RECHECK_S` at worst if the notification is lost.
 
+:meth:`Revocations.until_revoked` waits for a family's revocation (a WebSocket whose sign-in is
+revoked is closed then: hub/schema/ws_guard.py): woken as the listener hears it, and asking
+again when its remembered answer is too old to trust, so within :data:`RECHECK_S` at worst.
+
 Tokens with no family (issued by ``hub token`` for operators and partners) cannot be revoked:
 they expire (``HUB_TOKEN_MAX_TTL_S``). See docs/processes.md.
 """
@@ -29,6 +33,7 @@ import time
 from typing import Any
 from uuid import UUID
 
+from hub.db.pool import DatabaseUnavailable
 from hub.services.events import Events, Listener, conninfo_of
 from hub.store import accounts as store
 from hub.store.base import Database
@@ -39,6 +44,8 @@ RECHECK_S = 30.0
 """How long a "not revoked" answer may be used at most, whatever the listener heard."""
 MAX_FAMILIES = 100_000
 """Families remembered per process (emptied when full: only costs queries)."""
+RETRY_S = 5.0
+"""How long :meth:`Revocations.until_revoked` waits after the database could not answer."""
 
 
 class Revocations:
@@ -52,6 +59,8 @@ class Revocations:
         self._known: dict[UUID, tuple[bool, float, int]] = {}
         self._listener: Listener | None = None
         self._task: asyncio.Task[None] | None = None
+        # family -> events set when its revocation is heard (until_revoked's waiters)
+        self._waiting: dict[UUID, set[asyncio.Event]] = {}
 
     async def revoked(self, family: UUID) -> bool:
         """Whether the family is revoked (a query unless a trusted answer is remembered)."""
@@ -72,6 +81,36 @@ class Revocations:
         self._known[family] = (revoked, read_at, generation)
         return revoked
 
+    async def until_revoked(self, family: UUID) -> None:
+        """Return once the family is revoked: as soon as the listener hears it, and at the
+        latest when the remembered "not revoked" must be asked again (:attr:`recheck_s` after
+        it was read). While the database cannot answer, it is asked again every
+        :data:`RETRY_S`."""
+        heard = asyncio.Event()
+        self._waiting.setdefault(family, set()).add(heard)
+        try:
+            while True:
+                try:
+                    if await self.revoked(family):
+                        return
+                    wait_s = self._trusted_for(family)
+                except DatabaseUnavailable:
+                    wait_s = RETRY_S
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(heard.wait(), timeout=wait_s)
+        finally:
+            waiting = self._waiting.get(family, set())
+            waiting.discard(heard)
+            if not waiting:
+                self._waiting.pop(family, None)
+
+    def _trusted_for(self, family: UUID) -> float:
+        """Seconds until the remembered answer about ``family`` is asked again."""
+        known = self._known.get(family)
+        if known is None:  # forgotten meanwhile (the memory was full)
+            return self.recheck_s
+        return max(0.01, known[1] + self.recheck_s - time.monotonic())
+
     def _heard(self, event: dict[str, Any]) -> bool:
         """A revocation announced at commit: remember the family revoked. Handled here, as the
         listener hands it over, so nothing is queued (and nothing can be dropped)."""
@@ -82,6 +121,8 @@ class Revocations:
             return False
         if family in self._known or len(self._known) < self.limit:
             self._known[family] = (True, time.monotonic(), 0)
+        for waiter in self._waiting.get(family, ()):
+            waiter.set()
         return False
 
     async def _listening(self) -> Listener:
