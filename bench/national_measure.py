@@ -17,6 +17,7 @@ from national_seed import BIGGEST, Sizes
 
 from hub.app import create_app
 from hub.auth import Field, ScopeNone, scope_of
+from hub.gc_tuning import tuned_gc
 from hub.geo.divisions import subtree_prefix
 from hub.schema import schema
 from hub.schema.context import Context
@@ -159,8 +160,11 @@ async def dispatch(url: str) -> list[Row]:
     for (city, name, _), which in ((cities[0], "busiest"), (cities[len(cities) // 2], "median")):
         request = MatchRequest(city, subtree_prefix(city), starts, ends, {})
         started = time.perf_counter()
-        async with connect(url, autocommit=True) as db:
-            summary = await match_region(db, request, plan_path=None, commit=False, ttl_s=600)
+        # As `hub match` runs it: with the hub's collector settings (hub/gc_tuning.py).
+        with tuned_gc(Settings.from_env().gc_gen0_threshold):
+            async with connect(url, autocommit=True) as db:
+                summary = await match_region(db, request, plan_path=None, commit=False,
+                                             ttl_s=600)
         seconds = time.perf_counter() - started
         log(f"dispatch {name}: {seconds:.1f} s {summary}")
         out.append(Row(f"a city's dispatch (preview), the {which}: {name} {city[:4]}",

@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import gc
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from multiprocessing import get_context
@@ -28,6 +27,7 @@ from hub.certs import attendance_code
 from hub.certs.signing import load_or_create_key_text
 from hub.db.pool import Availability, DatabaseUnavailable, make_pools
 from hub.db.replicas import ReplicaSet
+from hub.gc_tuning import tuned_gc
 from hub.metrics import HttpMetrics, Metrics, metrics_endpoint
 from hub.pii import load_or_create_key
 from hub.services import events, revocation
@@ -70,23 +70,6 @@ async def readyz(request: Request) -> Response:
                              "reason": str(exc)[:300]}, status_code=503)
     return JSONResponse({"status": "ready", "postgis": rows[0]["postgis"],
                          "schemaVersion": rows[0]["version"]})
-
-
-@contextlib.contextmanager
-def serving_gc(gen0: int) -> Iterator[None]:
-    """While the server serves: the objects alive after start-up (modules, the schema, the
-    compiled plans, the pools) frozen out of the collector's scans (``gc.freeze``), and the
-    youngest generation collected every ``gen0`` allocations rather than 700. A request
-    makes thousands of short-lived objects; at 700 the collector ran several times a request
-    and rescanned the long-lived ones, about a tenth of a request's CPU. Put back at exit."""
-    threshold = gc.get_threshold()
-    gc.set_threshold(max(gen0, threshold[0]), *threshold[1:])
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
-        gc.set_threshold(*threshold)
 
 
 async def job_counts(db: Database) -> dict[str, int] | None:
@@ -184,7 +167,7 @@ def create_app(settings: Settings, *, database_url: str | None = None,
         try:
             async with metrics.watching({"requests": pool, "reads": reads}), \
                     replicated(app, pool, metrics):
-                with serving_gc(settings.gc_gen0_threshold):
+                with tuned_gc(settings.gc_gen0_threshold):
                     yield
         finally:
             await pool.close()

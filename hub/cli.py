@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from hub.gc_tuning import tuned_gc
 from hub.settings import Settings
 
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -407,7 +408,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings.from_env()
         handler: Handler = args.func
-        return handler(args, settings)
+        with tuned_gc(settings.gc_gen0_threshold):  # as the server runs (hub/gc_tuning.py)
+            return handler(args, settings)
     except (EmbeddedError, MigrationError, SettingsError) as exc:
         _say(f"hub {args.command}: {exc}")
         return 1

@@ -334,7 +334,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     max_body_bytes: int = 2**20  # a GraphQL request's body (multipart uploads: their own bound)
-    gc_gen0_threshold: int = 20_000  # the collector's youngest generation while serving
+    gc_gen0_threshold: int = 20_000  # the collector's youngest generation (hub/gc_tuning.py)
     max_list_items: int = 1000  # any list argument, `_entities` representations included
     query_cache_bytes: int = 16 * 2**20  # parsed and validated documents
     # Anonymous callers may run registered documents only (hub/schema/documents/).

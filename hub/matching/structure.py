@@ -77,6 +77,36 @@ def _clique_parts(starts: list[int], ends: list[int]) -> list[list[int]]:
     return parts
 
 
+def _most_disjoint(owner: I64, starts: list[int], ends: list[int], n: int) -> I64:
+    """``max_disjoint`` of each of ``n`` clusters at once: their windows sorted by (cluster,
+    end, position), ``owner`` the cluster of each."""
+    out = [0] * n
+    last, free_at = -1, 0
+    for k, a, b in zip(owner.tolist(), starts, ends, strict=True):
+        if k != last:
+            last, free_at = k, b
+            out[k] = 1
+        elif a >= free_at:
+            out[k] += 1
+            free_at = b
+    return np.asarray(out, dtype=np.int64)
+
+
+def _clique_part_ids(owner: list[int], starts: list[int], ends: list[int]) -> I64:
+    """``_clique_parts`` of many clusters at once (windows sorted by (cluster, start)): a
+    part number per window, parts numbered in order."""
+    out = [0] * len(owner)
+    part, last, soonest_end = -1, -1, 0
+    for i, (k, a, b) in enumerate(zip(owner, starts, ends, strict=True)):
+        if k != last or a >= soonest_end:
+            part += 1
+            last, soonest_end = k, b
+        else:
+            soonest_end = min(soonest_end, b)
+        out[i] = part
+    return np.asarray(out, dtype=np.int64)
+
+
 def analyse(
     pv: I64, pd: I64, v_cap: I64, d_start: I64, d_end: I64, n_vol: int, n_dem: int
 ) -> Structure:
@@ -112,30 +142,33 @@ def analyse(
     new_id = np.full(first.size, -1, dtype=np.int64)
     new_id[keep] = np.arange(int(keep.sum()))
     pair_group[idx] = new_id[cid]
-    group_v = [int(x) for x in v[first[keep]]]
-    group_parent = [-1] * len(group_v)
-    group_cap = [1] * len(group_v)
-    # Indexed once: a boolean index inside the loop copies the arrays on every cluster
-    # (quadratic: 86 s of 广州's national dispatch).
-    kept_first, kept_size = first[keep].tolist(), size[keep].tolist()
-    for k in np.flatnonzero(~clique[keep]).tolist():
-        lo = kept_first[k]
-        hi = lo + kept_size[k]
-        starts, ends = s[lo:hi].tolist(), e[lo:hi].tolist()
-        group_cap[k] = max_disjoint(s[lo:hi], e[lo:hi])
+    n_kept = int(keep.sum())
+    group_v = v[first[keep]]
+    group_parent = np.full(n_kept, -1, dtype=np.int64)
+    group_cap = np.ones(n_kept, dtype=np.int64)
+    # The non-clique clusters, all at once: their pairs' positions (lo..hi of each, in
+    # order), then one plain loop over them for each greedy sweep (a loop per cluster with
+    # numpy on each made 0.8 s of 广州's national dispatch: 38,000 clusters).
+    loose = np.flatnonzero(~clique[keep])
+    if loose.size:
+        lo, n = first[keep][loose], size[keep][loose]
+        owner = np.repeat(np.arange(loose.size), n)
+        at = np.repeat(lo - (np.cumsum(n) - n), n) + np.arange(int(n.sum()))
         comp_exact[comp[idx[lo]]] = False
-        for part in _clique_parts(starts, ends):
-            if len(part) >= 2:
-                pair_group[idx[lo + np.asarray(part)]] = len(group_v)
-                group_v.append(group_v[k])
-                group_parent.append(k)
-                group_cap.append(1)
-    return Structure(
-        comp,
-        n_comp,
-        pair_group,
-        np.asarray(group_v, dtype=np.int64),
-        np.asarray(group_parent, dtype=np.int64),
-        np.asarray(group_cap, dtype=np.int64),
-        comp_exact,
-    )
+        by_end = at[np.lexsort((at, e[at], owner))]
+        group_cap[loose] = _most_disjoint(owner, s[by_end].tolist(), e[by_end].tolist(),
+                                          loose.size)
+        part = _clique_part_ids(owner.tolist(), s[at].tolist(), e[at].tolist())
+        counts = np.bincount(part)
+        made = counts >= 2  # parts of one pair need no node
+        new_part = np.full(counts.size, -1, dtype=np.int64)
+        new_part[made] = n_kept + np.arange(int(made.sum()))
+        inner = made[part]
+        pair_group[idx[at[inner]]] = new_part[part[inner]]
+        part_owner = np.zeros(counts.size, dtype=np.int64)
+        part_owner[part] = loose[owner]
+        group_v = np.concatenate((group_v, group_v[part_owner[made]]))
+        group_parent = np.concatenate((group_parent, part_owner[made]))
+        group_cap = np.concatenate((group_cap, np.ones(int(made.sum()), dtype=np.int64)))
+    return Structure(comp, n_comp, pair_group, group_v.astype(np.int64), group_parent,
+                     group_cap, comp_exact)

@@ -17,8 +17,9 @@ import random
 from typing import Any
 
 import psycopg
+import pytest
 
-from hub.store import dispatch
+from hub.store import dispatch, sql
 from hub.store.base import ConnectionDatabase
 from hub.store.dispatch import STRIPS_PER_DEGREE, reach_box
 
@@ -114,7 +115,12 @@ async def test_reachable_volunteers_equal_brute_force(
                 "ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography, %s, radians(%s))::geometry"
                 " WHERE id = %s",
                 (radius, x, y, radius * (0.995 if k % 2 else 1.005), rng.uniform(0, 360), vid))
-        got = {r["id"] for r in await dispatch.list_reachable_volunteers(db, demand_ids=ids)}
+        rows = await dispatch.list_reachable_volunteers(db, demand_ids=ids)
+        got = {r["id"] for r in rows}
+        assert [r["id"] for r in rows] == sorted(got)  # in id order, as the matcher reads them
+        held = {r["id"]: r["skills"] for r in await db.fetch(
+            "SELECT id, skills FROM volunteer WHERE id = ANY(%s)", (sorted(got),))}
+        assert all(r["skills"] == held[r["id"]] for r in rows)  # parsed once per skill set
         brute = {r["id"] for r in await db.fetch(
             "SELECT v.id FROM volunteer v WHERE v.status = 'active' AND ST_DWithin(v.home, "
             "(SELECT ST_Collect(location_geom)::geography FROM demand WHERE id = ANY(%s)), "
@@ -122,3 +128,12 @@ async def test_reachable_volunteers_equal_brute_force(
         placed_inside = {vid for k, vid in enumerate(volunteer_ids) if k % 2}
         assert placed_inside <= brute, scene  # the placement did what it says
         assert got == brute, (scene, sorted(got ^ brute))
+
+
+async def test_an_id_array_is_read_back_as_written(aconn: psycopg.AsyncConnection[Any]) -> None:
+    db = ConnectionDatabase(aconn)
+    for ids in ([], [7], [3, -1, 2**62, 0, 3]):
+        row = await db.fetch("SELECT %(ids)s::bigint[] AS ids", {"ids": sql.int_array(ids)})
+        assert row[0]["ids"] == ids
+    with pytest.raises(ValueError):
+        sql.int_array(["1); DROP TABLE volunteer; --"])  # type: ignore[list-item]
