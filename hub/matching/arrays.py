@@ -182,35 +182,66 @@ def _options(problem: Problem) -> None:
         raise ProblemError("options.engine", f"{o.engine!r} is not one of {', '.join(ENGINES)}")
 
 
+def _shared(items: Sequence[Any]) -> tuple[list[Any], I64]:
+    """The distinct objects among ``items`` (by identity) in order of first use, and each
+    item's index among them. Problems built by the hub share one skills mapping per skill set
+    and one windows tuple per weekly pattern (a big city's 179,000 volunteers hold a few
+    hundred), so each is read once."""
+    seen: dict[int, int] = {}
+    distinct: list[Any] = []
+    index = []
+    for item in items:
+        k = seen.get(id(item))
+        if k is None:
+            k = seen[id(item)] = len(distinct)
+            distinct.append(item)
+        index.append(k)
+    return distinct, np.asarray(index, dtype=np.int64)
+
+
+def _gather(ptr: I64, of: I64) -> tuple[I64, I64]:
+    """For items ``of`` (indices into groups with entries ptr[g]:ptr[g+1]): each item's
+    entries, as (item, entry) in item order."""
+    counts = (ptr[1:] - ptr[:-1])[of]
+    owner = np.repeat(np.arange(of.size, dtype=np.int64), counts)
+    entry = np.repeat(ptr[:-1][of] - (np.cumsum(counts) - counts), counts) + np.arange(
+        int(counts.sum()), dtype=np.int64)
+    return owner, entry
+
+
 def _volunteer_skills(problem: Problem, skill_index: dict[str, int]) -> tuple[I64, I64, I64, U64]:
     """Skill entries (ptr, skill, level) sorted by volunteer, and the bitmask per volunteer."""
     vols = problem.volunteers
     nv = len(vols)
-    counts = np.fromiter(map(len, map(attrgetter("skills"), vols)), np.int64, nv)
-    names = list(chain.from_iterable(v.skills for v in vols))
-    levels = np.fromiter(chain.from_iterable(v.skills.values() for v in vols), np.int64, len(names))
-    owner = np.repeat(np.arange(nv, dtype=np.int64), counts)
-    for name in set(names):
+    sets, of = _shared(list(map(attrgetter("skills"), vols)))
+    set_ptr = np.concatenate(([0], np.cumsum([len(x) for x in sets]))).astype(np.int64)
+    names = list(chain.from_iterable(sets))
+    levels = np.fromiter(chain.from_iterable(x.values() for x in sets), np.int64, len(names))
+    set_of_entry = np.repeat(np.arange(len(sets), dtype=np.int64), np.diff(set_ptr))
+    for i, name in enumerate(names):
         if not isinstance(name, str) or not name:
-            at = int(owner[names.index(name)])
+            at = int(np.flatnonzero(of == set_of_entry[i])[0])
             raise ProblemError(f"volunteers[{at}].skills", f"{name!r} is not a skill name")
-    i = _first((levels < MIN_LEVEL) | (levels > MAX_LEVEL))
-    if i is not None:
-        raise ProblemError(
-            f"volunteers[{owner[i]}].skills.{names[i]}",
-            f"level {levels[i]} is outside {MIN_LEVEL}..{MAX_LEVEL}",
-        )
+    bad = (levels < MIN_LEVEL) | (levels > MAX_LEVEL)
+    if bad.any():
+        at = int(np.flatnonzero(np.isin(of, set_of_entry[bad]))[0])
+        i = int(set_ptr[of[at]] + np.flatnonzero(bad[set_ptr[of[at]]:set_ptr[of[at] + 1]])[0])
+        raise ProblemError(f"volunteers[{at}].skills.{names[i]}",
+                           f"level {levels[i]} is outside {MIN_LEVEL}..{MAX_LEVEL}")
     skill = np.fromiter((skill_index.get(n, -1) for n in names), np.int64, len(names))
-    used = skill >= 0  # a skill no demand asks for never matters
-    owner, skill, levels = owner[used], skill[used], levels[used]
-    order = np.lexsort((skill, owner))
-    owner, skill, levels = owner[order], skill[order], levels[order]
+    # Each set's entries: only skills some demand asks for (the others never matter), by skill.
+    keep = np.flatnonzero(skill >= 0)
+    keep = keep[np.lexsort((skill[keep], set_of_entry[keep]))]
+    set_ptr = np.concatenate(([0], np.cumsum(np.bincount(set_of_entry[keep],
+                                                         minlength=len(sets))))).astype(np.int64)
+    skill, levels, set_of_entry = skill[keep], levels[keep], set_of_entry[keep]
+    owner, entry = _gather(set_ptr, of)
     words = max(1, (len(skill_index) + 63) // 64)
-    mask = np.zeros((nv, words), dtype=np.uint64)
+    set_mask = np.zeros((len(sets), words), dtype=np.uint64)
     bits = np.left_shift(np.uint64(1), (skill % 64).astype(np.uint64))
-    np.bitwise_or.at(mask, (owner, skill // 64), bits)
+    np.bitwise_or.at(set_mask, (set_of_entry, skill // 64), bits)
     ptr = np.concatenate(([0], np.cumsum(np.bincount(owner, minlength=nv)))).astype(np.int64)
-    return ptr, skill, levels, mask
+    return ptr, skill[entry], levels[entry], set_mask[of]
 
 
 def _level_table(ptr: I64, skill: I64, level: I64, n_skills: int) -> npt.NDArray[np.int8] | None:
@@ -225,27 +256,25 @@ def _level_table(ptr: I64, skill: I64, level: I64, n_skills: int) -> npt.NDArray
 def _volunteer_windows(problem: Problem) -> tuple[I64, I64, I64]:
     """Availability windows as (owner, start, end), checked, in input order."""
     vols = problem.volunteers
-    counts = np.fromiter(map(len, map(attrgetter("availability"), vols)), np.int64, len(vols))
-    flat = np.fromiter(
-        chain.from_iterable(chain.from_iterable(v.availability for v in vols)),
-        np.int64,
-        2 * int(counts.sum()),
-    ).reshape(-1, 2)
-    owner = np.repeat(np.arange(len(vols), dtype=np.int64), counts)
-    a, b = flat[:, 0], flat[:, 1]
-    i = _first(b <= a)
-    if i is not None:
-        k = i - int(np.searchsorted(owner, owner[i]))
-        raise ProblemError(f"volunteers[{owner[i]}].availability[{k}]", "end is not after start")
-    for t, name in ((a, "start"), (b, "end")):
-        j = _first((t < TIME_MIN_S) | (t > TIME_MAX_S))
-        if j is not None:
-            k = j - int(np.searchsorted(owner, owner[j]))
-            raise ProblemError(
-                f"volunteers[{owner[j]}].availability[{k}]",
-                f"{name} {int(t[j])} is outside 1970..2200",
-            )
-    return owner, a, b
+    sets, of = _shared(list(map(attrgetter("availability"), vols)))
+    counts = np.fromiter(map(len, sets), np.int64, len(sets))
+    flat = np.fromiter(chain.from_iterable(chain.from_iterable(sets)), np.int64,
+                       2 * int(counts.sum())).reshape(-1, 2)
+    set_ptr = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+    set_a, set_b = flat[:, 0], flat[:, 1]
+    checks = [(set_b <= set_a, "end is not after start")]
+    for t, name in ((set_a, "start"), (set_b, "end")):
+        checks.append(((t < TIME_MIN_S) | (t > TIME_MAX_S), name))
+    for bad, what in checks:
+        if bad.any():  # the first volunteer holding a bad window, and its first one
+            set_of = np.repeat(np.arange(len(sets), dtype=np.int64), counts)
+            at = int(np.flatnonzero(np.isin(of, set_of[bad]))[0])
+            k = int(np.flatnonzero(bad[set_ptr[of[at]]:set_ptr[of[at] + 1]])[0])
+            when = int(flat[set_ptr[of[at]] + k, 0 if what == "start" else 1])
+            message = what if what.startswith("end is") else f"{what} {when} is outside 1970..2200"
+            raise ProblemError(f"volunteers[{at}].availability[{k}]", message)
+    owner, entry = _gather(set_ptr, of)
+    return owner, set_a[entry], set_b[entry]
 
 
 def compile_problem(problem: Problem) -> Arrays:

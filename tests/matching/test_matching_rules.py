@@ -220,6 +220,26 @@ def test_invalid_dataclasses_are_rejected_with_paths() -> None:
         solve(Problem((), (dem("d", end_s=BASE_S),)))
 
 
+def test_shared_skills_and_windows_compile_as_separate_ones_and_errors_name_the_first() -> None:
+    """The hub shares one skills mapping per skill set and one windows tuple per pattern
+    among volunteers; each is read once, with the same result and the same error paths."""
+    skills, hours = {"health": 3, "unused": 2}, ((BASE_S + 8 * HOUR, BASE_S + 18 * HOUR),)
+    shared = [vol(f"s{i}", i, skills=skills, availability=hours) for i in range(4)]
+    apart = [vol(f"s{i}", i, skills=dict(skills), availability=tuple(hours)) for i in range(4)]
+    demands = (dem("d", 1.0, needed=3),)
+    one, other = (solve(Problem(tuple(v), demands, PURE)) for v in (shared, apart))
+    assert one.assignments == other.assignments and len(one.assignments) == 3
+    assert one.unfilled == other.unfilled
+    bad_level = {"health": 9}
+    vols = (vol("a"), vol("b", skills=bad_level), vol("c", skills=bad_level))
+    with pytest.raises(ProblemError, match=r"volunteers\[1\]\.skills\.health: level 9"):
+        solve(Problem(vols, demands))
+    backwards = ((BASE_S, BASE_S + HOUR), (BASE_S + 3 * HOUR, BASE_S + 2 * HOUR))
+    vols = (vol("a"), vol("b", availability=backwards), vol("c", availability=backwards))
+    with pytest.raises(ProblemError, match=r"volunteers\[1\]\.availability\[1\]: end is not"):
+        solve(Problem(vols, demands))
+
+
 def test_other_crs_is_converted_last() -> None:
     crs = pytest.importorskip("hub.geo.crs")
     lon, lat = crs.convert(LON + 3 * KM_LON, LAT, "WGS84", "GCJ02")
