@@ -304,7 +304,7 @@ async def list_reachable_volunteers(db: Database, *, demand_ids: Sequence[int]) 
     strips, y0, y1 = reach_box(box["x0"], box["x1"], box["y0"], box["y1"], float(box["r"]))
     lon0, lon1 = strips[0] / STRIPS_PER_DEGREE, (strips[-1] + 1) / STRIPS_PER_DEGREE
     edge = max(abs(y0), abs(y1))
-    rows = await sql.fetch(db, _IN_BOX_ROWS, {
+    rows = await sql.fetch(db, _IN_BOX_ROWS, binary=True, params={
         "strips": strips, "y0": y0, "y1": y1, "by0": box["y0"], "by1": box["y1"],
         "x0": box["x0"], "x1": box["x1"], "y": 1.0 / _M_PER_DEG_LAT,
         "all_lon": lon1 - lon0 >= 360.0 or edge >= 89.0,

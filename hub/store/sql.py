@@ -40,10 +40,11 @@ def compiled(statement: ClauseElement) -> Compiled:
 
 
 async def fetch(db: Database, statement: ClauseElement | Compiled,
-                params: Mapping[str, Any] | None = None) -> list[Row]:
-    """Run a statement (compiled now unless it already is) and return its rows as dicts."""
+                params: Mapping[str, Any] | None = None, *, binary: bool = False) -> list[Row]:
+    """Run a statement (compiled now unless it already is) and return its rows as dicts
+    (``binary``: see :meth:`Database.fetch`)."""
     done = statement if isinstance(statement, Compiled) else compiled(statement)
-    return await db.fetch(done.sql, {**done.bound, **(params or {})})
+    return await db.fetch(done.sql, {**done.bound, **(params or {})}, binary=binary)
 
 
 def int_array(values: Iterable[int]) -> str:

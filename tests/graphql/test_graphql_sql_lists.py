@@ -33,9 +33,10 @@ class _Statements(ConnectionDatabase):
         super().__init__(inner.conn)
         self.seen: list[str] = []
 
-    async def fetch(self, sql: str, params: Params = None) -> list[dict[str, Any]]:
+    async def fetch(self, sql: str, params: Params = None, *,
+                    binary: bool = False) -> list[dict[str, Any]]:
         self.seen.append(sql)
-        return await super().fetch(sql, params)
+        return await super().fetch(sql, params, binary=binary)
 
     async def fetch_one(self, sql: str, params: Params = None, *,
                         binary: bool = False) -> tuple[Any, ...] | None:
