@@ -40,7 +40,7 @@ def with_dbname(url: str, dbname: str) -> str:
     """The same server, another database."""
     params = conninfo_to_dict(url)
     params["dbname"] = dbname
-    return make_conninfo(**params)
+    return make_conninfo("", **params)
 
 
 def as_app(owner_url: str) -> str:
