@@ -1,5 +1,7 @@
-"""Who the caller is (``tokens``) and what each role may see (``policy``, one table)."""
+"""Who the caller is (``tokens``; their keys: ``keys``) and what each role may see (``policy``,
+one table)."""
 
+from hub.auth.keys import AuthConfigError, load_or_create_secret
 from hub.auth.policy import (
     DENIED,
     POLICY,
@@ -20,13 +22,11 @@ from hub.auth.policy import (
 )
 from hub.auth.tokens import (
     ANONYMOUS,
-    AuthConfigError,
     AuthError,
     Caller,
     Role,
     TokenVerifier,
     issue_token,
-    load_or_create_secret,
 )
 
 __all__ = [

@@ -15,21 +15,19 @@ A volunteer's ``sub`` must be their global ID (base64 of ``"Volunteer:<id>"``).
 
 from __future__ import annotations
 
-import os
-import secrets
 import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path
 from typing import Any, ClassVar
 
 import jwt
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from hub.auth.ids import decode_global_id, is_division_code
+from hub.auth.keys import AuthConfigError, hs256_secret, load_public_key
+from hub.auth.keys import load_or_create_secret as load_or_create_secret  # re-exported
 from hub.settings import Settings
 
 LEEWAY_S = 30
@@ -38,11 +36,6 @@ LEEWAY_S = 30
 VERIFIED_CACHE = 4096
 """Tokens remembered as verified (the memory is emptied when full)."""
 
-MIN_SECRET_BYTES = 32
-"""RFC 7518 §3.2: an HS256 key must be at least as long as the hash output."""
-
-MIN_RSA_BITS = 2048
-SECRET_FILE_NAME = "jwt.secret"
 SUPPORTED_ALGORITHMS = frozenset({"HS256", "RS256"})
 
 
@@ -87,10 +80,6 @@ class AuthError(Exception):
         super().__init__(message)
         self.message = message
         self.reason = reason
-
-
-class AuthConfigError(ValueError):
-    """The token settings themselves are unusable (raised at start-up, not per request)."""
 
 
 @dataclass(frozen=True)
@@ -226,41 +215,6 @@ def _is_uuid(value: object) -> bool:
         return False
 
 
-def _load_public_key(text: str) -> RSAPublicKey:
-    """An RSA public key from PEM text, or from the path of a PEM file."""
-    data = text.strip()
-    if not data.startswith("-----BEGIN") and Path(data).is_file():
-        data = Path(data).read_text().strip()
-    try:
-        key = serialization.load_pem_public_key(data.encode())
-    except ValueError:
-        raise AuthConfigError(
-            "Config 'HUB_JWT_PUBLIC_KEY' is not a PEM public key (or the path of one)."
-        ) from None
-    if not isinstance(key, RSAPublicKey):
-        raise AuthConfigError("Config 'HUB_JWT_PUBLIC_KEY' must be an RSA key for RS256.")
-    if key.key_size < MIN_RSA_BITS:
-        raise AuthConfigError(
-            f"Config 'HUB_JWT_PUBLIC_KEY' is {key.key_size} bits; at least {MIN_RSA_BITS} needed."
-        )
-    return key
-
-
-def _hs256_secret(settings: Settings) -> str:
-    secret = settings.jwt_secret
-    if not secret:
-        raise AuthConfigError(
-            "Config 'HUB_JWT_SECRET' is missing, and has no default "
-            "(use load_or_create_secret() for a local demo)."
-        )
-    if len(secret.encode()) < MIN_SECRET_BYTES:
-        raise AuthConfigError(
-            f"Config 'HUB_JWT_SECRET' must be at least {MIN_SECRET_BYTES} bytes, "
-            f"got {len(secret.encode())}."
-        )
-    return secret
-
-
 class TokenVerifier:
     """Turns an ``Authorization`` header into a :class:`Caller`; the algorithm is pinned."""
 
@@ -279,9 +233,9 @@ class TokenVerifier:
                 raise AuthConfigError(
                     "Config 'HUB_JWT_PUBLIC_KEY' is missing, and RS256 has no default."
                 )
-            self._key = _load_public_key(settings.jwt_public_key)
+            self._key = load_public_key(settings.jwt_public_key)
         else:
-            self._key = _hs256_secret(settings)
+            self._key = hs256_secret(settings)
 
     def caller_from_header(self, authorization: str | None) -> Caller:
         """``None`` or empty → :data:`ANONYMOUS`; ``Bearer <jwt>`` → the verified caller."""
@@ -398,7 +352,7 @@ def issue_token(
     if longest is not None and ttl_s > longest:
         raise ValueError(f"a {role} token may live at most {longest} s "
                          f"(HUB_TOKEN_MAX_TTL_S), asked for {ttl_s} s")
-    secret = _hs256_secret(settings)
+    secret = hs256_secret(settings)
     now = int(time.time())
     claims: dict[str, Any] = {**(extra or {}), "sub": sub, "role": str(role), "iat": now,
                               "exp": now + ttl_s}
@@ -413,27 +367,3 @@ def issue_token(
     if caller.org is not None:
         claims["org"] = caller.org
     return jwt.encode(claims, secret, algorithm="HS256")
-
-
-def load_or_create_secret(home: Path, file_name: str = SECRET_FILE_NAME) -> str:
-    """A persistent random secret in ``home/file_name`` (mode 0600; default: the HS256 token
-    secret ``jwt.secret``), for the local demo."""
-    path = home / file_name
-    if not path.exists():
-        home.mkdir(parents=True, exist_ok=True, mode=0o700)
-        staging = home / f".{file_name}.{os.getpid()}.{secrets.token_hex(4)}"
-        fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_urlsafe(48) + "\n")
-        try:
-            os.link(staging, path)  # atomic create-if-absent: a reader never sees a partial file
-        except FileExistsError:
-            pass  # another process created it first; use theirs
-        finally:
-            staging.unlink()
-    secret = path.read_text().strip()
-    if len(secret.encode()) < MIN_SECRET_BYTES:
-        raise AuthConfigError(
-            f"{path} holds a secret shorter than {MIN_SECRET_BYTES} bytes; delete it to regenerate."
-        )
-    return secret
