@@ -59,7 +59,7 @@ from hub.services.workflow_errors import (
     status_zh,
 )
 from hub.store import claims as store
-from hub.store import demands, volunteers
+from hub.store import demands, matcher_reads, volunteers
 from hub.store import dispatch as dispatches
 from hub.store.base import ConnectionDatabase, Database, Row
 from hub.store.listing import Cursor
@@ -133,7 +133,7 @@ async def claimable(db: Database, caller: Caller, *, first: int, after: Cursor |
     ``needs_approval``. Demands starting within :data:`HORIZON`; the :data:`SCAN_LIMIT`
     soonest within the volunteer's radius are judged."""
     volunteer_id = _volunteer_id(caller)
-    volunteer = await dispatches.get_matched_volunteer(db, volunteer_id=volunteer_id)
+    volunteer = await matcher_reads.get_matched_volunteer(db, volunteer_id=volunteer_id)
     if volunteer is None:  # not active: nothing to claim
         return Page([], 0)
     rows = await demands.list_open_near(db, volunteer_id=volunteer_id,
@@ -228,8 +228,9 @@ async def _not_held(tx: ConnectionDatabase, demand_id: int, volunteer_id: int) -
 async def _not_booked(tx: ConnectionDatabase, demand: Row, volunteer_id: int) -> None:
     """DOUBLE_BOOKED when the volunteer holds a dispatch in an overlapping window (the
     exclusion constraint says the same under a race)."""
-    busy = await dispatches.list_busy_windows(tx, volunteer_ids=[volunteer_id],
-                                              starts=demand["starts_at"], ends=demand["ends_at"])
+    busy = await matcher_reads.list_busy_windows(tx, volunteer_ids=[volunteer_id],
+                                                 starts=demand["starts_at"],
+                                                 ends=demand["ends_at"])
     booked = [b for b in busy if b["booked"]]
     if booked:
         a, b = shown_at(booked[0]["starts_at"]), shown_at(booked[0]["ends_at"])
@@ -241,7 +242,7 @@ async def _not_booked(tx: ConnectionDatabase, demand: Row, volunteer_id: int) ->
 async def _eligible(tx: ConnectionDatabase, demand: Row, volunteer_id: int) -> float:
     """The distance from the volunteer's home when the matcher's rules let them serve the
     demand; NOT_ELIGIBLE (or NOT_INSURED) saying which rule does not."""
-    volunteer = await dispatches.get_matched_volunteer(tx, volunteer_id=volunteer_id)
+    volunteer = await matcher_reads.get_matched_volunteer(tx, volunteer_id=volunteer_id)
     if volunteer is None:  # suspended or exited since standing was read
         raise WorkflowError(Code.VOLUNTEER_INACTIVE, "demandId",
                             f"volunteer {volunteer_id} is not active", "志愿者当前不在服务状态")

@@ -29,6 +29,7 @@ from hub.services.outbox import EventKind
 from hub.services.workflow_errors import shown_at
 from hub.store import demands as demand_store
 from hub.store import dispatch as store
+from hub.store import dispatch_plans, matcher_reads
 from hub.store.base import Database, Row
 
 CST = timezone(timedelta(hours=8), "CST")
@@ -146,7 +147,8 @@ async def build_problem(db: Database, request: MatchRequest) -> Problem:
                                                starts=request.starts, ends=request.ends)
     if not demand_rows:
         return Problem(volunteers=(), demands=(), options=options)
-    rows = await store.list_reachable_volunteers(db, demand_ids=[r["id"] for r in demand_rows])
+    rows = await matcher_reads.list_reachable_volunteers(
+        db, demand_ids=[r["id"] for r in demand_rows])
     return await problem_of(db, demand_rows, rows, options)
 
 
@@ -154,7 +156,7 @@ async def problem_of(db: Database, demand_rows: list[Row], volunteer_rows: list[
                      options: Options, *, span: tuple[datetime, datetime] | None = None
                      ) -> Problem:
     """The matcher's problem for open demands (rows of ``demands.list_open``) and volunteers
-    (rows of ``dispatch.list_reachable_volunteers``): each volunteer's weekly windows and dated
+    (rows of ``matcher_reads.list_reachable_volunteers``): each volunteer's weekly windows and dated
     extra ones over the demands' span, minus bookings and absences; a volunteer whose capacity
     over the span is used up is left out. The span is the demands' own unless ``span`` widens
     it (e.g. to a whole week, so that bookings anywhere in it use up weekly capacity). The one
@@ -178,13 +180,13 @@ async def problem_of(db: Database, demand_rows: list[Row], volunteer_rows: list[
     ids = [r["id"] for r in rows]
     busy: dict[int, list[Window]] = defaultdict(list)
     booked: dict[int, int] = defaultdict(int)
-    for b in await store.list_busy_windows(db, volunteer_ids=ids, starts=span_starts,
-                                           ends=span_ends):
+    for b in await matcher_reads.list_busy_windows(db, volunteer_ids=ids, starts=span_starts,
+                                                   ends=span_ends):
         busy[b["volunteer_id"]].append((_epoch(b["starts_at"]), _epoch(b["ends_at"])))
         booked[b["volunteer_id"]] += int(b["booked"])
     extra: dict[int, list[Window]] = defaultdict(list)
-    for e in await store.list_extra_windows(db, volunteer_ids=ids, starts=span_starts,
-                                            ends=span_ends):
+    for e in await matcher_reads.list_extra_windows(db, volunteer_ids=ids, starts=span_starts,
+                                                    ends=span_ends):
         extra[e["volunteer_id"]].append((_epoch(e["starts_at"]), _epoch(e["ends_at"])))
     weeks = max(1, math.ceil((span_ends - span_starts) / timedelta(days=7)))
     # Weekly patterns repeat (a city's 100,000 candidates share a few hundred): each is dated
@@ -260,7 +262,7 @@ async def preview(db: Database, caller: Caller, request: MatchRequest, *,
     problem = await build_problem(db, request)
     plan = await solver(problem)
     async with db.transaction() as tx:
-        plan_id = await store.create_plan(
+        plan_id = await dispatch_plans.create_plan(
             tx, region_code=request.region_code, starts=request.starts, ends=request.ends,
             options=request.options, plan=plan_to_dict(plan), created_by=created_by)
     return PreviewResult(plan_id, plan, problem)
@@ -284,7 +286,7 @@ async def commit(db: Database, caller: Caller, *, plan_id: str, ttl_s: int) -> C
     offered = 0
     skipped: list[tuple[str, str, str]] = []
     async with db.transaction() as tx:
-        row = await store.lock_plan(tx, plan_id=plan_id)
+        row = await dispatch_plans.lock_plan(tx, plan_id=plan_id)
         if row is None:
             raise MatchError("planId", f"plan {plan_id} does not exist", "NOT_FOUND",
                              f"派单方案 {plan_id} 不存在")
@@ -310,7 +312,7 @@ async def commit(db: Database, caller: Caller, *, plan_id: str, ttl_s: int) -> C
                 skipped.append((a["volunteerId"], a["demandId"], _why(exc)))
         await tell.dispatches(tx, EventKind.OFFER_MADE, made)
         await demand_store.update_dispatched(tx, demand_ids=sorted(demand_ids))
-        await store.update_plan_committed(tx, plan_id=plan_id, by=by)
+        await dispatch_plans.update_plan_committed(tx, plan_id=plan_id, by=by)
     return CommitResult(plan_id, offered, tuple(skipped))
 
 

@@ -22,7 +22,7 @@ from hub.auth.ids import encode_global_id
 from hub.auth.tokens import SYSTEM
 from hub.schema.node import encode_id
 from hub.services.records import Source, record_service
-from hub.store import dispatch as dispatch_store
+from hub.store import dispatch_plans
 from hub.store.base import ConnectionDatabase
 from tests.records.records_world import REGION, World, make_world
 
@@ -131,9 +131,9 @@ async def make_actions_world(conn: psycopg.AsyncConnection[Any]) -> ActionsWorld
     plan = {"assignments": [], "unfilled": [],
             "stats": {"solver": "none", "status": "OPTIMAL", "filledSlots": 0,
                       "totalDistanceM": 0, "objective": 0, "seconds": 0}}
-    plan_id = await dispatch_store.create_plan(db, region_code=REGION, starts=start,
-                                             ends=start + timedelta(days=1), options={},
-                                             plan=plan, created_by="t")
+    plan_id = await dispatch_plans.create_plan(db, region_code=REGION, starts=start,
+                                               ends=start + timedelta(days=1), options={},
+                                               plan=plan, created_by="t")
     child = await _one(conn, "INSERT INTO organization (name, level, parent_id, region_code, "
                              "kind) VALUES ('记录测试科技志愿服务支队', 'detachment', %s, %s, "
                              "'association') RETURNING id", (base.org, REGION))

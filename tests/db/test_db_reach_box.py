@@ -1,5 +1,5 @@
-"""reach_box (hub.store.dispatch), the strips and latitudes that list_reachable_volunteers reads
-from sql/0042's volunteer_reach_idx, against PostGIS itself: every point within r of the
+"""reach_box (hub.store.matcher_reads), the strips and latitudes that list_reachable_volunteers
+reads from sql/0042's volunteer_reach_idx, against PostGIS itself: every point within r of the
 demands by ``ST_DWithin(geography)`` (the spheroid) lies in the strips and latitudes it gives,
 for random centres, at the antimeridian, at high latitudes and on strip edges, at distances
 just under r in every direction; and list_reachable_volunteers equals the brute-force
@@ -19,9 +19,9 @@ from typing import Any
 import psycopg
 import pytest
 
-from hub.store import dispatch, sql
+from hub.store import matcher_reads, sql
 from hub.store.base import ConnectionDatabase
-from hub.store.dispatch import STRIPS_PER_DEGREE, reach_box
+from hub.store.matcher_reads import STRIPS_PER_DEGREE, reach_box
 
 # Points at fractions of r from each demand, every 2° of azimuth: the extremes of the
 # circle in latitude (due north and south) and in longitude (near east and west) among them.
@@ -115,7 +115,7 @@ async def test_reachable_volunteers_equal_brute_force(
                 "ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography, %s, radians(%s))::geometry"
                 " WHERE id = %s",
                 (radius, x, y, radius * (0.995 if k % 2 else 1.005), rng.uniform(0, 360), vid))
-        rows = await dispatch.list_reachable_volunteers(db, demand_ids=ids)
+        rows = await matcher_reads.list_reachable_volunteers(db, demand_ids=ids)
         got = {r["id"] for r in rows}
         assert [r["id"] for r in rows] == sorted(got)  # in id order, as the matcher reads them
         held = {r["id"]: r["skills"] for r in await db.fetch(

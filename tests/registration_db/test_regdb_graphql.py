@@ -112,16 +112,17 @@ async def test_exit_with_erasure_keeps_an_anonymous_row(gql: Gql) -> None:
 
 
 async def test_exited_volunteers_are_never_dispatch_candidates(gql: Gql) -> None:
-    from hub.store import dispatch
+    from hub.store import matcher_reads
 
     demands = await gql.db.fetch("SELECT id FROM demand ORDER BY id LIMIT 50")
     ids = [d["id"] for d in demands]
-    before = {r["id"] for r in await dispatch.list_reachable_volunteers(gql.db, demand_ids=ids)}
+    reach = matcher_reads.list_reachable_volunteers
+    before = {r["id"] for r in await reach(gql.db, demand_ids=ids)}
     vid = min(before)
     out = await gql.data(EXIT, {"id": encode_global_id("Volunteer", vid), "erase": False},
                          caller=ADMIN)
     assert out["exitVolunteer"]["errors"] == []
-    after = {r["id"] for r in await dispatch.list_reachable_volunteers(gql.db, demand_ids=ids)}
+    after = {r["id"] for r in await reach(gql.db, demand_ids=ids)}
     assert after == before - {vid}
     left = await gql.db.fetch("SELECT count(*) AS n FROM dispatch WHERE volunteer_id = %(v)s "
                               "AND status IN ('offered', 'accepted')", {"v": vid})
