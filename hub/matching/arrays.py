@@ -199,14 +199,19 @@ def _shared(items: Sequence[Any]) -> tuple[list[Any], I64]:
     return distinct, np.asarray(index, dtype=np.int64)
 
 
+def spans(starts: I64, counts: I64) -> tuple[I64, I64]:
+    """The runs ``starts[i] .. starts[i] + counts[i] - 1`` laid end to end: for each element,
+    its run ``i`` and its value."""
+    owner = np.repeat(np.arange(counts.size, dtype=np.int64), counts)
+    at = np.repeat(starts - (np.cumsum(counts) - counts), counts) + np.arange(
+        int(counts.sum()), dtype=np.int64)
+    return owner, at
+
+
 def _gather(ptr: I64, of: I64) -> tuple[I64, I64]:
     """For items ``of`` (indices into groups with entries ptr[g]:ptr[g+1]): each item's
     entries, as (item, entry) in item order."""
-    counts = (ptr[1:] - ptr[:-1])[of]
-    owner = np.repeat(np.arange(of.size, dtype=np.int64), counts)
-    entry = np.repeat(ptr[:-1][of] - (np.cumsum(counts) - counts), counts) + np.arange(
-        int(counts.sum()), dtype=np.int64)
-    return owner, entry
+    return spans(ptr[:-1][of], (ptr[1:] - ptr[:-1])[of])
 
 
 def _volunteer_skills(problem: Problem, skill_index: dict[str, int]) -> tuple[I64, I64, I64, U64]:

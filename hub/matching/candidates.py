@@ -25,7 +25,7 @@ import numpy as np
 from pyproj import Geod
 from scipy.spatial import cKDTree
 
-from hub.matching.arrays import BOOL, CST_OFFSET_S, F64, I64, Arrays
+from hub.matching.arrays import BOOL, CST_OFFSET_S, F64, I64, Arrays, spans
 
 T = TypeVar("T")
 THREADED_JOIN_ENTRIES = 20_000  # volunteer entries from which the join runs in two threads
@@ -189,10 +189,9 @@ def _volunteer_slots(arr: Arrays, slots: I64) -> tuple[I64, I64]:
     first_window[arr.win_ptr[:-1][np.diff(arr.win_ptr) > 0]] = True
     wild_w = wild[win_v]
     reps = np.where(wild_w, first_window.astype(np.int64), cnt)
-    rep = np.repeat(np.arange(win_v.size), reps)
-    within = np.arange(rep.size) - np.repeat(np.cumsum(reps) - reps, reps)
+    rep, slot = spans(lo, reps)
     vd_v = win_v[rep]
-    vd_slot = np.where(wild_w[rep], any_slot, lo[rep] + within)
+    vd_slot = np.where(wild_w[rep], any_slot, slot)
     # Windows are merged and sorted, so entries ascend; drop repeats of the same slot.
     keep = np.ones(vd_v.size, dtype=bool)
     keep[1:] = (vd_v[1:] != vd_v[:-1]) | (vd_slot[1:] != vd_slot[:-1])
@@ -214,10 +213,8 @@ def _volunteer_entries(arr: Arrays, slots: I64, need_any: bool) -> tuple[I64, I6
     per_v = np.bincount(vd_v, minlength=arr.n_vol)
     first = np.cumsum(per_v) - per_v
     reps = per_v[vs_v]
-    rep = np.repeat(np.arange(vs_v.size), reps)
-    within = np.arange(rep.size) - np.repeat(np.cumsum(reps) - reps, reps)
-    ev = vs_v[rep]
-    return ev, vs_s[rep] * groups + vd_slot[first[ev] + within]
+    rep, entry = spans(first[vs_v], reps)
+    return vs_v[rep], vs_s[rep] * groups + vd_slot[entry]
 
 
 def _bucket(maxd: F64) -> I64:

@@ -19,7 +19,7 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from hub.matching.arrays import BOOL, I64
+from hub.matching.arrays import BOOL, I64, spans
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,33 +53,10 @@ def components(pv: I64, pd: I64, n_vol: int, n_dem: int) -> tuple[I64, int]:
     return rank[np.searchsorted(uniq, raw)], int(uniq.size)
 
 
-def max_disjoint(starts: I64, ends: I64) -> int:
-    """Most pairwise non-overlapping half-open windows (earliest end first)."""
-    count, free_at = 0, None
-    for i in np.argsort(ends, kind="stable"):
-        if free_at is None or starts[i] >= free_at:
-            count += 1
-            free_at = ends[i]
-    return count
-
-
-def _clique_parts(starts: list[int], ends: list[int]) -> list[list[int]]:
-    """Split windows sorted by start into runs that share a moment (greedy sweep)."""
-    parts: list[list[int]] = []
-    soonest_end = None
-    for i, (a, b) in enumerate(zip(starts, ends, strict=True)):
-        if soonest_end is None or a >= soonest_end:
-            parts.append([i])
-            soonest_end = b
-        else:
-            parts[-1].append(i)
-            soonest_end = min(soonest_end, b)
-    return parts
-
-
 def _most_disjoint(owner: I64, starts: list[int], ends: list[int], n: int) -> I64:
-    """``max_disjoint`` of each of ``n`` clusters at once: their windows sorted by (cluster,
-    end, position), ``owner`` the cluster of each."""
+    """The most pairwise non-overlapping half-open windows of each of ``n`` clusters (earliest
+    end first): their windows sorted by (cluster, end, position), ``owner`` the cluster of
+    each."""
     out = [0] * n
     last, free_at = -1, 0
     for k, a, b in zip(owner.tolist(), starts, ends, strict=True):
@@ -93,8 +70,8 @@ def _most_disjoint(owner: I64, starts: list[int], ends: list[int], n: int) -> I6
 
 
 def _clique_part_ids(owner: list[int], starts: list[int], ends: list[int]) -> I64:
-    """``_clique_parts`` of many clusters at once (windows sorted by (cluster, start)): a
-    part number per window, parts numbered in order."""
+    """Each cluster's windows (sorted by (cluster, start)) split into runs that share a moment,
+    by a greedy sweep: a part number per window, parts numbered in order."""
     out = [0] * len(owner)
     part, last, soonest_end = -1, -1, 0
     for i, (k, a, b) in enumerate(zip(owner, starts, ends, strict=True)):
@@ -151,9 +128,8 @@ def analyse(
     # numpy on each made 0.8 s of 广州's national dispatch: 38,000 clusters).
     loose = np.flatnonzero(~clique[keep])
     if loose.size:
-        lo, n = first[keep][loose], size[keep][loose]
-        owner = np.repeat(np.arange(loose.size), n)
-        at = np.repeat(lo - (np.cumsum(n) - n), n) + np.arange(int(n.sum()))
+        lo = first[keep][loose]
+        owner, at = spans(lo, size[keep][loose])
         comp_exact[comp[idx[lo]]] = False
         by_end = at[np.lexsort((at, e[at], owner))]
         group_cap[loose] = _most_disjoint(owner, s[by_end].tolist(), e[by_end].tolist(),
@@ -170,5 +146,4 @@ def analyse(
         group_v = np.concatenate((group_v, group_v[part_owner[made]]))
         group_parent = np.concatenate((group_parent, part_owner[made]))
         group_cap = np.concatenate((group_cap, np.ones(int(made.sum()), dtype=np.int64)))
-    return Structure(comp, n_comp, pair_group, group_v.astype(np.int64), group_parent,
-                     group_cap, comp_exact)
+    return Structure(comp, n_comp, pair_group, group_v, group_parent, group_cap, comp_exact)
