@@ -189,21 +189,19 @@ async def problem_of(db: Database, demand_rows: list[Row], volunteer_rows: list[
                                                     ends=span_ends):
         extra[e["volunteer_id"]].append((_epoch(e["starts_at"]), _epoch(e["ends_at"])))
     weeks = max(1, math.ceil((span_ends - span_starts) / timedelta(days=7)))
-    # Weekly patterns repeat (a city's 100,000 candidates share a few hundred): each is dated
-    # once (bench/bench_national.py: most of the problem's building time went here).
-    dated: dict[str, list[Window]] = {}
-
-    def weekly_of(text: str) -> list[Window]:
-        if text not in dated:
-            dated[text] = weekly_windows(text, span_starts, span_ends)
-        return dated[text]
-
-    # Skill sets repeat too (a few hundred among a city's candidates; the store shares each
-    # one's mapping): each is converted once, keyed by the mapping's identity (the rows keep
-    # them alive), and a volunteer with no booking, absence or extra window shares its
-    # pattern's windows.
+    # Patterns repeat (a city's 179,000 candidates share a handful of weekly patterns and a
+    # few hundred skill sets; the store shares each set's mapping): each pattern is dated once
+    # and its windows shared by every volunteer with no booking, absence or extra window; each
+    # skill set's levels are converted once, keyed by the mapping's identity (the rows keep
+    # them alive).
+    dated: dict[str, tuple[Window, ...]] = {}
     levels: dict[int, Mapping[str, int]] = {}
-    shared: dict[str, tuple[Window, ...]] = {}
+
+    def weekly_of(text: str) -> tuple[Window, ...]:
+        got = dated.get(text)
+        if got is None:
+            got = dated[text] = tuple(weekly_windows(text, span_starts, span_ends))
+        return got
 
     def skills_of(held: Mapping[str, Any]) -> Mapping[str, int]:
         got = levels.get(id(held))
@@ -215,11 +213,8 @@ async def problem_of(db: Database, demand_rows: list[Row], volunteer_rows: list[
         ident, weekly = r["id"], r["weekly"]
         more, away = extra.get(ident), busy.get(ident)
         if not more and not away:
-            got = shared.get(weekly)
-            if got is None:
-                got = shared[weekly] = tuple(weekly_of(weekly))
-            return got
-        windows = merge(weekly_of(weekly) + more) if more else weekly_of(weekly)
+            return weekly_of(weekly)
+        windows = merge([*weekly_of(weekly), *more]) if more else list(weekly_of(weekly))
         return tuple(subtract(windows, away or ()))
 
     # Positional (id, lon, lat, skills, capacity, max_distance_m, availability,

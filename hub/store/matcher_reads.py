@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import orjson
@@ -125,14 +126,14 @@ async def list_reachable_volunteers(db: Database, *, demand_ids: Sequence[int]) 
                       [r["service_radius_m"] for r in rows], box["lons"], box["lats"])
     ids = np.fromiter((r["id"] for r in rows), np.int64, len(rows))
     kept = np.flatnonzero(keep)
-    skills: dict[str, dict[str, int]] = {}  # one (shared, read-only) mapping per distinct set
+    skills: dict[str, dict[str, Any]] = {}  # one (shared, read-only) mapping per distinct set
     out = []
     for i in kept[np.argsort(ids[kept], kind="stable")].tolist():
         r = rows[i]
         text = r["skills"]
         held = skills.get(text)
         if held is None:
-            held = skills[text] = {k: int(level) for k, level in orjson.loads(text).items()}
+            held = skills[text] = orjson.loads(text)
         r["skills"] = held
         out.append(r)
     return out
