@@ -5,6 +5,7 @@ process's LISTEN (re)connected, or older than the bound, is asked again."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 
@@ -12,7 +13,7 @@ import psycopg
 import pytest
 
 from hub.services import events
-from hub.services.revocation import Revocations
+from hub.services.revocation import MAX_FAMILIES, RECHECK_S, Revocations
 from hub.store.base import ConnectionDatabase
 from tests.conftest import autocommit_database, migrated_database
 
@@ -77,10 +78,31 @@ async def _until_revoked(revocations: Revocations, family: uuid.UUID, within_s: 
         await asyncio.sleep(0.02)
 
 
+@contextlib.asynccontextmanager
+async def _revocations(db: ConnectionDatabase, live: events.Events, *,
+                       recheck_s: float = RECHECK_S,
+                       limit: int = MAX_FAMILIES) -> AsyncIterator[Revocations]:
+    """A process's :class:`Revocations`, closed at the end."""
+    revocations = Revocations(db, live, recheck_s=recheck_s, limit=limit)
+    try:
+        yield revocations
+    finally:
+        await revocations.close()
+
+
+async def _revoked_unheard(revocations: Revocations, live: events.Events,
+                           db: ConnectionDatabase, url: str) -> uuid.UUID:
+    """A family remembered as not revoked, then revoked with its notification lost."""
+    await _listening(revocations, live)
+    family = await _family(db)
+    assert not await revocations.revoked(family)
+    await _revoke(url, family, announced=False)
+    return family
+
+
 async def test_an_announced_revocation_is_heard_without_asking_again(
         db: ConnectionDatabase, live: events.Events, revocation_url: str):
-    revocations = Revocations(db, live, recheck_s=3600)
-    try:
+    async with _revocations(db, live, recheck_s=3600) as revocations:
         await _listening(revocations, live)
         family, other = await _family(db), await _family(db)
         assert not await revocations.revoked(family)
@@ -92,29 +114,20 @@ async def test_an_announced_revocation_is_heard_without_asking_again(
         await _until_revoked(revocations, family, within_s=5)
         assert db.statements == asked, "heard, not asked (the bound is an hour here)"
         assert not await revocations.revoked(other)
-    finally:
-        await revocations.close()
 
 
 async def test_a_lost_notification_costs_at_most_the_bound(
         db: ConnectionDatabase, live: events.Events, revocation_url: str):
-    revocations = Revocations(db, live, recheck_s=1.0)
-    try:
-        await _listening(revocations, live)
-        family = await _family(db)
-        assert not await revocations.revoked(family)
-        await _revoke(revocation_url, family, announced=False)
+    async with _revocations(db, live, recheck_s=1.0) as revocations:
+        family = await _revoked_unheard(revocations, live, db, revocation_url)
         await asyncio.sleep(0.3)
         assert not await revocations.revoked(family), "stale within the bound, as documented"
         await _until_revoked(revocations, family, within_s=3)
-    finally:
-        await revocations.close()
 
 
 async def test_an_answer_from_before_the_listener_reconnected_is_asked_again(
         db: ConnectionDatabase, live: events.Events, revocation_url: str):
-    revocations = Revocations(db, live, recheck_s=3600)
-    try:
+    async with _revocations(db, live, recheck_s=3600) as revocations:
         listener = await _listening(revocations, live)
         family = await _family(db)
         assert not await revocations.revoked(family)
@@ -129,19 +142,14 @@ async def test_an_answer_from_before_the_listener_reconnected_is_asked_again(
             await asyncio.sleep(0.01)
         assert listener.generation > generation, "the listener did not reconnect"
         assert await revocations.revoked(family)
-    finally:
-        await revocations.close()
 
 
 async def test_the_memory_is_bounded(db: ConnectionDatabase, live: events.Events):
-    revocations = Revocations(db, live, limit=3)
-    try:
+    async with _revocations(db, live, limit=3) as revocations:
         families = [await _family(db) for _ in range(5)]
         for family in families:
             assert not await revocations.revoked(family)
         assert len(revocations._known) <= 3
-    finally:
-        await revocations.close()
 
 
 async def _ends_within(revocations: Revocations, family: uuid.UUID, within_s: float) -> float:
@@ -154,8 +162,7 @@ async def _ends_within(revocations: Revocations, family: uuid.UUID, within_s: fl
 
 async def test_waiting_for_a_revocation_ends_when_it_is_heard(
         db: ConnectionDatabase, live: events.Events, revocation_url: str):
-    revocations = Revocations(db, live, recheck_s=3600)
-    try:
+    async with _revocations(db, live, recheck_s=3600) as revocations:
         await _listening(revocations, live)
         family, other = await _family(db), await _family(db)
         waiting = asyncio.create_task(_ends_within(revocations, family, 5))
@@ -171,19 +178,11 @@ async def test_waiting_for_a_revocation_ends_when_it_is_heard(
         unrelated.cancel()
         await asyncio.wait({unrelated})
         assert not revocations._waiting, "a wait that ended (or was cancelled) is forgotten"
-    finally:
-        await revocations.close()
 
 
 async def test_waiting_for_a_lost_revocation_ends_within_the_bound(
         db: ConnectionDatabase, live: events.Events, revocation_url: str):
-    revocations = Revocations(db, live, recheck_s=1.0)
-    try:
-        await _listening(revocations, live)
-        family = await _family(db)
-        assert not await revocations.revoked(family)
-        await _revoke(revocation_url, family, announced=False)
+    async with _revocations(db, live, recheck_s=1.0) as revocations:
+        family = await _revoked_unheard(revocations, live, db, revocation_url)
         took = await _ends_within(revocations, family, 3)
         assert took <= 1.0 + 0.5, f"{took:.2f} s: the bound is recheck_s from the last answer"
-    finally:
-        await revocations.close()
