@@ -162,6 +162,11 @@ def test_console_end_to_end(offline: Offline, server: str, browser_db: str,
     _accept_one(server, browser_db, settings, city)
     page.wait_for_selector("#live-log li[data-state=accepted]", timeout=30_000)
     assert "已接单" in page.inner_text("#live-log")
+    # The mark is drawn where the demand is: look there (the accepted offer's demand may lie
+    # outside the city view, depending on which demands the week's plan offered).
+    _wait(page, "hubConsole.state.accepted.size > 0")
+    page.evaluate("() => hubConsole.map.jumpTo({center: "
+                  "[...hubConsole.state.accepted.values()][0].geometry.coordinates, zoom: 9})")
     _wait(page, "hubConsole.map.queryRenderedFeatures({layers: ['accepted']}).length > 0")
     page.screenshot(path=str(ARTIFACTS / "console-accepted.png"))
     _raise_demand(page, first)
